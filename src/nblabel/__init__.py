@@ -1,0 +1,34 @@
+"""nblabel: label data where it already is, in a notebook.
+
+Examples
+--------
+>>> import nblabel
+>>> w = nblabel.classify(df, options=["pos", "neg"], text="review")   # doctest: +SKIP
+"""
+
+from . import datasets, export
+from ._builders import caption, classify, rate
+from ._content import HTML
+from ._errors import NblabelError, NblabelWarning, StoreError
+from ._keymap import Action
+from ._session import Progress
+from ._store import LabelStore
+from ._widget import LabelWidget, SubmitEvent
+
+__all__ = [
+    "HTML",
+    "Action",
+    "LabelStore",
+    "LabelWidget",
+    "NblabelError",
+    "NblabelWarning",
+    "Progress",
+    "StoreError",
+    "SubmitEvent",
+    "caption",
+    "classify",
+    "datasets",
+    "export",
+    "rate",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,84 @@
+"""Lossless text encoding of item ids and label values for the store.
+
+Item ids are the user's index labels (ints, strings, tuples of a MultiIndex, timestamps);
+label values are option values, lists of them (multi-label), numbers, free text, or shapes
+(dicts). Both are stored as JSON text so that SQLite and PostgreSQL hold the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import NblabelError
+
+__all__ = ["decode", "encode"]
+
+_TIMESTAMP = "$ts"
+_TIMEDELTA = "$td"
+_TUPLE = "$tuple"
+
+
+def _to_jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if math.isnan(value) or math.isinf(value):
+            raise NblabelError(f"cannot store the number {value!r}: use a finite number")
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
+        return {_TIMESTAMP: pd.Timestamp(value).isoformat()}
+    if isinstance(value, (pd.Timedelta, dt.timedelta, np.timedelta64)):
+        return {_TIMEDELTA: pd.Timedelta(value).isoformat()}
+    if isinstance(value, tuple):
+        return {_TUPLE: [_to_jsonable(v) for v in value]}
+    if isinstance(value, (list, np.ndarray)):
+        return [_to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _to_jsonable(v) for k, v in value.items()}
+    raise NblabelError(
+        f"cannot store a value of type {type(value).__name__} ({value!r}): use strings, "
+        "numbers, booleans, timestamps, or tuples/lists/dicts of those"
+    )
+
+
+def _from_jsonable(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_from_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((key, inner),) = value.items()
+            if key == _TIMESTAMP:
+                return pd.Timestamp(inner)
+            if key == _TIMEDELTA:
+                return pd.Timedelta(inner)
+            if key == _TUPLE:
+                return tuple(_from_jsonable(v) for v in inner)
+        return {k: _from_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def encode(value: Any) -> str:
+    """Encode an item id or label value as compact JSON text.
+
+    >>> encode(5), encode("a"), encode(("x", 1))
+    ('5', '"a"', '{"$tuple":["x",1]}')
+    """
+    return json.dumps(_to_jsonable(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(text: str | None) -> Any:
+    """Inverse of :func:`encode` (tuples come back as tuples, timestamps as ``pd.Timestamp``)."""
+    if text is None:
+        return None
+    return _from_jsonable(json.loads(text))

@@ -1,0 +1,156 @@
+"""Key bindings as data: which key picks which option or runs which action.
+
+The browser sends ``KeyboardEvent.key`` values; this module resolves them. The same table is
+sent to the browser (to show key hints and advance at once) and rendered in the docs.
+"""
+
+from __future__ import annotations
+
+import enum
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ._errors import NblabelError
+
+__all__ = ["Action", "KeyMap", "normalize_key"]
+
+
+class Action(str, enum.Enum):
+    """Actions a key can run besides picking an option."""
+
+    CONFIRM = "confirm"  #: submit the selection (multi-label) or the typed text
+    UNDO = "undo"  #: undo the last saved label and show its item again
+    BACK = "back"  #: show the previous item
+    SKIP = "skip"  #: leave the item unlabeled for now and show the next
+
+    def __str__(self) -> str:
+        return self.value
+
+
+DEFAULT_ACTION_KEYS = {
+    "Enter": Action.CONFIRM,
+    "Backspace": Action.UNDO,
+    "ArrowLeft": Action.BACK,
+    "ArrowRight": Action.SKIP,
+}
+
+# Keys for options past the ninth: letters, leaving out none (actions use named keys).
+_OPTION_KEYS = [*"123456789", *string.ascii_lowercase]
+
+_ALIASES = {
+    "enter": "Enter",
+    "return": "Enter",
+    "backspace": "Backspace",
+    "left": "ArrowLeft",
+    "arrowleft": "ArrowLeft",
+    "right": "ArrowRight",
+    "arrowright": "ArrowRight",
+    "up": "ArrowUp",
+    "arrowup": "ArrowUp",
+    "down": "ArrowDown",
+    "arrowdown": "ArrowDown",
+    "space": " ",
+    "spacebar": " ",
+    "esc": "Escape",
+    "escape": "Escape",
+    "tab": "Tab",
+    "delete": "Delete",
+    "del": "Delete",
+}
+
+
+def normalize_key(key: str) -> str:
+    """Spell a key as the browser's ``KeyboardEvent.key`` does (``"left"`` → ``"ArrowLeft"``).
+
+    Single characters are case-insensitive and come back lower-case.
+    """
+    if not isinstance(key, str) or not key:
+        raise NblabelError(f"a key must be a non-empty string such as '1' or 'Enter', not {key!r}")
+    if len(key) == 1:
+        return key.lower()
+    return _ALIASES.get(key.lower(), key)
+
+
+@dataclass(frozen=True)
+class KeyMap:
+    """Resolved bindings: each key runs one action or picks one option (by position)."""
+
+    bindings: Mapping[str, Action | int]
+
+    @classmethod
+    def build(
+        cls,
+        options: Sequence[Any],
+        keys: Mapping[str, Any] | Sequence[str] | str | None = None,
+        *,
+        option_keys: Sequence[str] | None = None,
+    ) -> KeyMap:
+        """Default bindings for ``options``, changed by ``keys``.
+
+        ``keys`` is either a sequence with one key per option (``"asd"`` or ``["a", "s", "d"]``),
+        or a mapping from key to an option value or an :class:`Action`
+        (``{"p": "pos", "s": Action.SKIP}``). A target given a new key loses its default key.
+        """
+        defaults = list(option_keys) if option_keys is not None else _OPTION_KEYS
+        bindings: dict[str, Action | int] = {
+            normalize_key(k): i for i, k in enumerate(defaults[: len(options)])
+        }
+        bindings.update(DEFAULT_ACTION_KEYS)
+        if keys is None:
+            return cls(bindings)
+        if isinstance(keys, (str, Sequence)) and not isinstance(keys, Mapping):
+            keys = list(keys)
+            if len(keys) != len(options):
+                raise NblabelError(
+                    f"keys= lists {len(keys)} keys for {len(options)} options: give one key "
+                    "per option, or a dict such as {'p': 'pos'}"
+                )
+            keys = {k: options[i] for i, k in enumerate(keys)}
+        if not isinstance(keys, Mapping):
+            raise NblabelError("keys= must be a dict {key: option or Action} or one key per option")
+        wanted: dict[str, Action | int] = {}
+        for key, target in keys.items():
+            wanted[normalize_key(key)] = cls._resolve_target(target, options)
+        seen = {}
+        for key, target in wanted.items():
+            if target in seen:
+                raise NblabelError(
+                    f"keys= binds both {seen[target]!r} and {key!r} to the same target"
+                )
+            seen[target] = key
+        # a rebound target drops its default key; a rebound key drops its default target
+        bindings = {k: t for k, t in bindings.items() if t not in seen and k not in wanted}
+        bindings.update(wanted)
+        return cls(bindings)
+
+    @staticmethod
+    def _resolve_target(target: Any, options: Sequence[Any]) -> Action | int:
+        if isinstance(target, Action):
+            return target
+        matches = [i for i, option in enumerate(options) if option == target]
+        if matches:
+            return matches[0]
+        raise NblabelError(
+            f"keys= maps to {target!r}, which is neither an option ({list(options)!r}) nor an "
+            "nblabel.Action (CONFIRM, UNDO, BACK, SKIP)"
+        )
+
+    def resolve(self, key: str) -> Action | int | None:
+        """What ``key`` does: an :class:`Action`, an option position, or ``None``."""
+        found = self.bindings.get(key)
+        if found is None and len(key) == 1:
+            found = self.bindings.get(key.lower())
+        return found
+
+    def key_for(self, target: Action | int) -> str | None:
+        """The key bound to ``target``, for the on-screen hints."""
+        for key, bound in self.bindings.items():
+            if bound == target:
+                return key
+        return None
+
+    def to_json(self) -> dict[str, str | int]:
+        """The table for the browser: key → option position or action name."""
+        return {k: (t.value if isinstance(t, Action) else t) for k, t in self.bindings.items()}

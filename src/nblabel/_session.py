@@ -1,0 +1,369 @@
+"""The labeling session: the queue of items one annotator works through, and its moves.
+
+Pure logic over the store: no widgets. Every widget holds one session; the tests drive it
+directly. Costs per move are independent of the number of items and of how many are labeled:
+the next unlabeled item is found by scanning forward in small numpy chunks from the cursor.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from ._codec import encode
+from ._errors import NblabelError
+from ._store import CurrentLabel, LabelStore
+
+__all__ = ["LabelingSession", "Ordering", "Progress"]
+
+_SCAN_CHUNK = 256
+
+
+@runtime_checkable
+class Ordering(Protocol):
+    """An order that can change while labeling (active learning).
+
+    ``start`` returns the item ids to show; ``observe`` hears of every saved label (``None``
+    after an undo); ``poll`` returns a new order of the unlabeled items when one is ready.
+    """
+
+    error: str | None
+
+    def start(self, items: pd.Index, labeled: pd.Series) -> Sequence[Hashable]: ...
+
+    def observe(self, item: Hashable, label: Any) -> None: ...
+
+    def poll(self) -> Sequence[Hashable] | None: ...
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the annotator is through the queue."""
+
+    done: int
+    total: int
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    def __str__(self) -> str:
+        return f"{self.done} / {self.total}"
+
+
+def check_items(items: pd.Index) -> None:
+    """Raise a clear error for an index nblabel cannot use as item ids."""
+    if len(items) == 0:
+        raise NblabelError("the data is empty: give at least one row to label")
+    try:
+        unique = items.is_unique
+    except TypeError as exc:
+        raise NblabelError(
+            f"the data's index holds unhashable values ({exc}); use df.reset_index(drop=True) "
+            "or set a column of ids as the index"
+        ) from exc
+    if not unique:
+        duplicated = items[items.duplicated()].unique()[:5].tolist()
+        raise NblabelError(
+            f"the data's index has duplicate values ({duplicated!r}...): each row needs its own "
+            "id. Use df.reset_index(drop=True) or set a unique column as the index"
+        )
+    has_nan = (
+        any((codes == -1).any() for codes in items.codes)
+        if isinstance(items, pd.MultiIndex)
+        else items.hasnans
+    )
+    if has_nan:
+        raise NblabelError("the data's index holds NaN: give every row an id (df.reset_index())")
+
+
+class LabelingSession:
+    """One annotator working through the items of one task.
+
+    Parameters
+    ----------
+    items
+        The item ids (the data's index). Not copied.
+    store, task, annotator
+        Where labels go, and under which names.
+    order
+        ``None`` (the data's order), a sequence of item ids (a subset is allowed), or an
+        :class:`Ordering` whose order may change while labeling.
+    clock
+        Monotonic seconds, for the time spent on each item; injectable for tests.
+    """
+
+    def __init__(
+        self,
+        items: pd.Index,
+        *,
+        store: LabelStore,
+        task: str,
+        annotator: str,
+        order: Sequence[Hashable] | Ordering | None = None,
+        source: str = "annotator",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        check_items(items)
+        self.items = items
+        self.store = store
+        self.task = task
+        self.annotator = annotator
+        self.source = source
+        self._clock = clock
+        self._labeled = np.zeros(len(items), dtype=bool)
+        existing = store.current(task, annotator, source)
+        if existing:
+            found = items.get_indexer([label.item for label in existing.values()])
+            self._labeled[found[found >= 0]] = True
+        self._ordering: Ordering | None = None
+        if isinstance(order, Ordering):
+            self._ordering = order
+            labeled_series = pd.Series(
+                [label.label for label in existing.values()],
+                index=pd.Index([label.item for label in existing.values()], dtype=object),
+                dtype=object,
+            )
+            order = list(order.start(items, labeled_series))
+        self._set_queue(self._positions(order) if order is not None else None)
+        self._trail: list[int] = []  # queue indexes visited, for back()
+        self._cursor = self._next_unlabeled(0, include_start=True)
+        self._shown_at = clock()
+
+    # -- queue ---------------------------------------------------------------------------------
+    def _positions(self, order: Sequence[Hashable]) -> np.ndarray:
+        wanted = (
+            pd.Index(list(order), tupleize_cols=False) if not isinstance(order, pd.Index) else order
+        )
+        if len(wanted) == 0:
+            raise NblabelError("order= is empty: give the item ids to label, in order")
+        if not wanted.is_unique:
+            raise NblabelError("order= lists an item more than once: give each item id once")
+        positions = self.items.get_indexer(wanted)
+        if (positions < 0).any():
+            missing = wanted[positions < 0][:5].tolist()
+            raise NblabelError(f"order= names items that are not in the data's index: {missing!r}")
+        return positions.astype(np.int64)
+
+    def _set_queue(self, positions: np.ndarray | None) -> None:
+        if positions is None:
+            self._queue = np.arange(len(self.items), dtype=np.int64)
+            self._queue_index = None  # identity: queue index == position
+        else:
+            self._queue = positions
+            self._queue_index = np.full(len(self.items), -1, dtype=np.int64)
+            self._queue_index[positions] = np.arange(len(positions))
+        self._done = int(self._labeled[self._queue].sum())
+
+    def _queue_index_of(self, position: int) -> int:
+        return position if self._queue_index is None else int(self._queue_index[position])
+
+    def _next_unlabeled(self, start: int, *, include_start: bool = False) -> int:
+        """Queue index of the first unlabeled item after ``start`` (wrapping); len if none."""
+        n = len(self._queue)
+        first = start if include_start else start + 1
+        for lo, hi in ((first, n), (0, min(first, n))):
+            for chunk_start in range(lo, hi, _SCAN_CHUNK):
+                chunk_end = min(chunk_start + _SCAN_CHUNK, hi)
+                free = np.flatnonzero(~self._labeled[self._queue[chunk_start:chunk_end]])
+                if len(free):
+                    return chunk_start + int(free[0])
+        return n
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def position(self) -> int | None:
+        """Row position (in the data) of the item on screen, or ``None`` when all are done."""
+        if self._cursor >= len(self._queue):
+            return None
+        return int(self._queue[self._cursor])
+
+    @property
+    def current(self) -> Hashable | None:
+        """Id of the item on screen, or ``None`` when every item is labeled."""
+        position = self.position
+        return None if position is None else self.items[position]
+
+    @property
+    def progress(self) -> Progress:
+        return Progress(self._done, len(self._queue))
+
+    def is_labeled(self, position: int) -> bool:
+        return bool(self._labeled[position])
+
+    def current_label(self) -> CurrentLabel | None:
+        """The saved label of the item on screen (after back/undo/goto), else ``None``."""
+        position = self.position
+        if position is None or not self._labeled[position]:
+            return None
+        return self.store.current_label(
+            self.task, self.items[position], self.annotator, self.source
+        )
+
+    def upcoming(self, count: int) -> list[int]:
+        """Positions of the next ``count`` items that a submit would show, in order."""
+        out: list[int] = []
+        index = self._cursor
+        n = len(self._queue)
+        while len(out) < count:
+            index = self._next_unlabeled(index)
+            if index >= n or (out and int(self._queue[index]) == out[0]):
+                break
+            position = int(self._queue[index])
+            if position == self.position:
+                break
+            out.append(position)
+        return out
+
+    # -- moves ---------------------------------------------------------------------------------
+    def _move_to(self, queue_index: int) -> None:
+        if queue_index != self._cursor and self._cursor < len(self._queue):
+            self._trail.append(self._cursor)
+        self._cursor = queue_index
+        self._shown_at = self._clock()
+
+    def _position_of(self, item: Hashable) -> int:
+        try:
+            position = self.items.get_loc(item)
+        except (KeyError, TypeError):
+            raise NblabelError(f"{item!r} is not an item of the data") from None
+        if not isinstance(position, (int, np.integer)):
+            raise NblabelError(f"{item!r} does not name a single item of the data")
+        return int(position)
+
+    def submit(
+        self,
+        value: Any,
+        rationale: str | None = None,
+        *,
+        item: Hashable | None = None,
+        duration_s: float | None = None,
+        meta: dict | None = None,
+    ) -> int:
+        """Save ``value`` as the label of the item on screen (or of ``item``) and move on.
+
+        The label is committed to the store before this returns. Returns the event id.
+        """
+        position = self.position if item is None else self._position_of(item)
+        if position is None:
+            raise NblabelError("every item is labeled: there is nothing on screen to label")
+        if duration_s is None and position == self.position:
+            duration_s = self._clock() - self._shown_at
+        event_id = self.store.append(
+            task=self.task,
+            item=self.items[position],
+            annotator=self.annotator,
+            label=value,
+            rationale=rationale or None,
+            duration_s=duration_s,
+            source=self.source,
+            meta=meta,
+        )
+        self._mark(position, True)
+        if self._ordering is not None:
+            self._ordering.observe(self.items[position], value)
+            self._apply_new_order()
+        if position == self.position:
+            self._move_to(self._next_unlabeled(self._cursor))
+        return event_id
+
+    def _mark(self, position: int, labeled: bool) -> None:
+        if self._labeled[position] != labeled:
+            self._labeled[position] = labeled
+            if self._queue_index_of(position) >= 0:
+                self._done += 1 if labeled else -1
+
+    def skip(self) -> None:
+        """Leave the item on screen unlabeled and show the next unlabeled one."""
+        if self.position is not None:
+            self._move_to(self._next_unlabeled(self._cursor))
+
+    def back(self) -> bool:
+        """Show the previously shown item again. Returns ``False`` at the start."""
+        if not self._trail:
+            return False
+        self._cursor = self._trail.pop()
+        self._shown_at = self._clock()
+        return True
+
+    def goto(self, item: Hashable) -> None:
+        """Show ``item`` (labeled or not) next; it must be in the queue."""
+        queue_index = self._queue_index_of(self._position_of(item))
+        if queue_index < 0:
+            raise NblabelError(f"{item!r} is in the data but not in this widget's order")
+        self._move_to(queue_index)
+
+    def undo(self) -> Hashable | None:
+        """Undo this annotator's newest saved label on the task and show its item again.
+
+        Returns the item whose label was undone, or ``None`` when there is nothing to undo.
+        An undone relabel brings the label before it back.
+        """
+        event_id = self.store.last_label_event(self.task, self.annotator, self.source)
+        if event_id is None:
+            return None
+        item = self.store.item_of(event_id)
+        self.store.undo(event_id, annotator=self.annotator)
+        position = self._position_of(item)
+        still = self.store.current_label(self.task, item, self.annotator, self.source)
+        self._mark(position, still is not None)
+        if self._ordering is not None:
+            self._ordering.observe(item, None if still is None else still.label)
+        queue_index = self._queue_index_of(position)
+        if queue_index >= 0:
+            self._move_to(queue_index)
+        return item
+
+    # -- ordering ------------------------------------------------------------------------------
+    def _apply_new_order(self, keep_ahead: int = 3) -> None:
+        new = self._ordering.poll() if self._ordering is not None else None
+        if new is None:
+            return
+        # keep what was shown and the few items the browser already holds, re-rank the rest
+        shown = self._queue[: self._cursor + 1]
+        ahead = np.asarray(self.upcoming(keep_ahead), dtype=np.int64)
+        ranked = self._positions(new) if len(new) else np.empty(0, dtype=np.int64)
+        keep = np.concatenate([shown, ahead])
+        rest = ranked[~np.isin(ranked, keep) & ~self._labeled[ranked]]
+        cursor = self._cursor
+        self._set_queue(np.concatenate([keep, rest]))
+        self._cursor = cursor
+
+    @property
+    def ordering_error(self) -> str | None:
+        """The last error of an active ordering (labeling goes on in the last good order)."""
+        return None if self._ordering is None else self._ordering.error
+
+    # -- results -------------------------------------------------------------------------------
+    def labels(self) -> pd.DataFrame:
+        """This annotator's current labels, indexed like the data (in data order)."""
+        frame = self.store.annotations(task=self.task, annotator=self.annotator, source=self.source)
+        positions = self.items.get_indexer(pd.Index(frame["item"].tolist(), tupleize_cols=False))
+        frame = frame.loc[positions >= 0]
+        positions = positions[positions >= 0]
+        order = np.argsort(positions, kind="stable")
+        out = pd.DataFrame(
+            {
+                "label": frame["label"].to_numpy()[order],
+                "annotator": frame["annotator"].to_numpy()[order],
+                "labeled_at": frame["created_at"].to_numpy()[order],
+                "rationale": frame["rationale"].to_numpy()[order],
+                "duration_s": frame["duration_s"].to_numpy()[order],
+            },
+            index=self.items[positions[order]],
+        )
+        out["labeled_at"] = pd.to_datetime(out["labeled_at"], utc=True)
+        return out
+
+    def item_key(self, position: int) -> str:
+        """The item id of ``position`` as JSON text (how the browser names items)."""
+        return encode(self.items[position])

@@ -1,0 +1,414 @@
+"""The one base every nblabel widget stands on: navigation, keys, progress, undo, timing,
+prefetch, error display and persistence. Each modality is a small subclass.
+
+The path of a key press: the browser sends ``{kind: "key", key, item, seq, client}``;
+``_handle_message`` dispatches by ``kind``; :meth:`LabelWidget.press` resolves the key and
+calls the session, which commits to the store; one state update goes back (``hold_sync``);
+then user callbacks run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import anywidget
+import pandas as pd
+import traitlets as t
+
+from ._codec import decode, encode
+from ._content import ContentMaker
+from ._errors import NblabelError, StoreError
+from ._keymap import Action, KeyMap
+from ._session import LabelingSession, Progress
+
+__all__ = ["LabelWidget", "SubmitEvent"]
+
+log = logging.getLogger("nblabel")
+
+_STATIC = Path(__file__).parent / "static"
+PREFETCH = 3
+
+
+@dataclass(frozen=True)
+class SubmitEvent:
+    """What ``on_submit`` callbacks receive after a label is saved."""
+
+    item: Hashable
+    label: Any
+    annotator: str
+    task: str
+    event_id: int
+    rationale: str | None = None
+
+
+@dataclass
+class _Intent:
+    """Context of a browser message: which item it was about and its place in the stream."""
+
+    item: Hashable | None = None
+    client: str | None = None
+    seq: int | None = None
+    duration_s: float | None = None
+    rationale: str | None = None
+    resent: bool = False
+
+
+class LabelWidget(anywidget.AnyWidget):
+    """Base of all nblabel widgets; build one with :func:`nblabel.classify` and friends."""
+
+    _esm = _STATIC / "widget.js"
+    _css = _STATIC / "widget.css"
+
+    kind = t.Unicode("classify").tag(sync=True)
+    """Which modality the browser renders (``classify``, ``rate``, ``caption``)."""
+    options = t.List().tag(sync=True)
+    """The choices: ``[{"label": text shown, "key": key or None}]``, in order."""
+    multi = t.Bool(False).tag(sync=True)
+    """Several options may be chosen for one item (confirm with Enter)."""
+    keymap = t.Dict().tag(sync=True)
+    """Key → option position or action name; the browser mirrors it to act at once."""
+    sample = t.Dict().tag(sync=True)
+    """The item on screen: ``{"item": JSON id, "content": {...}, "label": saved label}``."""
+    upcoming = t.List().tag(sync=True)
+    """The next items a submit would show, prefetched so the browser shows them at once."""
+    done = t.Bool(False).tag(sync=True)
+    """Every item in the queue is labeled."""
+    progress_state = t.Dict().tag(sync=True)
+    """``{"done": n, "total": n}``."""
+    selection = t.List().tag(sync=True)
+    """Option positions toggled on for the item on screen (multi-label)."""
+    acks = t.Dict().tag(sync=True)
+    """Per browser client, the sequence number of its last intent the kernel has handled."""
+    saved = t.Int(0).tag(sync=True)
+    """Labels committed to the store through this widget."""
+    error = t.Unicode("").tag(sync=True)
+    """The last error, shown under the widget; empty when all is well."""
+    info = t.Dict().tag(sync=True)
+    """Where labels go: ``{"store", "task", "annotator"}``, shown in the status line."""
+    ask_rationale = t.Bool(False).tag(sync=True)
+    """Show a text box for the reason behind each label."""
+
+    _value_kind: ClassVar[str] = "option"
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        *,
+        session: LabelingSession,
+        content: ContentMaker,
+        choices: Sequence[Any] = (),
+        keymap: KeyMap,
+        multi: bool = False,
+        rationale: bool = False,
+        store_label: str = "",
+        kind: str = "classify",
+    ) -> None:
+        super().__init__()
+        self.data = data
+        self.session = session
+        self._content = content
+        self._choices = list(choices)
+        self._keys = keymap
+        self._payloads: dict[int, dict] = {}
+        self._submit_callbacks: list[Callable[[SubmitEvent], Any]] = []
+        self._failed_seq: dict[str, int] = {}
+        self._handlers = {
+            "key": self._on_key_message,
+            "pick": self._on_pick_message,
+            "confirm": self._on_confirm_message,
+            "action": self._on_action_message,
+        }
+        self.on_msg(self._handle_message)
+        self.add_class("nblabel")
+        self.add_class(f"nblabel-{kind}")
+        with self.hold_sync():
+            self.kind = kind
+            self.multi = multi
+            self.ask_rationale = rationale
+            self.keymap = keymap.to_json()
+            self.options = [
+                {"label": str(choice), "key": keymap.key_for(i)}
+                for i, choice in enumerate(self._choices)
+            ]
+            self.info = {
+                "store": store_label or str(session.store.path),
+                "task": session.task,
+                "annotator": session.annotator,
+            }
+            self._push_state()
+
+    def __repr__(self) -> str:
+        # cheap: printing a widget must not serialise its state
+        return (
+            f"<{type(self).__name__} task={self.session.task!r} "
+            f"annotator={self.session.annotator!r} {self.session.progress}>"
+        )
+
+    # -- public state ----------------------------------------------------------------------------
+    @property
+    def current(self) -> Hashable | None:
+        """The id (index label) of the item on screen; ``None`` when all are labeled."""
+        return self.session.current
+
+    @property
+    def progress(self) -> Progress:
+        """Labeled and total items in this widget's queue."""
+        return self.session.progress
+
+    @property
+    def labels(self) -> pd.DataFrame:
+        """This annotator's labels, indexed like the data: ``df.join(w.labels)``.
+
+        Columns: ``label, annotator, labeled_at, rationale, duration_s``. Built fresh from the
+        store on each access; the user's DataFrame is never modified.
+        """
+        return self.session.labels()
+
+    @property
+    def store(self):
+        """The :class:`~nblabel.LabelStore` the labels go to."""
+        return self.session.store
+
+    # -- callbacks -----------------------------------------------------------------------------
+    def on_submit(self, callback: Callable[[SubmitEvent], Any], remove: bool = False) -> None:
+        """Call ``callback(event)`` after each label is saved (``remove=True`` to stop)."""
+        if remove:
+            self._submit_callbacks.remove(callback)
+        else:
+            self._submit_callbacks.append(callback)
+
+    def _run_callbacks(self, event: SubmitEvent) -> None:
+        # the label is already committed; a failing callback is shown, never hides the save
+        for callback in list(self._submit_callbacks):
+            try:
+                callback(event)
+            except Exception as exc:
+                log.exception("on_submit callback failed")
+                self.error = (
+                    f"on_submit callback {getattr(callback, '__name__', callback)!s} "
+                    f"failed: {type(exc).__name__}: {exc}"
+                )
+
+    # -- the public twins of UI actions ---------------------------------------------------------
+    def press(self, key: str) -> None:
+        """Act as if ``key`` was pressed in the widget: ``"1"``, ``"Enter"``, ``"ArrowLeft"``."""
+        self._press(key, _Intent())
+
+    def submit(self, value: Any, rationale: str | None = None) -> None:
+        """Save ``value`` as the label of the item on screen and show the next one.
+
+        With ``multi=True``, ``value`` is a list of options.
+        """
+        self._save(self._validate(value), _Intent(rationale=rationale))
+
+    def skip(self) -> None:
+        """Leave the item on screen unlabeled for now and show the next one."""
+        self._act(Action.SKIP, _Intent())
+
+    def undo(self) -> None:
+        """Undo the newest saved label (of this annotator and task) and show its item again."""
+        self._act(Action.UNDO, _Intent())
+
+    def back(self) -> None:
+        """Show the previously shown item again."""
+        self._act(Action.BACK, _Intent())
+
+    def goto(self, item: Hashable) -> None:
+        """Show ``item`` next (to relabel it, or label it out of order)."""
+        self.session.goto(item)
+        self._after_move()
+
+    # -- resolving intents -------------------------------------------------------------------------
+    def _press(self, key: str, intent: _Intent) -> None:
+        target = self._keys.resolve(key)
+        if target is None:
+            bound = ", ".join(sorted(self._keys.bindings))
+            raise NblabelError(f"the key {key!r} does nothing here; keys in use: {bound}")
+        if isinstance(target, Action):
+            self._act(target, intent)
+        else:
+            self._pick(target, intent)
+
+    def _pick(self, index: int, intent: _Intent) -> None:
+        if self.multi:
+            chosen = set(self.selection) ^ {index}
+            self.selection = sorted(chosen)
+            return
+        self._save(self._choices[index], intent)
+
+    def _act(self, action: Action, intent: _Intent) -> None:
+        if action is Action.CONFIRM:
+            self._save(self._confirm_value(None), intent)
+            return
+        if action is Action.SKIP:
+            self.session.skip()
+        elif action is Action.BACK:
+            self.session.back()
+        elif action is Action.UNDO:
+            self.session.undo()
+        self._after_move(intent)
+
+    def _confirm_value(self, sent: Any) -> Any:
+        """The value Enter confirms: the browser's selection if sent, else the kernel's."""
+        if not self.multi:
+            raise NblabelError("Enter confirms a multi-label selection; here a key picks a label")
+        positions = self.selection if sent is None else sent
+        return [self._choices[int(i)] for i in sorted(positions)]
+
+    def _validate(self, value: Any) -> Any:
+        """Check a value given from Python; subclasses define what a valid value is."""
+        if self.multi:
+            if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+                raise NblabelError(f"multi-label values are lists of options, not {value!r}")
+            values = list(value)
+            unknown = [v for v in values if v not in self._choices]
+            if unknown:
+                raise NblabelError(f"{unknown!r} not in the options {self._choices!r}")
+            return [c for c in self._choices if c in values]
+        if value not in self._choices:
+            raise NblabelError(f"{value!r} is not one of the options {self._choices!r}")
+        return next(c for c in self._choices if c == value)
+
+    # -- saving ------------------------------------------------------------------------------------
+    def _save(self, value: Any, intent: _Intent) -> None:
+        if intent.resent and intent.item is not None:
+            held = self.session.store.current_label(
+                self.session.task, intent.item, self.session.annotator, self.session.source
+            )
+            if held is not None and held.label == value:
+                self._after_move(intent)  # saved before the connection dropped: just confirm
+                return
+        item = self.session.current if intent.item is None else intent.item
+        try:
+            event_id = self.session.submit(
+                value,
+                intent.rationale,
+                item=intent.item,
+                duration_s=intent.duration_s,
+            )
+        except StoreError as exc:
+            if intent.client is not None:
+                self._failed_seq.setdefault(intent.client, intent.seq)
+            self.error = f"Not saved: {exc}. The label is kept and will be sent again."
+            raise
+        if intent.client is not None:
+            self._failed_seq.pop(intent.client, None)
+        self.saved += 1
+        self._after_move(intent, clear_error=True)
+        self._run_callbacks(
+            SubmitEvent(
+                item=item,
+                label=value,
+                annotator=self.session.annotator,
+                task=self.session.task,
+                event_id=event_id,
+                rationale=intent.rationale,
+            )
+        )
+
+    # -- pushing state -----------------------------------------------------------------------------
+    def _after_move(self, intent: _Intent | None = None, clear_error: bool = False) -> None:
+        with self.hold_sync():
+            if intent is not None and intent.client is not None and intent.seq is not None:
+                self.acks = {**self.acks, intent.client: intent.seq}
+            if clear_error:
+                self.error = ""
+            self._push_state()
+
+    def _payload(self, position: int) -> dict:
+        payload = self._payloads.get(position)
+        if payload is None:
+            if len(self._payloads) > 64:
+                self._payloads.clear()
+            payload = {"item": self.session.item_key(position), "content": self._content(position)}
+            self._payloads[position] = payload
+        return payload
+
+    def _push_state(self) -> None:
+        session = self.session
+        position = session.position
+        if position is None:
+            self.sample = {}
+            self.done = True
+        else:
+            held = session.current_label()
+            self.sample = {
+                **self._payload(position),
+                "label": None if held is None else encode(held.label),
+                "rationale": None if held is None else held.rationale,
+            }
+            self.done = False
+            self.selection = (
+                self._positions_of(held.label) if held is not None and self.multi else []
+            )
+        self.upcoming = [self._payload(p) for p in session.upcoming(PREFETCH)]
+        progress = session.progress
+        self.progress_state = {"done": progress.done, "total": progress.total}
+        ordering_error = session.ordering_error
+        if ordering_error and not self.error:
+            self.error = f"Re-ranking failed, labeling goes on in the last order: {ordering_error}"
+
+    def _positions_of(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list) else [value]
+        return [i for i, c in enumerate(self._choices) if c in values]
+
+    # -- browser messages --------------------------------------------------------------------------
+    def _handle_message(self, _widget: Any, content: dict, buffers: list) -> None:
+        handler = self._handlers.get(content.get("kind")) if isinstance(content, dict) else None
+        if handler is None:
+            log.warning("nblabel: ignored a message of unknown kind: %r", content)
+            return
+        intent = self._intent_of(content)
+        if intent is None:
+            self._after_move()  # a duplicate or out-of-turn message: resend the state only
+            return
+        try:
+            handler(content, intent)
+        except StoreError:
+            self._after_move()  # error shown; the browser keeps the label pending and resends
+        except NblabelError as exc:
+            self.error = str(exc)
+            self._after_move(intent)
+        except Exception as exc:
+            log.exception("nblabel: error while handling %r", content)
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._after_move(intent)
+
+    def _intent_of(self, content: dict) -> _Intent | None:
+        client, seq = content.get("client"), content.get("seq")
+        if client is not None and seq is not None:
+            acked = self.acks.get(client)
+            if acked is not None and seq <= acked:
+                return None  # handled before
+            failed = self._failed_seq.get(client)
+            if failed is not None and seq != failed:
+                return None  # wait for the failed intent to come again first
+        item = content.get("item")
+        elapsed = content.get("elapsed_ms")
+        return _Intent(
+            item=None if item is None else decode(item),
+            client=client,
+            seq=seq,
+            duration_s=None if elapsed is None else float(elapsed) / 1000,
+            rationale=content.get("rationale") or None,
+            resent=bool(content.get("resent")),
+        )
+
+    def _on_key_message(self, content: dict, intent: _Intent) -> None:
+        if content.get("key") == "Enter" and "value" in content:
+            self._on_confirm_message(content, intent)
+        else:
+            self._press(str(content.get("key", "")), intent)
+
+    def _on_pick_message(self, content: dict, intent: _Intent) -> None:
+        self._pick(int(content["index"]), intent)
+
+    def _on_confirm_message(self, content: dict, intent: _Intent) -> None:
+        self._save(self._confirm_value(content.get("value")), intent)
+
+    def _on_action_message(self, content: dict, intent: _Intent) -> None:
+        self._act(Action(content["name"]), intent)

@@ -1,0 +1,69 @@
+"""Write labels out of the store as files.
+
+Examples
+--------
+>>> nblabel.export.table(store, "sentiment", "labels.parquet")     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from ._codec import encode
+from ._errors import NblabelError
+from ._store import LabelStore
+
+__all__ = ["table"]
+
+_WRITERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def _scalar_or_json(value: object) -> object:
+    # lists (multi-label), tuples (MultiIndex ids) and dicts (shapes) become JSON text, so
+    # one column holds one type and the file reads back the same everywhere
+    if isinstance(value, (list, tuple, dict)):
+        return encode(value)
+    return value
+
+
+def table(
+    store: LabelStore,
+    task: str,
+    path: str | os.PathLike,
+    *,
+    annotator: str | None = None,
+    history: bool = False,
+) -> pd.DataFrame:
+    """Write the annotations of ``task`` to ``path``: CSV or Parquet, chosen by the suffix.
+
+    One row per current annotation (``history=True``: every event, with its status), the
+    columns of :meth:`LabelStore.annotations`. Lists and tuples are written as JSON text.
+    Returns the table written.
+
+    Examples
+    --------
+    >>> nblabel.export.table(store, "sentiment", "sentiment.csv")     # doctest: +SKIP
+    """
+    target = Path(path)
+    writer = _WRITERS.get(target.suffix.lower())
+    if writer is None:
+        raise NblabelError(
+            f"cannot tell the format of {target.name!r}: end the path with .csv or .parquet"
+        )
+    if task not in store.tasks():
+        known = ", ".join(map(repr, store.tasks())) or "none yet"
+        raise NblabelError(f"the store has no task {task!r}; tasks: {known}")
+    frame = store.annotations(task=task, annotator=annotator, history=history)
+    for column in ("item", "label"):
+        frame[column] = frame[column].map(_scalar_or_json)
+    if writer == "csv":
+        frame.to_csv(target, index=False)
+    else:
+        try:
+            frame.to_parquet(target, index=False)
+        except ImportError as exc:
+            raise NblabelError("writing Parquet needs pyarrow: pip install pyarrow") from exc
+    return frame

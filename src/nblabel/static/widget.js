@@ -1,0 +1,404 @@
+// nblabel's one front end: every widget kind renders through this module.
+// Traits are state (what a fresh view needs); messages are intents with a `kind`.
+// Sample content is data: everything is written with textContent, except content of
+// type "html", which the user marked as trusted with nblabel.HTML.
+
+const RESEND_AFTER_MS = 3000;
+const ACTIONS = { confirm: "Confirm", undo: "Undo", back: "Back", skip: "Skip" };
+const KEY_NAMES = { Enter: "⏎", Backspace: "⌫", ArrowLeft: "←", ArrowRight: "→", " ": "Space" };
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) if (child != null) node.append(child);
+  return node;
+}
+
+function keyName(key) {
+  return KEY_NAMES[key] ?? key;
+}
+
+function randomId() {
+  return Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+}
+
+function pendingStoreKey(info) {
+  return `nblabel:pending:${info.store}:${info.task}:${info.annotator}`;
+}
+
+function loadPending(info) {
+  try {
+    return JSON.parse(localStorage.getItem(pendingStoreKey(info)) || "[]");
+  } catch {
+    return [];
+  }
+}
+
+function savePending(info, pending) {
+  try {
+    const labels = pending.filter((p) => p.msg.kind !== "action");
+    if (labels.length) localStorage.setItem(pendingStoreKey(info), JSON.stringify(labels));
+    else localStorage.removeItem(pendingStoreKey(info));
+  } catch {
+    // storage full or blocked: the label is still pending in memory and resent from there
+  }
+}
+
+function renderContent(box, content, model, signal) {
+  box.replaceChildren();
+  if (!content) return;
+  switch (content.type) {
+    case "text":
+      box.append(h("div", { class: "nblabel-text", dir: "auto", text: content.text }));
+      break;
+    case "missing":
+      box.append(h("div", { class: "nblabel-text nblabel-missing", text: "(missing value)" }));
+      break;
+    case "html": {
+      const div = h("div", { class: "nblabel-html" });
+      div.innerHTML = content.html; // trusted by the user through nblabel.HTML
+      box.append(div);
+      break;
+    }
+    case "table": {
+      const table = h("table", { class: "nblabel-table" });
+      for (const [column, value] of content.rows) {
+        const cell = h("td", { dir: "auto", text: value ?? "(missing)" });
+        if (value == null) cell.className = "nblabel-missing";
+        table.append(h("tr", {}, h("th", { text: column }), cell));
+      }
+      box.append(table);
+      if (content.hidden_columns) {
+        box.append(h("div", { class: "nblabel-note", text: `… ${content.hidden_columns} more columns` }));
+      }
+      break;
+    }
+    case "image": {
+      const bytes = content.data instanceof DataView ? content.data.buffer : content.data;
+      const url = URL.createObjectURL(new Blob([bytes], { type: content.mime }));
+      const img = h("img", { class: "nblabel-image", src: url, alt: "sample image" });
+      img.addEventListener("load", () => URL.revokeObjectURL(url), { once: true });
+      box.append(img);
+      break;
+    }
+    case "widget": {
+      const slot = h("div", { class: "nblabel-child" });
+      box.append(slot);
+      const id = content.ref.replace(/^IPY_MODEL_/, "");
+      model.widget_manager
+        .get_model(id)
+        .then((child) => model.widget_manager.create_view(child))
+        .then((view) => {
+          if (signal.aborted || !slot.isConnected) return view.remove();
+          slot.append(view.el);
+          signal.addEventListener("abort", () => view.remove());
+        })
+        .catch((err) => slot.append(h("div", { class: "nblabel-note", text: `cannot show widget: ${err}` })));
+      break;
+    }
+    default:
+      box.append(h("div", { class: "nblabel-note", text: `unknown content ${content.type}` }));
+  }
+}
+
+function render({ model, el }) {
+  const controller = new AbortController();
+  const client = randomId();
+  let seq = 0;
+  let pending = []; // intents shown ahead of the kernel: {msg, sentAt, advances}
+  let shownAt = performance.now();
+  let shownItem = null;
+  let localSelection = null; // multi-label toggles not yet confirmed
+
+  const kind = model.get("kind");
+  el.classList.add("nblabel", `nblabel-${kind}`);
+  el.tabIndex = 0;
+
+  // ---- skeleton ---------------------------------------------------------------------------
+  const progressText = h("span", { class: "nblabel-progress" });
+  const bar = h("div", { class: "nblabel-bar-fill" });
+  const header = h(
+    "div",
+    { class: "nblabel-header" },
+    h("span", { class: "nblabel-task", text: model.get("info").task ?? "" }),
+    h("div", { class: "nblabel-bar" }, bar),
+    progressText,
+  );
+  const sampleBox = h("div", { class: "nblabel-sample", "aria-live": "polite" });
+  const heldLabel = h("div", { class: "nblabel-held" });
+  const optionsBox = h("div", { class: "nblabel-options", role: "group" });
+  const textInput = h("textarea", {
+    class: "nblabel-input",
+    rows: "3",
+    placeholder: "Type here · Enter saves · Shift+Enter for a new line",
+  });
+  const rationale = h("textarea", {
+    class: "nblabel-rationale",
+    rows: "2",
+    placeholder: "Why? (optional reasoning, saved with the label)",
+  });
+  const confirmButton = h("button", { class: "nblabel-confirm", type: "button" });
+  const nav = h("div", { class: "nblabel-nav" });
+  const navButtons = {};
+  for (const name of ["back", "skip", "undo"]) {
+    navButtons[name] = h("button", { class: `nblabel-${name}`, type: "button" });
+    navButtons[name].addEventListener("click", () => act(name));
+    nav.append(navButtons[name]);
+  }
+  const status = h("div", { class: "nblabel-status" });
+  const errorBox = h("div", { class: "nblabel-error", role: "alert" });
+  const doneBox = h("div", { class: "nblabel-done", text: "All items are labeled. 🎉" });
+  const focusHint = h("div", { class: "nblabel-hint", text: "Click here to label with the keyboard" });
+  const body = h("div", { class: "nblabel-body" }, sampleBox, heldLabel);
+  if (kind === "caption") body.append(textInput);
+  else body.append(optionsBox);
+  body.append(rationale, confirmButton);
+  el.replaceChildren(header, body, doneBox, nav, status, errorBox, focusHint);
+
+  // ---- sending intents ------------------------------------------------------------------------
+  function send(msg, advances) {
+    msg.client = client;
+    msg.seq = ++seq;
+    pending.push({ msg, sentAt: Date.now(), advances });
+    model.send(msg);
+    savePending(model.get("info"), pending);
+    paint();
+  }
+
+  function displayed() {
+    // the kernel's current item, or the prefetched one the browser has moved on to
+    const ahead = pending.filter((p) => p.advances).length;
+    if (ahead === 0) return model.get("done") ? null : model.get("sample");
+    return model.get("upcoming")[ahead - 1] ?? "loading";
+  }
+
+  function labelIntent(msg) {
+    const sample = displayed();
+    if (!sample || sample === "loading") return;
+    msg.item = sample.item;
+    msg.elapsed_ms = Math.round(performance.now() - shownAt);
+    const reason = rationale.value.trim();
+    if (reason) msg.rationale = reason;
+    rationale.value = "";
+    textInput.value = "";
+    localSelection = null;
+    send(msg, true);
+  }
+
+  function pick(index, key) {
+    if (model.get("multi")) {
+      const chosen = new Set(localSelection ?? model.get("selection"));
+      chosen.has(index) ? chosen.delete(index) : chosen.add(index);
+      localSelection = [...chosen].sort((a, b) => a - b);
+      paint();
+      return;
+    }
+    labelIntent(key ? { kind: "key", key } : { kind: "pick", index });
+  }
+
+  function confirm() {
+    if (kind === "caption") {
+      const text = textInput.value;
+      if (!text.trim()) return flash("Type a caption first");
+      labelIntent({ kind: "confirm", value: text });
+    } else if (model.get("multi")) {
+      labelIntent({ kind: "confirm", value: localSelection ?? model.get("selection") });
+    }
+  }
+
+  function act(name) {
+    if (name === "confirm") return confirm();
+    const item = displayed();
+    const msg = { kind: "action", name };
+    if (item && item !== "loading") msg.item = item.item;
+    send(msg, name === "skip" && !!item);
+  }
+
+  function flash(text) {
+    errorBox.textContent = text;
+    setTimeout(() => paint(), 1500);
+  }
+
+  // ---- keys ---------------------------------------------------------------------------------
+  function onKeyDown(event) {
+    const target = event.target;
+    const typing = target.tagName === "TEXTAREA" || target.tagName === "INPUT" || target.isContentEditable;
+    if (typing) {
+      if (target === textInput && event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        event.stopPropagation();
+        confirm();
+      } else {
+        event.stopPropagation(); // text typed here is text, not a notebook shortcut
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    const bound = model.get("keymap")[key];
+    if (bound === undefined) return;
+    event.preventDefault();
+    event.stopPropagation(); // keys the widget owns never reach JupyterLab
+    if (typeof bound === "number") pick(bound, key);
+    else act(bound);
+  }
+  el.addEventListener("keydown", onKeyDown, { signal: controller.signal });
+  el.addEventListener("focusin", () => el.classList.add("nblabel-focused"), { signal: controller.signal });
+  el.addEventListener(
+    "focusout",
+    (e) => {
+      if (!el.contains(e.relatedTarget)) el.classList.remove("nblabel-focused");
+    },
+    { signal: controller.signal },
+  );
+  el.addEventListener(
+    "click",
+    (e) => {
+      if (!["TEXTAREA", "INPUT", "BUTTON"].includes(e.target.tagName)) el.focus({ preventScroll: true });
+    },
+    { signal: controller.signal },
+  );
+  confirmButton.addEventListener("click", () => confirm());
+
+  // ---- painting -------------------------------------------------------------------------------
+  function paintOptions() {
+    const options = model.get("options");
+    const chosen = new Set(localSelection ?? model.get("selection"));
+    const sample = displayed();
+    const held = sample && sample !== "loading" && sample.label != null ? JSON.parse(sample.label) : null;
+    const heldValues = new Set(Array.isArray(held) ? held.map(String) : held == null ? [] : [String(held)]);
+    optionsBox.replaceChildren(
+      ...options.map((option, index) => {
+        const button = h("button", { class: "nblabel-option", type: "button", "data-index": String(index) });
+        if (option.key != null) {
+          button.dataset.key = option.key;
+          button.append(h("kbd", { text: keyName(option.key) }));
+        }
+        button.append(h("span", { class: "nblabel-option-label", text: option.label }));
+        const selected = model.get("multi") ? chosen.has(index) : heldValues.has(option.label);
+        if (selected) button.classList.add("nblabel-selected");
+        button.setAttribute("aria-pressed", String(selected));
+        button.addEventListener("click", () => pick(index, null));
+        return button;
+      }),
+    );
+  }
+
+  function keyHint(action) {
+    for (const [key, bound] of Object.entries(model.get("keymap"))) if (bound === action) return keyName(key);
+    return null;
+  }
+
+  let paintedItem = undefined;
+  function paint() {
+    const sample = displayed();
+    const done = sample === null;
+    const loading = sample === "loading";
+    const item = done ? null : loading ? "loading" : sample.item;
+    if (item !== paintedItem) {
+      paintedItem = item;
+      shownAt = performance.now();
+      shownItem = item;
+      if (loading) sampleBox.replaceChildren(h("div", { class: "nblabel-note", text: "Loading the next item…" }));
+      else if (!done) renderContent(sampleBox, sample.content, model, controller.signal);
+      else sampleBox.replaceChildren();
+      if (kind === "caption") {
+        const held = !done && !loading && sample.label != null ? JSON.parse(sample.label) : "";
+        textInput.value = typeof held === "string" ? held : "";
+      }
+      rationale.value = !done && !loading && sample.rationale ? sample.rationale : "";
+    }
+    el.dataset.item = done || loading ? "" : sample.item;
+    el.dataset.done = String(done);
+    body.hidden = done;
+    doneBox.hidden = !done;
+
+    const held = !done && !loading && sample.label != null ? JSON.parse(sample.label) : null;
+    heldLabel.textContent =
+      held == null ? "" : `Saved label: ${Array.isArray(held) ? held.join(", ") || "(none)" : held} — choose again to change it`;
+    heldLabel.hidden = held == null;
+    if (kind !== "caption") paintOptions();
+
+    const multi = model.get("multi");
+    confirmButton.hidden = !(multi || kind === "caption");
+    const confirmKey = keyHint("confirm");
+    confirmButton.textContent = `Save${confirmKey ? ` ${confirmKey}` : ""}`;
+    rationale.hidden = !model.get("ask_rationale");
+    for (const [name, button] of Object.entries(navButtons)) {
+      const hint = keyHint(name);
+      button.textContent = `${ACTIONS[name]}${hint ? ` ${hint}` : ""}`;
+    }
+
+    const progress = model.get("progress_state");
+    const ahead = pending.filter((p) => p.advances && p.msg.kind !== "action").length;
+    const doneCount = Math.min(progress.total, (progress.done ?? 0) + ahead);
+    progressText.textContent = `${doneCount} / ${progress.total}`;
+    bar.style.width = progress.total ? `${(100 * doneCount) / progress.total}%` : "0%";
+
+    const info = model.get("info");
+    const saved = model.get("saved");
+    const waiting = pending.filter((p) => p.msg.kind !== "action").length;
+    status.dataset.saved = String(saved);
+    status.dataset.pending = String(waiting);
+    status.classList.toggle("nblabel-is-pending", waiting > 0);
+    status.replaceChildren(
+      h("span", {
+        class: "nblabel-save-state",
+        text: waiting ? `⏳ ${waiting} not yet saved…` : `✓ ${saved} saved`,
+      }),
+      h("span", { class: "nblabel-where", text: ` · ${info.annotator} · ${info.task} · ${info.store}` }),
+    );
+    const error = model.get("error");
+    errorBox.textContent = error;
+    errorBox.hidden = !error;
+  }
+
+  // ---- kernel answers ---------------------------------------------------------------------------
+  function onAcks() {
+    const acked = model.get("acks");
+    const before = pending.length;
+    pending = pending.filter((p) => !(p.msg.client in acked && p.msg.seq <= acked[p.msg.client]));
+    if (pending.length !== before) savePending(model.get("info"), pending);
+  }
+  const onChange = () => {
+    onAcks();
+    paint();
+  };
+  model.on("change", onChange);
+  model.on("change:selection", () => {
+    localSelection = null;
+    paint();
+  });
+
+  // labels shown but never confirmed (dropped connection, restarted kernel, reloaded page)
+  // are sent again; the kernel ignores what it already saved
+  const resend = () => {
+    const now = Date.now();
+    for (const p of pending) {
+      if (now - p.sentAt > RESEND_AFTER_MS) {
+        p.sentAt = now;
+        model.send({ ...p.msg, resent: true });
+      }
+    }
+  };
+  const timer = setInterval(resend, 1000);
+  for (const old of loadPending(model.get("info"))) {
+    if (old.msg.client !== client) {
+      pending.push({ ...old, sentAt: 0 });
+    }
+  }
+  paint();
+  resend();
+
+  return () => {
+    controller.abort();
+    clearInterval(timer);
+    model.off("change", onChange);
+  };
+}
+
+export default { render };
