@@ -6,7 +6,7 @@ Examples
 >>> w = nblabel.classify(df, options=["pos", "neg"], text="review")   # doctest: +SKIP
 """
 
-from . import datasets, export
+from . import datasets, export, testing
 from ._builders import caption, classify, rate
 from ._content import HTML
 from ._errors import NblabelError, NblabelWarning, StoreError
@@ -29,6 +29,7 @@ __all__ = [
     "classify",
     "datasets",
     "export",
+    "testing",
     "rate",
 ]
 __version__ = "0.1.0"

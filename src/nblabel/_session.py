@@ -171,6 +171,11 @@ class LabelingSession:
         """Queue index of the first unlabeled item after ``start`` (wrapping); len if none."""
         n = len(self._queue)
         first = start if include_start else start + 1
+        # the next item is almost always free: look at a few one by one before numpy
+        labeled, queue = self._labeled, self._queue
+        for index in range(first, min(first + 8, n)):
+            if not labeled[queue[index]]:
+                return index
         for lo, hi in ((first, n), (0, min(first, n))):
             for chunk_start in range(lo, hi, _SCAN_CHUNK):
                 chunk_end = min(chunk_start + _SCAN_CHUNK, hi)

@@ -58,12 +58,11 @@ _SCHEMA = [
         created_at REAL NOT NULL,
         duration_s REAL,
         source TEXT NOT NULL,
-        target INTEGER REFERENCES nblabel_events(id),
+        target INTEGER,
         meta TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS nblabel_events_by_annotator"
     " ON nblabel_events (task, annotator, item)",
-    "CREATE INDEX IF NOT EXISTS nblabel_events_by_item ON nblabel_events (task, item)",
     "CREATE INDEX IF NOT EXISTS nblabel_events_by_target ON nblabel_events (target)",
 ]
 
@@ -142,7 +141,6 @@ class LabelStore:
             raise StoreError(f"cannot open the label store {self.path}: {exc}") from exc
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={durability.upper()}")
-        self._db.execute("PRAGMA foreign_keys=ON")
         self._init_schema()
 
     # -- opening -----------------------------------------------------------------------------

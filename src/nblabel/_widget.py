@@ -297,8 +297,7 @@ class LabelWidget(anywidget.AnyWidget):
             raise
         if intent.client is not None:
             self._failed_seq.pop(intent.client, None)
-        self.saved += 1
-        self._after_move(intent, clear_error=True)
+        self._after_move(intent, clear_error=True, saved=1)
         self._run_callbacks(
             SubmitEvent(
                 item=item,
@@ -311,8 +310,11 @@ class LabelWidget(anywidget.AnyWidget):
         )
 
     # -- pushing state -----------------------------------------------------------------------------
-    def _after_move(self, intent: _Intent | None = None, clear_error: bool = False) -> None:
+    def _after_move(
+        self, intent: _Intent | None = None, clear_error: bool = False, saved: int = 0
+    ) -> None:
         with self.hold_sync():
+            self.saved += saved
             if intent is not None and intent.client is not None and intent.seq is not None:
                 self.acks = {**self.acks, intent.client: intent.seq}
             if clear_error:

@@ -1,0 +1,160 @@
+"""Cost of one label on the kernel side, and of building a widget, at up to 1M rows.
+
+Baseline: the usual plain-ipywidgets labeler (an HTML sample, one Button per option, a
+progress Label; the click handler stores the label by position and shows the next text),
+driven the same way in the same run. Every message goes through a comm that encodes it
+to JSON, as ipykernel would, and is counted.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import nblabel
+from nblabel.testing import recording_comms
+
+OPTIONS = ["pos", "neg", "neutral"]
+
+
+def make_frame(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"text": [f"sample text number {i}" for i in range(n)]})
+
+
+def time_presses(widget, presses: int) -> list[float]:
+    keys = ["1", "2", "3"]
+    out = []
+    for i in range(presses):
+        started = time.perf_counter()
+        widget.press(keys[i % 3])
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def baseline_widget(frame: pd.DataFrame):
+    """A pigeonXT-style labeler written directly with ipywidgets (no store, no undo)."""
+    import ipywidgets as ipw
+
+    texts = frame["text"].array
+    codes = np.full(len(frame), -1, dtype=np.int8)
+    state = {"position": 0}
+    sample = ipw.HTML(texts[0])
+    count = ipw.Label("0 / %d" % len(frame))
+    buttons = [ipw.Button(description=o) for o in OPTIONS]
+
+    def on_click(button):
+        codes[state["position"]] = OPTIONS.index(button.description)
+        state["position"] += 1
+        sample.value = texts[state["position"]]
+        count.value = f"{state['position']} / {len(frame)}"
+
+    for button in buttons:
+        button.on_click(on_click)
+    return ipw.VBox([sample, *buttons, count]), buttons
+
+
+def run(quick: bool = False) -> list[dict]:
+    sizes = [1_000, 20_000] if quick else [1_000, 1_000_000]
+    presses = 100 if quick else 1_000
+    prelabeled = 2_000 if quick else 100_000
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, recording_comms() as comms:
+        for n in sizes:
+            frame = make_frame(n)
+            store = nblabel.LabelStore(Path(tmp) / f"bench-{n}.db")
+            builds = []
+            for _ in range(5):
+                started = time.perf_counter()
+                widget = nblabel.classify(
+                    frame, OPTIONS, text="text", store=store, annotator="bench", task="t"
+                )
+                builds.append(time.perf_counter() - started)
+            copies = []
+            for _ in range(5):
+                started = time.perf_counter()
+                frame.copy()
+                copies.append(time.perf_counter() - started)
+            if n == sizes[-1]:
+                rows.append(
+                    {
+                        "name": f"build a widget, {n:,} rows",
+                        "nblabel_s": statistics.median(builds),
+                        "baseline": "df.copy() (what copying the data would cost)",
+                        "baseline_s": statistics.median(copies),
+                        "target": "< 50 ms, no copy",
+                        "passed": statistics.median(builds) < 0.05 and widget.data is frame,
+                    }
+                )
+            before = comms.count()
+            ours = time_presses(widget, presses)
+            ours_messages = (comms.count() - before) / presses
+
+            box, buttons = baseline_widget(frame)
+            before = comms.count()
+            theirs = []
+            for i in range(presses):
+                started = time.perf_counter()
+                buttons[i % 3].click()
+                theirs.append(time.perf_counter() - started)
+            theirs_messages = (comms.count() - before) / presses
+            rows.append(
+                {
+                    "name": f"one label (press → durable write → state sent), {n:,} rows",
+                    "nblabel_s": statistics.median(ours),
+                    "baseline": "plain ipywidgets, in memory",
+                    "baseline_s": statistics.median(theirs),
+                    "target": "≤ 0.5 ms",
+                    "passed": statistics.median(ours) <= 0.5e-3,
+                }
+            )
+            rows.append(
+                {
+                    "name": f"widget messages per label, {n:,} rows",
+                    "nblabel_s": ours_messages,
+                    "baseline": "plain ipywidgets",
+                    "baseline_s": theirs_messages,
+                    "unit": "msgs",
+                    "target": "≤ 2",
+                    "passed": ours_messages <= 2,
+                }
+            )
+            box.close()
+            widget.close()
+
+        # flat in the number already labeled: resume after many labels, then label on
+        n = sizes[-1]
+        frame = make_frame(n)
+        store = nblabel.LabelStore(Path(tmp) / "prelabeled.db")
+        for i in range(prelabeled):
+            store.append(task="t", item=i, annotator="bench", label=OPTIONS[i % 3])
+        widget = nblabel.classify(
+            frame, OPTIONS, text="text", store=store, annotator="bench", task="t"
+        )
+        assert widget.current == prelabeled, widget.current
+        late = time_presses(widget, presses)
+        fresh = next(r for r in rows if r["name"].startswith("one label") and f"{n:,}" in r["name"])
+        rows.append(
+            {
+                "name": f"one label after {prelabeled:,} labeled, {n:,} rows",
+                "nblabel_s": statistics.median(late),
+                "baseline": "nblabel with none labeled (above)",
+                "baseline_s": fresh["nblabel_s"],
+                "target": "≤ 0.5 ms, flat",
+                "passed": statistics.median(late) <= 0.5e-3,
+            }
+        )
+        widget.close()
+    return rows
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    from run import main
+
+    raise SystemExit(main(["core", *sys.argv[1:]]))
