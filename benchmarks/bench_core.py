@@ -45,7 +45,7 @@ def baseline_widget(frame: pd.DataFrame):
     codes = np.full(len(frame), -1, dtype=np.int8)
     state = {"position": 0}
     sample = ipw.HTML(texts[0])
-    count = ipw.Label("0 / %d" % len(frame))
+    count = ipw.Label(f"0 / {len(frame)}")
     buttons = [ipw.Button(description=o) for o in OPTIONS]
 
     def on_click(button):

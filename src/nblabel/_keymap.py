@@ -154,3 +154,24 @@ class KeyMap:
     def to_json(self) -> dict[str, str | int]:
         """The table for the browser: key → option position or action name."""
         return {k: (t.value if isinstance(t, Action) else t) for k, t in self.bindings.items()}
+
+
+def key_table() -> str:
+    """The default keys as a Markdown table (in the README; a test keeps it current)."""
+    rows = [
+        "| key | does |",
+        "|---|---|",
+        f"| `{_OPTION_KEYS[0]}` … `{_OPTION_KEYS[8]}` | pick the 1st … 9th option (toggle it "
+        "with `multi=True`); options past the ninth get `a`, `b`, … |",
+    ]
+    for key, action in DEFAULT_ACTION_KEYS.items():
+        rows.append(f"| `{key}` | {_ACTION_DOCS[action]} |")
+    return "\n".join(rows)
+
+
+_ACTION_DOCS = {
+    Action.CONFIRM: "save the multi-label selection or the typed text",
+    Action.UNDO: "undo the last saved label and show its item again",
+    Action.BACK: "show the previous item",
+    Action.SKIP: "skip: leave the item for later",
+}
