@@ -6,11 +6,13 @@ Examples
 >>> w = nblabel.classify(df, options=["pos", "neg"], text="review")   # doctest: +SKIP
 """
 
-from . import datasets, export, testing
+from . import agreement, datasets, export, testing
 from ._builders import caption, classify, rate
+from ._consensus import consensus
 from ._content import HTML
 from ._errors import NblabelError, NblabelWarning, StoreError
 from ._keymap import Action
+from ._review import ReviewWidget, review
 from ._session import Progress
 from ._store import LabelStore
 from ._widget import LabelWidget, SubmitEvent
@@ -23,13 +25,17 @@ __all__ = [
     "NblabelError",
     "NblabelWarning",
     "Progress",
+    "ReviewWidget",
     "StoreError",
     "SubmitEvent",
+    "agreement",
     "caption",
     "classify",
+    "consensus",
     "datasets",
     "export",
-    "testing",
     "rate",
+    "review",
+    "testing",
 ]
 __version__ = "0.1.0"

@@ -91,7 +91,7 @@ def default_annotator() -> str:
         return "anonymous"
 
 
-def _store_label(store: LabelStore) -> str:
+def store_label(store: LabelStore) -> str:
     try:
         return os.path.relpath(store.path)
     except ValueError:
@@ -140,7 +140,7 @@ def build(
         keymap=keymap,
         multi=multi,
         rationale=rationale,
-        store_label=_store_label(store),
+        store_label=store_label(store),
         kind=kind,
     )
     return widget

@@ -20,7 +20,6 @@ import pandas as pd
 import traitlets as t
 
 from ._codec import decode, encode
-from ._content import ContentMaker
 from ._errors import NblabelError, StoreError
 from ._keymap import Action, KeyMap
 from ._session import LabelingSession, Progress
@@ -99,7 +98,7 @@ class LabelWidget(anywidget.AnyWidget):
         data: pd.DataFrame,
         *,
         session: LabelingSession,
-        content: ContentMaker,
+        content: Callable[[int], dict],
         choices: Sequence[Any] = (),
         keymap: KeyMap,
         multi: bool = False,

@@ -100,6 +100,31 @@ function renderContent(box, content, model, signal) {
         .catch((err) => slot.append(h("div", { class: "nblabel-note", text: `cannot show widget: ${err}` })));
       break;
     }
+    case "review": {
+      if (content.sample) {
+        const inner = h("div", { class: "nblabel-review-sample" });
+        renderContent(inner, content.sample, model, signal);
+        box.append(inner);
+      }
+      const votes = h("table", { class: "nblabel-votes" });
+      votes.append(h("tr", {}, h("th", { text: "annotator" }), h("th", { text: "label" }), h("th", { text: "why" })));
+      for (const vote of content.votes) {
+        votes.append(
+          h(
+            "tr",
+            {},
+            h("td", { text: vote.annotator }),
+            h("td", { class: "nblabel-vote-label", dir: "auto", text: vote.label }),
+            h("td", { dir: "auto", text: vote.rationale }),
+          ),
+        );
+      }
+      box.append(votes);
+      if (content.suggestion != null) {
+        box.append(h("div", { class: "nblabel-suggestion", text: `Majority: ${content.suggestion}` }));
+      }
+      break;
+    }
     default:
       box.append(h("div", { class: "nblabel-note", text: `unknown content ${content.type}` }));
   }
@@ -156,6 +181,11 @@ function render({ model, el }) {
   const body = h("div", { class: "nblabel-body" }, sampleBox, heldLabel);
   if (kind === "caption") body.append(textInput);
   else body.append(optionsBox);
+  if (kind === "review") {
+    textInput.rows = 1;
+    textInput.placeholder = "…or type the final label · Enter saves";
+    body.append(textInput);
+  }
   body.append(rationale, confirmButton);
   el.replaceChildren(header, body, doneBox, nav, status, errorBox, focusHint);
 
@@ -201,9 +231,9 @@ function render({ model, el }) {
   }
 
   function confirm() {
-    if (kind === "caption") {
+    if (kind === "caption" || kind === "review") {
       const text = textInput.value;
-      if (!text.trim()) return flash("Type a caption first");
+      if (!text.trim()) return flash(kind === "caption" ? "Type a caption first" : "Pick or type a label first");
       labelIntent({ kind: "confirm", value: text });
     } else if (model.get("multi")) {
       labelIntent({ kind: "confirm", value: localSelection ?? model.get("selection") });
@@ -324,7 +354,7 @@ function render({ model, el }) {
     if (kind !== "caption") paintOptions();
 
     const multi = model.get("multi");
-    confirmButton.hidden = !(multi || kind === "caption");
+    confirmButton.hidden = !(multi || kind === "caption" || kind === "review");
     const confirmKey = keyHint("confirm");
     confirmButton.textContent = `Save${confirmKey ? ` ${confirmKey}` : ""}`;
     rationale.hidden = !model.get("ask_rationale");

@@ -1,0 +1,193 @@
+"""Adjudication: a reviewer walks the items annotators disagree on, most contested first,
+sees every label with its reasoning, and saves the final label (``source="review"``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._builders import as_frame, check_options, default_annotator, store_label
+from ._content import ContentMaker
+from ._errors import NblabelError
+from ._keymap import KeyMap
+from ._session import LabelingSession
+from ._store import LabelStore
+from ._widget import LabelWidget
+
+__all__ = ["ReviewWidget", "contested_items", "review"]
+
+
+class ReviewWidget(LabelWidget):
+    """Pick the final label of a contested item, or type a new one."""
+
+    def _validate(self, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise NblabelError("the final label is empty: pick an option or type a label")
+        if isinstance(value, (list, dict)):
+            raise NblabelError("a final label is one value, not a list")
+        return value
+
+    def _confirm_value(self, sent: Any) -> Any:
+        if sent is None:
+            raise NblabelError("type the final label in the box, or pick an option")
+        return self._validate(sent)
+
+
+def _hashable(label: Any) -> Any:
+    if isinstance(label, (list, dict)):
+        raise NblabelError(
+            "review of multi-label or structured labels is not supported yet; "
+            "review single-label tasks"
+        )
+    return label
+
+
+def contested_items(
+    annotations: pd.DataFrame, *, min_annotators: int = 2, include_agreed: bool = False
+) -> pd.DataFrame:
+    """Items ranked most contested first, one row each.
+
+    Columns: ``n_annotators``, ``majority`` (the most frequent label; ``None`` on a tie),
+    ``majority_share`` and ``votes`` (a list of ``(annotator, label, rationale)``). Ranked by
+    the share of the majority label (lowest first), then more annotators first, then by
+    first appearance in the store.
+    """
+    if annotations.empty:
+        return pd.DataFrame(columns=["n_annotators", "majority", "majority_share", "votes"])
+    rows = {}
+    for item, group in annotations.groupby("item", sort=False):
+        labels = [_hashable(v) for v in group["label"]]
+        counts = pd.Series(labels, dtype=object).value_counts(sort=True)
+        top = counts.iloc[0]
+        majority = counts.index[0] if (counts == top).sum() == 1 else None
+        rows[item] = {
+            "n_annotators": len(group),
+            "majority": majority,
+            "majority_share": top / len(group),
+            "votes": list(zip(group["annotator"], labels, group["rationale"], strict=True)),
+            "distinct": len(counts),
+            "first": int(group["event_id"].min()),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index = pd.Index(list(rows), tupleize_cols=False)
+    keep = table["n_annotators"] >= min_annotators
+    if not include_agreed:
+        keep &= table["distinct"] > 1
+    table = table.loc[keep].sort_values(
+        ["majority_share", "n_annotators", "first"], ascending=[True, False, True], kind="stable"
+    )
+    return table.drop(columns=["distinct", "first"])
+
+
+class _ReviewContent:
+    """The payload of a contested item: its sample (when the data is given) and the votes."""
+
+    def __init__(self, contested: pd.DataFrame, sample: ContentMaker | None, rows: np.ndarray):
+        self._contested = contested
+        self._sample = sample
+        self._rows = rows  # position in the user's data of each contested item
+
+    def __call__(self, position: int) -> dict:
+        entry = self._contested.iloc[position]
+        majority = entry["majority"]
+        return {
+            "type": "review",
+            "sample": None if self._sample is None else self._sample(int(self._rows[position])),
+            "votes": [
+                {"annotator": str(a), "label": str(label), "rationale": r or ""}
+                for a, label, r in entry["votes"]
+            ],
+            "suggestion": None if majority is None else str(majority),
+        }
+
+
+def review(
+    store: LabelStore | str | os.PathLike,
+    task: str,
+    *,
+    data: Any = None,
+    text: str | None = None,
+    display: Callable[[pd.Series], Any] | None = None,
+    reviewer: str | None = None,
+    options: Sequence[Any] | None = None,
+    min_annotators: int = 2,
+    include_agreed: bool = False,
+    keys: Mapping[str, Any] | Sequence[str] | str | None = None,
+    rationale: bool = True,
+) -> ReviewWidget:
+    """Adjudicate disagreements: the final label of each contested item, by keyboard.
+
+    Each item shows its sample (with ``data=`` and ``text=``/``display=``), every
+    annotator's label and reasoning, and the majority label as a suggestion. Keys ``1``–``9``
+    pick an option; a label typed in the box (Enter) is saved as typed. Final labels are stored
+    with ``source="review"`` under the reviewer's name; progress and resume work as in
+    every widget, and :func:`nblabel.consensus` prefers them.
+
+    Parameters
+    ----------
+    store, task
+        Where the annotations are.
+    data, text, display
+        The labeled data, to show each sample beside the votes.
+    reviewer
+        Who adjudicates; default the OS user name.
+    options
+        The choices; default every label the annotators used, sorted.
+    min_annotators
+        Items need at least this many annotators to be reviewed.
+    include_agreed
+        Also review items every annotator agreed on.
+
+    Examples
+    --------
+    >>> w = nblabel.review(store, "sentiment", data=df, text="review", reviewer="carol")
+    ... # doctest: +SKIP
+    """
+    if not isinstance(store, LabelStore):
+        store = LabelStore(store)
+    if task not in store.tasks():
+        known = ", ".join(map(repr, store.tasks())) or "none yet"
+        raise NblabelError(f"the store has no task {task!r}; tasks: {known}")
+    annotations = store.annotations(task=task, source="annotator")
+    contested = contested_items(
+        annotations, min_annotators=min_annotators, include_agreed=include_agreed
+    )
+    if contested.empty:
+        raise NblabelError(
+            f"nothing to review in {task!r}: no item has {min_annotators}+ annotators who "
+            "disagree (include_agreed=True reviews agreed items too)"
+        )
+    if options is None:
+        used = {_hashable(v) for v in annotations["label"]}
+        options = sorted(used, key=lambda v: (str(type(v)), v))
+    choices = check_options(options)
+    sample, rows = None, np.arange(len(contested))
+    if data is not None:
+        frame, column = as_frame(data)
+        rows = frame.index.get_indexer(contested.index)
+        if (rows < 0).any():
+            missing = contested.index[rows < 0][:5].tolist()
+            raise NblabelError(f"data= lacks items the annotators labeled: {missing!r}")
+        sample = ContentMaker(frame, text=text or (column if display is None else None),
+                              display=display)  # fmt: skip
+    elif text is not None or display is not None:
+        raise NblabelError("text= and display= need data= (the labeled data) to show samples")
+    reviewer = default_annotator() if reviewer is None else reviewer
+    session = LabelingSession(
+        contested.index, store=store, task=task, annotator=reviewer, source="review"
+    )
+    return ReviewWidget(
+        contested,
+        session=session,
+        content=_ReviewContent(contested, sample, rows),
+        choices=choices,
+        keymap=KeyMap.build(choices, keys),
+        rationale=rationale,
+        store_label=store_label(store),
+        kind="review",
+    )
+

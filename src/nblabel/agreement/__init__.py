@@ -1,0 +1,42 @@
+"""Agreement between annotators: coefficients, bootstrap intervals and a report.
+
+Every function takes a wide DataFrame (rows = items, columns = annotators, NaN = missing), a
+long DataFrame with columns ``item, annotator, label`` or a ``LabelStore`` with ``task=``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from nblabel import agreement
+>>> wide = pd.DataFrame({"alice": [1, 2, 3, 3], "bob": [1, 2, 3, 2]})
+>>> round(agreement.krippendorff_alpha(wide, level="interval"), 3)
+0.821
+"""
+
+from ._bootstrap import BootstrapResult, bootstrap
+from ._coefficients import (
+    cohen_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    percent_agreement,
+    scott_pi,
+)
+from ._report import AgreementReport, reading, report
+from ._tables import confusion_matrices, pairwise_confusion, per_item_agreement
+
+__all__ = [
+    "AgreementReport",
+    "BootstrapResult",
+    "bootstrap",
+    "cohen_kappa",
+    "confusion_matrices",
+    "fleiss_kappa",
+    "gwet_ac1",
+    "krippendorff_alpha",
+    "pairwise_confusion",
+    "per_item_agreement",
+    "percent_agreement",
+    "reading",
+    "report",
+    "scott_pi",
+]

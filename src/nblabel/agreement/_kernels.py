@@ -1,0 +1,293 @@
+"""Numpy kernels of the agreement coefficients, on coded :class:`Ratings`.
+
+Each kernel returns a float or raises :class:`Undefined` with the reason; the public wrappers
+turn that into NaN plus a warning, the bootstrap into a NaN replicate. No loop runs over items:
+per-item sums are ``np.bincount`` calls over flat (item, category) keys.
+
+Notation follows Gwet (2014), *Handbook of Inter-Rater Reliability*, 4th ed., and Krippendorff
+(2011), *Computing Krippendorff's Alpha-Reliability*: ``r_ik`` = ratings of item ``i`` in
+category ``k``, ``r_i`` = ratings of item ``i``, ``w`` = agreement weights (1 on the diagonal).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._errors import NblabelError
+from ._input import Ratings, check_choice
+
+__all__ = [
+    "LEVELS",
+    "WEIGHTS",
+    "Undefined",
+    "agreement_weights",
+    "cohen_kernel",
+    "fleiss_kernel",
+    "gwet_kernel",
+    "krippendorff_kernel",
+    "percent_kernel",
+    "scott_kernel",
+]
+
+WEIGHTS = (None, "linear", "quadratic")
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+
+class Undefined(Exception):
+    """The coefficient is undefined for this data; ``str(exc)`` says why."""
+
+
+def disagreement_weights(k: int, weights: str | None) -> np.ndarray:
+    """K × K disagreement on category ranks: 0/1, ``|i - j|`` or ``(i - j)²``."""
+    check_choice("weights", weights, WEIGHTS)
+    ranks = np.arange(k, dtype=float)
+    diff = np.abs(ranks[:, None] - ranks[None, :])
+    if weights is None:
+        return (diff > 0).astype(float)
+    return diff if weights == "linear" else diff**2
+
+
+def agreement_weights(k: int, weights: str | None) -> np.ndarray:
+    """Gwet's agreement weights: ``1 - d / d_max`` (identity when unweighted)."""
+    d = disagreement_weights(k, weights)
+    return 1.0 - d / d.max() if k > 1 else np.ones((k, k))
+
+
+def _two_columns(r: Ratings, name: str) -> tuple[np.ndarray, np.ndarray]:
+    if r.codes.shape[1] != 2:
+        raise NblabelError(
+            f"{name} compares exactly two annotators; the data has {r.codes.shape[1]} "
+            f"({list(r.annotators)!r}): select two, e.g. data[['a', 'b']] or annotators=['a', "
+            "'b'], or use fleiss_kappa / krippendorff_alpha for more"
+        )
+    both = (r.codes >= 0).all(axis=1)
+    if both.sum() < 2:
+        raise Undefined(
+            f"only {int(both.sum())} item(s) are labelled by both annotators; "
+            "a chance-corrected coefficient needs at least two"
+        )
+    return r.codes[both, 0], r.codes[both, 1]
+
+
+def _one_minus_ratio(observed: float, expected: float, what: str) -> float:
+    if expected <= 1e-15:
+        raise Undefined(f"{what}: the expected disagreement is zero, so chance agreement is total")
+    return float(1.0 - observed / expected)
+
+
+def _pair_table(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    keys = a.astype(np.int64) * k + b  # int64 first: codes may be int8
+    return np.bincount(keys, minlength=k * k).reshape(k, k).astype(float)
+
+
+def cohen_kernel(r: Ratings, weights: str | None = None) -> float:
+    """Cohen's kappa: ``1 - Σ d·p_obs / Σ d·p_row·p_col`` over items both annotators labelled."""
+    a, b = _two_columns(r, "cohen_kappa")
+    k = r.n_categories
+    table = _pair_table(a, b, k) / len(a)
+    d = disagreement_weights(k, weights)
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0))
+    return _one_minus_ratio((d * table).sum(), (d * expected).sum(), "only one label is used")
+
+
+def scott_kernel(r: Ratings, weights: str | None = None) -> float:
+    """Scott's pi: as Cohen's kappa, with chance from the pooled marginals of both annotators."""
+    a, b = _two_columns(r, "scott_pi")
+    k = r.n_categories
+    table = _pair_table(a, b, k) / len(a)
+    d = disagreement_weights(k, weights)
+    pooled = (table.sum(axis=1) + table.sum(axis=0)) / 2
+    return _one_minus_ratio(
+        (d * table).sum(), pooled @ d @ pooled, "only one label is used"
+    )
+
+
+def _multi_rater_parts(
+    r: Ratings, weights: str | None, min_items: int
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Gwet's observed agreement ``p_a`` and category shares ``π_k`` for any number of raters.
+
+    ``p_a`` averages over the items with at least two ratings; ``π_k`` averages
+    ``r_ik / r_i`` over the items with at least one rating (Gwet 2014, ch. 2 and 5: the rule
+    that reproduces his published values with missing ratings).
+    """
+    n = r.counts().astype(float)
+    m = n.sum(axis=1)
+    pairable = m >= 2
+    if pairable.sum() < min_items:
+        raise Undefined(
+            f"only {int(pairable.sum())} item(s) have two or more ratings; "
+            f"this coefficient needs at least {'two' if min_items == 2 else 'one'}"
+        )
+    w = agreement_weights(r.n_categories, weights)
+    np_ = n[pairable]
+    mp = m[pairable]
+    weighted = np_ @ w.T  # r*_ik = Σ_l w_kl r_il
+    pa = float(((np_ * (weighted - 1)).sum(axis=1) / (mp * (mp - 1))).mean())
+    rated = m >= 1
+    pi = (n[rated] / m[rated, None]).mean(axis=0)
+    return pa, pi, w
+
+
+def percent_kernel(r: Ratings, weights: str | None = None) -> float:
+    """Share of agreeing (ordered) pairs of ratings per item, averaged over items."""
+    pa, _, _ = _multi_rater_parts(r, weights, min_items=1)
+    return pa
+
+
+def fleiss_kernel(r: Ratings, weights: str | None = None) -> float:
+    """Fleiss' kappa, Gwet's form for missing ratings and weights: ``p_e = Σ w_kl π_k π_l``."""
+    pa, pi, w = _multi_rater_parts(r, weights, min_items=2)
+    pe = float(pi @ w @ pi)
+    if pe >= 1 - 1e-12:
+        raise Undefined("every rating uses the same label, so chance agreement is total")
+    return (pa - pe) / (1 - pe)
+
+
+def gwet_kernel(r: Ratings, weights: str | None = None) -> float:
+    """Gwet's AC1 (AC2 with weights): ``p_e = T_w / (q(q-1)) · Σ π_k (1 - π_k)``."""
+    q = r.n_categories
+    if q < 2:
+        raise Undefined("only one category exists (pass labels= to name the others)")
+    pa, pi, w = _multi_rater_parts(r, weights, min_items=2)
+    pe = float(w.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum())
+    return (pa - pe) / (1 - pe)
+
+
+# -- Krippendorff's alpha ---------------------------------------------------------------------
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """1-D dot product without BLAS: BLAS threads stall on a busy machine for long vectors."""
+    return float(np.einsum("i,i->", a, b))
+
+
+def _numeric_categories(r: Ratings, level: str) -> np.ndarray:
+    if not r.is_numeric():
+        example = next(c for c in r.categories if not isinstance(c, (int, float)))
+        raise NblabelError(
+            f"level={level!r} needs numeric labels, but the data has {example!r}: map labels to "
+            "numbers first (e.g. data.replace({'low': 1, 'mid': 2, 'high': 3})) or use "
+            "level='ordinal' with labels= in order"
+        )
+    return np.asarray(list(r.categories), dtype=float)
+
+
+def _ratio_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    total = a + b
+    safe = np.where(total == 0, 1.0, total)
+    return np.where(total == 0, 0.0, ((a - b) / safe) ** 2)
+
+
+def krippendorff_kernel(r: Ratings, level: str = "nominal") -> float:
+    """Krippendorff's alpha: ``1 - (n - 1) Σ_u Σ_{i≠j} δ / (m_u - 1) / Σ_ck n_c n_k δ_ck``.
+
+    Nominal, ordinal and interval use closed forms per unit, O(ratings), built column by
+    column (annotators) over all items at once; the ordinal metric is the interval metric on
+    the mid-ranks ``Σ_{g<c} n_g + n_c / 2`` of the pairable values.
+    """
+    check_choice("level", level, LEVELS)
+    kk = r.n_categories
+    m = r.present_count()
+    keep = m >= 2
+    if keep.sum() < 2:
+        raise Undefined(
+            f"only {int(keep.sum())} item(s) have two or more ratings; alpha needs at least two"
+        )
+    # weight 1 / (m_u - 1) of each unit; 0 drops units with a single rating
+    inv = np.divide(1.0, m - 1, out=np.zeros(len(m)), where=keep)
+    if level == "ratio":
+        return _ratio_alpha(r, keep, inv, int(m.max()))
+    if len(m) * kk > 20_000_000:  # many distinct values: avoid an items × labels matrix
+        return _alpha_many_labels(r, level, keep, inv)
+    counts = r.counts()
+    columns = [counts[:, c] for c in range(kk)]  # labels, each a contiguous column
+    weight = keep.astype(counts.dtype)
+    n_c = np.array([np.einsum("i,i->", weight, col, dtype=np.int64) for col in columns], float)
+    n = n_c.sum()
+    if (n_c > 0).sum() < 2:
+        raise Undefined("every pairable rating uses the same label, so alpha is undefined")
+    if level == "nominal":
+        # Σ_c n_uc² in integers: exact, and a quarter of the memory traffic of floats
+        sum_sq = np.zeros(len(m), dtype=np.int64 if len(r.annotators) > 40_000 else np.int32)
+        for col in columns:
+            sum_sq += np.multiply(col, col, dtype=sum_sq.dtype)
+        observed = _dot(inv, (m * m - sum_sq).astype(float))
+        expected = (n * n - n_c @ n_c) / (n - 1)
+    else:
+        t = _numeric_categories(r, level) if level == "interval" else np.cumsum(n_c) - n_c / 2
+        t = t - (n_c @ t) / n  # centre: differences are unchanged, rounding error shrinks
+        # per unit: Σ v and Σ v² from the label counts, one label (column) at a time
+        unit_sum, unit_sq = np.zeros(len(m)), np.zeros(len(m))
+        for c, col in enumerate(columns):
+            column = col.astype(float)
+            unit_sum += column * t[c]
+            unit_sq += column * (t[c] * t[c])
+        # Σ_{i≠j} (v_i - v_j)² = 2 m Σ_i (v_i - mean)² = 2 (m Σv² - (Σv)²)
+        mean = np.divide(unit_sum, m, out=np.zeros(len(m)), where=keep)
+        spread = np.maximum(unit_sq - mean * unit_sum, 0.0)
+        observed = _dot(inv, 2 * m * spread)
+        expected = 2 * n * (n_c @ (t * t)) / (n - 1)
+    return _one_minus_ratio(observed, expected, "alpha")
+
+
+def _alpha_many_labels(r: Ratings, level: str, keep: np.ndarray, inv: np.ndarray) -> float:
+    """Nominal / ordinal / interval alpha from the (item, label) entries, O(ratings) memory."""
+    kk = r.n_categories
+    codes = r.codes[keep]
+    present = codes >= 0
+    c = codes[present].astype(np.int64)  # in item order: entries come grouped by item
+    m = present.sum(axis=1)
+    rows = np.repeat(np.arange(len(codes)), m)
+    inv, m = inv[keep], m.astype(float)
+    n_c = np.bincount(c, minlength=kk).astype(float)
+    n = n_c.sum()
+    if (n_c > 0).sum() < 2:
+        raise Undefined("every pairable rating uses the same label, so alpha is undefined")
+    if level == "nominal":
+        keys, runs = np.unique(rows * kk + c, return_counts=True)
+        sum_sq = np.bincount(keys // kk, weights=runs.astype(float) ** 2, minlength=len(m))
+        observed = _dot(inv, m * m - sum_sq)
+        expected = (n * n - n_c @ n_c) / (n - 1)
+    else:
+        t = _numeric_categories(r, level) if level == "interval" else np.cumsum(n_c) - n_c / 2
+        t = t - (n_c @ t) / n
+        v = t[c]
+        dev = v - (np.bincount(rows, weights=v, minlength=len(m)) / m)[rows]
+        observed = _dot(inv, 2 * m * np.bincount(rows, weights=dev * dev, minlength=len(m)))
+        expected = 2 * n * (n_c @ (t * t)) / (n - 1)
+    return _one_minus_ratio(observed, expected, "alpha")
+
+
+def _ratio_alpha(r: Ratings, keep: np.ndarray, inv: np.ndarray, max_m: int) -> float:
+    t = _numeric_categories(r, "ratio")
+    codes = r.codes[keep]
+    present = codes >= 0
+    c = codes[present].astype(np.intp)  # in item order: entries come grouped by item
+    rows = np.repeat(np.arange(len(codes)), present.sum(axis=1))
+    n_c = np.bincount(c, minlength=r.n_categories).astype(float)
+    if (n_c > 0).sum() < 2:
+        raise Undefined("every pairable rating uses the same label, so alpha is undefined")
+    observed = _ratio_observed(t[c], rows, inv[keep], max_m)
+    expected = _ratio_expected(t, n_c) / (n_c.sum() - 1)
+    return _one_minus_ratio(observed, expected, "alpha")
+
+
+def _ratio_observed(v: np.ndarray, rows: np.ndarray, inv: np.ndarray, max_m: int) -> float:
+    """Σ_u w_u Σ_{i≠j} δ over within-unit pairs, found by offsets in the item-grouped order."""
+    total = 0.0
+    for offset in range(1, max_m):  # loops over annotators per item, never over items
+        same = rows[offset:] == rows[:-offset]
+        dist = _ratio_distance(v[offset:][same], v[:-offset][same])
+        total += 2 * (inv[rows[offset:][same]] * dist).sum()
+    return total
+
+
+def _ratio_expected(t: np.ndarray, n_c: np.ndarray, chunk: int = 1024) -> float:
+    used = n_c > 0
+    t, n_c = t[used], n_c[used]
+    total = 0.0
+    for start in range(0, len(t), chunk):  # bounded memory for many distinct values
+        block = _ratio_distance(t[start : start + chunk, None], t[None, :])
+        total += n_c[start : start + chunk] @ block @ n_c
+    return total

@@ -1,0 +1,132 @@
+"""Published worked examples, reproduced to the digits their sources print."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nblabel import agreement
+
+nan = np.nan
+
+# Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability, section C (p. 3-7):
+# 4 observers × 12 units, values 1-5, missing data. Published: nominal .743, ordinal .815,
+# interval .849, ratio .797.
+KRIPPENDORFF_2011 = pd.DataFrame(
+    {
+        "A": [1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+        "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3],
+        "C": [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
+        "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan],
+    },
+    index=pd.RangeIndex(1, 13, name="unit"),
+)
+
+
+@pytest.mark.parametrize(
+    ("level", "published"),
+    [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797)],
+)
+def test_krippendorff_2011_example(level: str, published: float) -> None:
+    assert round(agreement.krippendorff_alpha(KRIPPENDORFF_2011, level=level), 3) == published
+
+
+def test_krippendorff_2011_example_with_text_labels_in_order() -> None:
+    names = {1: "very low", 2: "low", 3: "mid", 4: "high", 5: "very high"}
+    text = KRIPPENDORFF_2011.apply(lambda col: col.map(names))
+    order = list(names.values())
+    assert round(agreement.krippendorff_alpha(text, level="ordinal", labels=order), 3) == 0.815
+    assert round(agreement.krippendorff_alpha(text, level="nominal"), 3) == 0.743
+
+
+def _counts_to_wide(table: np.ndarray) -> pd.DataFrame:
+    """Items × categories counts → one column per rater (raters are exchangeable in Fleiss)."""
+    rows = [np.repeat(np.arange(table.shape[1]), row) for row in table.astype(int)]
+    return pd.DataFrame(rows).add_prefix("rater")
+
+
+# Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. Psychological
+# Bulletin 76(5), 378-382: 30 patients × 6 psychiatrists, 5 diagnoses, kappa = .430. Raw
+# matrix as in R's irr::diagnoses and statsmodels' tests (test_inter_rater.py).
+FLEISS_1971 = np.array([
+    [4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5],
+    [2, 2, 2, 4, 4, 4], [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4],
+    [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4],
+    [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5], [3, 3, 3, 3, 3, 5],
+    [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
+    [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4],
+    [1, 4, 4, 4, 4, 5], [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4],
+    [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5],
+])
+
+
+def test_fleiss_1971_psychiatric_diagnoses() -> None:
+    wide = pd.DataFrame(FLEISS_1971).add_prefix("psychiatrist")
+    assert round(agreement.fleiss_kappa(wide), 3) == 0.430
+
+
+def test_fleiss_wikipedia_ten_subjects() -> None:
+    # Wikipedia, "Fleiss' kappa", worked example: 10 subjects, 14 raters, 5 categories, 0.210.
+    counts = np.array([
+        [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0],
+        [2, 2, 8, 1, 1], [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2],
+        [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
+    ])
+    assert round(agreement.fleiss_kappa(_counts_to_wide(counts)), 3) == 0.210
+
+
+def test_cohen_kappa_wikipedia_example() -> None:
+    # Wikipedia, "Cohen's kappa", example 1: 50 grant proposals, yes/yes 20, yes/no 5,
+    # no/yes 10, no/no 15 -> p_o = .7, p_e = .5, kappa = .4 exactly.
+    pairs = [("yes", "yes")] * 20 + [("yes", "no")] * 5 + [("no", "yes")] * 10 + [("no", "no")] * 15
+    wide = pd.DataFrame(pairs, columns=["A", "B"])
+    assert agreement.cohen_kappa(wide) == pytest.approx(0.4, abs=1e-12)
+    assert agreement.percent_agreement(wide) == pytest.approx(0.7, abs=1e-12)
+    # Scott's pi on the same table, by hand: pooled shares .55 / .45, p_e = .505
+    assert agreement.scott_pi(wide) == pytest.approx((0.7 - 0.505) / 0.495, abs=1e-12)
+
+
+# Gwet, K. L. (2014). Handbook of Inter-Rater Reliability, 4th ed., p. 120: 4 raters × 12 units,
+# 5 categories, missing ratings. Values as printed by Gwet's irrCAC package (and its Python port,
+# whose tests pin them to 3 decimals): Fleiss pa .818 pe .239 kappa .761; AC1 pe .190 = .775;
+# linear weights: Fleiss .818, AC2 .859; quadratic weights: Fleiss .865, AC2 .914.
+GWET_4RATERS = pd.DataFrame({
+    "Rater1": [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+    "Rater2": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, None],
+    "Rater3": [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 3],
+    "Rater4": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
+}, index=pd.RangeIndex(1, 13, name="unit"))
+
+
+@pytest.mark.parametrize(
+    ("weights", "fleiss", "ac"),
+    [(None, 0.761, 0.775), ("linear", 0.818, 0.859), ("quadratic", 0.865, 0.914)],
+)
+def test_gwet_handbook_4_raters(weights: str | None, fleiss: float, ac: float) -> None:
+    assert round(agreement.fleiss_kappa(GWET_4RATERS, weights=weights), 3) == fleiss
+    assert round(agreement.gwet_ac1(GWET_4RATERS, weights=weights), 3) == ac
+    assert round(agreement.percent_agreement(GWET_4RATERS), 3) == 0.818
+
+
+def test_gwet_handbook_5_observers() -> None:
+    # Gwet (2014) p. 125 (irrCAC's raw_5observers): Fleiss .458, AC1 .497, missing ratings.
+    wide = pd.DataFrame({
+        "O1": [1, 1, 2, None, 0, 0, 1, 1, 2, 2, None, 0, 1, 3, 1],
+        "O2": [1, 1, 3, 0, 0, 0, 0, None, 2, 1, 1, 0, 2, 3, 1],
+        "O3": [2, 0, 3, 0, 0, 0, 2, 2, 2, 1, 0, 0, 2, 2, 1],
+        "O4": [None, 1, 3, None, None, None, None, 0, None, 1, 0, 0, 2, 2, None],
+        "O5": [2, None, None, 0, 0, 0, 1, None, 2, None, None, None, None, 3, 1],
+    })
+    assert round(agreement.fleiss_kappa(wide), 3) == 0.458
+    assert round(agreement.gwet_ac1(wide), 3) == 0.497
+
+
+def test_gwet_two_raters_with_a_missing_rating() -> None:
+    # irrCAC's raw_ben_gerry (Gwet's handbook data): Fleiss .649, AC1 .661.
+    wide = pd.DataFrame({
+        "Ben": ["a", "a", "b", "b", "d", "c", "c", "c", "e", "d", "d", "a"],
+        "Gerry": ["b", "a", "b", "b", "b", "c", "c", "c", "e", None, "d", "d"],
+    })
+    assert round(agreement.fleiss_kappa(wide), 3) == 0.649
+    assert round(agreement.gwet_ac1(wide), 3) == 0.661
