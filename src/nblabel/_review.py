@@ -101,7 +101,7 @@ class _ReviewContent:
                 {"annotator": str(a), "label": str(label), "rationale": r or ""}
                 for a, label, r in entry["votes"]
             ],
-            "suggestion": None if majority is None else str(majority),
+            "suggestion": None if pd.isna(majority) else str(majority),
         }
 
 
