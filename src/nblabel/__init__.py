@@ -6,7 +6,7 @@ Examples
 >>> w = nblabel.classify(df, options=["pos", "neg"], text="review")   # doctest: +SKIP
 """
 
-from . import agreement, datasets, export, testing
+from . import agreement, datasets, export, sample, testing
 from ._builders import caption, classify, rate
 from ._consensus import consensus
 from ._content import HTML
@@ -16,6 +16,7 @@ from ._review import ReviewWidget, review
 from ._session import Progress
 from ._store import LabelStore
 from ._widget import LabelWidget, SubmitEvent
+from .sample import gold_report
 
 __all__ = [
     "HTML",
@@ -34,8 +35,10 @@ __all__ = [
     "consensus",
     "datasets",
     "export",
+    "gold_report",
     "rate",
     "review",
+    "sample",
     "testing",
 ]
 __version__ = "0.1.0"

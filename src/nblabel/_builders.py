@@ -114,8 +114,13 @@ def build(
     keys: Mapping[str, Any] | Sequence[str] | str | None,
     rationale: bool,
     option_keys: Sequence[str] | None = None,
+    gold: Mapping[Hashable, Any] | pd.Series | None = None,
+    gold_rate: float = 0.05,
+    seed: int = 0,
 ) -> LabelWidget:
     frame, column = as_frame(data)
+    if gold is not None:
+        order = mix_gold(frame.index, choices, order, gold, gold_rate, seed)
     if text is None and display is None:
         text = column
     content = ContentMaker(frame, text=text, display=display)
@@ -146,6 +151,36 @@ def build(
     return widget
 
 
+def mix_gold(
+    items: pd.Index,
+    choices: list,
+    order: Order,
+    gold: Mapping[Hashable, Any] | pd.Series,
+    rate: float,
+    seed: int,
+) -> list:
+    """The order with gold items (known answers) spread through it at ``rate``."""
+    from .sample import with_gold
+
+    if isinstance(order, Ordering):
+        raise NblabelError(
+            "gold= with an active ordering is not supported yet: give order= a list "
+            "(e.g. from nblabel.sample) to mix gold checks into"
+        )
+    answers = pd.Series(gold) if not isinstance(gold, pd.Series) else gold
+    if answers.empty:
+        raise NblabelError("gold= is empty: give {item id: known label} for a few items")
+    missing = answers.index[items.get_indexer(answers.index) < 0]
+    if len(missing):
+        raise NblabelError(f"gold= names items that are not in the data: {missing[:5].tolist()!r}")
+    if choices:
+        strange = sorted({str(v) for v in answers if v not in choices})
+        if strange:
+            raise NblabelError(f"gold= holds labels that are not options: {strange!r}")
+    base = list(items) if order is None else list(order)
+    return with_gold(base, answers.index, rate, seed=seed)
+
+
 def classify(
     data: Any,
     options: Sequence[Any],
@@ -159,6 +194,9 @@ def classify(
     order: Order = None,
     keys: Mapping[str, Any] | Sequence[str] | str | None = None,
     rationale: bool = False,
+    gold: Mapping[Hashable, Any] | pd.Series | None = None,
+    gold_rate: float = 0.05,
+    seed: int = 0,
 ) -> ClassifyWidget:
     """Label each row with one of ``options`` (or several, with ``multi=True``).
 
@@ -187,6 +225,10 @@ def classify(
         Other keys: ``"asd"`` (one per option) or ``{"p": "pos", "s": nblabel.Action.SKIP}``.
     rationale
         Show a box for the reason behind each label, saved with it.
+    gold, gold_rate, seed
+        Known answers ``{item: label}`` for gold checks: those items are spread through the
+        order at ``gold_rate`` (shown like any other item); score annotators on them with
+        :func:`nblabel.gold_report`. ``seed`` fixes where they land.
 
     Returns
     -------
@@ -204,6 +246,7 @@ def classify(
         ClassifyWidget, "classify", data, check_options(options),
         text=text, display=display, multi=bool(multi), store=store, annotator=annotator,
         task=task, order=order, keys=keys, rationale=rationale,
+        gold=gold, gold_rate=gold_rate, seed=seed,
     )  # fmt: skip
 
 

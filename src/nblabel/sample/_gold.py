@@ -1,0 +1,157 @@
+"""Gold checks: mix items of known label into an order, and score annotators on them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._errors import NblabelError
+from ._common import hashable, long_frame, rng_for
+
+__all__ = ["gold_report", "with_gold"]
+
+
+def _as_list(values: Any, what: str) -> list:
+    if isinstance(values, (pd.DataFrame, pd.Series)):
+        return values.index.tolist()
+    if isinstance(values, pd.Index):
+        return values.tolist()
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise NblabelError(f"{what} must be a list of item ids, not {values!r}")
+    return list(values)
+
+
+def with_gold(order: Any, gold_items: Any, rate: float, seed: int = 0) -> list:
+    """Spread gold items (items whose true label you know) through an order.
+
+    Parameters
+    ----------
+    order
+        Item ids in labeling order (a list, a pandas Index, or the output of any sampler).
+    gold_items
+        The gold item ids (a list, an Index, or a Series/dict of true labels: its keys).
+        Gold items already in ``order`` are taken out of their place first.
+    rate
+        The share of gold in the result, in ``[0, 1)``: ``0.05`` puts about one gold item in
+        every 20 positions. The result holds ``round(m * rate / (1 - rate))`` gold items for
+        ``m`` other items, or every gold item when there are fewer; gold items not needed are
+        left out (their labels are known already).
+    seed
+        Which gold items are used, in which order, and where in its stretch each one lands.
+
+    Returns
+    -------
+    list
+        The order with gold items interleaved: the result is cut into equal stretches, one
+        gold item at a random place in each, so the checks are spread and not predictable.
+
+    Examples
+    --------
+    >>> order = with_gold(list(range(95)), gold_items=["g1", "g2", "g3", "g4", "g5"], rate=0.05)
+    >>> len(order), sum(isinstance(i, str) for i in order)
+    (100, 5)
+    >>> [i for i in order if isinstance(i, int)] == list(range(95))
+    True
+    """
+    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)):
+        raise NblabelError(f"rate must be a number in [0, 1), not {rate!r}")
+    if not (0 <= rate < 1):
+        raise NblabelError(f"rate must be in [0, 1) (e.g. 0.05 for one in 20), not {rate!r}")
+    items = _as_list(order, "order")
+    gold = list(dict.fromkeys(_as_list(gold_items, "gold_items")))  # drop repeats, keep order
+    rng = rng_for(seed)
+    golden = {hashable(g) for g in gold}
+    rest = [i for i in items if hashable(i) not in golden]
+    n_gold = min(len(gold), round(len(rest) * rate / (1 - rate)))
+    if n_gold == 0:
+        return rest
+    picked = [gold[i] for i in rng.permutation(len(gold))[:n_gold]]
+    total = len(rest) + n_gold
+    # stretch i is [floor(i*total/g), floor((i+1)*total/g)): disjoint and never empty
+    bounds = (np.arange(n_gold + 1) * total) // n_gold
+    slots = bounds[:-1] + (rng.random(n_gold) * np.diff(bounds)).astype(np.int64)
+    out: list = []
+    it = iter(rest)
+    gold_at = dict(zip(slots.tolist(), picked, strict=True))
+    for position in range(total):
+        out.append(gold_at[position] if position in gold_at else next(it))
+    return out
+
+
+def _truth(gold: Any) -> dict:
+    if isinstance(gold, pd.Series):
+        if not gold.index.is_unique:
+            raise NblabelError("gold has repeated item ids: give one true label per item")
+        if gold.isna().any():
+            missing = gold.index[gold.isna().to_numpy()][:3].tolist()
+            raise NblabelError(
+                f"gold has no true label for {int(gold.isna().sum())} item(s) (e.g. {missing}): "
+                "drop them, e.g. gold.dropna()"
+            )
+        pairs = zip(gold.index.tolist(), gold.tolist(), strict=True)
+    elif isinstance(gold, Mapping):
+        pairs = gold.items()
+    else:
+        raise NblabelError(
+            "gold must map item ids to true labels: a pandas Series (index = item ids) or a "
+            f"dict, not {type(gold).__name__}"
+        )
+    return {hashable(item): hashable(label) for item, label in pairs}
+
+
+def gold_report(store: Any, task: str | None, gold: Any) -> pd.DataFrame:
+    """How each annotator did on the gold items.
+
+    Parameters
+    ----------
+    store
+        A :class:`~nblabel.LabelStore` (its current annotator labels) or a long DataFrame of
+        annotations with columns ``item, annotator, label``.
+    task
+        The task to score.
+    gold
+        True labels: a Series indexed by item id, or a dict ``{item: label}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``annotator`` (sorted), with columns ``n_gold`` (gold items the annotator
+        labeled), ``correct`` (how many matched the true label) and ``accuracy``
+        (``correct / n_gold``). Annotators who labeled no gold item are absent.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> votes = pd.DataFrame({
+    ...     "item": [1, 2, 1, 2, 3],
+    ...     "annotator": ["ann", "ann", "bob", "bob", "bob"],
+    ...     "label": ["cat", "dog", "cat", "cat", "dog"],
+    ... })
+    >>> gold_report(votes, None, {1: "cat", 2: "dog"})  # doctest: +NORMALIZE_WHITESPACE
+               n_gold  correct  accuracy
+    annotator
+    ann             2        2       1.0
+    bob             2        1       0.5
+    """
+    truth = _truth(gold)
+    frame = long_frame(store, task)
+    keys = [hashable(i) for i in frame["item"]]
+    frame = frame.assign(_key=keys)
+    # one answer per annotator per item: the newest counts
+    frame = frame.loc[~frame.duplicated(subset=["_key", "annotator"], keep="last")]
+    on_gold = frame.loc[[k in truth for k in frame["_key"]]]
+    correct = [
+        hashable(label) == truth[key]
+        for key, label in zip(on_gold["_key"], on_gold["label"], strict=True)
+    ]
+    table = (
+        pd.DataFrame({"annotator": on_gold["annotator"].to_numpy(), "correct": correct})
+        .groupby("annotator", sort=True)["correct"]
+        .agg(n_gold="size", correct="sum")
+        .astype("int64")
+    )
+    table["accuracy"] = table["correct"] / table["n_gold"]
+    return table

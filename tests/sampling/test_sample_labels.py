@@ -1,0 +1,120 @@
+"""disagreement and unlabeled, read from a real label store."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import nblabel
+from nblabel import NblabelError
+from nblabel.sample import disagreement, unlabeled
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = nblabel.LabelStore(tmp_path / "x.db")
+    votes = {
+        "split": {"ann": "pos", "bob": "neg"},  # 1 - 1/2, entropy ln 2
+        "three_way": {"ann": "pos", "bob": "neg", "cy": "neu"},  # 1 - 1/3, entropy ln 3
+        "two_one": {"ann": "pos", "bob": "pos", "cy": "neg"},  # 1 - 2/3
+        "agreed": {"ann": "pos", "bob": "pos"},  # 0
+        "lonely": {"ann": "neg"},  # one annotator only
+    }
+    for item, by in votes.items():
+        for annotator, label in by.items():
+            store.append(task="sentiment", item=item, annotator=annotator, label=label)
+    store.append(task="topic", item="split", annotator="ann", label="sport")
+    yield store
+    store.close()
+
+
+def test_disagreement_ranks_by_majority_share_then_entropy(store):
+    assert disagreement(store, task="sentiment") == ["three_way", "split", "two_one", "agreed"]
+    assert disagreement(store, task="sentiment", min_annotators=3) == ["three_way", "two_one"]
+    assert disagreement(store, task="sentiment", min_annotators=1)[-2:] == ["agreed", "lonely"]
+
+
+def test_disagreement_reads_current_labels_only(store):
+    event = store.append(task="sentiment", item="agreed", annotator="bob", label="neg")
+    assert disagreement(store, task="sentiment")[1:3] == ["agreed", "split"]  # ties by item id
+    store.undo(event, annotator="bob")
+    assert disagreement(store, task="sentiment")[-1] == "agreed"
+
+
+def test_disagreement_needs_a_task_when_the_store_has_several(store):
+    with pytest.raises(NblabelError, match="several tasks"):
+        disagreement(store)
+
+
+def test_disagreement_takes_a_long_frame_and_the_newest_vote_per_annotator():
+    frame = pd.DataFrame(
+        {
+            "item": [1, 1, 2, 2, 2],
+            "annotator": ["a", "b", "a", "b", "b"],
+            "label": ["x", "x", "x", "y", "x"],  # b changed their mind on item 2
+        }
+    )
+    assert disagreement(frame) == [1, 2]  # both agreed: ordered by item id
+    assert disagreement(frame.iloc[:4]) == [2, 1]
+
+
+def test_disagreement_counts_multi_label_values_and_tuple_ids():
+    frame = pd.DataFrame(
+        {
+            "item": [("a", 1), ("a", 1), ("b", 2), ("b", 2)],
+            "annotator": ["p", "q", "p", "q"],
+            "label": [["cat", "dog"], ["cat", "dog"], ["cat"], ["dog"]],
+        }
+    )
+    assert disagreement(frame) == [("b", 2), ("a", 1)]
+
+
+@pytest.mark.parametrize(
+    ("source", "kwargs", "message"),
+    [
+        (pd.DataFrame({"item": [1]}), {}, "no column 'annotator'"),
+        ("labels.db", {}, "LabelStore or a long DataFrame"),
+        (pd.DataFrame({"item": [], "annotator": [], "label": []}), {"min_annotators": 0}, "1 or"),
+    ],
+)
+def test_disagreement_refuses_bad_input(source, kwargs, message):
+    with pytest.raises(NblabelError, match=message):
+        disagreement(source, **kwargs)
+
+
+def test_an_empty_store_has_no_disagreement(tmp_path):
+    with nblabel.LabelStore(tmp_path / "empty.db") as empty:
+        assert disagreement(empty, task="sentiment") == []
+
+
+def test_unlabeled_lists_items_short_of_k_annotators_fewest_first(store):
+    items = ["lonely", "new1", "split", "three_way", "new2"]
+    assert unlabeled(store, "sentiment", items) == ["new1", "new2"]
+    assert unlabeled(store, "sentiment", items, k=2) == ["new1", "new2", "lonely"]
+    assert unlabeled(store, "sentiment", items, k=3) == ["new1", "new2", "lonely", "split"]
+    assert unlabeled(store, "topic", pd.Index(items)) == ["lonely", "new1", "three_way", "new2"]
+
+
+def test_unlabeled_takes_a_frame_and_ignores_undone_labels(store):
+    df = pd.DataFrame({"text": ["a", "b"]}, index=["agreed", "fresh"])
+    assert unlabeled(store, "sentiment", df, k=3) == ["fresh", "agreed"]
+    event = store.append(task="sentiment", item="fresh", annotator="ann", label="pos")
+    assert unlabeled(store, "sentiment", df) == []
+    store.undo(event, annotator="ann")
+    assert unlabeled(store, "sentiment", df) == ["fresh"]
+
+
+def test_unlabeled_matches_integer_and_tuple_ids(tmp_path):
+    with nblabel.LabelStore(tmp_path / "ids.db") as store:
+        store.append(task="t", item=1, annotator="a", label="x")
+        store.append(task="t", item=("doc", 2), annotator="a", label="x")
+        index = pd.MultiIndex.from_tuples([("doc", 1), ("doc", 2)])
+        assert unlabeled(store, "t", index) == [("doc", 1)]
+        assert unlabeled(store, "t", pd.RangeIndex(3)) == [0, 2]
+
+
+def test_unlabeled_refuses_bad_k_and_items(store):
+    with pytest.raises(NblabelError, match="k must be"):
+        unlabeled(store, "sentiment", ["a"], k=0)
+    with pytest.raises(NblabelError, match="items must be the item ids"):
+        unlabeled(store, "sentiment", "abc")

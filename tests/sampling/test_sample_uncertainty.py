@@ -1,0 +1,93 @@
+"""uncertainty: the three strategies, ids from frames or index=, and clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
+
+from nblabel import NblabelError
+from nblabel.sample import uncertainty
+
+PROBA = np.array(
+    [
+        [0.90, 0.05, 0.05],  # sure
+        [0.40, 0.40, 0.20],  # tied top two: smallest margin
+        [0.34, 0.33, 0.33],  # flattest: highest entropy, least confident
+        [0.50, 0.30, 0.20],
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "expected"),
+    [
+        ("least-confident", [2, 1, 3, 0]),
+        ("margin", [1, 2, 3, 0]),
+        ("entropy", [2, 1, 3, 0]),
+    ],
+)
+def test_each_strategy_ranks_the_most_uncertain_first(strategy, expected):
+    assert uncertainty(PROBA, strategy=strategy) == expected
+
+
+def test_a_probability_frame_gives_ids_and_n_cuts():
+    proba = pd.DataFrame(PROBA, index=["a", "b", "c", "d"], columns=["x", "y", "z"])
+    assert uncertainty(proba, strategy="margin", n=2) == ["b", "c"]
+    assert uncertainty(PROBA, strategy="margin", index=list("abcd")) == ["b", "c", "d", "a"]
+
+
+def test_a_fitted_model_ranks_feature_rows_by_their_ids():
+    X = pd.DataFrame({"f": [-3.0, -0.1, 0.0, 0.2, 3.0]}, index=[10, 11, 12, 13, 14])
+    model = LogisticRegression().fit(X, [0, 0, 1, 1, 1])
+    order = uncertainty(model, X, strategy="margin")
+    assert sorted(order) == [10, 11, 12, 13, 14]
+    assert set(order[:3]) == {11, 12, 13} and set(order[3:]) == {10, 14}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(1, 300),
+    classes=st.integers(1, 4),
+    n=st.integers(0, 300),
+    seed=st.integers(0, 100),
+    strategy=st.sampled_from(["least-confident", "margin", "entropy"]),
+)
+def test_a_top_n_is_the_prefix_of_the_full_ranking_even_with_ties(rows, classes, n, seed, strategy):
+    rng = np.random.default_rng(seed)
+    # coarse probabilities make many exact ties: the cut must break them as a stable sort
+    raw = rng.integers(1, 4, size=(rows, classes)).astype(float)
+    proba = raw / raw.sum(axis=1, keepdims=True)
+    n = min(n, rows)
+    full = uncertainty(proba, strategy=strategy)
+    assert sorted(full) == list(range(rows))
+    assert uncertainty(proba, strategy=strategy, n=n) == full[:n]
+
+
+def test_a_single_class_column_is_accepted():
+    assert uncertainty(np.array([[1.0], [0.6]]), strategy="margin") == [1, 0]
+
+
+class NoProba:
+    def predict(self, X):
+        return np.zeros(len(X))
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((NoProba(), np.zeros((2, 1))), {}, "NoProba has no predict_proba"),
+        ((LogisticRegression(),), {}, "needs X"),
+        ((PROBA,), {"strategy": "smallest"}, "unknown strategy 'smallest'"),
+        ((PROBA,), {"index": ["a"]}, "1 ids for 4 rows"),
+        ((PROBA,), {"n": 5}, "larger than the 4 items"),
+        ((np.array([[np.nan, 1.0]]),), {}, "NaN"),
+        ((PROBA, PROBA), {}, "X is only used with a model"),
+    ],
+)
+def test_uncertainty_refuses_bad_input(args, kwargs, message):
+    with pytest.raises(NblabelError, match=message):
+        uncertainty(*args, **kwargs)

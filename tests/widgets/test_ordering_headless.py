@@ -1,0 +1,78 @@
+"""Widgets driven by the samplers: active learning re-ranks the queue; gold checks mix in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+
+import nblabel
+from nblabel import sample
+
+
+@pytest.fixture
+def digits():
+    data = load_digits()
+    keep = np.isin(data.target, [0, 1, 2])
+    frame = pd.DataFrame({"text": [f"digit image {i}" for i in range(keep.sum())]})
+    return frame, data.data[keep], data.target[keep]
+
+
+def test_active_learning_reranks_while_labeling(digits, tmp_path):
+    frame, features, truth = digits
+    order = sample.ActiveLearning(LogisticRegression(max_iter=500), features, refit_every=10)
+    w = nblabel.classify(frame, [0, 1, 2], text="text", store=tmp_path / "al.db",
+                         annotator="oracle", order=order)  # fmt: skip
+    first_queue = w.session._queue.copy()
+    for _ in range(30):
+        w.submit(int(truth[w.current]))
+        order.wait(10)
+    assert w.progress.done == 30
+    assert not np.array_equal(first_queue[30:], w.session._queue[30:])  # re-ranked
+    assert w.error == "" and w.session.ordering_error is None
+    assert w.labels["label"].tolist() == [int(truth[i]) for i in w.labels.index]
+    order.close()
+
+
+class FailingModel(LogisticRegression):
+    def fit(self, X, y, sample_weight=None):
+        raise ValueError("singular matrix")
+
+
+def test_a_failing_fit_is_shown_and_labeling_goes_on(digits, tmp_path):
+    frame, features, truth = digits
+    order = sample.ActiveLearning(FailingModel(), features, refit_every=5)
+    w = nblabel.classify(frame, [0, 1, 2], text="text", store=tmp_path / "al.db", order=order)
+    for _ in range(12):
+        w.submit(int(truth[w.current]))
+        order.wait(10)
+    assert "singular matrix" in w.error
+    assert w.progress.done == 12  # labeling went on in the last good order
+    order.close()
+
+
+def test_gold_items_are_mixed_in_and_scored(tmp_path):
+    frame = nblabel.datasets.reviews()
+    gold = frame["sentiment"].iloc[:6]
+    w = nblabel.classify(frame, ["pos", "neg", "neutral"], text="review", annotator="ann",
+                         store=tmp_path / "g.db", gold=gold, gold_rate=0.1)  # fmt: skip
+    queue = [w.session.items[p] for p in w.session._queue]
+    positions = [queue.index(item) for item in gold.index if item in queue]
+    assert len(positions) == 5 and max(positions) > 20  # spread, not all at the start
+    while w.current is not None:
+        w.submit(frame.loc[w.current, "sentiment"] if w.current != "r001" else "neg")
+    report = nblabel.gold_report(w.store, w.session.task, gold)
+    assert report.loc["ann", "n_gold"] == len(positions)
+    assert report.loc["ann", "correct"] == len(positions) - ("r001" in queue)
+
+
+def test_gold_errors(tmp_path):
+    frame = nblabel.datasets.reviews()
+    with pytest.raises(nblabel.NblabelError, match="not in the data"):
+        nblabel.classify(frame, ["pos", "neg"], text="review", store=tmp_path / "g.db",
+                         gold={"zzz": "pos"})  # fmt: skip
+    with pytest.raises(nblabel.NblabelError, match="not options"):
+        nblabel.classify(frame, ["pos", "neg"], text="review", store=tmp_path / "g.db",
+                         gold={"r001": "great"})  # fmt: skip
