@@ -4,6 +4,7 @@
 // type "html", which the user marked as trusted with nblabel.HTML.
 
 const RESEND_AFTER_MS = 3000;
+const LEAVE_TO_NOTEBOOK = new Set(["Tab", "Escape"]);
 const ACTIONS = { confirm: "Confirm", undo: "Undo", back: "Back", skip: "Skip" };
 const KEY_NAMES = { Enter: "⏎", Backspace: "⌫", ArrowLeft: "←", ArrowRight: "→", " ": "Space" };
 
@@ -30,22 +31,38 @@ function pendingStoreKey(info) {
   return `nblabel:pending:${info.store}:${info.task}:${info.annotator}`;
 }
 
-function loadPending(info) {
+// Unconfirmed labels live in localStorage too, keyed by client and sequence number, so a
+// reloaded page or a new view after a kernel restart can send them again. Entries are added
+// and removed one by one: several views of the same task never overwrite each other's.
+function readPending(info) {
   try {
-    return JSON.parse(localStorage.getItem(pendingStoreKey(info)) || "[]");
+    const stored = JSON.parse(localStorage.getItem(pendingStoreKey(info)) || "{}");
+    return stored && typeof stored === "object" && !Array.isArray(stored) ? stored : {};
   } catch {
-    return [];
+    return {};
   }
 }
 
-function savePending(info, pending) {
+function writePending(info, stored) {
   try {
-    const labels = pending.filter((p) => p.msg.kind !== "action");
-    if (labels.length) localStorage.setItem(pendingStoreKey(info), JSON.stringify(labels));
+    if (Object.keys(stored).length) localStorage.setItem(pendingStoreKey(info), JSON.stringify(stored));
     else localStorage.removeItem(pendingStoreKey(info));
   } catch {
     // storage full or blocked: the label is still pending in memory and resent from there
   }
+}
+
+function rememberPending(info, entry) {
+  if (entry.msg.kind === "action") return;
+  const stored = readPending(info);
+  stored[`${entry.msg.client}:${entry.msg.seq}`] = { msg: entry.msg };
+  writePending(info, stored);
+}
+
+function forgetPending(info, entries) {
+  const stored = readPending(info);
+  for (const entry of entries) delete stored[`${entry.msg.client}:${entry.msg.seq}`];
+  writePending(info, stored);
 }
 
 function renderContent(box, content, model, signal) {
@@ -193,9 +210,10 @@ function render({ model, el }) {
   function send(msg, advances) {
     msg.client = client;
     msg.seq = ++seq;
-    pending.push({ msg, sentAt: Date.now(), advances });
+    const entry = { msg, sentAt: Date.now(), advances };
+    pending.push(entry);
+    rememberPending(model.get("info"), entry);
     model.send(msg);
-    savePending(model.get("info"), pending);
     paint();
   }
 
@@ -270,7 +288,11 @@ function render({ model, el }) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     const bound = model.get("keymap")[key];
-    if (bound === undefined) return;
+    if (bound === undefined) {
+      // while the widget has focus, a stray letter must not insert or delete notebook cells
+      if (!LEAVE_TO_NOTEBOOK.has(event.key)) event.stopPropagation();
+      return;
+    }
     event.preventDefault();
     event.stopPropagation(); // keys the widget owns never reach JupyterLab
     if (typeof bound === "number") pick(bound, key);
@@ -390,9 +412,12 @@ function render({ model, el }) {
   // ---- kernel answers ---------------------------------------------------------------------------
   function onAcks() {
     const acked = model.get("acks");
-    const before = pending.length;
-    pending = pending.filter((p) => !(p.msg.client in acked && p.msg.seq <= acked[p.msg.client]));
-    if (pending.length !== before) savePending(model.get("info"), pending);
+    const isAcked = (p) => p.msg.client in acked && p.msg.seq <= acked[p.msg.client];
+    const done = pending.filter(isAcked);
+    if (done.length) {
+      pending = pending.filter((p) => !isAcked(p));
+      forgetPending(model.get("info"), done);
+    }
   }
   const onChange = () => {
     onAcks();
@@ -416,10 +441,8 @@ function render({ model, el }) {
     }
   };
   const timer = setInterval(resend, 1000);
-  for (const old of loadPending(model.get("info"))) {
-    if (old.msg.client !== client) {
-      pending.push({ ...old, sentAt: 0 });
-    }
+  for (const old of Object.values(readPending(model.get("info")))) {
+    pending.push({ msg: old.msg, sentAt: 0, advances: false });
   }
   paint();
   resend();
