@@ -326,11 +326,15 @@ function render({ model, el }) {
     optionsBox.replaceChildren(
       ...options.map((option, index) => {
         const button = h("button", { class: "nblabel-option", type: "button", "data-index": String(index) });
-        if (option.key != null) {
-          button.dataset.key = option.key;
-          button.append(h("kbd", { text: keyName(option.key) }));
+        if (option.key != null) button.dataset.key = option.key;
+        if (option.key != null && option.key === option.label) {
+          // a rating whose key is its value: one big key cap, not "4 4"
+          button.classList.add("nblabel-option-keycap");
+          button.append(h("span", { class: "nblabel-option-label", text: option.label }));
+        } else {
+          if (option.key != null) button.append(h("kbd", { text: keyName(option.key) }));
+          button.append(h("span", { class: "nblabel-option-label", text: option.label }));
         }
-        button.append(h("span", { class: "nblabel-option-label", text: option.label }));
         const selected = model.get("multi") ? chosen.has(index) : heldValues.has(option.label);
         if (selected) button.classList.add("nblabel-selected");
         button.setAttribute("aria-pressed", String(selected));
@@ -400,7 +404,7 @@ function render({ model, el }) {
     status.replaceChildren(
       h("span", {
         class: "nblabel-save-state",
-        text: waiting ? `⏳ ${waiting} not yet saved…` : `✓ ${saved} saved`,
+        text: waiting ? `⏳ ${waiting} not yet saved…` : saved ? "✓ all labels saved" : "✓ ready",
       }),
       h("span", { class: "nblabel-where", text: ` · ${info.annotator} · ${info.task} · ${info.store}` }),
     );
