@@ -133,7 +133,11 @@ class LabelingSession:
                 index=pd.Index([label.item for label in existing.values()], dtype=object),
                 dtype=object,
             )
-            order = list(order.start(items, labeled_series))
+            ranked = list(order.start(items, labeled_series))
+            # labels given before count towards progress: they head the queue, done already
+            done_before = [items[p] for p in np.flatnonzero(self._labeled)]
+            seen = set(done_before)
+            order = done_before + [item for item in ranked if item not in seen]
         self._set_queue(self._positions(order) if order is not None else None)
         self._trail: list[int] = []  # queue indexes visited, for back()
         self._cursor = self._next_unlabeled(0, include_start=True)

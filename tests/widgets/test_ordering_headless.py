@@ -76,3 +76,18 @@ def test_gold_errors(tmp_path):
     with pytest.raises(nblabel.NblabelError, match="not options"):
         nblabel.classify(frame, ["pos", "neg"], text="review", store=tmp_path / "g.db",
                          gold={"r001": "great"})  # fmt: skip
+
+
+def test_active_learning_resume_counts_earlier_labels(digits, tmp_path):
+    frame, features, truth = digits
+    store = tmp_path / "al.db"
+    first = sample.ActiveLearning(LogisticRegression(max_iter=500), features, refit_every=50)
+    w = nblabel.classify(frame, [0, 1, 2], text="text", store=store, annotator="o", order=first)
+    for _ in range(5):
+        w.submit(int(truth[w.current]))
+    first.close()
+    again = sample.ActiveLearning(LogisticRegression(max_iter=500), features, refit_every=50)
+    w2 = nblabel.classify(frame, [0, 1, 2], text="text", store=store, annotator="o", order=again)
+    assert w2.progress == nblabel.Progress(5, len(frame))
+    assert w2.current not in set(w.labels.index)
+    again.close()
