@@ -1,22 +1,40 @@
 """nblabel: label data where it already is, in a notebook.
 
+The pure core (store, sessions, sampling, agreement, export) imports no widget library;
+the widgets (``classify``, ``rate``, ``caption``, ``review``) load ipywidgets and anywidget
+on first use.
+
 Examples
 --------
 >>> import nblabel
 >>> w = nblabel.classify(df, options=["pos", "neg"], text="review")   # doctest: +SKIP
 """
 
-from . import agreement, datasets, export, sample, testing
-from ._builders import caption, classify, rate
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import agreement, datasets, export, sample
 from ._consensus import consensus
 from ._content import HTML
 from ._errors import NblabelError, NblabelWarning, StoreError
 from ._keymap import Action
-from ._review import ReviewWidget, review
 from ._session import Progress
 from ._store import LabelStore
-from ._widget import LabelWidget, SubmitEvent
 from .sample import gold_report
+
+# name -> module that defines it; imported when first asked for (PEP 562)
+_LAZY = {
+    "LabelWidget": "._widget",
+    "ReviewWidget": "._review",
+    "SubmitEvent": "._widget",
+    "caption": "._builders",
+    "classify": "._builders",
+    "rate": "._builders",
+    "review": "._review",
+    "testing": ".testing",
+}
 
 __all__ = [
     "HTML",
@@ -42,3 +60,16 @@ __all__ = [
     "testing",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'nblabel' has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name], __name__)
+    value = module if name == "testing" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

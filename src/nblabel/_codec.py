@@ -22,6 +22,7 @@ __all__ = ["decode", "encode"]
 _TIMESTAMP = "$ts"
 _TIMEDELTA = "$td"
 _TUPLE = "$tuple"
+_DICT = "$dict"  # a user's dict whose keys could be mistaken for the markers above
 
 
 def _to_jsonable(value: Any) -> Any:
@@ -45,7 +46,10 @@ def _to_jsonable(value: Any) -> Any:
     if isinstance(value, (list, np.ndarray)):
         return [_to_jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _to_jsonable(v) for k, v in value.items()}
+        encoded = {str(k): _to_jsonable(v) for k, v in value.items()}
+        if any(k.startswith("$") for k in encoded):
+            return {_DICT: encoded}
+        return encoded
     raise NblabelError(
         f"cannot store a value of type {type(value).__name__} ({value!r}): use strings, "
         "numbers, booleans, timestamps, or tuples/lists/dicts of those"
@@ -64,6 +68,8 @@ def _from_jsonable(value: Any) -> Any:
                 return pd.Timedelta(inner)
             if key == _TUPLE:
                 return tuple(_from_jsonable(v) for v in inner)
+            if key == _DICT:
+                return {k: _from_jsonable(v) for k, v in inner.items()}
         return {k: _from_jsonable(v) for k, v in value.items()}
     return value
 

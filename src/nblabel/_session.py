@@ -50,10 +50,12 @@ class Progress:
 
     @property
     def remaining(self) -> int:
+        """Items still to label."""
         return self.total - self.done
 
     @property
     def fraction(self) -> float:
+        """Share labeled, from 0 to 1 (1 for an empty queue)."""
         return self.done / self.total if self.total else 1.0
 
     def __str__(self) -> str:

@@ -139,6 +139,12 @@ class LabelStore:
             )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the label store {self.path}: {exc}") from exc
+        try:
+            # look before touching: switching to WAL rewrites the header of someone's database
+            self._refuse_foreign_database()
+        except BaseException:
+            self._db.close()
+            raise
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={durability.upper()}")
         self._init_schema()
@@ -161,39 +167,52 @@ class LabelStore:
                     "nblabel never overwrites it: choose another file name"
                 )
 
+    def _table_names(self) -> set[str]:
+        try:
+            rows = self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            return {r[0] for r in rows}
+        except sqlite3.DatabaseError as exc:
+            raise NblabelError(
+                f"{self.path} is not an nblabel database ({exc}); nblabel never overwrites "
+                "it: choose another file name"
+            ) from exc
+
+    def _refuse_foreign_database(self) -> None:
+        tables = self._table_names()
+        if "nblabel_meta" not in tables:
+            foreign = sorted(t for t in tables if not t.startswith("sqlite_"))
+            if foreign:
+                raise NblabelError(
+                    f"{self.path} is a SQLite database of something else (tables: "
+                    f"{', '.join(foreign[:5])}); nblabel never writes into it: choose "
+                    "another file name"
+                )
+            return
+        meta = dict(self._db.execute("SELECT key, value FROM nblabel_meta"))
+        if meta.get("format") != FORMAT_NAME:
+            raise NblabelError(f"{self.path} is not an nblabel database")
+        if int(meta.get("schema_version", 0)) > SCHEMA_VERSION:
+            raise NblabelError(
+                f"{self.path} was written by a newer nblabel (schema "
+                f"{meta['schema_version']}); upgrade nblabel to read it"
+            )
+
     def _init_schema(self) -> None:
         with self._lock:
-            tables = {
-                r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            if "nblabel_meta" not in tables:
-                foreign = sorted(t for t in tables if not t.startswith("sqlite_"))
-                if foreign:
-                    raise NblabelError(
-                        f"{self.path} is a SQLite database of something else (tables: "
-                        f"{', '.join(foreign[:5])}); nblabel never writes into it: choose "
-                        "another file name"
-                    )
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in _SCHEMA:
-                        self._db.execute(statement)
-                    self._db.executemany(
-                        "INSERT OR IGNORE INTO nblabel_meta (key, value) VALUES (?, ?)",
-                        [("format", FORMAT_NAME), ("schema_version", str(SCHEMA_VERSION))],
-                    )
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            meta = dict(self._db.execute("SELECT key, value FROM nblabel_meta"))
-            if meta.get("format") != FORMAT_NAME:
-                raise NblabelError(f"{self.path} is not an nblabel database")
-            if int(meta.get("schema_version", 0)) > SCHEMA_VERSION:
-                raise NblabelError(
-                    f"{self.path} was written by a newer nblabel (schema "
-                    f"{meta['schema_version']}); upgrade nblabel to read it"
+            if "nblabel_meta" in self._table_names():
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA:
+                    self._db.execute(statement)
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO nblabel_meta (key, value) VALUES (?, ?)",
+                    [("format", FORMAT_NAME), ("schema_version", str(SCHEMA_VERSION))],
                 )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     # -- identity ----------------------------------------------------------------------------
     @property
@@ -368,6 +387,11 @@ class LabelStore:
         frame["label"] = [decode(v) for v in frame["label"]]
         frame["created_at"] = pd.to_datetime(frame["created_at"].astype(float), unit="s", utc=True)
         frame["duration_s"] = frame["duration_s"].astype(float)
+        frame["rationale"] = pd.Series(
+            [None if r is None else r for r in frame["rationale"].astype(object)],
+            index=frame.index,
+            dtype=object,
+        )
         frame["event_id"] = frame["event_id"].astype("int64")
         undone = frame.pop("undone").astype(bool).to_numpy()
         key = ["task", "item", "annotator", "source"]

@@ -58,7 +58,10 @@ def table(
         raise NblabelError(f"the store has no task {task!r}; tasks: {known}")
     frame = store.annotations(task=task, annotator=annotator, history=history)
     for column in ("item", "label"):
-        frame[column] = frame[column].map(_scalar_or_json)
+        values = frame[column].map(_scalar_or_json)
+        if values.map(type).nunique() > 1:  # e.g. options [0, 1, "unsure"]: one type per column
+            values = frame[column].map(encode)
+        frame[column] = values
     if writer == "csv":
         frame.to_csv(target, index=False)
     else:
@@ -66,4 +69,6 @@ def table(
             frame.to_parquet(target, index=False)
         except ImportError as exc:
             raise NblabelError("writing Parquet needs pyarrow: pip install pyarrow") from exc
+        except Exception as exc:  # pyarrow's own errors name no fix
+            raise NblabelError(f"could not write {target.name} as Parquet: {exc}") from exc
     return frame

@@ -1,0 +1,121 @@
+"""The codec stores ids and labels as JSON text: every supported value must come back equal
+and of the same type, and numbers JSON cannot hold must be refused, not mangled."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nblabel import NblabelError
+from nblabel._codec import decode, encode
+
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+# dict keys are str: JSON has no other key type; "$" keys (the codec's markers) included
+KEYS = st.text(max_size=5)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(KEYS, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def same(a, b) -> bool:
+    """Equal and of the same type all the way down (``1 == 1.0 == True`` is not enough)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, float):
+        return a == b and math.copysign(1, a) == math.copysign(1, b)
+    return a == b
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(VALUES)
+def test_round_trip_keeps_value_and_type(value):
+    text = encode(value)
+    assert isinstance(text, str)
+    assert same(decode(text), value)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(VALUES)
+def test_encoding_is_deterministic_text(value):
+    # the store compares encoded item ids in SQL, so equal values must give equal text
+    assert encode(value) == encode(decode(encode(value)))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pd.Timestamp("2024-03-01 12:30:00"),
+        pd.Timestamp("2024-03-01 12:30:00.123456789", tz="UTC"),
+        pd.Timestamp("2024-03-01", tz="Europe/Paris"),
+        pd.Timedelta("1 days 02:03:04.5"),
+        ("a", 1, pd.Timestamp("2024-01-01")),
+        "日本語 עברית 🙂",
+        "",
+        '{"$tuple": [1]}',
+    ],
+)
+def test_round_trip_of_ids_beyond_json(value):
+    back = decode(encode(value))
+    assert type(back) is type(value)
+    assert back == value
+
+
+def test_numpy_and_datetime_scalars_come_back_as_python_values():
+    assert same(decode(encode(np.int64(7))), 7)
+    assert same(decode(encode(np.float32(0.5))), 0.5)
+    assert same(decode(encode(np.bool_(True))), True)
+    assert decode(encode(np.array([1, 2]))) == [1, 2]
+    assert decode(encode(dt.datetime(2024, 1, 2, 3))) == pd.Timestamp("2024-01-02 03:00")
+
+
+def test_equal_ids_of_numpy_and_python_types_encode_alike():
+    # an item labeled through a numpy index must be found again by its Python value
+    assert encode(np.int64(5)) == encode(5)
+    assert encode((np.int64(1), "a")) == encode((1, "a"))
+
+
+def test_values_of_different_types_encode_apart():
+    assert len({encode(1), encode(1.0), encode(True), encode("1"), encode((1,)), encode([1])}) == 6
+
+
+def test_decode_none_is_none():
+    assert decode(None) is None
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, np.float64("nan"), [1, math.nan]])
+def test_non_finite_numbers_are_refused(bad):
+    with pytest.raises(NblabelError, match="finite"):
+        encode(bad)
+
+
+@pytest.mark.parametrize("bad", [object(), {1, 2}, b"bytes"])
+def test_unknown_types_are_refused_with_the_supported_ones_named(bad):
+    with pytest.raises(NblabelError, match="strings"):
+        encode(bad)
+
+
+@pytest.mark.parametrize("value", [{"$tuple": [1, 2]}, {"$ts": "2024-01-01"}])
+def test_dicts_that_look_like_codec_markers_round_trip(value):
+    assert same(decode(encode(value)), value)

@@ -1,0 +1,532 @@
+"""The labeling session: where an annotator is, what a move does, and that a new session
+(a restarted kernel) picks up exactly where the store says the annotator stopped."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from nblabel import LabelStore, NblabelError, Progress
+from nblabel._builders import as_frame, check_options
+from nblabel._session import LabelingSession
+
+
+def session(items, store, annotator="alice", task="t", **kwargs) -> LabelingSession:
+    return LabelingSession(pd.Index(items), store=store, task=task, annotator=annotator, **kwargs)
+
+
+# -- moves -----------------------------------------------------------------------------------
+def test_submit_saves_and_moves_to_the_next_item(store):
+    s = session(["a", "b", "c"], store)
+    assert (s.current, s.position, s.progress) == ("a", 0, Progress(0, 3))
+    event = s.submit("pos", rationale="clear")
+    assert (s.current, s.position, s.progress) == ("b", 1, Progress(1, 3))
+    held = store.current_label("t", "a", "alice")
+    assert (held.event_id, held.label, held.rationale) == (event, "pos", "clear")
+
+
+def test_labeling_every_item_ends_with_nothing_on_screen(store):
+    s = session([1, 2], store)
+    s.submit("x")
+    s.submit("y")
+    assert s.current is None and s.position is None
+    assert s.progress == Progress(2, 2) and s.progress.remaining == 0
+    assert s.progress.fraction == 1.0 and str(s.progress) == "2 / 2"
+    with pytest.raises(NblabelError, match="every item is labeled"):
+        s.submit("z")
+
+
+def test_skip_leaves_unlabeled_and_wraps_around(store):
+    s = session(["a", "b", "c"], store)
+    s.skip()
+    s.submit("x")  # labels b
+    assert s.current == "c"
+    s.skip()
+    assert s.current == "a"  # wrapped to the skipped item
+    assert s.current_label() is None
+    assert s.progress.done == 1
+
+
+def test_skip_on_the_only_unlabeled_item_stays(store):
+    s = session(["a", "b"], store)
+    s.submit("x")
+    s.skip()
+    assert s.current == "b"
+
+
+def test_back_shows_previous_items_in_turn(store):
+    s = session(["a", "b", "c"], store)
+    assert s.back() is False  # nothing shown before
+    s.submit("x")
+    s.skip()
+    assert s.current == "c"
+    assert s.back() is True and s.current == "b"
+    assert s.back() is True and s.current == "a"
+    assert s.current_label().label == "x"  # back on a labeled item shows its label
+
+
+def test_goto_then_relabel_moves_on_to_the_next_unlabeled(store):
+    s = session(["a", "b", "c"], store)
+    s.submit("x")
+    s.submit("y")
+    s.goto("a")
+    assert s.current == "a" and s.current_label().label == "x"
+    s.submit("z")
+    assert s.current == "c"
+    assert s.progress.done == 2
+    assert store.current_label("t", "a", "alice").label == "z"
+    with pytest.raises(NblabelError, match="not an item"):
+        s.goto("nope")
+
+
+def test_submit_for_another_item_keeps_the_screen(store):
+    s = session(["a", "b", "c"], store)
+    s.submit("x", item="c")
+    assert s.current == "a" and s.progress.done == 1
+    s.submit("y")
+    assert s.current == "b"  # c is labeled, so it is passed over later
+    s.submit("y")
+    assert s.current is None
+
+
+def test_undo_restores_the_item_and_the_previous_label(store):
+    s = session(["a", "b", "c"], store)
+    assert s.undo() is None  # nothing to undo yet
+    s.submit("x")
+    s.submit("y")
+    assert s.undo() == "b"
+    assert s.current == "b" and s.current_label() is None and s.progress.done == 1
+    s.goto("a")
+    s.submit("z")  # relabel a
+    assert s.undo() == "a"
+    assert s.current == "a" and s.current_label().label == "x"
+    assert s.progress.done == 1
+    assert s.undo() == "a"
+    assert s.current_label() is None and s.progress.done == 0
+
+
+def test_undo_takes_only_this_annotators_labels(store):
+    alice, bob = session(["a", "b"], store), session(["a", "b"], store, annotator="bob")
+    alice.submit("x")
+    bob.submit("y")
+    assert alice.undo() == "a"
+    assert store.current_label("t", "a", "bob").label == "y"
+
+
+def test_upcoming_lists_the_next_unlabeled_positions(store):
+    s = session(list("abcdef"), store)
+    s.submit("x", item="c")
+    assert s.upcoming(3) == [1, 3, 4]
+    assert s.upcoming(10) == [1, 3, 4, 5]  # stops before coming back to the screen
+    s.goto("f")
+    assert s.upcoming(2) == [0, 1]  # wraps around
+
+
+def test_duration_is_time_on_screen_by_the_injected_clock(store, make_clock):
+    clock = make_clock(start=100.0)
+    s = session(["a", "b", "c"], store, clock=clock)
+    clock.tick(2.5)
+    s.submit("x")
+    clock.tick(4.0)
+    s.skip()
+    clock.tick(1.0)
+    s.submit("y")
+    s.submit("z", duration_s=9.0)  # an explicit duration (the browser's) wins
+    durations = s.labels()["duration_s"]
+    assert durations.to_dict() == {"a": 2.5, "b": 9.0, "c": 1.0}
+
+
+def test_labels_are_indexed_like_the_data_in_data_order(tmp_path, make_clock):
+    clock = make_clock(step=1.0)
+    store = LabelStore(tmp_path / "l.db", clock=clock)
+    s = session([30, 10, 20], store, order=[20, 10, 30])
+    s.submit("first", rationale="r")
+    s.submit(["m", "n"])
+    labels = s.labels()
+    assert list(labels.columns) == ["label", "annotator", "labeled_at", "rationale", "duration_s"]
+    assert labels.index.tolist() == [10, 20]  # data order, unlabeled rows absent
+    assert labels["label"].tolist() == [["m", "n"], "first"]
+    assert labels["annotator"].tolist() == ["alice", "alice"]
+    assert labels.loc[20, "rationale"] == "r"
+    assert str(labels["labeled_at"].dt.tz) == "UTC"
+    assert labels.loc[20, "labeled_at"] == pd.Timestamp("2024-01-01", tz="UTC")
+    store.close()
+
+
+def test_labels_keep_multiindex_and_timestamp_ids(store):
+    multi = pd.MultiIndex.from_tuples([("a", 1), ("a", 2), ("b", 1)])
+    s = LabelingSession(multi, store=store, task="m", annotator="u")
+    s.submit("x")
+    s.goto(("b", 1))
+    s.submit("y")
+    assert s.labels().index.tolist() == [("a", 1), ("b", 1)]
+    times = pd.DatetimeIndex(["2024-01-01", "2024-01-02"], tz="UTC")
+    s = LabelingSession(times, store=store, task="d", annotator="u")
+    s.submit(1)
+    assert s.labels().index.equals(times[:1])
+    assert LabelingSession(times, store=store, task="d", annotator="u").current == times[1]
+
+
+def test_labels_ignore_stored_items_missing_from_the_data(store):
+    store.append(task="t", item="gone", annotator="alice", label="x")
+    s = session(["a", "b"], store)
+    s.submit("y")
+    assert s.labels().index.tolist() == ["a"]
+    assert s.progress == Progress(1, 2)
+
+
+def test_no_labels_gives_an_empty_frame_with_the_columns(store):
+    labels = session(["a"], store).labels()
+    assert labels.empty and "label" in labels.columns
+
+
+# -- resuming ----------------------------------------------------------------------------------
+def test_a_new_session_resumes_at_the_first_unlabeled_item(store):
+    s = session(list("abcde"), store)
+    s.submit("x")
+    s.skip()
+    s.submit("x")  # a and c labeled, b skipped
+    again = session(list("abcde"), store)
+    assert again.current == "b" and again.progress == Progress(2, 5)
+    assert again.back() is False  # the trail does not survive a restart
+
+
+def test_each_annotator_resumes_at_their_own_place(store):
+    alice = session(list("abc"), store)
+    alice.submit("x")
+    alice.submit("x")
+    assert session(list("abc"), store, annotator="bob").current == "a"
+    assert session(list("abc"), store).current == "c"
+    assert session(list("abc"), store, task="other").current == "a"
+
+
+def test_resume_follows_the_order_given(store):
+    order = ["d", "b", "a"]  # a subset, out of data order
+    s = session(list("abcde"), store, order=order)
+    assert s.current == "d" and s.progress == Progress(0, 3)
+    s.submit("x")
+    s.submit("x")
+    resumed = session(list("abcde"), store, order=order)
+    assert resumed.current == "a" and resumed.progress == Progress(2, 3)
+    resumed.submit("x")
+    assert resumed.current is None  # c and e are not in this queue
+    with pytest.raises(NblabelError, match="not in this widget's order"):
+        resumed.goto("c")
+
+
+def test_progress_counts_only_items_in_the_queue(store):
+    store.append(task="t", item="c", annotator="alice", label="x")  # outside the order
+    s = session(list("abc"), store, order=["a", "b"])
+    assert s.progress == Progress(0, 2)
+    s.submit("x", item="c")
+    assert s.progress == Progress(0, 2)
+
+
+def test_resume_on_a_million_items(store):
+    """Resuming and wrapping are right at the far end of a large index."""
+    big = pd.RangeIndex(1_000_000)
+    s = LabelingSession(big, store=store, task="big", annotator="u")
+    s.goto(999_999)
+    s.submit("x")
+    assert s.current == 0  # wrapped to the start
+    for _ in range(3):
+        s.submit("y")
+    assert s.current == 3 and s.progress == Progress(4, 1_000_000)
+    resumed = LabelingSession(big, store=store, task="big", annotator="u")
+    assert resumed.current == 3 and resumed.progress == Progress(4, 1_000_000)
+    assert resumed.upcoming(3) == [4, 5, 6]
+    assert resumed.labels().index.tolist() == [0, 1, 2, 999_999]
+    assert resumed.undo() == 2 and resumed.current == 2
+    # an order naming only far items: labeling both finishes the queue
+    tail = LabelingSession(big, store=store, task="tail", annotator="u", order=[999_998, 5])
+    tail.submit("a")
+    tail.submit("b")
+    assert tail.current is None and tail.progress == Progress(2, 2)
+
+
+def test_resume_on_a_large_index_labeled_up_to_its_last_item(tmp_path):
+    """Every item but the last labeled (written in bulk): resume lands on the last."""
+    n = 20_000
+    path = tmp_path / "bulk.db"
+    LabelStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
+            " source) VALUES ('t', ?, 'u', 'label', '\"x\"', 0, 'annotator')",
+            [(str(i),) for i in range(n - 1)],
+        )
+    db.close()
+    with LabelStore(path) as store:
+        s = LabelingSession(pd.RangeIndex(n), store=store, task="t", annotator="u")
+        assert s.current == n - 1 and s.progress == Progress(n - 1, n)
+        s.submit("x")
+        assert s.current is None
+        assert (
+            LabelingSession(pd.RangeIndex(n), store=store, task="t", annotator="u").current is None
+        )
+
+
+# -- bad input -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        (pd.Index([]), "empty.*at least one row"),
+        (pd.Index(["a", "b", "a"]), "duplicate.*reset_index"),
+        (pd.Index([1.0, np.nan, 3.0]), "NaN.*reset_index"),
+        (pd.Index(["a", None]), "NaN.*reset_index"),
+        (pd.MultiIndex.from_tuples([("a", 1.0), ("b", np.nan)]), "NaN.*reset_index"),
+        (pd.MultiIndex.from_tuples([("a", 1), ("a", 1)]), "duplicate"),
+    ],
+)
+def test_unusable_index_is_refused_with_a_fix(store, items, message):
+    with pytest.raises(NblabelError, match=message):
+        LabelingSession(items, store=store, task="t", annotator="a")
+
+
+@pytest.mark.parametrize(
+    ("order", "message"),
+    [
+        (["a", "zzz"], "not in the data.*zzz"),
+        (["a", "b", "a"], "more than once"),
+        ([], "empty"),
+    ],
+)
+def test_bad_order_is_refused(store, order, message):
+    with pytest.raises(NblabelError, match=message):
+        session(["a", "b", "c"], store, order=order)
+
+
+def test_order_of_tuples_names_multiindex_items(store):
+    multi = pd.MultiIndex.from_tuples([("a", 1), ("a", 2), ("b", 1)])
+    s = LabelingSession(multi, store=store, task="t", annotator="u", order=[("b", 1), ("a", 1)])
+    assert s.current == ("b", 1) and s.progress.total == 2
+
+
+# -- the model-based test --------------------------------------------------------------------
+ITEMS = ["a", "b", "c", "d", "e"]
+LABEL_VALUES = st.sampled_from(["x", "y", 1, ["p", "q"]])
+
+
+def ticking():
+    """A clock one second on at each read (the machine cannot take fixtures)."""
+    return itertools.count(1_704_067_200.0, 1.0).__next__
+
+
+class SessionMachine(RuleBasedStateMachine):
+    """Random moves against a plain model of the annotator's labels and the screen.
+
+    The model: ``events`` is the stack of this annotator's label events not undone (undo pops
+    the newest); the current label of an item is its newest event on the stack. The screen is a
+    queue index and a trail of previously shown ones, as ``back()`` promises.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dir = Path(tempfile.mkdtemp(prefix="nblabel-machine-"))
+        self.store = LabelStore(self.dir / "m.db", clock=ticking())
+        self.events: list[tuple[str, object]] = []
+        self.submits = 0
+
+    @initialize(order=st.none() | st.permutations(ITEMS).flatmap(
+        lambda p: st.integers(1, len(p)).map(lambda k: list(p[:k]))
+    ))  # fmt: skip
+    def start(self, order):
+        self.order = order
+        self.queue = list(ITEMS) if order is None else order
+        self.new_session()
+
+    def new_session(self) -> None:
+        self.session = LabelingSession(
+            pd.Index(ITEMS), store=self.store, task="t", annotator="me", order=self.order,
+            clock=ticking(),
+        )  # fmt: skip
+        self.cursor = self.next_unlabeled(0, include_start=True)
+        self.trail: list[int] = []
+
+    # -- model helpers
+    def model_labels(self) -> dict:
+        return {item: label for item, label in self.events}
+
+    def next_unlabeled(self, start: int, include_start: bool = False) -> int:
+        labeled, n = self.model_labels(), len(self.queue)
+        first = start if include_start else start + 1
+        for index in [*range(first, n), *range(0, min(first, n))]:
+            if self.queue[index] not in labeled:
+                return index
+        return n
+
+    def move_to(self, index: int) -> None:
+        if index != self.cursor and self.cursor < len(self.queue):
+            self.trail.append(self.cursor)
+        self.cursor = index
+
+    def expected_current(self):
+        return self.queue[self.cursor] if self.cursor < len(self.queue) else None
+
+    # -- rules
+    @precondition(lambda self: self.expected_current() is not None)
+    @rule(label=LABEL_VALUES)
+    def submit(self, label):
+        item = self.expected_current()
+        self.session.submit(label)
+        self.events.append((item, label))
+        self.submits += 1
+        self.move_to(self.next_unlabeled(self.cursor))
+
+    @rule(data=st.data(), label=LABEL_VALUES)
+    def submit_other_item(self, data, label):
+        item = data.draw(st.sampled_from(self.queue))
+        self.session.submit(label, item=item)
+        self.events.append((item, label))
+        self.submits += 1
+        if item == self.expected_current():
+            self.move_to(self.next_unlabeled(self.cursor))
+
+    @rule()
+    def skip(self):
+        self.session.skip()
+        if self.cursor < len(self.queue):
+            self.move_to(self.next_unlabeled(self.cursor))
+
+    @rule()
+    def back(self):
+        moved = self.session.back()
+        assert moved == bool(self.trail)
+        if self.trail:
+            self.cursor = self.trail.pop()
+
+    @rule(data=st.data())
+    def goto(self, data):
+        item = data.draw(st.sampled_from(self.queue))
+        self.session.goto(item)
+        self.move_to(self.queue.index(item))
+
+    @rule()
+    def undo(self):
+        undone = self.session.undo()
+        if not self.events:
+            assert undone is None
+            return
+        item, _ = self.events.pop()
+        assert undone == item
+        self.move_to(self.queue.index(item))
+
+    @rule(label=LABEL_VALUES)
+    def someone_else_labels(self, label):
+        # another annotator's labels must change nothing for this one
+        self.store.append(task="t", item=ITEMS[0], annotator="other", label=label)
+
+    @rule()
+    def restart(self):
+        self.new_session()
+
+    # -- invariants
+    @invariant()
+    def screen_matches_the_model(self):
+        assert self.session.current == self.expected_current()
+
+    @invariant()
+    def progress_counts_labeled_queue_items(self):
+        labeled = self.model_labels()
+        done = sum(item in labeled for item in self.queue)
+        assert self.session.progress == Progress(done, len(self.queue))
+
+    @invariant()
+    def nothing_on_screen_only_when_all_are_labeled(self):
+        all_labeled = self.session.progress.done == len(self.queue)
+        if self.session.current is None:
+            assert all_labeled
+        if not all_labeled:
+            assert self.session.current is not None
+
+    @invariant()
+    def screen_label_is_the_saved_one(self):
+        held = self.session.current_label()
+        expected = self.model_labels().get(self.expected_current())
+        assert (None if held is None else held.label) == expected
+
+    # the tables cost ~20 ms each to build, too much after every step: they are compared in
+    # a rule (so at random points of each run) and once more at the end of the run
+    @rule()
+    def tables_match_the_model(self):
+        labels = self.session.labels()
+        expected = self.model_labels()
+        assert labels["label"].to_dict() == expected
+        assert labels.index.tolist() == [i for i in ITEMS if i in expected]  # data order
+        history = self.store.annotations(task="t", annotator="me", history=True)
+        assert len(history) == self.submits
+        assert (history["status"] == "current").sum() == len(expected)
+
+    def teardown(self) -> None:
+        try:
+            if hasattr(self, "session"):
+                self.tables_match_the_model()
+        finally:
+            self.store.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+SessionMachine.TestCase.settings = settings(
+    max_examples=50,
+    stateful_step_count=25,
+    deadline=None,
+    derandomize=True,  # the same sequences on every run
+    suppress_health_check=[HealthCheck.too_slow],
+)
+test_session_machine = SessionMachine.TestCase
+
+
+# -- what the builders hand the session ----------------------------------------------------------
+def test_as_frame_wraps_one_dimensional_data_without_copying_frames():
+    df = pd.DataFrame({"t": ["a", "b"]}, index=[10, 20])
+    frame, column = as_frame(df)
+    assert frame is df and column is None
+    frame, column = as_frame(pd.Series([1, 2], index=["x", "y"], name="score"))
+    assert column == "score" and frame.index.tolist() == ["x", "y"]
+    frame, column = as_frame(["p", "q"])
+    assert column == "value" and frame["value"].tolist() == ["p", "q"]
+    assert as_frame(pd.Series([1]))[1] == "value"  # an unnamed series
+
+
+@pytest.mark.parametrize(("data", "message"), [(42, "DataFrame"), ([], "empty")])
+def test_as_frame_refuses_what_it_cannot_label(data, message):
+    with pytest.raises(NblabelError, match=message):
+        as_frame(data)
+
+
+def test_check_options_returns_plain_python_values():
+    options = check_options(np.array([1, 2, 3]))
+    assert options == [1, 2, 3] and all(type(o) is int for o in options)
+    assert check_options(("pos", 0.5, True)) == ["pos", 0.5, True]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (None, "must be a list"),
+        ("pos", "must be a list"),
+        ([], "empty"),
+        (["a", {"b": 1}], "strings or numbers"),
+        (["a", float("nan")], "finite"),
+        (["a", "b", "a"], "more than once"),
+    ],
+)
+def test_check_options_refuses_bad_options(options, message):
+    with pytest.raises(NblabelError, match=message):
+        check_options(options)

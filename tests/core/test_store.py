@@ -1,0 +1,323 @@
+"""The store is the one durable record: opening must never damage a file that is not ours,
+events are append-only, and what goes in comes back exactly (ids, labels, times)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nblabel import LabelStore, NblabelError, StoreError
+from nblabel._store import ANNOTATION_COLUMNS
+
+REQUIRED_COLUMNS = [
+    "task", "item", "annotator", "label", "rationale", "created_at", "duration_s", "source",
+]  # fmt: skip
+
+
+def event_count(path: Path) -> int:
+    """Rows of the event log, read with plain sqlite3 so the store cannot hide any."""
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT COUNT(*) FROM nblabel_events").fetchone()[0]
+
+
+# -- opening ---------------------------------------------------------------------------------
+def test_a_missing_file_is_created_as_an_nblabel_database(tmp_path):
+    path = tmp_path / "new.db"
+    with LabelStore(path) as store:
+        assert path.exists()
+        assert store.tasks() == []
+        assert list(store.annotations().columns[: len(REQUIRED_COLUMNS)]) == REQUIRED_COLUMNS
+    with LabelStore(path) as again:  # and it opens again as ours
+        assert again.path == path.resolve()
+
+
+def test_an_empty_file_is_taken_as_new(tmp_path):
+    path = tmp_path / "empty.db"
+    path.touch()
+    with LabelStore(path) as store:
+        store.append(task="t", item=1, annotator="a", label="x")
+    assert event_count(path) == 1
+
+
+def test_an_empty_sqlite_database_is_taken_as_new(tmp_path):
+    path = tmp_path / "blank.db"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 3")  # a valid SQLite file with no tables
+    db.close()
+    with LabelStore(path) as store:
+        store.append(task="t", item=1, annotator="a", label="x")
+    assert event_count(path) == 1
+
+
+def test_sqlite_urls_relative_and_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with LabelStore("sqlite:///rel.db") as relative:
+        assert relative.path == (tmp_path / "rel.db").resolve()
+        relative.append(task="t", item=1, annotator="a", label="x")
+    absolute_path = tmp_path / "sub" / "abs.db"
+    absolute_path.parent.mkdir()
+    with LabelStore(f"sqlite:///{absolute_path}") as absolute:
+        assert absolute.path == absolute_path.resolve()
+        # the URL a store reports opens the same file
+        with LabelStore(absolute.url) as same:
+            assert same.path == absolute.path
+    assert (tmp_path / "rel.db").exists() and absolute_path.exists()
+
+
+@pytest.mark.parametrize("url", ["postgresql://u@localhost/db", "postgres://h/db"])
+def test_postgresql_is_refused_as_not_yet_supported(url):
+    with pytest.raises(StoreError, match=r"PostgreSQL.*not available"):
+        LabelStore(url)
+
+
+@pytest.mark.parametrize("url", ["mysql://h/db", "sqlite://", "sqlite:///"])
+def test_other_urls_are_refused_with_the_accepted_forms(url):
+    with pytest.raises(NblabelError, match="sqlite:///"):
+        LabelStore(url)
+
+
+def test_bad_durability_is_refused(tmp_path):
+    with pytest.raises(NblabelError, match="durability"):
+        LabelStore(tmp_path / "x.db", durability="fast")
+
+
+def _unchanged_after_refusal(path: Path, match: str) -> None:
+    before = path.read_bytes()
+    with pytest.raises(NblabelError, match=match):
+        LabelStore(path)
+    assert path.read_bytes() == before
+
+
+def test_a_text_file_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("my notes, not a database\n" * 10)
+    _unchanged_after_refusal(path, "not an nblabel database.*never overwrites")
+
+
+def test_a_short_text_file_is_refused_and_left_alone(tmp_path):
+    # shorter than the 16-byte SQLite header
+    path = tmp_path / "tiny.db"
+    path.write_bytes(b"hi")
+    _unchanged_after_refusal(path, "not an nblabel database")
+
+
+def _foreign_db(path: Path) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE customers (id INTEGER, name TEXT)")
+        db.execute("INSERT INTO customers VALUES (1, 'Ada')")
+    db.close()
+
+
+def test_a_foreign_sqlite_database_is_refused_naming_its_tables(tmp_path):
+    path = tmp_path / "shop.db"
+    _foreign_db(path)
+    with pytest.raises(NblabelError, match=r"something else.*customers"):
+        LabelStore(path)
+    with sqlite3.connect(path) as db:  # its data is intact and it got no tables of ours
+        assert db.execute("SELECT name FROM customers").fetchall() == [("Ada",)]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    db.close()
+    assert tables == {"customers"}
+
+
+def test_a_foreign_sqlite_database_keeps_its_bytes(tmp_path):
+    path = tmp_path / "shop.db"
+    _foreign_db(path)
+    _unchanged_after_refusal(path, "something else")
+
+
+def test_a_directory_is_refused(tmp_path):
+    with pytest.raises(NblabelError, match="is a directory"):
+        LabelStore(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_folder_is_refused_not_created(tmp_path):
+    with pytest.raises(NblabelError, match="does not exist"):
+        LabelStore(tmp_path / "nope" / "labels.db")
+    assert not (tmp_path / "nope").exists()
+
+
+def test_a_store_from_a_newer_nblabel_is_refused(tmp_path):
+    path = tmp_path / "future.db"
+    LabelStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE nblabel_meta SET value = '999' WHERE key = 'schema_version'")
+    db.close()
+    with pytest.raises(NblabelError, match="newer nblabel"):
+        LabelStore(path)
+
+
+# -- writing and reading ---------------------------------------------------------------------
+def test_append_returns_increasing_event_ids_and_reads_back(store):
+    first = store.append(task="t", item=1, annotator="a", label="x", rationale="why")
+    second = store.append(task="t", item=2, annotator="a", label="y", duration_s=1.5)
+    assert second > first
+    table = store.annotations(task="t")
+    assert list(table.columns) == ANNOTATION_COLUMNS
+    assert table["item"].tolist() == [1, 2]
+    assert table["label"].tolist() == ["x", "y"]
+    assert table["rationale"].iloc[0] == "why" and pd.isna(table["rationale"].iloc[1])
+    assert table["duration_s"].iloc[1] == 1.5 and pd.isna(table["duration_s"].iloc[0])
+    assert table["source"].tolist() == ["annotator", "annotator"]
+    assert table["event_id"].tolist() == [first, second]
+
+
+def test_created_at_is_utc_and_follows_the_injected_clock(tmp_path, make_clock):
+    clock = make_clock(start=pd.Timestamp("2024-01-01", tz="UTC").timestamp())
+    with LabelStore(tmp_path / "c.db", clock=clock) as store:
+        store.append(task="t", item=1, annotator="a", label="x")
+        clock.tick(90.25)
+        store.append(task="t", item=2, annotator="a", label="x")
+        created = store.annotations()["created_at"]
+    assert str(created.dt.tz) == "UTC"
+    assert created.iloc[0] == pd.Timestamp("2024-01-01 00:00:00", tz="UTC")
+    assert (created.iloc[1] - created.iloc[0]).total_seconds() == pytest.approx(90.25)
+
+
+ITEMS = [
+    0, -7, 2**62, "a", "", "日本語 🙂", ("x", 1), ("x", ("nested", 2)),
+    pd.Timestamp("2024-05-06 07:08:09"), pd.Timestamp("2024-05-06", tz="UTC"),
+]  # fmt: skip
+LABELS = ["pos", 3, 0.25, True, False, ["a", "b"], [], {"x0": 1, "tags": ["q"]}, None, "0"]
+
+
+@pytest.mark.parametrize(("item", "label"), list(zip(ITEMS, LABELS, strict=True)))
+def test_ids_and_labels_round_trip_exactly(store, item, label):
+    store.append(task="t", item=item, annotator="a", label=label)
+    table = store.annotations(task="t")
+    # tolist() turns pandas' numpy scalars back into Python ones, as users would
+    (got_item,), (got_label,) = table["item"].tolist(), table["label"].tolist()
+    assert type(got_item) is type(item) and got_item == item
+    assert type(got_label) is type(label) and got_label == label
+    held = store.current_label("t", item, "a")
+    assert held is not None and held.label == label and held.item == item
+
+
+def test_relabel_overwrites_and_undo_brings_the_previous_label_back(store):
+    first = store.append(task="t", item="i", annotator="a", label="x")
+    second = store.append(task="t", item="i", annotator="a", label="y")
+    assert store.current_label("t", "i", "a").label == "y"
+    assert store.annotations()["label"].tolist() == ["y"]
+    store.undo(second, annotator="a")
+    held = store.current_label("t", "i", "a")
+    assert (held.event_id, held.label) == (first, "x")
+    store.undo(first, annotator="a")
+    assert store.current_label("t", "i", "a") is None
+    assert store.annotations().empty
+
+
+def test_history_gives_every_label_event_with_its_status(store):
+    a = store.append(task="t", item=1, annotator="a", label="x")
+    b = store.append(task="t", item=1, annotator="a", label="y")
+    c = store.append(task="t", item=2, annotator="a", label="z")
+    store.undo(c, annotator="a")
+    history = store.annotations(task="t", history=True)
+    assert history["event_id"].tolist() == [a, b, c]
+    assert history["status"].tolist() == ["overwritten", "current", "undone"]
+    assert set(REQUIRED_COLUMNS) <= set(history.columns)
+
+
+def test_events_are_append_only(store):
+    """Every write adds exactly one row and none is ever removed or changed."""
+    counts = [event_count(store.path)]
+    e1 = store.append(task="t", item=1, annotator="a", label="x")
+    counts.append(event_count(store.path))
+    e2 = store.append(task="t", item=1, annotator="a", label="y")
+    counts.append(event_count(store.path))
+    store.undo(e2, annotator="a")
+    counts.append(event_count(store.path))
+    store.undo(e1, annotator="a")
+    counts.append(event_count(store.path))
+    assert counts == [0, 1, 2, 3, 4]
+    with sqlite3.connect(store.path) as db:
+        rows = db.execute("SELECT id, action, label FROM nblabel_events ORDER BY id").fetchall()
+    db.close()
+    assert [(r[1], r[2]) for r in rows] == [
+        ("label", '"x"'), ("label", '"y"'), ("undo", None), ("undo", None),
+    ]  # fmt: skip
+
+
+def test_undo_of_something_that_is_not_a_label_event_is_refused(store):
+    event = store.append(task="t", item=1, annotator="a", label="x")
+    undo = store.undo(event, annotator="a")
+    with pytest.raises(NblabelError, match="no label event"):
+        store.undo(undo, annotator="a")
+    with pytest.raises(NblabelError, match="no label event"):
+        store.undo(10_000, annotator="a")
+
+
+def test_annotations_filter_by_task_annotator_and_source(store):
+    store.append(task="t1", item=1, annotator="a", label="x")
+    store.append(task="t1", item=1, annotator="b", label="y")
+    store.append(task="t2", item=1, annotator="a", label="z", source="model")
+    assert store.tasks() == ["t1", "t2"]
+    assert store.annotations(task="t1")["annotator"].tolist() == ["a", "b"]
+    assert store.annotations(annotator="a")["label"].tolist() == ["x", "z"]
+    assert store.annotations(source="model")["label"].tolist() == ["z"]
+    assert store.annotations(task="t3").empty
+
+
+def test_annotators_and_sources_hold_labels_apart(store):
+    store.append(task="t", item=1, annotator="a", label="x")
+    store.append(task="t", item=1, annotator="b", label="y")
+    store.append(task="t", item=1, annotator="a", label="m", source="model")
+    assert store.current_label("t", 1, "a").label == "x"
+    assert store.current_label("t", 1, "b").label == "y"
+    assert store.current_label("t", 1, "a", source="model").label == "m"
+    assert len(store.annotations(task="t")) == 3  # none overwrites another
+
+
+def test_current_is_keyed_by_encoded_id(store):
+    store.append(task="t", item=("a", 1), annotator="u", label="x")
+    store.append(task="t", item=5, annotator="u", label="y")
+    store.append(task="t", item=5, annotator="u", label="z")
+    current = store.current("t", "u")
+    assert set(current) == {'{"$tuple":["a",1]}', "5"}
+    assert current["5"].label == "z" and current['{"$tuple":["a",1]}'].item == ("a", 1)
+
+
+def test_last_label_event_skips_undone_events(store):
+    assert store.last_label_event("t", "a") is None
+    e1 = store.append(task="t", item=1, annotator="a", label="x")
+    e2 = store.append(task="t", item=2, annotator="a", label="x")
+    store.append(task="t", item=3, annotator="b", label="x")  # someone else's
+    assert store.last_label_event("t", "a") == e2
+    store.undo(e2, annotator="a")
+    assert store.last_label_event("t", "a") == e1
+    assert store.item_of(e2) == 2
+    with pytest.raises(NblabelError, match="no event"):
+        store.item_of(10_000)
+
+
+def test_two_stores_on_one_file_see_each_others_writes(tmp_path):
+    """Two kernels labeling into one file."""
+    path = tmp_path / "shared.db"
+    with LabelStore(path) as one, LabelStore(path) as two:
+        event = one.append(task="t", item=1, annotator="a", label="x")
+        assert two.current_label("t", 1, "a").label == "x"
+        two.append(task="t", item=2, annotator="b", label="y")
+        assert one.annotations(task="t")["item"].tolist() == [1, 2]
+        two.undo(event, annotator="a")
+        assert one.current_label("t", 1, "a") is None
+
+
+def test_labels_survive_closing_and_reopening(tmp_path):
+    path = tmp_path / "keep.db"
+    with LabelStore(path) as store:
+        store.append(task="t", item=("a", 2), annotator="a", label=["p", "q"])
+    with LabelStore(path, durability="full") as reopened:
+        assert reopened.current_label("t", ("a", 2), "a").label == ["p", "q"]
+
+
+def test_non_finite_label_is_refused_and_nothing_is_written(store):
+    with pytest.raises(NblabelError, match="finite"):
+        store.append(task="t", item=1, annotator="a", label=float("nan"))
+    assert event_count(store.path) == 0
+
+
+def test_repr_is_cheap_and_names_the_file(store):
+    assert "labels.db" in repr(store)
