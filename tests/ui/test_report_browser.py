@@ -1,0 +1,66 @@
+"""The agreement report view in real JupyterLab: the summary and the bqplot heat map of
+how annotators' labels coincide render, and user strings in it are shown as text."""
+
+from __future__ import annotations
+
+import pytest
+from lab import (
+    KernelProbe,
+    close_page,
+    open_notebook_in_lab,
+    open_page,
+    screenshot,
+    widget_errors,
+    write_notebook,
+)
+
+NOTEBOOK = "report/report.ipynb"
+CELLS = [
+    """\
+import numpy as np, nblabel
+from nblabel import agreement
+store = nblabel.LabelStore("report.db")
+rng = np.random.default_rng(0)
+options = ["pos", "neg", "<b>neutral</b>"]
+for item in range(40):
+    truth = options[item % 3]
+    for annotator, accuracy in {"alice": 0.9, "bob": 0.7, "carl": 0.5}.items():
+        label = truth if rng.random() < accuracy else options[rng.integers(3)]
+        store.append(task="<i>t</i>", item=item, annotator=annotator, label=label)
+report = agreement.report(store, "<i>t</i>", seed=0, n_boot=200)
+view = report.widget()
+view
+""",
+]
+
+
+@pytest.fixture(scope="module")
+def report_page(jupyter_server, browser):
+    write_notebook(jupyter_server.root_dir / NOTEBOOK, CELLS)
+    page = open_page(browser)
+    open_notebook_in_lab(page, jupyter_server, NOTEBOOK, widgets=".nblabel")
+    probe = KernelProbe.for_notebook(jupyter_server, NOTEBOOK)
+    yield page, probe
+    probe.close()
+    close_page(page)
+
+
+def test_report_renders_summary_and_heat_map(report_page):
+    page, probe = report_page
+    root = page.locator(".nblabel").first
+    root.locator("svg").first.wait_for()
+    summary = root.inner_text()
+    assert "40 items, 3 annotators, 120 ratings" in summary
+    assert probe.eval("report.reading") in summary
+    # one heat-map cell per pair of labels
+    page.wait_for_function(
+        "() => document.querySelectorAll('.nblabel svg .heatmapcell')"
+        ".length >= 9"
+    )
+    # the task name and labels are user strings: shown as text, never as markup
+    assert "<i>t</i>" in summary
+    html_part = root.locator(".widget-html")
+    assert html_part.locator("i").count() == 0  # the task name "<i>t</i>" stays text
+    assert "<i>t</i>" in html_part.inner_text()
+    assert not widget_errors(page), page.errors
+    screenshot(page, "report-01", root)
