@@ -498,6 +498,37 @@ def press(page: Page, selector: str, key: str) -> None:
     page.keyboard.press(key)
 
 
+def wait_attr(page: Page, selector: str, name: str, value: str,
+              timeout: float = 10_000) -> None:
+    """Wait until the first element at ``selector`` (any Playwright selector, so
+    ``".nblabel-classify >> nth=1"`` works) has the attribute ``name`` equal to ``value``."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(selector).first).to_have_attribute(name, value, timeout=timeout)
+
+
+def notebook_cells(page: Page) -> list[str]:
+    """The type of each cell of the visible notebook, in order: ``["code", "markdown"]``
+    (to prove that a key press added, deleted or retyped no cell)."""
+    return page.eval_on_selector_all(
+        f"{_NOTEBOOK} .jp-Notebook > .jp-Cell",
+        """els => els.map(e => e.classList.contains('jp-CodeCell') ? 'code'
+                     : e.classList.contains('jp-MarkdownCell') ? 'markdown' : 'raw')""",
+    )
+
+
+def local_storage(page: Page, prefix: str = "") -> dict[str, Any]:
+    """The page's ``localStorage`` entries whose key starts with ``prefix`` (values parsed
+    as JSON when they are JSON)."""
+    return page.evaluate(
+        """prefix => Object.fromEntries(Object.keys(localStorage)
+               .filter(k => k.startsWith(prefix))
+               .map(k => { const v = localStorage.getItem(k);
+                           try { return [k, JSON.parse(v)]; } catch { return [k, v]; } }))""",
+        prefix,
+    )
+
+
 def wait_until(predicate: Callable[[], Any], timeout: float = 30, interval: float = 0.1) -> Any:
     """Poll ``predicate()`` (e.g. a KernelProbe check) until it is truthy; return it."""
     deadline = time.monotonic() + timeout

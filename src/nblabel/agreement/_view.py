@@ -58,7 +58,7 @@ def report_widget(report: AgreementReport) -> Any:
         marks=[heat],
         axes=[bq.Axis(scale=col_scale, side="bottom", label="label"),
               bq.Axis(scale=row_scale, side="left", label="other annotator's label")],
-        title="How annotators' labels coincide on the same item",
+        title="Labels given to the same item",
         fig_margin={"top": 40, "bottom": 50, "left": 90, "right": 10},
         layout=widgets.Layout(width="420px", height="400px"),
     )
