@@ -362,18 +362,20 @@ class LabelingSession:
         frame = frame.loc[positions >= 0]
         positions = positions[positions >= 0]
         order = np.argsort(positions, kind="stable")
-        out = pd.DataFrame(
+        index = self.items[positions[order]]
+        return pd.DataFrame(
             {
-                "label": frame["label"].to_numpy()[order],
+                # object columns: labels keep their Python type, a missing reason stays None
+                "label": pd.Series(frame["label"].to_numpy()[order], index=index, dtype=object),
                 "annotator": frame["annotator"].to_numpy()[order],
-                "labeled_at": frame["created_at"].to_numpy()[order],
-                "rationale": frame["rationale"].to_numpy()[order],
+                "labeled_at": pd.to_datetime(frame["created_at"].to_numpy()[order], utc=True),
+                "rationale": pd.Series(
+                    frame["rationale"].to_numpy(dtype=object)[order], index=index, dtype=object
+                ),
                 "duration_s": frame["duration_s"].to_numpy()[order],
             },
-            index=self.items[positions[order]],
+            index=index,
         )
-        out["labeled_at"] = pd.to_datetime(out["labeled_at"], utc=True)
-        return out
 
     def item_key(self, position: int) -> str:
         """The item id of ``position`` as JSON text (how the browser names items)."""

@@ -388,7 +388,7 @@ class LabelStore:
         frame["created_at"] = pd.to_datetime(frame["created_at"].astype(float), unit="s", utc=True)
         frame["duration_s"] = frame["duration_s"].astype(float)
         frame["rationale"] = pd.Series(
-            [None if r is None else r for r in frame["rationale"].astype(object)],
+            [None if pd.isna(r) else r for r in frame["rationale"].astype(object)],
             index=frame.index,
             dtype=object,
         )

@@ -511,7 +511,7 @@ def notebook_cells(page: Page) -> list[str]:
     """The type of each cell of the visible notebook, in order: ``["code", "markdown"]``
     (to prove that a key press added, deleted or retyped no cell)."""
     return page.eval_on_selector_all(
-        f"{_NOTEBOOK} .jp-Notebook > .jp-Cell",
+        f"{_NOTEBOOK} .jp-Cell",
         """els => els.map(e => e.classList.contains('jp-CodeCell') ? 'code'
                      : e.classList.contains('jp-MarkdownCell') ? 'markdown' : 'raw')""",
     )

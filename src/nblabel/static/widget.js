@@ -207,14 +207,24 @@ function render({ model, el }) {
   el.replaceChildren(header, body, doneBox, nav, status, errorBox, focusHint);
 
   // ---- sending intents ------------------------------------------------------------------------
+  // A dead kernel makes model.send throw: the label stays pending (and in localStorage)
+  // and is sent again later, by this view or by the next one after a restart.
+  function trySend(msg) {
+    try {
+      model.send(msg);
+    } catch (err) {
+      console.warn("nblabel: not sent, will retry", err);
+    }
+  }
+
   function send(msg, advances) {
     msg.client = client;
     msg.seq = ++seq;
     const entry = { msg, sentAt: Date.now(), advances };
     pending.push(entry);
     rememberPending(model.get("info"), entry);
-    model.send(msg);
     paint();
+    trySend(msg);
   }
 
   function displayed() {
@@ -440,7 +450,7 @@ function render({ model, el }) {
     for (const p of pending) {
       if (now - p.sentAt > RESEND_AFTER_MS) {
         p.sentAt = now;
-        model.send({ ...p.msg, resent: true });
+        trySend({ ...p.msg, resent: true });
       }
     }
   };
