@@ -67,6 +67,8 @@ def check_items(items: pd.Index) -> None:
     if len(items) == 0:
         raise NblabelError("the data is empty: give at least one row to label")
     try:
+        if items.dtype == object and any(isinstance(v, (list, dict, set)) for v in items):
+            raise TypeError("lists, dicts and sets cannot be ids")
         unique = items.is_unique
     except TypeError as exc:
         raise NblabelError(

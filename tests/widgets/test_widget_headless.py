@@ -183,6 +183,14 @@ def test_display_errors_are_clear(df, store):
         ({"data": pd.DataFrame({"review": []})}, "empty"),
         ({"data": pd.DataFrame({"review": ["a", "b"]}, index=[1, 1])}, "duplicate"),
         ({"data": pd.DataFrame({"review": ["a"]}, index=[np.nan])}, "NaN"),
+        (
+            {
+                "data": pd.DataFrame(
+                    {"review": ["a", "b"]}, index=pd.Index([[1], [2]], tupleize_cols=False)
+                )
+            },
+            "unhashable",
+        ),
         ({"text": "reveiw"}, "not a column"),
         ({"options": []}, "empty"),
         ({"options": None}, "must be a list"),
