@@ -87,7 +87,7 @@ class LabelWidget(anywidget.AnyWidget):
     error = t.Unicode("").tag(sync=True)
     """The last error, shown under the widget; empty when all is well."""
     info = t.Dict().tag(sync=True)
-    """Where labels go: ``{"store", "task", "annotator"}``, shown in the status line."""
+    """Where labels go: ``{"store", "store_url", "task", "annotator"}``, for the status line."""
     ask_rationale = t.Bool(False).tag(sync=True)
     """Show a text box for the reason behind each label."""
 
@@ -135,8 +135,10 @@ class LabelWidget(anywidget.AnyWidget):
             ]
             self.info = {
                 "store": store_label or str(session.store.path),
+                "store_url": session.store.url,  # names the store unambiguously for the browser
                 "task": session.task,
                 "annotator": session.annotator,
+                "source": session.source,
             }
             self._push_state()
 

@@ -28,7 +28,9 @@ function randomId() {
 }
 
 function pendingStoreKey(info) {
-  return `nblabel:pending:${info.store}:${info.task}:${info.annotator}`;
+  // the absolute store URL: two folders' "nblabel.db" are different stores
+  const where = [info.store_url ?? info.store, info.task, info.annotator, info.source];
+  return `nblabel:pending:${where.join(":")}`;
 }
 
 // Unconfirmed labels live in localStorage too, keyed by client and sequence number, so a
