@@ -309,3 +309,31 @@ def test_labels_survive_kernel_restart(safety):
     wait_attr(page, REVIEW, "data-done", "true")
     no_script_ran(page)
     assert not widget_errors(page), page.errors
+
+
+def test_a_failed_save_is_shown_kept_and_saved_on_retry(safety):
+    """The disk refuses a write (a real SQLite error, from a trigger): the widget says the
+    label is not saved and keeps it pending; once the disk takes writes again, the browser's
+    retry saves it without the user doing anything."""
+    page, probe = safety
+    wait_saved(page, TEXT)
+    shown = probe.eval("txt.current")
+    probe.run(
+        "import sqlite3\n"
+        "blocker = sqlite3.connect(store.path)\n"
+        "blocker.execute(\"CREATE TRIGGER full_disk BEFORE INSERT ON nblabel_events "
+        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END\")\n"
+        "blocker.commit()"
+    )
+    press(page, TEXT, "2")
+    error = page.locator(TEXT).locator(".nblabel-error")
+    error.wait_for(state="visible")
+    assert "Not saved" in error.inner_text() and "disk is full" in error.inner_text()
+    assert page.locator(STATUS).get_attribute("data-pending") == "1"
+    assert "not yet saved" in page.locator(STATUS).inner_text()
+    assert shown not in labels(probe)
+    probe.run("blocker.execute('DROP TRIGGER full_disk'); blocker.commit()")
+    wait_until(lambda: labels(probe).get(shown) == "bad", timeout=20)  # resent, now saved
+    wait_saved(page, TEXT)
+    error.wait_for(state="hidden")
+    assert pending_items(page) == []
