@@ -16,8 +16,8 @@ use it too::
         lab.wait_until(lambda: probe.eval("len(w.labels)") == 1)
     lab.stop_process(server.proc)
 
-Ported from the proven recipe in ``/work/shared/browser`` (see its README for the
-measurements and the pitfalls each choice answers). Playwright is imported lazily so
+Each choice here answers a pitfall of running JupyterLab and Chromium as root, offline, on
+a small machine (no phone-home, no sandbox, loopback only). Playwright is imported lazily so
 that importing this module (and collecting the test suite) works without it.
 """
 
