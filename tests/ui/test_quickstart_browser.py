@@ -80,7 +80,9 @@ def test_label_three_with_a_reason(quickstart):
     wait_attr(page, STATUS, "data-pending", "0")
     assert probe.eval("len(w.labels)") == 1
 
-    press(page, SENTIMENT, "2")  # r002: neg, with the reason from the box
+    page.keyboard.press("Escape")  # leaves the box: keys label again, no click needed
+    assert page.evaluate("document.activeElement.classList.contains('nblabel')")
+    page.keyboard.press("2")  # r002: neg, with the reason from the box
     wait_attr(page, SENTIMENT, "data-item", item("r003"))
     assert box.input_value() == ""  # the box is fresh for the next item
     press(page, SENTIMENT, "3")  # r003: neutral

@@ -183,7 +183,7 @@ function render({ model, el }) {
   const rationale = h("textarea", {
     class: "nblabel-rationale",
     rows: "2",
-    placeholder: "Why? (optional reasoning, saved with the label)",
+    placeholder: "Why? (optional reasoning, saved with the label · Esc returns to the keys)",
   });
   const confirmButton = h("button", { class: "nblabel-confirm", type: "button" });
   const nav = h("div", { class: "nblabel-nav" });
@@ -288,6 +288,13 @@ function render({ model, el }) {
     const target = event.target;
     const typing = target.tagName === "TEXTAREA" || target.tagName === "INPUT" || target.isContentEditable;
     if (typing) {
+      if (event.key === "Escape") {
+        // leave the text box: the keys label again
+        event.preventDefault();
+        event.stopPropagation();
+        el.focus({ preventScroll: true });
+        return;
+      }
       if (target === textInput && event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         event.stopPropagation();
