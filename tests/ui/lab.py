@@ -399,6 +399,29 @@ def open_notebook_in_lab(page: Page, server: JupyterServer, notebook: str,
     return {k: round(v - t["start"], 2) for k, v in t.items() if k != "start"}
 
 
+@contextlib.contextmanager
+def notebook_in_lab(browser: Browser, server: JupyterServer, notebook: str, *,
+                    cells: list[str] | None = None, min_widget_views: int = 1,
+                    widgets: str = WIDGET_VIEWS,
+                    viewport: dict | None = None) -> Iterator[tuple[Page, KernelProbe]]:
+    """A page with ``notebook`` opened and run in Lab (written first from ``cells`` when
+    given), and a probe on its kernel; both closed at the end. The usual module fixture."""
+    if cells is not None:
+        write_notebook(server.root_dir / notebook, cells)
+    page = open_page(browser, viewport)
+    try:
+        timings = open_notebook_in_lab(page, server, notebook,
+                                       min_widget_views=min_widget_views, widgets=widgets)
+        print(f"\n[lab] {timings}")
+        probe = KernelProbe.for_notebook(server, notebook)
+        try:
+            yield page, probe
+        finally:
+            probe.close()
+    finally:
+        close_page(page)
+
+
 def save_notebook(page: Page, timeout: float = 30_000) -> None:
     """File > Save Notebook; waits until the tab no longer shows unsaved changes."""
     lab_menu(page, "File", "Save Notebook")

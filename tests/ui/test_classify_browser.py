@@ -11,13 +11,11 @@ import pytest
 from lab import (
     KernelProbe,
     LatencyStats,
-    close_page,
     dismiss_dialog,
     install_latency_probe,
     kill_kernel_process,
     measure_latency,
-    open_notebook_in_lab,
-    open_page,
+    notebook_in_lab,
     press,
     record_latency,
     reload,
@@ -27,7 +25,6 @@ from lab import (
     wait_idle,
     wait_until,
     widget_errors,
-    write_notebook,
 )
 
 RUNS = "get_ipython().execution_count"  # cells run so far (probes do not count)
@@ -78,15 +75,10 @@ def labels(probe: KernelProbe) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def classify(jupyter_server, browser):
-    write_notebook(jupyter_server.root_dir / NOTEBOOK, CELLS)
-    page = open_page(browser)
-    timings = open_notebook_in_lab(page, jupyter_server, NOTEBOOK, widgets=ROOT)
-    print(f"\n[lab] {timings}")
-    install_latency_probe(page)
-    probe = KernelProbe.for_notebook(jupyter_server, NOTEBOOK)
-    yield page, probe
-    probe.close()
-    close_page(page)
+    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS,
+                         widgets=ROOT) as (page, probe):
+        install_latency_probe(page)
+        yield page, probe
 
 
 def test_renders_first_item(classify):

@@ -10,16 +10,13 @@ import json
 import pytest
 from lab import (
     KernelProbe,
-    close_page,
     notebook_cells,
-    open_notebook_in_lab,
-    open_page,
+    notebook_in_lab,
     press,
     screenshot,
     wait_attr,
     wait_until,
     widget_errors,
-    write_notebook,
 )
 
 RUNS = "get_ipython().execution_count"  # cells run so far (probes do not count)
@@ -117,15 +114,9 @@ def selected_keys(page, scope: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def kinds(jupyter_server, browser):
-    write_notebook(jupyter_server.root_dir / NOTEBOOK, CELLS)
-    page = open_page(browser)
-    timings = open_notebook_in_lab(page, jupyter_server, NOTEBOOK, min_widget_views=5,
-                                   widgets=".nblabel")
-    print(f"\n[lab] {timings}")
-    probe = KernelProbe.for_notebook(jupyter_server, NOTEBOOK)
-    yield page, probe
-    probe.close()
-    close_page(page)
+    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS, min_widget_views=5,
+                         widgets=".nblabel") as (page, probe):
+        yield page, probe
 
 
 def test_every_kind_renders_in_its_scope(kinds):

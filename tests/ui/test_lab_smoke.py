@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import pytest
 from lab import (
-    KernelProbe,
-    close_page,
     dismiss_dialog,
     install_latency_probe,
     kill_kernel_process,
     measure_latency,
-    open_notebook_in_lab,
-    open_page,
+    notebook_in_lab,
     press,
     reload,
     restart_kernel,
@@ -21,7 +18,6 @@ from lab import (
     wait_idle,
     wait_until,
     widget_errors,
-    write_notebook,
 )
 
 RUNS = "get_ipython().execution_count"  # cells run so far (probes do not count)
@@ -75,14 +71,9 @@ SHOW = "w = Smoke()\nw"
 
 @pytest.fixture(scope="module")
 def smoke(jupyter_server, browser):
-    write_notebook(jupyter_server.root_dir / NOTEBOOK, [WIDGET, SHOW])
-    page = open_page(browser)
-    timings = open_notebook_in_lab(page, jupyter_server, NOTEBOOK, widgets=".smoke")
-    print(f"\n[lab] {timings}")
-    probe = KernelProbe.for_notebook(jupyter_server, NOTEBOOK)
-    yield page, probe
-    probe.close()
-    close_page(page)
+    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=[WIDGET, SHOW],
+                         widgets=".smoke") as (page, probe):
+        yield page, probe
 
 
 def test_click_and_keys_reach_python(smoke):

@@ -11,11 +11,8 @@ import pytest
 from lab import (
     ARTIFACTS,
     REPO,
-    KernelProbe,
-    close_page,
     notebook_cells,
-    open_notebook_in_lab,
-    open_page,
+    notebook_in_lab,
     press,
     screenshot,
     wait_attr,
@@ -37,14 +34,10 @@ def item(name: str) -> str:
 @pytest.fixture(scope="module")
 def quickstart(jupyter_server, browser):
     jupyter_server.copy_in(NOTEBOOK)
-    page = open_page(browser, viewport={"width": 1100, "height": 900})
-    timings = open_notebook_in_lab(page, jupyter_server, NOTEBOOK, min_widget_views=4,
-                                   widgets=".nblabel")
-    print(f"\n[lab] {timings}")
-    probe = KernelProbe.for_notebook(jupyter_server, NOTEBOOK)
-    yield page, probe
-    probe.close()
-    close_page(page)
+    viewport = {"width": 1100, "height": 900}
+    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, min_widget_views=4,
+                         widgets=".nblabel", viewport=viewport) as (page, probe):
+        yield page, probe
 
 
 def test_quickstart_runs_and_shows_its_widgets(quickstart):

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import pytest
 from lab import (
-    KernelProbe,
-    close_page,
-    open_notebook_in_lab,
-    open_page,
+    notebook_in_lab,
     screenshot,
     widget_errors,
-    write_notebook,
 )
 
 NOTEBOOK = "report/report.ipynb"
@@ -36,13 +32,9 @@ view
 
 @pytest.fixture(scope="module")
 def report_page(jupyter_server, browser):
-    write_notebook(jupyter_server.root_dir / NOTEBOOK, CELLS)
-    page = open_page(browser)
-    open_notebook_in_lab(page, jupyter_server, NOTEBOOK, widgets=".nblabel")
-    probe = KernelProbe.for_notebook(jupyter_server, NOTEBOOK)
-    yield page, probe
-    probe.close()
-    close_page(page)
+    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS,
+                         widgets=".nblabel") as (page, probe):
+        yield page, probe
 
 
 def test_report_renders_summary_and_heat_map(report_page):

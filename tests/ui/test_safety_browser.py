@@ -11,13 +11,11 @@ import json
 import pytest
 from lab import (
     KernelProbe,
-    close_page,
     dismiss_dialog,
     kill_kernel_process,
     local_storage,
     notebook_cells,
-    open_notebook_in_lab,
-    open_page,
+    notebook_in_lab,
     press,
     restart_kernel,
     run_all,
@@ -27,7 +25,6 @@ from lab import (
     wait_idle,
     wait_until,
     widget_errors,
-    write_notebook,
 )
 
 RUNS = "get_ipython().execution_count"  # cells run so far (probes do not count)
@@ -122,15 +119,9 @@ def shown_text(page, scope: str = TEXT) -> str:
 
 @pytest.fixture(scope="module")
 def safety(jupyter_server, browser):
-    write_notebook(jupyter_server.root_dir / NOTEBOOK, CELLS)
-    page = open_page(browser)
-    timings = open_notebook_in_lab(page, jupyter_server, NOTEBOOK, min_widget_views=3,
-                                   widgets=".nblabel")
-    print(f"\n[lab] {timings}")
-    probe = KernelProbe.for_notebook(jupyter_server, NOTEBOOK)
-    yield page, probe
-    probe.close()
-    close_page(page)
+    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS, min_widget_views=3,
+                         widgets=".nblabel") as (page, probe):
+        yield page, probe
 
 
 def test_text_content_is_data(safety):
