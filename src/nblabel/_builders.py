@@ -158,15 +158,11 @@ def mix_gold(
     gold: Mapping[Hashable, Any] | pd.Series,
     rate: float,
     seed: int,
-) -> list:
-    """The order with gold items (known answers) spread through it at ``rate``."""
-    from .sample import with_gold
+) -> list | Ordering:
+    """The order with gold items (known answers) spread through it at ``rate``; an active
+    ordering gets them mixed into every new order it gives."""
+    from .sample import GoldMixed, with_gold
 
-    if isinstance(order, Ordering):
-        raise NblabelError(
-            "gold= with an active ordering is not supported yet: give order= a list "
-            "(e.g. from nblabel.sample) to mix gold checks into"
-        )
     answers = pd.Series(gold) if not isinstance(gold, pd.Series) else gold
     if answers.empty:
         raise NblabelError("gold= is empty: give {item id: known label} for a few items")
@@ -177,6 +173,8 @@ def mix_gold(
         strange = sorted({str(v) for v in answers if v not in choices})
         if strange:
             raise NblabelError(f"gold= holds labels that are not options: {strange!r}")
+    if isinstance(order, Ordering):
+        return GoldMixed(order, answers.index, rate, seed=seed)
     base = list(items) if order is None else list(order)
     return with_gold(base, answers.index, rate, seed=seed)
 

@@ -108,3 +108,42 @@ def test_gold_report_without_gold_answers_is_empty(store):
 def test_gold_report_refuses_bad_gold(store, gold, message):
     with pytest.raises(NblabelError, match=message):
         gold_report(store, "pets", gold)
+
+
+class ListOrdering:
+    """A stand-in active ordering: gives a fixed order, then a reversed one on request."""
+
+    error = None
+
+    def __init__(self, items):
+        self.items, self.pending, self.seen = list(items), None, []
+
+    def start(self, items, labeled):
+        return [i for i in self.items if i not in labeled.index]
+
+    def observe(self, item, label):
+        self.seen.append((item, label))
+
+    def poll(self):
+        new, self.pending = self.pending, None
+        return new
+
+
+def test_gold_mixed_into_every_order_until_answered():
+    from nblabel.sample import GoldMixed
+
+    inner = ListOrdering(range(20))
+    order = GoldMixed(inner, gold_items=["g1", "g2"], rate=0.1, seed=0)
+    first = order.start(pd.Index([*range(20), "g1", "g2"]), pd.Series([], dtype=object))
+    assert sorted(map(str, first)) == sorted(map(str, [*range(20), "g1", "g2"]))
+    assert order.poll() is None
+    order.observe("g1", "pos")  # answered: not shown again
+    order.observe(3, "neg")
+    assert inner.seen == [("g1", "pos"), (3, "neg")]  # every label reaches the model
+    inner.pending = list(reversed(range(20)))
+    second = order.poll()
+    assert "g1" not in second and second.count("g2") == 1
+    assert [i for i in second if i != "g2"] == list(reversed(range(20)))
+    order.observe("g1", None)  # undone: due again
+    inner.pending = list(range(20))
+    assert "g1" in order.poll()

@@ -68,6 +68,29 @@ def test_gold_items_are_mixed_in_and_scored(tmp_path):
     assert report.loc["ann", "correct"] == len(positions) - ("r001" in queue)
 
 
+def test_gold_checks_mix_into_an_active_order(digits, tmp_path):
+    frame, features, truth = digits
+    gold = pd.Series(truth[:4], index=frame.index[:4]).astype(int)
+    order = sample.ActiveLearning(LogisticRegression(max_iter=500), features, refit_every=10)
+    w = nblabel.classify(frame, [0, 1, 2], text="text", store=tmp_path / "al.db", annotator="o",
+                         order=order, gold=gold, gold_rate=0.2)  # fmt: skip
+    shown = []
+    for _ in range(40):
+        shown.append(w.current)
+        w.submit(int(truth[w.current]))
+        order.wait(10)
+    assert w.error == "" and len(set(shown)) == 40
+    # after the re-ranks every gold item is still in the queue once, spread through it
+    queue = [w.session.items[p] for p in w.session._queue]
+    assert len(queue) == len(set(queue))
+    assert set(gold.index) <= set(queue)
+    assert max(queue.index(g) for g in gold.index) > 100
+    answered = [g for g in gold.index if g in shown]
+    report = nblabel.gold_report(w.store, w.session.task, gold)
+    assert report["n_gold"].sum() == len(answered)
+    order.close()
+
+
 def test_gold_errors(tmp_path):
     frame = nblabel.datasets.reviews()
     with pytest.raises(nblabel.NblabelError, match="not in the data"):

@@ -15,13 +15,14 @@ Examples
 from ._active import ActiveLearning
 from ._basic import random, stratified, weighted
 from ._diverse import diverse
-from ._gold import gold_report, with_gold
+from ._gold import GoldMixed, gold_report, with_gold
 from ._labels import disagreement, unlabeled
 from ._simulate import simulate
 from ._uncertainty import uncertainty
 
 __all__ = [
     "ActiveLearning",
+    "GoldMixed",
     "disagreement",
     "diverse",
     "gold_report",

@@ -11,7 +11,7 @@ import pandas as pd
 from .._errors import NblabelError
 from ._common import hashable, long_frame, rng_for
 
-__all__ = ["gold_report", "with_gold"]
+__all__ = ["GoldMixed", "gold_report", "with_gold"]
 
 
 def _as_list(values: Any, what: str) -> list:
@@ -155,3 +155,66 @@ def gold_report(store: Any, task: str | None, gold: Any) -> pd.DataFrame:
     )
     table["accuracy"] = table["correct"] / table["n_gold"]
     return table
+
+
+class GoldMixed:
+    """An ordering (e.g. :class:`ActiveLearning`) with gold items spread through every order
+    it gives, at ``rate``; gold items already labeled are not shown again.
+
+    It follows the same protocol as the ordering it wraps (``start``, ``observe``, ``poll``,
+    ``error``), so a widget takes it as ``order=``; ``classify(..., gold=...)`` builds it.
+
+    Parameters
+    ----------
+    inner
+        The ordering whose orders get gold mixed in.
+    gold_items, rate, seed
+        As for :func:`with_gold`.
+
+    Examples
+    --------
+    >>> order = GoldMixed(ActiveLearning(model, X), gold_items=["r1", "r7"], rate=0.05)
+    ... # doctest: +SKIP
+    """
+
+    def __init__(self, inner: Any, gold_items: Any, rate: float, seed: int = 0) -> None:
+        self._inner = inner
+        self._gold = list(dict.fromkeys(_as_list(gold_items, "gold_items")))
+        self._rate, self._seed = rate, seed
+        self._labeled: set = set()
+        with_gold([], self._gold, rate, seed)  # checks rate and seed now, not mid-session
+
+    @property
+    def error(self) -> str | None:
+        """The wrapped ordering's last error."""
+        return self._inner.error
+
+    def _mix(self, order: Any) -> list:
+        remaining = [g for g in self._gold if hashable(g) not in self._labeled]
+        return with_gold(list(order), remaining, self._rate, seed=self._seed)
+
+    def start(self, items: pd.Index, labeled: pd.Series) -> list:
+        """The wrapped ordering's first order, with gold mixed in."""
+        done = {hashable(i) for i in labeled.index}
+        self._labeled = {hashable(g) for g in self._gold if hashable(g) in done}
+        return self._mix(self._inner.start(items, labeled))
+
+    def observe(self, item: Any, label: Any) -> None:
+        """Pass the label on; remember which gold items are answered."""
+        if any(hashable(item) == hashable(g) for g in self._gold):
+            if label is None:
+                self._labeled.discard(hashable(item))
+            else:
+                self._labeled.add(hashable(item))
+        self._inner.observe(item, label)
+
+    def poll(self) -> list | None:
+        """The wrapped ordering's new order, with the unanswered gold mixed in."""
+        new = self._inner.poll()
+        return None if new is None else self._mix(new)
+
+    def close(self) -> None:
+        """Close the wrapped ordering."""
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            close()
