@@ -12,6 +12,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,23 @@ def run(quick: bool = False) -> list[dict]:
                 frame["text"].tolist()
                 copies.append(time.perf_counter() - started)
             if n == sizes[-1]:
+                tracemalloc.start()
+                nblabel.classify(
+                    frame, OPTIONS, text="text", store=store, annotator="bench", task="t"
+                ).close()
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+                rows.append(
+                    {
+                        "name": f"memory a widget adds, {n:,} rows (peak while building)",
+                        "nblabel_s": round(peak / 2**20, 1),
+                        "baseline": "the DataFrame itself",
+                        "baseline_s": round(int(frame.memory_usage(deep=True).sum()) / 2**20, 1),
+                        "unit": "MiB",
+                        "target": "≤ 16 bytes per row",
+                        "passed": peak <= 16 * n,
+                    }
+                )
                 rows.append(
                     {
                         "name": f"build a widget, {n:,} rows",

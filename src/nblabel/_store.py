@@ -63,7 +63,9 @@ _SCHEMA = [
     )""",
     "CREATE INDEX IF NOT EXISTS nblabel_events_by_annotator"
     " ON nblabel_events (task, annotator, item)",
-    "CREATE INDEX IF NOT EXISTS nblabel_events_by_target ON nblabel_events (target)",
+    # partial: a plain label (no target) costs no write to it
+    "CREATE INDEX IF NOT EXISTS nblabel_events_by_target ON nblabel_events (target)"
+    " WHERE target IS NOT NULL",
 ]
 
 
