@@ -10,6 +10,7 @@ import json
 import pytest
 from lab import (
     KernelProbe,
+    focus,
     notebook_cells,
     notebook_in_lab,
     press,
@@ -276,3 +277,17 @@ def test_review_shows_votes_and_saves_final_labels(kinds):
     assert len(probe.eval("store.annotations(task='mood', source='annotator')"
                           "['label'].tolist()")) == sum(map(len, VOTES.values()))
     assert not widget_errors(page), page.errors
+
+
+def test_a_held_key_labels_one_item_not_a_run(kinds):
+    page, probe = kinds
+    before = stored(probe, "stars")
+    shown = json.loads(page.locator(STARS).get_attribute("data-item"))
+    focus(page, STARS)
+    for _ in range(6):  # the first keydown, then five auto-repeats (event.repeat is true)
+        page.keyboard.down("2")
+    page.keyboard.up("2")
+    wait_saved(page, STARS)
+    after = stored(probe, "stars")
+    assert len(after) == len(before) + 1
+    assert after[shown] == 2

@@ -280,6 +280,7 @@ function render({ model, el }) {
 
   function flash(text) {
     errorBox.textContent = text;
+    errorBox.hidden = false;
     setTimeout(() => paint(), 1500);
   }
 
@@ -314,6 +315,8 @@ function render({ model, el }) {
     }
     event.preventDefault();
     event.stopPropagation(); // keys the widget owns never reach JupyterLab
+    // a held key labels (or undoes) once, not a run of items; held arrows keep moving
+    if (event.repeat && (typeof bound === "number" || bound === "confirm" || bound === "undo")) return;
     if (typeof bound === "number") pick(bound, key);
     else act(bound);
   }
