@@ -77,13 +77,15 @@ def test_widget_has_summary_and_heat_map() -> None:
     rep = agreement.report(long.assign(task="<script>"), task="<script>", n_boot=20)
     box = rep.widget()
     assert isinstance(box, ipywidgets.VBox) and "nblabel" in box._dom_classes
-    summary, figure = box.children
+    summary, figures = box.children
     assert isinstance(summary, ipywidgets.HTML)
     assert "&lt;script&gt;" in summary.value and "<script>" not in summary.value
     assert "&lt;b&gt;eve&lt;/b&gt;" in summary.value
-    heat = figure.marks[0]
-    assert isinstance(heat, bqplot.GridHeatMap)
-    assert np.asarray(heat.color).shape == (3, 3)
+    labels, annotators = (figure.marks[0] for figure in figures.children)
+    assert isinstance(labels, bqplot.GridHeatMap)
+    assert np.asarray(labels.color).shape == (3, 3)
+    assert np.asarray(annotators.color).shape == (len(rep.pairwise),) * 2
+    np.testing.assert_allclose(np.asarray(annotators.color), rep.pairwise.to_numpy())
 
 
 def test_benchmark_file_quick_run() -> None:
@@ -98,3 +100,14 @@ def test_benchmark_file_quick_run() -> None:
         assert set(row) == {"name", "nblabel_s", "baseline", "baseline_s", "target", "passed"}
         assert row["nblabel_s"] > 0 and row["baseline_s"] > 0
         assert row["baseline"].startswith("krippendorff ") and isinstance(row["passed"], bool)
+
+
+def test_pairwise_agreement_counts_shared_items_only():
+    wide = pd.DataFrame({"a": ["x", "y", "x", None], "b": ["x", "y", "y", "x"],
+                         "c": ["x", "x", "x", "x"], "d": [None, None, None, "y"]})  # fmt: skip
+    pairs = agreement.report(wide, n_boot=20).pairwise
+    assert pairs.loc["a", "b"] == pytest.approx(2 / 3)  # items 0-2 shared; 0 and 1 agree
+    assert pairs.loc["b", "c"] == pytest.approx(2 / 4)
+    assert pairs.loc["c", "b"] == pairs.loc["b", "c"]
+    assert pairs.loc["a", "a"] == 1.0
+    assert np.isnan(pairs.loc["a", "d"])  # no item in common

@@ -44,11 +44,12 @@ def test_report_renders_summary_and_heat_map(report_page):
     summary = root.inner_text()
     assert "40 items, 3 annotators, 120 ratings" in summary
     assert probe.eval("report.reading") in summary
-    # one heat-map cell per pair of labels
+    # two heat maps: 3 x 3 label pairs, then 3 x 3 annotator pairs
     page.wait_for_function(
-        "() => document.querySelectorAll('.nblabel svg .heatmapcell')"
-        ".length >= 9"
+        "() => document.querySelectorAll('.nblabel svg .heatmapcell').length === 18"
     )
+    text = root.inner_text()
+    assert "Labels given to the same item" in text and "Agreement between annotators" in text
     # the task name and labels are user strings: shown as text, never as markup
     assert "<i>t</i>" in summary
     html_part = root.locator(".widget-html")

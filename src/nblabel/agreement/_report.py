@@ -47,6 +47,9 @@ class AgreementReport:
     reading: str = ""
     """A short plain-language reading using Krippendorff's thresholds."""
     ci: float = 0.95
+    pairwise: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    """Annotator × annotator: share of the items both labeled on which they agree
+    (NaN where they share no item)."""
 
     def __repr__(self) -> str:  # cheap: never renders tables
         return (f"AgreementReport(task={self.task!r}, n_items={self.n_items}, "
@@ -55,7 +58,8 @@ class AgreementReport:
     def _repr_html_(self) -> str:
         parts = [f"<div class='nblabel'><p>{html.escape(self.reading)}</p>"]
         for title, table in (("Coefficients", self.coefficients), ("Annotators", self.annotators),
-                             ("Labels", self.classes), ("Most confused", self.confused_pairs)):
+                             ("Labels", self.classes), ("Most confused", self.confused_pairs),
+                             ("Annotator pairs: share agreeing", self.pairwise)):
             parts.append(f"<h4>{title}</h4>")
             parts.append(table.to_html(escape=True, float_format=lambda v: f"{v:.3f}"))
         parts.append("</div>")
@@ -166,6 +170,21 @@ def _confused_pairs(table: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     })
 
 
+def _pairwise_agreement(ratings: Any) -> pd.DataFrame:
+    """Share of shared items on which each pair of annotators gives the same label."""
+    codes = ratings.codes
+    m = codes.shape[1]
+    out = np.full((m, m), np.nan)
+    for a in range(m):  # annotators: a handful; items stay vectorised
+        for b in range(a, m):
+            both = (codes[:, a] >= 0) & (codes[:, b] >= 0)
+            shared = int(both.sum())
+            if shared:
+                out[a, b] = out[b, a] = float((codes[both, a] == codes[both, b]).mean())
+    names = [str(a) for a in ratings.annotators]
+    return pd.DataFrame(out, index=pd.Index(names, name="annotator"), columns=names)
+
+
 def report(
     data: Any,
     task: str | None = None,
@@ -243,6 +262,7 @@ def report(
                  f"({per_annotator.loc[low_name, 'agreement']:.0%} of pairs).")
     present = ratings.codes >= 0
     return AgreementReport(
+        pairwise=_pairwise_agreement(ratings),
         task=task, level=level, n_items=int(present.any(axis=1).sum()),
         n_annotators=len(ratings.annotators), n_ratings=int(present.sum()),
         coefficients=coefficients, annotators=per_annotator,

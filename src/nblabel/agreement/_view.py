@@ -30,8 +30,33 @@ def _summary_html(report: AgreementReport) -> str:
     )
 
 
+def _heat_map(bq: Any, widgets: Any, table: Any, title: str, axes: tuple[str, str],
+              tip: str, low: float, high: float | None) -> Any:
+    """A square GridHeatMap of ``table`` (rows and columns named alike)."""
+    names = [str(name) for name in table.index]
+    colour = table.to_numpy(dtype=float)
+    if colour.size == 0:
+        colour, names = np.zeros((1, 1)), ["(none)"]
+    row_scale, col_scale = bq.OrdinalScale(reverse=True), bq.OrdinalScale()
+    colours = bq.ColorScale(scheme="Blues", min=low, **({} if high is None else {"max": high}))
+    heat = bq.GridHeatMap(
+        color=colour, row=names, column=names,
+        scales={"row": row_scale, "column": col_scale, "color": colours},
+        tooltip=bq.Tooltip(fields=["color"], labels=[tip]),
+    )  # fmt: skip
+    return bq.Figure(
+        marks=[heat],
+        axes=[bq.Axis(scale=col_scale, side="bottom", label=axes[0]),
+              bq.Axis(scale=row_scale, side="left", label=axes[1])],
+        title=title,
+        fig_margin={"top": 40, "bottom": 50, "left": 90, "right": 10},
+        layout=widgets.Layout(width="400px", height="380px"),
+    )  # fmt: skip
+
+
 def report_widget(report: AgreementReport) -> Any:
-    """VBox of an HTML summary and a GridHeatMap of the pooled label confusion."""
+    """VBox of an HTML summary and two heat maps: labels given to the same item (pooled
+    coincidences) and agreement between each pair of annotators."""
     try:
         import bqplot as bq
         import ipywidgets as widgets
@@ -39,29 +64,11 @@ def report_widget(report: AgreementReport) -> Any:
         raise NblabelError(
             "the report widget needs bqplot: pip install 'nblabel[plots]'"
         ) from exc
-    table = report.class_confusion
-    names = [str(label) for label in table.index]
-    colour = table.to_numpy(dtype=float)
-    if colour.size == 0:
-        colour = np.zeros((1, 1))
-        names = ["(no labels)"]
-    row_scale, col_scale = bq.OrdinalScale(reverse=True), bq.OrdinalScale()
-    heat = bq.GridHeatMap(
-        color=colour,
-        row=names,
-        column=names,
-        scales={"row": row_scale, "column": col_scale,
-                "color": bq.ColorScale(scheme="Blues", min=0)},
-        tooltip=bq.Tooltip(fields=["color"], labels=["coincidences"]),
-    )
-    figure = bq.Figure(
-        marks=[heat],
-        axes=[bq.Axis(scale=col_scale, side="bottom", label="label"),
-              bq.Axis(scale=row_scale, side="left", label="other annotator's label")],
-        title="Labels given to the same item",
-        fig_margin={"top": 40, "bottom": 50, "left": 90, "right": 10},
-        layout=widgets.Layout(width="420px", height="400px"),
-    )
+    labels = _heat_map(bq, widgets, report.class_confusion, "Labels given to the same item",
+                       ("label", "other annotator's label"), "coincidences", 0.0, None)
+    annotators = _heat_map(bq, widgets, report.pairwise, "Agreement between annotators",
+                           ("annotator", "annotator"), "share agreeing", 0.0, 1.0)
+    figure = widgets.HBox([labels, annotators])
     box = widgets.VBox([widgets.HTML(_summary_html(report)), figure])
     box.add_class("nblabel")
     return box
