@@ -31,11 +31,9 @@ WIDE = pd.DataFrame(
 
 
 @pytest.fixture
-def store(tmp_path) -> LabelStore:
+def store(tmp_path, append_wide) -> LabelStore:
     with LabelStore(tmp_path / "labels.db") as s:
-        for item, row in WIDE.iterrows():
-            for annotator, label in row.dropna().items():
-                s.append(task="sentiment", item=item, annotator=annotator, label=label)
+        append_wide(s, WIDE, "sentiment")
         # rows that agreement must ignore: model pre-labels, reviews, another task
         s.append(task="sentiment", item="doc0", annotator="model", label="neg", source="model")
         s.append(task="sentiment", item="doc2", annotator="carol", label="neu", source="review")

@@ -41,11 +41,9 @@ def test_random_ties_are_seeded() -> None:
     assert 60 < (first == "x").sum() < 140  # both tied labels are drawn
 
 
-def test_reviews_override_with_a_store(tmp_path) -> None:
+def test_reviews_override_with_a_store(tmp_path, append_wide) -> None:
     with LabelStore(tmp_path / "c.db") as store:
-        for item, row in WIDE.iterrows():
-            for annotator, label in row.dropna().items():
-                store.append(task="t", item=item, annotator=annotator, label=label)
+        append_wide(store, WIDE, "t")
         store.append(task="t", item="i2", annotator="rev", label="z", source="review")
         store.append(task="t", item="i2", annotator="rev2", label="y", source="review")
         store.append(task="t", item="i9", annotator="rev", label="x", source="review")

@@ -530,6 +530,11 @@ def wait_attr(page: Page, selector: str, name: str, value: str,
     expect(page.locator(selector).first).to_have_attribute(name, value, timeout=timeout)
 
 
+
+def wait_saved(page: Page, scope: str = ".nblabel", timeout: float = 10_000) -> None:
+    """Wait until the widget at ``scope`` has no label pending: the kernel confirmed all."""
+    wait_attr(page, f"{scope} >> .nblabel-status", "data-pending", "0", timeout=timeout)
+
 def notebook_cells(page: Page) -> list[str]:
     """The type of each cell of the visible notebook, in order: ``["code", "markdown"]``
     (to prove that a key press added, deleted or retyped no cell)."""

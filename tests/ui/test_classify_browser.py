@@ -21,8 +21,10 @@ from lab import (
     reload,
     run_all,
     screenshot,
+    wait_attr,
     wait_for_widgets,
     wait_idle,
+    wait_saved,
     wait_until,
     widget_errors,
 )
@@ -56,16 +58,9 @@ def item(i: int) -> str:
     return json.dumps(f"r{i}")
 
 
-def wait_attr(page, selector: str, name: str, value: str, timeout: float = 10_000) -> None:
-    page.wait_for_function(
-        "([s, n, v]) => document.querySelector(s)?.getAttribute(n) === v",
-        arg=[selector, name, value], timeout=timeout,
-    )
-
-
-def wait_saved(page, probe: KernelProbe) -> int:
+def wait_stored(page, probe: KernelProbe) -> int:
     """Wait until the kernel confirmed every label shown; return the store's count."""
-    wait_attr(page, ".nblabel-status", "data-pending", "0")
+    wait_saved(page)
     return probe.eval("len(store.annotations(task='t'))")
 
 
@@ -108,7 +103,7 @@ def test_key_labels_and_advances(classify):
     press(page, ROOT, "2")
     wait_attr(page, ROOT, "data-item", item(1))
     wait_attr(page, ".nblabel-status", "data-saved", "1")
-    assert wait_saved(page, probe) == 1
+    assert wait_stored(page, probe) == 1
     assert page.locator(".nblabel-progress").inner_text() == f"1 / {N}"
     assert labels(probe) == {"r0": "neg"}
     assert probe.eval("w.current") == "r1"
@@ -123,7 +118,7 @@ def test_click_option(classify):
     page, probe = classify
     page.locator('.nblabel-option[data-key="1"]').click()
     wait_attr(page, ROOT, "data-item", item(2))
-    assert wait_saved(page, probe) == 2
+    assert wait_stored(page, probe) == 2
     assert labels(probe) == {"r0": "neg", "r1": "pos"}
 
 
@@ -140,7 +135,7 @@ def test_skip_back_undo_relabel(classify):
     wait_until(lambda: labels(probe) == {"r0": "neg"})
     press(page, ROOT, "3")  # relabel r1
     wait_until(lambda: labels(probe) == {"r0": "neg", "r1": "meh"})
-    wait_saved(page, probe)
+    wait_stored(page, probe)
     # back to a labeled item: its option is shown as chosen
     press(page, ROOT, "ArrowLeft")
     wait_attr(page, ROOT, "data-item", item(1))
@@ -158,9 +153,9 @@ def test_latency_next_item_and_saved(classify):
     shown, shown_drv = LatencyStats("next item"), LatencyStats("next item")
     saved, saved_drv = LatencyStats("saved"), LatencyStats("saved")
     press(page, ROOT, "ArrowRight")  # focus the widget (the first key is not timed)
-    wait_saved(page, probe)
+    wait_stored(page, probe)
     for i in range(2 * LATENCY_REPS):
-        wait_saved(page, probe)
+        wait_stored(page, probe)
         n = probe.eval("w.saved")  # saves made by this widget (never decreases)
         nxt = probe.eval("w.upcoming[0]['item']")
         stats, drv, sel, expected, attr = (
@@ -176,13 +171,13 @@ def test_latency_next_item_and_saved(classify):
 
 def test_reload_keeps_position(classify):
     page, probe = classify
-    wait_saved(page, probe)
+    wait_stored(page, probe)
     current, progress = probe.eval("w.current"), probe.eval("str(w.progress)")
     seconds = reload(page, widgets=ROOT)
     print(f"\n[reload] {seconds}s")
     wait_attr(page, ROOT, "data-item", json.dumps(current))
     assert page.locator(".nblabel-progress").inner_text() == progress
-    n = wait_saved(page, probe)
+    n = wait_stored(page, probe)
     press(page, ROOT, "2")
     wait_until(lambda: probe.eval("len(store.annotations(task='t'))") == n + 1)
     assert labels(probe)[current] == "neg"

@@ -16,6 +16,7 @@ from lab import (
     press,
     screenshot,
     wait_attr,
+    wait_saved,
     wait_until,
     widget_errors,
 )
@@ -101,11 +102,6 @@ def item(i: int) -> str:
 def stored(probe: KernelProbe, task: str, source: str = "annotator") -> dict:
     return probe.eval(f"store.annotations(task={task!r}, source={source!r})"
                       ".set_index('item')['label'].to_dict()")
-
-
-def wait_saved(page, scope: str) -> None:
-    """Wait until the kernel confirmed every label this widget shows as saved."""
-    wait_attr(page, f"{scope} >> .nblabel-status", "data-pending", "0")
 
 
 def selected_keys(page, scope: str) -> list[str]:

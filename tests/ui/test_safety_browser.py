@@ -23,6 +23,7 @@ from lab import (
     wait_attr,
     wait_for_widgets,
     wait_idle,
+    wait_saved,
     wait_until,
     widget_errors,
 )
@@ -103,10 +104,6 @@ def item(name: str) -> str:
 
 def labels(probe: KernelProbe, task: str = "text") -> dict:
     return probe.eval(f"store.annotations(task={task!r}).set_index('item')['label'].to_dict()")
-
-
-def wait_saved(page, scope: str) -> None:
-    wait_attr(page, f"{scope} >> .nblabel-status", "data-pending", "0")
 
 
 def no_script_ran(page) -> None:

@@ -46,16 +46,21 @@ def random(data: Any, n: int | None = None, seed: int = 0) -> list:
     return to_ids(index, rng.permutation(len(index))[:n])
 
 
+def _aligned(values: pd.Series, index: pd.Index, problem: str, what: str) -> pd.Series:
+    """``values`` in the order of ``index``; every item must have one."""
+    missing = ~index.isin(values.index)
+    if missing.any():
+        raise NblabelError(
+            f"{problem} for {int(missing.sum())} item(s) (e.g. "
+            f"{index[missing][:3].tolist()}): give {what} for every item"
+        )
+    return values.reindex(index)
+
+
 def _strata_codes(data: Any, by: Any, index: pd.Index) -> np.ndarray:
     """One integer code per row naming its stratum; NaN strata and unknown columns refused."""
     if isinstance(by, pd.Series):
-        missing = ~index.isin(by.index)
-        if missing.any():
-            raise NblabelError(
-                f"by has no stratum for {int(missing.sum())} item(s) (e.g. "
-                f"{index[missing][:3].tolist()}): give a stratum for every item"
-            )
-        columns = [by.reindex(index)]
+        columns = [_aligned(by, index, "by has no stratum", "a stratum")]
     elif (names := _column_names(by, data)) is not None:
         columns = [data[name] for name in names]
     elif isinstance(by, (np.ndarray, pd.Index)) or (
@@ -199,13 +204,7 @@ def stratified(data: Any, by: Any, n: int, seed: int = 0, equal: bool = False) -
 
 def _weights(data: Any, weights: Any, index: pd.Index) -> np.ndarray:
     if isinstance(weights, pd.Series):
-        missing = ~index.isin(weights.index)
-        if missing.any():
-            raise NblabelError(
-                f"weights has no value for {int(missing.sum())} item(s) (e.g. "
-                f"{index[missing][:3].tolist()}): give a weight for every item"
-            )
-        values = weights.reindex(index)
+        values = _aligned(weights, index, "weights has no value", "a weight")
     elif _column_names(weights, data) is not None and not isinstance(weights, list):
         values = data[weights]
     elif isinstance(data, pd.DataFrame) and isinstance(weights, str):
