@@ -17,7 +17,7 @@ import pandas as pd
 
 from ._errors import NblabelError
 
-__all__ = ["decode", "encode"]
+__all__ = ["decode", "decode_many", "encode"]
 
 _TIMESTAMP = "$ts"
 _TIMEDELTA = "$td"
@@ -88,3 +88,18 @@ def decode(text: str | None) -> Any:
     if text is None:
         return None
     return _from_jsonable(json.loads(text))
+
+
+def decode_many(texts: list[str | None]) -> list[Any]:
+    """:func:`decode` for a column: each distinct text is parsed once (labels repeat a lot)."""
+    cache: dict[str | None, Any] = {}
+    out = []
+    append = out.append
+    for text in texts:
+        try:
+            value = cache[text]
+        except KeyError:
+            value = cache[text] = decode(text)
+        # a list or dict decoded once must not be shared between rows
+        append(value if not isinstance(value, (list, dict)) else decode(text))
+    return out

@@ -2,32 +2,37 @@
 
 Every label, undo, review and (later) shape or span is one row of ``nblabel_events``.
 Nothing is ever updated or deleted: undoing a label appends an ``undo`` event that names
-the event it undoes, so history, agreement and review all read one log.
+the event it undoes, so history, agreement and review all read one log. Every store on one
+file in a process shares one connection (``_sqlite.py`` says why), and a label counts as
+saved only once it is committed to the file the path still names.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
-import threading
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ._codec import decode, encode
+from . import _sqlite
+from ._codec import decode, decode_many, encode
 from ._errors import NblabelError, StoreError
 
 __all__ = ["ANNOTATION_COLUMNS", "CurrentLabel", "LabelStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FORMAT_NAME = "nblabel"
 DEFAULT_PATH = "nblabel.db"
-SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_MAGIC = _sqlite.SQLITE_MAGIC
 
 #: Columns of :meth:`LabelStore.annotations`, in order.
 ANNOTATION_COLUMNS = [
@@ -59,7 +64,12 @@ _SCHEMA = [
         duration_s REAL,
         source TEXT NOT NULL,
         target INTEGER,
-        meta TEXT
+        meta TEXT,
+        fingerprint TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS nblabel_tasks (
+        task TEXT PRIMARY KEY,
+        info TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS nblabel_events_by_annotator"
     " ON nblabel_events (task, annotator, item)",
@@ -77,6 +87,7 @@ class CurrentLabel:
     item: Any
     label: Any
     rationale: str | None
+    fingerprint: str | None = None
 
 
 def _parse_location(path_or_url: str | os.PathLike) -> Path:
@@ -109,17 +120,25 @@ class LabelStore:
     ----------
     path_or_url
         A SQLite file path or a ``sqlite:///path`` URL. The file is created if missing. An
-        existing file that is not an nblabel database is refused, never overwritten.
+        existing file that is not an nblabel database is refused, never overwritten; a valid
+        store that cannot be written (a read-only folder) opens read-only.
     durability
         ``"normal"`` (default): every label is committed before it is acknowledged and survives
         a killed kernel. ``"full"`` also survives a power loss, at about 10x the write cost.
     clock
         Returns the current time in seconds since the epoch; injectable for tests.
 
+    Notes
+    -----
+    Every store on the same file in one process shares one SQLite connection. About a second
+    after the last write, and at exit, the write-ahead log is copied into the ``.db`` file, so
+    that file alone holds the labels; to copy a store at any moment, use :meth:`backup`.
+
     Examples
     --------
     >>> store = LabelStore("labels.db")                               # doctest: +SKIP
     >>> store.annotations(task="sentiment")                           # doctest: +SKIP
+    >>> store.backup("labels-backup.db", overwrite=True)              # doctest: +SKIP
     """
 
     def __init__(
@@ -131,53 +150,37 @@ class LabelStore:
     ) -> None:
         if durability not in {"normal", "full"}:
             raise NblabelError(f"durability must be 'normal' or 'full', not {durability!r}")
+        if not callable(clock):
+            raise NblabelError(f"clock= must be a function returning seconds, not {clock!r}")
         self.path = _parse_location(path_or_url).expanduser().resolve()
         self._clock = clock
-        self._lock = threading.RLock()
-        self._check_is_ours_or_new(self.path)
+        self._closed = False
+        _check_location(self.path)
+        self._shared = _sqlite.connect(self.path, durability)
+        self._lock = self._shared.lock
         try:
-            self._db = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the label store {self.path}: {exc}") from exc
-        try:
-            # look before touching: switching to WAL rewrites the header of someone's database
-            self._refuse_foreign_database()
+            with self._lock:
+                self._refuse_foreign_database()
+                self._shared.use_wal()
+                self._init_schema()
         except BaseException:
-            self._db.close()
+            self._closed = True
+            if self._shared.created and self._shared.users == 1:
+                _sqlite.remove_new_store(self._shared)
+            else:
+                self._shared.release()
             raise
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={durability.upper()}")
-        self._init_schema()
 
     # -- opening -----------------------------------------------------------------------------
-    @staticmethod
-    def _check_is_ours_or_new(path: Path) -> None:
-        if path.is_dir():
-            raise NblabelError(
-                f"{path} is a directory: give a file name such as {path / 'labels.db'}"
-            )
-        if not path.parent.exists():
-            raise NblabelError(f"the folder {path.parent} does not exist: create it first")
-        if path.exists() and path.stat().st_size > 0:
-            with open(path, "rb") as f:
-                header = f.read(len(SQLITE_MAGIC))
-            if header != SQLITE_MAGIC:
-                raise NblabelError(
-                    f"{path} exists and is not an nblabel database (not a SQLite file); "
-                    "nblabel never overwrites it: choose another file name"
-                )
+    @property
+    def _db(self) -> sqlite3.Connection:
+        return self._shared.db
 
     def _table_names(self) -> set[str]:
-        try:
-            rows = self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            return {r[0] for r in rows}
-        except sqlite3.DatabaseError as exc:
-            raise NblabelError(
-                f"{self.path} is not an nblabel database ({exc}); nblabel never overwrites "
-                "it: choose another file name"
-            ) from exc
+        rows = self._shared.read(
+            lambda db: db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        )
+        return {r[0] for r in rows}
 
     def _refuse_foreign_database(self) -> None:
         tables = self._table_names()
@@ -190,7 +193,7 @@ class LabelStore:
                     "another file name"
                 )
             return
-        meta = dict(self._db.execute("SELECT key, value FROM nblabel_meta"))
+        meta = dict(self._shared.read(lambda db: db.execute("SELECT key, value FROM nblabel_meta")))
         if meta.get("format") != FORMAT_NAME:
             raise NblabelError(f"{self.path} is not an nblabel database")
         if int(meta.get("schema_version", 0)) > SCHEMA_VERSION:
@@ -199,22 +202,51 @@ class LabelStore:
                 f"{meta['schema_version']}); upgrade nblabel to read it"
             )
 
+    def _schema_version(self) -> int | None:
+        if "nblabel_meta" not in self._table_names():
+            return None
+        row = self._shared.read(
+            lambda db: db.execute(
+                "SELECT value FROM nblabel_meta WHERE key = 'schema_version'"
+            ).fetchone()
+        )
+        return int(row[0]) if row else 0
+
     def _init_schema(self) -> None:
-        with self._lock:
-            if "nblabel_meta" in self._table_names():
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _SCHEMA:
-                    self._db.execute(statement)
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO nblabel_meta (key, value) VALUES (?, ?)",
-                    [("format", FORMAT_NAME), ("schema_version", str(SCHEMA_VERSION))],
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        version = self._schema_version()
+        if version == SCHEMA_VERSION:
+            return
+        if self._shared.read_only:
+            if version is None:
+                raise StoreError(_sqlite.read_only_message(self.path))
+            self._fingerprint_sql = "NULL"  # an old store read as it is
+            return
+
+        def create_or_migrate(db: sqlite3.Connection) -> None:
+            db.execute("BEGIN IMMEDIATE")
+            # look again inside the transaction: another process may have done it meanwhile
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+            if "nblabel_meta" in tables:
+                row = db.execute(
+                    "SELECT value FROM nblabel_meta WHERE key = 'schema_version'"
+                ).fetchone()
+                if int(row[0]) < 2:
+                    db.execute("ALTER TABLE nblabel_events ADD COLUMN fingerprint TEXT")
+            for statement in _SCHEMA:
+                db.execute(statement)
+            db.executemany(
+                "INSERT OR IGNORE INTO nblabel_meta (key, value) VALUES (?, ?)",
+                [("format", FORMAT_NAME), ("schema_version", str(SCHEMA_VERSION))],
+            )
+            db.execute(
+                "UPDATE nblabel_meta SET value = ? WHERE key = 'schema_version'",
+                (str(SCHEMA_VERSION),),
+            )
+            db.execute("COMMIT")
+
+        self._shared.write(create_or_migrate)
+
+    _fingerprint_sql = "e.fingerprint"
 
     # -- identity ----------------------------------------------------------------------------
     @property
@@ -222,13 +254,20 @@ class LabelStore:
         """The store's location as a URL, e.g. ``sqlite:////home/me/labels.db``."""
         return f"sqlite:///{self.path}"
 
+    @property
+    def read_only(self) -> bool:
+        """``True`` when the store can be read but not written (a read-only folder or file)."""
+        return self._shared.read_only
+
     def __repr__(self) -> str:
         return f"LabelStore({str(self.path)!r})"
 
     def close(self) -> None:
-        """Close the connection (every label is already committed)."""
-        with self._lock:
-            self._db.close()
+        """Close this store (every label is already committed). The connection it shares
+        with other stores on the same file closes with the last of them."""
+        if not self._closed:
+            self._closed = True
+            self._shared.release()
 
     def __enter__(self) -> LabelStore:
         return self
@@ -236,15 +275,50 @@ class LabelStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- writing -----------------------------------------------------------------------------
-    def _write(self, sql: str, params: tuple) -> int:
-        with self._lock:
-            try:
-                cursor = self._db.execute(sql, params)
-            except sqlite3.Error as exc:
-                raise StoreError(f"could not save to {self.path}: {exc}") from exc
-            return int(cursor.lastrowid)
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"the label store {self.path} was closed: open it again")
 
+    # -- copies ------------------------------------------------------------------------------
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the ``.db`` file now (it also happens by itself
+        about a second after the last write, and at exit)."""
+        self._check_open()
+        self._shared.checkpoint()
+
+    def backup(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+        """Write a consistent copy of the store to ``path`` (SQLite's backup API) and return
+        its path. Safe while labeling goes on; never copy a live store with ``cp``.
+
+        The copy is written to a temporary file and renamed into place. ``overwrite=True``
+        replaces an existing file (never the store itself or another open store).
+
+        Examples
+        --------
+        >>> store.backup("labels-2026-11-29.db")                      # doctest: +SKIP
+        """
+        self._check_open()
+        target = Path(path).expanduser().resolve()
+        refuse_store_target(target, what="a backup")
+        if target.exists() and not overwrite:
+            raise NblabelError(
+                f"{target} already exists: choose a new file name, or pass overwrite=True"
+            )
+        if not target.parent.is_dir():
+            raise NblabelError(f"the folder {target.parent} does not exist: create it first")
+
+        def write(tmp: Path) -> None:
+            copy = sqlite3.connect(tmp)
+            try:
+                self._shared.read(lambda db: db.backup(copy))
+                copy.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                copy.close()
+
+        write_atomically(target, write)
+        return target
+
+    # -- writing -----------------------------------------------------------------------------
     def append(
         self,
         *,
@@ -256,48 +330,88 @@ class LabelStore:
         duration_s: float | None = None,
         source: str = "annotator",
         meta: dict | None = None,
+        fingerprint: str | None = None,
     ) -> int:
         """Append one annotation and commit it. Returns the event id.
 
         The write is durable when this returns: a killed process loses nothing appended.
+        ``fingerprint`` is a short hash of the content shown when the label was given.
         """
-        return self._write(
-            "INSERT INTO nblabel_events (task, item, annotator, action, label, rationale,"
-            " created_at, duration_s, source, meta) VALUES (?, ?, ?, 'label', ?, ?, ?, ?, ?, ?)",
-            (
-                task,
-                encode(item),
-                annotator,
-                encode(label),
-                rationale,
-                self._clock(),
-                None if duration_s is None else float(duration_s),
-                source,
-                None if meta is None else json.dumps(meta),
-            ),
+        self._check_open()
+        params = (
+            task,
+            encode(item),
+            annotator,
+            encode(label),
+            _storable_text(rationale, "rationale"),
+            self._clock(),
+            None if duration_s is None else float(duration_s),
+            source,
+            None if meta is None else json.dumps(meta),
+            fingerprint,
+        )
+        return self._shared.write(
+            lambda db: int(
+                db.execute(
+                    "INSERT INTO nblabel_events (task, item, annotator, action, label, rationale,"
+                    " created_at, duration_s, source, meta, fingerprint)"
+                    " VALUES (?, ?, ?, 'label', ?, ?, ?, ?, ?, ?, ?)",
+                    params,
+                ).lastrowid
+            )
         )
 
     def undo(self, event_id: int, *, annotator: str) -> int:
-        """Append an event that undoes the label event ``event_id``. Returns the new event id."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT task, item, source, action FROM nblabel_events WHERE id = ?", (event_id,)
-            ).fetchone()
-            if row is None or row[3] != "label":
-                raise NblabelError(f"there is no label event {event_id} to undo")
-            return self._write(
+        """Append an event that undoes the label event ``event_id``. Returns the new event id.
+
+        Refused (``NblabelError``) when ``event_id`` is not a label event or is already
+        undone; the check and the write are one statement, so two undos cannot both pass.
+        """
+        self._check_open()
+        event_id = int(event_id)
+
+        def run(db: sqlite3.Connection) -> int:
+            cursor = db.execute(
                 "INSERT INTO nblabel_events (task, item, annotator, action, created_at, source,"
-                " target) VALUES (?, ?, ?, 'undo', ?, ?, ?)",
-                (row[0], row[1], annotator, self._clock(), row[2], event_id),
+                " target) SELECT task, item, ?, 'undo', ?, source, id FROM nblabel_events"
+                " WHERE id = ? AND action = 'label'"
+                " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = ?)",
+                (annotator, self._clock(), event_id, event_id),
             )
+            return int(cursor.lastrowid) if cursor.rowcount == 1 else -1
+
+        new_id = self._shared.write(run)
+        if new_id < 0:
+            row = self._query("SELECT action FROM nblabel_events WHERE id = ?", (event_id,))
+            if not row or row[0][0] != "label":
+                raise NblabelError(f"there is no label event {event_id} to undo")
+            raise NblabelError(f"the label event {event_id} is already undone")
+        return new_id
+
+    def task_info(self, task: str) -> dict | None:
+        """What the store knows about ``task`` (its kind and options), or ``None``."""
+        if self._fingerprint_sql == "NULL":
+            return None  # an old read-only store has no task table
+        row = self._query("SELECT info FROM nblabel_tasks WHERE task = ?", (task,))
+        return decode(row[0][0]) if row else None
+
+    def set_task_info(self, task: str, info: dict) -> None:
+        """Record what defines ``task`` (e.g. ``{"kind": "classify", "options": [...]}``)."""
+        self._check_open()
+        text = encode(dict(info))
+        self._shared.write(
+            lambda db: db.execute(
+                "INSERT INTO nblabel_tasks (task, info) VALUES (?, ?)"
+                " ON CONFLICT (task) DO UPDATE SET info = excluded.info",
+                (task, text),
+            )
+        )
 
     # -- reading -----------------------------------------------------------------------------
     def _query(self, sql: str, params: Iterable = ()) -> list[tuple]:
-        with self._lock:
-            try:
-                return self._db.execute(sql, tuple(params)).fetchall()
-            except sqlite3.Error as exc:
-                raise StoreError(f"could not read {self.path}: {exc}") from exc
+        self._check_open()
+        params = tuple(params)
+        return self._shared.read(lambda db: db.execute(sql, params).fetchall())
 
     def tasks(self) -> list[str]:
         """Names of the tasks that have events, sorted."""
@@ -308,15 +422,16 @@ class LabelStore:
     ) -> dict[str, CurrentLabel]:
         """Current labels of one annotator on one task, keyed by encoded item id."""
         rows = self._query(
-            "SELECT e.id, e.item, e.label, e.rationale FROM nblabel_events e"
+            f"SELECT e.id, e.item, e.label, e.rationale, {self._fingerprint_sql}"
+            " FROM nblabel_events e"
             " WHERE e.task = ? AND e.annotator = ? AND e.source = ? AND e.action = 'label'"
             " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id)"
             " ORDER BY e.id",
             (task, annotator, source),
         )
         out: dict[str, CurrentLabel] = {}
-        for event_id, item, label, rationale in rows:
-            out[item] = CurrentLabel(event_id, decode(item), decode(label), rationale)
+        for event_id, item, label, rationale, fingerprint in rows:
+            out[item] = CurrentLabel(event_id, decode(item), decode(label), rationale, fingerprint)
         return out
 
     def current_label(
@@ -324,7 +439,7 @@ class LabelStore:
     ) -> CurrentLabel | None:
         """The current label of one annotator on one item, or ``None``."""
         row = self._query(
-            "SELECT e.id, e.label, e.rationale FROM nblabel_events e"
+            f"SELECT e.id, e.label, e.rationale, {self._fingerprint_sql} FROM nblabel_events e"
             " WHERE e.task = ? AND e.item = ? AND e.annotator = ? AND e.source = ?"
             " AND e.action = 'label'"
             " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id)"
@@ -333,8 +448,8 @@ class LabelStore:
         )
         if not row:
             return None
-        event_id, label, rationale = row[0]
-        return CurrentLabel(event_id, item, decode(label), rationale)
+        event_id, label, rationale, fingerprint = row[0]
+        return CurrentLabel(event_id, item, decode(label), rationale, fingerprint)
 
     def last_label_event(self, task: str, annotator: str, source: str = "annotator") -> int | None:
         """Id of the newest label event of ``annotator`` on ``task`` that is not undone."""
@@ -372,49 +487,153 @@ class LabelStore:
         --------
         >>> store.annotations(task="sentiment", annotator="alice")     # doctest: +SKIP
         """
-        where, params = ["e.action = 'label'"], []
+        where, params = ["action = 'label'"], []
         for column, value in (("task", task), ("annotator", annotator), ("source", source)):
             if value is not None:
-                where.append(f"e.{column} = ?")
+                where.append(f"{column} = ?")
                 params.append(value)
+        condition = " AND ".join(where)
         rows = self._query(
-            "SELECT e.task, e.item, e.annotator, e.label, e.rationale, e.created_at,"
-            " e.duration_s, e.source, e.id,"
-            " EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id) AS undone"
-            f" FROM nblabel_events e WHERE {' AND '.join(where)} ORDER BY e.id",
+            "SELECT task, item, annotator, label, rationale, created_at, duration_s, source, id"
+            f" FROM nblabel_events WHERE {condition} ORDER BY id",
             params,
         )
-        frame = pd.DataFrame(rows, columns=[*ANNOTATION_COLUMNS, "undone"])
-        frame["item"] = [decode(v) for v in frame["item"]]
-        frame["label"] = [decode(v) for v in frame["label"]]
-        frame["created_at"] = pd.to_datetime(frame["created_at"].astype(float), unit="s", utc=True)
-        frame["duration_s"] = frame["duration_s"].astype(float)
-        frame["rationale"] = pd.Series(
-            [None if pd.isna(r) else r for r in frame["rationale"].astype(object)],
-            index=frame.index,
-            dtype=object,
+        # undo events name their target; one indexed pass instead of a lookup per row
+        undone_ids = self._query(
+            "SELECT target FROM nblabel_events WHERE target IS NOT NULL"
+            + (" AND task = ?" if task is not None else ""),
+            () if task is None else (task,),
         )
-        frame["event_id"] = frame["event_id"].astype("int64")
-        undone = frame.pop("undone").astype(bool).to_numpy()
-        key = ["task", "item", "annotator", "source"]
-        # the newest not-undone event of each key is current; older ones were overwritten
-        live = frame.loc[~undone]
-        is_current = pd.Series(False, index=frame.index)
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(ANNOTATION_COLUMNS)
+        raw = dict(zip(ANNOTATION_COLUMNS, columns, strict=True))
+        event_ids = np.fromiter(raw["event_id"], dtype=np.int64, count=len(rows))
+        undone = np.isin(event_ids, np.fromiter((r[0] for r in undone_ids), dtype=np.int64))
+        # the newest not-undone event of each key is current: group on the stored text
+        keys = pd.DataFrame({c: raw[c] for c in ("task", "item", "annotator", "source")})
+        is_current = np.zeros(len(rows), dtype=bool)
+        live = np.flatnonzero(~undone)
         if len(live):
-            hashable_keys = live[key].map(_hashable)
-            is_current[hashable_keys.drop_duplicates(keep="last").index] = True
+            newest = ~keys.iloc[live].duplicated(keep="last").to_numpy()
+            is_current[live[newest]] = True
+        if not len(rows):
+            frame = _empty_annotations()
+        else:
+            keep = slice(None) if history else is_current
+
+            def column(name: str) -> np.ndarray:
+                values = np.empty(len(rows), dtype=object)
+                values[:] = raw[name]
+                return values[keep]
+
+            frame = pd.DataFrame(
+                {
+                    "task": column("task"),
+                    "item": _objects(decode_many(_take(raw["item"], keep))),
+                    "annotator": column("annotator"),
+                    "label": _objects(decode_many(_take(raw["label"], keep))),
+                    "rationale": column("rationale"),
+                    "created_at": pd.to_datetime(
+                        np.asarray(raw["created_at"], dtype=float)[keep], unit="s", utc=True
+                    ),
+                    "duration_s": np.asarray(raw["duration_s"], dtype=float)[keep],
+                    "source": column("source"),
+                    "event_id": event_ids[keep],
+                }
+            )
         if not history:
-            return frame.loc[is_current.to_numpy()].reset_index(drop=True)
-        frame["status"] = "overwritten"
-        frame.loc[is_current.to_numpy(), "status"] = "current"
-        frame.loc[undone, "status"] = "undone"
+            return frame
+        status = np.full(len(rows), "overwritten", dtype=object)
+        status[is_current] = "current"
+        status[undone] = "undone"
+        frame["status"] = status
         return frame
 
 
-def _hashable(value: Any) -> Any:
-    """Lists (multi-label values, tuples decoded from JSON) are made hashable for grouping."""
-    if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
-    return value
+def _objects(values: list) -> np.ndarray:
+    # an object array filled element-wise: tuples and lists stay single values
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _take(values: tuple, keep: slice | np.ndarray) -> list:
+    if isinstance(keep, slice):
+        return list(values)
+    return [values[i] for i in np.flatnonzero(keep)]
+
+
+def _empty_annotations() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in ANNOTATION_COLUMNS})
+    frame["created_at"] = pd.to_datetime(pd.Series([], dtype=float), unit="s", utc=True)
+    frame["duration_s"] = frame["duration_s"].astype(float)
+    frame["event_id"] = frame["event_id"].astype("int64")
+    return frame
+
+
+def _storable_text(text: str | None, what: str) -> str | None:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise NblabelError(f"{what} must be text, not {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise NblabelError(
+            f"the {what} holds a character that cannot be stored ({exc.object[exc.start]!r}, "
+            "an unpaired surrogate): remove it or replace it"
+        ) from None
+    return text
+
+
+def _check_location(path: Path) -> None:
+    if path.is_dir():
+        raise NblabelError(f"{path} is a directory: give a file name such as {path / 'labels.db'}")
+    if not path.parent.exists():
+        raise NblabelError(f"the folder {path.parent} does not exist: create it first")
+
+
+def refuse_store_target(target: Path, *, what: str) -> None:
+    """Refuse to write ``what`` over a store or any SQLite file (or their WAL files)."""
+    resolved = target.expanduser().resolve()
+    for open_path in _sqlite.open_store_paths():
+        if resolved in {open_path, Path(f"{open_path}-wal"), Path(f"{open_path}-shm")}:
+            raise NblabelError(
+                f"{resolved} is an open label store: writing {what} there would destroy it; "
+                "choose another file name"
+            )
+    if resolved.name.endswith(("-wal", "-shm", "-journal")):
+        raise NblabelError(
+            f"{resolved.name} looks like a SQLite journal: choose another file name for {what}"
+        )
+    if resolved.is_file():
+        # no connection of ours is open on it (checked above): reading its first bytes is safe
+        with open(resolved, "rb") as f:
+            header = f.read(len(SQLITE_MAGIC))
+        if header == SQLITE_MAGIC:
+            raise NblabelError(
+                f"{resolved} is a SQLite database (perhaps a label store): nblabel never writes "
+                f"{what} over it; choose another file name"
+            )
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def write_atomically(target: Path, write: Callable[[Path], Any]) -> Any:
+    """Call ``write(tmp)`` on a temporary file beside ``target``, then rename it into place:
+    a failed write leaves ``target`` as it was and no temporary file behind."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        result = write(tmp)
+        # mkstemp makes the file private; give it the mode a plain open() would have
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_UMASK
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    return result

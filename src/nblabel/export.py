@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._codec import encode
 from ._errors import NblabelError
-from ._store import LabelStore
+from ._store import LabelStore, refuse_store_target, write_atomically
 
 __all__ = ["table"]
 
@@ -41,18 +41,22 @@ def table(
 
     One row per current annotation (``history=True``: every event, with its status), the
     columns of :meth:`LabelStore.annotations`. Lists and tuples are written as JSON text.
-    Returns the table written.
+    Returns the table written. The file is written whole or not at all (a temporary file
+    renamed into place), and never over a label store or any other SQLite file.
 
     Examples
     --------
     >>> nblabel.export.table(store, "sentiment", "sentiment.csv")     # doctest: +SKIP
     """
-    target = Path(path)
+    target = Path(path).expanduser().resolve()
     writer = _WRITERS.get(target.suffix.lower())
     if writer is None:
         raise NblabelError(
             f"cannot tell the format of {target.name!r}: end the path with .csv or .parquet"
         )
+    refuse_store_target(target, what="an export")
+    if not target.parent.is_dir():
+        raise NblabelError(f"the folder {target.parent} does not exist: create it first")
     if task not in store.tasks():
         known = ", ".join(map(repr, store.tasks())) or "none yet"
         raise NblabelError(f"the store has no task {task!r}; tasks: {known}")
@@ -62,13 +66,17 @@ def table(
         if values.map(type).nunique() > 1:  # e.g. options [0, 1, "unsure"]: one type per column
             values = frame[column].map(encode)
         frame[column] = values
-    if writer == "csv":
-        frame.to_csv(target, index=False)
-    else:
-        try:
-            frame.to_parquet(target, index=False)
-        except ImportError as exc:
-            raise NblabelError("writing Parquet needs pyarrow: pip install pyarrow") from exc
-        except Exception as exc:  # pyarrow's own errors name no fix
-            raise NblabelError(f"could not write {target.name} as Parquet: {exc}") from exc
+    write_atomically(target, lambda tmp: _write(frame, tmp, writer, target.name))
     return frame
+
+
+def _write(frame: pd.DataFrame, path: Path, writer: str, name: str) -> None:
+    if writer == "csv":
+        frame.to_csv(path, index=False)
+        return
+    try:
+        frame.to_parquet(path, index=False)
+    except ImportError as exc:
+        raise NblabelError("writing Parquet needs pyarrow: pip install pyarrow") from exc
+    except Exception as exc:  # pyarrow's own errors name no fix
+        raise NblabelError(f"could not write {name} as Parquet: {exc}") from exc
