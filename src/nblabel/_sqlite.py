@@ -41,8 +41,18 @@ _BUSY_TIMEOUT_S = 30.0
 _registry: dict[tuple[int, int], SharedConnection] = {}
 _registry_lock = threading.Lock()
 # connections whose file went away: never closed, since closing the last connection makes
-# SQLite delete "<path>-wal" by name, which may by now belong to another database
+# SQLite checkpoint "<path>-wal" and delete it by name, and it may belong to another file now
 _orphans: list[sqlite3.Connection] = []
+
+
+def _leak(db: sqlite3.Connection) -> None:
+    _orphans.append(db)
+    try:  # not even at interpreter exit: the OS closes the descriptors, as after a kill -9
+        import ctypes
+
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(db))
+    except (ImportError, AttributeError):
+        pass
 
 
 def _identity(path: Path) -> tuple[int, int, int] | None:
@@ -56,7 +66,7 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
 def _is_damage(exc: sqlite3.Error) -> bool:
     text = str(exc).lower()
     return isinstance(exc, sqlite3.DatabaseError) and (
-        "malformed" in text or "not a database" in text or "disk i/o error" in text
+        "malformed" in text or "not a database" in text
     )
 
 
@@ -97,9 +107,9 @@ class SharedConnection:
         if self.stale is None:
             ident = _identity(self.path)
             if ident is None:
-                self._go_stale("was deleted")
+                self._go_stale("was deleted", replaced=True)
             elif ident[:2] != self.key:
-                self._go_stale("was replaced by another file")
+                self._go_stale("was replaced by another file", replaced=True)
             elif ident[2] < self.min_size:
                 self._go_stale(f"was truncated (from {self.min_size:,} to {ident[2]:,} bytes)")
             else:
@@ -113,12 +123,17 @@ class SharedConnection:
         if self.damaged is not None:
             raise StoreError(damaged_message(self.path, self.damaged))
 
-    def _go_stale(self, reason: str) -> None:
+    def _go_stale(self, reason: str, *, replaced: bool = False) -> None:
         self.stale = reason
         with _registry_lock:
             if _registry.get(self.key) is self:
                 del _registry[self.key]
-        _orphans.append(self.db)
+        if replaced:
+            # "<path>-wal" now sits beside another database file: empty it into the file this
+            # connection has open (the old one), so the new file never reads our pages
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        _leak(self.db)
 
     def error(self, exc: sqlite3.Error, doing: str) -> StoreError:
         """A StoreError that says what went wrong and what to do."""
@@ -128,8 +143,11 @@ class SharedConnection:
             return StoreError(damaged_message(self.path, exc))
         if "readonly" in text.replace("-", "").replace(" ", "") or "read-only" in text:
             return StoreError(read_only_message(self.path))
-        if "database or disk is full" in text:
-            return StoreError(f"could not {doing} {self.path}: the disk is full; free some space")
+        if "disk is full" in text or "disk i/o error" in text.lower():
+            return StoreError(
+                f"could not {doing} {self.path}: {exc} (is the disk full?); free some space "
+                "and try again"
+            )
         return StoreError(f"could not {doing} {self.path}: {exc}")
 
     # -- writing -------------------------------------------------------------------------------
@@ -224,6 +242,11 @@ def connect(path: Path, durability: str) -> SharedConnection:
     with _registry_lock:
         ident = _identity(path)
         shared = _registry.get(ident[:2]) if ident is not None else None
+        others = [c for c in _registry.values() if c.path == path and c is not shared]
+    for other in others:  # a connection to a file that was at this path before
+        with other.lock, contextlib.suppress(StoreError):
+            other.check_file()
+    with _registry_lock:
         if shared is not None and shared.stale is None:
             shared.users += 1
     if shared is not None:
@@ -268,8 +291,11 @@ def _create_empty(path: Path) -> bool:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
     except FileExistsError:
         return False
-    except OSError:
-        return False  # e.g. a read-only folder: connecting says why
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the label store {path}: {exc.strerror}; choose a folder you can "
+            "write to"
+        ) from exc
     os.close(fd)
     return True
 
@@ -341,12 +367,16 @@ def _not_ours_or_damaged(path: Path, exc: sqlite3.Error) -> Exception:
 
 
 def _remove_failed_new_file(path: Path) -> None:
-    # a store that could not be created leaves nothing behind (only empty files are ours)
-    try:
-        if path.stat().st_size != 0:
-            return
-    except FileNotFoundError:
-        pass
+    # a store this process created but could not set up leaves nothing behind, unless
+    # another process has meanwhile saved labels in it (no connection of ours is open here)
+    with contextlib.suppress(sqlite3.Error, FileNotFoundError):
+        if path.stat().st_size:
+            probe = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+            try:
+                if probe.execute("SELECT count(*) FROM nblabel_events").fetchone()[0]:
+                    return
+            finally:
+                probe.close()
     for suffix in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError, IsADirectoryError, PermissionError):
             os.remove(f"{path}{suffix}")
@@ -420,7 +450,8 @@ def _close_all() -> None:
 def _forget_after_fork() -> None:
     # a forked child must not use (or close) its parent's connections
     global _registry_lock, _checkpointer
-    _orphans.extend(shared.db for shared in _registry.values())
+    for shared in _registry.values():
+        _leak(shared.db)
     _registry.clear()
     _registry_lock = threading.Lock()
     _checkpointer = _Checkpointer()

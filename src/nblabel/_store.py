@@ -299,7 +299,8 @@ class LabelStore:
         """
         self._check_open()
         target = Path(path).expanduser().resolve()
-        refuse_store_target(target, what="a backup")
+        # an old backup may be replaced (overwrite=True); an open store never
+        refuse_store_target(target, what="a backup", any_sqlite=False)
         if target.exists() and not overwrite:
             raise NblabelError(
                 f"{target} already exists: choose a new file name, or pass overwrite=True"
@@ -592,8 +593,9 @@ def _check_location(path: Path) -> None:
         raise NblabelError(f"the folder {path.parent} does not exist: create it first")
 
 
-def refuse_store_target(target: Path, *, what: str) -> None:
-    """Refuse to write ``what`` over a store or any SQLite file (or their WAL files)."""
+def refuse_store_target(target: Path, *, what: str, any_sqlite: bool = True) -> None:
+    """Refuse to write ``what`` over an open store or its WAL files, and (``any_sqlite``)
+    over any SQLite file."""
     resolved = target.expanduser().resolve()
     for open_path in _sqlite.open_store_paths():
         if resolved in {open_path, Path(f"{open_path}-wal"), Path(f"{open_path}-shm")}:
@@ -605,7 +607,7 @@ def refuse_store_target(target: Path, *, what: str) -> None:
         raise NblabelError(
             f"{resolved.name} looks like a SQLite journal: choose another file name for {what}"
         )
-    if resolved.is_file():
+    if any_sqlite and resolved.is_file():
         # no connection of ours is open on it (checked above): reading its first bytes is safe
         with open(resolved, "rb") as f:
             header = f.read(len(SQLITE_MAGIC))
