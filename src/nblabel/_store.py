@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import _sqlite
-from ._codec import decode, decode_many, encode
+from ._codec import decode, encode
 from ._errors import NblabelError, StoreError
 
 __all__ = ["ANNOTATION_COLUMNS", "CurrentLabel", "LabelStore"]
@@ -505,42 +505,52 @@ class LabelStore:
             + (" AND task = ?" if task is not None else ""),
             () if task is None else (task,),
         )
-        columns = list(zip(*rows, strict=True)) if rows else [()] * len(ANNOTATION_COLUMNS)
-        raw = dict(zip(ANNOTATION_COLUMNS, columns, strict=True))
-        event_ids = np.fromiter(raw["event_id"], dtype=np.int64, count=len(rows))
+        if not rows:
+            frame = _empty_annotations()
+            return frame.assign(status=pd.Series(dtype=object)) if history else frame
+        table = _object_table(rows)
+        event_ids = table[:, 8].astype(np.int64)
         undone = np.isin(event_ids, np.fromiter((r[0] for r in undone_ids), dtype=np.int64))
-        # the newest not-undone event of each key is current: group on the stored text
-        keys = pd.DataFrame({c: raw[c] for c in ("task", "item", "annotator", "source")})
+        # group on codes of the stored text: the newest not-undone event of each key is current
+        codes = {c: pd.factorize(table[:, i]) for i, c in enumerate(ANNOTATION_COLUMNS[:4])}
+        codes["source"] = pd.factorize(table[:, 7])
+        keys = pd.DataFrame({c: codes[c][0] for c in ("task", "item", "annotator", "source")})
         is_current = np.zeros(len(rows), dtype=bool)
         live = np.flatnonzero(~undone)
         if len(live):
             newest = ~keys.iloc[live].duplicated(keep="last").to_numpy()
             is_current[live[newest]] = True
-        if not len(rows):
-            frame = _empty_annotations()
-        else:
-            keep = slice(None) if history else is_current
+        keep = slice(None) if history else is_current
 
-            def column(name: str) -> np.ndarray:
-                values = np.empty(len(rows), dtype=object)
-                values[:] = raw[name]
-                return values[keep]
+        def objects(column: str, decoded: bool = False) -> pd.Series:
+            # each distinct stored text is decoded once, then spread by its code
+            positions, uniques = codes[column]
+            values = [decode(u) for u in uniques] if decoded else list(uniques)
+            lookup = np.empty(len(values), dtype=object)
+            lookup[:] = values
+            chosen = positions[keep]
+            out = lookup[chosen]
+            mutable = [i for i, v in enumerate(values) if isinstance(v, (list, dict))]
+            if mutable:  # a list or dict must not be shared between rows
+                for row in np.flatnonzero(np.isin(chosen, mutable)):
+                    out[row] = decode(uniques[chosen[row]])
+            return pd.Series(out, dtype=object)
 
-            frame = pd.DataFrame(
-                {
-                    "task": column("task"),
-                    "item": _objects(decode_many(_take(raw["item"], keep))),
-                    "annotator": column("annotator"),
-                    "label": _objects(decode_many(_take(raw["label"], keep))),
-                    "rationale": column("rationale"),
-                    "created_at": pd.to_datetime(
-                        np.asarray(raw["created_at"], dtype=float)[keep], unit="s", utc=True
-                    ),
-                    "duration_s": np.asarray(raw["duration_s"], dtype=float)[keep],
-                    "source": column("source"),
-                    "event_id": event_ids[keep],
-                }
-            )
+        frame = pd.DataFrame(
+            {
+                "task": objects("task"),
+                "item": objects("item", decoded=True),
+                "annotator": objects("annotator"),
+                "label": objects("label", decoded=True),
+                "rationale": pd.Series(table[keep, 4], dtype=object),
+                "created_at": pd.to_datetime(
+                    table[keep, 5].astype(float), unit="s", utc=True
+                ),
+                "duration_s": table[keep, 6].astype(float),
+                "source": objects("source"),
+                "event_id": event_ids[keep],
+            }
+        )
         if not history:
             return frame
         status = np.full(len(rows), "overwritten", dtype=object)
@@ -550,17 +560,13 @@ class LabelStore:
         return frame
 
 
-def _objects(values: list) -> np.ndarray:
-    # an object array filled element-wise: tuples and lists stay single values
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
-
-
-def _take(values: tuple, keep: slice | np.ndarray) -> list:
-    if isinstance(keep, slice):
-        return list(values)
-    return [values[i] for i in np.flatnonzero(keep)]
+def _object_table(rows: list[tuple]) -> np.ndarray:
+    """Rows of a query as a 2-D object array (pandas' C loop where it has one: 3x zip)."""
+    try:
+        from pandas._libs.lib import to_object_array_tuples
+    except ImportError:  # pragma: no cover - a pandas without it
+        return np.array(rows, dtype=object)
+    return to_object_array_tuples(rows)
 
 
 def _empty_annotations() -> pd.DataFrame:

@@ -12,7 +12,14 @@ from pathlib import Path
 import nblabel
 
 WIDGET_LIBRARIES = ["ipywidgets", "anywidget", "traitlets", "IPython", "bqplot", "ipycanvas"]
-CORE = ["nblabel._store", "nblabel._session", "nblabel._keymap", "nblabel._codec", "nblabel.export"]
+CORE = [
+    "nblabel._store",
+    "nblabel._sqlite",
+    "nblabel._session",
+    "nblabel._keymap",
+    "nblabel._codec",
+    "nblabel.export",
+]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present
 SRC = Path(nblabel.__file__).resolve().parent
 
