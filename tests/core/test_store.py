@@ -321,3 +321,49 @@ def test_non_finite_label_is_refused_and_nothing_is_written(store):
 
 def test_repr_is_cheap_and_names_the_file(store):
     assert "labels.db" in repr(store)
+
+
+def test_equal_list_labels_are_separate_objects(store):
+    for item in ("a", "b"):
+        store.append(task="t", item=item, annotator="x", label=["pos", "sad"])
+    labels = store.annotations(task="t")["label"]
+    labels[0].append("changed")
+    assert labels[1] == ["pos", "sad"]
+    assert store.annotations(task="t")["label"].tolist() == [["pos", "sad"]] * 2
+
+
+def test_an_empty_history_has_the_status_column(store):
+    assert list(store.annotations(history=True).columns) == [*ANNOTATION_COLUMNS, "status"]
+    assert store.annotations().empty
+
+
+V1_SCHEMA = [
+    "CREATE TABLE nblabel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE nblabel_events (id INTEGER PRIMARY KEY AUTOINCREMENT, task TEXT NOT NULL,"
+    " item TEXT NOT NULL, annotator TEXT NOT NULL, action TEXT NOT NULL, label TEXT,"
+    " rationale TEXT, created_at REAL NOT NULL, duration_s REAL, source TEXT NOT NULL,"
+    " target INTEGER, meta TEXT)",
+    "INSERT INTO nblabel_meta VALUES ('format', 'nblabel'), ('schema_version', '1')",
+    "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at, source)"
+    " VALUES ('t', '1', 'x', 'label', '\"pos\"', 1.0, 'annotator')",
+]
+
+
+def test_a_store_of_the_first_schema_is_upgraded_in_place_keeping_its_labels(tmp_path):
+    path = tmp_path / "v1.db"
+    db = sqlite3.connect(path)
+    for statement in V1_SCHEMA:
+        db.execute(statement)
+    db.commit()
+    db.close()
+    with LabelStore(path) as store:
+        assert store.current_label("t", 1, "x").label == "pos"
+        assert store.current_label("t", 1, "x").fingerprint is None
+        store.append(task="t", item=2, annotator="x", label="neg", fingerprint="abc")
+        assert store.current_label("t", 2, "x").fingerprint == "abc"
+        store.set_task_info("t", {"options": ["pos", "neg"]})
+        assert store.task_info("t") == {"options": ["pos", "neg"]}
+    version = sqlite3.connect(path).execute(
+        "SELECT value FROM nblabel_meta WHERE key = 'schema_version'"
+    ).fetchone()[0]
+    assert int(version) == 2
