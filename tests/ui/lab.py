@@ -217,6 +217,12 @@ def start_jupyter_server(base: Path, extra_args: tuple[str, ...] = ()) -> Jupyte
         JUPYTER_PLATFORM_DIRS="1",
         PYDEVD_DISABLE_FILE_VALIDATION="1",
     )
+    # the server and its kernels run in ``root``: a relative PYTHONPATH (``PYTHONPATH=src``)
+    # would point nowhere there, and the kernels would import another copy of the package
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(
+            str(Path(entry).resolve()) if entry else entry
+            for entry in env["PYTHONPATH"].split(os.pathsep))
     port, token = free_port(), os.urandom(16).hex()
     cmd = [
         sys.executable, "-m", "jupyterlab",
@@ -351,13 +357,18 @@ def lab_menu(page: Page, menu: str, item: str) -> None:
     page.locator(".lm-Menu .lm-Menu-item").filter(has=label).first.click()
 
 
-def run_all(page: Page, timeout: float = 120_000) -> None:
-    """Run > Run All Cells, then wait until every code cell shows ``[n]`` and Idle.
-    Collapsed code hides the prompts, so it is expanded meanwhile and collapsed again."""
+def run_all(page: Page, timeout: float = 120_000,
+            menu: tuple[str, str] = ("Run", "Run All Cells")) -> None:
+    """Run > Run All Cells (or another ``menu`` entry), then wait until every code cell
+    shows ``[n]`` and Idle. Collapsed code hides the prompts, so it is expanded meanwhile
+    and collapsed again. After ``shutdown_kernel`` use ``menu=("Kernel", "Restart Kernel
+    and Run All Cells…")``: Run All Cells alone starts a kernel but runs the first cell
+    only; clear the outputs first (Edit > Clear Outputs of All Cells) so that the old
+    prompts do not count as run."""
     collapsed = page.locator(f"{_NOTEBOOK} .jp-InputPlaceholder").count() > 0
     if collapsed:
         lab_menu(page, "View", "Expand All Code")
-    lab_menu(page, "Run", "Run All Cells")
+    lab_menu(page, *menu)
     page.wait_for_function(
         f"""() => {{
             const prompts = [...document.querySelectorAll(
@@ -464,6 +475,14 @@ def restart_kernel(page: Page, timeout: float = 60_000) -> None:
     with contextlib.suppress(Exception):  # too fast to see on a quick machine
         page.locator(_STATUS_IDLE).wait_for(state="detached", timeout=2_000)
     wait_idle(page, timeout)
+
+
+def shutdown_kernel(page: Page, timeout: float = 60_000) -> None:
+    """Kernel > Shut Down Kernel (no dialog in Lab 4), wait until the status bar shows
+    "No Kernel". The server ends the kernel process and deletes the notebook's session;
+    running a cell afterwards starts a new kernel with a new id (a new ``KernelProbe``)."""
+    lab_menu(page, "Kernel", "Shut Down Kernel")
+    page.locator("#jp-main-statusbar >> text=No Kernel").wait_for(timeout=timeout)
 
 
 def dismiss_dialog(page: Page, button: str = "Ok", timeout: float = 10_000) -> bool:
@@ -658,6 +677,14 @@ def kill_kernel_process(probe: KernelProbe, timeout: float = 30) -> int:
     new process."""
     pid = probe.eval("__import__('os').getpid()")
     os.kill(pid, signal.SIGKILL)
+    wait_process_gone(pid, timeout=timeout)
+    return pid
+
+
+def wait_process_gone(pid: int, timeout: float = 30) -> None:
+    """Wait until process ``pid`` has exited (a zombie counts as gone: the server reaps
+    it when it notices), e.g. a kernel after ``kill_kernel_process`` or ``shutdown_kernel``
+    (its pid read first: ``probe.eval("__import__('os').getpid()")``)."""
 
     def gone() -> bool:
         try:
@@ -666,13 +693,11 @@ def kill_kernel_process(probe: KernelProbe, timeout: float = 30) -> int:
             return True
         except PermissionError:
             return False
-        # a zombie counts as gone: the server reaps it when it notices
         with contextlib.suppress(OSError):
             return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] == "Z"
         return False
 
     wait_until(gone, timeout=timeout, interval=0.05)
-    return pid
 
 
 # --------------------------------------------------------------------------
