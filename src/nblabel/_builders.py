@@ -15,6 +15,7 @@ import pandas as pd
 from ._codec import encode
 from ._content import ContentMaker
 from ._errors import NblabelError
+from ._fingerprint import Fingerprinter, fingerprint_columns
 from ._keymap import KeyMap
 from ._session import LabelingSession, Ordering
 from ._store import DEFAULT_PATH, LabelStore
@@ -23,6 +24,7 @@ from ._widget import LabelWidget
 __all__ = ["CaptionWidget", "ClassifyWidget", "RateWidget", "caption", "classify", "rate"]
 
 Order = Sequence[Hashable] | Ordering | None
+Columns = Hashable | Sequence[Hashable] | bool | None
 
 
 class ClassifyWidget(LabelWidget):
@@ -106,6 +108,7 @@ def build(
     *,
     text: str | None,
     display: Callable[[pd.Series], Any] | None,
+    fingerprint: Columns,
     multi: bool,
     store: LabelStore | str | os.PathLike | None,
     annotator: str | None,
@@ -124,6 +127,7 @@ def build(
     if text is None and display is None:
         text = column
     content = ContentMaker(frame, text=text, display=display)
+    locs = fingerprint_columns(frame, fingerprint, text)
     if store is None:
         store = LabelStore(Path.cwd() / DEFAULT_PATH)
     elif not isinstance(store, LabelStore):
@@ -136,7 +140,10 @@ def build(
     if not isinstance(task, str) or not task.strip():
         raise NblabelError(f"task= must be a non-empty name, not {task!r}")
     keymap = KeyMap.build(choices, keys, option_keys=option_keys)
-    session = LabelingSession(frame.index, store=store, task=task, annotator=annotator, order=order)
+    session = LabelingSession(
+        frame.index, store=store, task=task, annotator=annotator, order=order,
+        fingerprint=None if locs is None else Fingerprinter(frame, locs),
+    )  # fmt: skip
     widget = widget_cls(
         frame,
         session=session,
@@ -185,6 +192,7 @@ def classify(
     *,
     text: str | None = None,
     display: Callable[[pd.Series], Any] | None = None,
+    fingerprint: Columns = None,
     multi: bool = False,
     store: LabelStore | str | os.PathLike | None = None,
     annotator: str | None = None,
@@ -209,6 +217,12 @@ def classify(
     display
         A function ``row -> content``: a string, ``nblabel.HTML(markup)`` (trusted),
         image bytes or a PIL image, or any ipywidget.
+    fingerprint
+        The column (or list of columns) whose content identifies an item, e.g. an image path
+        with ``display=``; default the ``text`` column, else every column. Each label is stored
+        with a short hash of it: a label whose row now shows other content (data re-sorted or
+        filtered under a default ``RangeIndex``, ids read back as another type) counts as not
+        labeled, and the widget says so once. ``False``: labels follow the ids alone.
     multi
         Several options per item: keys toggle, ``Enter`` saves the selection.
     store
@@ -242,8 +256,8 @@ def classify(
     """
     return build(
         ClassifyWidget, "classify", data, check_options(options),
-        text=text, display=display, multi=bool(multi), store=store, annotator=annotator,
-        task=task, order=order, keys=keys, rationale=rationale,
+        text=text, display=display, fingerprint=fingerprint, multi=bool(multi), store=store,
+        annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
         gold=gold, gold_rate=gold_rate, seed=seed,
     )  # fmt: skip
 
@@ -254,6 +268,7 @@ def rate(
     *,
     text: str | None = None,
     display: Callable[[pd.Series], Any] | None = None,
+    fingerprint: Columns = None,
     store: LabelStore | str | os.PathLike | None = None,
     annotator: str | None = None,
     task: str | None = None,
@@ -264,7 +279,9 @@ def rate(
     """Rate each row on a scale (Likert or numeric); a key picks the value.
 
     When every value of the scale is a whole number from 0 to 9, the key is the value itself
-    (``0``–``9``); otherwise keys ``1``–``9`` pick values in order.
+    (``0``–``9``); otherwise keys ``1``–``9`` pick values in order. The other arguments are those of
+    :func:`classify`: ``fingerprint`` names the columns whose content identifies an item
+    (default the ``text`` column, else every column).
 
     Examples
     --------
@@ -275,8 +292,8 @@ def rate(
     digits = all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 9 for v in values)
     return build(
         RateWidget, "rate", data, values,
-        text=text, display=display, multi=False, store=store, annotator=annotator, task=task,
-        order=order, keys=keys, rationale=rationale,
+        text=text, display=display, fingerprint=fingerprint, multi=False, store=store,
+        annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
         option_keys=[str(v) for v in values] if digits else None,
     )  # fmt: skip
 
@@ -286,6 +303,7 @@ def caption(
     *,
     text: str | None = None,
     display: Callable[[pd.Series], Any] | None = None,
+    fingerprint: Columns = None,
     store: LabelStore | str | os.PathLike | None = None,
     annotator: str | None = None,
     task: str | None = None,
@@ -295,7 +313,10 @@ def caption(
 ) -> CaptionWidget:
     """Write free text for each row (captions, transcriptions, corrections).
 
-    ``Enter`` saves, ``Shift+Enter`` starts a new line; keys typed in the box are text.
+    ``Enter`` saves, ``Shift+Enter`` starts a new line; keys typed in the box are text. The
+    other arguments are those of :func:`classify`: ``fingerprint`` names the columns whose
+    content identifies an item (default the ``text`` column, else every column; with
+    ``display=``, give e.g. the column of image paths).
 
     Examples
     --------
@@ -304,6 +325,6 @@ def caption(
     """
     return build(
         CaptionWidget, "caption", data, [],
-        text=text, display=display, multi=False, store=store, annotator=annotator, task=task,
-        order=order, keys=keys, rationale=rationale,
+        text=text, display=display, fingerprint=fingerprint, multi=False, store=store,
+        annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
     )  # fmt: skip
