@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, KeysView, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pandas as pd
 from ._codec import encode
 from ._content import ContentMaker
 from ._errors import NblabelError
+from ._fingerprint import Fingerprinter, data_key, fingerprint_columns
 from ._keymap import KeyMap
 from ._session import LabelingSession, Ordering
 from ._store import DEFAULT_PATH, LabelStore
@@ -23,6 +25,7 @@ from ._widget import LabelWidget
 __all__ = ["CaptionWidget", "ClassifyWidget", "RateWidget", "caption", "classify", "rate"]
 
 Order = Sequence[Hashable] | Ordering | None
+Columns = Hashable | Sequence[Hashable] | bool | None
 
 
 class ClassifyWidget(LabelWidget):
@@ -66,8 +69,24 @@ def as_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
 
 
 def check_options(options: Any, what: str = "options") -> list:
+    """The options as a list, checked: ordered (their order gives the keys and the default task
+    name), each a string or a number, each once.
+
+    A set is refused: its order differs between kernels. A dict is refused too, though ordered:
+    it reads as a key map, which is ``keys=``.
+    """
     if options is None or isinstance(options, (str, bytes)) or not isinstance(options, Iterable):
         raise NblabelError(f"{what}= must be a list such as ['pos', 'neg'], not {options!r}")
+    if isinstance(options, AbstractSet) and not isinstance(options, KeysView):
+        raise NblabelError(
+            f"{what}= is a set, whose order (the keys 1, 2, 3…, the task name) changes from one "
+            f"kernel to the next: give a list, e.g. {what}=sorted({_short(options)})"
+        )
+    if isinstance(options, Mapping):
+        raise NblabelError(
+            f"{what}= is a dict: give the options as a list, e.g. {what}=list(d) for its keys; "
+            "to choose the key of each option use keys={'p': 'pos', ...}"
+        )
     options = list(options)
     if not options:
         raise NblabelError(f"{what}= is empty: give at least one choice")
@@ -82,6 +101,55 @@ def check_options(options: Any, what: str = "options") -> list:
     if duplicates:
         raise NblabelError(f"{what}= lists {duplicates!r} more than once: give each choice once")
     return [o.item() if isinstance(o, np.generic) else o for o in options]
+
+
+def _short(options: Any) -> str:
+    text = repr(options)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def default_task(kind: str, choices: list, key: str) -> str:
+    """The task name when ``task=`` is not given: the kind, the options as JSON (unambiguous:
+    ``["a|b","c"]`` is not ``["a","b|c"]``, ``[1,2]`` is not ``["1","2"]``) and a short hash of
+    the names of the columns that identify an item, so two data sets labeled with the same
+    options do not share a task. Rows with the same ids but other content (the same columns,
+    other data) are caught by the fingerprints stored with each label."""
+    return f"{kind}:{encode(choices)}@{key}" if choices else f"{kind}@{key}"
+
+
+def legacy_task(kind: str, choices: list, text: Hashable | None) -> str:
+    """The default task name of earlier versions, to find labels stored under it."""
+    return f"{kind}:" + "|".join(map(str, choices)) if choices else f"{kind}:{text or 'rows'}"
+
+
+def check_renamed_options(
+    session: LabelingSession, store: LabelStore, task: str, kind: str, choices: list
+) -> None:
+    """Record the task's options in the store; when they changed since, say which labels in
+    the store are no longer options. The labels are read only when the options changed."""
+    info = store.task_info(task)
+    known = None if info is None else info.get("options")
+    if known is not None and encode(known) == encode(choices):
+        return
+    wanted = set(map(encode, choices))
+    stale: dict[str, int] = {}
+    for label in store.annotations(task=task)["label"]:
+        for value in label if isinstance(label, list) else [label]:
+            text = encode(value)
+            if text not in wanted:
+                stale[text] = stale.get(text, 0) + 1
+    if stale:
+        n = sum(stale.values())
+        named = ", ".join(f"{text} ({count})" for text, count in sorted(stale.items())[:10])
+        before = "" if known is None else f" (they were {known!r})"
+        session.notify(
+            f"Task {task!r} now has the options {choices!r}{before}; {n} label"
+            f"{'s' if n > 1 else ''} in the store {'are' if n > 1 else 'is'} no longer an option: "
+            f"{named}. They stay in the store as they are: relabel those items, map the old "
+            "labels to the new ones in your analysis, or use another task= for the new options."
+        )
+    if not store.read_only:
+        store.set_task_info(task, {**(info or {}), "kind": kind, "options": choices})
 
 
 def default_annotator() -> str:
@@ -106,6 +174,7 @@ def build(
     *,
     text: str | None,
     display: Callable[[pd.Series], Any] | None,
+    fingerprint: Columns,
     multi: bool,
     store: LabelStore | str | os.PathLike | None,
     annotator: str | None,
@@ -124,6 +193,7 @@ def build(
     if text is None and display is None:
         text = column
     content = ContentMaker(frame, text=text, display=display)
+    locs = fingerprint_columns(frame, fingerprint, text)
     if store is None:
         store = LabelStore(Path.cwd() / DEFAULT_PATH)
     elif not isinstance(store, LabelStore):
@@ -131,12 +201,27 @@ def build(
     annotator = default_annotator() if annotator is None else annotator
     if not isinstance(annotator, str) or not annotator.strip():
         raise NblabelError(f"annotator= must be a non-empty name, not {annotator!r}")
-    if task is None:
-        task = f"{kind}:" + "|".join(map(str, choices)) if choices else f"{kind}:{text or 'rows'}"
+    defaulted = task is None
+    if defaulted:
+        identifying = locs if locs is not None else fingerprint_columns(frame, None, text)
+        task = default_task(kind, choices, data_key(frame, identifying))
     if not isinstance(task, str) or not task.strip():
         raise NblabelError(f"task= must be a non-empty name, not {task!r}")
     keymap = KeyMap.build(choices, keys, option_keys=option_keys)
-    session = LabelingSession(frame.index, store=store, task=task, annotator=annotator, order=order)
+    session = LabelingSession(
+        frame.index, store=store, task=task, annotator=annotator, order=order,
+        fingerprint=None if locs is None else Fingerprinter(frame, locs),
+    )  # fmt: skip
+    if defaulted and store.last_label_event(task, annotator) is None:
+        earlier = legacy_task(kind, choices, text)
+        if store.last_label_event(earlier, annotator) is not None:
+            session.notify(
+                f"{annotator!r} has labels under the task {earlier!r}, the default name of "
+                f"earlier versions of nblabel; this widget's default task is {task!r}. To go "
+                f"on with those labels, pass task={earlier!r}."
+            )
+    if choices:
+        check_renamed_options(session, store, task, kind, choices)
     widget = widget_cls(
         frame,
         session=session,
@@ -185,6 +270,7 @@ def classify(
     *,
     text: str | None = None,
     display: Callable[[pd.Series], Any] | None = None,
+    fingerprint: Columns = None,
     multi: bool = False,
     store: LabelStore | str | os.PathLike | None = None,
     annotator: str | None = None,
@@ -203,12 +289,19 @@ def classify(
     data
         A DataFrame with a unique index (or a Series / list, wrapped). Never modified.
     options
-        The labels to choose from; keys ``1``–``9`` pick them in order.
+        The labels to choose from, in order (a list: a set is refused, its order changes from
+        one kernel to the next); keys ``1``–``9`` pick them in order.
     text
         The column to show. Without ``text`` (and ``display``), the whole row shows as a table.
     display
         A function ``row -> content``: a string, ``nblabel.HTML(markup)`` (trusted),
         image bytes or a PIL image, or any ipywidget.
+    fingerprint
+        The column (or list of columns) whose content identifies an item, e.g. an image path
+        with ``display=``; default the ``text`` column, else every column. Each label is stored
+        with a short hash of it: a label whose row now shows other content (data re-sorted or
+        filtered under a default ``RangeIndex``, ids read back as another type) counts as not
+        labeled, and the widget says so once. ``False``: labels follow the ids alone.
     multi
         Several options per item: keys toggle, ``Enter`` saves the selection.
     store
@@ -216,7 +309,12 @@ def classify(
     annotator
         Whose labels these are; default the OS user name.
     task
-        The name labels are stored under; default derived from the options.
+        The name labels are stored under. Default: made from the options (as JSON) and a short
+        hash of the names of the columns that identify an item (see ``fingerprint``), e.g.
+        ``classify:["pos","neg"]@1f2e3d4c``, so two data sets labeled with the same options
+        get two tasks; data with the same columns but other rows is caught by the fingerprints.
+        The options are recorded with the task: when they change, the labels in the store that
+        are no longer options are named in a warning.
     order
         Item ids in the order to show them, or an ordering from :mod:`nblabel.sample`.
     keys
@@ -242,8 +340,8 @@ def classify(
     """
     return build(
         ClassifyWidget, "classify", data, check_options(options),
-        text=text, display=display, multi=bool(multi), store=store, annotator=annotator,
-        task=task, order=order, keys=keys, rationale=rationale,
+        text=text, display=display, fingerprint=fingerprint, multi=bool(multi), store=store,
+        annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
         gold=gold, gold_rate=gold_rate, seed=seed,
     )  # fmt: skip
 
@@ -254,6 +352,7 @@ def rate(
     *,
     text: str | None = None,
     display: Callable[[pd.Series], Any] | None = None,
+    fingerprint: Columns = None,
     store: LabelStore | str | os.PathLike | None = None,
     annotator: str | None = None,
     task: str | None = None,
@@ -264,7 +363,11 @@ def rate(
     """Rate each row on a scale (Likert or numeric); a key picks the value.
 
     When every value of the scale is a whole number from 0 to 9, the key is the value itself
-    (``0``–``9``); otherwise keys ``1``–``9`` pick values in order.
+    (``0``–``9``); otherwise keys ``1``–``9`` pick values in order. ``scale`` is ordered (a
+    list or a range; a set is refused). The other arguments are those of :func:`classify`:
+    ``fingerprint`` names the columns whose content identifies an item (default the ``text``
+    column, else every column), and the default ``task`` is made from the scale and a short
+    hash of those columns' names.
 
     Examples
     --------
@@ -275,8 +378,8 @@ def rate(
     digits = all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 9 for v in values)
     return build(
         RateWidget, "rate", data, values,
-        text=text, display=display, multi=False, store=store, annotator=annotator, task=task,
-        order=order, keys=keys, rationale=rationale,
+        text=text, display=display, fingerprint=fingerprint, multi=False, store=store,
+        annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
         option_keys=[str(v) for v in values] if digits else None,
     )  # fmt: skip
 
@@ -286,6 +389,7 @@ def caption(
     *,
     text: str | None = None,
     display: Callable[[pd.Series], Any] | None = None,
+    fingerprint: Columns = None,
     store: LabelStore | str | os.PathLike | None = None,
     annotator: str | None = None,
     task: str | None = None,
@@ -295,7 +399,11 @@ def caption(
 ) -> CaptionWidget:
     """Write free text for each row (captions, transcriptions, corrections).
 
-    ``Enter`` saves, ``Shift+Enter`` starts a new line; keys typed in the box are text.
+    ``Enter`` saves, ``Shift+Enter`` starts a new line; keys typed in the box are text. The
+    other arguments are those of :func:`classify`: ``fingerprint`` names the columns whose
+    content identifies an item (default the ``text`` column, else every column; with
+    ``display=``, give e.g. the column of image paths), and the default ``task`` is
+    ``caption@`` and a short hash of those columns' names.
 
     Examples
     --------
@@ -304,6 +412,6 @@ def caption(
     """
     return build(
         CaptionWidget, "caption", data, [],
-        text=text, display=display, multi=False, store=store, annotator=annotator, task=task,
-        order=order, keys=keys, rationale=rationale,
+        text=text, display=display, fingerprint=fingerprint, multi=False, store=store,
+        annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
     )  # fmt: skip

@@ -4,7 +4,7 @@ sees every label with its reasoning, and saves the final label (``source="review
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ import pandas as pd
 from ._builders import as_frame, check_options, default_annotator, store_label
 from ._content import ContentMaker
 from ._errors import NblabelError
+from ._fingerprint import Fingerprinter, fingerprint_columns
 from ._keymap import KeyMap
 from ._session import LabelingSession
 from ._store import LabelStore
@@ -112,6 +113,7 @@ def review(
     data: Any = None,
     text: str | None = None,
     display: Callable[[pd.Series], Any] | None = None,
+    fingerprint: Hashable | Sequence[Hashable] | bool | None = None,
     reviewer: str | None = None,
     options: Sequence[Any] | None = None,
     min_annotators: int = 2,
@@ -133,6 +135,11 @@ def review(
         Where the annotations are.
     data, text, display
         The labeled data, to show each sample beside the votes.
+    fingerprint
+        With ``data``: the column (or columns) whose content identifies an item; default the
+        ``text`` column, else every column. Final labels are stored with a hash of it, and a
+        final label whose item now shows other content counts as not reviewed (see
+        :func:`classify`). ``False``: no check.
     reviewer
         Who adjudicates; default the OS user name.
     options
@@ -165,21 +172,27 @@ def review(
         used = {_hashable(v) for v in annotations["label"]}
         options = sorted(used, key=lambda v: (str(type(v)), v))
     choices = check_options(options)
-    sample, rows = None, np.arange(len(contested))
+    sample, rows, fingerprinter = None, np.arange(len(contested)), None
     if data is not None:
         frame, column = as_frame(data)
         rows = frame.index.get_indexer(contested.index)
         if (rows < 0).any():
             missing = contested.index[rows < 0][:5].tolist()
             raise NblabelError(f"data= lacks items the annotators labeled: {missing!r}")
-        sample = ContentMaker(frame, text=text or (column if display is None else None),
-                              display=display)  # fmt: skip
-    elif text is not None or display is not None:
-        raise NblabelError("text= and display= need data= (the labeled data) to show samples")
+        text = text or (column if display is None else None)
+        sample = ContentMaker(frame, text=text, display=display)
+        locs = fingerprint_columns(frame, fingerprint, text)
+        if locs is not None:
+            fingerprinter = Fingerprinter(frame, locs, rows=rows)
+    elif text is not None or display is not None or fingerprint not in (None, False):
+        raise NblabelError(
+            "text=, display= and fingerprint= need data= (the labeled data) to show samples"
+        )
     reviewer = default_annotator() if reviewer is None else reviewer
     session = LabelingSession(
-        contested.index, store=store, task=task, annotator=reviewer, source="review"
-    )
+        contested.index, store=store, task=task, annotator=reviewer, source="review",
+        fingerprint=fingerprinter,
+    )  # fmt: skip
     return ReviewWidget(
         contested,
         session=session,

@@ -7,7 +7,10 @@ the next unlabeled item is found by scanning forward in small numpy chunks from 
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -16,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ._codec import encode
-from ._errors import NblabelError
+from ._errors import NblabelError, NblabelWarning
+from ._fingerprint import LabelCheck, check_labels
 from ._store import CurrentLabel, LabelStore
 
 __all__ = ["LabelingSession", "Ordering", "Progress"]
@@ -104,6 +108,12 @@ class LabelingSession:
         :class:`Ordering` whose order may change while labeling.
     clock
         Monotonic seconds, for the time spent on each item; injectable for tests.
+    fingerprint
+        A function ``positions -> [fingerprint]`` of what the rows show (a
+        :class:`~nblabel._fingerprint.Fingerprinter`). Each label is stored with the fingerprint
+        of its row, and a label whose row now shows other content counts as not labeled (said
+        once, in an :class:`NblabelWarning` and in :attr:`notice`). ``None``: labels follow the
+        ids alone.
     """
 
     def __init__(
@@ -116,6 +126,7 @@ class LabelingSession:
         order: Sequence[Hashable] | Ordering | None = None,
         source: str = "annotator",
         clock: Callable[[], float] = time.monotonic,
+        fingerprint: Callable[[Sequence[int]], list[str]] | None = None,
     ) -> None:
         check_items(items)
         self.items = items
@@ -124,17 +135,30 @@ class LabelingSession:
         self.annotator = annotator
         self.source = source
         self._clock = clock
+        self._fingerprint = fingerprint
+        self.notice: str | None = None
+        """What the widget should say about this session's labels (set aside, other ids), or
+        ``None``; each notice is also an :class:`NblabelWarning`, once."""
         self._labeled = np.zeros(len(items), dtype=bool)
-        existing = store.current(task, annotator, source)
-        if existing:
-            found = items.get_indexer([label.item for label in existing.values()])
-            self._labeled[found[found >= 0]] = True
+        existing = list(store.current(task, annotator, source).values())
+        # labels whose row now shows other content (or whose id changed type) are set aside
+        self._check = check_labels(
+            items,
+            [label.item for label in existing],
+            [label.fingerprint for label in existing],
+            [label.event_id for label in existing],
+            fingerprint,
+        )
+        self._labeled[self._check.positions] = True
+        self._labels_warned = False
+        set_aside = set(self._check.changed_events)
+        existing = [label for label in existing if label.event_id not in set_aside]
         self._ordering: Ordering | None = None
         if isinstance(order, Ordering):
             self._ordering = order
             labeled_series = pd.Series(
-                [label.label for label in existing.values()],
-                index=pd.Index([label.item for label in existing.values()], dtype=object),
+                [label.label for label in existing],
+                index=pd.Index([label.item for label in existing], dtype=object),
                 dtype=object,
             )
             ranked = list(order.start(items, labeled_series))
@@ -146,6 +170,20 @@ class LabelingSession:
         self._trail: list[int] = []  # queue indexes visited, for back()
         self._cursor = self._next_unlabeled(0, include_start=True)
         self._shown_at = clock()
+        found = self._check.describe(f"Task {task!r}, annotator {annotator!r}:")
+        if found is not None:
+            self.notify(found)
+
+    def notify(self, message: str) -> None:
+        """Say ``message`` once: as an :class:`NblabelWarning`, and in :attr:`notice` (which the
+        widget shows)."""
+        self.notice = message if self.notice is None else f"{self.notice}\n{message}"
+        warnings.warn(message, NblabelWarning, stacklevel=_user_stacklevel())
+
+    @property
+    def changed_items(self) -> list[Hashable]:
+        """Ids of the items whose stored label was given for other content (set aside)."""
+        return list(self._check.changed_items)
 
     # -- queue ---------------------------------------------------------------------------------
     def _positions(self, order: Sequence[Hashable]) -> np.ndarray:
@@ -280,6 +318,7 @@ class LabelingSession:
             duration_s=duration_s,
             source=self.source,
             meta=meta,
+            fingerprint=None if self._fingerprint is None else self._fingerprint([position])[0],
         )
         self._mark(position, True)
         if self._ordering is not None:
@@ -361,8 +400,16 @@ class LabelingSession:
         """This annotator's current labels, indexed like the data (in data order)."""
         frame = self.store.annotations(task=self.task, annotator=self.annotator, source=self.source)
         positions = self.items.get_indexer(pd.Index(frame["item"].tolist(), tupleize_cols=False))
-        frame = frame.loc[positions >= 0]
-        positions = positions[positions >= 0]
+        keep = positions >= 0
+        if self._check.changed_events:
+            # labels given for other content than the rows now show are left out
+            set_aside = np.isin(frame["event_id"].to_numpy(), self._check.changed_events)
+            self._warn_left_out(frame["item"].to_numpy(dtype=object)[set_aside & keep].tolist())
+            keep &= ~set_aside
+        elif self._check.retyped:
+            self._warn_left_out([])
+        frame = frame.loc[keep]
+        positions = positions[keep]
         order = np.argsort(positions, kind="stable")
         index = self.items[positions[order]]
         return pd.DataFrame(
@@ -379,6 +426,26 @@ class LabelingSession:
             index=index,
         )
 
+    def _warn_left_out(self, changed: list[Hashable]) -> None:
+        if self._labels_warned or not (changed or self._check.retyped):
+            return
+        self._labels_warned = True
+        left_out = LabelCheck(np.empty(0, np.int64), changed_items=changed,
+                              retyped=self._check.retyped)  # fmt: skip
+        message = left_out.describe(
+            f"w.labels leaves out labels of task {self.task!r}, annotator {self.annotator!r}:"
+        )
+        warnings.warn(message, NblabelWarning, stacklevel=_user_stacklevel())
+
     def item_key(self, position: int) -> str:
         """The item id of ``position`` as JSON text (how the browser names items)."""
         return encode(self.items[position])
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside nblabel."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level

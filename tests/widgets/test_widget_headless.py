@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 
 import ipywidgets as ipw
@@ -108,7 +109,10 @@ def test_default_store_annotator_and_task(df, tmp_path, monkeypatch):
     assert (tmp_path / "nblabel.db").exists()
     assert w.info["store"] == "nblabel.db"  # named in the widget
     assert w.session.annotator == "carol"
-    assert w.session.task == "classify:pos|neg|neutral"
+    # the options as JSON and a short hash of the columns that identify a row
+    assert re.fullmatch(r'classify:\["pos","neg","neutral"\]@[0-9a-f]{8}', w.session.task)
+    again = nblabel.classify(df, OPTIONS, text="review")  # the same name in every kernel
+    assert again.session.task == w.session.task and again.progress.done == 1
 
 
 def test_whole_row_as_table_when_no_text_column(df, store):

@@ -1,0 +1,286 @@
+"""Fingerprints: a short, stable hash of what a row shows, stored with each label.
+
+Labels are keyed by the row's id (the index label). When ids do not follow their rows (a default
+``RangeIndex`` over re-sorted or filtered data, ids read back as another type) one id names other
+content, and a label would silently sit on a text it was never given for. The fingerprint stored
+with a label tells: a label whose row now hashes differently is set aside.
+
+A fingerprint is read from the data's columns (the ``text=`` column, the ``fingerprint=``
+columns, or the whole row), never by calling ``display=`` (it may be slow or heavy). Every cost
+here is per label asked about, never per row of the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import NblabelError
+
+__all__ = ["Fingerprinter", "LabelCheck", "check_labels", "data_key", "fingerprint_columns"]
+
+#: bytes of the digest: 16 hex characters, 64 bits (a collision among a million rows of one
+#: data set has a chance of about 1 in 36 million)
+DIGEST_SIZE = 8
+_MISSING = b"\x00"  # None, NaN, NA and NaT all hash alike: a re-read file changes which one
+_FEW = 16  # up to this many rows, cells are read one by one
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # default reprs name a memory address: not content
+
+
+def _as_bytes(value: Any) -> bytes:
+    """What one value contributes to a fingerprint: its ``str()``, made stable."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    if isinstance(value, (np.number, np.bool_)):
+        value = value.item()  # a cell read alone is a numpy scalar, from .tolist() a Python one
+    if value is None or value is pd.NA or value is pd.NaT:
+        return _MISSING
+    if isinstance(value, (float, np.floating)) and math.isnan(value):
+        return _MISSING
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype.str}{value.shape}".encode() + value.tobytes()
+    return _ADDRESS.sub("", str(value)).encode("utf-8", "surrogatepass")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).hexdigest()
+
+
+def _framed(part: bytes) -> bytes:
+    # a length in front of each part: ("ab", "c") and ("a", "bc") hash differently
+    return b"%d:" % len(part) + part
+
+
+class Fingerprinter:
+    """Fingerprints of rows of ``data``, read from the columns at ``locs`` (positions).
+
+    One column: the hash of its value. Several: the hash of (name, value) pairs, in the
+    order of the names as text, so the column order of the data does not matter.
+    ``rows`` maps the positions asked about to rows of ``data`` (a review's items are a few
+    rows of the labeled data).
+    """
+
+    def __init__(
+        self, data: pd.DataFrame, locs: Sequence[int], rows: np.ndarray | None = None
+    ) -> None:
+        names = [str(data.columns[loc]) for loc in locs]
+        order = sorted(range(len(locs)), key=names.__getitem__)
+        self._names = [_framed(names[i].encode("utf-8", "surrogatepass")) for i in order]
+        self._columns = [data.iloc[:, locs[i]].array for i in order]
+        self._rows = rows
+
+    def __call__(self, positions: Sequence[int] | np.ndarray) -> list[str]:
+        """The fingerprints of the rows at ``positions``, in order."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if self._rows is not None:
+            positions = self._rows[positions]
+        if len(positions) <= _FEW:
+            # one label saved: reading a few cells costs µs, a pyarrow take ~0.1 ms
+            columns = [[column[p] for p in positions.tolist()] for column in self._columns]
+        else:
+            columns = [column.take(positions).tolist() for column in self._columns]
+        if len(columns) == 1:
+            values = columns[0]
+            blake2b = hashlib.blake2b  # the hot loop of the check at construction: kept bare
+            return [
+                blake2b(
+                    v.encode("utf-8", "surrogatepass") if type(v) is str else _as_bytes(v),
+                    digest_size=DIGEST_SIZE,
+                ).hexdigest()
+                for v in values
+            ]
+        names = self._names
+        rows = zip(*columns, strict=True) if columns else [()] * len(positions)
+        return [
+            _digest(b"".join([n + _framed(_as_bytes(v)) for n, v in zip(names, row, strict=True)]))
+            for row in rows
+        ]
+
+    def one(self, position: int) -> str:
+        """The fingerprint of the row at ``position``."""
+        return self([position])[0]
+
+
+def fingerprint_columns(
+    data: pd.DataFrame, fingerprint: Any, text: Hashable | None
+) -> list[int] | None:
+    """Positions of the columns whose content identifies an item, from ``fingerprint=``.
+
+    ``None`` (or ``True``): the ``text`` column when given, else every column. A column name or a
+    list of them: those. ``False``: no fingerprints (labels follow the ids alone).
+    """
+    if fingerprint is False:
+        return None
+    columns = data.columns
+    if callable(fingerprint):
+        raise NblabelError(
+            "fingerprint= takes the names of the columns whose content identifies an item "
+            "(e.g. fingerprint='path'), not a function"
+        )
+    if fingerprint is None or fingerprint is True:
+        if text is None:
+            return list(range(data.shape[1]))
+        names = [text]
+    else:
+        try:
+            single = fingerprint in columns and not isinstance(fingerprint, list)
+        except TypeError:  # unhashable: a list, a set
+            single = False
+        if not single and isinstance(fingerprint, (list, tuple, pd.Index, np.ndarray)):
+            names = list(fingerprint)
+        elif isinstance(fingerprint, Hashable) and not isinstance(fingerprint, (set, frozenset)):
+            names = [fingerprint]
+        else:
+            raise NblabelError(
+                "fingerprint= must be a column name, a list of column names, or False (no "
+                f"check), not {fingerprint!r}"
+            )
+    if not names:
+        raise NblabelError(
+            "fingerprint= is an empty list: name the columns whose content identifies an item"
+        )
+    shown = ", ".join(map(repr, list(columns)[:10]))
+    locs = []
+    for name in names:
+        try:
+            loc = columns.get_loc(name)
+        except (KeyError, TypeError):
+            raise NblabelError(
+                f"fingerprint={name!r} is not a column of the data; columns are: {shown}"
+            ) from None
+        if not isinstance(loc, (int, np.integer)):
+            raise NblabelError(
+                f"the data has several columns named {name!r}: give each column its own name"
+            )
+        if int(loc) in locs:
+            raise NblabelError(f"fingerprint= lists {name!r} more than once: give each once")
+        locs.append(int(loc))
+    return locs
+
+
+def data_key(data: pd.DataFrame, locs: Sequence[int]) -> str:
+    """A short hash of the names of the columns that identify an item (8 hex characters), to
+    tell data sets apart in default task names."""
+    names = sorted(str(data.columns[loc]) for loc in locs)
+    return _digest(json.dumps(names, ensure_ascii=False).encode("utf-8", "surrogatepass"))[:8]
+
+
+@dataclass
+class LabelCheck:
+    """What :func:`check_labels` found about stored labels and the data.
+
+    ``positions``: rows of the data whose label still belongs to them. ``changed``: the event ids
+    and item ids of labels whose row now shows other content. ``retyped``: pairs ``(stored id,
+    data id)`` of labels stored under an id that is not in the data but whose text is.
+    """
+
+    positions: np.ndarray
+    changed_events: list[int] = field(default_factory=list)
+    changed_items: list[Hashable] = field(default_factory=list)
+    retyped: list[tuple[Hashable, Hashable]] = field(default_factory=list)
+
+    def describe(self, lead: str, limit: int = 3) -> str | None:
+        """The problems found, as one message starting with ``lead``; ``None`` when all is well."""
+        sentences = []
+        if self.changed_items:
+            n = len(self.changed_items)
+            ids = ", ".join(map(repr, self.changed_items[:limit]))
+            more = ", …" if n > limit else ""
+            sentences.append(
+                f"{n} label{'s were' if n > 1 else ' was'} given to items that now show other "
+                f"content (ids {ids}{more}) and count as not labeled: the data was re-sorted, "
+                "filtered or edited since, so these ids name other rows. Give each row a stable "
+                'id (df.set_index("id")) so labels follow their rows, or label changed data '
+                "under another task="
+            )
+        if self.retyped:
+            n = len(self.retyped)
+            stored, now = self.retyped[0]
+            sentences.append(
+                f"{n} label{'s are' if n > 1 else ' is'} stored for ids of another type than the "
+                f"data's index (stored {stored!r}, the data has {now!r}) and left out: convert "
+                f"the index back, e.g. df.index = df.index.astype({_type_name(stored)})"
+            )
+        if not sentences:
+            return None
+        return f"{lead} " + "; ".join(sentences) + "."
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, pd.Timestamp):
+        return '"datetime64[ns]"'
+    return type(value).__name__
+
+
+def check_labels(
+    items: pd.Index,
+    stored_items: Sequence[Hashable],
+    stored_fingerprints: Sequence[str | None],
+    event_ids: Sequence[int],
+    fingerprinter: Fingerprinter | None,
+) -> LabelCheck:
+    """Match stored labels to the rows of the data they still belong to.
+
+    A label belongs to the row with its id unless both it and the row have a fingerprint and
+    they differ (a label saved before fingerprints existed is trusted). Labels whose id is not
+    in the data are checked for ids of another type (``100`` stored, ``"100"`` in the data).
+    Costs are per label, not per row.
+    """
+    found = items.get_indexer(pd.Index(list(stored_items), tupleize_cols=False))
+    hit = np.flatnonzero(found >= 0)
+    check = LabelCheck(positions=found[hit].astype(np.int64))
+    if fingerprinter is not None and len(hit):
+        stored = np.asarray(stored_fingerprints, dtype=object)[hit]
+        known = np.flatnonzero(stored != None)  # noqa: E711 (elementwise)
+        if len(known):
+            now = np.asarray(fingerprinter(check.positions[known]), dtype=object)
+            bad = known[now != stored[known]]
+            if len(bad):
+                check.changed_events = np.asarray(event_ids)[hit[bad]].tolist()
+                check.changed_items = items[check.positions[bad]].tolist()
+                check.positions = np.delete(check.positions, bad)
+    missing = [stored_items[i] for i in np.flatnonzero(found < 0)]
+    if missing and not isinstance(items, pd.MultiIndex):
+        check.retyped = _retyped(items, missing)
+    return check
+
+
+def _retyped(items: pd.Index, missing: list) -> list[tuple[Hashable, Hashable]]:
+    """Pairs (stored id, data id) of ids not in the data whose ``str()`` is a data id's."""
+    dates = items.dtype.kind == "M"
+    candidates, sources = [], []
+    for value in missing:
+        if isinstance(value, str):
+            for parse in (int, float, pd.Timestamp) if dates else (int, float):
+                try:
+                    candidates.append(parse(value))
+                except (ValueError, TypeError, OverflowError):
+                    continue
+                sources.append(value)
+                break
+        elif not isinstance(value, (tuple, list, dict)):
+            candidates.append(str(value))
+            sources.append(value)
+    if not candidates:
+        return []
+    try:
+        found = items.get_indexer(pd.Index(candidates, dtype=object))
+    except (TypeError, ValueError):  # ids pandas cannot compare with the index's type
+        return []
+    matched = np.flatnonzero(found >= 0)
+    now = items[found[matched]].tolist()
+    return [
+        (sources[k], data_id)
+        for k, data_id in zip(matched, now, strict=True)
+        if str(data_id) == str(sources[k])
+    ]

@@ -1,0 +1,258 @@
+"""Fingerprints of what a row shows, and the check that sets aside labels whose row now shows
+other content: pure functions over pandas, and the session that stores and compares them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nblabel import NblabelError, NblabelWarning
+from nblabel._fingerprint import Fingerprinter, check_labels, data_key, fingerprint_columns
+from nblabel._session import LabelingSession
+
+TEXTS = ["good", "bad", "meh", "great", "awful"]
+
+
+def texts(values, **columns) -> pd.DataFrame:
+    return pd.DataFrame({"text": values, **columns})
+
+
+def prints(frame: pd.DataFrame, columns=None, text="text") -> list[str]:
+    locs = fingerprint_columns(frame, columns, text)
+    return Fingerprinter(frame, locs)(np.arange(len(frame)))
+
+
+# -- what a fingerprint reads ------------------------------------------------------------------
+def test_a_text_column_fingerprint_is_a_short_stable_hash_of_the_text():
+    # stored with every label: it must not change between versions or processes
+    expected = hashlib.blake2b(b"meh", digest_size=8).hexdigest()
+    got = prints(texts(TEXTS))
+    assert got[2] == expected and len(expected) == 16
+    assert len(set(got)) == len(TEXTS)
+
+
+def test_the_fingerprint_follows_the_content_not_the_position():
+    frame = texts(TEXTS)
+    shuffled = frame.iloc[[3, 0, 4, 1, 2]].reset_index(drop=True)
+    by_text = dict(zip(TEXTS, prints(frame), strict=True))
+    assert prints(shuffled) == [by_text[t] for t in shuffled["text"]]
+
+
+def test_only_the_identifying_columns_count():
+    frame = texts(TEXTS)
+    wider = texts(TEXTS, stars=[5, 1, 3, 5, 1])
+    assert prints(wider) == prints(frame)  # text= given: a new column changes nothing
+    # the whole row: a column's value changes the fingerprint, the column order does not
+    whole = prints(wider, text=None)
+    assert whole != prints(wider)
+    assert prints(wider[["stars", "text"]], text=None) == whole
+    other = wider.assign(stars=[5, 1, 3, 5, 2])
+    changed = [a != b for a, b in zip(whole, prints(other, text=None), strict=True)]
+    assert changed == [False, False, False, False, True]
+
+
+def test_several_columns_are_framed_names_and_values():
+    a = pd.DataFrame({"x": ["ab"], "y": ["c"]})
+    b = pd.DataFrame({"x": ["a"], "y": ["bc"]})
+    renamed = pd.DataFrame({"x": ["ab"], "z": ["c"]})
+    assert len({prints(f, text=None)[0] for f in (a, b, renamed)}) == 3
+
+
+def test_missing_values_hash_alike_and_types_read_by_text():
+    frame = pd.DataFrame({"text": pd.Series([None, np.nan, pd.NA, "x"], dtype=object)})
+    got = prints(frame)
+    assert got[0] == got[1] == got[2] != got[3]
+    numbers = pd.DataFrame({"text": [1, 2]})
+    strings = pd.DataFrame({"text": ["1", "2"]})
+    assert prints(numbers) == prints(strings)  # what a row *shows*: the same text
+
+
+class Thing:
+    """An object with Python's default repr, which names a memory address."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+def test_object_values_hash_without_memory_addresses_and_bytes_by_content():
+    first = pd.DataFrame({"obj": [Thing(1)], "png": [b"\x89PNG-one"]})
+    second = pd.DataFrame({"obj": [Thing(1)], "png": [b"\x89PNG-one"]})
+    assert prints(first, text=None) == prints(second, text=None)
+    other = pd.DataFrame({"obj": [Thing(1)], "png": [b"\x89PNG-two"]})
+    assert prints(other, text=None) != prints(first, text=None)
+    arrays = pd.DataFrame({"a": [np.zeros(3), np.ones(3)]})
+    assert len(set(prints(arrays, text=None))) == 2
+
+
+@given(st.lists(st.text(), min_size=1, max_size=20, unique=True))
+def test_distinct_texts_get_distinct_fingerprints(values):
+    got = prints(texts(values))
+    assert len(set(got)) == len(values)
+    assert Fingerprinter(texts(values), [0]).one(len(values) - 1) == got[-1]
+
+
+def test_one_row_and_many_rows_read_cells_alike():
+    # a saved label reads its row's cells one by one, the check at construction in bulk
+    frame = pd.DataFrame(
+        {
+            "f32": np.array([0.1, 2.5, np.nan] * 7, dtype=np.float32),
+            "i": np.arange(21),
+            "nullable": pd.array([1, None, 3] * 7, dtype="Int64"),
+            "nullable_f32": pd.array([0.1, None, 3.5] * 7, dtype="Float32"),
+            "when": pd.date_range("2024-01-01", periods=21, freq="h"),
+            "cat": pd.Categorical(["x", "y", "x"] * 7),
+            "flag": [True, False, True] * 7,
+            "obj": [1, "a", None] * 7,
+            "text": pd.array(["a", None, "c"] * 7, dtype="string"),
+        }
+    )
+    for loc in range(frame.shape[1]):
+        fingerprinter = Fingerprinter(frame, [loc])
+        bulk = fingerprinter(np.arange(21))
+        assert [fingerprinter.one(p) for p in range(21)] == bulk, frame.columns[loc]
+    whole = Fingerprinter(frame, list(range(frame.shape[1])))
+    assert [whole.one(p) for p in range(21)] == whole(np.arange(21))
+
+
+def test_fingerprints_of_rows_mapped_from_other_positions():
+    frame = texts(TEXTS)
+    review = Fingerprinter(frame, [0], rows=np.array([4, 2]))
+    assert review([0, 1]) == [prints(frame)[4], prints(frame)[2]]
+
+
+# -- which columns -----------------------------------------------------------------------------
+def test_which_columns_identify_an_item():
+    frame = texts(TEXTS, path=list("vwxyz"), stars=[1, 2, 3, 4, 5])
+    assert fingerprint_columns(frame, None, "text") == [0]
+    assert fingerprint_columns(frame, None, None) == [0, 1, 2]
+    assert fingerprint_columns(frame, "path", None) == [1]
+    assert fingerprint_columns(frame, ["stars", "path"], "text") == [2, 1]
+    assert fingerprint_columns(frame, False, "text") is None
+    numbered = pd.DataFrame([[1, 2]])
+    assert fingerprint_columns(numbered, 1, None) == [1]
+
+
+@pytest.mark.parametrize(
+    ("fingerprint", "message"),
+    [
+        ("pth", "fingerprint='pth' is not a column of the data; columns are: 'text', 'path'"),
+        (["path", "nope"], "'nope' is not a column"),
+        ([], "empty list"),
+        (["path", "path"], "more than once"),
+        ({"path"}, "must be a column name, a list of column names, or False"),
+        (lambda row: row.path, "takes the names of the columns"),
+    ],
+)
+def test_bad_fingerprint_columns_are_refused_clearly(fingerprint, message):
+    frame = texts(TEXTS, path=list("vwxyz"))
+    with pytest.raises(NblabelError, match=re.escape(message)):
+        fingerprint_columns(frame, fingerprint, None)
+
+
+def test_a_duplicated_column_name_is_refused_clearly():
+    frame = pd.DataFrame([[1, 2]], columns=["a", "a"])
+    with pytest.raises(NblabelError, match="several columns named 'a'"):
+        fingerprint_columns(frame, "a", None)
+
+
+def test_the_data_key_names_the_identifying_columns_in_any_order():
+    frame = texts(TEXTS, path=list("vwxyz"), stars=[1, 2, 3, 4, 5])
+    assert data_key(frame, [0, 1]) == data_key(frame[["path", "text"]], [0, 1])
+    assert len({data_key(frame, [0]), data_key(frame, [1]), data_key(frame, [0, 1])}) == 3
+    assert len(data_key(frame, [0])) == 8
+
+
+# -- matching stored labels to rows --------------------------------------------------------------
+class Counting:
+    """A fingerprinter that counts the rows it is asked about."""
+
+    def __init__(self, inner: Fingerprinter) -> None:
+        self.inner, self.asked = inner, 0
+
+    def __call__(self, positions):
+        self.asked += len(positions)
+        return self.inner(positions)
+
+
+def test_labels_on_rows_that_show_other_content_are_set_aside_at_a_cost_per_label():
+    n = 1_000_000
+    frame = pd.DataFrame({"text": np.arange(n).astype(str)})  # a RangeIndex
+    fingerprinter = Counting(Fingerprinter(frame, [0]))
+    given = Fingerprinter(frame, [0])([10, 20, 30])
+    stored_fps = [given[0], "0123456789abcdef", None]  # row 20 changed; row 30 from before
+    check = check_labels(frame.index, [10, 20, 30], stored_fps, [1, 2, 3], fingerprinter)
+    assert check.positions.tolist() == [10, 30]
+    assert check.changed_events == [2] and check.changed_items == [20]
+    assert fingerprinter.asked == 2  # the labels with a fingerprint, not the million rows
+
+
+def test_ids_of_another_type_are_found_both_ways():
+    as_text = pd.Index(["100", "101", "abc"])
+    check = check_labels(as_text, [100, 101, 7], [None] * 3, [1, 2, 3], None)
+    assert check.positions.size == 0 and check.retyped == [(100, "100"), (101, "101")]
+    as_numbers = pd.Index([100, 101])
+    check = check_labels(as_numbers, ["100", "x", "101.0"], [None] * 3, [1, 2, 3], None)
+    assert check.retyped == [("100", 100)]
+    message = check.describe("Lead:")
+    assert message.startswith("Lead: 1 label is stored for ids of another type")
+    assert "df.index = df.index.astype(str)" in message
+
+
+def test_describe_names_how_many_a_few_ids_and_the_fix():
+    frame = texts(TEXTS)
+    fingerprinter = Fingerprinter(frame, [0])
+    check = check_labels(frame.index, [0, 1, 2, 3], ["x"] * 4, [1, 2, 3, 4], fingerprinter)
+    message = check.describe("Lead:")
+    assert "4 labels were given to items that now show other content (ids 0, 1, 2, …)" in message
+    assert 'df.set_index("id")' in message and "task=" in message
+    assert check_labels(frame.index, [0], [None], [1], None).describe("Lead:") is None
+
+
+# -- the session stores and compares them ------------------------------------------------------
+def session_over(frame, store, **kwargs) -> LabelingSession:
+    return LabelingSession(
+        frame.index, store=store, task="t", annotator="alice",
+        fingerprint=Fingerprinter(frame, [0]), **kwargs,
+    )  # fmt: skip
+
+
+def test_a_session_stores_the_fingerprint_of_the_row_it_labels(store):
+    frame = texts(TEXTS)
+    s = session_over(frame, store)
+    s.submit("pos")
+    s.submit("neg", item=3)
+    held = store.current("t", "alice")
+    assert {label.item: label.fingerprint for label in held.values()} == {
+        0: Fingerprinter(frame, [0]).one(0),
+        3: Fingerprinter(frame, [0]).one(3),
+    }
+
+
+def test_a_session_over_re_sorted_rows_sets_aside_the_labels_that_moved(store):
+    frame = texts(TEXTS)
+    s = session_over(frame, store)
+    for label in ["pos", "neg", "neg"]:
+        s.submit(label)
+    resorted = frame.sort_values("text").reset_index(drop=True)  # awful bad good great meh
+    with pytest.warns(NblabelWarning, match="2 labels were given to items") as caught:
+        again = session_over(resorted, store)
+    assert len(caught) == 1 and again.notice == str(caught[0].message)
+    assert again.changed_items == [0, 2]  # id 1 still shows "bad"
+    assert again.progress.done == 1 and again.current == 0
+    with pytest.warns(NblabelWarning, match="w.labels leaves out"):
+        assert again.labels()["label"].to_dict() == {1: "neg"}
+    assert again.labels()["label"].to_dict() == {1: "neg"}  # said once
+
+
+def test_labels_from_before_fingerprints_are_trusted(store):
+    frame = texts(TEXTS)
+    store.append(task="t", item=1, annotator="alice", label="pos")  # no fingerprint
+    s = session_over(frame.iloc[::-1].reset_index(drop=True), store)
+    assert s.notice is None and s.progress.done == 1
+    assert s.labels().index.tolist() == [1]

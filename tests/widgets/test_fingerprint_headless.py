@@ -1,0 +1,149 @@
+"""Labels stay on the content they were given for: data re-sorted, filtered or re-read under
+ids that no longer follow their rows. Headless, through the public builders, on real SQLite
+files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import nblabel
+from nblabel import NblabelError, NblabelWarning
+
+OPTIONS = ["pos", "neg", "neutral"]
+TEXTS = ["good", "bad", "meh", "great", "awful", "fine"]
+
+
+@pytest.fixture
+def df() -> pd.DataFrame:
+    # no index given: a RangeIndex, the ids that do not follow their rows
+    return pd.DataFrame({"review": TEXTS, "stars": [5, 1, 3, 5, 1, 4]})
+
+
+@pytest.fixture
+def store(tmp_path) -> nblabel.LabelStore:
+    return nblabel.LabelStore(tmp_path / "labels.db")
+
+
+def make(data, store, **kwargs):
+    kwargs.setdefault("annotator", "alice")
+    kwargs.setdefault("task", "sentiment")
+    kwargs.setdefault("text", "review")
+    return nblabel.classify(data, kwargs.pop("options", OPTIONS), store=store, **kwargs)
+
+
+def label_first(w, keys):
+    for key in keys:
+        w.press(key)
+
+
+def shown_labels(w, data) -> dict:
+    """Text on screen → label, as the user would read ``df.join(w.labels)``."""
+    joined = data.join(w.labels)
+    return dict(zip(joined["review"], joined["label"], strict=True))
+
+
+def test_re_sorted_data_with_a_range_index_does_not_put_labels_on_other_texts(df, store):
+    label_first(make(df, store), "123")  # good: pos, bad: neg, meh: neutral
+    resorted = df.sort_values("review").reset_index(drop=True)
+    # awful bad fine good great meh: id 1 still shows "bad", ids 0 and 2 show other texts
+    with pytest.warns(NblabelWarning, match="2 labels were given to items") as caught:
+        w = make(resorted, store)
+    assert len(caught) == 1 and caught[0].filename == __file__  # points at the user's line
+    message = str(caught[0].message)
+    assert "ids 0, 2" in message and 'df.set_index("id")' in message
+    assert w.session.notice == message
+    assert w.progress.done == 1 and w.current == 0  # "awful" is shown, not taken as labeled
+    with pytest.warns(NblabelWarning, match="w.labels leaves out"):
+        labels = shown_labels(w, resorted)
+    assert {text: label for text, label in labels.items() if pd.notna(label)} == {"bad": "neg"}
+    assert shown_labels(w, resorted)["bad"] == "neg"  # w.labels warned once
+
+
+def test_filtered_data_with_reset_ids(df, store):
+    label_first(make(df, store), "1122")  # good bad meh great
+    kept = df[df["stars"] < 5].reset_index(drop=True)  # bad meh awful fine
+    with pytest.warns(NblabelWarning, match="4 labels were given to items"):
+        w = make(kept, store)
+    assert w.session.changed_items == [0, 1, 2, 3]
+    assert w.progress.done == 0 and w.current == 0
+    label_first(w, "2113")  # each labeled again, on its own content
+    assert w.labels["label"].tolist() == ["neg", "pos", "pos", "neutral"]  # nothing left out
+    again = make(kept, store)  # the new labels match: nothing to say
+    assert again.session.notice is None and again.progress.done == 4
+
+
+def test_a_re_read_csv_whose_ids_changed_type_is_named_with_the_fix(df, store, tmp_path):
+    frame = df.set_axis(pd.Index([100, 101, 102, 103, 104, 105], name="id"))
+    label_first(make(frame, store), "12")
+    frame.to_csv(tmp_path / "reviews.csv")
+    reread = pd.read_csv(tmp_path / "reviews.csv", dtype={"id": str}).set_index("id")
+    with pytest.warns(NblabelWarning, match="ids of another type") as caught:
+        w = make(reread, store)
+    message = str(caught[0].message)
+    assert "stored 100, the data has '100'" in message
+    assert "df.index = df.index.astype(int)" in message
+    assert w.progress.done == 0
+    fixed = reread.set_axis(reread.index.astype(int))  # the fix the message gives
+    assert make(fixed, store).progress.done == 2
+
+
+def test_a_new_column_with_text_given_changes_nothing(df, store):
+    label_first(make(df, store, task=None), "12")
+    wider = df.assign(length=df["review"].str.len())
+    w = make(wider, store, task=None)  # a warning here would fail the test
+    assert w.session.notice is None and w.progress.done == 2
+    assert shown_labels(w, wider)["bad"] == "neg"
+
+
+def test_whole_rows_and_a_fingerprint_column_with_display(df, store):
+    images = df.assign(path=[f"img/{i}.png" for i in range(6)])
+    show = lambda row: f"picture {row.path}"  # noqa: E731
+    first = nblabel.classify(images, OPTIONS, display=show, fingerprint="path", store=store,
+                             annotator="alice", task="pics")  # fmt: skip
+    label_first(first, "11")
+    restarred = images.assign(stars=0)  # not what identifies an item
+    w = nblabel.classify(restarred, OPTIONS, display=show, fingerprint="path", store=store,
+                         annotator="alice", task="pics")  # fmt: skip
+    assert w.progress.done == 2
+    moved = images.iloc[::-1].reset_index(drop=True)
+    with pytest.warns(NblabelWarning, match="2 labels"):
+        nblabel.classify(moved, OPTIONS, display=show, fingerprint="path", store=store,
+                         annotator="alice", task="pics")  # fmt: skip
+    # without text= or fingerprint=, the whole row identifies the item
+    label_first(make(images, store, text=None, task="rows"), "1")
+    with pytest.warns(NblabelWarning, match="1 label was given"):
+        make(images.assign(stars=0), store, text=None, task="rows")
+
+
+def test_fingerprint_false_trusts_the_ids(df, store):
+    label_first(make(df, store, fingerprint=False), "12")
+    w = make(df.iloc[::-1].reset_index(drop=True), store, fingerprint=False)
+    assert w.progress.done == 2 and w.session.notice is None
+
+
+@pytest.mark.parametrize(
+    ("fingerprint", "message"),
+    [
+        ("path", "fingerprint='path' is not a column of the data"),
+        ([], "empty list"),
+        (["review", "review"], "more than once"),
+        (lambda row: row.review, "not a function"),
+    ],
+)
+def test_bad_fingerprint_is_refused_at_construction(df, store, fingerprint, message):
+    with pytest.raises(NblabelError, match=message):
+        make(df, store, fingerprint=fingerprint)
+
+
+def test_review_stores_fingerprints_and_sets_aside_reviews_of_other_content(df, store):
+    for annotator, labels in {"alice": "112", "bob": "221"}.items():
+        label_first(make(df, store, annotator=annotator), labels)
+    w = nblabel.review(store, "sentiment", data=df, text="review", reviewer="rita")
+    w.submit("pos")
+    reviews = store.current("sentiment", "rita", "review")
+    assert all(label.fingerprint for label in reviews.values())
+    edited = df.assign(review=[t.upper() for t in TEXTS])
+    with pytest.warns(NblabelWarning, match="1 label was given"):
+        again = nblabel.review(store, "sentiment", data=edited, text="review", reviewer="rita")
+    assert again.progress.done == 0
