@@ -18,6 +18,7 @@ CORE = [
     "nblabel._session",
     "nblabel._keymap",
     "nblabel._codec",
+    "nblabel._fingerprint",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present
