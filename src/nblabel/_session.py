@@ -417,7 +417,8 @@ class LabelingSession:
                 # object columns: labels keep their Python type, a missing reason stays None
                 "label": pd.Series(frame["label"].to_numpy()[order], index=index, dtype=object),
                 "annotator": frame["annotator"].to_numpy()[order],
-                "labeled_at": pd.to_datetime(frame["created_at"].to_numpy()[order], utc=True),
+                # taken as it is: to_numpy() of a tz-aware column is a slow object array
+                "labeled_at": frame["created_at"].take(order).set_axis(index),
                 "rationale": pd.Series(
                     frame["rationale"].to_numpy(dtype=object)[order], index=index, dtype=object
                 ),

@@ -423,17 +423,30 @@ class LabelStore:
     ) -> dict[str, CurrentLabel]:
         """Current labels of one annotator on one task, keyed by encoded item id."""
         rows = self._query(
-            f"SELECT e.id, e.item, e.label, e.rationale, {self._fingerprint_sql}"
-            " FROM nblabel_events e"
-            " WHERE e.task = ? AND e.annotator = ? AND e.source = ? AND e.action = 'label'"
-            " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id)"
-            " ORDER BY e.id",
+            f"SELECT id, item, label, rationale, {self._fingerprint_sql.removeprefix('e.')}"
+            " FROM nblabel_events WHERE task = ? AND annotator = ? AND source = ?"
+            " AND action = 'label' ORDER BY id",
             (task, annotator, source),
         )
+        undone = self._undone_ids(task)
+        newest: dict[str, tuple] = {}
+        for row in rows:  # oldest first: a later event of an item replaces an earlier one
+            if row[0] not in undone:
+                newest[row[1]] = row
+        labels: dict[str, Any] = {}  # labels repeat: decode each distinct text once
         out: dict[str, CurrentLabel] = {}
-        for event_id, item, label, rationale, fingerprint in rows:
-            out[item] = CurrentLabel(event_id, decode(item), decode(label), rationale, fingerprint)
+        for key, (event_id, item, label, rationale, fingerprint) in newest.items():
+            value = labels[label] if label in labels else labels.setdefault(label, decode(label))
+            if isinstance(value, (list, dict)):
+                value = decode(label)  # never shared between items
+            out[key] = CurrentLabel(event_id, decode(item), value, rationale, fingerprint)
         return out
+
+    def _undone_ids(self, task: str) -> set[int]:
+        rows = self._query(
+            "SELECT target FROM nblabel_events WHERE target IS NOT NULL AND task = ?", (task,)
+        )
+        return {r[0] for r in rows}
 
     def current_label(
         self, task: str, item: Any, annotator: str, source: str = "annotator"
