@@ -142,6 +142,7 @@ class SharedConnection:
             self.damaged = text
             return StoreError(damaged_message(self.path, exc))
         if "readonly" in text.replace("-", "").replace(" ", "") or "read-only" in text:
+            self.read_only = True
             return StoreError(read_only_message(self.path))
         if "disk is full" in text or "disk i/o error" in text.lower():
             return StoreError(
@@ -329,12 +330,19 @@ def _sqlite_connect(path: Path, created: bool) -> tuple[sqlite3.Connection, bool
                 ) from exc
             first_error = first_error or exc
             continue
-        return db, read_only
+        return db, read_only or not _writable(path)
     if created:
         _remove_failed_new_file(path)
         if first_error is not None and "disk is full" in str(first_error):
             raise StoreError(f"could not create the label store {path}: the disk is full")
     raise StoreError(f"cannot open the label store {path}: {first_error}")
+
+
+def _writable(path: Path) -> bool:
+    # SQLite opens a file it may not write read-only without a word: ask the OS, with the
+    # effective ids and capabilities (root without them obeys permissions too)
+    effective = os.access in os.supports_effective_ids
+    return os.access(path, os.W_OK, effective_ids=effective)
 
 
 def _retry_busy(run: Callable[[], Any], timeout: float = _BUSY_TIMEOUT_S) -> Any:

@@ -247,7 +247,7 @@ def test_writes_to_a_truncated_store_are_refused(tmp_path):
 
 # -- 3. copying the store -------------------------------------------------------------------
 def test_the_db_file_alone_holds_every_label_when_idle_and_after_a_kill(tmp_path, spawn):
-    from nblabel._store import IDLE_CHECKPOINT_S
+    from nblabel._sqlite import IDLE_CHECKPOINT_S
 
     path = tmp_path / "labels.db"
     n = 50
