@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import sqlite3
 import tempfile
@@ -33,6 +34,8 @@ SCHEMA_VERSION = 2
 FORMAT_NAME = "nblabel"
 DEFAULT_PATH = "nblabel.db"
 SQLITE_MAGIC = _sqlite.SQLITE_MAGIC
+
+_MAX_PACKED_KEY = 2**62  # past this, annotations() groups on a MultiIndex instead
 
 #: Columns of :meth:`LabelStore.annotations`, in order.
 ANNOTATION_COLUMNS = [
@@ -527,11 +530,16 @@ class LabelStore:
         # group on codes of the stored text: the newest not-undone event of each key is current
         codes = {c: pd.factorize(table[:, i]) for i, c in enumerate(ANNOTATION_COLUMNS[:4])}
         codes["source"] = pd.factorize(table[:, 7])
-        keys = pd.DataFrame({c: codes[c][0] for c in ("task", "item", "annotator", "source")})
+        key_columns = [codes[c][0] for c in ("task", "item", "annotator", "source")]
+        sizes = [len(codes[c][1]) for c in ("task", "item", "annotator", "source")]
+        if math.prod(sizes) < _MAX_PACKED_KEY:  # one number per key: hashed once, not four
+            key: Any = np.ravel_multi_index(key_columns, sizes)
+        else:
+            key = pd.MultiIndex.from_arrays(key_columns)
         is_current = np.zeros(len(rows), dtype=bool)
         live = np.flatnonzero(~undone)
         if len(live):
-            newest = ~keys.iloc[live].duplicated(keep="last").to_numpy()
+            newest = ~pd.Index(key[live]).duplicated(keep="last")
             is_current[live[newest]] = True
         keep = slice(None) if history else is_current
 

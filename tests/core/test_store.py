@@ -367,3 +367,17 @@ def test_a_store_of_the_first_schema_is_upgraded_in_place_keeping_its_labels(tmp
         "SELECT value FROM nblabel_meta WHERE key = 'schema_version'"
     ).fetchone()[0]
     assert int(version) == 2
+
+
+def test_current_labels_are_the_same_when_keys_are_too_many_to_pack(store, monkeypatch):
+    for n, (item, annotator, label) in enumerate(
+        [(1, "x", "a"), (2, "x", "b"), (1, "x", "c"), (1, "y", "d"), (2, "x", "e")]
+    ):
+        event = store.append(task="t", item=item, annotator=annotator, label=label)
+        if n == 4:
+            store.undo(event, annotator="x")
+    packed = store.annotations(history=True)
+    monkeypatch.setattr("nblabel._store._MAX_PACKED_KEY", 1)
+    unpacked = store.annotations(history=True)
+    pd.testing.assert_frame_equal(packed, unpacked)
+    assert packed["status"].tolist() == ["overwritten", "current", "current", "current", "undone"]
