@@ -512,7 +512,7 @@ class LabelStore:
         condition = " AND ".join(where)
         rows = self._query(
             "SELECT task, item, annotator, label, rationale, created_at, duration_s, source, id"
-            f" FROM nblabel_events WHERE {condition} ORDER BY id",
+            f" FROM nblabel_events WHERE {condition}",
             params,
         )
         # undo events name their target; one indexed pass instead of a lookup per row
@@ -526,6 +526,10 @@ class LabelStore:
             return frame.assign(status=pd.Series(dtype=object)) if history else frame
         table = _object_table(rows)
         event_ids = table[:, 8].astype(np.int64)
+        # oldest first; sorted here, since a filtered query reads the rows in index order
+        if len(event_ids) > 1 and (np.diff(event_ids) < 0).any():
+            by_id = np.argsort(event_ids, kind="stable")
+            table, event_ids = table[by_id], event_ids[by_id]
         undone = np.isin(event_ids, np.fromiter((r[0] for r in undone_ids), dtype=np.int64))
         # group on codes of the stored text: the newest not-undone event of each key is current
         codes = {c: pd.factorize(table[:, i]) for i, c in enumerate(ANNOTATION_COLUMNS[:4])}

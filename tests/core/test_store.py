@@ -381,3 +381,13 @@ def test_current_labels_are_the_same_when_keys_are_too_many_to_pack(store, monke
     unpacked = store.annotations(history=True)
     pd.testing.assert_frame_equal(packed, unpacked)
     assert packed["status"].tolist() == ["overwritten", "current", "current", "current", "undone"]
+
+
+def test_filtered_annotations_are_oldest_first_whatever_the_index_order(store):
+    for item in ("z", "m", "a", "q"):
+        store.append(task="t", item=item, annotator="x", label="l")
+        store.append(task="t", item=item, annotator="y", label="l")
+    for filters in ({"task": "t", "annotator": "x"}, {"annotator": "y"}, {}):
+        frame = store.annotations(**filters)
+        assert frame["event_id"].is_monotonic_increasing, filters
+    assert store.annotations(task="t", annotator="x")["item"].tolist() == ["z", "m", "a", "q"]
