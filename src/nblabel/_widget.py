@@ -83,7 +83,8 @@ class LabelWidget(anywidget.AnyWidget):
     keymap = t.Dict().tag(sync=True)
     """Key → option position or action name; the browser mirrors it to act at once."""
     sample = t.Dict().tag(sync=True)
-    """The item on screen: ``{"item": JSON id, "content": {...}, "label": saved label}``."""
+    """The item on screen: ``{"item": JSON id, "content": {...}, "label": saved label}``. A row
+    that cannot be shown has ``{"type": "error", "text": why}`` as its content."""
     upcoming = t.List().tag(sync=True)
     """The next items a submit would show, prefetched so the browser shows them at once."""
     done = t.Bool(False).tag(sync=True)
@@ -372,13 +373,14 @@ class LabelWidget(anywidget.AnyWidget):
             item = self.session.item_key(position)
             try:
                 content = self._content(position)
-            except Exception as exc:  # shown in the item's place; tried again next time
+            except Exception as exc:  # shown in the item's place, like display= errors
                 log.exception("nblabel: could not make the content of item %s", item)
-                return {"item": item, "content": error_content(f"{type(exc).__name__}: {exc}")}
-            if len(self._payloads) > 64:
-                self._payloads.clear()
+                content = error_content(f"{type(exc).__name__}: {exc}")
             payload = {"item": item, "content": content}
-            self._payloads[position] = payload
+            if content.get("type") != "error":  # a row that failed is tried again next time
+                if len(self._payloads) > 64:
+                    self._payloads.clear()
+                self._payloads[position] = payload
         return payload
 
     def _push_state(self) -> None:

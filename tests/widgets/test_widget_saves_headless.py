@@ -201,6 +201,21 @@ def test_a_broken_row_further_on_leaves_the_others_alone(ten, store):
     assert w.current == 8 and w.sample["content"] == {"type": "text", "text": "text 8"}
 
 
+def test_a_row_that_failed_to_show_is_tried_again(ten, store):
+    failures = []
+
+    def flaky(row):
+        if row.name == 1 and not failures:
+            failures.append(row.name)
+            raise OSError("the image server did not answer")
+        return row.text
+
+    w = nblabel.classify(ten, OPTIONS, display=flaky, store=store, task="sentiment")
+    assert "did not answer" in w.upcoming[0]["content"]["text"]  # prefetched while it failed
+    w.press("1")
+    assert w.current == 1 and w.sample["content"] == {"type": "text", "text": "text 1"}
+
+
 # -- ids and text that are not valid UTF-8 ---------------------------------------------------------
 NAMES = ["r\udce9sum\u00e9.txt", "plain.txt"]  # as os.listdir gives an undecodable file name
 
