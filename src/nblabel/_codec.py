@@ -3,6 +3,13 @@
 Item ids are the user's index labels (ints, strings, tuples of a MultiIndex, timestamps);
 label values are option values, lists of them (multi-label), numbers, free text, or shapes
 (dicts). Both are stored as JSON text so that SQLite and PostgreSQL hold the same bytes.
+
+Text is kept as it is (``ensure_ascii=False``) unless it holds a lone surrogate, such as
+``os.listdir`` returns for a file name that is not valid UTF-8: such a value cannot be
+written as UTF-8, so it is encoded with every non-ASCII character escaped (``"\\udcff"``),
+which JSON decodes back to the same string. Either way one value always gives one text. (A high
+surrogate followed by a low one, two characters in Python, would come back as the one character
+they pair to: such text is refused.)
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -23,6 +31,7 @@ _TIMESTAMP = "$ts"
 _TIMEDELTA = "$td"
 _TUPLE = "$tuple"
 _DICT = "$dict"  # a user's dict whose keys could be mistaken for the markers above
+_SPLIT_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 
 
 def _to_jsonable(value: Any) -> Any:
@@ -75,12 +84,28 @@ def _from_jsonable(value: Any) -> Any:
 
 
 def encode(value: Any) -> str:
-    """Encode an item id or label value as compact JSON text.
+    """Encode an item id or label value as compact JSON text, always valid UTF-8.
 
     >>> encode(5), encode("a"), encode(("x", 1))
     ('5', '"a"', '{"$tuple":["x",1]}')
+    >>> encode("caf\\xe9"), encode("caf\\xe9\\udcff")  # a lone surrogate: escaped
+    ('"café"', '"caf\\\\u00e9\\\\udcff"')
     """
-    return json.dumps(_to_jsonable(value), ensure_ascii=False, separators=(",", ":"))
+    jsonable = _to_jsonable(value)
+    text = json.dumps(jsonable, ensure_ascii=False, separators=(",", ":"))
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: escaped, so the text is valid UTF-8
+            pair = _SPLIT_PAIR.search(text)
+            if pair:
+                raise NblabelError(
+                    f"cannot store {value!r}: it holds the surrogate pair {pair.group()!r} as two "
+                    "characters, which would come back as one; decode the text properly first "
+                    "(e.g. text.encode('utf-16', 'surrogatepass').decode('utf-16'))"
+                ) from None
+            text = json.dumps(jsonable, ensure_ascii=True, separators=(",", ":"))
+    return text
 
 
 def decode(text: str | None) -> Any:

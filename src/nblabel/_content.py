@@ -1,13 +1,17 @@
 """What a sample looks like on screen: turn a row into a small JSON payload for the browser.
 
 The browser renders every payload as text (``textContent``) except ``HTML``, which the
-user has marked as trusted markup. Images travel as binary buffers, never base64.
+user has marked as trusted markup. Images travel as binary buffers, never base64. A row that
+cannot be shown (``display=`` raised, or returned something nblabel cannot show) becomes an
+``{"type": "error", "text": why}`` payload in its place: that one item shows the reason and can
+still be labeled or skipped, and every other item is unaffected.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +20,12 @@ import pandas as pd
 
 from ._errors import NblabelError
 
-__all__ = ["HTML", "ContentMaker"]
+__all__ = ["HTML", "ContentMaker", "error_content", "shown_text"]
 
 MAX_TABLE_COLUMNS = 50
 MAX_CELL_CHARS = 2_000
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _IMAGE_MAGIC = {
     b"\x89PNG\r\n\x1a\n": "image/png",
@@ -52,8 +58,25 @@ def _is_missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def shown_text(text: str) -> str:
+    """``text`` as the browser can receive it: a lone surrogate (an undecodable byte of a
+    file name, as ``os.listdir`` gives it) shows as U+FFFD; other text is unchanged."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def error_content(message: str) -> dict:
+    """The payload of an item that cannot be shown: the reason, shown as text in its place."""
+    return {"type": "error", "text": shown_text(message)}
+
+
 def _cell_text(value: Any) -> str:
-    text = str(value)
+    text = shown_text(str(value))
     if len(text) > MAX_CELL_CHARS:
         return text[:MAX_CELL_CHARS] + f"… ({len(text):,} characters)"
     return text
@@ -73,7 +96,7 @@ def to_content(value: Any) -> dict:
     if _is_missing(value):
         return {"type": "missing"}
     if isinstance(value, str):
-        return {"type": "text", "text": value}
+        return {"type": "text", "text": shown_text(value)}
     if isinstance(value, (bytes, bytearray, memoryview)):
         data = bytes(value)
         mime = _image_mime(data)
@@ -91,13 +114,13 @@ def to_content(value: Any) -> dict:
         return {"type": "widget", "ref": f"IPY_MODEL_{value.model_id}"}
     if isinstance(value, pd.Series):
         return table_content(value)
-    return {"type": "text", "text": str(value)}
+    return {"type": "text", "text": shown_text(str(value))}
 
 
 def table_content(row: pd.Series) -> dict:
     """A row as a two-column table of (column, value) text pairs."""
     cells = [
-        [str(column), None if _is_missing(value) else _cell_text(value)]
+        [shown_text(str(column)), None if _is_missing(value) else _cell_text(value)]
         for column, value in list(row.items())[:MAX_TABLE_COLUMNS]
     ]
     hidden = max(0, len(row) - MAX_TABLE_COLUMNS)
@@ -106,7 +129,11 @@ def table_content(row: pd.Series) -> dict:
 
 class ContentMaker:
     """Builds the payload of the row at a position: a text column, the whole row, or
-    whatever a ``display`` callable returns for the row."""
+    whatever a ``display`` callable returns for the row.
+
+    Never raises for one row: a ``display`` that raises, or returns what cannot be shown,
+    gives an :func:`error_content` payload naming the row and the error.
+    """
 
     def __init__(
         self,
@@ -128,14 +155,22 @@ class ContentMaker:
 
     def __call__(self, position: int) -> dict:
         if self._text_values is not None:
-            return to_content(self._text_values[position])
+            value = self._text_values[position]
+            try:
+                return to_content(value)
+            except NblabelError as exc:
+                return error_content(f"{exc} (for the row {self._data.index[position]!r})")
         row = self._data.iloc[position]
         if self._display is None:
             return table_content(row)
         try:
             shown = self._display(row)
         except Exception as exc:
-            raise NblabelError(
+            return error_content(
                 f"display= raised {type(exc).__name__}: {exc} (for the row {row.name!r})"
-            ) from exc
-        return to_content(shown)
+            )
+        try:
+            return to_content(shown)
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, NblabelError) else f"{type(exc).__name__}: {exc}"
+            return error_content(f"{reason} (for the row {row.name!r})")

@@ -236,7 +236,7 @@ def check_labels(
     in the data are checked for ids of another type (``100`` stored, ``"100"`` in the data).
     Costs are per label, not per row.
     """
-    found = items.get_indexer(pd.Index(list(stored_items), tupleize_cols=False))
+    found = items.get_indexer(pd.Index(list(stored_items), dtype=object, tupleize_cols=False))
     hit = np.flatnonzero(found >= 0)
     check = LabelCheck(positions=found[hit].astype(np.int64))
     if fingerprinter is not None and len(hit):

@@ -3,6 +3,10 @@
 Pure logic over the store: no widgets. Every widget holds one session; the tests drive it
 directly. Costs per move are independent of the number of items and of how many are labeled:
 the next unlabeled item is found by scanning forward in small numpy chunks from the cursor.
+
+What a session remembers is bounded: the items shown before (for ``back()``) and the labels it
+saved (for ``undo()``, which takes back only this session's own labels, never those of another
+widget or process of the same annotator) are kept for the last few thousand moves.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import os
 import sys
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -19,13 +24,17 @@ import numpy as np
 import pandas as pd
 
 from ._codec import encode
-from ._errors import NblabelError, NblabelWarning
+from ._errors import NblabelError, NblabelWarning, StoreError
 from ._fingerprint import LabelCheck, check_labels
 from ._store import CurrentLabel, LabelStore
 
 __all__ = ["LabelingSession", "Ordering", "Progress"]
 
 _SCAN_CHUNK = 256
+#: How many items back() can go back through.
+TRAIL_LENGTH = 2_000
+#: How many of its own labels a session can undo, newest first.
+UNDO_DEPTH = 1_000
 
 
 @runtime_checkable
@@ -167,8 +176,11 @@ class LabelingSession:
             seen = set(done_before)
             order = done_before + [item for item in ranked if item not in seen]
         self._set_queue(self._positions(order) if order is not None else None)
-        self._trail: list[int] = []  # queue indexes visited, for back()
+        self._trail: deque[int] = deque(maxlen=TRAIL_LENGTH)  # queue indexes visited, for back()
+        self._saved: deque[tuple[int, int]] = deque(maxlen=UNDO_DEPTH)  # (event id, position)
+        self._ordering_failure: str | None = None
         self._cursor = self._next_unlabeled(0, include_start=True)
+        self._furthest = self._cursor  # the furthest queue index shown: a re-rank keeps those
         self._shown_at = clock()
         found = self._check.describe(f"Task {task!r}, annotator {annotator!r}:")
         if found is not None:
@@ -279,7 +291,12 @@ class LabelingSession:
     def _move_to(self, queue_index: int) -> None:
         if queue_index != self._cursor and self._cursor < len(self._queue):
             self._trail.append(self._cursor)
+        self._show(queue_index)
+
+    def _show(self, queue_index: int) -> None:
         self._cursor = queue_index
+        if queue_index < len(self._queue):
+            self._furthest = max(self._furthest, queue_index)
         self._shown_at = self._clock()
 
     def _position_of(self, item: Hashable) -> int:
@@ -302,7 +319,9 @@ class LabelingSession:
     ) -> int:
         """Save ``value`` as the label of the item on screen (or of ``item``) and move on.
 
-        The label is committed to the store before this returns. Returns the event id.
+        The label is committed to the store before this returns. Returns the event id. Once the
+        label is saved nothing raises: an active ordering that fails is reported through
+        :attr:`ordering_error` and labeling goes on in the last order.
         """
         position = self.position if item is None else self._position_of(item)
         if position is None:
@@ -321,9 +340,8 @@ class LabelingSession:
             fingerprint=None if self._fingerprint is None else self._fingerprint([position])[0],
         )
         self._mark(position, True)
-        if self._ordering is not None:
-            self._ordering.observe(self.items[position], value)
-            self._apply_new_order()
+        self._saved.append((event_id, position))
+        self._tell_ordering(self.items[position], value)
         if position == self.position:
             self._move_to(self._next_unlabeled(self._cursor))
         return event_id
@@ -340,11 +358,13 @@ class LabelingSession:
             self._move_to(self._next_unlabeled(self._cursor))
 
     def back(self) -> bool:
-        """Show the previously shown item again. Returns ``False`` at the start."""
+        """Show the previously shown item again. Returns ``False`` at the start.
+
+        The last :data:`TRAIL_LENGTH` items shown are remembered; older ones are forgotten.
+        """
         if not self._trail:
             return False
-        self._cursor = self._trail.pop()
-        self._shown_at = self._clock()
+        self._show(self._trail.pop())
         return True
 
     def goto(self, item: Hashable) -> None:
@@ -355,51 +375,93 @@ class LabelingSession:
         self._move_to(queue_index)
 
     def undo(self) -> Hashable | None:
-        """Undo this annotator's newest saved label on the task and show its item again.
+        """Undo the newest label this session saved and has not undone, and show its item.
 
-        Returns the item whose label was undone, or ``None`` when there is nothing to undo.
-        An undone relabel brings the label before it back.
+        Only this session's own labels are undone (the last :data:`UNDO_DEPTH` of them), never
+        one saved by another session, widget or process, even of the same annotator and task.
+        Returns the item whose label was undone, or ``None`` when this session has nothing
+        left to undo. An undone relabel brings the label before it back. A label the store
+        refuses to undo (undone meanwhile by someone else) is dropped from this session's
+        list and the store's :class:`NblabelError` propagates; a failed write
+        (:class:`StoreError`) keeps it, to try again.
         """
-        event_id = self.store.last_label_event(self.task, self.annotator, self.source)
-        if event_id is None:
+        if not self._saved:
             return None
-        item = self.store.item_of(event_id)
-        self.store.undo(event_id, annotator=self.annotator)
-        position = self._position_of(item)
-        still = self.store.current_label(self.task, item, self.annotator, self.source)
+        event_id, position = self._saved[-1]
+        try:
+            self.store.undo(event_id, annotator=self.annotator)
+        except NblabelError:
+            self._saved.pop()
+            raise
+        self._saved.pop()
+        item = self.items[position]
+        try:
+            still = self.store.current_label(self.task, item, self.annotator, self.source)
+        except StoreError:  # the undo is saved: never raise; the item's label is read again
+            still = None  # when it is shown, and that read reports the error
         self._mark(position, still is not None)
-        if self._ordering is not None:
-            self._ordering.observe(item, None if still is None else still.label)
+        self._tell_ordering(item, None if still is None else still.label)
         queue_index = self._queue_index_of(position)
         if queue_index >= 0:
             self._move_to(queue_index)
         return item
 
     # -- ordering ------------------------------------------------------------------------------
+    def _tell_ordering(self, item: Hashable, label: Any) -> None:
+        """Tell an active ordering of a new label (``None``: undone) and take its new order.
+
+        Runs after the store has the label: an ordering that raises is reported through
+        :attr:`ordering_error`, never raised, and labeling goes on in the last order.
+        """
+        if self._ordering is None:
+            return
+        try:
+            self._ordering.observe(item, label)
+            self._apply_new_order()
+        except Exception as exc:
+            self._ordering_failure = f"{type(exc).__name__}: {exc}"
+        else:
+            self._ordering_failure = None
+
     def _apply_new_order(self, keep_ahead: int = 3) -> None:
         new = self._ordering.poll() if self._ordering is not None else None
         if new is None:
             return
-        # keep what was shown and the few items the browser already holds, re-rank the rest
-        shown = self._queue[: self._cursor + 1]
+        # Keep in place every item shown so far (up to the furthest point reached, even after
+        # going back: the trail and back() name them by queue index), the few items the
+        # browser already holds, and every labeled item; re-rank the rest. Items the new
+        # order leaves out stay at the end: an item never leaves the queue.
+        queue = self._queue
+        shown = queue[: self._furthest + 1]
         ahead = np.asarray(self.upcoming(keep_ahead), dtype=np.int64)
+        later = queue[self._furthest + 1 :]
+        labeled_later = later[self._labeled[later]]
         ranked = self._positions(new) if len(new) else np.empty(0, dtype=np.int64)
-        keep = np.concatenate([shown, ahead])
+        keep = np.concatenate([shown, ahead[~np.isin(ahead, shown)]])
+        keep = np.concatenate([keep, labeled_later[~np.isin(labeled_later, keep)]])
         rest = ranked[~np.isin(ranked, keep) & ~self._labeled[ranked]]
-        cursor = self._cursor
-        self._set_queue(np.concatenate([keep, rest]))
-        self._cursor = cursor
+        if self._queue_index is not None:
+            rest = rest[self._queue_index[rest] >= 0]  # never add items outside the order
+        placed = np.concatenate([keep, rest])
+        left_out = later[~np.isin(later, placed)]
+        cursor, furthest = self._cursor, self._furthest
+        self._set_queue(np.concatenate([placed, left_out]))
+        self._cursor, self._furthest = cursor, furthest
 
     @property
     def ordering_error(self) -> str | None:
         """The last error of an active ordering (labeling goes on in the last good order)."""
-        return None if self._ordering is None else self._ordering.error
+        if self._ordering is None:
+            return None
+        return self._ordering_failure or self._ordering.error
 
     # -- results -------------------------------------------------------------------------------
     def labels(self) -> pd.DataFrame:
         """This annotator's current labels, indexed like the data (in data order)."""
         frame = self.store.annotations(task=self.task, annotator=self.annotator, source=self.source)
-        positions = self.items.get_indexer(pd.Index(frame["item"].tolist(), tupleize_cols=False))
+        # object dtype: an id may hold what Arrow strings cannot (a lone surrogate)
+        ids = pd.Index(frame["item"].tolist(), dtype=object, tupleize_cols=False)
+        positions = self.items.get_indexer(ids)
         keep = positions >= 0
         if self._check.changed_events:
             # labels given for other content than the rows now show are left out

@@ -1,10 +1,18 @@
 """The one base every nblabel widget stands on: navigation, keys, progress, undo, timing,
 prefetch, error display and persistence. Each modality is a small subclass.
 
-The path of a key press: the browser sends ``{kind: "key", key, item, seq, client}``;
-``_handle_message`` dispatches by ``kind``; :meth:`LabelWidget.press` resolves the key and
-calls the session, which commits to the store; one state update goes back (``hold_sync``);
-then user callbacks run.
+The path of a key press: the browser resolves the key with the ``keymap`` trait and sends the
+label the user saw, ``{kind: "label", value: JSON text, item, seq, client}`` (actions go as
+``{kind: "action", name}``); ``_handle_message`` dispatches by ``kind``; the value is checked
+(:meth:`LabelWidget._validate`) and the session commits it to the store; one state update goes
+back (``hold_sync``), acknowledging the intent; then user callbacks run. In Python,
+:meth:`LabelWidget.press` resolves a key with the same key map.
+
+What is acknowledged: a label the store has committed, always, even when showing the next
+item or a callback fails afterwards (that error is shown, never raised); a refused intent (a
+value that is no longer a label here, an unknown key), with the reason shown. A save that
+fails for any reason is never acknowledged: the error is shown and the browser keeps the label
+pending and sends it again.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import pandas as pd
 import traitlets as t
 
 from ._codec import decode, encode
+from ._content import error_content
 from ._errors import NblabelError, StoreError
 from ._keymap import Action, KeyMap
 from ._session import LabelingSession, Progress
@@ -54,6 +63,7 @@ class _Intent:
     duration_s: float | None = None
     rationale: str | None = None
     resent: bool = False
+    not_saved: bool = False  # its write failed: leave it unacknowledged, pending in the browser
 
 
 class LabelWidget(anywidget.AnyWidget):
@@ -65,13 +75,16 @@ class LabelWidget(anywidget.AnyWidget):
     kind = t.Unicode("classify").tag(sync=True)
     """Which modality the browser renders (``classify``, ``rate``, ``caption``)."""
     options = t.List().tag(sync=True)
-    """The choices: ``[{"label": text shown, "key": key or None}]``, in order."""
+    """The choices: ``[{"label": text shown, "key": key or None, "value": JSON text}]``, in
+    order; the browser sends ``value`` back with a label, so a label pending across a restart
+    names the option the user saw, not a key or a position."""
     multi = t.Bool(False).tag(sync=True)
     """Several options may be chosen for one item (confirm with Enter)."""
     keymap = t.Dict().tag(sync=True)
     """Key → option position or action name; the browser mirrors it to act at once."""
     sample = t.Dict().tag(sync=True)
-    """The item on screen: ``{"item": JSON id, "content": {...}, "label": saved label}``."""
+    """The item on screen: ``{"item": JSON id, "content": {...}, "label": saved label}``. A row
+    that cannot be shown has ``{"type": "error", "text": why}`` as its content."""
     upcoming = t.List().tag(sync=True)
     """The next items a submit would show, prefetched so the browser shows them at once."""
     done = t.Bool(False).tag(sync=True)
@@ -116,10 +129,12 @@ class LabelWidget(anywidget.AnyWidget):
         self._submit_callbacks: list[Callable[[SubmitEvent], Any]] = []
         self._failed_seq: dict[str, int] = {}
         self._handlers = {
+            "label": self._on_label_message,
             "key": self._on_key_message,
-            "pick": self._on_pick_message,
-            "confirm": self._on_confirm_message,
             "action": self._on_action_message,
+            # sent by earlier front ends, which named options by position: may still be pending
+            "pick": self._on_positional_message,
+            "confirm": self._on_positional_message,
         }
         self.on_msg(self._handle_message)
         self.add_class("nblabel")
@@ -130,7 +145,7 @@ class LabelWidget(anywidget.AnyWidget):
             self.ask_rationale = rationale
             self.keymap = keymap.to_json()
             self.options = [
-                {"label": str(choice), "key": keymap.key_for(i)}
+                {"label": str(choice), "key": keymap.key_for(i), "value": encode(choice)}
                 for i, choice in enumerate(self._choices)
             ]
             self.info = {
@@ -211,7 +226,11 @@ class LabelWidget(anywidget.AnyWidget):
         self._act(Action.SKIP, _Intent())
 
     def undo(self) -> None:
-        """Undo the newest saved label (of this annotator and task) and show its item again."""
+        """Undo the newest label this widget saved and show its item again.
+
+        Labels saved by another widget or process (even of the same annotator and task) are
+        never undone; with nothing of this widget's left to undo, the widget says so.
+        """
         self._act(Action.UNDO, _Intent())
 
     def back(self) -> None:
@@ -250,7 +269,15 @@ class LabelWidget(anywidget.AnyWidget):
         elif action is Action.BACK:
             self.session.back()
         elif action is Action.UNDO:
-            self.session.undo()
+            try:
+                undone = self.session.undo()
+            except StoreError as exc:
+                self._keep_pending(intent, f"Not undone: {exc}. Undo again when it is fixed.")
+                raise
+            if undone is None:
+                back = self._keys.key_for(Action.BACK)
+                back = {"ArrowLeft": "←"}.get(back, back) if back else "w.back()"
+                self.error = f"Nothing saved here to undo; {back} goes back to earlier items"
         self._after_move(intent)
 
     def _confirm_value(self, sent: Any) -> Any:
@@ -276,28 +303,32 @@ class LabelWidget(anywidget.AnyWidget):
 
     # -- saving ------------------------------------------------------------------------------------
     def _save(self, value: Any, intent: _Intent) -> None:
-        if intent.resent and intent.item is not None:
-            held = self.session.store.current_label(
-                self.session.task, intent.item, self.session.annotator, self.session.source
-            )
-            if held is not None and held.label == value:
-                self._after_move(intent)  # saved before the connection dropped: just confirm
-                return
+        """Commit ``value``. A refusal (:class:`NblabelError`) raises before anything is written;
+        any other failure of the save is shown, leaves the intent unacknowledged and raises;
+        once the label is committed nothing raises."""
         item = self.session.current if intent.item is None else intent.item
         try:
+            if intent.resent and intent.item is not None:
+                held = self.session.store.current_label(
+                    self.session.task, intent.item, self.session.annotator, self.session.source
+                )
+                if held is not None and held.label == value:
+                    self._after_move(intent)  # saved before the connection dropped: confirm
+                    return
             event_id = self.session.submit(
                 value,
                 intent.rationale,
                 item=intent.item,
                 duration_s=intent.duration_s,
             )
-        except StoreError as exc:
-            if intent.client is not None:
-                self._failed_seq.setdefault(intent.client, intent.seq)
-            self.error = f"Not saved: {exc}. The label is kept and will be sent again."
+        except NblabelError:
+            raise  # refused, nothing written
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+            self._keep_pending(
+                intent, f"Not saved: {reason}. The label is kept and will be sent again."
+            )
             raise
-        if intent.client is not None:
-            self._failed_seq.pop(intent.client, None)
         self._after_move(intent, clear_error=True, saved=1)
         self._run_callbacks(
             SubmitEvent(
@@ -310,25 +341,46 @@ class LabelWidget(anywidget.AnyWidget):
             )
         )
 
+    def _keep_pending(self, intent: _Intent, message: str) -> None:
+        """A write failed: show why; the browser keeps the intent and its later ones pending."""
+        intent.not_saved = True
+        if intent.client is not None:
+            self._failed_seq.setdefault(intent.client, intent.seq)
+        self.error = message
+
     # -- pushing state -----------------------------------------------------------------------------
     def _after_move(
         self, intent: _Intent | None = None, clear_error: bool = False, saved: int = 0
     ) -> None:
+        """Acknowledge ``intent`` and push the new state, in one message. Never raises: an error
+        while building the state is shown instead (the move or save it follows stands)."""
         with self.hold_sync():
             self.saved += saved
             if intent is not None and intent.client is not None and intent.seq is not None:
                 self.acks = {**self.acks, intent.client: intent.seq}
+                self._failed_seq.pop(intent.client, None)
             if clear_error:
                 self.error = ""
-            self._push_state()
+            try:
+                self._push_state()
+            except Exception as exc:
+                log.exception("nblabel: could not push the widget's state")
+                self.error = f"Could not show the next item: {type(exc).__name__}: {exc}"
 
     def _payload(self, position: int) -> dict:
         payload = self._payloads.get(position)
         if payload is None:
-            if len(self._payloads) > 64:
-                self._payloads.clear()
-            payload = {"item": self.session.item_key(position), "content": self._content(position)}
-            self._payloads[position] = payload
+            item = self.session.item_key(position)
+            try:
+                content = self._content(position)
+            except Exception as exc:  # shown in the item's place, like display= errors
+                log.exception("nblabel: could not make the content of item %s", item)
+                content = error_content(f"{type(exc).__name__}: {exc}")
+            payload = {"item": item, "content": content}
+            if content.get("type") != "error":  # a row that failed is tried again next time
+                if len(self._payloads) > 64:
+                    self._payloads.clear()
+                self._payloads[position] = payload
         return payload
 
     def _push_state(self) -> None:
@@ -371,15 +423,16 @@ class LabelWidget(anywidget.AnyWidget):
             return
         try:
             handler(content, intent)
-        except StoreError:
-            self._after_move()  # error shown; the browser keeps the label pending and resends
-        except NblabelError as exc:
-            self.error = str(exc)
-            self._after_move(intent)
         except Exception as exc:
-            log.exception("nblabel: error while handling %r", content)
-            self.error = f"{type(exc).__name__}: {exc}"
-            self._after_move(intent)
+            if intent.not_saved:
+                self._after_move()  # error shown; the browser keeps the intent and resends it
+                return
+            if isinstance(exc, NblabelError):
+                self.error = str(exc)
+            else:
+                log.exception("nblabel: error while handling %r", content)
+                self.error = f"{type(exc).__name__}: {exc}"
+            self._after_move(intent)  # refused: acknowledged, so the browser stops resending
 
     def _intent_of(self, content: dict) -> _Intent | None:
         client, seq = content.get("client"), content.get("seq")
@@ -401,17 +454,38 @@ class LabelWidget(anywidget.AnyWidget):
             resent=bool(content.get("resent")),
         )
 
+    def _on_label_message(self, content: dict, intent: _Intent) -> None:
+        """The label the browser showed, as JSON text: checked against today's options."""
+        try:
+            sent = decode(content["value"])
+        except (KeyError, TypeError, ValueError):
+            raise NblabelError("Not saved: a label message without a readable value") from None
+        try:
+            value = self._validate(sent)
+        except NblabelError as exc:
+            item = self.session.current if intent.item is None else intent.item
+            raise NblabelError(
+                f"Not saved: {sent!r} for item {item!r} is no longer a label here ({exc}). "
+                "Label the item again."
+            ) from None
+        self._save(value, intent)
+
     def _on_key_message(self, content: dict, intent: _Intent) -> None:
-        if content.get("key") == "Enter" and "value" in content:
-            self._on_confirm_message(content, intent)
+        # a key pressed now means what today's key map says; a key resent from a browser's
+        # storage may have been pressed under other options: it is refused, never guessed
+        key = str(content.get("key", ""))
+        if intent.resent and isinstance(self._keys.resolve(key), int) and not self.multi:
+            self._on_positional_message(content, intent)
         else:
-            self._press(str(content.get("key", "")), intent)
+            self._press(key, intent)
 
-    def _on_pick_message(self, content: dict, intent: _Intent) -> None:
-        self._pick(int(content["index"]), intent)
-
-    def _on_confirm_message(self, content: dict, intent: _Intent) -> None:
-        self._save(self._confirm_value(content.get("value")), intent)
+    def _on_positional_message(self, content: dict, intent: _Intent) -> None:
+        """Refuse a label that names its option by key or position (earlier front ends)."""
+        item = self.session.current if intent.item is None else intent.item
+        raise NblabelError(
+            f"Not saved: the label for item {item!r} was sent by an earlier nblabel, which "
+            "named the option by its key or position, not its value. Label the item again."
+        )
 
     def _on_action_message(self, content: dict, intent: _Intent) -> None:
         self._act(Action(content["name"]), intent)

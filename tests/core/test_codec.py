@@ -4,6 +4,7 @@ and of the same type, and numbers JSON cannot hold must be refused, not mangled.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 
 import numpy as np
@@ -119,3 +120,44 @@ def test_unknown_types_are_refused_with_the_supported_ones_named(bad):
 @pytest.mark.parametrize("value", [{"$tuple": [1, 2]}, {"$ts": "2024-01-01"}])
 def test_dicts_that_look_like_codec_markers_round_trip(value):
     assert same(decode(encode(value)), value)
+
+
+# a lone surrogate is what os.listdir gives for a file name that is not valid UTF-8
+# (joined from characters: st.text() leaves surrogates out)
+SURROGATE_TEXT = st.lists(
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, categories=["Cs"]) | st.characters(),
+    min_size=1,
+    max_size=8,
+).map("".join)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["\udcff", "r\udce9sum\u00e9.txt", ("dir", "f\ud800"), ["\udcff", "ok"], {"k\udcff": "v"}],
+)
+def test_lone_surrogates_round_trip_as_valid_utf8(value):
+    text = encode(value)
+    text.encode("utf-8")  # SQLite and the browser take it
+    assert same(decode(text), value)
+    assert encode(decode(text)) == text  # one value, one text: the store matches ids by text
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(SURROGATE_TEXT)
+def test_any_python_string_round_trips_or_is_refused(value):
+    split_pair = any(
+        "\ud800" <= a <= "\udbff" and "\udc00" <= b <= "\udfff"
+        for a, b in itertools.pairwise(value)
+    )
+    if split_pair:  # JSON would join the two into one character: refused, never changed
+        with pytest.raises(NblabelError, match="surrogate pair"):
+            encode(value)
+        return
+    text = encode(value)
+    text.encode("utf-8")
+    assert decode(text) == value and encode(value) == text
+
+
+def test_text_without_lone_surrogates_keeps_its_encoding():
+    assert encode("café ☕ 日本") == '"café ☕ 日本"'
+    assert encode(["ok", "\U0001f642"]) == '["ok","\U0001f642"]'  # a real pair is no surrogate

@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 
 from nblabel import LabelStore, NblabelError, Progress
 from nblabel._builders import as_frame, check_options
-from nblabel._session import LabelingSession
+from nblabel._session import TRAIL_LENGTH, UNDO_DEPTH, LabelingSession
 
 
 def session(items, store, annotator="alice", task="t", **kwargs) -> LabelingSession:
@@ -127,6 +127,166 @@ def test_undo_takes_only_this_annotators_labels(store):
     bob.submit("y")
     assert alice.undo() == "a"
     assert store.current_label("t", "a", "bob").label == "y"
+
+
+def test_undo_takes_back_only_this_sessions_labels(store):
+    a = session(list("abcdef"), store)
+    b = session(list("abcdef"), store)  # another widget of the same annotator and task
+    a.submit("A1")  # a
+    b.submit("B1", item="d")
+    a.submit("A2")  # b
+    b.submit("B2", item="e")
+    b.submit("B3", item="a")  # b relabels what a labeled
+    assert b.undo() == "a"  # b's newest: its relabel, and a's label comes back
+    assert store.current_label("t", "a", "alice").label == "A1"
+    assert b.undo() == "e"
+    assert b.undo() == "d"
+    assert b.undo() is None  # a's labels are not b's to undo
+    assert {i: store.current_label("t", i, "alice").label for i in "ab"} == {"a": "A1", "b": "A2"}
+    assert a.undo() == "b" and a.undo() == "a"
+    assert a.undo() is None  # each label was undone once: nothing is left
+    history = store.annotations(task="t", history=True)
+    assert len(history) == 5 and (history["status"] == "undone").all()
+
+
+def refuse_undoing_twice(store, monkeypatch):
+    """The store refuses to undo an event that is undone already. A stand-in for stores that
+    do not refuse it yet; where the store refuses it itself, this check is never reached."""
+    real = store.undo
+
+    def undo(event_id, *, annotator):
+        history = store.annotations(history=True)
+        if (history.loc[history["event_id"] == event_id, "status"] == "undone").any():
+            raise NblabelError(f"event {event_id} is undone already")
+        return real(event_id, annotator=annotator)
+
+    monkeypatch.setattr(store, "undo", undo)
+
+
+def test_a_label_undone_elsewhere_is_not_undone_again(store, monkeypatch):
+    refuse_undoing_twice(store, monkeypatch)
+    s = session(["a", "b", "c"], store)
+    s.submit("x")
+    event = s.submit("y")
+    store.undo(event, annotator="alice")  # another process took it back meanwhile
+    with pytest.raises(NblabelError, match="undone"):
+        s.undo()  # refused, not passed on to an older label
+    assert store.current_label("t", "a", "alice").label == "x"
+    assert s.undo() == "a"  # the refused one was dropped: the next undo goes on
+    assert s.undo() is None
+    undos = store.annotations(history=True)
+    assert (undos["status"] == "undone").sum() == 2
+
+
+def test_undo_does_not_search_the_store_for_the_newest_label(store, monkeypatch):
+    # searching sorts all of the annotator's events: undo would slow down as the store grows
+    def searched(*args, **kwargs):
+        raise AssertionError("undo searched the store")
+
+    monkeypatch.setattr(store, "last_label_event", searched)
+    monkeypatch.setattr(store, "item_of", searched)
+    s = session(["a", "b"], store)
+    s.submit("x")
+    assert s.undo() == "a" and s.current == "a" and s.progress.done == 0
+
+
+def test_undo_reaches_back_a_bounded_number_of_labels(store):
+    n = UNDO_DEPTH + 5
+    s = session(range(n), store)
+    for _ in range(n):
+        s.submit("x")
+    assert [s.undo() for _ in range(UNDO_DEPTH)] == list(range(n - 1, 4, -1))
+    assert s.undo() is None  # the oldest five were forgotten by this session
+    assert s.progress.done == 5
+
+
+def test_back_goes_back_through_a_bounded_trail(store):
+    n = TRAIL_LENGTH + 50
+    s = session(range(n), store)
+    for _ in range(n - 1):
+        s.skip()
+    assert s.current == n - 1
+    backs = 0
+    while s.back():
+        backs += 1
+    assert backs == TRAIL_LENGTH  # memory stays bounded however long the session
+    assert s.current == n - 1 - TRAIL_LENGTH
+
+
+class Reversing:
+    """A small active ordering: after every label it re-ranks the unlabeled items, last first."""
+
+    error = None
+
+    def start(self, items, labeled):
+        self.items, self.labeled, self.ready = list(items), set(labeled.index), False
+        return [i for i in self.items if i not in self.labeled]
+
+    def observe(self, item, label):
+        (self.labeled.discard if label is None else self.labeled.add)(item)
+        self.ready = True
+
+    def poll(self):
+        if not self.ready:
+            return None
+        self.ready = False
+        return [i for i in reversed(self.items) if i not in self.labeled]
+
+
+def test_a_rerank_after_going_back_keeps_every_item(store):
+    s = session(range(30), store, order=Reversing())
+    shown = []
+    for _ in range(12):
+        shown.append(s.current)
+        s.submit("x")
+    assert s.progress == Progress(12, 30)
+    for _ in range(5):
+        assert s.back()
+    assert s.current == shown[-5]
+    s.submit("y")  # relabel: the ordering re-ranks
+    assert s.progress == Progress(12, 30)
+    queue = [s.items[p] for p in s._queue]
+    assert sorted(queue) == list(range(30))  # each item once, none dropped
+    for item in shown:
+        s.goto(item)  # every labeled item can still be shown
+        assert s.current_label() is not None
+    assert s.current_label().label == "x"
+    s.goto(shown[-5])
+    assert s.current_label().label == "y"
+    s.skip()  # on to the unlabeled items
+    while s.current is not None:
+        s.submit("z")
+    assert s.progress == Progress(30, 30)
+
+
+def test_a_rerank_keeps_the_trail_of_items_shown(store):
+    s = session(range(20), store, order=Reversing())
+    shown = []
+    for _ in range(6):
+        shown.append(s.current)
+        s.submit("x")
+    for _ in range(3):
+        s.back()
+    s.submit("again")  # re-ranks; back() still retraces what was shown
+    after = s.current
+    assert after not in shown
+    back = []
+    while s.back():
+        back.append(s.current)
+    assert back[:3] == [shown[3], shown[2], shown[1]]
+
+
+class Crashing(Reversing):
+    def observe(self, item, label):
+        raise RuntimeError("the model crashed")
+
+
+def test_a_failing_ordering_never_fails_a_saved_label(store):
+    s = session(["a", "b", "c"], store, order=Crashing())
+    event = s.submit("x")  # saved: returns normally
+    assert store.current_label("t", "a", "alice").event_id == event
+    assert "the model crashed" in s.ordering_error
+    assert s.current == "b" and s.progress == Progress(1, 3)
 
 
 def test_upcoming_lists_the_next_unlabeled_positions(store):
@@ -252,7 +412,8 @@ def test_resume_on_a_million_items(store):
     assert resumed.current == 3 and resumed.progress == Progress(4, 1_000_000)
     assert resumed.upcoming(3) == [4, 5, 6]
     assert resumed.labels().index.tolist() == [0, 1, 2, 999_999]
-    assert resumed.undo() == 2 and resumed.current == 2
+    assert resumed.undo() is None  # undo is per session: the labels were saved by s
+    assert s.undo() == 2 and s.current == 2
     # an order naming only far items: labeling both finishes the queue
     tail = LabelingSession(big, store=store, task="tail", annotator="u", order=[999_998, 5])
     tail.submit("a")
@@ -331,9 +492,11 @@ def ticking():
 class SessionMachine(RuleBasedStateMachine):
     """Random moves against a plain model of the annotator's labels and the screen.
 
-    The model: ``events`` is the stack of this annotator's label events not undone (undo pops
-    the newest); the current label of an item is its newest event on the stack. The screen is a
-    queue index and a trail of previously shown ones, as ``back()`` promises.
+    The model: ``events`` is the stack of this annotator's label events not undone; the current
+    label of an item is its newest event on the stack. Undo pops the newest event only if the
+    running session saved it (``own`` counts them, at the top of the stack): a restarted session
+    has nothing to undo. The screen is a queue index and a trail of previously shown ones, as
+    ``back()`` promises.
     """
 
     def __init__(self) -> None:
@@ -358,6 +521,7 @@ class SessionMachine(RuleBasedStateMachine):
         )  # fmt: skip
         self.cursor = self.next_unlabeled(0, include_start=True)
         self.trail: list[int] = []
+        self.own = 0  # events of this session at the top of the stack, which undo may take
 
     # -- model helpers
     def model_labels(self) -> dict:
@@ -386,6 +550,7 @@ class SessionMachine(RuleBasedStateMachine):
         item = self.expected_current()
         self.session.submit(label)
         self.events.append((item, label))
+        self.own += 1
         self.submits += 1
         self.move_to(self.next_unlabeled(self.cursor))
 
@@ -394,6 +559,7 @@ class SessionMachine(RuleBasedStateMachine):
         item = data.draw(st.sampled_from(self.queue))
         self.session.submit(label, item=item)
         self.events.append((item, label))
+        self.own += 1
         self.submits += 1
         if item == self.expected_current():
             self.move_to(self.next_unlabeled(self.cursor))
@@ -420,10 +586,11 @@ class SessionMachine(RuleBasedStateMachine):
     @rule()
     def undo(self):
         undone = self.session.undo()
-        if not self.events:
+        if not self.own:
             assert undone is None
             return
         item, _ = self.events.pop()
+        self.own -= 1
         assert undone == item
         self.move_to(self.queue.index(item))
 

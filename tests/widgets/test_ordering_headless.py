@@ -36,6 +36,30 @@ def test_active_learning_reranks_while_labeling(digits, tmp_path):
     order.close()
 
 
+def test_relabeling_after_going_back_keeps_every_item_in_the_queue(digits, tmp_path):
+    frame, features, truth = digits
+    order = sample.ActiveLearning(LogisticRegression(max_iter=500), features, refit_every=5)
+    w = nblabel.classify(frame, [0, 1, 2], text="text", store=tmp_path / "al.db",
+                         annotator="oracle", order=order)  # fmt: skip
+    total = w.progress.total
+    labeled = []
+    for _ in range(20):
+        labeled.append(w.current)
+        w.submit(int(truth[w.current]))
+        order.wait(10)  # the re-rank is ready: the next label applies it
+    for _ in range(5):
+        w.back()
+    assert w.current == labeled[-5]
+    w.submit(int(truth[w.current]))  # relabel it: the new order arrives now
+    assert w.progress == nblabel.Progress(20, total)
+    for item in labeled:
+        w.goto(item)  # every labeled item is still in this widget's order
+        assert w.sample["label"] is not None
+    w.skip()
+    assert w.current not in labeled
+    order.close()
+
+
 class FailingModel(LogisticRegression):
     def fit(self, X, y, sample_weight=None):
         raise ValueError("singular matrix")

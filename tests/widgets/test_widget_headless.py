@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import nblabel
+from nblabel._codec import encode
 from nblabel.testing import browser_message, recording_comms
 
 OPTIONS = ["pos", "neg", "neutral"]
@@ -174,11 +175,12 @@ def test_display_callable_content_kinds(df, store):
     assert kinds[3] == {"type": "widget", "ref": f"IPY_MODEL_{audio.model_id}"}
 
 
-def test_display_errors_are_clear(df, store):
-    with pytest.raises(nblabel.NblabelError, match="not a PNG"):
-        nblabel.classify(df, OPTIONS, display=lambda row: b"not an image", store=store)
-    with pytest.raises(nblabel.NblabelError, match="display= raised ZeroDivisionError"):
-        nblabel.classify(df, OPTIONS, display=lambda row: 1 / 0, store=store)
+def test_display_errors_are_clear_and_shown_in_the_items_place(df, store):
+    w = nblabel.classify(df, OPTIONS, display=lambda row: b"not an image", store=store)
+    assert w.sample["content"]["type"] == "error"
+    assert "not a PNG" in w.sample["content"]["text"] and "'a'" in w.sample["content"]["text"]
+    w = nblabel.classify(df, OPTIONS, display=lambda row: 1 / 0, store=store, task="t2")
+    assert "display= raised ZeroDivisionError" in w.sample["content"]["text"]
 
 
 @pytest.mark.parametrize(
@@ -252,7 +254,7 @@ def test_multi_label_toggles_then_confirms(df, store):
 
 def test_rate_keys_are_the_values(df, store):
     w = nblabel.rate(df, text="review", store=store)
-    assert w.options[0] == {"label": "1", "key": "1"}
+    assert w.options[0] == {"label": "1", "key": "1", "value": "1"}
     w.press("4")
     w.press("1")
     assert w.labels["label"].tolist() == [4, 1]
@@ -311,6 +313,12 @@ def key_message(w, key, seq, client="tab-1", **extra):
             "seq": seq, "elapsed_ms": 1500, **extra}  # fmt: skip
 
 
+def label_message(w, value, seq, client="tab-1", **extra):
+    """What the front end sends for a label: the value the user saw, as JSON text."""
+    return {"kind": "label", "value": encode(value), "item": w.sample.get("item"),
+            "client": client, "seq": seq, "elapsed_ms": 1500, **extra}  # fmt: skip
+
+
 def test_browser_messages_are_acknowledged_and_cost_one_message(df, store):
     with recording_comms() as comms:
         w = make(df, store)
@@ -337,11 +345,12 @@ def test_browser_ahead_of_the_kernel_labels_the_items_it_showed(df, store):
 
 def test_duplicate_and_resent_messages_are_saved_once(df, store):
     w = make(df, store)
-    message = key_message(w, "3", 1)
+    message = label_message(w, "neutral", 1)
     browser_message(w, message)
     browser_message(w, {**message, "resent": True})  # the same intent again
     fresh = make(df, store)  # a new kernel: same label resent from the browser's storage
     browser_message(fresh, {**message, "client": "old-tab", "resent": True})
+    assert fresh.acks == {"old-tab": 1} and fresh.error == ""
     assert len(store.annotations(history=True)) == 1
 
 
@@ -353,12 +362,12 @@ def test_a_failed_save_is_shown_kept_pending_and_saved_on_resend(df, store, tmp_
         "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
     )
     blocker.commit()
-    message = key_message(w, "1", 1)
+    message = label_message(w, "pos", 1)
     browser_message(w, message)
     assert "Not saved" in w.error and "disk is full" in w.error
     assert w.acks == {}  # not acknowledged: the browser keeps it pending
     assert w.current == "a"
-    browser_message(w, key_message(w, "2", 2))  # later intents wait for the failed one
+    browser_message(w, label_message(w, "neg", 2))  # later intents wait for the failed one
     assert store.annotations().empty
     blocker.execute("DROP TRIGGER full_disk")
     blocker.commit()

@@ -2,6 +2,9 @@
 // Traits are state (what a fresh view needs); messages are intents with a `kind`.
 // Sample content is data: everything is written with textContent, except content of
 // type "html", which the user marked as trusted with nblabel.HTML.
+// A label intent carries the label itself ({kind: "label", value: JSON text}), taken from the
+// option the user saw (`options[i].value`) or the text typed: a label still pending after a
+// kernel restart can never turn into another option through a changed key map.
 
 const RESEND_AFTER_MS = 3000;
 const LEAVE_TO_NOTEBOOK = new Set(["Tab", "Escape"]);
@@ -76,6 +79,11 @@ function renderContent(box, content, model, signal) {
       break;
     case "missing":
       box.append(h("div", { class: "nblabel-text nblabel-missing", text: "(missing value)" }));
+      break;
+    case "error":
+      // this item cannot be shown (display= raised): say why in its place; it can still be
+      // labeled or skipped
+      box.append(h("div", { class: "nblabel-content-error", role: "note", text: content.text }));
       break;
     case "html": {
       const div = h("div", { class: "nblabel-html" });
@@ -249,7 +257,7 @@ function render({ model, el }) {
     send(msg, true);
   }
 
-  function pick(index, key) {
+  function pick(index) {
     if (model.get("multi")) {
       const chosen = new Set(localSelection ?? model.get("selection"));
       chosen.has(index) ? chosen.delete(index) : chosen.add(index);
@@ -257,16 +265,20 @@ function render({ model, el }) {
       paint();
       return;
     }
-    labelIntent(key ? { kind: "key", key } : { kind: "pick", index });
+    const option = model.get("options")[index];
+    if (option) labelIntent({ kind: "label", value: option.value });
   }
 
   function confirm() {
     if (kind === "caption" || kind === "review") {
       const text = textInput.value;
       if (!text.trim()) return flash(kind === "caption" ? "Type a caption first" : "Pick or type a label first");
-      labelIntent({ kind: "confirm", value: text });
+      labelIntent({ kind: "label", value: JSON.stringify(text) });
     } else if (model.get("multi")) {
-      labelIntent({ kind: "confirm", value: localSelection ?? model.get("selection") });
+      // the chosen options' values, as one JSON list (each value is JSON text already)
+      const options = model.get("options");
+      const chosen = (localSelection ?? model.get("selection")).filter((i) => options[i]);
+      labelIntent({ kind: "label", value: `[${chosen.map((i) => options[i].value).join(",")}]` });
     }
   }
 
@@ -317,7 +329,7 @@ function render({ model, el }) {
     event.stopPropagation(); // keys the widget owns never reach JupyterLab
     // a held key labels (or undoes) once, not a run of items; held arrows keep moving
     if (event.repeat && (typeof bound === "number" || bound === "confirm" || bound === "undo")) return;
-    if (typeof bound === "number") pick(bound, key);
+    if (typeof bound === "number") pick(bound);
     else act(bound);
   }
   el.addEventListener("keydown", onKeyDown, { signal: controller.signal });
@@ -343,8 +355,7 @@ function render({ model, el }) {
     const options = model.get("options");
     const chosen = new Set(localSelection ?? model.get("selection"));
     const sample = displayed();
-    const held = sample && sample !== "loading" && sample.label != null ? JSON.parse(sample.label) : null;
-    const heldValues = new Set(Array.isArray(held) ? held.map(String) : held == null ? [] : [String(held)]);
+    const held = sample && sample !== "loading" ? sample.label : null; // JSON text, like option.value
     optionsBox.replaceChildren(
       ...options.map((option, index) => {
         const button = h("button", { class: "nblabel-option", type: "button", "data-index": String(index) });
@@ -357,10 +368,10 @@ function render({ model, el }) {
           if (option.key != null) button.append(h("kbd", { text: keyName(option.key) }));
           button.append(h("span", { class: "nblabel-option-label", text: option.label }));
         }
-        const selected = model.get("multi") ? chosen.has(index) : heldValues.has(option.label);
+        const selected = model.get("multi") ? chosen.has(index) : held != null && held === option.value;
         if (selected) button.classList.add("nblabel-selected");
         button.setAttribute("aria-pressed", String(selected));
-        button.addEventListener("click", () => pick(index, null));
+        button.addEventListener("click", () => pick(index));
         return button;
       }),
     );
