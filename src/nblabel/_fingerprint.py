@@ -198,7 +198,8 @@ class LabelCheck:
             more = ", …" if n > limit else ""
             sentences.append(
                 f"{n} label{'s were' if n > 1 else ' was'} given to items that now show other "
-                f"content (ids {ids}{more}) and count as not labeled: the data was re-sorted, "
+                f"content ({'ids' if n > 1 else 'id'} {ids}{more}) and count as not labeled: "
+                "the data was re-sorted, "
                 "filtered or edited since, so these ids name other rows. Give each row a stable "
                 'id (df.set_index("id")) so labels follow their rows, or label changed data '
                 "under another task="

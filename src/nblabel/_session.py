@@ -160,8 +160,8 @@ class LabelingSession:
         )
         self._labeled[self._check.positions] = True
         self._labels_warned = False
-        set_aside = set(self._check.changed_events)
-        existing = [label for label in existing if label.event_id not in set_aside]
+        self._set_aside = set(self._check.changed_events)
+        existing = [label for label in existing if label.event_id not in self._set_aside]
         self._ordering: Ordering | None = None
         if isinstance(order, Ordering):
             self._ordering = order
@@ -191,6 +191,10 @@ class LabelingSession:
         widget shows)."""
         self.notice = message if self.notice is None else f"{self.notice}\n{message}"
         warnings.warn(message, NblabelWarning, stacklevel=_user_stacklevel())
+
+    def counts(self, label: CurrentLabel) -> bool:
+        """Whether a stored label counts here (it was not set aside for other content)."""
+        return label.event_id not in self._set_aside
 
     @property
     def changed_items(self) -> list[Hashable]:
@@ -399,6 +403,8 @@ class LabelingSession:
             still = self.store.current_label(self.task, item, self.annotator, self.source)
         except StoreError:  # the undo is saved: never raise; the item's label is read again
             still = None  # when it is shown, and that read reports the error
+        if still is not None and not self.counts(still):
+            still = None  # the label before was given for other content: still set aside
         self._mark(position, still is not None)
         self._tell_ordering(item, None if still is None else still.label)
         queue_index = self._queue_index_of(position)

@@ -99,6 +99,9 @@ class LabelWidget(anywidget.AnyWidget):
     """Labels committed to the store through this widget."""
     error = t.Unicode("").tag(sync=True)
     """The last error, shown under the widget; empty when all is well."""
+    notice = t.Unicode("").tag(sync=True)
+    """What the widget found about labels stored before (given for other content, ids of
+    another type), shown above the sample until the page is reloaded; empty if nothing."""
     info = t.Dict().tag(sync=True)
     """Where labels go: ``{"store", "store_url", "task", "annotator"}``, for the status line."""
     ask_rationale = t.Bool(False).tag(sync=True)
@@ -155,6 +158,7 @@ class LabelWidget(anywidget.AnyWidget):
                 "annotator": session.annotator,
                 "source": session.source,
             }
+            self.notice = session.notice or ""
             self._push_state()
 
     def __repr__(self) -> str:
@@ -312,7 +316,7 @@ class LabelWidget(anywidget.AnyWidget):
                 held = self.session.store.current_label(
                     self.session.task, intent.item, self.session.annotator, self.session.source
                 )
-                if held is not None and held.label == value:
+                if held is not None and held.label == value and self.session.counts(held):
                     self._after_move(intent)  # saved before the connection dropped: confirm
                     return
             event_id = self.session.submit(

@@ -52,7 +52,7 @@ def test_re_sorted_data_with_a_range_index_does_not_put_labels_on_other_texts(df
     assert len(caught) == 1 and caught[0].filename == __file__  # points at the user's line
     message = str(caught[0].message)
     assert "ids 0, 2" in message and 'df.set_index("id")' in message
-    assert w.session.notice == message
+    assert w.session.notice == message and w.notice == message  # shown in the widget
     assert w.progress.done == 1 and w.current == 0  # "awful" is shown, not taken as labeled
     with pytest.warns(NblabelWarning, match="w.labels leaves out"):
         labels = shown_labels(w, resorted)
@@ -147,3 +147,16 @@ def test_review_stores_fingerprints_and_sets_aside_reviews_of_other_content(df, 
     with pytest.warns(NblabelWarning, match="1 label was given"):
         again = nblabel.review(store, "sentiment", data=edited, text="review", reviewer="rita")
     assert again.progress.done == 0
+
+
+def test_undoing_a_relabel_does_not_bring_back_a_label_given_for_other_content(df, store):
+    label_first(make(df, store), "1")  # id 0 "good": pos
+    resorted = df.sort_values("review").reset_index(drop=True)  # id 0 now shows "awful"
+    with pytest.warns(NblabelWarning, match="1 label"):
+        w = make(resorted, store)
+    assert w.current == 0 and w.progress.done == 0
+    w.press("2")  # "awful": neg, the label for what id 0 shows now
+    assert w.progress.done == 1
+    w.undo()  # the "pos" stored before is current in the store again, but for "good"
+    assert w.current == 0 and w.progress.done == 0
+    assert w.sample["label"] is None  # not shown as this item's saved label

@@ -203,6 +203,7 @@ function render({ model, el }) {
   }
   const status = h("div", { class: "nblabel-status" });
   const errorBox = h("div", { class: "nblabel-error", role: "alert" });
+  const noticeBox = h("div", { class: "nblabel-notice", role: "note" });
   const doneBox = h("div", { class: "nblabel-done", text: "All items are labeled. 🎉" });
   const focusHint = h("div", { class: "nblabel-hint", text: "Click here to label with the keyboard" });
   const body = h("div", { class: "nblabel-body" }, sampleBox, heldLabel);
@@ -214,7 +215,7 @@ function render({ model, el }) {
     body.append(textInput);
   }
   body.append(rationale, confirmButton);
-  el.replaceChildren(header, body, doneBox, nav, status, errorBox, focusHint);
+  el.replaceChildren(header, noticeBox, body, doneBox, nav, status, errorBox, focusHint);
 
   // ---- sending intents ------------------------------------------------------------------------
   // A dead kernel makes model.send throw: the label stays pending (and in localStorage)
@@ -444,6 +445,9 @@ function render({ model, el }) {
     const error = model.get("error");
     errorBox.textContent = error;
     errorBox.hidden = !error;
+    const notice = model.get("notice");
+    noticeBox.textContent = notice;
+    noticeBox.hidden = !notice;
   }
 
   // ---- kernel answers ---------------------------------------------------------------------------
