@@ -21,7 +21,7 @@ class Action(str, enum.Enum):
     """Actions a key can run besides picking an option."""
 
     CONFIRM = "confirm"  #: submit the selection (multi-label) or the typed text
-    UNDO = "undo"  #: undo the last saved label and show its item again
+    UNDO = "undo"  #: undo the last label this widget saved and show its item again
     BACK = "back"  #: show the previous item
     SKIP = "skip"  #: leave the item unlabeled for now and show the next
 
@@ -171,7 +171,7 @@ def key_table() -> str:
 
 _ACTION_DOCS = {
     Action.CONFIRM: "save the multi-label selection or the typed text",
-    Action.UNDO: "undo the last saved label and show its item again",
+    Action.UNDO: "undo the last label this widget saved and show its item again",
     Action.BACK: "show the previous item",
     Action.SKIP: "skip: leave the item for later",
 }
