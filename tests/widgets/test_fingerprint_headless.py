@@ -47,8 +47,9 @@ def test_re_sorted_data_with_a_range_index_does_not_put_labels_on_other_texts(df
     label_first(make(df, store), "123")  # good: pos, bad: neg, meh: neutral
     resorted = df.sort_values("review").reset_index(drop=True)
     # awful bad fine good great meh: id 1 still shows "bad", ids 0 and 2 show other texts
-    with pytest.warns(NblabelWarning, match="2 labels were given to items") as caught:
+    with pytest.warns(NblabelWarning, match="2 labels were given to items") as record:
         w = make(resorted, store)
+    caught = [r for r in record if issubclass(r.category, NblabelWarning)]  # not a library's
     assert len(caught) == 1 and caught[0].filename == __file__  # points at the user's line
     message = str(caught[0].message)
     assert "ids 0, 2" in message and 'df.set_index("id")' in message
