@@ -307,7 +307,8 @@ def check_store_path(value: Any, name: str) -> Path:
     full = path.expanduser().resolve()
     if full.is_dir():
         raise NblabelError(
-            f"{name}={text!r} is a folder: give a file name in it, such as {full / 'labels.db'}"
+            f"{name}={text!r} is a directory, not a file: give a file name in it, such as "
+            f"{full / 'labels.db'}"
         )
     if not full.parent.is_dir():
         raise NblabelError(
