@@ -25,6 +25,7 @@ __all__ = [
     "check_flag",
     "check_int",
     "check_item",
+    "check_key",
     "check_keys",
     "check_keys_cover",
     "check_name",
@@ -143,6 +144,17 @@ def check_item(value: Any, name: str = "item") -> Hashable:
     if isinstance(value, (list, set, dict, np.ndarray)) or not isinstance(value, Hashable):
         raise NblabelError(
             f"{name}= must be one item id (an index label of the data), not {given(value)}"
+        )
+    return value
+
+
+def check_key(value: Any, name: str = "key") -> str:
+    """One key as ``KeyboardEvent.key`` spells it: ``"1"``, ``"a"``, ``"Enter"``."""
+    if not isinstance(value, str) or not value:
+        hint = f": write w.press({str(value)!r})" if isinstance(value, (int, np.integer)) else ""
+        raise NblabelError(
+            f"{name}= must be a key as a string, such as '1', 'a', 'Enter' or 'ArrowLeft', not "
+            f"{given(value)}{hint}"
         )
     return value
 
