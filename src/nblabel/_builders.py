@@ -15,20 +15,18 @@ import pandas as pd
 from ._checks import (
     check_callable,
     check_flag,
-    check_keys,
-    check_keys_cover,
     check_name,
     check_options,
     check_order,
     check_rate,
     check_seed,
     check_store_path,
+    checked_keymap,
 )
 from ._codec import encode
 from ._content import ContentMaker
 from ._errors import NblabelError
 from ._fingerprint import Fingerprinter, data_key, fingerprint_columns
-from ._keymap import KeyMap
 from ._session import LabelingSession, Ordering
 from ._store import DEFAULT_PATH, LabelStore
 from ._widget import LabelWidget
@@ -170,7 +168,7 @@ def build(
     gold_rate, seed = check_rate(gold_rate, "gold_rate"), check_seed(seed)
     if store is not None and not isinstance(store, LabelStore):
         check_store_path(store, "store")
-    check_keys(keys, choices)
+    keymap = checked_keymap(choices, keys, option_keys=option_keys)
     frame, column = as_frame(data)
     if gold is not None:
         order = mix_gold(frame.index, choices, order, gold, gold_rate, seed)
@@ -178,10 +176,6 @@ def build(
         text = column
     content = ContentMaker(frame, text=text, display=display)
     locs = fingerprint_columns(frame, fingerprint, text)
-    keymap = KeyMap.build(choices, keys, option_keys=option_keys)
-    if keys is not None:
-        plain = KeyMap.build(choices, None, option_keys=option_keys)
-        check_keys_cover(keymap.bindings, plain.bindings, choices)
     if store is None:
         store = LabelStore(Path.cwd() / DEFAULT_PATH)
     elif not isinstance(store, LabelStore):

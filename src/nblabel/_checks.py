@@ -17,7 +17,7 @@ import numpy as np
 
 from ._codec import encode
 from ._errors import NblabelError, StoreError
-from ._keymap import Action, normalize_key
+from ._keymap import Action, KeyMap, normalize_key
 
 __all__ = [
     "check_callable",
@@ -35,6 +35,7 @@ __all__ = [
     "check_seed",
     "check_store_path",
     "check_task",
+    "checked_keymap",
     "given",
 ]
 
@@ -82,7 +83,9 @@ def check_task(value: Any, known: Sequence[str], name: str = "task") -> str:
         raise NblabelError(f"{name}= must be a task name (a string), not {given(value)}")
     if value not in known:
         listed = ", ".join(map(repr, known)) or "none yet"
-        raise NblabelError(f"{name}={value!r} is not a task of the store; its tasks: {listed}")
+        raise NblabelError(
+            f"{name}={value!r}: the store has no task {value!r}; its tasks: {listed}"
+        )
     return value
 
 
@@ -264,6 +267,22 @@ def check_keys_cover(
             f"{name}= leaves the option {keyless[0]!r} without a key (its key now picks another "
             f"option): give it a key too, e.g. {name}={{..., 'x': {keyless[0]!r}}}"
         )
+
+
+def checked_keymap(
+    options: Sequence[Any],
+    keys: Any,
+    *,
+    option_keys: Sequence[str] | None = None,
+    name: str = "keys",
+) -> KeyMap:
+    """The key map of ``options`` with ``keys=`` checked before and after it is built."""
+    check_keys(keys, options, name)
+    keymap = KeyMap.build(options, keys, option_keys=option_keys)
+    if keys is not None:
+        plain = KeyMap.build(options, None, option_keys=option_keys)
+        check_keys_cover(keymap.bindings, plain.bindings, options, name)
+    return keymap
 
 
 def check_order(order: Any, name: str = "order") -> Any:
