@@ -31,6 +31,7 @@ __all__ = [
     "check_name",
     "check_options",
     "check_order",
+    "check_out_path",
     "check_rate",
     "check_seed",
     "check_store_path",
@@ -347,6 +348,37 @@ def check_store_path(value: Any, name: str) -> Path:
             "(os.makedirs) or give another path"
         )
     return path
+
+
+def check_out_path(value: Any, name: str, suffixes: Sequence[str]) -> Path:
+    """A file to write: a path (not an open file) ending in one of ``suffixes``, in a folder
+    that exists; resolved."""
+    endings = " or ".join(suffixes)
+    if not isinstance(value, (str, os.PathLike)) or isinstance(os.fspath(value), bytes):
+        raise NblabelError(
+            f"{name}= must be a file path ending in {endings}, not {given(value)}: the file is "
+            "written whole or not at all, which an open file or buffer cannot promise"
+        )
+    text = os.fspath(value)
+    if not text.strip():
+        raise NblabelError(f"{name}= is empty: give a file path ending in {endings}")
+    target = Path(text).expanduser().resolve()
+    if target.is_dir():
+        raise NblabelError(
+            f"{name}={text!r} is a folder: give a file in it, such as "
+            f"{target / ('labels' + suffixes[0])}"
+        )
+    if target.suffix.lower() not in suffixes:
+        raise NblabelError(
+            f"{name}={text!r}: cannot tell the format of {target.name!r}: end the path with "
+            f"{endings}"
+        )
+    if not target.parent.is_dir():
+        raise NblabelError(
+            f"{name}={text!r}: the folder {target.parent} does not exist: create it first "
+            "(os.makedirs) or give another path"
+        )
+    return target
 
 
 def _location(text: str, name: str) -> Path:
