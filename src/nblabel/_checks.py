@@ -28,6 +28,7 @@ __all__ = [
     "check_key",
     "check_keys",
     "check_keys_cover",
+    "check_list",
     "check_name",
     "check_options",
     "check_order",
@@ -161,6 +162,13 @@ def check_key(value: Any, name: str = "key") -> str:
             f"{given(value)}{hint}"
         )
     return value
+
+
+def check_list(value: Any, name: str, example: str) -> list:
+    """A list of values (a list, tuple, array or Index), never a string, dict or set."""
+    if isinstance(value, (str, bytes, Mapping, AbstractSet)) or not isinstance(value, Iterable):
+        raise NblabelError(f"{name}= must be a list such as {example}, not {given(value)}")
+    return list(value)
 
 
 def check_options(options: Any, name: str = "options") -> list:
