@@ -14,6 +14,7 @@ import pandas as pd
 
 from ._checks import (
     check_callable,
+    check_column,
     check_flag,
     check_name,
     check_options,
@@ -159,6 +160,8 @@ def build(
     # every argument is checked before anything is opened or written
     multi, rationale = check_flag(multi, "multi"), check_flag(rationale, "rationale")
     order = check_order(order)
+    if text is not None:
+        check_column(text, "text")
     if display is not None:
         check_callable(display, "display", "lambda row: row.text")
     if annotator is not None:

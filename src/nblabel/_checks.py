@@ -22,6 +22,7 @@ from ._keymap import Action, KeyMap, normalize_key
 __all__ = [
     "check_callable",
     "check_choice",
+    "check_column",
     "check_flag",
     "check_int",
     "check_item",
@@ -142,6 +143,16 @@ def check_callable(value: Any, name: str, example: str) -> Callable:
         else ""
     )
     raise NblabelError(f"{name}= must be a function such as {example}, not {given(value)}{hint}")
+
+
+def check_column(value: Any, name: str) -> Hashable:
+    """One column name (its existence is checked against the data later)."""
+    if isinstance(value, (list, set, dict, np.ndarray)) or not isinstance(value, Hashable):
+        raise NblabelError(
+            f"{name}= must be one column name, not {given(value)}: to show several columns, "
+            "leave it out (the whole row shows) or use display=lambda row: ..."
+        )
+    return value
 
 
 def check_item(value: Any, name: str = "item") -> Hashable:

@@ -13,6 +13,7 @@ import pandas as pd
 from ._builders import as_frame, check_options, default_annotator, store_label
 from ._checks import (
     check_callable,
+    check_column,
     check_flag,
     check_int,
     check_name,
@@ -167,6 +168,8 @@ def review(
     rationale = check_flag(rationale, "rationale")
     if reviewer is not None:
         check_name(reviewer, "reviewer", "carol")
+    if text is not None:
+        check_column(text, "text")
     if display is not None:
         check_callable(display, "display", "lambda row: row.text")
     if not isinstance(store, LabelStore):
