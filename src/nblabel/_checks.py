@@ -67,7 +67,8 @@ def check_flag(value: Any, name: str) -> bool:
     if isinstance(value, str) and value.strip().lower() in {"false", "no", "0", "off"}:
         hint = f" ({value!r} would read as True)"
     raise NblabelError(
-        f"{name}= must be True or False, not {given(value)}{hint}: write {name}=False"
+        f"{name}= must be True or False, not {given(value)}{hint}: write {name}=True or "
+        f"{name}=False"
     )
 
 
@@ -80,15 +81,15 @@ def check_name(value: Any, name: str, example: str = "alice") -> str:
     return value
 
 
-def check_task(value: Any, known: Sequence[str], name: str = "task") -> str:
-    """A task the store (or table) holds."""
+def check_task(
+    value: Any, known: Sequence[str], name: str = "task", holder: str = "the store"
+) -> str:
+    """A task that ``holder`` (a store, or a table of annotations) holds."""
     if not isinstance(value, str) or not value.strip():
         raise NblabelError(f"{name}= must be a task name (a string), not {given(value)}")
     if value not in known:
         listed = ", ".join(map(repr, known)) or "none yet"
-        raise NblabelError(
-            f"{name}={value!r}: the store has no task {value!r}; its tasks: {listed}"
-        )
+        raise NblabelError(f"{name}={value!r}: {holder} has no task {value!r}; its tasks: {listed}")
     return value
 
 
@@ -341,9 +342,10 @@ def check_store_path(value: Any, name: str) -> Path:
             f"{name}={bytes(value).decode(errors='replace')!r}"
         )
     if not isinstance(value, (str, os.PathLike)):
+        store = "" if name == "path_or_url" else " or a LabelStore"
         raise NblabelError(
-            f"{name}= must be a file path such as 'labels.db', a sqlite:/// URL or a "
-            f"LabelStore, not {given(value)}"
+            f"{name}= must be a file path such as 'labels.db' or a sqlite:/// URL{store}, not "
+            f"{given(value)}"
         )
     text = os.fspath(value)
     if not isinstance(text, str) or not text.strip():

@@ -177,7 +177,7 @@ def _ratings(
     if task is not None and hasattr(data, "tasks"):
         check_task(task, data.tasks())
     elif task is not None and isinstance(data, pd.DataFrame) and "task" in data.columns:
-        check_task(task, data["task"].unique().tolist())
+        check_task(task, data["task"].unique().tolist(), holder="the table")
     long = long_frame(data, task)
     if long is None:
         ratings, reviews = ratings_from_wide(data, labels), pd.DataFrame()

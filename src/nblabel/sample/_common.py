@@ -139,7 +139,7 @@ def long_frame(
             if task is not None:
                 tasks = frame["task"].unique().tolist()
                 if known_task and tasks:
-                    check_task(task, tasks)
+                    check_task(task, tasks, holder="the table")
                 frame = frame.loc[frame["task"] == task]
             elif frame["task"].nunique() > 1:
                 raise NblabelError("the annotation table holds several tasks: pass task=...")
