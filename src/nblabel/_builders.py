@@ -281,7 +281,9 @@ def classify(
         A DataFrame with a unique index (or a Series / list, wrapped). Never modified.
     options
         The labels to choose from, in order (a list: a set is refused, its order changes from
-        one kernel to the next); keys ``1``–``9`` pick them in order.
+        one kernel to the next), each a non-blank string or a number; keys ``1``–``9`` pick
+        them in order. Every argument is checked before anything is opened or written: a
+        wrong one raises :class:`~nblabel.NblabelError` naming it and the fix.
     text
         The column to show. Without ``text`` (and ``display``), the whole row shows as a table.
     display
