@@ -5,19 +5,29 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Hashable, Iterable, KeysView, Mapping, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._checks import (
+    check_callable,
+    check_column,
+    check_flag,
+    check_name,
+    check_options,
+    check_order,
+    check_rate,
+    check_seed,
+    check_store_path,
+    checked_keymap,
+)
 from ._codec import encode
 from ._content import ContentMaker
 from ._errors import NblabelError
 from ._fingerprint import Fingerprinter, data_key, fingerprint_columns
-from ._keymap import KeyMap
 from ._session import LabelingSession, Ordering
 from ._store import DEFAULT_PATH, LabelStore
 from ._widget import LabelWidget
@@ -66,46 +76,6 @@ def as_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
     if len(frame) == 0:
         raise NblabelError("the data is empty: give at least one row to label")
     return frame, column
-
-
-def check_options(options: Any, what: str = "options") -> list:
-    """The options as a list, checked: ordered (their order gives the keys and the default task
-    name), each a string or a number, each once.
-
-    A set is refused: its order differs between kernels. A dict is refused too, though ordered:
-    it reads as a key map, which is ``keys=``.
-    """
-    if options is None or isinstance(options, (str, bytes)) or not isinstance(options, Iterable):
-        raise NblabelError(f"{what}= must be a list such as ['pos', 'neg'], not {options!r}")
-    if isinstance(options, AbstractSet) and not isinstance(options, KeysView):
-        raise NblabelError(
-            f"{what}= is a set, whose order (the keys 1, 2, 3…, the task name) changes from one "
-            f"kernel to the next: give a list, e.g. {what}=sorted({_short(options)})"
-        )
-    if isinstance(options, Mapping):
-        raise NblabelError(
-            f"{what}= is a dict: give the options as a list, e.g. {what}=list(d) for its keys; "
-            "to choose the key of each option use keys={'p': 'pos', ...}"
-        )
-    options = list(options)
-    if not options:
-        raise NblabelError(f"{what}= is empty: give at least one choice")
-    for option in options:
-        if not isinstance(option, (str, int, float, bool, np.integer, np.floating)):
-            raise NblabelError(
-                f"{what}= holds {option!r} ({type(option).__name__}): use strings or numbers"
-            )
-        encode(option)  # rejects NaN and infinities with a clear message
-    seen: set = set()
-    duplicates = [o for o in options if o in seen or seen.add(o)]
-    if duplicates:
-        raise NblabelError(f"{what}= lists {duplicates!r} more than once: give each choice once")
-    return [o.item() if isinstance(o, np.generic) else o for o in options]
-
-
-def _short(options: Any) -> str:
-    text = repr(options)
-    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def default_task(kind: str, choices: list, key: str) -> str:
@@ -187,6 +157,21 @@ def build(
     gold_rate: float = 0.05,
     seed: int = 0,
 ) -> LabelWidget:
+    # every argument is checked before anything is opened or written
+    multi, rationale = check_flag(multi, "multi"), check_flag(rationale, "rationale")
+    order = check_order(order)
+    if text is not None:
+        check_column(text, "text")
+    if display is not None:
+        check_callable(display, "display", "lambda row: row.text")
+    if annotator is not None:
+        check_name(annotator, "annotator")
+    if task is not None:
+        check_name(task, "task", "sentiment")
+    gold_rate, seed = check_rate(gold_rate, "gold_rate"), check_seed(seed)
+    if store is not None and not isinstance(store, LabelStore):
+        check_store_path(store, "store")
+    keymap = checked_keymap(choices, keys, option_keys=option_keys)
     frame, column = as_frame(data)
     if gold is not None:
         order = mix_gold(frame.index, choices, order, gold, gold_rate, seed)
@@ -199,15 +184,10 @@ def build(
     elif not isinstance(store, LabelStore):
         store = LabelStore(store)
     annotator = default_annotator() if annotator is None else annotator
-    if not isinstance(annotator, str) or not annotator.strip():
-        raise NblabelError(f"annotator= must be a non-empty name, not {annotator!r}")
     defaulted = task is None
     if defaulted:
         identifying = locs if locs is not None else fingerprint_columns(frame, None, text)
         task = default_task(kind, choices, data_key(frame, identifying))
-    if not isinstance(task, str) or not task.strip():
-        raise NblabelError(f"task= must be a non-empty name, not {task!r}")
-    keymap = KeyMap.build(choices, keys, option_keys=option_keys)
     session = LabelingSession(
         frame.index, store=store, task=task, annotator=annotator, order=order,
         fingerprint=None if locs is None else Fingerprinter(frame, locs),
@@ -248,16 +228,27 @@ def mix_gold(
     ordering gets them mixed into every new order it gives."""
     from .sample import GoldMixed, with_gold
 
+    if not isinstance(gold, (Mapping, pd.Series)):
+        raise NblabelError(
+            f"gold= must be the known answers as {{item id: known label}} (a dict or a Series "
+            f"indexed by item id), not {type(gold).__name__}: e.g. gold={{'a': 'pos'}}"
+        )
     answers = pd.Series(gold) if not isinstance(gold, pd.Series) else gold
     if answers.empty:
         raise NblabelError("gold= is empty: give {item id: known label} for a few items")
     missing = answers.index[items.get_indexer(answers.index) < 0]
     if len(missing):
-        raise NblabelError(f"gold= names items that are not in the data: {missing[:5].tolist()!r}")
+        raise NblabelError(
+            f"gold= names items that are not in the data: {missing[:5].tolist()!r}; its keys "
+            "must be ids of the data's index"
+        )
     if choices:
         strange = sorted({str(v) for v in answers if v not in choices})
         if strange:
-            raise NblabelError(f"gold= holds labels that are not options: {strange!r}")
+            raise NblabelError(
+                f"gold= holds labels that are not options: {strange!r}; the options are "
+                f"{choices!r}"
+            )
     if isinstance(order, Ordering):
         return GoldMixed(order, answers.index, rate, seed=seed)
     base = list(items) if order is None else list(order)
@@ -290,7 +281,9 @@ def classify(
         A DataFrame with a unique index (or a Series / list, wrapped). Never modified.
     options
         The labels to choose from, in order (a list: a set is refused, its order changes from
-        one kernel to the next); keys ``1``–``9`` pick them in order.
+        one kernel to the next), each a non-blank string or a number; keys ``1``–``9`` pick
+        them in order. Every argument is checked before anything is opened or written: a
+        wrong one raises :class:`~nblabel.NblabelError` naming it and the fix.
     text
         The column to show. Without ``text`` (and ``display``), the whole row shows as a table.
     display
@@ -340,7 +333,7 @@ def classify(
     """
     return build(
         ClassifyWidget, "classify", data, check_options(options),
-        text=text, display=display, fingerprint=fingerprint, multi=bool(multi), store=store,
+        text=text, display=display, fingerprint=fingerprint, multi=multi, store=store,
         annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
         gold=gold, gold_rate=gold_rate, seed=seed,
     )  # fmt: skip

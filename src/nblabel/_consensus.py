@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._checks import check_flag, check_list, check_seed, check_task, given
 from ._errors import NblabelError
 from .agreement._input import (
     Ratings,
@@ -167,6 +168,16 @@ def dawid_skene(
 def _ratings(
     data: Any, task: str | None, labels: Sequence[Any] | None, annotators: Sequence[Hashable] | None
 ) -> tuple[Ratings, pd.DataFrame]:
+    if not isinstance(data, pd.DataFrame) and not hasattr(data, "annotations"):
+        raise NblabelError(
+            "data= must be a wide DataFrame (rows = items, columns = annotators), a long "
+            "DataFrame with columns item, annotator, label, or a LabelStore with task=; not "
+            f"{given(data)}. Wrap arrays first: pd.DataFrame(array)"
+        )
+    if task is not None and hasattr(data, "tasks"):
+        check_task(task, data.tasks())
+    elif task is not None and isinstance(data, pd.DataFrame) and "task" in data.columns:
+        check_task(task, data["task"].unique().tolist(), holder="the table")
     long = long_frame(data, task)
     if long is None:
         ratings, reviews = ratings_from_wide(data, labels), pd.DataFrame()
@@ -174,7 +185,19 @@ def _ratings(
         rated, reviews = split_source(long)
         ratings = ratings_from_long(rated, labels)
     if annotators is not None:
+        known = set(ratings.annotators)
+        unknown = [a for a in annotators if a not in known]
+        if unknown:
+            raise NblabelError(
+                f"annotators={unknown!r}: no such annotator in the data; it has "
+                f"{list(ratings.annotators)[:10]!r}"
+            )
         ratings = ratings.columns(annotators)
+    if not (ratings.codes >= 0).any() and not len(reviews):
+        raise NblabelError(
+            "data= holds no labels (it is empty, or every value is missing): there is nothing "
+            "to agree on; check the task= and annotators= given, or label some items first"
+        )
     return ratings, reviews
 
 
@@ -235,6 +258,13 @@ def consensus(
     """
     check_choice("method", method, METHODS)
     check_choice("tie", tie, TIES)
+    seed, use_review = check_seed(seed), check_flag(use_review, "use_review")
+    if task is not None and not isinstance(task, str):
+        raise NblabelError(f"task= must be a task name (a string) or None, not {given(task)}")
+    if labels is not None:
+        labels = check_list(labels, "labels", "['pos', 'neg']")
+    if annotators is not None:
+        annotators = check_list(annotators, "annotators", "['alice', 'bob']")
     ratings, reviews = _ratings(data, task, labels, annotators)
     if method == "majority":
         result = _majority(ratings, tie, seed)

@@ -11,10 +11,19 @@ import numpy as np
 import pandas as pd
 
 from ._builders import as_frame, check_options, default_annotator, store_label
+from ._checks import (
+    check_callable,
+    check_column,
+    check_flag,
+    check_int,
+    check_name,
+    check_store_path,
+    check_task,
+    checked_keymap,
+)
 from ._content import ContentMaker
 from ._errors import NblabelError
 from ._fingerprint import Fingerprinter, fingerprint_columns
-from ._keymap import KeyMap
 from ._session import LabelingSession
 from ._store import LabelStore
 from ._widget import LabelWidget
@@ -154,11 +163,18 @@ def review(
     >>> w = nblabel.review(store, "sentiment", data=df, text="review", reviewer="carol")
     ... # doctest: +SKIP
     """
+    min_annotators = check_int(min_annotators, "min_annotators", minimum=1)
+    include_agreed = check_flag(include_agreed, "include_agreed")
+    rationale = check_flag(rationale, "rationale")
+    if reviewer is not None:
+        check_name(reviewer, "reviewer", "carol")
+    if text is not None:
+        check_column(text, "text")
+    if display is not None:
+        check_callable(display, "display", "lambda row: row.text")
     if not isinstance(store, LabelStore):
-        store = LabelStore(store)
-    if task not in store.tasks():
-        known = ", ".join(map(repr, store.tasks())) or "none yet"
-        raise NblabelError(f"the store has no task {task!r}; tasks: {known}")
+        store = LabelStore(check_store_path(store, "store"))
+    check_task(task, store.tasks())
     annotations = store.annotations(task=task, source="annotator")
     contested = contested_items(
         annotations, min_annotators=min_annotators, include_agreed=include_agreed
@@ -198,7 +214,7 @@ def review(
         session=session,
         content=_ReviewContent(contested, sample, rows),
         choices=choices,
-        keymap=KeyMap.build(choices, keys),
+        keymap=checked_keymap(choices, keys),
         rationale=rationale,
         store_label=store_label(store),
         kind="review",

@@ -307,9 +307,12 @@ class LabelingSession:
         try:
             position = self.items.get_loc(item)
         except (KeyError, TypeError):
-            raise NblabelError(f"{item!r} is not an item of the data") from None
+            raise NblabelError(
+                f"item={item!r} is not an item of the data: give an id of its index, such as "
+                f"{self.items[0]!r}"
+            ) from None
         if not isinstance(position, (int, np.integer)):
-            raise NblabelError(f"{item!r} does not name a single item of the data")
+            raise NblabelError(f"item={item!r} does not name a single item of the data")
         return int(position)
 
     def submit(
@@ -375,7 +378,10 @@ class LabelingSession:
         """Show ``item`` (labeled or not) next; it must be in the queue."""
         queue_index = self._queue_index_of(self._position_of(item))
         if queue_index < 0:
-            raise NblabelError(f"{item!r} is in the data but not in this widget's order")
+            raise NblabelError(
+                f"item={item!r} is in the data but not in this widget's order: build the "
+                "widget with it in order= to show it"
+            )
         self._move_to(queue_index)
 
     def undo(self) -> Hashable | None:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import _sqlite
+from ._checks import check_store_path
 from ._codec import decode, encode
 from ._errors import NblabelError, StoreError
 
@@ -93,29 +94,6 @@ class CurrentLabel:
     fingerprint: str | None = None
 
 
-def _parse_location(path_or_url: str | os.PathLike) -> Path:
-    text = os.fspath(path_or_url)
-    if "://" not in text:
-        return Path(text)
-    scheme, _, rest = text.partition("://")
-    scheme = scheme.lower()
-    if scheme == "sqlite":
-        if not rest.startswith("/") or rest == "/":
-            raise NblabelError(
-                f"bad SQLite URL {text!r}: write sqlite:///relative/path.db or "
-                "sqlite:////absolute/path.db"
-            )
-        return Path(rest[1:])
-    if scheme in {"postgresql", "postgres", "postgresql+psycopg"}:
-        raise StoreError(
-            f"PostgreSQL stores ({text!r}) are not available in this version of nblabel; "
-            "use a SQLite file path for now"
-        )
-    raise NblabelError(
-        f"unknown store URL scheme {scheme!r} in {text!r}: give a file path or a sqlite:/// URL"
-    )
-
-
 class LabelStore:
     """A durable, append-only store of annotations.
 
@@ -152,13 +130,15 @@ class LabelStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if durability not in {"normal", "full"}:
-            raise NblabelError(f"durability must be 'normal' or 'full', not {durability!r}")
+            raise NblabelError(
+                f"durability= must be 'normal' or 'full' (survives a power loss too), not "
+                f"{durability!r}"
+            )
         if not callable(clock):
             raise NblabelError(f"clock= must be a function returning seconds, not {clock!r}")
-        self.path = _parse_location(path_or_url).expanduser().resolve()
+        self.path = check_store_path(path_or_url, "path_or_url").expanduser().resolve()
         self._clock = clock
         self._closed = False
-        _check_location(self.path)
         self._shared = _sqlite.connect(self.path, durability)
         self._lock = self._shared.lock
         try:
@@ -615,13 +595,6 @@ def _storable_text(text: str | None, what: str) -> str | None:
             "an unpaired surrogate): remove it or replace it"
         ) from None
     return text
-
-
-def _check_location(path: Path) -> None:
-    if path.is_dir():
-        raise NblabelError(f"{path} is a directory: give a file name such as {path / 'labels.db'}")
-    if not path.parent.exists():
-        raise NblabelError(f"the folder {path.parent} does not exist: create it first")
 
 
 def refuse_store_target(target: Path, *, what: str, any_sqlite: bool = True) -> None:

@@ -27,6 +27,7 @@ import anywidget
 import pandas as pd
 import traitlets as t
 
+from ._checks import check_callable, check_flag, check_item, check_key
 from ._codec import decode, encode
 from ._content import error_content
 from ._errors import NblabelError, StoreError
@@ -196,6 +197,13 @@ class LabelWidget(anywidget.AnyWidget):
     # -- callbacks -----------------------------------------------------------------------------
     def on_submit(self, callback: Callable[[SubmitEvent], Any], remove: bool = False) -> None:
         """Call ``callback(event)`` after each label is saved (``remove=True`` to stop)."""
+        check_callable(callback, "callback", "lambda event: print(event.label)")
+        if check_flag(remove, "remove") and callback not in self._submit_callbacks:
+            raise NblabelError(
+                f"callback={getattr(callback, '__name__', callback)!s} was never added with "
+                "on_submit, so remove=True has nothing to remove: pass the same function "
+                "object that was added"
+            )
         if remove:
             self._submit_callbacks.remove(callback)
         else:
@@ -216,6 +224,7 @@ class LabelWidget(anywidget.AnyWidget):
     # -- the public twins of UI actions ---------------------------------------------------------
     def press(self, key: str) -> None:
         """Act as if ``key`` was pressed in the widget: ``"1"``, ``"Enter"``, ``"ArrowLeft"``."""
+        check_key(key, "key")
         self._press(key, _Intent())
 
     def submit(self, value: Any, rationale: str | None = None) -> None:
@@ -243,6 +252,7 @@ class LabelWidget(anywidget.AnyWidget):
 
     def goto(self, item: Hashable) -> None:
         """Show ``item`` next (to relabel it, or label it out of order)."""
+        check_item(item, "item")
         self.session.goto(item)
         self._after_move()
 

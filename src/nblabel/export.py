@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._checks import check_flag, check_name, check_out_path, check_task, given
 from ._codec import encode
 from ._errors import NblabelError
 from ._store import LabelStore, refuse_store_target, write_atomically
@@ -48,18 +49,18 @@ def table(
     --------
     >>> nblabel.export.table(store, "sentiment", "sentiment.csv")     # doctest: +SKIP
     """
-    target = Path(path).expanduser().resolve()
-    writer = _WRITERS.get(target.suffix.lower())
-    if writer is None:
+    if not isinstance(store, LabelStore):
         raise NblabelError(
-            f"cannot tell the format of {target.name!r}: end the path with .csv or .parquet"
+            f"store= must be a LabelStore, not {given(store)}: open one with "
+            "nblabel.LabelStore(path), or use w.store of a labeling widget"
         )
+    if annotator is not None:
+        check_name(annotator, "annotator")
+    history = check_flag(history, "history")
+    target = check_out_path(path, "path", list(_WRITERS))
+    writer = _WRITERS[target.suffix.lower()]
     refuse_store_target(target, what="an export")
-    if not target.parent.is_dir():
-        raise NblabelError(f"the folder {target.parent} does not exist: create it first")
-    if task not in store.tasks():
-        known = ", ".join(map(repr, store.tasks())) or "none yet"
-        raise NblabelError(f"the store has no task {task!r}; tasks: {known}")
+    check_task(task, store.tasks())
     frame = store.annotations(task=task, annotator=annotator, history=history)
     for column in ("item", "label"):
         values = frame[column].map(_scalar_or_json)

@@ -13,6 +13,7 @@ import nblabel
 
 WIDGET_LIBRARIES = ["ipywidgets", "anywidget", "traitlets", "IPython", "bqplot", "ipycanvas"]
 CORE = [
+    "nblabel._checks",
     "nblabel._store",
     "nblabel._sqlite",
     "nblabel._session",

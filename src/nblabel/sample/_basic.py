@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_flag
 from .._errors import NblabelError
 from ._common import check_n, item_ids, rng_for, to_ids
 
@@ -74,7 +75,9 @@ def _strata_codes(data: Any, by: Any, index: pd.Index) -> np.ndarray:
             )
         columns = [pd.Series(np.asarray(by, dtype=object), index=index)]
     elif isinstance(data, pd.DataFrame):
-        raise NblabelError(f"unknown column {by!r}: stratify by one of {list(data.columns)[:8]}")
+        raise NblabelError(
+            f"by={by!r}: unknown column {by!r}: stratify by one of {list(data.columns)[:8]}"
+        )
     else:
         raise NblabelError(
             f"by={by!r} is not usable: with a {type(data).__name__} pass one stratum per item "
@@ -182,6 +185,7 @@ def stratified(data: Any, by: Any, n: int, seed: int = 0, equal: bool = False) -
     >>> df.loc[stratified(df, by="source", n=10, equal=True), "source"].value_counts().to_dict()
     {'web': 5, 'mail': 5}
     """
+    equal = check_flag(equal, "equal")
     index = item_ids(data)
     n = check_n(n, len(index))
     codes = _strata_codes(data, by, index)
@@ -208,7 +212,10 @@ def _weights(data: Any, weights: Any, index: pd.Index) -> np.ndarray:
     elif _column_names(weights, data) is not None and not isinstance(weights, list):
         values = data[weights]
     elif isinstance(data, pd.DataFrame) and isinstance(weights, str):
-        raise NblabelError(f"unknown column {weights!r}: weight by one of {list(data.columns)[:8]}")
+        raise NblabelError(
+            f"weights={weights!r}: unknown column {weights!r}: weight by one of "
+            f"{list(data.columns)[:8]}"
+        )
     else:
         values = weights
     try:
@@ -267,6 +274,7 @@ def weighted(data: Any, weights: Any, n: int, seed: int = 0, replace: bool = Fal
     >>> len(order), "a" in order
     (2, False)
     """
+    replace = check_flag(replace, "replace")
     index = item_ids(data)
     w = _weights(data, weights, index)
     n = check_n(n, len(index), allow_more=replace)

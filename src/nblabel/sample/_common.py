@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_task, given
 from .._errors import NblabelError
 
 __all__ = [
@@ -101,12 +102,22 @@ def hashable(value: Any) -> Any:
     return value
 
 
-def long_frame(store_or_frame: Any, task: str | None) -> pd.DataFrame:
+def long_frame(
+    store_or_frame: Any, task: str | None, *, what: str = "store", known_task: bool = False
+) -> pd.DataFrame:
     """Annotator labels as a long table with at least ``item, annotator, label``.
 
     A store is read with ``annotations(task=task, source="annotator")``; a DataFrame is used
-    as given (filtered to ``task`` when it has a ``task`` column).
+    as given (filtered to ``task`` when it has a ``task`` column). ``known_task``: a task
+    the store does not hold, while it holds others, is refused (a misspelled name), not read
+    as an empty table.
     """
+    if task is not None and not isinstance(task, str):
+        raise NblabelError(f"task= must be a task name (a string) or None, not {given(task)}")
+    if known_task and task is not None and hasattr(store_or_frame, "tasks"):
+        tasks = store_or_frame.tasks()
+        if tasks:  # a store with no labels yet has no misspelled task either
+            check_task(task, tasks)
     if hasattr(store_or_frame, "annotations"):
         if task is None:
             tasks = store_or_frame.tasks() if hasattr(store_or_frame, "tasks") else []
@@ -126,12 +137,15 @@ def long_frame(store_or_frame: Any, task: str | None) -> pd.DataFrame:
             )
         if "task" in frame.columns:
             if task is not None:
+                tasks = frame["task"].unique().tolist()
+                if known_task and tasks:
+                    check_task(task, tasks, holder="the table")
                 frame = frame.loc[frame["task"] == task]
             elif frame["task"].nunique() > 1:
                 raise NblabelError("the annotation table holds several tasks: pass task=...")
     else:
         raise NblabelError(
-            "expected a LabelStore or a long DataFrame of annotations, not "
-            f"{type(store_or_frame).__name__}"
+            f"{what}= must be a LabelStore or a long DataFrame of annotations (columns item, "
+            f"annotator, label, as store.annotations()), not {given(store_or_frame)}"
         )
     return frame.loc[:, ["item", "annotator", "label"]].reset_index(drop=True)

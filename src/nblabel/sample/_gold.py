@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import given
 from .._errors import NblabelError
 from ._common import hashable, long_frame, rng_for
 
@@ -57,7 +58,7 @@ def with_gold(order: Any, gold_items: Any, rate: float, seed: int = 0) -> list:
     True
     """
     if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)):
-        raise NblabelError(f"rate must be a number in [0, 1), not {rate!r}")
+        raise NblabelError(f"rate must be a number in [0, 1), not {given(rate)}")
     if not (0 <= rate < 1):
         raise NblabelError(f"rate must be in [0, 1) (e.g. 0.05 for one in 20), not {rate!r}")
     items = _as_list(order, "order")
@@ -96,10 +97,15 @@ def _truth(gold: Any) -> dict:
         pairs = gold.items()
     else:
         raise NblabelError(
-            "gold must map item ids to true labels: a pandas Series (index = item ids) or a "
-            f"dict, not {type(gold).__name__}"
+            "gold must map item ids to true labels: a dict {item id: label} or a pandas Series "
+            f"(index = item ids), not {given(gold)}"
         )
-    return {hashable(item): hashable(label) for item, label in pairs}
+    truth = {hashable(item): hashable(label) for item, label in pairs}
+    if not truth:
+        raise NblabelError(
+            "gold= is empty: give the true labels of the gold items, {item id: label}"
+        )
+    return truth
 
 
 def gold_report(store: Any, task: str | None, gold: Any) -> pd.DataFrame:
@@ -137,7 +143,7 @@ def gold_report(store: Any, task: str | None, gold: Any) -> pd.DataFrame:
     bob             2        1       0.5
     """
     truth = _truth(gold)
-    frame = long_frame(store, task)
+    frame = long_frame(store, task, known_task=True)
     keys = [hashable(i) for i in frame["item"]]
     frame = frame.assign(_key=keys)
     # one answer per annotator per item: the newest counts

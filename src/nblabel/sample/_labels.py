@@ -91,7 +91,7 @@ def disagreement(
         raise NblabelError(f"min_annotators must be a whole number, not {min_annotators!r}")
     if min_annotators < 1:
         raise NblabelError(f"min_annotators must be 1 or more, not {min_annotators}")
-    frame = long_frame(store_or_long_frame, task)
+    frame = long_frame(store_or_long_frame, task, what="store_or_long_frame", known_task=True)
     if frame.empty:
         return []
     item_codes, uniques, label_codes = _votes(frame)
