@@ -485,14 +485,17 @@ class LabelStore:
         >>> store.annotations(task="sentiment", annotator="alice")     # doctest: +SKIP
         """
         where, params = ["action = 'label'"], []
+        fixed = {}  # columns a filter fixes are not read: one value, no object per row
         for column, value in (("task", task), ("annotator", annotator), ("source", source)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        condition = " AND ".join(where)
+                fixed[column] = value
+        read = [c for c in ANNOTATION_COLUMNS if c not in fixed]
+        at = {column: i for i, column in enumerate(read)}
         rows = self._query(
-            "SELECT task, item, annotator, label, rationale, created_at, duration_s, source, id"
-            f" FROM nblabel_events WHERE {condition}",
+            f"SELECT {', '.join('id' if c == 'event_id' else c for c in read)}"
+            f" FROM nblabel_events WHERE {' AND '.join(where)}",
             params,
         )
         # undo events name their target; one indexed pass instead of a lookup per row
@@ -505,15 +508,21 @@ class LabelStore:
             frame = _empty_annotations()
             return frame.assign(status=pd.Series(dtype=object)) if history else frame
         table = _object_table(rows)
-        event_ids = table[:, 8].astype(np.int64)
+        event_ids = table[:, at["event_id"]].astype(np.int64)
         # oldest first; sorted here, since a filtered query reads the rows in index order
         if len(event_ids) > 1 and (np.diff(event_ids) < 0).any():
             by_id = np.argsort(event_ids, kind="stable")
             table, event_ids = table[by_id], event_ids[by_id]
         undone = np.isin(event_ids, np.fromiter((r[0] for r in undone_ids), dtype=np.int64))
         # group on codes of the stored text: the newest not-undone event of each key is current
-        codes = {c: pd.factorize(table[:, i]) for i, c in enumerate(ANNOTATION_COLUMNS[:4])}
-        codes["source"] = pd.factorize(table[:, 7])
+        codes = {}
+        for column in ("task", "item", "annotator", "label", "source"):
+            if column in fixed:
+                one = np.empty(1, dtype=object)
+                one[0] = fixed[column]
+                codes[column] = (np.zeros(len(rows), dtype=np.intp), one)
+            else:
+                codes[column] = pd.factorize(table[:, at[column]])
         key_columns = [codes[c][0] for c in ("task", "item", "annotator", "source")]
         sizes = [len(codes[c][1]) for c in ("task", "item", "annotator", "source")]
         if math.prod(sizes) < _MAX_PACKED_KEY:  # one number per key: hashed once, not four
@@ -547,11 +556,11 @@ class LabelStore:
                 "item": objects("item", decoded=True),
                 "annotator": objects("annotator"),
                 "label": objects("label", decoded=True),
-                "rationale": pd.Series(table[keep, 4], dtype=object),
+                "rationale": pd.Series(table[keep, at["rationale"]], dtype=object),
                 "created_at": pd.to_datetime(
-                    table[keep, 5].astype(float), unit="s", utc=True
+                    table[keep, at["created_at"]].astype(float), unit="s", utc=True
                 ),
-                "duration_s": table[keep, 6].astype(float),
+                "duration_s": table[keep, at["duration_s"]].astype(float),
                 "source": objects("source"),
                 "event_id": event_ids[keep],
             }
