@@ -15,6 +15,7 @@ import pandas as pd
 from ._checks import check_flag, check_name, check_out_path, check_task, given
 from ._codec import encode
 from ._errors import NblabelError
+from ._optional import require
 from ._store import LabelStore, refuse_store_target, write_atomically
 
 __all__ = ["table"]
@@ -75,9 +76,8 @@ def _write(frame: pd.DataFrame, path: Path, writer: str, name: str) -> None:
     if writer == "csv":
         frame.to_csv(path, index=False)
         return
+    require("pyarrow", extra="parquet", purpose="writing Parquet")
     try:
         frame.to_parquet(path, index=False)
-    except ImportError as exc:
-        raise NblabelError("writing Parquet needs pyarrow: pip install pyarrow") from exc
     except Exception as exc:  # pyarrow's own errors name no fix
         raise NblabelError(f"could not write {name} as Parquet: {exc}") from exc

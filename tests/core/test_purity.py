@@ -20,6 +20,7 @@ CORE = [
     "nblabel._keymap",
     "nblabel._codec",
     "nblabel._fingerprint",
+    "nblabel._optional",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present
