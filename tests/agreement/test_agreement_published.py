@@ -130,3 +130,74 @@ def test_gwet_two_raters_with_a_missing_rating() -> None:
     })
     assert round(agreement.fleiss_kappa(wide), 3) == 0.649
     assert round(agreement.gwet_ac1(wide), 3) == 0.661
+
+
+# -- Declared order: an ordered Categorical ranks the labels ----------------------------------
+
+KRIPPENDORFF_NAMES = {1: "very low", 2: "low", 3: "mid", 4: "high", 5: "very high"}
+KRIPPENDORFF_ORDER = pd.CategoricalDtype(list(KRIPPENDORFF_NAMES.values()), ordered=True)
+
+
+def test_krippendorff_2011_ordinal_with_an_ordered_categorical() -> None:
+    # Krippendorff (2011), section C: ordinal .815, here with text labels whose order the dtype
+    # declares (alphabetical order would give .702).
+    text = KRIPPENDORFF_2011.apply(lambda col: col.map(KRIPPENDORFF_NAMES))
+    ordered = text.astype(KRIPPENDORFF_ORDER)
+    assert round(agreement.krippendorff_alpha(ordered, level="ordinal"), 3) == 0.815
+    long = ordered.stack().rename("label").reset_index()
+    long.columns = ["item", "annotator", "label"]
+    long["label"] = long["label"].astype(KRIPPENDORFF_ORDER)
+    assert round(agreement.krippendorff_alpha(long, level="ordinal"), 3) == 0.815
+
+
+# scikit-learn's test_cohen_kappa, "weighting example": 100 items, quadratic kappa .9541,
+# linear .9412, unweighted .9315, here as text labels low < mid < high.
+SKLEARN_ORDER = pd.CategoricalDtype(["low", "mid", "high"], ordered=True)
+SKLEARN_WEIGHTED = pd.DataFrame({
+    "y1": ["low"] * 46 + ["mid"] * 44 + ["high"] * 10,
+    "y2": ["low"] * 50 + ["mid"] * 40 + ["high"] * 10,
+})
+
+
+@pytest.mark.parametrize(
+    ("weights", "published"), [(None, 0.9315), ("linear", 0.9412), ("quadratic", 0.9541)]
+)
+def test_sklearn_weighted_kappa_with_an_ordered_categorical(weights, published) -> None:
+    ordered = SKLEARN_WEIGHTED.astype(SKLEARN_ORDER)
+    assert round(agreement.cohen_kappa(ordered, weights=weights), 4) == published
+    # labels= declares the same order
+    in_order = agreement.cohen_kappa(SKLEARN_WEIGHTED, weights=weights,
+                                     labels=["low", "mid", "high"])
+    assert round(in_order, 4) == published
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda w: agreement.cohen_kappa(w, weights="quadratic"),
+        lambda w: agreement.scott_pi(w, weights="linear"),
+        lambda w: agreement.fleiss_kappa(w, weights="linear"),
+        lambda w: agreement.gwet_ac1(w, weights="quadratic"),
+        lambda w: agreement.krippendorff_alpha(w, level="ordinal"),
+        lambda w: agreement.report(w, level="ordinal", n_boot=10),
+    ],
+)
+def test_rank_based_coefficients_refuse_text_labels_without_an_order(call) -> None:
+    from nblabel import NblabelError
+
+    with pytest.raises(NblabelError, match=r"labels=.*ordered Categorical"):
+        call(SKLEARN_WEIGHTED)
+    # unweighted / nominal needs no order
+    assert np.isfinite(agreement.cohen_kappa(SKLEARN_WEIGHTED))
+
+
+def test_ordered_categoricals_that_disagree_are_refused() -> None:
+    from nblabel import NblabelError
+
+    wide = pd.DataFrame({
+        "y1": SKLEARN_WEIGHTED["y1"].astype(SKLEARN_ORDER),
+        "y2": SKLEARN_WEIGHTED["y2"].astype(
+            pd.CategoricalDtype(["high", "mid", "low"], ordered=True)),
+    })
+    with pytest.raises(NblabelError, match="different orders"):
+        agreement.cohen_kappa(wide, weights="linear")

@@ -4,6 +4,10 @@ Every function takes, as ``data``: a wide DataFrame (rows = items, columns = ann
 NaN / None = not labelled), a long DataFrame with columns ``item, annotator, label`` (as
 :meth:`LabelStore.annotations` returns; only ``source == "annotator"`` rows count), or a
 ``LabelStore`` with ``task=``. Undefined results are NaN with an :class:`NblabelWarning`.
+
+Rank-based options (``weights=``, ``level="ordinal"``) take the label order from ``labels=``,
+else from an ordered pandas ``Categorical``, else from numeric labels; unordered text labels
+raise an error saying how to declare the order.
 """
 
 from __future__ import annotations
@@ -88,7 +92,8 @@ def cohen_kappa(
     """Cohen's kappa between exactly two annotators, on the items both labelled.
 
     ``weights="linear"`` or ``"quadratic"`` gives weighted kappa, on the rank of each label in
-    ``labels`` (or in the sorted labels when ``labels`` is None). Same values as
+    ``labels``, or of an ordered Categorical's categories, or of numeric labels; text labels
+    with no declared order are refused rather than ranked alphabetically. Same values as
     ``sklearn.metrics.cohen_kappa_score``.
 
     Parameters

@@ -36,6 +36,8 @@ class Ratings:
     categories: pd.Index
     items: pd.Index
     annotators: pd.Index
+    declared: bool = False
+    """True when the order of ``categories`` was given (``labels=`` or an ordered Categorical)."""
 
     @property
     def n_categories(self) -> int:
@@ -43,7 +45,8 @@ class Ratings:
 
     def take(self, rows: np.ndarray) -> Ratings:
         """The ratings of the items at ``rows`` (repeats allowed: used by the bootstrap)."""
-        return Ratings(self.codes[rows], self.categories, self.items[rows], self.annotators)
+        return Ratings(self.codes[rows], self.categories, self.items[rows], self.annotators,
+                       self.declared)
 
     def columns(self, names: Sequence[Hashable]) -> Ratings:
         positions = self.annotators.get_indexer(list(names))
@@ -53,7 +56,7 @@ class Ratings:
                 f"unknown annotator(s) {unknown!r}: the data has {list(self.annotators)!r}"
             )
         return Ratings(self.codes[:, positions], self.categories, self.items,
-                       self.annotators[positions])
+                       self.annotators[positions], self.declared)
 
     def counts(self) -> np.ndarray:
         """Items × categories matrix: how many annotators gave item ``i`` category ``k``.
@@ -90,7 +93,20 @@ class Ratings:
 
     def is_numeric(self) -> bool:
         return all(
-            isinstance(c, numbers.Real) and not isinstance(c, bool) for c in self.categories
+            isinstance(c, numbers.Real) and not isinstance(c, (bool, np.bool_))
+            for c in self.categories
+        )
+
+    def require_order(self, what: str) -> None:
+        """Refuse a rank-based coefficient when nothing says which label comes first."""
+        if self.declared or self.is_numeric():
+            return
+        shown = list(self.categories)[:6]
+        raise NblabelError(
+            f"{what} ranks the labels, but their order is not declared ({shown!r} would only "
+            "sort alphabetically): pass labels=[...] listing every label from lowest to highest, "
+            "or make the columns an ordered Categorical, e.g. "
+            "data.astype(pd.CategoricalDtype(['low', 'mid', 'high'], ordered=True))"
         )
 
 
@@ -206,9 +222,29 @@ def long_frame(data: Any, task: str | None) -> pd.DataFrame | None:
     return data
 
 
+def _ordered_categories(dtypes: Sequence[Any]) -> list[Any] | None:
+    """The categories of ordered Categorical dtypes (all alike), or None when there are none."""
+    ordered = [d for d in dtypes if isinstance(d, pd.CategoricalDtype) and d.ordered]
+    if not ordered:
+        return None
+    first = list(ordered[0].categories)
+    for other in ordered[1:]:
+        if list(other.categories) != first:
+            raise NblabelError(
+                f"the ordered Categorical columns declare different orders ({first!r} and "
+                f"{list(other.categories)!r}): give every column the same CategoricalDtype, "
+                "or pass labels= in order"
+            )
+    return first
+
+
 def ratings_from_long(frame: pd.DataFrame, labels: Sequence[Any] | None) -> Ratings:
     """Ratings from one-row-per-annotation data (annotator-sourced rows only)."""
     frame, _ = split_source(frame)
+    declared = labels is not None
+    if labels is None:
+        labels = _ordered_categories([frame["label"].dtype])
+        declared = labels is not None
     try:
         item_codes, items = pd.factorize(frame["item"].to_numpy(dtype=object))
         ann_codes, annotators = pd.factorize(frame["annotator"].to_numpy(dtype=object))
@@ -234,7 +270,8 @@ def ratings_from_long(frame: pd.DataFrame, labels: Sequence[Any] | None) -> Rati
         order = np.asarray(sorted(range(m), key=lambda j: annotators[j]), dtype=np.int64)
     codes = small_codes(np.asfortranarray(codes[:, order]), len(categories))
     return Ratings(codes, categories, pd.Index(items, dtype=object, name="item"),
-                   pd.Index(np.asarray(annotators, dtype=object)[order], name="annotator"))
+                   pd.Index(np.asarray(annotators, dtype=object)[order], name="annotator"),
+                   declared)
 
 
 def small_codes(codes: np.ndarray, n_categories: int) -> np.ndarray:
@@ -285,6 +322,10 @@ def ratings_from_wide(frame: pd.DataFrame, labels: Sequence[Any] | None) -> Rati
     if frame.columns.has_duplicates:
         dup = frame.columns[frame.columns.duplicated()].tolist()
         raise NblabelError(f"annotator column(s) {dup!r} appear twice: give each annotator one")
+    declared = labels is not None
+    if labels is None:
+        labels = _ordered_categories(list(frame.dtypes))
+        declared = labels is not None
     # annotators × items, so each annotator's labels are contiguous
     columns = frame.to_numpy().T
     fast = _integer_codes(columns) if labels is None else None
@@ -295,7 +336,8 @@ def ratings_from_wide(frame: pd.DataFrame, labels: Sequence[Any] | None) -> Rati
         flat, categories = encode_labels(np.ascontiguousarray(columns).ravel(), labels)
         codes = flat.reshape(columns.shape)
     codes = small_codes(codes, len(categories)).T  # items × annotators, Fortran order
-    return Ratings(codes, categories, frame.index, pd.Index(frame.columns, name="annotator"))
+    return Ratings(codes, categories, frame.index, pd.Index(frame.columns, name="annotator"),
+                   declared)
 
 
 def as_ratings(

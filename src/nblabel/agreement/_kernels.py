@@ -53,6 +53,12 @@ def agreement_weights(k: int, weights: str | None) -> np.ndarray:
     return 1.0 - d / d.max() if k > 1 else np.ones((k, k))
 
 
+def _check_order(r: Ratings, weights: str | None) -> None:
+    check_choice("weights", weights, WEIGHTS)
+    if weights is not None:
+        r.require_order(f"weights={weights!r}")
+
+
 def _two_columns(r: Ratings, name: str) -> tuple[np.ndarray, np.ndarray]:
     if r.codes.shape[1] != 2:
         raise NblabelError(
@@ -82,6 +88,7 @@ def _pair_table(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
 
 def cohen_kernel(r: Ratings, weights: str | None = None) -> float:
     """Cohen's kappa: ``1 - Σ d·p_obs / Σ d·p_row·p_col`` over items both annotators labelled."""
+    _check_order(r, weights)
     a, b = _two_columns(r, "cohen_kappa")
     k = r.n_categories
     table = _pair_table(a, b, k) / len(a)
@@ -92,6 +99,7 @@ def cohen_kernel(r: Ratings, weights: str | None = None) -> float:
 
 def scott_kernel(r: Ratings, weights: str | None = None) -> float:
     """Scott's pi: as Cohen's kappa, with chance from the pooled marginals of both annotators."""
+    _check_order(r, weights)
     a, b = _two_columns(r, "scott_pi")
     k = r.n_categories
     table = _pair_table(a, b, k) / len(a)
@@ -111,6 +119,7 @@ def _multi_rater_parts(
     ``r_ik / r_i`` over the items with at least one rating (Gwet 2014, ch. 2 and 5: the rule
     that reproduces his published values with missing ratings).
     """
+    _check_order(r, weights)
     n = r.counts().astype(float)
     m = n.sum(axis=1)
     pairable = m >= 2
@@ -187,6 +196,8 @@ def krippendorff_kernel(r: Ratings, level: str = "nominal") -> float:
     the mid-ranks ``Σ_{g<c} n_g + n_c / 2`` of the pairable values.
     """
     check_choice("level", level, LEVELS)
+    if level == "ordinal":
+        r.require_order("level='ordinal'")
     kk = r.n_categories
     m = r.present_count()
     keep = m >= 2
