@@ -207,3 +207,36 @@ def test_bootstrap_of_any_callable_and_option_checks() -> None:
         agreement.bootstrap(agreement.cohen_kappa, wide, level="ordinal")
     with pytest.raises(NblabelError, match="ci="):
         agreement.bootstrap(agreement.cohen_kappa, wide, ci=95)
+
+
+# -- Label types: a mix of kinds never matches silently ----------------------------------------
+
+
+@pytest.mark.parametrize("fn", COEFFICIENTS)
+def test_numbers_against_text_are_refused(fn) -> None:
+    wide = pd.DataFrame({"alice": [1, 2, 3, 1, 2], "bob": ["1", "2", "3", "1", "2"]})
+    with pytest.raises(NblabelError, match=r"mix kinds.*whole number 1.*text '1'"):
+        fn(wide)
+
+
+def test_mixed_label_kinds_in_a_long_frame_and_a_store(tmp_path) -> None:
+    long = pd.DataFrame({"item": [1, 1, 2, 2], "annotator": ["a", "b", "a", "b"],
+                         "label": [True, "yes", False, "no"]})
+    with pytest.raises(NblabelError, match="mix kinds"):
+        agreement.krippendorff_alpha(long)
+    with LabelStore(tmp_path / "mixed.db") as s:
+        for item, (a, b) in enumerate([(1, "1"), (2, "2"), (3, "3")]):
+            s.append(task="t", item=item, annotator="a", label=a)
+            s.append(task="t", item=item, annotator="b", label=b)
+        with pytest.raises(NblabelError, match="mix kinds"):
+            agreement.cohen_kappa(s, task="t")
+        with pytest.raises(NblabelError, match="mix kinds"):
+            agreement.report(s, task="t", n_boot=10)
+
+
+def test_integers_against_floats_warn() -> None:
+    wide = pd.DataFrame({"alice": [1, 2, 3, 1], "bob": [1.0, 2.5, 3.0, 1.0]}, dtype=object)
+    with pytest.warns(NblabelWarning, match="integers .* and floats"):
+        value = agreement.cohen_kappa(wide)
+    assert value == pytest.approx(agreement.cohen_kappa(
+        pd.DataFrame({"alice": [1, 2, 3, 1], "bob": [1, 4, 3, 1]})))

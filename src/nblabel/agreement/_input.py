@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import NblabelError
+from .._errors import NblabelError, NblabelWarning
 
 __all__ = ["LONG_COLUMNS", "Ratings", "as_ratings", "check_choice", "long_frame", "split_source"]
 
@@ -140,11 +141,48 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
+def _kind(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true/false"
+    if isinstance(value, numbers.Integral):
+        return "whole number"
+    if isinstance(value, numbers.Real):
+        return "decimal number"
+    if isinstance(value, str):
+        return "text"
+    return type(value).__name__
+
+
+def check_label_types(uniques: Sequence[Any]) -> None:
+    """Refuse labels of different kinds (``1`` and ``"1"`` never match, so agreement drops
+    silently); warn when integers and floats mix (``2`` against ``2.5``), which may be a slip."""
+    kinds: dict[str, Any] = {}
+    for value in uniques:
+        kinds.setdefault(_kind(value), value)
+    numeric = {"whole number", "decimal number"}
+    if len(set(kinds) - numeric) + bool(set(kinds) & numeric) > 1:
+        shown = ", ".join(f"{kind} {example!r}" for kind, example in kinds.items())
+        raise NblabelError(
+            f"the labels mix kinds ({shown}), so equal-looking labels never match: convert "
+            "every annotator's labels to one kind first, e.g. data.astype(str) or "
+            "data.apply(pd.to_numeric)"
+        )
+    if len(kinds) == 2:
+        warnings.warn(
+            f"the labels mix integers ({kinds['whole number']!r}) and floats "
+            f"({kinds['decimal number']!r}); each distinct value counts as its own label: "
+            "convert them to one type (and round) first if they should match",
+            NblabelWarning,
+            stacklevel=4,
+        )
+
+
 def encode_labels(
     values: np.ndarray, labels: Sequence[Any] | None
 ) -> tuple[np.ndarray, pd.Index]:
     """Codes (``-1`` = missing) of ``values`` into ``labels`` or into the sorted unique values."""
     codes, uniques = _factorize(values)
+    check_label_types(list(uniques))
     if labels is None:
         categories = _sorted_categories(list(uniques))
     else:
