@@ -98,10 +98,30 @@ def test_one_category_only_is_nan_with_a_reason(fn) -> None:
 
 
 @pytest.mark.parametrize("fn", CHANCE_CORRECTED)
-def test_a_single_pairable_item_is_nan(fn) -> None:
-    single = pd.DataFrame({"a": ["x", "y", None], "b": ["y", None, "x"]})
-    with pytest.warns(NblabelWarning, match="at least two"):
+def test_a_single_pairable_item_that_agrees_is_nan(fn) -> None:
+    # one item, both say x: observed and chance agreement are both total, 0/0
+    single = pd.DataFrame({"a": ["x", None], "b": ["x", "x"]})
+    with pytest.warns(NblabelWarning, match="undefined"):
         assert np.isnan(fn(single))
+
+
+def test_a_single_pairable_item_that_disagrees_has_a_value() -> None:
+    # The formulas give numbers here, as scikit-learn and the krippendorff package return.
+    import krippendorff
+    from sklearn.metrics import cohen_kappa_score
+
+    single = pd.DataFrame({"a": ["x", "y", None], "b": ["y", None, "x"]})
+    assert agreement.cohen_kappa(single) == cohen_kappa_score(["x"], ["y"]) == 0.0
+    numeric = np.array([[1.0, 2.0, np.nan], [2.0, np.nan, 1.0]])
+    for level in ("nominal", "interval", "ratio"):
+        theirs = krippendorff.alpha(reliability_data=numeric, level_of_measurement=level)
+        ours = agreement.krippendorff_alpha(pd.DataFrame(numeric.T), level=level)
+        assert ours == pytest.approx(theirs, abs=1e-12)
+    assert agreement.krippendorff_alpha(single) == pytest.approx(0.0, abs=1e-12)
+    # by hand: pooled shares (1/2, 1/2), chance agreement 1/2, observed 0 -> (0 - .5) / .5
+    for fn in (agreement.scott_pi, agreement.fleiss_kappa, agreement.gwet_ac1):
+        assert fn(single) == pytest.approx(-1.0, abs=1e-12)
+    assert agreement.percent_agreement(single) == 0.0
 
 
 @pytest.mark.parametrize("fn", COEFFICIENTS)

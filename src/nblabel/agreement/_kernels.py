@@ -67,11 +67,8 @@ def _two_columns(r: Ratings, name: str) -> tuple[np.ndarray, np.ndarray]:
             "'b'], or use fleiss_kappa / krippendorff_alpha for more"
         )
     both = (r.codes >= 0).all(axis=1)
-    if both.sum() < 2:
-        raise Undefined(
-            f"only {int(both.sum())} item(s) are labelled by both annotators; "
-            "a chance-corrected coefficient needs at least two"
-        )
+    if not both.any():
+        raise Undefined("no item is labelled by both annotators, so there is nothing to compare")
     return r.codes[both, 0], r.codes[both, 1]
 
 
@@ -110,9 +107,7 @@ def scott_kernel(r: Ratings, weights: str | None = None) -> float:
     )
 
 
-def _multi_rater_parts(
-    r: Ratings, weights: str | None, min_items: int
-) -> tuple[float, np.ndarray, np.ndarray]:
+def _multi_rater_parts(r: Ratings, weights: str | None) -> tuple[float, np.ndarray, np.ndarray]:
     """Gwet's observed agreement ``p_a`` and category shares ``π_k`` for any number of raters.
 
     ``p_a`` averages over the items with at least two ratings; ``π_k`` averages
@@ -123,11 +118,8 @@ def _multi_rater_parts(
     n = r.counts().astype(float)
     m = n.sum(axis=1)
     pairable = m >= 2
-    if pairable.sum() < min_items:
-        raise Undefined(
-            f"only {int(pairable.sum())} item(s) have two or more ratings; "
-            f"this coefficient needs at least {'two' if min_items == 2 else 'one'}"
-        )
+    if not pairable.any():
+        raise Undefined("no item has two or more ratings, so there is nothing to compare")
     w = agreement_weights(r.n_categories, weights)
     np_ = n[pairable]
     mp = m[pairable]
@@ -140,13 +132,13 @@ def _multi_rater_parts(
 
 def percent_kernel(r: Ratings, weights: str | None = None) -> float:
     """Share of agreeing (ordered) pairs of ratings per item, averaged over items."""
-    pa, _, _ = _multi_rater_parts(r, weights, min_items=1)
+    pa, _, _ = _multi_rater_parts(r, weights)
     return pa
 
 
 def fleiss_kernel(r: Ratings, weights: str | None = None) -> float:
     """Fleiss' kappa, Gwet's form for missing ratings and weights: ``p_e = Σ w_kl π_k π_l``."""
-    pa, pi, w = _multi_rater_parts(r, weights, min_items=2)
+    pa, pi, w = _multi_rater_parts(r, weights)
     pe = float(pi @ w @ pi)
     if pe >= 1 - 1e-12:
         raise Undefined("every rating uses the same label, so chance agreement is total")
@@ -158,8 +150,10 @@ def gwet_kernel(r: Ratings, weights: str | None = None) -> float:
     q = r.n_categories
     if q < 2:
         raise Undefined("only one category exists (pass labels= to name the others)")
-    pa, pi, w = _multi_rater_parts(r, weights, min_items=2)
+    pa, pi, w = _multi_rater_parts(r, weights)
     pe = float(w.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum())
+    if pe >= 1 - 1e-12:
+        raise Undefined("chance agreement is total under these weights")
     return (pa - pe) / (1 - pe)
 
 
@@ -201,10 +195,8 @@ def krippendorff_kernel(r: Ratings, level: str = "nominal") -> float:
     kk = r.n_categories
     m = r.present_count()
     keep = m >= 2
-    if keep.sum() < 2:
-        raise Undefined(
-            f"only {int(keep.sum())} item(s) have two or more ratings; alpha needs at least two"
-        )
+    if not keep.any():
+        raise Undefined("no item has two or more ratings, so there is nothing to compare")
     # weight 1 / (m_u - 1) of each unit; 0 drops units with a single rating
     inv = np.divide(1.0, m - 1, out=np.zeros(len(m)), where=keep)
     if level == "ratio":
