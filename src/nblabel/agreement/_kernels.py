@@ -11,6 +11,8 @@ category ``k``, ``r_i`` = ratings of item ``i``, ``w`` = agreement weights (1 on
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._errors import NblabelError
@@ -21,15 +23,20 @@ __all__ = [
     "WEIGHTS",
     "Undefined",
     "agreement_weights",
+    "brennan_prediger_kernel",
     "cohen_kernel",
+    "conger_kernel",
     "fleiss_kernel",
     "gwet_kernel",
     "krippendorff_kernel",
     "percent_kernel",
     "scott_kernel",
+    "weighted_alpha_kernel",
 ]
 
-WEIGHTS = (None, "linear", "quadratic")
+#: Named weights (Gwet 2014, *Handbook of Inter-Rater Reliability*, 4th ed., ch. 3).
+WEIGHTS = (None, "identity", "linear", "quadratic", "ordinal", "radical", "ratio", "circular",
+           "bipolar")
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
@@ -37,26 +44,74 @@ class Undefined(Exception):
     """The coefficient is undefined for this data; ``str(exc)`` says why."""
 
 
-def disagreement_weights(k: int, weights: str | None) -> np.ndarray:
-    """K × K disagreement on category ranks: 0/1, ``|i - j|`` or ``(i - j)²``."""
-    check_choice("weights", weights, WEIGHTS)
-    ranks = np.arange(k, dtype=float)
-    diff = np.abs(ranks[:, None] - ranks[None, :])
+def _named_weights(q: int, name: str) -> np.ndarray:
+    """Gwet's (2014, ch. 3) agreement weights on the ranks ``1..q`` of the categories."""
+    x = np.arange(1, q + 1, dtype=float)
+    row, col = x[:, None], x[None, :]
+    if q < 2 or name == "identity":
+        return np.eye(q)
+    lo, hi = x[0], x[-1]
+    if name == "linear":
+        return 1 - np.abs(row - col) / (hi - lo)
+    if name == "quadratic":
+        return 1 - ((row - col) / (hi - lo)) ** 2
+    if name == "radical":
+        return 1 - np.sqrt(np.abs(row - col)) / np.sqrt(hi - lo)
+    if name == "ratio":
+        return 1 - ((row - col) / (row + col)) ** 2 / ((hi - lo) / (hi + lo)) ** 2
+    if name == "ordinal":
+        steps = np.abs(row - col) + 1
+        d = steps * (steps - 1) / 2
+    elif name == "circular":
+        d = np.sin(np.pi * (row - col) / (hi - lo + 1)) ** 2
+    else:  # bipolar
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d = (row - col) ** 2 / ((row + col - 2 * lo) * (2 * hi - row - col))
+        d[row == col] = 0.0
+        d = np.nan_to_num(d)
+    return 1 - d / d.max()
+
+
+def agreement_weights(r: Ratings, weights: Any) -> np.ndarray:
+    """The q × q agreement weights (1 on the diagonal) that ``weights`` names or gives.
+
+    ``None`` is the identity (unweighted). A name in :data:`WEIGHTS` builds Gwet's weights on
+    the ranks of the categories in their declared order; a square matrix is used as given,
+    rows and columns in the order of the categories (``labels=``).
+    """
+    q = r.n_categories
     if weights is None:
-        return (diff > 0).astype(float)
-    return diff if weights == "linear" else diff**2
+        return np.eye(q)
+    if isinstance(weights, str):
+        check_choice("weights", weights, WEIGHTS)
+        if weights != "identity":
+            r.require_order(f"weights={weights!r}")
+        return _named_weights(q, weights)
+    try:
+        matrix = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise NblabelError(
+            f"weights= must be None, one of {', '.join(map(repr, WEIGHTS[1:]))} or a square "
+            f"matrix of numbers; got {type(weights).__name__}"
+        ) from exc
+    if matrix.shape != (q, q):
+        raise NblabelError(
+            f"weights= is a {' × '.join(map(str, matrix.shape)) or 'scalar'} matrix, but there "
+            f"are {q} labels ({list(r.categories)[:10]!r}): give a {q} × {q} matrix, rows and "
+            "columns in the order of labels= (pass labels= to fix that order)"
+        )
+    if not np.isfinite(matrix).all() or not np.allclose(np.diag(matrix), 1.0):
+        raise NblabelError(
+            "weights= must hold finite numbers with 1 on the diagonal (full credit for the "
+            "same label)"
+        )
+    r.require_order("a weights= matrix")
+    return matrix
 
 
-def agreement_weights(k: int, weights: str | None) -> np.ndarray:
-    """Gwet's agreement weights: ``1 - d / d_max`` (identity when unweighted)."""
-    d = disagreement_weights(k, weights)
-    return 1.0 - d / d.max() if k > 1 else np.ones((k, k))
-
-
-def _check_order(r: Ratings, weights: str | None) -> None:
-    check_choice("weights", weights, WEIGHTS)
-    if weights is not None:
-        r.require_order(f"weights={weights!r}")
+def disagreement_weights(r: Ratings, weights: Any) -> np.ndarray:
+    """``1 - w``: what Cohen-style formulas weigh disagreement by."""
+    return 1.0 - agreement_weights(r, weights)
 
 
 def _two_columns(r: Ratings, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -83,44 +138,39 @@ def _pair_table(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     return np.bincount(keys, minlength=k * k).reshape(k, k).astype(float)
 
 
-def cohen_kernel(r: Ratings, weights: str | None = None) -> float:
+def cohen_kernel(r: Ratings, weights: Any = None) -> float:
     """Cohen's kappa: ``1 - Σ d·p_obs / Σ d·p_row·p_col`` over items both annotators labelled."""
-    _check_order(r, weights)
+    d = disagreement_weights(r, weights)
     a, b = _two_columns(r, "cohen_kappa")
-    k = r.n_categories
-    table = _pair_table(a, b, k) / len(a)
-    d = disagreement_weights(k, weights)
+    table = _pair_table(a, b, r.n_categories) / len(a)
     expected = np.outer(table.sum(axis=1), table.sum(axis=0))
     return _one_minus_ratio((d * table).sum(), (d * expected).sum(), "only one label is used")
 
 
-def scott_kernel(r: Ratings, weights: str | None = None) -> float:
+def scott_kernel(r: Ratings, weights: Any = None) -> float:
     """Scott's pi: as Cohen's kappa, with chance from the pooled marginals of both annotators."""
-    _check_order(r, weights)
+    d = disagreement_weights(r, weights)
     a, b = _two_columns(r, "scott_pi")
-    k = r.n_categories
-    table = _pair_table(a, b, k) / len(a)
-    d = disagreement_weights(k, weights)
+    table = _pair_table(a, b, r.n_categories) / len(a)
     pooled = (table.sum(axis=1) + table.sum(axis=0)) / 2
     return _one_minus_ratio(
         (d * table).sum(), pooled @ d @ pooled, "only one label is used"
     )
 
 
-def _multi_rater_parts(r: Ratings, weights: str | None) -> tuple[float, np.ndarray, np.ndarray]:
+def _multi_rater_parts(r: Ratings, weights: Any) -> tuple[float, np.ndarray, np.ndarray]:
     """Gwet's observed agreement ``p_a`` and category shares ``π_k`` for any number of raters.
 
     ``p_a`` averages over the items with at least two ratings; ``π_k`` averages
     ``r_ik / r_i`` over the items with at least one rating (Gwet 2014, ch. 2 and 5: the rule
     that reproduces his published values with missing ratings).
     """
-    _check_order(r, weights)
+    w = agreement_weights(r, weights)
     n = r.counts().astype(float)
     m = n.sum(axis=1)
     pairable = m >= 2
     if not pairable.any():
         raise Undefined("no item has two or more ratings, so there is nothing to compare")
-    w = agreement_weights(r.n_categories, weights)
     np_ = n[pairable]
     mp = m[pairable]
     weighted = np_ @ w.T  # r*_ik = Σ_l w_kl r_il
@@ -130,31 +180,83 @@ def _multi_rater_parts(r: Ratings, weights: str | None) -> tuple[float, np.ndarr
     return pa, pi, w
 
 
-def percent_kernel(r: Ratings, weights: str | None = None) -> float:
+def _chance_corrected(pa: float, pe: float) -> float:
+    if pe >= 1 - 1e-12:
+        raise Undefined("chance agreement is total (every rating uses the same label)")
+    return (pa - pe) / (1 - pe)
+
+
+def percent_kernel(r: Ratings, weights: Any = None) -> float:
     """Share of agreeing (ordered) pairs of ratings per item, averaged over items."""
     pa, _, _ = _multi_rater_parts(r, weights)
     return pa
 
 
-def fleiss_kernel(r: Ratings, weights: str | None = None) -> float:
+def fleiss_kernel(r: Ratings, weights: Any = None) -> float:
     """Fleiss' kappa, Gwet's form for missing ratings and weights: ``p_e = Σ w_kl π_k π_l``."""
     pa, pi, w = _multi_rater_parts(r, weights)
-    pe = float(pi @ w @ pi)
-    if pe >= 1 - 1e-12:
-        raise Undefined("every rating uses the same label, so chance agreement is total")
-    return (pa - pe) / (1 - pe)
+    return _chance_corrected(pa, float(pi @ w @ pi))
 
 
-def gwet_kernel(r: Ratings, weights: str | None = None) -> float:
+def gwet_kernel(r: Ratings, weights: Any = None) -> float:
     """Gwet's AC1 (AC2 with weights): ``p_e = T_w / (q(q-1)) · Σ π_k (1 - π_k)``."""
     q = r.n_categories
     if q < 2:
         raise Undefined("only one category exists (pass labels= to name the others)")
     pa, pi, w = _multi_rater_parts(r, weights)
-    pe = float(w.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum())
-    if pe >= 1 - 1e-12:
-        raise Undefined("chance agreement is total under these weights")
-    return (pa - pe) / (1 - pe)
+    return _chance_corrected(pa, float(w.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum()))
+
+
+def brennan_prediger_kernel(r: Ratings, weights: Any = None) -> float:
+    """Brennan & Prediger (1981), any number of raters: chance is uniform over the ``q``
+    categories, ``p_e = Σ w_kl / q²`` (Gwet 2014, ch. 4)."""
+    q = r.n_categories
+    if q < 2:
+        raise Undefined("only one category exists (pass labels= to name the others)")
+    pa, _, w = _multi_rater_parts(r, weights)
+    return _chance_corrected(pa, float(w.sum() / (q * q)))
+
+
+def conger_kernel(r: Ratings, weights: Any = None) -> float:
+    """Conger's (1980) kappa, Cohen's kappa for any number of raters: chance from each rater's
+    own label shares ``p_gk``, ``p_e = Σ w_kl (p̄_k p̄_l - s²_kl / r)`` with ``s²`` their
+    covariance over raters (Gwet 2014, ch. 2); with two raters and no missing rating it is
+    Cohen's kappa."""
+    pa, _, w = _multi_rater_parts(r, weights)
+    q = r.n_categories
+    shares = []
+    for a in range(r.codes.shape[1]):  # annotators: a handful, items stay vectorised
+        given = r.codes[:, a]
+        given = given[given >= 0].astype(np.int64)
+        if len(given):
+            shares.append(np.bincount(given, minlength=q) / len(given))
+    p = np.asarray(shares)  # raters × categories
+    n_raters = len(p)
+    mean = p.mean(axis=0)
+    if n_raters > 1:
+        s2 = (p.T @ p - n_raters * np.outer(mean, mean)) / (n_raters - 1)
+    else:
+        s2 = np.zeros((q, q))
+    return _chance_corrected(pa, float((w * (np.outer(mean, mean) - s2 / n_raters)).sum()))
+
+
+def weighted_alpha_kernel(r: Ratings, weights: Any) -> float:
+    """Krippendorff's alpha with agreement weights, in Gwet's (2014, ch. 2) form:
+    ``p_a = (1 - ε) p'_a + ε``, ``p_e = Σ w_kl π_k π_l`` over the pairable items, with
+    ``ε = 1 / Σ r_i``. Identity weights give nominal alpha, quadratic weights on equally
+    spaced values interval alpha."""
+    w = agreement_weights(r, weights)
+    n = r.counts().astype(float)
+    m = n.sum(axis=1)
+    keep = m >= 2
+    if not keep.any():
+        raise Undefined("no item has two or more ratings, so there is nothing to compare")
+    n, m = n[keep], m[keep]
+    mean = m.mean()
+    prime = float(((n * (n @ w.T - 1)).sum(axis=1) / (mean * (m - 1))).mean())
+    eps = 1.0 / m.sum()
+    pi = (n / mean).mean(axis=0)
+    return _chance_corrected((1 - eps) * prime + eps, float(pi @ w @ pi))
 
 
 # -- Krippendorff's alpha ---------------------------------------------------------------------
@@ -182,7 +284,7 @@ def _ratio_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(total == 0, 0.0, ((a - b) / safe) ** 2)
 
 
-def krippendorff_kernel(r: Ratings, level: str = "nominal") -> float:
+def krippendorff_kernel(r: Ratings, level: str = "nominal", weights: Any = None) -> float:
     """Krippendorff's alpha: ``1 - (n - 1) Σ_u Σ_{i≠j} δ / (m_u - 1) / Σ_ck n_c n_k δ_ck``.
 
     Nominal, ordinal and interval use closed forms per unit, O(ratings), built column by
@@ -190,6 +292,13 @@ def krippendorff_kernel(r: Ratings, level: str = "nominal") -> float:
     the mid-ranks ``Σ_{g<c} n_g + n_c / 2`` of the pairable values.
     """
     check_choice("level", level, LEVELS)
+    if weights is not None:
+        if level != "nominal":
+            raise NblabelError(
+                f"give level= or weights=, not both (level={level!r}, weights={weights!r}): "
+                "level= uses Krippendorff's metrics, weights= Gwet's agreement weights"
+            )
+        return weighted_alpha_kernel(r, weights)
     if level == "ordinal":
         r.require_order("level='ordinal'")
     kk = r.n_categories
