@@ -326,11 +326,11 @@ def _integer_codes(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if columns.dtype.kind not in "iuf" or columns.size == 0:
         return None
     floating = columns.dtype.kind == "f"
-    present = ~np.isnan(columns) if floating else np.ones(columns.shape, dtype=bool)
-    if not present.any():
-        return None
-    lo, hi = (np.nanmin(columns), np.nanmax(columns)) if floating else (columns.min(),
-                                                                         columns.max())
+    if floating:
+        lo = np.fmin.reduce(columns, axis=None)  # NaN only when every rating is missing
+        hi = np.fmax.reduce(columns, axis=None)
+    else:
+        lo, hi = columns.min(), columns.max()
     span = float(hi) - float(lo)
     if not np.isfinite(span) or span > 1_000_000:
         return None
@@ -340,9 +340,10 @@ def _integer_codes(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     with np.errstate(invalid="ignore"):  # NaN -> int is garbage, overwritten below
         raw = shifted.astype(dtype)
     if floating:
-        if not ((raw == shifted) | ~present).all():
+        missing = np.isnan(columns)
+        if not ((raw == shifted) | missing).all():
             return None  # fractional values: the general path sorts them
-        raw[~present] = -1
+        np.copyto(raw, -1, where=missing)  # far faster than boolean-mask assignment
     if size <= 64:  # a few values: one comparison each beats a bincount over all ratings
         used = np.array([(raw == v).any() for v in range(size)])
     else:

@@ -312,6 +312,8 @@ def krippendorff_kernel(r: Ratings, level: str = "nominal", weights: Any = None)
         return _ratio_alpha(r, keep, inv, int(m.max()))
     if len(m) * kk > 20_000_000:  # many distinct values: avoid an items × labels matrix
         return _alpha_many_labels(r, level, keep, inv)
+    if level == "interval":
+        return _interval_alpha(r, m, keep, inv)
     counts = r.counts()
     columns = [counts[:, c] for c in range(kk)]  # labels, each a contiguous column
     weight = keep.astype(counts.dtype)
@@ -341,6 +343,31 @@ def krippendorff_kernel(r: Ratings, level: str = "nominal", weights: Any = None)
         observed = _dot(inv, 2 * m * spread)
         expected = 2 * n * (n_c @ (t * t)) / (n - 1)
     return _one_minus_ratio(observed, expected, "alpha")
+
+
+def _interval_alpha(r: Ratings, m: np.ndarray, keep: np.ndarray, inv: np.ndarray) -> float:
+    """Interval alpha from per-unit sums of values and squares, built annotator by annotator
+    (a lookup of each code's value): no items × labels table. Expected disagreement from the
+    same sums over pairable units: ``2 n Σ (v - v̄)² / (n - 1)``."""
+    t = _numeric_categories(r, "interval")
+    centre = float(np.median(t)) if len(t) else 0.0  # differences are unchanged
+    lookup = np.append(t - centre, 0.0)  # code -1 (missing) reads the trailing 0
+    unit_sum, unit_sq = np.zeros(len(m)), np.zeros(len(m))
+    for a in range(r.codes.shape[1]):  # annotators: a handful; items stay vectorised
+        v = lookup[r.codes[:, a]]
+        unit_sum += v
+        np.add(unit_sq, np.multiply(v, v, out=v), out=unit_sq)
+    # Σ_{i≠j} (v_i - v_j)² = 2 m Σ_i (v_i - mean)² = 2 (m Σv² - (Σv)²)
+    mf = m.astype(float)
+    mean = np.divide(unit_sum, mf, out=np.zeros(len(m)), where=keep)
+    spread = np.maximum(unit_sq - mean * unit_sum, 0.0)
+    observed = _dot(inv, 2 * mf * spread)
+    weight = keep.astype(float)
+    n, s1, s2 = _dot(weight, mf), _dot(weight, unit_sum), _dot(weight, unit_sq)
+    total = s2 - s1 * s1 / n
+    if total <= 1e-12 * max(s2, 1.0):
+        raise Undefined("every pairable rating uses the same label, so alpha is undefined")
+    return _one_minus_ratio(observed, 2 * n * total / (n - 1), "alpha")
 
 
 def _alpha_many_labels(r: Ratings, level: str, keep: np.ndarray, inv: np.ndarray) -> float:
