@@ -112,3 +112,19 @@ def test_many_distinct_values_path_matches_krippendorff_package(seed, level) -> 
     ours = _kernels._alpha_many_labels(ratings, level, keep, inv)
     theirs = krippendorff.alpha(reliability_data=values.T, level_of_measurement=level)
     assert ours == pytest.approx(theirs, abs=1e-9)
+
+
+@pytest.mark.parametrize("offset", [0.0, -3.0, 126.0, 1000.0, 2.5])
+@pytest.mark.parametrize("level", ["nominal", "interval"])
+def test_fast_numeric_coding_matches_the_general_path(offset, level) -> None:
+    # whole-number floats are coded by offset (cast as they are when they fit the code type,
+    # else shifted first); fractional ones take the general path; all must agree with labels=
+    rng = np.random.default_rng(int(offset * 10) % 97)
+    values = rng.integers(0, 5, size=(3000, 4)).astype(float) + offset
+    values[rng.random(values.shape) < 0.2] = np.nan
+    wide = pd.DataFrame(values)
+    uniques = sorted(set(values[~np.isnan(values)].tolist()))
+    fast = agreement.krippendorff_alpha(wide, level=level)
+    general = agreement.krippendorff_alpha(wide, level=level, labels=uniques)
+    theirs = krippendorff.alpha(reliability_data=values.T, level_of_measurement=level)
+    assert fast == pytest.approx(general, abs=1e-12) and fast == pytest.approx(theirs, abs=1e-9)

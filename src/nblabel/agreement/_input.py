@@ -320,6 +320,45 @@ def small_codes(codes: np.ndarray, n_categories: int) -> np.ndarray:
     return codes.astype(np.int64, copy=False)
 
 
+#: Elements per block when coding floats: the temporaries stay in cache and are reused, where
+#: whole-array temporaries would cost a page fault per 4 KiB on every call.
+BLOCK = 1 << 16
+
+
+def _shift_to_codes(
+    columns: np.ndarray, lo: Any, hi: Any, dtype: np.dtype
+) -> np.ndarray | None:
+    """``columns - lo`` as integers of ``dtype`` (``-1`` for NaN), block by block; None when a
+    present value is not a whole number."""
+    flat = columns.reshape(-1)  # C-contiguous (annotators × items): a view
+    out = np.empty(flat.shape, dtype=dtype)
+    info = np.iinfo(dtype)
+    if columns.dtype.kind != "f":
+        np.subtract(flat, lo, out=out, casting="unsafe")
+        return out.reshape(columns.shape)
+    # Codes are built as ``value - lo + 1`` with 0 for missing (a multiply by "present" is
+    # far faster than a masked write), then shifted down by one at the end. Values that fit
+    # the code type are cast as they are, else shifted in floats first.
+    direct = info.min < lo and hi <= info.max
+    step = out.dtype.type(int(lo) - 1 if direct else -1)
+    buffer = None if direct else np.empty(min(BLOCK, flat.size))
+    for start in range(0, flat.size, BLOCK):
+        src = flat[start : start + BLOCK]
+        values = src if direct else np.subtract(src, lo, out=buffer[: len(src)])
+        raw = out[start : start + BLOCK]
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN -> int is garbage, zeroed
+            np.copyto(raw, values, casting="unsafe")
+            present = raw == values  # False for NaN and for a fractional value
+            raw -= step
+        absent = len(src) - np.count_nonzero(present)
+        if absent:
+            if absent != np.count_nonzero(np.isnan(src)):
+                return None  # a present value is fractional
+            np.multiply(raw, present, out=raw, casting="unsafe")
+    out -= out.dtype.type(1)
+    return out.reshape(columns.shape)
+
+
 def _integer_codes(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Fast path for numeric labels that are whole numbers in a modest range (Likert scores,
     class ids): codes by offset from the minimum, no hashing or sorting. None otherwise."""
@@ -336,14 +375,9 @@ def _integer_codes(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     size = int(span) + 1
     dtype = small_codes(np.zeros(0, dtype=np.int64), size).dtype
-    shifted = columns - lo
-    with np.errstate(invalid="ignore"):  # NaN -> int is garbage, overwritten below
-        raw = shifted.astype(dtype)
-    if floating:
-        missing = np.isnan(columns)
-        if not ((raw == shifted) | missing).all():
-            return None  # fractional values: the general path sorts them
-        np.copyto(raw, -1, where=missing)  # far faster than boolean-mask assignment
+    raw = _shift_to_codes(columns, lo, hi, dtype)
+    if raw is None:
+        return None  # fractional values: the general path sorts them
     if size <= 64:  # a few values: one comparison each beats a bincount over all ratings
         used = np.array([(raw == v).any() for v in range(size)])
     else:

@@ -302,6 +302,11 @@ def krippendorff_kernel(r: Ratings, level: str = "nominal", weights: Any = None)
     if level == "ordinal":
         r.require_order("level='ordinal'")
     kk = r.n_categories
+    n_annotators = r.codes.shape[1]
+    if level == "nominal" and n_annotators <= 31 and n_annotators * kk <= 256:
+        return _nominal_alpha_few(r)
+    if level == "interval" and n_annotators <= 32_000 and kk <= 1_000_000:
+        return _interval_alpha(r)
     m = r.present_count()
     keep = m >= 2
     if not keep.any():
@@ -312,8 +317,6 @@ def krippendorff_kernel(r: Ratings, level: str = "nominal", weights: Any = None)
         return _ratio_alpha(r, keep, inv, int(m.max()))
     if len(m) * kk > 20_000_000:  # many distinct values: avoid an items × labels matrix
         return _alpha_many_labels(r, level, keep, inv)
-    if level == "interval":
-        return _interval_alpha(r, m, keep, inv)
     counts = r.counts()
     columns = [counts[:, c] for c in range(kk)]  # labels, each a contiguous column
     weight = keep.astype(counts.dtype)
@@ -345,25 +348,86 @@ def krippendorff_kernel(r: Ratings, level: str = "nominal", weights: Any = None)
     return _one_minus_ratio(observed, expected, "alpha")
 
 
-def _interval_alpha(r: Ratings, m: np.ndarray, keep: np.ndarray, inv: np.ndarray) -> float:
-    """Interval alpha from per-unit sums of values and squares, built annotator by annotator
-    (a lookup of each code's value): no items × labels table. Expected disagreement from the
-    same sums over pairable units: ``2 n Σ (v - v̄)² / (n - 1)``."""
+#: Items per block in the few-annotator kernels: per-block temporaries stay in cache.
+ROWS = 1 << 16
+
+
+def _nominal_alpha_few(r: Ratings) -> float:
+    """Nominal alpha for a few annotators and labels, in small integers, block by block.
+
+    A unit with ``m`` ratings and label counts ``n_uc`` has ``D = m² - Σ_c n_uc²`` disagreeing
+    ordered pairs and weight ``1 / (m - 1)``; both are small integers, so one histogram of
+    ``(m, D)`` gives the observed disagreement with no per-unit floating point.
+    """
+    codes = r.codes
+    n_items, max_m = codes.shape
+    kk = r.n_categories
+    width = max_m * max_m + 1
+    hist = np.zeros((max_m + 1) * width, dtype=np.int64)
+    total = np.zeros(kk, dtype=np.int64)
+    for start in range(0, n_items, ROWS):  # blocks of items; inside, vectorised
+        block = [codes[start : start + ROWS, a] for a in range(max_m)]
+        size = len(block[0])
+        m = np.zeros(size, dtype=np.int16)
+        sum_sq = np.zeros(size, dtype=np.int16)  # ≤ 31² fits
+        per_label = []
+        for c in range(kk):
+            count = np.zeros(size, dtype=np.int16)
+            for column in block:
+                np.add(count, column == c, out=count, casting="unsafe")
+            m += count
+            sum_sq += count * count
+            per_label.append(count)
+        key = m * np.int16(width) + (m * m - sum_sq)  # ≤ 31 · 962 + 961 < 2¹⁵
+        hist += np.bincount(key, minlength=len(hist))
+        pairable = (m >= 2).astype(np.int16)  # label totals over units with two or more
+        for c, count in enumerate(per_label):
+            total[c] += np.einsum("i,i->", pairable, count, dtype=np.int64)
+    hist = hist.reshape(max_m + 1, width)
+    if not hist[2:].any():
+        raise Undefined("no item has two or more ratings, so there is nothing to compare")
+    sizes = np.arange(max_m + 1, dtype=float)[2:, None]
+    pairs = np.arange(width, dtype=float)[None, :]
+    observed = float((hist[2:] * pairs / (sizes - 1)).sum())
+    n_c = total.astype(float)
+    n = n_c.sum()
+    if (n_c > 0).sum() < 2:
+        raise Undefined("every pairable rating uses the same label, so alpha is undefined")
+    return _one_minus_ratio(observed, (n * n - n_c @ n_c) / (n - 1), "alpha")
+
+
+def _interval_alpha(r: Ratings) -> float:
+    """Interval alpha from per-unit sums of values and squares, block by block of items, each
+    annotator's codes looked up as values: no items × labels table. Expected disagreement
+    from the same sums over pairable units: ``2 n Σ (v - v̄)² / (n - 1)``."""
     t = _numeric_categories(r, "interval")
     centre = float(np.median(t)) if len(t) else 0.0  # differences are unchanged
     lookup = np.append(t - centre, 0.0)  # code -1 (missing) reads the trailing 0
-    unit_sum, unit_sq = np.zeros(len(m)), np.zeros(len(m))
-    for a in range(r.codes.shape[1]):  # annotators: a handful; items stay vectorised
-        v = lookup[r.codes[:, a]]
-        unit_sum += v
-        np.add(unit_sq, np.multiply(v, v, out=v), out=unit_sq)
-    # Σ_{i≠j} (v_i - v_j)² = 2 m Σ_i (v_i - mean)² = 2 (m Σv² - (Σv)²)
-    mf = m.astype(float)
-    mean = np.divide(unit_sum, mf, out=np.zeros(len(m)), where=keep)
-    spread = np.maximum(unit_sq - mean * unit_sum, 0.0)
-    observed = _dot(inv, 2 * mf * spread)
-    weight = keep.astype(float)
-    n, s1, s2 = _dot(weight, mf), _dot(weight, unit_sum), _dot(weight, unit_sq)
+    codes = r.codes
+    observed = n = s1 = s2 = 0.0
+    for start in range(0, len(codes), ROWS):  # blocks of items; inside, vectorised
+        block = [codes[start : start + ROWS, a] for a in range(codes.shape[1])]
+        size = len(block[0])
+        unit_sum, unit_sq = np.zeros(size), np.zeros(size)
+        m = np.zeros(size, dtype=np.int32)
+        for column in block:
+            v = lookup[column]
+            unit_sum += v
+            unit_sq += np.multiply(v, v, out=v)
+            m += column >= 0
+        keep = m >= 2
+        mf = m.astype(float)
+        # Σ_{i≠j} (v_i - v_j)² = 2 m Σ_i (v_i - mean)² = 2 (m Σv² - (Σv)²)
+        mean = np.divide(unit_sum, mf, out=np.zeros(size), where=keep)
+        spread = np.maximum(unit_sq - mean * unit_sum, 0.0)
+        inv = np.divide(2.0, mf - 1, out=np.zeros(size), where=keep)
+        observed += _dot(inv, mf * spread)
+        weight = keep.astype(float)
+        n += _dot(weight, mf)
+        s1 += _dot(weight, unit_sum)
+        s2 += _dot(weight, unit_sq)
+    if n == 0:
+        raise Undefined("no item has two or more ratings, so there is nothing to compare")
     total = s2 - s1 * s1 / n
     if total <= 1e-12 * max(s2, 1.0):
         raise Undefined("every pairable rating uses the same label, so alpha is undefined")
