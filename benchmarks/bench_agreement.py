@@ -21,7 +21,7 @@ import pandas as pd
 
 from nblabel.agreement import krippendorff_alpha
 
-TARGET_SPEEDUP = 5.0
+TARGET_SPEEDUP = 10.0
 
 
 def _data(n_items: int, n_annotators: int, n_values: int, seed: int) -> pd.DataFrame:

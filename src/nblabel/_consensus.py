@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_flag, check_list, check_seed, check_task, given
-from ._errors import NblabelError
+from ._errors import NblabelError, NblabelWarning
 from .agreement._input import (
     Ratings,
     check_choice,
@@ -38,7 +40,9 @@ class DawidSkeneResult:
     prior: pd.Series
     """Estimated share of each true label."""
     n_iter: int
+    """EM iterations run."""
     converged: bool
+    """True when the last iteration changed no posterior by ``tol`` or more."""
 
 
 def _pick(scores: np.ndarray, tie: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -81,10 +85,19 @@ def _majority(ratings: Ratings, tie: str, seed: int) -> pd.DataFrame:
     return _frame(ratings, best, share, unbroken | (m == 0), "majority")
 
 
+#: Iterations allowed when ``max_iter=None``: EM converges long before on any real data, so
+#: reaching it means the estimates oscillate, and the user is told.
+ITERATION_CAP = 100_000
+
+
 def _dawid_skene(
-    ratings: Ratings, max_iter: int, tol: float, smoothing: float
+    ratings: Ratings, max_iter: int | None, tol: float, smoothing: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, bool]:
-    """EM of Dawid & Skene (1979) from vote shares; returns posterior, confusion, prior."""
+    """EM of Dawid & Skene (1979) from vote shares; returns posterior, confusion, prior.
+
+    Warns when ``max_iter`` stops it before the largest posterior change falls below ``tol``.
+    """
+    limit = ITERATION_CAP if max_iter is None else max_iter
     codes = ratings.codes
     n, n_ann = codes.shape
     kk = ratings.n_categories
@@ -97,8 +110,8 @@ def _dawid_skene(
     post = np.where(m > 0, counts / np.where(m > 0, m, 1), 1.0 / max(kk, 1))  # majority start
     confusion = np.full((n_ann, kk, kk), 1.0 / max(kk, 1))
     prior = np.full(kk, 1.0 / max(kk, 1))
-    converged, n_iter = False, 0
-    while n_iter < max_iter:  # loops over EM steps and labels; never over items
+    converged, n_iter, change = False, 0, np.inf
+    while n_iter < limit:  # loops over EM steps and labels; never over items
         n_iter += 1
         prior = (post.sum(axis=0) + smoothing) / (n + smoothing * kk)
         key = ann * kk + given
@@ -120,7 +133,30 @@ def _dawid_skene(
         if change < tol:
             converged = True
             break
+    if not converged:
+        advice = "raise max_iter= (or pass max_iter=None)" if max_iter is not None else \
+            "the estimates oscillate: loosen tol= or check the data"
+        warnings.warn(
+            f"Dawid-Skene stopped after {n_iter} iterations without converging (the last one "
+            f"still moved a posterior by {change:.2g}, tol={tol:g}): {advice}",
+            NblabelWarning,
+            stacklevel=3,
+        )
     return post, confusion, prior, n_iter, converged
+
+
+def _check_em_options(max_iter: Any, tol: Any, smoothing: Any = 0.0) -> None:
+    if max_iter is not None and (
+        not isinstance(max_iter, numbers.Integral) or isinstance(max_iter, bool) or max_iter < 1
+    ):
+        raise NblabelError(
+            f"max_iter={max_iter!r}: give a whole number ≥ 1, or None to run until converged"
+        )
+    for name, value, low in (("tol", tol, "> 0"), ("smoothing", smoothing, "≥ 0")):
+        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not (
+            value > 0 if name == "tol" else value >= 0
+        ) or not np.isfinite(value):
+            raise NblabelError(f"{name}={value!r}: give a number {low}")
 
 
 def dawid_skene(
@@ -129,14 +165,27 @@ def dawid_skene(
     *,
     labels: Sequence[Any] | None = None,
     annotators: Sequence[Hashable] | None = None,
-    max_iter: int = 100,
+    max_iter: int | None = None,
     tol: float = 1e-6,
     smoothing: float = 0.01,
 ) -> DawidSkeneResult:
     """Dawid & Skene (1979) estimates of true labels and of each annotator's confusion.
 
-    EM starts from each item's vote shares (soft majority vote). ``smoothing`` is a pseudo-count
-    added to every confusion cell and to the prior, so an unused label never gets probability 0.
+    EM starts from each item's vote shares (soft majority vote) and runs until no posterior
+    moves by ``tol`` or more in an iteration. ``smoothing`` is a pseudo-count added to every
+    confusion cell and to the prior, so an unused label never gets probability 0.
+
+    Parameters
+    ----------
+    data, task, labels, annotators
+        As for :func:`consensus`.
+    max_iter
+        Most EM iterations to run; ``None`` (default) runs until converged. Stopping before
+        convergence warns (:class:`NblabelWarning`); ``n_iter`` and ``converged`` say what ran.
+    tol
+        Convergence threshold on the largest change of a posterior probability.
+    smoothing
+        Pseudo-count added to each confusion cell and to the prior.
 
     Examples
     --------
@@ -146,8 +195,7 @@ def dawid_skene(
     >>> result.posterior.idxmax(axis=1).tolist()
     ['x', 'y', 'x']
     """
-    if max_iter < 1 or tol <= 0 or smoothing < 0:
-        raise NblabelError("max_iter must be ≥ 1, tol > 0 and smoothing ≥ 0")
+    _check_em_options(max_iter, tol, smoothing)
     ratings = _ratings(data, task, labels, annotators)[0]
     post, confusion, prior, n_iter, converged = _dawid_skene(ratings, max_iter, tol, smoothing)
     cats = pd.Index(ratings.categories, name="label")
@@ -211,6 +259,8 @@ def consensus(
     use_review: bool = True,
     labels: Sequence[Any] | None = None,
     annotators: Sequence[Hashable] | None = None,
+    max_iter: int | None = None,
+    tol: float = 1e-6,
 ) -> pd.DataFrame:
     """One final label per item from several annotators' labels.
 
@@ -239,11 +289,14 @@ def consensus(
         Every label in order (sets the tie order).
     annotators
         Only use these annotators.
+    max_iter, tol
+        Dawid–Skene only: as for :func:`dawid_skene` (by default, run until converged).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by item, columns ``label, confidence, method, n_ratings``.
+        Indexed by item, columns ``label, confidence, method, n_ratings``. With Dawid–Skene,
+        ``.attrs`` holds ``confusion``, ``prior``, ``n_iter`` and ``converged``.
 
     Examples
     --------
@@ -265,11 +318,12 @@ def consensus(
         labels = check_list(labels, "labels", "['pos', 'neg']")
     if annotators is not None:
         annotators = check_list(annotators, "annotators", "['alice', 'bob']")
+    _check_em_options(max_iter, tol)
     ratings, reviews = _ratings(data, task, labels, annotators)
     if method == "majority":
         result = _majority(ratings, tie, seed)
     else:
-        post, confusion, prior, _, _ = _dawid_skene(ratings, 100, 1e-6, 0.01)
+        post, confusion, prior, n_iter, converged = _dawid_skene(ratings, max_iter, tol, 0.01)
         best, unbroken = _pick(post, tie, np.random.default_rng(seed))
         empty = (ratings.codes >= 0).sum(axis=1) == 0
         result = _frame(ratings, best, post.max(axis=1, initial=0), unbroken | empty, "dawid-skene")
@@ -282,6 +336,8 @@ def consensus(
             for j, name in enumerate(ratings.annotators)
         }
         result.attrs["prior"] = dict(zip(cats, prior.tolist(), strict=True))
+        result.attrs["n_iter"] = n_iter
+        result.attrs["converged"] = converged
     if use_review and len(reviews):
         result = _apply_reviews(result, reviews)
     return result

@@ -43,8 +43,9 @@ def store(tmp_path, append_wide) -> LabelStore:
 
 def test_public_surface_is_pinned_and_sorted() -> None:
     expected = [
-        "AgreementReport", "BootstrapResult", "bootstrap", "cohen_kappa", "confusion_matrices",
-        "fleiss_kappa", "gwet_ac1", "krippendorff_alpha", "pairwise_confusion",
+        "AgreementReport", "BootstrapResult", "bootstrap", "brennan_prediger", "cohen_kappa",
+        "confusion_matrices", "conger_kappa", "fleiss_kappa", "gwet_ac1", "gwet_ac2",
+        "krippendorff_alpha", "pairwise_confusion",
         "per_item_agreement", "percent_agreement", "reading", "report", "scott_pi",
     ]
     assert agreement.__all__ == expected == sorted(expected)
@@ -98,10 +99,30 @@ def test_one_category_only_is_nan_with_a_reason(fn) -> None:
 
 
 @pytest.mark.parametrize("fn", CHANCE_CORRECTED)
-def test_a_single_pairable_item_is_nan(fn) -> None:
-    single = pd.DataFrame({"a": ["x", "y", None], "b": ["y", None, "x"]})
-    with pytest.warns(NblabelWarning, match="at least two"):
+def test_a_single_pairable_item_that_agrees_is_nan(fn) -> None:
+    # one item, both say x: observed and chance agreement are both total, 0/0
+    single = pd.DataFrame({"a": ["x", None], "b": ["x", "x"]})
+    with pytest.warns(NblabelWarning, match="undefined"):
         assert np.isnan(fn(single))
+
+
+def test_a_single_pairable_item_that_disagrees_has_a_value() -> None:
+    # The formulas give numbers here, as scikit-learn and the krippendorff package return.
+    import krippendorff
+    from sklearn.metrics import cohen_kappa_score
+
+    single = pd.DataFrame({"a": ["x", "y", None], "b": ["y", None, "x"]})
+    assert agreement.cohen_kappa(single) == cohen_kappa_score(["x"], ["y"]) == 0.0
+    numeric = np.array([[1.0, 2.0, np.nan], [2.0, np.nan, 1.0]])
+    for level in ("nominal", "interval", "ratio"):
+        theirs = krippendorff.alpha(reliability_data=numeric, level_of_measurement=level)
+        ours = agreement.krippendorff_alpha(pd.DataFrame(numeric.T), level=level)
+        assert ours == pytest.approx(theirs, abs=1e-12)
+    assert agreement.krippendorff_alpha(single) == pytest.approx(0.0, abs=1e-12)
+    # by hand: pooled shares (1/2, 1/2), chance agreement 1/2, observed 0 -> (0 - .5) / .5
+    for fn in (agreement.scott_pi, agreement.fleiss_kappa, agreement.gwet_ac1):
+        assert fn(single) == pytest.approx(-1.0, abs=1e-12)
+    assert agreement.percent_agreement(single) == 0.0
 
 
 @pytest.mark.parametrize("fn", COEFFICIENTS)
@@ -207,3 +228,36 @@ def test_bootstrap_of_any_callable_and_option_checks() -> None:
         agreement.bootstrap(agreement.cohen_kappa, wide, level="ordinal")
     with pytest.raises(NblabelError, match="ci="):
         agreement.bootstrap(agreement.cohen_kappa, wide, ci=95)
+
+
+# -- Label types: a mix of kinds never matches silently ----------------------------------------
+
+
+@pytest.mark.parametrize("fn", COEFFICIENTS)
+def test_numbers_against_text_are_refused(fn) -> None:
+    wide = pd.DataFrame({"alice": [1, 2, 3, 1, 2], "bob": ["1", "2", "3", "1", "2"]})
+    with pytest.raises(NblabelError, match=r"mix kinds.*whole number 1.*text '1'"):
+        fn(wide)
+
+
+def test_mixed_label_kinds_in_a_long_frame_and_a_store(tmp_path) -> None:
+    long = pd.DataFrame({"item": [1, 1, 2, 2], "annotator": ["a", "b", "a", "b"],
+                         "label": [True, "yes", False, "no"]})
+    with pytest.raises(NblabelError, match="mix kinds"):
+        agreement.krippendorff_alpha(long)
+    with LabelStore(tmp_path / "mixed.db") as s:
+        for item, (a, b) in enumerate([(1, "1"), (2, "2"), (3, "3")]):
+            s.append(task="t", item=item, annotator="a", label=a)
+            s.append(task="t", item=item, annotator="b", label=b)
+        with pytest.raises(NblabelError, match="mix kinds"):
+            agreement.cohen_kappa(s, task="t")
+        with pytest.raises(NblabelError, match="mix kinds"):
+            agreement.report(s, task="t", n_boot=10)
+
+
+def test_integers_against_floats_warn() -> None:
+    wide = pd.DataFrame({"alice": [1, 2, 3, 1], "bob": [1.0, 2.5, 3.0, 1.0]}, dtype=object)
+    with pytest.warns(NblabelWarning, match="integers .* and floats"):
+        value = agreement.cohen_kappa(wide)
+    assert value == pytest.approx(agreement.cohen_kappa(
+        pd.DataFrame({"alice": [1, 2, 3, 1], "bob": [1, 4, 3, 1]})))

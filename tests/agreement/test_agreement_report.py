@@ -84,8 +84,39 @@ def test_widget_has_summary_and_heat_map() -> None:
     labels, annotators = (figure.marks[0] for figure in figures.children)
     assert isinstance(labels, bqplot.GridHeatMap)
     assert np.asarray(labels.color).shape == (3, 3)
-    assert np.asarray(annotators.color).shape == (len(rep.pairwise),) * 2
-    np.testing.assert_allclose(np.asarray(annotators.color), rep.pairwise.to_numpy())
+    pairwise = rep.pairwise.to_numpy()
+    assert np.asarray(annotators.color).shape == pairwise.shape
+    off = ~np.eye(len(pairwise), dtype=bool)
+    np.testing.assert_allclose(np.asarray(annotators.color)[off], pairwise[off])
+
+
+def test_heat_maps_print_values_have_a_legend_and_leave_the_diagonal_out() -> None:
+    bqplot = pytest.importorskip("bqplot")
+    pytest.importorskip("ipywidgets")
+    wide = pd.DataFrame({"a": list("xxyyzzxy"), "b": list("xxyyzzyx"), "c": list("xyyzzxxy")})
+    rep = agreement.report(wide, n_boot=20)
+    for figure, table in zip(rep.widget().children[1].children,
+                             (rep.class_confusion, rep.pairwise), strict=True):
+        heat, texts = figure.marks
+        values = table.to_numpy(dtype=float)
+        n = len(values)
+        off = ~np.eye(n, dtype=bool)
+        # every cell prints its value (the annotator map prints a dash on its diagonal)
+        assert isinstance(texts, bqplot.Label) and len(texts.text) == n * n
+        printed = np.asarray(texts.text, dtype=object).reshape(n, n)
+        fmt = ".2f" if table is rep.pairwise else ".3g"
+        assert [format(v, fmt) for v in values[off]] == list(printed[off])
+        assert list(texts.x[:n]) == [str(c) for c in table.columns]
+        # the colour scale spans the off-diagonal values only, and a legend shows it
+        scale = heat.scales["color"]
+        assert scale.min == values[off].min() and scale.max == values[off].max()
+        assert values[np.eye(n, dtype=bool)].max() > scale.max  # the diagonal is outside
+        legends = [axis for axis in figure.axes if isinstance(axis, bqplot.ColorAxis)]
+        assert len(legends) == 1 and legends[0].scale is scale
+        # the row axis title sits left of the longest tick label
+        left = next(a for a in figure.axes if a.side == "left")
+        assert int(left.label_offset.rstrip("px")) >= 8 * max(len(str(i)) for i in table.index)
+    assert list(np.asarray(rep.widget().children[1].children[1].marks[1].text)[::4]) == ["—"] * 3
 
 
 def test_benchmark_file_quick_run() -> None:

@@ -1,5 +1,6 @@
 """The agreement report view in real JupyterLab: the summary and the bqplot heat map of
-how annotators' labels coincide render, and user strings in it are shown as text."""
+how annotators' labels coincide render, and user strings in it are shown as text; each cell
+prints its value, each map has a colour legend, and no axis title overlaps a tick label."""
 
 from __future__ import annotations
 
@@ -57,3 +58,42 @@ def test_report_renders_summary_and_heat_map(report_page):
     assert "<i>t</i>" in html_part.inner_text()
     assert not widget_errors(page), page.errors
     screenshot(page, "report-01", root)
+
+
+# For each figure: the printed cell values, whether it has a colour legend, and the
+# horizontal gap between the row axis title and the tick labels it names (≥ 0: no overlap).
+FIGURE_FACTS = """() => [...document.querySelectorAll('.nblabel .bqplot.figure')].map(fig => {
+    const texts = [...fig.querySelectorAll('.label.element')].map(t => t.textContent);
+    const legend = fig.querySelectorAll('.ColorBar').length;
+    const axes = [...fig.querySelectorAll('.axis')].filter(a => a.querySelector('.axislabel'));
+    const gaps = axes.map(axis => {
+        const title = axis.querySelector('.axislabel').getBoundingClientRect();
+        const ticks = [...axis.querySelectorAll('.tick text')].map(t => t.getBoundingClientRect());
+        if (!ticks.length) return null;
+        const box = r => ({l: r.left, r: r.right, t: r.top, b: r.bottom});
+        const overlaps = ticks.filter(t => {
+            const a = box(t), b = box(title);
+            return a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b;
+        });
+        return overlaps.length;
+    });
+    return {texts, legend, overlaps: gaps.filter(g => g !== null)};
+})"""
+
+
+def test_heat_maps_print_values_with_a_legend_and_no_overlap(report_page):
+    page, probe = report_page
+    page.wait_for_function(
+        "() => document.querySelectorAll('.nblabel .label.element').length === 18"
+    )
+    labels, annotators = page.evaluate(FIGURE_FACTS)
+    pairwise = probe.eval("[format(v, '.2f') for v in report.pairwise.to_numpy().ravel()]")
+    expected = [value if i % 4 else "—" for i, value in enumerate(pairwise)]  # diagonal: dash
+    assert annotators["texts"] == expected
+    counts = probe.eval("[format(v, '.3g') for v in report.class_confusion.to_numpy().ravel()]")
+    assert labels["texts"] == counts
+    assert labels["legend"] == annotators["legend"] == 1
+    for figure in (labels, annotators):
+        assert figure["overlaps"] and not any(figure["overlaps"])  # titles clear of ticks
+    assert not widget_errors(page), page.errors
+    screenshot(page, "report-02-heat-maps", page.locator(".nblabel").first)

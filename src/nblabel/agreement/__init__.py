@@ -14,9 +14,12 @@ Examples
 
 from ._bootstrap import BootstrapResult, bootstrap
 from ._coefficients import (
+    brennan_prediger,
     cohen_kappa,
+    conger_kappa,
     fleiss_kappa,
     gwet_ac1,
+    gwet_ac2,
     krippendorff_alpha,
     percent_agreement,
     scott_pi,
@@ -28,10 +31,13 @@ __all__ = [
     "AgreementReport",
     "BootstrapResult",
     "bootstrap",
+    "brennan_prediger",
     "cohen_kappa",
     "confusion_matrices",
+    "conger_kappa",
     "fleiss_kappa",
     "gwet_ac1",
+    "gwet_ac2",
     "krippendorff_alpha",
     "pairwise_confusion",
     "per_item_agreement",

@@ -4,6 +4,16 @@ Every function takes, as ``data``: a wide DataFrame (rows = items, columns = ann
 NaN / None = not labelled), a long DataFrame with columns ``item, annotator, label`` (as
 :meth:`LabelStore.annotations` returns; only ``source == "annotator"`` rows count), or a
 ``LabelStore`` with ``task=``. Undefined results are NaN with an :class:`NblabelWarning`.
+
+Rank-based options (``weights=``, ``level="ordinal"``) take the label order from ``labels=``,
+else from an ordered pandas ``Categorical``, else from numeric labels; unordered text labels
+raise an error saying how to declare the order.
+
+``weights=`` gives partial credit for near labels: ``None`` (unweighted); one of Gwet's named
+weights ``"linear"``, ``"quadratic"``, ``"ordinal"``, ``"radical"``, ``"ratio"``,
+``"circular"``, ``"bipolar"`` (Gwet 2014, *Handbook of Inter-Rater Reliability*, 4th ed.,
+ch. 3; on the ranks 1..q of the labels in their declared order); or a q × q matrix of
+agreement weights (1 on the diagonal), rows and columns in the order of ``labels``.
 """
 
 from __future__ import annotations
@@ -18,10 +28,13 @@ from ._input import Ratings, as_ratings
 
 __all__ = [
     "KERNELS",
+    "brennan_prediger",
     "call_kernel",
     "cohen_kappa",
+    "conger_kappa",
     "fleiss_kappa",
     "gwet_ac1",
+    "gwet_ac2",
     "krippendorff_alpha",
     "percent_agreement",
     "scott_pi",
@@ -29,6 +42,9 @@ __all__ = [
 
 Labels = Sequence[Any] | None
 Annotators = Sequence[Hashable] | None
+#: ``None``, a name in ``WEIGHTS`` or a square matrix (array-like) of agreement weights.
+Weights = Any
+
 
 
 def call_kernel(kernel: Callable[..., float], ratings: Ratings, name: str, **options: Any) -> float:
@@ -44,7 +60,7 @@ def percent_agreement(
     data: Any,
     task: str | None = None,
     *,
-    weights: str | None = None,
+    weights: Weights = None,
     labels: Labels = None,
     annotators: Annotators = None,
 ) -> float:
@@ -60,7 +76,7 @@ def percent_agreement(
     task
         The task to read from a store or a long frame with a ``task`` column.
     weights
-        ``None``, ``"linear"`` or ``"quadratic"``: partial credit for near labels (by rank).
+        ``None``, a named weight or a q × q matrix (see the module docstring).
     labels
         Every label in order; ranks for ``weights`` come from this order.
     annotators
@@ -81,14 +97,15 @@ def cohen_kappa(
     data: Any,
     task: str | None = None,
     *,
-    weights: str | None = None,
+    weights: Weights = None,
     labels: Labels = None,
     annotators: Annotators = None,
 ) -> float:
     """Cohen's kappa between exactly two annotators, on the items both labelled.
 
     ``weights="linear"`` or ``"quadratic"`` gives weighted kappa, on the rank of each label in
-    ``labels`` (or in the sorted labels when ``labels`` is None). Same values as
+    ``labels``, or of an ordered Categorical's categories, or of numeric labels; text labels
+    with no declared order are refused rather than ranked alphabetically. Same values as
     ``sklearn.metrics.cohen_kappa_score``.
 
     Parameters
@@ -98,7 +115,7 @@ def cohen_kappa(
     task
         The task to read from a store or a long frame with a ``task`` column.
     weights
-        ``None``, ``"linear"`` or ``"quadratic"``.
+        ``None``, a named weight or a q × q matrix (see the module docstring).
     labels
         Every label in order (needed for weights on text labels).
     annotators
@@ -120,7 +137,7 @@ def scott_pi(
     data: Any,
     task: str | None = None,
     *,
-    weights: str | None = None,
+    weights: Weights = None,
     labels: Labels = None,
     annotators: Annotators = None,
 ) -> float:
@@ -133,7 +150,7 @@ def scott_pi(
     task
         The task to read from a store or a long frame with a ``task`` column.
     weights
-        ``None``, ``"linear"`` or ``"quadratic"``.
+        ``None``, a named weight or a q × q matrix (see the module docstring).
     labels
         Every label in order.
     annotators
@@ -154,7 +171,7 @@ def fleiss_kappa(
     data: Any,
     task: str | None = None,
     *,
-    weights: str | None = None,
+    weights: Weights = None,
     labels: Labels = None,
     annotators: Annotators = None,
 ) -> float:
@@ -173,7 +190,7 @@ def fleiss_kappa(
     task
         The task to read from a store or a long frame with a ``task`` column.
     weights
-        ``None``, ``"linear"`` or ``"quadratic"``.
+        ``None``, a named weight or a q × q matrix (see the module docstring).
     labels
         Every label in order.
     annotators
@@ -194,7 +211,7 @@ def gwet_ac1(
     data: Any,
     task: str | None = None,
     *,
-    weights: str | None = None,
+    weights: Weights = None,
     labels: Labels = None,
     annotators: Annotators = None,
 ) -> float:
@@ -210,7 +227,7 @@ def gwet_ac1(
     task
         The task to read from a store or a long frame with a ``task`` column.
     weights
-        ``None``, ``"linear"`` or ``"quadratic"``.
+        ``None``, a named weight or a q × q matrix (see the module docstring).
     labels
         Every category in order (sets ``q`` and the ranks used by ``weights``).
     annotators
@@ -232,6 +249,7 @@ def krippendorff_alpha(
     task: str | None = None,
     *,
     level: str = "nominal",
+    weights: Weights = None,
     labels: Labels = None,
     annotators: Annotators = None,
 ) -> float:
@@ -245,7 +263,10 @@ def krippendorff_alpha(
         The task to read from a store or a long frame with a ``task`` column.
     level
         ``"nominal"``, ``"ordinal"``, ``"interval"`` or ``"ratio"``. Ordinal text labels are
-        ranked in the order of ``labels``; interval and ratio need numeric labels.
+        ranked in their declared order; interval and ratio need numeric labels.
+    weights
+        Instead of ``level``: Gwet's weighted alpha with ``None``, a named weight or a q × q
+        matrix (see the module docstring), as irrCAC's ``krippen.alpha.raw`` computes it.
     labels
         Every label in order.
     annotators
@@ -260,7 +281,120 @@ def krippendorff_alpha(
     0.687
     """
     ratings = as_ratings(data, task, labels, annotators)
-    return call_kernel(k.krippendorff_kernel, ratings, "Krippendorff's alpha", level=level)
+    return call_kernel(k.krippendorff_kernel, ratings, "Krippendorff's alpha", level=level,
+                       weights=weights)
+
+
+def gwet_ac2(
+    data: Any,
+    task: str | None = None,
+    *,
+    weights: Weights = "quadratic",
+    labels: Labels = None,
+    annotators: Annotators = None,
+) -> float:
+    """Gwet's AC2: AC1 with agreement weights (quadratic unless ``weights`` says otherwise).
+
+    The same coefficient as ``gwet_ac1(data, weights=...)``, under the name it is known by.
+
+    Parameters
+    ----------
+    data
+        Wide DataFrame, long DataFrame or ``LabelStore``.
+    task
+        The task to read from a store or a long frame with a ``task`` column.
+    weights
+        A named weight or a q × q matrix (see the module docstring).
+    labels
+        Every category in order.
+    annotators
+        Only use these annotators.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> wide = pd.DataFrame({"a": [1, 2, 3, 1], "b": [1, 2, 3, 2], "c": [1, 2, 2, 1]})
+    >>> round(gwet_ac2(wide), 3)
+    0.778
+    """
+    ratings = as_ratings(data, task, labels, annotators)
+    return call_kernel(k.gwet_kernel, ratings, "Gwet's AC2", weights=weights)
+
+
+def conger_kappa(
+    data: Any,
+    task: str | None = None,
+    *,
+    weights: Weights = None,
+    labels: Labels = None,
+    annotators: Annotators = None,
+) -> float:
+    """Conger's kappa: Cohen's kappa for any number of annotators.
+
+    Chance agreement comes from each annotator's own label shares (not pooled as in Fleiss'
+    kappa); with two annotators who labelled the same items it equals Cohen's kappa. Missing
+    ratings follow the same rule as :func:`fleiss_kappa` (Gwet 2014, ch. 2).
+
+    Parameters
+    ----------
+    data
+        Wide DataFrame, long DataFrame or ``LabelStore``.
+    task
+        The task to read from a store or a long frame with a ``task`` column.
+    weights
+        ``None``, a named weight or a q × q matrix (see the module docstring).
+    labels
+        Every label in order.
+    annotators
+        Only use these annotators.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> wide = pd.DataFrame({"a": [1, 2, 3, 1], "b": [1, 2, 3, 2], "c": [1, 2, 2, 1]})
+    >>> round(conger_kappa(wide), 3)
+    0.484
+    """
+    ratings = as_ratings(data, task, labels, annotators)
+    return call_kernel(k.conger_kernel, ratings, "Conger's kappa", weights=weights)
+
+
+def brennan_prediger(
+    data: Any,
+    task: str | None = None,
+    *,
+    weights: Weights = None,
+    labels: Labels = None,
+    annotators: Annotators = None,
+) -> float:
+    """Brennan and Prediger's coefficient (free-marginal kappa), any number of annotators.
+
+    Chance agreement assumes every one of the ``q`` categories equally likely, ``1 / q``
+    unweighted: pass ``labels=`` to include categories nobody used. With two annotators this is
+    the Brennan–Prediger kappa; with more, its multi-rater form (Gwet 2014, ch. 4).
+
+    Parameters
+    ----------
+    data
+        Wide DataFrame, long DataFrame or ``LabelStore``.
+    task
+        The task to read from a store or a long frame with a ``task`` column.
+    weights
+        ``None``, a named weight or a q × q matrix (see the module docstring).
+    labels
+        Every category in order (sets ``q``).
+    annotators
+        Only use these annotators.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> wide = pd.DataFrame({"a": [1, 2, 3, 1], "b": [1, 2, 3, 2], "c": [1, 2, 2, 1]})
+    >>> round(brennan_prediger(wide), 3)
+    0.5
+    """
+    ratings = as_ratings(data, task, labels, annotators)
+    return call_kernel(k.brennan_prediger_kernel, ratings, "Brennan-Prediger", weights=weights)
 
 
 #: Public coefficient → (kernel, option names it takes); the bootstrap reuses the kernels.
@@ -270,5 +404,8 @@ KERNELS: dict[Callable[..., float], tuple[Callable[..., float], tuple[str, ...]]
     scott_pi: (k.scott_kernel, ("weights",)),
     fleiss_kappa: (k.fleiss_kernel, ("weights",)),
     gwet_ac1: (k.gwet_kernel, ("weights",)),
-    krippendorff_alpha: (k.krippendorff_kernel, ("level",)),
+    krippendorff_alpha: (k.krippendorff_kernel, ("level", "weights")),
+    gwet_ac2: (k.gwet_kernel, ("weights",)),
+    conger_kappa: (k.conger_kernel, ("weights",)),
+    brennan_prediger: (k.brennan_prediger_kernel, ("weights",)),
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import NblabelError
+from .._errors import NblabelError, NblabelWarning
 
 __all__ = ["LONG_COLUMNS", "Ratings", "as_ratings", "check_choice", "long_frame", "split_source"]
 
@@ -36,6 +37,8 @@ class Ratings:
     categories: pd.Index
     items: pd.Index
     annotators: pd.Index
+    declared: bool = False
+    """True when the order of ``categories`` was given (``labels=`` or an ordered Categorical)."""
 
     @property
     def n_categories(self) -> int:
@@ -43,7 +46,8 @@ class Ratings:
 
     def take(self, rows: np.ndarray) -> Ratings:
         """The ratings of the items at ``rows`` (repeats allowed: used by the bootstrap)."""
-        return Ratings(self.codes[rows], self.categories, self.items[rows], self.annotators)
+        return Ratings(self.codes[rows], self.categories, self.items[rows], self.annotators,
+                       self.declared)
 
     def columns(self, names: Sequence[Hashable]) -> Ratings:
         positions = self.annotators.get_indexer(list(names))
@@ -53,7 +57,7 @@ class Ratings:
                 f"unknown annotator(s) {unknown!r}: the data has {list(self.annotators)!r}"
             )
         return Ratings(self.codes[:, positions], self.categories, self.items,
-                       self.annotators[positions])
+                       self.annotators[positions], self.declared)
 
     def counts(self) -> np.ndarray:
         """Items × categories matrix: how many annotators gave item ``i`` category ``k``.
@@ -90,7 +94,20 @@ class Ratings:
 
     def is_numeric(self) -> bool:
         return all(
-            isinstance(c, numbers.Real) and not isinstance(c, bool) for c in self.categories
+            isinstance(c, numbers.Real) and not isinstance(c, (bool, np.bool_))
+            for c in self.categories
+        )
+
+    def require_order(self, what: str) -> None:
+        """Refuse a rank-based coefficient when nothing says which label comes first."""
+        if self.declared or self.is_numeric():
+            return
+        shown = list(self.categories)[:6]
+        raise NblabelError(
+            f"{what} ranks the labels, but their order is not declared ({shown!r} would only "
+            "sort alphabetically): pass labels=[...] listing every label from lowest to highest, "
+            "or make the columns an ordered Categorical, e.g. "
+            "data.astype(pd.CategoricalDtype(['low', 'mid', 'high'], ordered=True))"
         )
 
 
@@ -124,11 +141,48 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
+def _kind(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true/false"
+    if isinstance(value, numbers.Integral):
+        return "whole number"
+    if isinstance(value, numbers.Real):
+        return "decimal number"
+    if isinstance(value, str):
+        return "text"
+    return type(value).__name__
+
+
+def check_label_types(uniques: Sequence[Any]) -> None:
+    """Refuse labels of different kinds (``1`` and ``"1"`` never match, so agreement drops
+    silently); warn when integers and floats mix (``2`` against ``2.5``), which may be a slip."""
+    kinds: dict[str, Any] = {}
+    for value in uniques:
+        kinds.setdefault(_kind(value), value)
+    numeric = {"whole number", "decimal number"}
+    if len(set(kinds) - numeric) + bool(set(kinds) & numeric) > 1:
+        shown = ", ".join(f"{kind} {example!r}" for kind, example in kinds.items())
+        raise NblabelError(
+            f"the labels mix kinds ({shown}), so equal-looking labels never match: convert "
+            "every annotator's labels to one kind first, e.g. data.astype(str) or "
+            "data.apply(pd.to_numeric)"
+        )
+    if len(kinds) == 2:
+        warnings.warn(
+            f"the labels mix integers ({kinds['whole number']!r}) and floats "
+            f"({kinds['decimal number']!r}); each distinct value counts as its own label: "
+            "convert them to one type (and round) first if they should match",
+            NblabelWarning,
+            stacklevel=4,
+        )
+
+
 def encode_labels(
     values: np.ndarray, labels: Sequence[Any] | None
 ) -> tuple[np.ndarray, pd.Index]:
     """Codes (``-1`` = missing) of ``values`` into ``labels`` or into the sorted unique values."""
     codes, uniques = _factorize(values)
+    check_label_types(list(uniques))
     if labels is None:
         categories = _sorted_categories(list(uniques))
     else:
@@ -206,9 +260,29 @@ def long_frame(data: Any, task: str | None) -> pd.DataFrame | None:
     return data
 
 
+def _ordered_categories(dtypes: Sequence[Any]) -> list[Any] | None:
+    """The categories of ordered Categorical dtypes (all alike), or None when there are none."""
+    ordered = [d for d in dtypes if isinstance(d, pd.CategoricalDtype) and d.ordered]
+    if not ordered:
+        return None
+    first = list(ordered[0].categories)
+    for other in ordered[1:]:
+        if list(other.categories) != first:
+            raise NblabelError(
+                f"the ordered Categorical columns declare different orders ({first!r} and "
+                f"{list(other.categories)!r}): give every column the same CategoricalDtype, "
+                "or pass labels= in order"
+            )
+    return first
+
+
 def ratings_from_long(frame: pd.DataFrame, labels: Sequence[Any] | None) -> Ratings:
     """Ratings from one-row-per-annotation data (annotator-sourced rows only)."""
     frame, _ = split_source(frame)
+    declared = labels is not None
+    if labels is None:
+        labels = _ordered_categories([frame["label"].dtype])
+        declared = labels is not None
     try:
         item_codes, items = pd.factorize(frame["item"].to_numpy(dtype=object))
         ann_codes, annotators = pd.factorize(frame["annotator"].to_numpy(dtype=object))
@@ -234,7 +308,8 @@ def ratings_from_long(frame: pd.DataFrame, labels: Sequence[Any] | None) -> Rati
         order = np.asarray(sorted(range(m), key=lambda j: annotators[j]), dtype=np.int64)
     codes = small_codes(np.asfortranarray(codes[:, order]), len(categories))
     return Ratings(codes, categories, pd.Index(items, dtype=object, name="item"),
-                   pd.Index(np.asarray(annotators, dtype=object)[order], name="annotator"))
+                   pd.Index(np.asarray(annotators, dtype=object)[order], name="annotator"),
+                   declared)
 
 
 def small_codes(codes: np.ndarray, n_categories: int) -> np.ndarray:
@@ -245,29 +320,64 @@ def small_codes(codes: np.ndarray, n_categories: int) -> np.ndarray:
     return codes.astype(np.int64, copy=False)
 
 
+#: Elements per block when coding floats: the temporaries stay in cache and are reused, where
+#: whole-array temporaries would cost a page fault per 4 KiB on every call.
+BLOCK = 1 << 16
+
+
+def _shift_to_codes(
+    columns: np.ndarray, lo: Any, hi: Any, dtype: np.dtype
+) -> np.ndarray | None:
+    """``columns - lo`` as integers of ``dtype`` (``-1`` for NaN), block by block; None when a
+    present value is not a whole number."""
+    flat = columns.reshape(-1)  # C-contiguous (annotators × items): a view
+    out = np.empty(flat.shape, dtype=dtype)
+    info = np.iinfo(dtype)
+    if columns.dtype.kind != "f":
+        np.subtract(flat, lo, out=out, casting="unsafe")
+        return out.reshape(columns.shape)
+    # Codes are built as ``value - lo + 1`` with 0 for missing (a multiply by "present" is
+    # far faster than a masked write), then shifted down by one at the end. Values that fit
+    # the code type are cast as they are, else shifted in floats first.
+    direct = info.min < lo and hi <= info.max
+    step = out.dtype.type(int(lo) - 1 if direct else -1)
+    buffer = None if direct else np.empty(min(BLOCK, flat.size))
+    for start in range(0, flat.size, BLOCK):
+        src = flat[start : start + BLOCK]
+        values = src if direct else np.subtract(src, lo, out=buffer[: len(src)])
+        raw = out[start : start + BLOCK]
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN -> int is garbage, zeroed
+            np.copyto(raw, values, casting="unsafe")
+            present = raw == values  # False for NaN and for a fractional value
+            raw -= step
+        absent = len(src) - np.count_nonzero(present)
+        if absent:
+            if absent != np.count_nonzero(np.isnan(src)):
+                return None  # a present value is fractional
+            np.multiply(raw, present, out=raw, casting="unsafe")
+    out -= out.dtype.type(1)
+    return out.reshape(columns.shape)
+
+
 def _integer_codes(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Fast path for numeric labels that are whole numbers in a modest range (Likert scores,
     class ids): codes by offset from the minimum, no hashing or sorting. None otherwise."""
     if columns.dtype.kind not in "iuf" or columns.size == 0:
         return None
     floating = columns.dtype.kind == "f"
-    present = ~np.isnan(columns) if floating else np.ones(columns.shape, dtype=bool)
-    if not present.any():
-        return None
-    lo, hi = (np.nanmin(columns), np.nanmax(columns)) if floating else (columns.min(),
-                                                                         columns.max())
+    if floating:
+        lo = np.fmin.reduce(columns, axis=None)  # NaN only when every rating is missing
+        hi = np.fmax.reduce(columns, axis=None)
+    else:
+        lo, hi = columns.min(), columns.max()
     span = float(hi) - float(lo)
     if not np.isfinite(span) or span > 1_000_000:
         return None
     size = int(span) + 1
     dtype = small_codes(np.zeros(0, dtype=np.int64), size).dtype
-    shifted = columns - lo
-    with np.errstate(invalid="ignore"):  # NaN -> int is garbage, overwritten below
-        raw = shifted.astype(dtype)
-    if floating:
-        if not ((raw == shifted) | ~present).all():
-            return None  # fractional values: the general path sorts them
-        raw[~present] = -1
+    raw = _shift_to_codes(columns, lo, hi, dtype)
+    if raw is None:
+        return None  # fractional values: the general path sorts them
     if size <= 64:  # a few values: one comparison each beats a bincount over all ratings
         used = np.array([(raw == v).any() for v in range(size)])
     else:
@@ -285,6 +395,10 @@ def ratings_from_wide(frame: pd.DataFrame, labels: Sequence[Any] | None) -> Rati
     if frame.columns.has_duplicates:
         dup = frame.columns[frame.columns.duplicated()].tolist()
         raise NblabelError(f"annotator column(s) {dup!r} appear twice: give each annotator one")
+    declared = labels is not None
+    if labels is None:
+        labels = _ordered_categories(list(frame.dtypes))
+        declared = labels is not None
     # annotators × items, so each annotator's labels are contiguous
     columns = frame.to_numpy().T
     fast = _integer_codes(columns) if labels is None else None
@@ -295,7 +409,8 @@ def ratings_from_wide(frame: pd.DataFrame, labels: Sequence[Any] | None) -> Rati
         flat, categories = encode_labels(np.ascontiguousarray(columns).ravel(), labels)
         codes = flat.reshape(columns.shape)
     codes = small_codes(codes, len(categories)).T  # items × annotators, Fortran order
-    return Ratings(codes, categories, frame.index, pd.Index(frame.columns, name="annotator"))
+    return Ratings(codes, categories, frame.index, pd.Index(frame.columns, name="annotator"),
+                   declared)
 
 
 def as_ratings(

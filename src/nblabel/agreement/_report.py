@@ -105,7 +105,7 @@ def _quiet(kernel: Any, ratings: Ratings, **options: Any) -> float:
         return float("nan")
 
 
-def _annotator_table(ratings: Ratings, level: str, weights: str | None,
+def _annotator_table(ratings: Ratings, level: str, weights: Any,
                      gold: pd.Series | None) -> pd.DataFrame:
     codes, counts = ratings.codes, ratings.counts()
     m = counts.sum(axis=1)
@@ -192,7 +192,7 @@ def report(
     gold: pd.Series | None = None,
     labels: Sequence[Any] | None = None,
     level: str = "nominal",
-    weights: str | None = None,
+    weights: Any = None,
     ci: float = 0.95,
     n_boot: int = 1000,
     seed: int = 0,
@@ -213,7 +213,9 @@ def report(
     level
         Level of measurement for Krippendorff's alpha.
     weights
-        ``None``, ``"linear"`` or ``"quadratic"`` for the kappa-type coefficients.
+        Agreement weights for the kappa-type coefficients: ``None``, a name
+        (``"linear"``, ``"quadratic"``, ...; see :func:`~nblabel.agreement.cohen_kappa`) or a
+        square matrix in the order of ``labels``.
     ci, n_boot, seed
         Bootstrap over items: coverage, resamples, seed (the same seed gives the same report).
     annotators
@@ -228,7 +230,6 @@ def report(
     ['percent_agreement', 'krippendorff_alpha', 'fleiss_kappa', 'gwet_ac1']
     """
     check_choice("level", level, k.LEVELS)
-    check_choice("weights", weights, k.WEIGHTS)
     ratings = as_ratings(data, task, labels, annotators)
     if gold is not None and not isinstance(gold, pd.Series):
         raise NblabelError("gold= must be a pandas Series of true labels indexed by item")

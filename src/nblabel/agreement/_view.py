@@ -30,33 +30,76 @@ def _summary_html(report: AgreementReport) -> str:
     )
 
 
+def cell_texts(values: np.ndarray, diagonal: str | None, fmt: str) -> list[str]:
+    """The text printed in each cell, row by row: the value, ``diagonal`` on the diagonal when
+    given, and "n/a" where the value is missing."""
+    texts = []
+    for i, row in enumerate(values):
+        for j, value in enumerate(row):
+            if i == j and diagonal is not None:
+                texts.append(diagonal)
+            else:
+                texts.append("n/a" if not np.isfinite(value) else format(value, fmt))
+    return texts
+
+
+def colour_range(values: np.ndarray) -> tuple[float, float]:
+    """Colour scale limits from the off-diagonal cells: the diagonal (agreement with oneself,
+    or on the same label) would otherwise take the whole scale and flatten the rest."""
+    off = values[~np.eye(len(values), dtype=bool)] if values.size else values.ravel()
+    off = off[np.isfinite(off)]
+    if not off.size:
+        return 0.0, 1.0
+    low, high = float(off.min()), float(off.max())
+    return (low, high) if high > low else (low, low + 1.0)
+
+
 def _heat_map(bq: Any, widgets: Any, table: Any, title: str, axes: tuple[str, str],
-              tip: str, low: float, high: float | None) -> Any:
-    """A square GridHeatMap of ``table`` (rows and columns named alike)."""
+              fmt: str, diagonal: str | None) -> Any:
+    """A square GridHeatMap of ``table`` (rows and columns named alike), each cell's value
+    printed in it, a colour legend on the right, the diagonal left out of the colour range."""
     names = [str(name) for name in table.index]
-    colour = table.to_numpy(dtype=float)
-    if colour.size == 0:
-        colour, names = np.zeros((1, 1)), ["(none)"]
+    values = table.to_numpy(dtype=float)
+    if values.size == 0:
+        values, names = np.full((1, 1), np.nan), ["(none)"]
+    low, high = colour_range(values)
+    colour = values.copy()
+    # cells outside the scale (diagonal, missing) take its lowest colour: pale, not black
+    colour[np.eye(len(colour), dtype=bool) | ~np.isfinite(colour)] = low
     row_scale, col_scale = bq.OrdinalScale(reverse=True), bq.OrdinalScale()
-    colours = bq.ColorScale(scheme="Blues", min=low, **({} if high is None else {"max": high}))
+    colours = bq.ColorScale(colors=["#f7fbff", "#6baed6", "#2171b5"], min=low, max=high)
     heat = bq.GridHeatMap(
         color=colour, row=names, column=names,
         scales={"row": row_scale, "column": col_scale, "color": colours},
-        tooltip=bq.Tooltip(fields=["color"], labels=[tip]),
+        stroke="white",  # no tooltip: the values are printed, and the diagonal's is not its own
     )  # fmt: skip
+    n = len(names)
+    texts = bq.Label(
+        x=[names[j] for _ in range(n) for j in range(n)],
+        y=[names[i] for i in range(n) for _ in range(n)],
+        text=cell_texts(values, diagonal, fmt), align="middle", default_size=13,
+        y_offset=5, colors=["#111111"], scales={"x": col_scale, "y": row_scale},
+    )  # fmt: skip
+    # the legend's ticks are the colour scale's values; the figure title says what they count
+    legend = bq.ColorAxis(scale=colours, side="right", tick_format=fmt, num_ticks=4)
+    longest = max(len(name) for name in names)
+    left = min(40 + 8 * longest, 160)  # room for the longest tick label, then the title
     return bq.Figure(
-        marks=[heat],
-        axes=[bq.Axis(scale=col_scale, side="bottom", label=axes[0]),
-              bq.Axis(scale=row_scale, side="left", label=axes[1])],
+        marks=[heat, texts],
+        axes=[bq.Axis(scale=col_scale, side="bottom", label=axes[0], label_offset="36px"),
+              bq.Axis(scale=row_scale, side="left", label=axes[1],
+                      label_offset=f"{left - 22}px"),
+              legend],
         title=title,
-        fig_margin={"top": 40, "bottom": 50, "left": 90, "right": 10},
-        layout=widgets.Layout(width="400px", height="380px"),
+        fig_margin={"top": 40, "bottom": 55, "left": left, "right": 90},
+        layout=widgets.Layout(width="470px", height="400px"),
     )  # fmt: skip
 
 
 def report_widget(report: AgreementReport) -> Any:
     """VBox of an HTML summary and two heat maps: labels given to the same item (pooled
-    coincidences) and agreement between each pair of annotators."""
+    coincidences) and agreement between each pair of annotators. Each cell prints its value;
+    the colours span the off-diagonal cells (the legend shows their range)."""
     try:
         import bqplot as bq
         import ipywidgets as widgets
@@ -65,9 +108,9 @@ def report_widget(report: AgreementReport) -> Any:
             "the report widget needs bqplot: pip install 'nblabel[plots]'"
         ) from exc
     labels = _heat_map(bq, widgets, report.class_confusion, "Labels given to the same item",
-                       ("label", "other annotator's label"), "coincidences", 0.0, None)
+                       ("label", "other annotator's label"), ".3g", None)
     annotators = _heat_map(bq, widgets, report.pairwise, "Agreement between annotators",
-                           ("annotator", "annotator"), "share agreeing", 0.0, 1.0)
+                           ("annotator", "other annotator"), ".2f", "—")
     figure = widgets.HBox([labels, annotators])
     box = widgets.VBox([widgets.HTML(_summary_html(report)), figure])
     box.add_class("nblabel")
