@@ -209,6 +209,14 @@ WRONG_CALLS = [
      lambda e: nblabel.consensus(pd.DataFrame({"a": [None, None], "b": [np.nan, None]})),
      NblabelError, r"data="),
     ("consensus data a number", lambda e: nblabel.consensus(5), NblabelError, r"data="),
+    # -- agreement ---------------------------------------------------------------------------------
+    ("report seed a string",
+     lambda e: nblabel.agreement.report(pd.DataFrame({"a": [1, 2], "b": [1, 2]}), seed="1"),
+     NblabelError, r"seed="),
+    ("bootstrap seed negative",
+     lambda e: nblabel.agreement.bootstrap(
+         nblabel.agreement.percent_agreement, pd.DataFrame({"a": [1, 2], "b": [1, 1]}), seed=-1),
+     NblabelError, r"seed="),
     ("consensus method", lambda e: nblabel.consensus(WIDE, method="vote"), NblabelError,
      r"method=.*'vote'"),
     ("consensus tie", lambda e: nblabel.consensus(WIDE, tie="last"), NblabelError,

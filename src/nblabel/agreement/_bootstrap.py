@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from .._checks import check_seed
 from .._errors import NblabelError, NblabelWarning
 from . import _kernels as k
 from ._coefficients import KERNELS, call_kernel
@@ -47,7 +48,7 @@ def bootstrap_many(
     are undefined warn (once each); undefined resamples are left out of the percentiles.
     """
     _check(ci, n_boot)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     n = ratings.codes.shape[0]
     names = list(kernels)
     estimates = [call_kernel(kern, ratings, name, **opts) for name, (kern, opts) in
@@ -147,7 +148,7 @@ def _bootstrap_callable(
     cats = np.append(np.asarray(ratings.categories, dtype=object), None)
     wide = pd.DataFrame(cats[ratings.codes], index=ratings.items, columns=ratings.annotators)
     estimate = float(fn(wide, **options))
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     n = len(wide)
     values = np.full(int(n_boot), np.nan)
     with warnings.catch_warnings():
