@@ -8,6 +8,8 @@
 
 const RESEND_AFTER_MS = 3000;
 const LEAVE_TO_NOTEBOOK = new Set(["Tab", "Escape"]);
+// Lumino skips its shortcuts for a key event whose target carries this attribute.
+const SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
 const ACTIONS = { confirm: "Confirm", undo: "Undo", back: "Back", skip: "Skip" };
 const KEY_NAMES = { Enter: "⏎", Backspace: "⌫", ArrowLeft: "←", ArrowRight: "→", " ": "Space" };
 
@@ -324,6 +326,8 @@ function render({ model, el }) {
     if (bound === undefined) {
       // while the widget has focus, a stray letter must not insert or delete notebook cells
       if (!LEAVE_TO_NOTEBOOK.has(event.key)) event.stopPropagation();
+      // nor does Space scroll the page (on a button it still presses the button)
+      if (event.key === " " && target.tagName !== "BUTTON") event.preventDefault();
       return;
     }
     event.preventDefault();
@@ -334,6 +338,20 @@ function render({ model, el }) {
     else act(bound);
   }
   el.addEventListener("keydown", onKeyDown, { signal: controller.signal });
+  // JupyterLab matches its shortcuts in the bubbling phase, where onKeyDown stops them;
+  // Notebook 7 matches them in the capture phase, before any listener of the widget runs.
+  // So, first of all (window, capture), the target of a key meant for the widget is marked
+  // for that one event: Lumino then leaves it alone. Keys with Ctrl/Cmd/Alt, Tab and Esc
+  // still reach the notebook (save, switch cells, leave the widget).
+  function markOwnKey(event) {
+    const target = event.target;
+    if (!(target instanceof Element) || !el.contains(target)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || LEAVE_TO_NOTEBOOK.has(event.key)) return;
+    if (target.hasAttribute(SUPPRESS_SHORTCUTS)) return;
+    target.setAttribute(SUPPRESS_SHORTCUTS, "");
+    setTimeout(() => target.removeAttribute(SUPPRESS_SHORTCUTS), 0);
+  }
+  window.addEventListener("keydown", markOwnKey, { capture: true, signal: controller.signal });
   el.addEventListener("focusin", () => el.classList.add("nblabel-focused"), { signal: controller.signal });
   el.addEventListener(
     "focusout",
