@@ -99,6 +99,9 @@ class LabelWidget(anywidget.AnyWidget):
     """Labels committed to the store through this widget."""
     error = t.Unicode("").tag(sync=True)
     """The last error, shown under the widget; empty when all is well."""
+    save_problem = t.Unicode("").tag(sync=True)
+    """Why labels stay pending, in a few words for the status line (``"database locked by
+    another program (labels.db)"``); empty once a save succeeds."""
     notice = t.Unicode("").tag(sync=True)
     """What the widget found about labels stored before (given for other content, ids of
     another type), shown above the sample until the page is reloaded; empty if nothing."""
@@ -276,7 +279,9 @@ class LabelWidget(anywidget.AnyWidget):
             try:
                 undone = self.session.undo()
             except StoreError as exc:
-                self._keep_pending(intent, f"Not undone: {exc}. Undo again when it is fixed.")
+                self._keep_pending(
+                    intent, f"Not undone: {exc}. Undo again when it is fixed.", exc
+                )
                 raise
             if undone is None:
                 back = self._keys.key_for(Action.BACK)
@@ -330,7 +335,7 @@ class LabelWidget(anywidget.AnyWidget):
         except Exception as exc:
             reason = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
             self._keep_pending(
-                intent, f"Not saved: {reason}. The label is kept and will be sent again."
+                intent, f"Not saved: {reason}. The label is kept and will be sent again.", exc
             )
             raise
         self._after_move(intent, clear_error=True, saved=1)
@@ -345,12 +350,25 @@ class LabelWidget(anywidget.AnyWidget):
             )
         )
 
-    def _keep_pending(self, intent: _Intent, message: str) -> None:
+    def _keep_pending(self, intent: _Intent, message: str, exc: Exception) -> None:
         """A write failed: show why; the browser keeps the intent and its later ones pending."""
         intent.not_saved = True
         if intent.client is not None:
             self._failed_seq.setdefault(intent.client, intent.seq)
         self.error = message
+        self.save_problem = self._problem(exc)
+
+    def _problem(self, exc: Exception) -> str:
+        """A failed write in a few words, for the status line (the error says the rest)."""
+        text = str(exc).lower()
+        where = self.info.get("store", "")
+        if "locked" in text or "busy" in text:
+            return f"database locked by another program ({where})"
+        if "disk is full" in text:
+            return f"the disk is full ({where})"
+        if "read-only" in text or "readonly" in text:
+            return f"the store is read-only ({where})"
+        return "the kernel could not save (see below)"
 
     # -- pushing state -----------------------------------------------------------------------------
     def _after_move(
@@ -363,8 +381,10 @@ class LabelWidget(anywidget.AnyWidget):
             if intent is not None and intent.client is not None and intent.seq is not None:
                 self.acks = {**self.acks, intent.client: intent.seq}
                 self._failed_seq.pop(intent.client, None)
+                self.save_problem = ""  # the intent that failed went through, or was refused
             if clear_error:
                 self.error = ""
+                self.save_problem = ""
             try:
                 self._push_state()
             except Exception as exc:

@@ -7,6 +7,7 @@
 // kernel restart can never turn into another option through a changed key map.
 
 const RESEND_AFTER_MS = 3000;
+const SLOW_AFTER_MS = 5000; // a label pending longer than this gets a reason in the status
 const LEAVE_TO_NOTEBOOK = new Set(["Tab", "Escape"]);
 // Lumino skips its shortcuts for a key event whose target carries this attribute.
 const SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
@@ -163,7 +164,8 @@ function render({ model, el }) {
   const controller = new AbortController();
   const client = randomId();
   let seq = 0;
-  let pending = []; // intents shown ahead of the kernel: {msg, sentAt, advances}
+  let pending = []; // intents shown ahead of the kernel: {msg, sentAt, since, advances}
+  let sendFailed = false; // the last send threw: the comm is closed (kernel restarted or stopped)
   let shownAt = performance.now();
   let shownItem = null;
   let localSelection = null; // multi-label toggles not yet confirmed
@@ -206,7 +208,7 @@ function render({ model, el }) {
   const status = h("div", { class: "nblabel-status" });
   const errorBox = h("div", { class: "nblabel-error", role: "alert" });
   const noticeBox = h("div", { class: "nblabel-notice", role: "note" });
-  const doneBox = h("div", { class: "nblabel-done", text: "All items are labeled. 🎉" });
+  const doneBox = h("div", { class: "nblabel-done", text: "All items are labeled." });
   const focusHint = h("div", { class: "nblabel-hint", text: "Click here to label with the keyboard" });
   const body = h("div", { class: "nblabel-body" }, sampleBox, heldLabel);
   if (kind === "caption") body.append(textInput);
@@ -225,7 +227,9 @@ function render({ model, el }) {
   function trySend(msg) {
     try {
       model.send(msg);
+      sendFailed = false;
     } catch (err) {
+      sendFailed = true;
       console.warn("nblabel: not sent, will retry", err);
     }
   }
@@ -233,7 +237,7 @@ function render({ model, el }) {
   function send(msg, advances) {
     msg.client = client;
     msg.seq = ++seq;
-    const entry = { msg, sentAt: Date.now(), advances };
+    const entry = { msg, sentAt: Date.now(), since: Date.now(), advances };
     pending.push(entry);
     rememberPending(model.get("info"), entry);
     paint();
@@ -449,14 +453,24 @@ function render({ model, el }) {
 
     const info = model.get("info");
     const saved = model.get("saved");
-    const waiting = pending.filter((p) => p.msg.kind !== "action").length;
+    const labels = pending.filter((p) => p.msg.kind !== "action");
+    const waiting = labels.length;
+    const why = waiting ? whyPending(labels) : null;
     status.dataset.saved = String(saved);
     status.dataset.pending = String(waiting);
+    status.dataset.why = why?.code ?? "";
     status.classList.toggle("nblabel-is-pending", waiting > 0);
+    status.classList.toggle("nblabel-is-stuck", why != null);
     status.replaceChildren(
+      // the marks are drawn by CSS (a dot, a check): no glyph a font may lack
+      h("span", { class: `nblabel-mark ${waiting ? "nblabel-mark-pending" : "nblabel-mark-ok"}`, "aria-hidden": "true" }),
       h("span", {
         class: "nblabel-save-state",
-        text: waiting ? `⏳ ${waiting} not yet saved…` : saved ? "✓ all labels saved" : "✓ ready",
+        text: waiting
+          ? `${waiting} not yet saved${why ? ` — ${why.text}` : "…"}`
+          : saved
+            ? "all labels saved"
+            : "ready",
       }),
       h("span", { class: "nblabel-where", text: ` · ${info.annotator} · ${info.task} · ${info.store}` }),
     );
@@ -466,6 +480,23 @@ function render({ model, el }) {
     const notice = model.get("notice");
     noticeBox.textContent = notice;
     noticeBox.hidden = !notice;
+  }
+
+  // Why labels are still pending, once it is worth saying: the kernel is gone (a send threw),
+  // the kernel refused to save (its reason), or it has not answered for a while.
+  function whyPending(labels) {
+    const n = labels.length;
+    if (sendFailed || model.comm_live === false) {
+      const kept = `your ${n} label${n > 1 ? "s are" : " is"} kept and will be sent`;
+      return { code: "kernel-gone", text: `kernel restarted or stopped — run the cell again (${kept})` };
+    }
+    const problem = model.get("save_problem");
+    if (problem) return { code: "not-saved", text: problem };
+    const oldest = Math.min(...labels.map((p) => p.since));
+    if (Date.now() - oldest > SLOW_AFTER_MS) {
+      return { code: "kernel-slow", text: "kernel not responding (busy running a cell?)" };
+    }
+    return null;
   }
 
   // ---- kernel answers ---------------------------------------------------------------------------
@@ -492,6 +523,7 @@ function render({ model, el }) {
   // are sent again; the kernel ignores what it already saved
   const resend = () => {
     const now = Date.now();
+    if (pending.length) paint(); // the status says why once a label has waited a while
     for (const p of pending) {
       if (now - p.sentAt > RESEND_AFTER_MS) {
         p.sentAt = now;
@@ -501,7 +533,7 @@ function render({ model, el }) {
   };
   const timer = setInterval(resend, 1000);
   for (const old of Object.values(readPending(model.get("info")))) {
-    pending.push({ msg: old.msg, sentAt: 0, advances: false });
+    pending.push({ msg: old.msg, sentAt: 0, since: Date.now(), advances: false });
   }
   paint();
   resend();
