@@ -82,6 +82,9 @@ class LabelWidget(anywidget.AnyWidget):
     """Several options may be chosen for one item (confirm with Enter)."""
     keymap = t.Dict().tag(sync=True)
     """Key → option position or action name; the browser mirrors it to act at once."""
+    key_help = t.List().tag(sync=True)
+    """Every key of this widget and what it does, ``[[key, does], ...]``: the list the ``?``
+    key shows."""
     sample = t.Dict().tag(sync=True)
     """The item on screen: ``{"item": JSON id, "content": {...}, "label": saved label}``. A row
     that cannot be shown has ``{"type": "error", "text": why}`` as its content."""
@@ -150,6 +153,12 @@ class LabelWidget(anywidget.AnyWidget):
             self.multi = multi
             self.ask_rationale = rationale
             self.keymap = keymap.to_json()
+            self.key_help = [
+                list(row)
+                for row in keymap.help(
+                    self._choices, multi=multi, typed=kind in ("caption", "review")
+                )
+            ]
             self.options = [
                 {"label": str(choice), "key": keymap.key_for(i), "value": encode(choice)}
                 for i, choice in enumerate(self._choices)

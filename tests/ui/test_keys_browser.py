@@ -6,6 +6,7 @@ widget, and ``Space`` does not scroll the page. One notebook, opened in each fro
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from lab import (
@@ -130,3 +131,35 @@ def test_a_clicked_button_keeps_the_keys_too(frontend):
     wait_saved(page, ROOT)
     assert labels(probe) == {"r1": "pos", "r3": "neg"}
     assert not widget_errors(page), page.errors
+
+
+def test_question_mark_lists_every_key_and_the_status_names_item_annotator_pace(frontend):
+    name, page, probe = frontend
+    cells = notebook_cells(page)
+    helper = page.locator(f"{ROOT} >> .nblabel-help")
+    assert helper.is_hidden()
+    press(page, ROOT, "?")
+    helper.wait_for(state="visible")
+    rows = helper.locator("tr").evaluate_all(
+        "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    expected = probe.eval("w.key_help")  # from the key map, in Python
+    names = {"Enter": "⏎", "Backspace": "⌫", "ArrowLeft": "←", "ArrowRight": "→", "Escape": "Esc"}
+    assert rows == [[names.get(key, key), does] for key, does in expected]
+    assert ["1", "pick pos"] in rows and ["2", "pick neg"] in rows
+    assert ["?", "show or hide the list of keys"] in rows
+    assert ["→", "skip: leave the item for later"] in rows
+    screenshot(page, f"keys-02-{name}-help", page.locator(ROOT))
+    press(page, ROOT, "?")
+    helper.wait_for(state="hidden")
+    assert notebook_cells(page) == cells  # "?" is no notebook shortcut either
+
+    status = page.locator(f"{ROOT} >> .nblabel-status")
+    current = probe.eval("w.current")
+    assert f"item {current}" in status.inner_text()
+    assert "annotator: alice" in status.inner_text()
+    # two labels made in this view (the tests above): a pace and the time left
+    pace = page.locator(f"{ROOT} >> .nblabel-pace").inner_text()
+    left = probe.eval("w.progress.total - w.progress.done")
+    assert left > 0
+    shape = r" · (<1 min|~\d+ min|~\d+ h \d+ min) left at [\d.]+ s per label"
+    assert re.fullmatch(shape, pace), pace

@@ -12,7 +12,9 @@ const LEAVE_TO_NOTEBOOK = new Set(["Tab", "Escape"]);
 // Lumino skips its shortcuts for a key event whose target carries this attribute.
 const SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
 const ACTIONS = { confirm: "Confirm", undo: "Undo", back: "Back", skip: "Skip" };
-const KEY_NAMES = { Enter: "⏎", Backspace: "⌫", ArrowLeft: "←", ArrowRight: "→", " ": "Space" };
+const KEY_NAMES = { Enter: "⏎", Backspace: "⌫", ArrowLeft: "←", ArrowRight: "→", Escape: "Esc", " ": "Space" };
+const HELP_KEY = "?"; // shows the list of keys (the key map's help, from Python)
+const PACE_OF = 20; // the pace is the mean time of the last labels made in this view
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -27,6 +29,28 @@ function h(tag, attrs = {}, ...children) {
 
 function keyName(key) {
   return KEY_NAMES[key] ?? key;
+}
+
+// "~4 min left at 6 s per label": the time left at the pace of this view's recent labels
+function paceText(seconds, remaining) {
+  const per = seconds.reduce((a, b) => a + b, 0) / seconds.length;
+  const left = per * remaining;
+  const perText = per < 10 ? `${Math.round(per * 10) / 10} s` : `${Math.round(per)} s`;
+  let leftText;
+  if (left < 60) leftText = "<1 min";
+  else if (left < 90 * 60) leftText = `~${Math.round(left / 60)} min`;
+  else leftText = `~${Math.floor(left / 3600)} h ${Math.round((left % 3600) / 60)} min`;
+  return `${leftText} left at ${perText} per label`;
+}
+
+function itemText(item) {
+  // data-item is the id as JSON text: show a string id as itself
+  try {
+    const id = JSON.parse(item);
+    return typeof id === "string" ? id : JSON.stringify(id);
+  } catch {
+    return String(item);
+  }
 }
 
 function randomId() {
@@ -169,6 +193,7 @@ function render({ model, el }) {
   let shownAt = performance.now();
   let shownItem = null;
   let localSelection = null; // multi-label toggles not yet confirmed
+  const paces = []; // seconds each recent label of this view took
 
   const kind = model.get("kind");
   el.classList.add("nblabel", `nblabel-${kind}`);
@@ -209,7 +234,10 @@ function render({ model, el }) {
   const errorBox = h("div", { class: "nblabel-error", role: "alert" });
   const noticeBox = h("div", { class: "nblabel-notice", role: "note" });
   const doneBox = h("div", { class: "nblabel-done", text: "All items are labeled." });
-  const focusHint = h("div", { class: "nblabel-hint", text: "Click here to label with the keyboard" });
+  const focusHint = h("div", { class: "nblabel-hint", text: "Click here to label with the keyboard · ? lists the keys" });
+  const helpBox = h("div", { class: "nblabel-help", role: "note", hidden: "" });
+  const helpButton = h("button", { class: "nblabel-help-button", type: "button", text: "Keys ?" });
+  helpButton.addEventListener("click", () => toggleHelp());
   const body = h("div", { class: "nblabel-body" }, sampleBox, heldLabel);
   if (kind === "caption") body.append(textInput);
   else body.append(optionsBox);
@@ -219,7 +247,21 @@ function render({ model, el }) {
     body.append(textInput);
   }
   body.append(rationale, confirmButton);
-  el.replaceChildren(header, noticeBox, body, doneBox, nav, status, errorBox, focusHint);
+  nav.append(helpButton);
+  el.replaceChildren(header, noticeBox, body, doneBox, nav, helpBox, status, errorBox, focusHint);
+
+  function toggleHelp() {
+    if (!helpBox.hidden) {
+      helpBox.hidden = true;
+      return;
+    }
+    const table = h("table", { class: "nblabel-help-table" });
+    for (const [key, does] of model.get("key_help")) {
+      table.append(h("tr", {}, h("td", {}, h("kbd", { text: keyName(key) })), h("td", { text: does })));
+    }
+    helpBox.replaceChildren(h("div", { class: "nblabel-help-title", text: "Keys (while the widget has focus)" }), table);
+    helpBox.hidden = false;
+  }
 
   // ---- sending intents ------------------------------------------------------------------------
   // A dead kernel makes model.send throw: the label stays pending (and in localStorage)
@@ -256,6 +298,8 @@ function render({ model, el }) {
     if (!sample || sample === "loading") return;
     msg.item = sample.item;
     msg.elapsed_ms = Math.round(performance.now() - shownAt);
+    paces.push(msg.elapsed_ms / 1000);
+    if (paces.length > PACE_OF) paces.shift();
     const reason = rationale.value.trim();
     if (reason) msg.rationale = reason;
     rationale.value = "";
@@ -326,6 +370,12 @@ function render({ model, el }) {
     }
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if (key === HELP_KEY) {
+      event.preventDefault();
+      event.stopPropagation();
+      if (!event.repeat) toggleHelp();
+      return;
+    }
     const bound = model.get("keymap")[key];
     if (bound === undefined) {
       // while the widget has focus, a stray letter must not insert or delete notebook cells
@@ -472,7 +522,12 @@ function render({ model, el }) {
             ? "all labels saved"
             : "ready",
       }),
-      h("span", { class: "nblabel-where", text: ` · ${info.annotator} · ${info.task} · ${info.store}` }),
+      h("span", { class: "nblabel-item", text: done || loading ? "" : ` · item ${itemText(sample.item)}` }),
+      h("span", { class: "nblabel-where", text: ` · annotator: ${info.annotator} · task: ${info.task} · ${info.store}` }),
+      h("span", {
+        class: "nblabel-pace",
+        text: paces.length >= 2 && !done ? ` · ${paceText(paces, progress.total - doneCount)}` : "",
+      }),
     );
     const error = model.get("error");
     errorBox.textContent = error;
