@@ -409,7 +409,13 @@ class LabelingSession:
         self._tell_ordering(item, None if still is None else still.label)
         queue_index = self._queue_index_of(position)
         if queue_index >= 0:
-            self._move_to(queue_index)
+            # back() from the undone item goes to the item before it in the queue, never to
+            # the item on screen when undo was pressed (further on)
+            while self._trail and self._trail[-1] >= queue_index:
+                self._trail.pop()
+            if not self._trail and queue_index > 0:
+                self._trail.append(queue_index - 1)
+            self._show(queue_index)
         return item
 
     # -- ordering ------------------------------------------------------------------------------
