@@ -186,6 +186,7 @@ def build(
     gold: Mapping[Hashable, Any] | pd.Series | None = None,
     gold_rate: float = 0.05,
     seed: int = 0,
+    allow_empty: bool = False,
 ) -> LabelWidget:
     frame, column = as_frame(data)
     if gold is not None:
@@ -232,6 +233,7 @@ def build(
         rationale=rationale,
         store_label=store_label(store),
         kind=kind,
+        allow_empty=allow_empty,
     )
     return widget
 
@@ -281,6 +283,7 @@ def classify(
     gold: Mapping[Hashable, Any] | pd.Series | None = None,
     gold_rate: float = 0.05,
     seed: int = 0,
+    allow_empty: bool = False,
 ) -> ClassifyWidget:
     """Label each row with one of ``options`` (or several, with ``multi=True``).
 
@@ -304,6 +307,9 @@ def classify(
         labeled, and the widget says so once. ``False``: labels follow the ids alone.
     multi
         Several options per item: keys toggle, ``Enter`` saves the selection.
+    allow_empty
+        With ``multi=True``: ``Enter`` with nothing selected saves an empty list ("none of
+        these"). By default it is refused, so a stray ``Enter`` labels nothing.
     store
         A :class:`LabelStore` or a path; default ``nblabel.db`` in the working directory.
     annotator
@@ -338,11 +344,18 @@ def classify(
     >>> w.press("1")                                                 # doctest: +SKIP
     >>> df.join(w.labels)                                            # doctest: +SKIP
     """
+    if not isinstance(allow_empty, (bool, np.bool_)):
+        raise NblabelError(f"allow_empty= must be True or False, not {allow_empty!r}")
+    if allow_empty and not multi:
+        raise NblabelError(
+            "allow_empty=True applies to multi-label widgets: pass multi=True as well (one "
+            "option per item is never empty)"
+        )
     return build(
         ClassifyWidget, "classify", data, check_options(options),
         text=text, display=display, fingerprint=fingerprint, multi=bool(multi), store=store,
         annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
-        gold=gold, gold_rate=gold_rate, seed=seed,
+        gold=gold, gold_rate=gold_rate, seed=seed, allow_empty=bool(allow_empty),
     )  # fmt: skip
 
 

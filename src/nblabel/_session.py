@@ -413,7 +413,7 @@ class LabelingSession:
             # the item on screen when undo was pressed (further on)
             while self._trail and self._trail[-1] >= queue_index:
                 self._trail.pop()
-            if not self._trail and queue_index > 0:
+            if queue_index > 0 and (not self._trail or self._trail[-1] != queue_index - 1):
                 self._trail.append(queue_index - 1)
             self._show(queue_index)
         return item

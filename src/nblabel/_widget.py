@@ -39,6 +39,7 @@ log = logging.getLogger("nblabel")
 
 _STATIC = Path(__file__).parent / "static"
 PREFETCH = 3
+TRAIL = 5  # recent labels shown under the widget
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class LabelWidget(anywidget.AnyWidget):
     names the option the user saw, not a key or a position."""
     multi = t.Bool(False).tag(sync=True)
     """Several options may be chosen for one item (confirm with Enter)."""
+    allow_empty = t.Bool(False).tag(sync=True)
+    """Multi-label: Enter with nothing selected saves an empty list (else it is refused)."""
     keymap = t.Dict().tag(sync=True)
     """Key → option position or action name; the browser mirrors it to act at once."""
     key_help = t.List().tag(sync=True)
@@ -98,6 +101,9 @@ class LabelWidget(anywidget.AnyWidget):
     """Option positions toggled on for the item on screen (multi-label)."""
     acks = t.Dict().tag(sync=True)
     """Per browser client, the sequence number of its last intent the kernel has handled."""
+    trail = t.List().tag(sync=True)
+    """The last labels saved through this widget, newest first: ``[{"item": JSON id, "label":
+    JSON text}]``; a click on one shows its item again (:meth:`goto`)."""
     saved = t.Int(0).tag(sync=True)
     """Labels committed to the store through this widget."""
     error = t.Unicode("").tag(sync=True)
@@ -127,6 +133,7 @@ class LabelWidget(anywidget.AnyWidget):
         rationale: bool = False,
         store_label: str = "",
         kind: str = "classify",
+        allow_empty: bool = False,
     ) -> None:
         super().__init__()
         self.data = data
@@ -141,6 +148,7 @@ class LabelWidget(anywidget.AnyWidget):
             "label": self._on_label_message,
             "key": self._on_key_message,
             "action": self._on_action_message,
+            "goto": self._on_goto_message,
             # sent by earlier front ends, which named options by position: may still be pending
             "pick": self._on_positional_message,
             "confirm": self._on_positional_message,
@@ -151,6 +159,7 @@ class LabelWidget(anywidget.AnyWidget):
         with self.hold_sync():
             self.kind = kind
             self.multi = multi
+            self.allow_empty = allow_empty
             self.ask_rationale = rationale
             self.keymap = keymap.to_json()
             self.key_help = [
@@ -292,6 +301,8 @@ class LabelWidget(anywidget.AnyWidget):
                     intent, f"Not undone: {exc}. Undo again when it is fixed.", exc
                 )
                 raise
+            if undone is not None:  # its label is gone: so is its place in the trail
+                self.trail = [e for e in self.trail if e["item"] != encode(undone)]
             if undone is None:
                 back = self._keys.key_for(Action.BACK)
                 back = {"ArrowLeft": "←"}.get(back, back) if back else "w.back()"
@@ -303,7 +314,7 @@ class LabelWidget(anywidget.AnyWidget):
         if not self.multi:
             raise NblabelError("Enter confirms a multi-label selection; here a key picks a label")
         positions = self.selection if sent is None else sent
-        return [self._choices[int(i)] for i in sorted(positions)]
+        return self._validate([self._choices[int(i)] for i in sorted(positions)])
 
     def _validate(self, value: Any) -> Any:
         """Check a value given from Python; subclasses define what a valid value is."""
@@ -311,6 +322,13 @@ class LabelWidget(anywidget.AnyWidget):
             if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
                 raise NblabelError(f"multi-label values are lists of options, not {value!r}")
             values = list(value)
+            if not values and not self.allow_empty:
+                skip = self._keys.key_for(Action.SKIP)
+                skip = {"ArrowRight": "→"}.get(skip, skip) if skip else "w.skip()"
+                raise NblabelError(
+                    f"Select at least one, or press {skip} to skip (an empty selection is "
+                    "saved only with allow_empty=True)"
+                )
             unknown = [v for v in values if v not in self._choices]
             if unknown:
                 raise NblabelError(f"{unknown!r} not in the options {self._choices!r}")
@@ -347,7 +365,10 @@ class LabelWidget(anywidget.AnyWidget):
                 intent, f"Not saved: {reason}. The label is kept and will be sent again.", exc
             )
             raise
-        self._after_move(intent, clear_error=True, saved=1)
+        with self.hold_sync():  # one message: the trail goes with the new state
+            entry = {"item": encode(item), "label": encode(value)}
+            self.trail = [entry, *(e for e in self.trail if e["item"] != entry["item"])][:TRAIL]
+            self._after_move(intent, clear_error=True, saved=1)
         self._run_callbacks(
             SubmitEvent(
                 item=item,
@@ -519,6 +540,13 @@ class LabelWidget(anywidget.AnyWidget):
             f"Not saved: the label for item {item!r} was sent by an earlier nblabel, which "
             "named the option by its key or position, not its value. Label the item again."
         )
+
+    def _on_goto_message(self, content: dict, intent: _Intent) -> None:
+        """A click on an item of the trail: show it again (like :meth:`goto`)."""
+        if intent.item is None:
+            raise NblabelError("a goto message names no item")
+        self.session.goto(intent.item)
+        self._after_move(intent)
 
     def _on_action_message(self, content: dict, intent: _Intent) -> None:
         self._act(Action(content["name"]), intent)

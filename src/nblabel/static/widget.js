@@ -85,7 +85,7 @@ function writePending(info, stored) {
 }
 
 function rememberPending(info, entry) {
-  if (entry.msg.kind === "action") return;
+  if (entry.msg.kind !== "label") return; // moves are not worth sending after a restart
   const stored = readPending(info);
   stored[`${entry.msg.client}:${entry.msg.seq}`] = { msg: entry.msg };
   writePending(info, stored);
@@ -194,6 +194,7 @@ function render({ model, el }) {
   let shownItem = null;
   let localSelection = null; // multi-label toggles not yet confirmed
   const paces = []; // seconds each recent label of this view took
+  const drafts = new Map(); // caption: item -> text sent from this view, back in the box after an undo
 
   const kind = model.get("kind");
   el.classList.add("nblabel", `nblabel-${kind}`);
@@ -234,8 +235,20 @@ function render({ model, el }) {
   const errorBox = h("div", { class: "nblabel-error", role: "alert" });
   const noticeBox = h("div", { class: "nblabel-notice", role: "note" });
   const doneBox = h("div", { class: "nblabel-done", text: "All items are labeled." });
-  const focusHint = h("div", { class: "nblabel-hint", text: "Click here to label with the keyboard · ? lists the keys" });
+  const focusHint = h("div", {
+    class: "nblabel-hint",
+    text: kind === "caption" ? "Click here to type the caption · ? lists the keys" : "Click here to label with the keyboard · ? lists the keys",
+  });
+  // the hint of a caption widget leads to its text box, where typing goes
+  // (on mousedown, before the browser gives the focus to the widget's root)
+  if (kind === "caption") {
+    focusHint.addEventListener("mousedown", (e) => {
+      e.preventDefault();
+      textInput.focus();
+    });
+  }
   const helpBox = h("div", { class: "nblabel-help", role: "note", hidden: "" });
+  const trailBox = h("div", { class: "nblabel-trail", "aria-label": "recent labels" });
   const helpButton = h("button", { class: "nblabel-help-button", type: "button", text: "Keys ?" });
   helpButton.addEventListener("click", () => toggleHelp());
   const body = h("div", { class: "nblabel-body" }, sampleBox, heldLabel);
@@ -248,7 +261,7 @@ function render({ model, el }) {
   }
   body.append(rationale, confirmButton);
   nav.append(helpButton);
-  el.replaceChildren(header, noticeBox, body, doneBox, nav, helpBox, status, errorBox, focusHint);
+  el.replaceChildren(header, noticeBox, body, doneBox, nav, trailBox, helpBox, status, errorBox, focusHint);
 
   function toggleHelp() {
     if (!helpBox.hidden) {
@@ -302,6 +315,7 @@ function render({ model, el }) {
     if (paces.length > PACE_OF) paces.shift();
     const reason = rationale.value.trim();
     if (reason) msg.rationale = reason;
+    if (kind === "caption") drafts.set(sample.item, textInput.value);
     rationale.value = "";
     textInput.value = "";
     localSelection = null;
@@ -329,6 +343,10 @@ function render({ model, el }) {
       // the chosen options' values, as one JSON list (each value is JSON text already)
       const options = model.get("options");
       const chosen = (localSelection ?? model.get("selection")).filter((i) => options[i]);
+      if (!chosen.length && !model.get("allow_empty")) {
+        const skip = keyHint("skip");
+        return flash(`Select at least one, or ${skip ? `press ${skip}` : "click Skip"} to skip`);
+      }
       labelIntent({ kind: "label", value: `[${chosen.map((i) => options[i].value).join(",")}]` });
     }
   }
@@ -339,6 +357,32 @@ function render({ model, el }) {
     const msg = { kind: "action", name };
     if (item && item !== "loading") msg.item = item.item;
     send(msg, name === "skip" && !!item);
+  }
+
+  function gotoItem(item) {
+    send({ kind: "goto", item }, false);
+  }
+
+  function paintTrail() {
+    // the last labels saved here, newest first: a click shows that item again
+    const trail = model.get("trail");
+    trailBox.hidden = !trail.length;
+    trailBox.replaceChildren(
+      h("span", { class: "nblabel-trail-title", text: "Recent:" }),
+      ...trail.map((entry) => {
+        const label = JSON.parse(entry.label);
+        const text = Array.isArray(label) ? label.join(", ") || "(none)" : String(label);
+        const button = h("button", {
+          class: "nblabel-trail-item",
+          type: "button",
+          "data-item": entry.item,
+          title: "show this item again",
+        });
+        button.append(h("span", { class: "nblabel-trail-id", text: itemText(entry.item) }), " → ", h("span", { text }));
+        button.addEventListener("click", () => gotoItem(entry.item));
+        return button;
+      }),
+    );
   }
 
   function flash(text) {
@@ -377,6 +421,12 @@ function render({ model, el }) {
       return;
     }
     const bound = model.get("keymap")[key];
+    if (bound === undefined && kind === "caption" && event.key.length === 1 && event.key !== " ") {
+      // a caption is typed: a letter pressed on the widget itself starts the text in its box
+      event.stopPropagation();
+      textInput.focus();
+      return;
+    }
     if (bound === undefined) {
       // while the widget has focus, a stray letter must not insert or delete notebook cells
       if (!LEAVE_TO_NOTEBOOK.has(event.key)) event.stopPropagation();
@@ -417,6 +467,10 @@ function render({ model, el }) {
   el.addEventListener(
     "click",
     (e) => {
+      // a click while a text box of the widget has the focus (the caption hint gives it the
+      // box on mousedown) leaves it there
+      const active = document.activeElement;
+      if (active !== el && el.contains(active) && ["TEXTAREA", "INPUT"].includes(active.tagName)) return;
       if (!["TEXTAREA", "INPUT", "BUTTON"].includes(e.target.tagName)) el.focus({ preventScroll: true });
     },
     { signal: controller.signal },
@@ -469,8 +523,10 @@ function render({ model, el }) {
       else if (!done) renderContent(sampleBox, sample.content, model, controller.signal);
       else sampleBox.replaceChildren();
       if (kind === "caption") {
-        const held = !done && !loading && sample.label != null ? JSON.parse(sample.label) : "";
-        textInput.value = typeof held === "string" ? held : "";
+        // the saved caption, else the text this view sent before (an undo brings it back)
+        const held = !done && !loading && sample.label != null ? JSON.parse(sample.label) : null;
+        const draft = !done && !loading ? (drafts.get(sample.item) ?? "") : "";
+        textInput.value = typeof held === "string" ? held : draft;
       }
       rationale.value = !done && !loading && sample.rationale ? sample.rationale : "";
     }
@@ -484,6 +540,7 @@ function render({ model, el }) {
       held == null ? "" : `Saved label: ${Array.isArray(held) ? held.join(", ") || "(none)" : held} — choose again to change it`;
     heldLabel.hidden = held == null;
     if (kind !== "caption") paintOptions();
+    paintTrail();
 
     const multi = model.get("multi");
     confirmButton.hidden = !(multi || kind === "caption" || kind === "review");
@@ -496,14 +553,14 @@ function render({ model, el }) {
     }
 
     const progress = model.get("progress_state");
-    const ahead = pending.filter((p) => p.advances && p.msg.kind !== "action").length;
+    const ahead = pending.filter((p) => p.advances && p.msg.kind === "label").length;
     const doneCount = Math.min(progress.total, (progress.done ?? 0) + ahead);
     progressText.textContent = `${doneCount} / ${progress.total}`;
     bar.style.width = progress.total ? `${(100 * doneCount) / progress.total}%` : "0%";
 
     const info = model.get("info");
     const saved = model.get("saved");
-    const labels = pending.filter((p) => p.msg.kind !== "action");
+    const labels = pending.filter((p) => p.msg.kind === "label");
     const waiting = labels.length;
     const why = waiting ? whyPending(labels) : null;
     status.dataset.saved = String(saved);
