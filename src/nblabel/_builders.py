@@ -187,6 +187,7 @@ def build(
     gold_rate: float = 0.05,
     seed: int = 0,
     allow_empty: bool = False,
+    option_notes: Sequence[str | None] | None = None,
 ) -> LabelWidget:
     frame, column = as_frame(data)
     if gold is not None:
@@ -234,6 +235,7 @@ def build(
         store_label=store_label(store),
         kind=kind,
         allow_empty=allow_empty,
+        option_notes=option_notes,
     )
     return widget
 
@@ -372,6 +374,7 @@ def rate(
     order: Order = None,
     keys: Mapping[str, Any] | Sequence[str] | str | None = None,
     rationale: bool = False,
+    scale_labels: Sequence[str] | Mapping[Any, str] | None = None,
 ) -> RateWidget:
     """Rate each row on a scale (Likert or numeric); a key picks the value.
 
@@ -382,19 +385,51 @@ def rate(
     column, else every column), and the default ``task`` is made from the scale and a short
     hash of those columns' names.
 
+    ``scale_labels`` says what the values mean, shown under the scale: the two ends
+    (``("awful", "great")``, under the first and the last value) or a dict per value
+    (``{1: "awful", 3: "so-so", 5: "great"}``).
+
     Examples
     --------
-    >>> w = nblabel.rate(df, scale=range(1, 6), text="answer", task="helpfulness")
-    ... # doctest: +SKIP
+    >>> w = nblabel.rate(df, scale=range(1, 6), text="answer", task="helpfulness",
+    ...                  scale_labels=("useless", "very helpful"))   # doctest: +SKIP
     """
     values = check_options(scale, "scale")
+    notes = scale_notes(values, scale_labels)
     digits = all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 9 for v in values)
     return build(
         RateWidget, "rate", data, values,
         text=text, display=display, fingerprint=fingerprint, multi=False, store=store,
         annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
-        option_keys=[str(v) for v in values] if digits else None,
+        option_keys=[str(v) for v in values] if digits else None, option_notes=notes,
     )  # fmt: skip
+
+
+def scale_notes(values: list, scale_labels: Any) -> list[str | None] | None:
+    """What each value of a scale means, from ``scale_labels`` (the two ends, or a dict per
+    value), checked: one text per value of the scale, or ``None`` where it has none."""
+    if scale_labels is None:
+        return None
+    if isinstance(scale_labels, Mapping):
+        unknown = [k for k in scale_labels if k not in values]
+        if unknown:
+            raise NblabelError(
+                f"scale_labels= names {unknown!r}, which are not values of the scale {values!r}"
+            )
+        given = {k: scale_labels[k] for k in scale_labels}
+        notes = [next((t for k, t in given.items() if k == v), None) for v in values]
+    elif isinstance(scale_labels, (list, tuple)) and len(scale_labels) == 2:
+        notes = [None] * len(values)
+        notes[0], notes[-1] = scale_labels
+    else:
+        raise NblabelError(
+            "scale_labels= takes the meaning of the two ends, e.g. ('awful', 'great'), or a "
+            f"dict per value, e.g. {{1: 'awful', 5: 'great'}}; not {scale_labels!r}"
+        )
+    for note in notes:
+        if note is not None and (not isinstance(note, str) or not note.strip()):
+            raise NblabelError(f"scale_labels= holds {note!r}: each meaning is a short text")
+    return notes
 
 
 def caption(

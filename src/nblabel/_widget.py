@@ -76,7 +76,8 @@ class LabelWidget(anywidget.AnyWidget):
     kind = t.Unicode("classify").tag(sync=True)
     """Which modality the browser renders (``classify``, ``rate``, ``caption``)."""
     options = t.List().tag(sync=True)
-    """The choices: ``[{"label": text shown, "key": key or None, "value": JSON text}]``, in
+    """The choices: ``[{"label": text shown, "key": key or None, "value": JSON text,
+    "note": what it means (rate's ``scale_labels``, optional)}]``, in
     order; the browser sends ``value`` back with a label, so a label pending across a restart
     names the option the user saw, not a key or a position."""
     multi = t.Bool(False).tag(sync=True)
@@ -134,6 +135,7 @@ class LabelWidget(anywidget.AnyWidget):
         store_label: str = "",
         kind: str = "classify",
         allow_empty: bool = False,
+        option_notes: Sequence[str | None] | None = None,
     ) -> None:
         super().__init__()
         self.data = data
@@ -172,6 +174,9 @@ class LabelWidget(anywidget.AnyWidget):
                 {"label": str(choice), "key": keymap.key_for(i), "value": encode(choice)}
                 for i, choice in enumerate(self._choices)
             ]
+            for option, note in zip(self.options, option_notes or (), strict=False):
+                if note is not None:
+                    option["note"] = note  # what a value of a scale means, shown under it
             self.info = {
                 "store": store_label or str(session.store.path),
                 "store_url": session.store.url,  # names the store unambiguously for the browser

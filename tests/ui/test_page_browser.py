@@ -27,6 +27,7 @@ ONE = ".nblabel-classify >> nth=0"
 MULTI = ".nblabel-classify >> nth=1"
 EMPTY_OK = ".nblabel-classify >> nth=2"
 NOTES = ".nblabel-caption"
+STARS = ".nblabel-rate"
 
 CELLS = [
     f"""\
@@ -57,6 +58,11 @@ empty_ok
 notes = nblabel.caption(df, text="t", store=store, annotator="al", task="notes")
 notes
 """,
+    """\
+stars = nblabel.rate(df.head(2), text="t", store=store, annotator="al", task="stars",
+                     scale_labels=("awful", "great"))
+stars
+""",
 ]
 
 
@@ -71,7 +77,7 @@ def trail(page, scope: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def page_and_probe(jupyter_server, browser):
-    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS, min_widget_views=4,
+    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS, min_widget_views=5,
                          widgets=".nblabel") as (page, probe):
         yield page, probe
 
@@ -168,3 +174,28 @@ def test_caption_hint_focuses_the_box_and_undo_refills_it(page_and_probe):
     assert box.input_value() == "dog"
     assert box.evaluate("e => e === document.activeElement")
     assert not widget_errors(page), page.errors
+
+
+def test_rate_shows_what_the_ends_mean_and_the_done_state_what_next(page_and_probe, jupyter_server):
+    page, probe = page_and_probe
+    notes = page.locator(f"{STARS} >> .nblabel-option").evaluate_all(
+        "els => els.map(e => e.querySelector('.nblabel-option-note')?.textContent ?? null)")
+    assert notes == ["awful", None, None, None, "great"]
+    assert notes == [o.get("note") for o in probe.eval("stars.options")]
+    screenshot(page, "page-04-rate-scale-labels", page.locator(STARS))
+    press(page, STARS, "5")
+    wait_attr(page, STARS, "data-item", item(1))
+    press(page, STARS, "1")
+    wait_attr(page, STARS, "data-done", "true")
+    wait_saved(page, STARS)
+    done = page.locator(f"{STARS} >> .nblabel-done")
+    text = done.inner_text()
+    assert "All items are labeled." in text and "w.labels" in text
+    call = done.locator("code").nth(1).inner_text()
+    assert call == 'nblabel.export.table(w.store, "stars", "labels.csv")'
+    screenshot(page, "page-05-rate-done", page.locator(STARS))
+    # the call shown works as written (w: this widget)
+    probe.run(f"w = stars\n{call}")
+    written = (jupyter_server.root_dir / "page" / "labels.csv").read_text()
+    assert written.count("stars") == 2 and "great" not in written  # the values, not notes
+    assert probe.eval("stars.labels['label'].to_dict()") == {"r0": 5, "r1": 1}

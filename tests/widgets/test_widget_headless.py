@@ -440,3 +440,15 @@ def test_trail_keeps_the_last_five_labels_and_a_goto_message_shows_one(df, store
     assert [json.loads(e["item"]) for e in w.trail] == ["r2", "r5", "r4", "r3", "r1"]
     w.undo()
     assert [json.loads(e["item"]) for e in w.trail] == ["r5", "r4", "r3", "r1"]
+
+
+def test_rate_scale_labels_say_what_the_values_mean(df, store):
+    w = nblabel.rate(df, text="review", store=store, scale_labels=("awful", "great"))
+    assert [o.get("note") for o in w.options] == ["awful", None, None, None, "great"]
+    w2 = nblabel.rate(df, scale=[1, 2, 3], text="review", store=store, task="three",
+                      scale_labels={1: "no", 3: "yes"})
+    assert [o.get("note") for o in w2.options] == ["no", None, "yes"]
+    for wrong, match in (({7: "x"}, "not values of the scale"), (("a",), "two ends"),
+                         ("awful", "two ends"), (("a", 5), "short text")):
+        with pytest.raises(nblabel.NblabelError, match=match):
+            nblabel.rate(df, text="review", store=store, scale_labels=wrong)

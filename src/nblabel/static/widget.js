@@ -234,7 +234,22 @@ function render({ model, el }) {
   const status = h("div", { class: "nblabel-status" });
   const errorBox = h("div", { class: "nblabel-error", role: "alert" });
   const noticeBox = h("div", { class: "nblabel-notice", role: "note" });
-  const doneBox = h("div", { class: "nblabel-done", text: "All items are labeled." });
+  // what to do next: read the labels, write them to a file
+  const info0 = model.get("info");
+  const doneBox = h(
+    "div",
+    { class: "nblabel-done" },
+    h("div", { class: "nblabel-done-title", text: "All items are labeled." }),
+    h(
+      "div",
+      { class: "nblabel-done-next" },
+      "Next: read them with ",
+      h("code", { text: "w.labels" }),
+      " (w: this widget, a DataFrame indexed like your data), or write them to a file with ",
+      h("code", { text: `nblabel.export.table(w.store, ${JSON.stringify(info0.task ?? "")}, "labels.csv")` }),
+      ".",
+    ),
+  );
   const focusHint = h("div", {
     class: "nblabel-hint",
     text: kind === "caption" ? "Click here to type the caption · ? lists the keys" : "Click here to label with the keyboard · ? lists the keys",
@@ -494,6 +509,10 @@ function render({ model, el }) {
         } else {
           if (option.key != null) button.append(h("kbd", { text: keyName(option.key) }));
           button.append(h("span", { class: "nblabel-option-label", text: option.label }));
+        }
+        if (option.note) {
+          button.classList.add("nblabel-option-noted");
+          button.append(h("span", { class: "nblabel-option-note", text: option.note }));
         }
         const selected = model.get("multi") ? chosen.has(index) : held != null && held === option.value;
         if (selected) button.classList.add("nblabel-selected");
