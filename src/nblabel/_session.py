@@ -460,6 +460,16 @@ class LabelingSession:
         self._set_queue(np.concatenate([placed, left_out]))
         self._cursor, self._furthest = cursor, furthest
 
+    def why(self, item: Hashable) -> dict | None:
+        """Why an active ordering shows ``item`` now (its ``explain``), else ``None``."""
+        explain = getattr(self._ordering, "explain", None)
+        if explain is None:
+            return None
+        try:
+            return explain(item)
+        except Exception:  # an explanation must never stop the labeling
+            return None
+
     @property
     def ordering_error(self) -> str | None:
         """The last error of an active ordering (labeling goes on in the last good order)."""

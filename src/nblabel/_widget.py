@@ -91,7 +91,8 @@ class LabelWidget(anywidget.AnyWidget):
     key shows."""
     sample = t.Dict().tag(sync=True)
     """The item on screen: ``{"item": JSON id, "content": {...}, "label": saved label}``. A row
-    that cannot be shown has ``{"type": "error", "text": why}`` as its content."""
+    that cannot be shown has ``{"type": "error", "text": why}`` as its content. With an active
+    ordering, ``"why"`` says when its model last refit and the item's uncertainty rank."""
     upcoming = t.List().tag(sync=True)
     """The next items a submit would show, prefetched so the browser shows them at once."""
     done = t.Bool(False).tag(sync=True)
@@ -455,6 +456,9 @@ class LabelWidget(anywidget.AnyWidget):
                 "label": None if held is None else encode(held.label),
                 "rationale": None if held is None else held.rationale,
             }
+            why = session.why(session.current)
+            if why is not None:  # an active ordering: when it refit, why this item
+                self.sample = {**self.sample, "why": why}
             self.done = False
             self.selection = (
                 self._positions_of(held.label) if held is not None and self.multi else []

@@ -28,6 +28,7 @@ MULTI = ".nblabel-classify >> nth=1"
 EMPTY_OK = ".nblabel-classify >> nth=2"
 NOTES = ".nblabel-caption"
 STARS = ".nblabel-rate"
+ACTIVE = ".nblabel-classify >> nth=3"
 
 CELLS = [
     f"""\
@@ -63,6 +64,19 @@ stars = nblabel.rate(df.head(2), text="t", store=store, annotator="al", task="st
                      scale_labels=("awful", "great"))
 stars
 """,
+    """\
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from nblabel import sample
+
+X = np.random.default_rng(0).normal(size=(30, 2))
+points = pd.DataFrame({"p": [f"point {i}" for i in range(30)]})
+al = sample.ActiveLearning(LogisticRegression(), X, refit_every=4)
+active = nblabel.classify(points, options=["left", "right"], text="p", order=al, store=store,
+                          annotator="al", task="active")
+active
+""",
 ]
 
 
@@ -77,7 +91,7 @@ def trail(page, scope: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def page_and_probe(jupyter_server, browser):
-    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS, min_widget_views=5,
+    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS, min_widget_views=6,
                          widgets=".nblabel") as (page, probe):
         yield page, probe
 
@@ -199,3 +213,25 @@ def test_rate_shows_what_the_ends_mean_and_the_done_state_what_next(page_and_pro
     written = (jupyter_server.root_dir / "page" / "labels.csv").read_text()
     assert written.count("stars") == 2 and "great" not in written  # the values, not notes
     assert probe.eval("stars.labels['label'].to_dict()") == {"r0": 5, "r1": 1}
+
+
+def test_active_learning_says_when_it_refit_and_why_this_item(page_and_probe):
+    page, probe = page_and_probe
+    why = page.locator(f"{ACTIVE} >> .nblabel-why")
+    assert why.inner_text().startswith("Active learning: no model yet")
+    for key in "1212":
+        shown = page.locator(ACTIVE).get_attribute("data-item")
+        press(page, ACTIVE, key)
+        page.wait_for_function(
+            "s => document.querySelectorAll('.nblabel-classify')[3].dataset.item !== s", arg=shown)
+    wait_saved(page, ACTIVE)
+    probe.run("assert al.wait(10)")
+    press(page, ACTIVE, "1")  # the refit order arrives with this label
+    wait_saved(page, ACTIVE)
+    expected = probe.eval("active.sample['why']")
+    assert expected["labels"] == 4 and expected["rank"] >= 1
+    wait_attr(page, ACTIVE, "data-item", json.dumps(probe.eval("active.current")))
+    text = why.inner_text()
+    assert text.startswith("Active learning: model refit ")
+    assert f"on 4 labels · this item: margin rank {expected['rank']} of 26" in text
+    screenshot(page, "page-06-active-why", page.locator(ACTIVE))

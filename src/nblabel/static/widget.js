@@ -53,6 +53,24 @@ function itemText(item) {
   }
 }
 
+function agoText(seconds) {
+  if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  return `${Math.round(seconds / 3600)} h ago`;
+}
+
+// active learning: when the model last refit, and why this item comes now
+function whyText(why) {
+  if (why.refit_at == null) {
+    const how = why.cold_start === "diverse" ? "picked to cover the data" : "in random order";
+    return `Active learning: no model yet (it needs two classes labeled): items ${how}`;
+  }
+  const fit = `model refit ${agoText(Date.now() / 1000 - why.refit_at)} on ${why.labels} labels`;
+  if (why.rank == null) return `Active learning: ${fit}`;
+  const score = Number(why.score).toPrecision(2);
+  return `Active learning: ${fit} · this item: ${why.strategy} rank ${why.rank} of ${why.of} (uncertainty ${score})`;
+}
+
 function randomId() {
   return Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
 }
@@ -212,6 +230,7 @@ function render({ model, el }) {
   );
   const sampleBox = h("div", { class: "nblabel-sample", "aria-live": "polite" });
   const heldLabel = h("div", { class: "nblabel-held" });
+  const whyLine = h("div", { class: "nblabel-why" });
   const optionsBox = h("div", { class: "nblabel-options", role: "group" });
   const textInput = h("textarea", {
     class: "nblabel-input",
@@ -266,7 +285,7 @@ function render({ model, el }) {
   const trailBox = h("div", { class: "nblabel-trail", "aria-label": "recent labels" });
   const helpButton = h("button", { class: "nblabel-help-button", type: "button", text: "Keys ?" });
   helpButton.addEventListener("click", () => toggleHelp());
-  const body = h("div", { class: "nblabel-body" }, sampleBox, heldLabel);
+  const body = h("div", { class: "nblabel-body" }, sampleBox, whyLine, heldLabel);
   if (kind === "caption") body.append(textInput);
   else body.append(optionsBox);
   if (kind === "review") {
@@ -558,6 +577,11 @@ function render({ model, el }) {
     heldLabel.textContent =
       held == null ? "" : `Saved label: ${Array.isArray(held) ? held.join(", ") || "(none)" : held} — choose again to change it`;
     heldLabel.hidden = held == null;
+    // the reason belongs to the kernel's item: hidden while a prefetched one is shown
+    const reason = model.get("sample").why;
+    const whyShown = reason && !done && !loading && sample.item === model.get("sample").item;
+    whyLine.textContent = whyShown ? whyText(reason) : "";
+    whyLine.hidden = !whyShown;
     if (kind !== "caption") paintOptions();
     paintTrail();
 
