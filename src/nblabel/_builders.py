@@ -156,6 +156,8 @@ def build(
     gold: Mapping[Hashable, Any] | pd.Series | None = None,
     gold_rate: float = 0.05,
     seed: int = 0,
+    allow_empty: bool = False,
+    option_notes: Sequence[str | None] | None = None,
 ) -> LabelWidget:
     # every argument is checked before anything is opened or written
     multi, rationale = check_flag(multi, "multi"), check_flag(rationale, "rationale")
@@ -212,6 +214,8 @@ def build(
         rationale=rationale,
         store_label=store_label(store),
         kind=kind,
+        allow_empty=allow_empty,
+        option_notes=option_notes,
     )
     return widget
 
@@ -272,6 +276,7 @@ def classify(
     gold: Mapping[Hashable, Any] | pd.Series | None = None,
     gold_rate: float = 0.05,
     seed: int = 0,
+    allow_empty: bool = False,
 ) -> ClassifyWidget:
     """Label each row with one of ``options`` (or several, with ``multi=True``).
 
@@ -297,6 +302,9 @@ def classify(
         labeled, and the widget says so once. ``False``: labels follow the ids alone.
     multi
         Several options per item: keys toggle, ``Enter`` saves the selection.
+    allow_empty
+        With ``multi=True``: ``Enter`` with nothing selected saves an empty list ("none of
+        these"). By default it is refused, so a stray ``Enter`` labels nothing.
     store
         A :class:`LabelStore` or a path; default ``nblabel.db`` in the working directory.
     annotator
@@ -331,11 +339,18 @@ def classify(
     >>> w.press("1")                                                 # doctest: +SKIP
     >>> df.join(w.labels)                                            # doctest: +SKIP
     """
+    if not isinstance(allow_empty, (bool, np.bool_)):
+        raise NblabelError(f"allow_empty= must be True or False, not {allow_empty!r}")
+    if allow_empty and not multi:
+        raise NblabelError(
+            "allow_empty=True applies to multi-label widgets: pass multi=True as well (one "
+            "option per item is never empty)"
+        )
     return build(
         ClassifyWidget, "classify", data, check_options(options),
         text=text, display=display, fingerprint=fingerprint, multi=multi, store=store,
         annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
-        gold=gold, gold_rate=gold_rate, seed=seed,
+        gold=gold, gold_rate=gold_rate, seed=seed, allow_empty=bool(allow_empty),
     )  # fmt: skip
 
 
@@ -352,6 +367,7 @@ def rate(
     order: Order = None,
     keys: Mapping[str, Any] | Sequence[str] | str | None = None,
     rationale: bool = False,
+    scale_labels: Sequence[str] | Mapping[Any, str] | None = None,
 ) -> RateWidget:
     """Rate each row on a scale (Likert or numeric); a key picks the value.
 
@@ -362,19 +378,51 @@ def rate(
     column, else every column), and the default ``task`` is made from the scale and a short
     hash of those columns' names.
 
+    ``scale_labels`` says what the values mean, shown under the scale: the two ends
+    (``("awful", "great")``, under the first and the last value) or a dict per value
+    (``{1: "awful", 3: "so-so", 5: "great"}``).
+
     Examples
     --------
-    >>> w = nblabel.rate(df, scale=range(1, 6), text="answer", task="helpfulness")
-    ... # doctest: +SKIP
+    >>> w = nblabel.rate(df, scale=range(1, 6), text="answer", task="helpfulness",
+    ...                  scale_labels=("useless", "very helpful"))   # doctest: +SKIP
     """
     values = check_options(scale, "scale")
+    notes = scale_notes(values, scale_labels)
     digits = all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 9 for v in values)
     return build(
         RateWidget, "rate", data, values,
         text=text, display=display, fingerprint=fingerprint, multi=False, store=store,
         annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
-        option_keys=[str(v) for v in values] if digits else None,
+        option_keys=[str(v) for v in values] if digits else None, option_notes=notes,
     )  # fmt: skip
+
+
+def scale_notes(values: list, scale_labels: Any) -> list[str | None] | None:
+    """What each value of a scale means, from ``scale_labels`` (the two ends, or a dict per
+    value), checked: one text per value of the scale, or ``None`` where it has none."""
+    if scale_labels is None:
+        return None
+    if isinstance(scale_labels, Mapping):
+        unknown = [k for k in scale_labels if k not in values]
+        if unknown:
+            raise NblabelError(
+                f"scale_labels= names {unknown!r}, which are not values of the scale {values!r}"
+            )
+        given = {k: scale_labels[k] for k in scale_labels}
+        notes = [next((t for k, t in given.items() if k == v), None) for v in values]
+    elif isinstance(scale_labels, (list, tuple)) and len(scale_labels) == 2:
+        notes = [None] * len(values)
+        notes[0], notes[-1] = scale_labels
+    else:
+        raise NblabelError(
+            "scale_labels= takes the meaning of the two ends, e.g. ('awful', 'great'), or a "
+            f"dict per value, e.g. {{1: 'awful', 5: 'great'}}; not {scale_labels!r}"
+        )
+    for note in notes:
+        if note is not None and (not isinstance(note, str) or not note.strip()):
+            raise NblabelError(f"scale_labels= holds {note!r}: each meaning is a short text")
+    return notes
 
 
 def caption(

@@ -14,7 +14,7 @@ from typing import Any
 
 from ._errors import NblabelError
 
-__all__ = ["Action", "KeyMap", "normalize_key"]
+__all__ = ["HELP_KEY", "Action", "KeyMap", "key_table", "normalize_key"]
 
 
 class Action(str, enum.Enum):
@@ -34,6 +34,13 @@ DEFAULT_ACTION_KEYS = {
     "Backspace": Action.UNDO,
     "ArrowLeft": Action.BACK,
     "ArrowRight": Action.SKIP,
+}
+
+# Keys the browser handles itself, the same in every widget (keys= may not bind "?").
+HELP_KEY = "?"
+_FIXED_KEY_DOCS = {
+    HELP_KEY: "show or hide the list of keys",
+    "Escape": "leave a text box: the keys label again",
 }
 
 # Keys for options past the ninth: letters, leaving out none (actions use named keys).
@@ -112,6 +119,11 @@ class KeyMap:
             raise NblabelError("keys= must be a dict {key: option or Action} or one key per option")
         wanted: dict[str, Action | int] = {}
         for key, target in keys.items():
+            if normalize_key(key) == HELP_KEY:
+                raise NblabelError(
+                    f"keys= binds {key!r}, which the widget keeps for itself "
+                    f"({_FIXED_KEY_DOCS[HELP_KEY]}): choose another key"
+                )
             wanted[normalize_key(key)] = cls._resolve_target(target, options)
         seen = {}
         for key, target in wanted.items():
@@ -151,6 +163,27 @@ class KeyMap:
                 return key
         return None
 
+    def help(
+        self, options: Sequence[Any], *, multi: bool = False, typed: bool = False
+    ) -> list[tuple[str, str]]:
+        """Every key of this widget and what it does, options first, for the ``?`` list
+        (``typed``: the widget has a text box, whose text ``Enter`` saves)."""
+        rows: list[tuple[str, str]] = []
+        picks = sorted((t, k) for k, t in self.bindings.items() if not isinstance(t, Action))
+        for position, key in picks:
+            rows.append((key, f"{'toggle' if multi else 'pick'} {options[position]}"))
+        for action in Action:
+            for key, target in self.bindings.items():
+                if target is action:
+                    doc = _ACTION_DOCS[action]
+                    if action is Action.CONFIRM:
+                        if not (multi or typed):
+                            continue  # one key saves one option: Enter has nothing to do
+                        doc = "save the selection" if multi else "save the typed text"
+                    rows.append((key, doc))
+        rows.extend((k, doc) for k, doc in _FIXED_KEY_DOCS.items() if k not in self.bindings)
+        return rows
+
     def to_json(self) -> dict[str, str | int]:
         """The table for the browser: key → option position or action name."""
         return {k: (t.value if isinstance(t, Action) else t) for k, t in self.bindings.items()}
@@ -166,6 +199,8 @@ def key_table() -> str:
     ]
     for key, action in DEFAULT_ACTION_KEYS.items():
         rows.append(f"| `{key}` | {_ACTION_DOCS[action]} |")
+    for key, doc in _FIXED_KEY_DOCS.items():
+        rows.append(f"| `{key}` | {doc} |")
     return "\n".join(rows)
 
 

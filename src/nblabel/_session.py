@@ -415,7 +415,13 @@ class LabelingSession:
         self._tell_ordering(item, None if still is None else still.label)
         queue_index = self._queue_index_of(position)
         if queue_index >= 0:
-            self._move_to(queue_index)
+            # back() from the undone item goes to the item before it in the queue, never to
+            # the item on screen when undo was pressed (further on)
+            while self._trail and self._trail[-1] >= queue_index:
+                self._trail.pop()
+            if queue_index > 0 and (not self._trail or self._trail[-1] != queue_index - 1):
+                self._trail.append(queue_index - 1)
+            self._show(queue_index)
         return item
 
     # -- ordering ------------------------------------------------------------------------------
@@ -459,6 +465,16 @@ class LabelingSession:
         cursor, furthest = self._cursor, self._furthest
         self._set_queue(np.concatenate([placed, left_out]))
         self._cursor, self._furthest = cursor, furthest
+
+    def why(self, item: Hashable) -> dict | None:
+        """Why an active ordering shows ``item`` now (its ``explain``), else ``None``."""
+        explain = getattr(self._ordering, "explain", None)
+        if explain is None:
+            return None
+        try:
+            return explain(item)
+        except Exception:  # an explanation must never stop the labeling
+            return None
 
     @property
     def ordering_error(self) -> str | None:

@@ -40,6 +40,7 @@ log = logging.getLogger("nblabel")
 
 _STATIC = Path(__file__).parent / "static"
 PREFETCH = 3
+TRAIL = 5  # recent labels shown under the widget
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,23 @@ class LabelWidget(anywidget.AnyWidget):
     kind = t.Unicode("classify").tag(sync=True)
     """Which modality the browser renders (``classify``, ``rate``, ``caption``)."""
     options = t.List().tag(sync=True)
-    """The choices: ``[{"label": text shown, "key": key or None, "value": JSON text}]``, in
+    """The choices: ``[{"label": text shown, "key": key or None, "value": JSON text,
+    "note": what it means (rate's ``scale_labels``, optional)}]``, in
     order; the browser sends ``value`` back with a label, so a label pending across a restart
     names the option the user saw, not a key or a position."""
     multi = t.Bool(False).tag(sync=True)
     """Several options may be chosen for one item (confirm with Enter)."""
+    allow_empty = t.Bool(False).tag(sync=True)
+    """Multi-label: Enter with nothing selected saves an empty list (else it is refused)."""
     keymap = t.Dict().tag(sync=True)
     """Key → option position or action name; the browser mirrors it to act at once."""
+    key_help = t.List().tag(sync=True)
+    """Every key of this widget and what it does, ``[[key, does], ...]``: the list the ``?``
+    key shows."""
     sample = t.Dict().tag(sync=True)
     """The item on screen: ``{"item": JSON id, "content": {...}, "label": saved label}``. A row
-    that cannot be shown has ``{"type": "error", "text": why}`` as its content."""
+    that cannot be shown has ``{"type": "error", "text": why}`` as its content. With an active
+    ordering, ``"why"`` says when its model last refit and the item's uncertainty rank."""
     upcoming = t.List().tag(sync=True)
     """The next items a submit would show, prefetched so the browser shows them at once."""
     done = t.Bool(False).tag(sync=True)
@@ -96,10 +104,16 @@ class LabelWidget(anywidget.AnyWidget):
     """Option positions toggled on for the item on screen (multi-label)."""
     acks = t.Dict().tag(sync=True)
     """Per browser client, the sequence number of its last intent the kernel has handled."""
+    trail = t.List().tag(sync=True)
+    """The last labels saved through this widget, newest first: ``[{"item": JSON id, "label":
+    JSON text}]``; a click on one shows its item again (:meth:`goto`)."""
     saved = t.Int(0).tag(sync=True)
     """Labels committed to the store through this widget."""
     error = t.Unicode("").tag(sync=True)
     """The last error, shown under the widget; empty when all is well."""
+    save_problem = t.Unicode("").tag(sync=True)
+    """Why labels stay pending, in a few words for the status line (``"database locked by
+    another program (labels.db)"``); empty once a save succeeds."""
     notice = t.Unicode("").tag(sync=True)
     """What the widget found about labels stored before (given for other content, ids of
     another type), shown above the sample until the page is reloaded; empty if nothing."""
@@ -122,6 +136,8 @@ class LabelWidget(anywidget.AnyWidget):
         rationale: bool = False,
         store_label: str = "",
         kind: str = "classify",
+        allow_empty: bool = False,
+        option_notes: Sequence[str | None] | None = None,
     ) -> None:
         super().__init__()
         self.data = data
@@ -136,6 +152,7 @@ class LabelWidget(anywidget.AnyWidget):
             "label": self._on_label_message,
             "key": self._on_key_message,
             "action": self._on_action_message,
+            "goto": self._on_goto_message,
             # sent by earlier front ends, which named options by position: may still be pending
             "pick": self._on_positional_message,
             "confirm": self._on_positional_message,
@@ -146,12 +163,22 @@ class LabelWidget(anywidget.AnyWidget):
         with self.hold_sync():
             self.kind = kind
             self.multi = multi
+            self.allow_empty = allow_empty
             self.ask_rationale = rationale
             self.keymap = keymap.to_json()
+            self.key_help = [
+                list(row)
+                for row in keymap.help(
+                    self._choices, multi=multi, typed=kind in ("caption", "review")
+                )
+            ]
             self.options = [
                 {"label": str(choice), "key": keymap.key_for(i), "value": encode(choice)}
                 for i, choice in enumerate(self._choices)
             ]
+            for option, note in zip(self.options, option_notes or (), strict=False):
+                if note is not None:
+                    option["note"] = note  # what a value of a scale means, shown under it
             self.info = {
                 "store": store_label or str(session.store.path),
                 "store_url": session.store.url,  # names the store unambiguously for the browser
@@ -286,8 +313,12 @@ class LabelWidget(anywidget.AnyWidget):
             try:
                 undone = self.session.undo()
             except StoreError as exc:
-                self._keep_pending(intent, f"Not undone: {exc}. Undo again when it is fixed.")
+                self._keep_pending(
+                    intent, f"Not undone: {exc}. Undo again when it is fixed.", exc
+                )
                 raise
+            if undone is not None:  # its label is gone: so is its place in the trail
+                self.trail = [e for e in self.trail if e["item"] != encode(undone)]
             if undone is None:
                 back = self._keys.key_for(Action.BACK)
                 back = {"ArrowLeft": "←"}.get(back, back) if back else "w.back()"
@@ -299,7 +330,7 @@ class LabelWidget(anywidget.AnyWidget):
         if not self.multi:
             raise NblabelError("Enter confirms a multi-label selection; here a key picks a label")
         positions = self.selection if sent is None else sent
-        return [self._choices[int(i)] for i in sorted(positions)]
+        return self._validate([self._choices[int(i)] for i in sorted(positions)])
 
     def _validate(self, value: Any) -> Any:
         """Check a value given from Python; subclasses define what a valid value is."""
@@ -307,6 +338,13 @@ class LabelWidget(anywidget.AnyWidget):
             if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
                 raise NblabelError(f"multi-label values are lists of options, not {value!r}")
             values = list(value)
+            if not values and not self.allow_empty:
+                skip = self._keys.key_for(Action.SKIP)
+                skip = {"ArrowRight": "→"}.get(skip, skip) if skip else "w.skip()"
+                raise NblabelError(
+                    f"Select at least one, or press {skip} to skip (an empty selection is "
+                    "saved only with allow_empty=True)"
+                )
             unknown = [v for v in values if v not in self._choices]
             if unknown:
                 raise NblabelError(f"{unknown!r} not in the options {self._choices!r}")
@@ -340,10 +378,13 @@ class LabelWidget(anywidget.AnyWidget):
         except Exception as exc:
             reason = str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
             self._keep_pending(
-                intent, f"Not saved: {reason}. The label is kept and will be sent again."
+                intent, f"Not saved: {reason}. The label is kept and will be sent again.", exc
             )
             raise
-        self._after_move(intent, clear_error=True, saved=1)
+        with self.hold_sync():  # one message: the trail goes with the new state
+            entry = {"item": encode(item), "label": encode(value)}
+            self.trail = [entry, *(e for e in self.trail if e["item"] != entry["item"])][:TRAIL]
+            self._after_move(intent, clear_error=True, saved=1)
         self._run_callbacks(
             SubmitEvent(
                 item=item,
@@ -355,12 +396,25 @@ class LabelWidget(anywidget.AnyWidget):
             )
         )
 
-    def _keep_pending(self, intent: _Intent, message: str) -> None:
+    def _keep_pending(self, intent: _Intent, message: str, exc: Exception) -> None:
         """A write failed: show why; the browser keeps the intent and its later ones pending."""
         intent.not_saved = True
         if intent.client is not None:
             self._failed_seq.setdefault(intent.client, intent.seq)
         self.error = message
+        self.save_problem = self._problem(exc)
+
+    def _problem(self, exc: Exception) -> str:
+        """A failed write in a few words, for the status line (the error says the rest)."""
+        text = str(exc).lower()
+        where = self.info.get("store", "")
+        if "locked" in text or "busy" in text:
+            return f"database locked by another program ({where})"
+        if "disk is full" in text:
+            return f"the disk is full ({where})"
+        if "read-only" in text or "readonly" in text:
+            return f"the store is read-only ({where})"
+        return "the kernel could not save (see below)"
 
     # -- pushing state -----------------------------------------------------------------------------
     def _after_move(
@@ -373,8 +427,10 @@ class LabelWidget(anywidget.AnyWidget):
             if intent is not None and intent.client is not None and intent.seq is not None:
                 self.acks = {**self.acks, intent.client: intent.seq}
                 self._failed_seq.pop(intent.client, None)
+                self.save_problem = ""  # the intent that failed went through, or was refused
             if clear_error:
                 self.error = ""
+                self.save_problem = ""
             try:
                 self._push_state()
             except Exception as exc:
@@ -410,6 +466,9 @@ class LabelWidget(anywidget.AnyWidget):
                 "label": None if held is None else encode(held.label),
                 "rationale": None if held is None else held.rationale,
             }
+            why = session.why(session.current)
+            if why is not None:  # an active ordering: when it refit, why this item
+                self.sample = {**self.sample, "why": why}
             self.done = False
             self.selection = (
                 self._positions_of(held.label) if held is not None and self.multi else []
@@ -500,6 +559,13 @@ class LabelWidget(anywidget.AnyWidget):
             f"Not saved: the label for item {item!r} was sent by an earlier nblabel, which "
             "named the option by its key or position, not its value. Label the item again."
         )
+
+    def _on_goto_message(self, content: dict, intent: _Intent) -> None:
+        """A click on an item of the trail: show it again (like :meth:`goto`)."""
+        if intent.item is None:
+            raise NblabelError("a goto message names no item")
+        self.session.goto(intent.item)
+        self._after_move(intent)
 
     def _on_action_message(self, content: dict, intent: _Intent) -> None:
         self._act(Action(content["name"]), intent)

@@ -114,3 +114,22 @@ def test_to_json_is_the_table_for_the_browser():
 
 def test_action_prints_as_its_name():
     assert str(Action.UNDO) == "undo" and Action("skip") is Action.SKIP
+
+
+def test_help_lists_every_key_of_the_widget_from_the_key_map():
+    keys = KeyMap.build(OPTIONS, {"p": "pos", "s": Action.SKIP})
+    rows = keys.help(OPTIONS)
+    assert rows[:3] == [("p", "pick pos"), ("2", "pick neg"), ("3", "pick neutral")]
+    assert ("s", "skip: leave the item for later") in rows
+    assert not [key for key, _ in rows if key in ("ArrowRight", "Enter")]  # rebound / unused
+    assert rows[-2:] == [("?", "show or hide the list of keys"),
+                         ("Escape", "leave a text box: the keys label again")]
+    multi = KeyMap.build(OPTIONS).help(OPTIONS, multi=True)
+    assert multi[0] == ("1", "toggle pos") and ("Enter", "save the selection") in multi
+    typed = KeyMap.build([]).help([], typed=True)
+    assert typed[0] == ("Enter", "save the typed text")
+
+
+def test_the_help_key_cannot_be_bound():
+    with pytest.raises(NblabelError, match="keeps for itself"):
+        KeyMap.build(OPTIONS, {"?": "pos"})

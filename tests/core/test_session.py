@@ -81,6 +81,31 @@ def test_back_shows_previous_items_in_turn(store):
     assert s.current_label().label == "x"  # back on a labeled item shows its label
 
 
+def test_back_after_undo_goes_to_the_item_before_in_the_queue(store):
+    s = session(["a", "b", "c", "d"], store)
+    s.submit("x")
+    s.submit("y")
+    s.submit("z")  # d on screen
+    assert s.undo() == "c"
+    assert s.current == "c"
+    assert s.back() is True and s.current == "b"  # not d, where undo was pressed
+    assert s.back() is True and s.current == "a"
+    assert s.back() is False
+    s.goto("d")
+    s.submit("w")  # all labeled
+    assert s.undo() == "d" and s.current == "d"
+    assert s.back() is True and s.current == "c"  # the item before d, though a was shown
+
+
+def test_back_after_undo_with_no_trail_goes_one_item_back(store):
+    s = session(["a", "b", "c"], store)
+    s.goto("c")
+    s.submit("x")  # a shows next
+    assert s.back() and s.back() and s.current == "a"  # the whole trail walked back
+    assert s.undo() == "c" and s.current == "c"
+    assert s.back() is True and s.current == "b"
+
+
 def test_goto_then_relabel_moves_on_to_the_next_unlabeled(store):
     s = session(["a", "b", "c"], store)
     s.submit("x")
@@ -592,7 +617,12 @@ class SessionMachine(RuleBasedStateMachine):
         item, _ = self.events.pop()
         self.own -= 1
         assert undone == item
-        self.move_to(self.queue.index(item))
+        index = self.queue.index(item)  # back() then goes to an item before it in the queue
+        while self.trail and self.trail[-1] >= index:
+            self.trail.pop()
+        if index > 0 and (not self.trail or self.trail[-1] != index - 1):
+            self.trail.append(index - 1)
+        self.cursor = index
 
     @rule(label=LABEL_VALUES)
     def someone_else_labels(self, label):

@@ -126,6 +126,10 @@ class JupyterServer:
         # ?reset drops any saved workspace so every page starts from a clean layout
         return f"{self.url}/lab/tree/{notebook}?reset&token={self.token}"
 
+    def notebook7_url(self, notebook: str) -> str:
+        # the same server serves Notebook 7 (package ``notebook``) when it is installed
+        return f"{self.url}/notebooks/{notebook}?token={self.token}"
+
     def kernel_id(self, notebook: str) -> str:
         for session in self.api("/api/sessions"):
             if session["path"] == notebook:
@@ -351,7 +355,8 @@ def code_cells_status(page: Page) -> list[str]:
 def lab_menu(page: Page, menu: str, item: str) -> None:
     """Click a main-menu entry by its labels, e.g. ``lab_menu(page, "Run", "Run All Cells")``
     (command ids change between Lab versions; labels are what users see)."""
-    page.locator("#jp-menu-panel .lm-MenuBar-item", has_text=menu).first.click()
+    # Lab's menu bar is #jp-menu-panel, Notebook 7's #menu-panel: the classes are the same
+    page.locator(".lm-MenuBar .lm-MenuBar-item", has_text=menu).first.click()
     # match the label alone: an item's accessible name also holds its shortcut
     label = page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$"))
     page.locator(".lm-Menu .lm-Menu-item").filter(has=label).first.click()
@@ -424,6 +429,58 @@ def notebook_in_lab(browser: Browser, server: JupyterServer, notebook: str, *,
         timings = open_notebook_in_lab(page, server, notebook,
                                        min_widget_views=min_widget_views, widgets=widgets)
         print(f"\n[lab] {timings}")
+        probe = KernelProbe.for_notebook(server, notebook)
+        try:
+            yield page, probe
+        finally:
+            probe.close()
+    finally:
+        close_page(page)
+
+
+def open_notebook_in_notebook7(page: Page, server: JupyterServer, notebook: str,
+                               min_widget_views: int = 1, widgets: str = WIDGET_VIEWS,
+                               timeout: float = 120_000) -> dict[str, float]:
+    """Open ``notebook`` in Notebook 7 (``/notebooks/<path>``), run all cells through its
+    menu bar and wait for every cell and for ``min_widget_views`` elements matching
+    ``widgets``. Notebook 7 has no status bar: a cell has run when its prompt shows ``[n]``.
+    Returns seconds since the start for each step."""
+    t = {"start": time.perf_counter()}
+    page.goto(server.notebook7_url(notebook))
+    page.locator(".jp-NotebookPanel .jp-CodeCell").first.wait_for(timeout=timeout)
+    # the kernel is started (its logo shows) and idle: Run All before that asks for a kernel
+    page.locator(".jp-NotebookKernelLogo img[src]").wait_for(timeout=timeout)
+    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=timeout)
+    t["notebook_loaded"] = time.perf_counter()
+    lab_menu(page, "Run", "Run All Cells")
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll(
+                '.jp-NotebookPanel .jp-CodeCell .jp-InputArea .jp-InputPrompt')];
+            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+        }""",
+        timeout=timeout,
+    )
+    t["cells_ran"] = time.perf_counter()
+    wait_for_widgets(page, min_widget_views, widgets, timeout=timeout)
+    t["widgets_rendered"] = time.perf_counter()
+    return {k: round(v - t["start"], 2) for k, v in t.items() if k != "start"}
+
+
+@contextlib.contextmanager
+def notebook_in_notebook7(browser: Browser, server: JupyterServer, notebook: str, *,
+                          cells: list[str] | None = None, min_widget_views: int = 1,
+                          widgets: str = WIDGET_VIEWS,
+                          viewport: dict | None = None) -> Iterator[tuple[Page, KernelProbe]]:
+    """Like ``notebook_in_lab``, in Notebook 7: a page with ``notebook`` opened and run, and
+    a probe on its kernel."""
+    if cells is not None:
+        write_notebook(server.root_dir / notebook, cells)
+    page = open_page(browser, viewport)
+    try:
+        timings = open_notebook_in_notebook7(page, server, notebook,
+                                             min_widget_views=min_widget_views, widgets=widgets)
+        print(f"\n[notebook 7] {timings}")
         probe = KernelProbe.for_notebook(server, notebook)
         try:
             yield page, probe

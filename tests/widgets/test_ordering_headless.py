@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 
 import nblabel
 from nblabel import sample
+from nblabel.sample._uncertainty import scores
 
 
 @pytest.fixture
@@ -138,3 +141,31 @@ def test_active_learning_resume_counts_earlier_labels(digits, tmp_path):
     assert w2.progress == nblabel.Progress(5, len(frame))
     assert w2.current not in set(w.labels.index)
     again.close()
+
+
+def test_active_learning_says_when_it_refit_and_why_this_item(digits, tmp_path):
+    frame, features, truth = digits
+    order = sample.ActiveLearning(LogisticRegression(max_iter=500), features, refit_every=10)
+    w = nblabel.classify(frame, [0, 1, 2], text="text", store=tmp_path / "al.db",
+                         annotator="oracle", order=order)  # fmt: skip
+    assert w.sample["why"] == {"strategy": "margin", "cold_start": "diverse"}  # no model yet
+    before = time.time()
+    fit_on = []
+    for _ in range(10):
+        fit_on.append(w.current)
+        w.submit(int(truth[w.current]))
+    order.wait(10)
+    w.submit(int(truth[w.current]))  # the re-rank arrives with this label
+    # the same fit, made here: margins of the items that were unlabeled then
+    model = LogisticRegression(max_iter=500).fit(features[fit_on], truth[fit_on])
+    rest = np.setdiff1d(np.arange(len(frame)), fit_on)
+    margins = scores(model.predict_proba(features[rest]), "margin")
+    for _ in range(3):
+        why = w.sample["why"]
+        assert before <= why["refit_at"] <= time.time()
+        assert why["labels"] == 10 and why["of"] == len(rest)
+        mine = margins[np.flatnonzero(rest == w.current)[0]]
+        assert why["score"] == pytest.approx(mine)
+        assert why["rank"] == 1 + int(np.sum(margins > mine))  # ties do not occur here
+        w.skip()
+    order.close()

@@ -244,12 +244,28 @@ def test_multi_label_toggles_then_confirms(df, store):
     assert w.labels.loc["a", "label"] == ["neg", "neutral"]
     w.submit(["neutral", "pos"])  # kept in option order
     assert w.labels.loc["b", "label"] == ["pos", "neutral"]
-    w.submit([])  # "none of these" is a label too
-    assert w.labels.loc["c", "label"] == []
+    with pytest.raises(nblabel.NblabelError, match="Select at least one, or press → to skip"):
+        w.submit([])  # an empty set is refused, unless allow_empty=True
+    with pytest.raises(nblabel.NblabelError, match="Select at least one"):
+        w.press("Enter")  # nothing toggled on
+    assert "c" not in w.labels.index and w.current == "c"
     with pytest.raises(nblabel.NblabelError, match="not in the options"):
         w.submit(["nope"])
     w.goto("a")
     assert w.selection == [1, 2]  # the saved choice shows again
+
+
+def test_multi_label_allow_empty_saves_none_of_these(df, store):
+    w = nblabel.classify(df, OPTIONS, text="review", multi=True, allow_empty=True, store=store)
+    w.press("Enter")  # "none of these" is a label here
+    w.submit([])
+    assert w.labels["label"].tolist() == [[], []]
+    for wrong, match in ((1, "True or False"), ("yes", "True or False")):
+        with pytest.raises(nblabel.NblabelError, match=match):
+            nblabel.classify(df, OPTIONS, text="review", multi=True, allow_empty=wrong,
+                             store=store)
+    with pytest.raises(nblabel.NblabelError, match="pass multi=True"):
+        nblabel.classify(df, OPTIONS, text="review", allow_empty=True, store=store)
 
 
 def test_rate_keys_are_the_values(df, store):
@@ -405,3 +421,34 @@ def test_ordering_moves_with_order(df, store):
     assert w.current == "c"
     with pytest.raises(nblabel.NblabelError, match="not in this widget's order"):
         w.goto("b")
+
+
+def test_trail_keeps_the_last_five_labels_and_a_goto_message_shows_one(df, store):
+    many = pd.DataFrame({"t": [f"row {i}" for i in range(8)]}, index=[f"r{i}" for i in range(8)])
+    with recording_comms() as comms:
+        w = nblabel.classify(many, ["pos", "neg"], text="t", store=store)
+        for i in range(6):
+            start = comms.count()
+            browser_message(w, {"kind": "label", "value": encode("pos" if i % 2 else "neg"),
+                                "item": encode(f"r{i}"), "client": "c", "seq": i + 1})
+            assert comms.count() - start == 1  # the trail travels with the new state
+        assert [(json.loads(e["item"]), json.loads(e["label"])) for e in w.trail] == [
+            ("r5", "pos"), ("r4", "neg"), ("r3", "pos"), ("r2", "neg"), ("r1", "pos")]
+        browser_message(w, {"kind": "goto", "item": encode("r2"), "client": "c", "seq": 7})
+    assert w.current == "r2" and w.acks == {"c": 7}
+    w.press("1")  # relabel r2: it moves to the front, once
+    assert [json.loads(e["item"]) for e in w.trail] == ["r2", "r5", "r4", "r3", "r1"]
+    w.undo()
+    assert [json.loads(e["item"]) for e in w.trail] == ["r5", "r4", "r3", "r1"]
+
+
+def test_rate_scale_labels_say_what_the_values_mean(df, store):
+    w = nblabel.rate(df, text="review", store=store, scale_labels=("awful", "great"))
+    assert [o.get("note") for o in w.options] == ["awful", None, None, None, "great"]
+    w2 = nblabel.rate(df, scale=[1, 2, 3], text="review", store=store, task="three",
+                      scale_labels={1: "no", 3: "yes"})
+    assert [o.get("note") for o in w2.options] == ["no", None, "yes"]
+    for wrong, match in (({7: "x"}, "not values of the scale"), (("a",), "two ends"),
+                         ("awful", "two ends"), (("a", 5), "short text")):
+        with pytest.raises(nblabel.NblabelError, match=match):
+            nblabel.rate(df, text="review", store=store, scale_labels=wrong)

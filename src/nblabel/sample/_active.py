@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,17 @@ class _Job:
     size: int  # number of items
     features: Any  # X aligned with the items
     cover: np.ndarray | None  # vectors for the diverse cold start
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """The last successful fit: when, on how many labels, and where it ranked each item."""
+
+    at: float  # time.time() when it finished
+    labels: int
+    ranked: int  # unlabeled items it ranked
+    ranks: np.ndarray  # rank by item position, 0 = most uncertain; -1: labeled then
+    scores: np.ndarray  # uncertainty by item position (NaN: labeled then)
 
 
 def _clone(model: Any) -> Any:
@@ -151,6 +163,7 @@ class ActiveLearning:
         self._cover: np.ndarray | None = None
         self._labels: dict[int, Any] = {}
         self._since_refit = 0
+        self._fit: _Fit | None = None
 
     def __repr__(self) -> str:
         return (
@@ -218,6 +231,27 @@ class ActiveLearning:
         order = result[~np.isin(result, labeled)]
         undone = np.setdiff1d(np.arange(len(items)), np.concatenate([labeled, order]))
         return to_ids(items, np.concatenate([undone, order]))
+
+    def explain(self, item: Any) -> dict:
+        """Why ``item`` comes now, for the widget: ``{"strategy"}`` and, once a model was
+        fit, ``{"refit_at": time.time() of the fit, "labels": labels it was fit on, "rank":
+        the item's rank (1 = most uncertain) or None, "of": items ranked, "score": its
+        uncertainty}``; before that, ``{"cold_start": "diverse" or "random"}``."""
+        with self._lock:
+            fit, items = self._fit, self._items
+        out: dict[str, Any] = {"strategy": self.strategy}
+        if fit is None or items is None:
+            out["cold_start"] = self.cold_start
+            return out
+        out.update(refit_at=fit.at, labels=fit.labels, of=fit.ranked, rank=None, score=None)
+        try:
+            position = items.get_loc(item)
+        except (KeyError, TypeError):
+            return out
+        if isinstance(position, (int, np.integer)) and fit.ranks[position] >= 0:
+            out["rank"] = int(fit.ranks[position]) + 1
+            out["score"] = float(fit.scores[position])
+        return out
 
     def close(self) -> None:
         """Stop the background worker; a fit in progress is abandoned."""
@@ -313,9 +347,9 @@ class ActiveLearning:
                     return
                 job, self._job = self._job, None
                 self._busy += 1
-            order, error, fitted = None, None, False
+            order, error, fitted, fit = None, None, False, None
             try:
-                order, fitted = self._rank(job)
+                order, fitted, fit = self._rank(job)
             except Exception as exc:  # a failing fit must never stop the labeling
                 error = f"{type(exc).__name__}: {exc}"
             with self._changed:
@@ -325,16 +359,18 @@ class ActiveLearning:
                         self._result = order
                         if fitted:
                             self.error = None
+                            self._fit = fit
                     else:
                         self.error = error
                 self._changed.notify_all()
 
-    def _rank(self, job: _Job) -> tuple[np.ndarray, bool]:
-        """Positions of the unlabeled items in their new order, and whether a model ranked them."""
+    def _rank(self, job: _Job) -> tuple[np.ndarray, bool, _Fit | None]:
+        """Positions of the unlabeled items in their new order, whether a model ranked them,
+        and that fit's ranks and scores."""
         labeled = np.array(sorted(job.labels), dtype=np.intp)
         unlabeled = np.setdiff1d(np.arange(job.size), labeled)
         if len({hashable(v) for v in job.labels.values()}) < 2 or not len(unlabeled):
-            return self._cold_order(job), False
+            return self._cold_order(job), False, None
         model = _clone(self.model)
         model.fit(_rows(job.features, labeled), [job.labels[p] for p in labeled])
         proba = model.predict_proba(_rows(job.features, unlabeled))
@@ -344,7 +380,14 @@ class ActiveLearning:
             raise NblabelError(
                 f"predict_proba returned {len(matrix)} rows for {len(unlabeled)} items"
             )
-        return unlabeled[rank_by_score(scores(matrix, self.strategy))], True
+        score = scores(matrix, self.strategy)
+        order = unlabeled[rank_by_score(score)]
+        ranks = np.full(job.size, -1, dtype=np.intp)
+        ranks[order] = np.arange(len(order))
+        by_position = np.full(job.size, np.nan)
+        by_position[unlabeled] = score
+        fit = _Fit(time.time(), len(labeled), len(unlabeled), ranks, by_position)
+        return order, True, fit
 
     def _cold_order(self, job: _Job) -> np.ndarray:
         labeled = np.array(sorted(job.labels), dtype=np.intp)

@@ -7,9 +7,14 @@
 // kernel restart can never turn into another option through a changed key map.
 
 const RESEND_AFTER_MS = 3000;
+const SLOW_AFTER_MS = 5000; // a label pending longer than this gets a reason in the status
 const LEAVE_TO_NOTEBOOK = new Set(["Tab", "Escape"]);
+// Lumino skips its shortcuts for a key event whose target carries this attribute.
+const SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
 const ACTIONS = { confirm: "Confirm", undo: "Undo", back: "Back", skip: "Skip" };
-const KEY_NAMES = { Enter: "⏎", Backspace: "⌫", ArrowLeft: "←", ArrowRight: "→", " ": "Space" };
+const KEY_NAMES = { Enter: "⏎", Backspace: "⌫", ArrowLeft: "←", ArrowRight: "→", Escape: "Esc", " ": "Space" };
+const HELP_KEY = "?"; // shows the list of keys (the key map's help, from Python)
+const PACE_OF = 20; // the pace is the mean time of the last labels made in this view
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -24,6 +29,46 @@ function h(tag, attrs = {}, ...children) {
 
 function keyName(key) {
   return KEY_NAMES[key] ?? key;
+}
+
+// "~4 min left at 6 s per label": the time left at the pace of this view's recent labels
+function paceText(seconds, remaining) {
+  const per = seconds.reduce((a, b) => a + b, 0) / seconds.length;
+  const left = per * remaining;
+  const perText = per < 10 ? `${Math.round(per * 10) / 10} s` : `${Math.round(per)} s`;
+  let leftText;
+  if (left < 60) leftText = "<1 min";
+  else if (left < 90 * 60) leftText = `~${Math.round(left / 60)} min`;
+  else leftText = `~${Math.floor(left / 3600)} h ${Math.round((left % 3600) / 60)} min`;
+  return `${leftText} left at ${perText} per label`;
+}
+
+function itemText(item) {
+  // data-item is the id as JSON text: show a string id as itself
+  try {
+    const id = JSON.parse(item);
+    return typeof id === "string" ? id : JSON.stringify(id);
+  } catch {
+    return String(item);
+  }
+}
+
+function agoText(seconds) {
+  if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  return `${Math.round(seconds / 3600)} h ago`;
+}
+
+// active learning: when the model last refit, and why this item comes now
+function whyText(why) {
+  if (why.refit_at == null) {
+    const how = why.cold_start === "diverse" ? "picked to cover the data" : "in random order";
+    return `Active learning: no model yet (it needs two classes labeled): items ${how}`;
+  }
+  const fit = `model refit ${agoText(Date.now() / 1000 - why.refit_at)} on ${why.labels} labels`;
+  if (why.rank == null) return `Active learning: ${fit}`;
+  const score = Number(why.score).toPrecision(2);
+  return `Active learning: ${fit} · this item: ${why.strategy} rank ${why.rank} of ${why.of} (uncertainty ${score})`;
 }
 
 function randomId() {
@@ -58,7 +103,7 @@ function writePending(info, stored) {
 }
 
 function rememberPending(info, entry) {
-  if (entry.msg.kind === "action") return;
+  if (entry.msg.kind !== "label") return; // moves are not worth sending after a restart
   const stored = readPending(info);
   stored[`${entry.msg.client}:${entry.msg.seq}`] = { msg: entry.msg };
   writePending(info, stored);
@@ -161,10 +206,13 @@ function render({ model, el }) {
   const controller = new AbortController();
   const client = randomId();
   let seq = 0;
-  let pending = []; // intents shown ahead of the kernel: {msg, sentAt, advances}
+  let pending = []; // intents shown ahead of the kernel: {msg, sentAt, since, advances}
+  let sendFailed = false; // the last send threw: the comm is closed (kernel restarted or stopped)
   let shownAt = performance.now();
   let shownItem = null;
   let localSelection = null; // multi-label toggles not yet confirmed
+  const paces = []; // seconds each recent label of this view took
+  const drafts = new Map(); // caption: item -> text sent from this view, back in the box after an undo
 
   const kind = model.get("kind");
   el.classList.add("nblabel", `nblabel-${kind}`);
@@ -182,6 +230,7 @@ function render({ model, el }) {
   );
   const sampleBox = h("div", { class: "nblabel-sample", "aria-live": "polite" });
   const heldLabel = h("div", { class: "nblabel-held" });
+  const whyLine = h("div", { class: "nblabel-why" });
   const optionsBox = h("div", { class: "nblabel-options", role: "group" });
   const textInput = h("textarea", {
     class: "nblabel-input",
@@ -204,9 +253,39 @@ function render({ model, el }) {
   const status = h("div", { class: "nblabel-status" });
   const errorBox = h("div", { class: "nblabel-error", role: "alert" });
   const noticeBox = h("div", { class: "nblabel-notice", role: "note" });
-  const doneBox = h("div", { class: "nblabel-done", text: "All items are labeled. 🎉" });
-  const focusHint = h("div", { class: "nblabel-hint", text: "Click here to label with the keyboard" });
-  const body = h("div", { class: "nblabel-body" }, sampleBox, heldLabel);
+  // what to do next: read the labels, write them to a file
+  const info0 = model.get("info");
+  const doneBox = h(
+    "div",
+    { class: "nblabel-done" },
+    h("div", { class: "nblabel-done-title", text: "All items are labeled." }),
+    h(
+      "div",
+      { class: "nblabel-done-next" },
+      "Next: read them with ",
+      h("code", { text: "w.labels" }),
+      " (w: this widget, a DataFrame indexed like your data), or write them to a file with ",
+      h("code", { text: `nblabel.export.table(w.store, ${JSON.stringify(info0.task ?? "")}, "labels.csv")` }),
+      ".",
+    ),
+  );
+  const focusHint = h("div", {
+    class: "nblabel-hint",
+    text: kind === "caption" ? "Click here to type the caption · ? lists the keys" : "Click here to label with the keyboard · ? lists the keys",
+  });
+  // the hint of a caption widget leads to its text box, where typing goes
+  // (on mousedown, before the browser gives the focus to the widget's root)
+  if (kind === "caption") {
+    focusHint.addEventListener("mousedown", (e) => {
+      e.preventDefault();
+      textInput.focus();
+    });
+  }
+  const helpBox = h("div", { class: "nblabel-help", role: "note", hidden: "" });
+  const trailBox = h("div", { class: "nblabel-trail", "aria-label": "recent labels" });
+  const helpButton = h("button", { class: "nblabel-help-button", type: "button", text: "Keys ?" });
+  helpButton.addEventListener("click", () => toggleHelp());
+  const body = h("div", { class: "nblabel-body" }, sampleBox, whyLine, heldLabel);
   if (kind === "caption") body.append(textInput);
   else body.append(optionsBox);
   if (kind === "review") {
@@ -215,7 +294,21 @@ function render({ model, el }) {
     body.append(textInput);
   }
   body.append(rationale, confirmButton);
-  el.replaceChildren(header, noticeBox, body, doneBox, nav, status, errorBox, focusHint);
+  nav.append(helpButton);
+  el.replaceChildren(header, noticeBox, body, doneBox, nav, trailBox, helpBox, status, errorBox, focusHint);
+
+  function toggleHelp() {
+    if (!helpBox.hidden) {
+      helpBox.hidden = true;
+      return;
+    }
+    const table = h("table", { class: "nblabel-help-table" });
+    for (const [key, does] of model.get("key_help")) {
+      table.append(h("tr", {}, h("td", {}, h("kbd", { text: keyName(key) })), h("td", { text: does })));
+    }
+    helpBox.replaceChildren(h("div", { class: "nblabel-help-title", text: "Keys (while the widget has focus)" }), table);
+    helpBox.hidden = false;
+  }
 
   // ---- sending intents ------------------------------------------------------------------------
   // A dead kernel makes model.send throw: the label stays pending (and in localStorage)
@@ -223,7 +316,9 @@ function render({ model, el }) {
   function trySend(msg) {
     try {
       model.send(msg);
+      sendFailed = false;
     } catch (err) {
+      sendFailed = true;
       console.warn("nblabel: not sent, will retry", err);
     }
   }
@@ -231,7 +326,7 @@ function render({ model, el }) {
   function send(msg, advances) {
     msg.client = client;
     msg.seq = ++seq;
-    const entry = { msg, sentAt: Date.now(), advances };
+    const entry = { msg, sentAt: Date.now(), since: Date.now(), advances };
     pending.push(entry);
     rememberPending(model.get("info"), entry);
     paint();
@@ -250,8 +345,11 @@ function render({ model, el }) {
     if (!sample || sample === "loading") return;
     msg.item = sample.item;
     msg.elapsed_ms = Math.round(performance.now() - shownAt);
+    paces.push(msg.elapsed_ms / 1000);
+    if (paces.length > PACE_OF) paces.shift();
     const reason = rationale.value.trim();
     if (reason) msg.rationale = reason;
+    if (kind === "caption") drafts.set(sample.item, textInput.value);
     rationale.value = "";
     textInput.value = "";
     localSelection = null;
@@ -279,6 +377,10 @@ function render({ model, el }) {
       // the chosen options' values, as one JSON list (each value is JSON text already)
       const options = model.get("options");
       const chosen = (localSelection ?? model.get("selection")).filter((i) => options[i]);
+      if (!chosen.length && !model.get("allow_empty")) {
+        const skip = keyHint("skip");
+        return flash(`Select at least one, or ${skip ? `press ${skip}` : "click Skip"} to skip`);
+      }
       labelIntent({ kind: "label", value: `[${chosen.map((i) => options[i].value).join(",")}]` });
     }
   }
@@ -289,6 +391,32 @@ function render({ model, el }) {
     const msg = { kind: "action", name };
     if (item && item !== "loading") msg.item = item.item;
     send(msg, name === "skip" && !!item);
+  }
+
+  function gotoItem(item) {
+    send({ kind: "goto", item }, false);
+  }
+
+  function paintTrail() {
+    // the last labels saved here, newest first: a click shows that item again
+    const trail = model.get("trail");
+    trailBox.hidden = !trail.length;
+    trailBox.replaceChildren(
+      h("span", { class: "nblabel-trail-title", text: "Recent:" }),
+      ...trail.map((entry) => {
+        const label = JSON.parse(entry.label);
+        const text = Array.isArray(label) ? label.join(", ") || "(none)" : String(label);
+        const button = h("button", {
+          class: "nblabel-trail-item",
+          type: "button",
+          "data-item": entry.item,
+          title: "show this item again",
+        });
+        button.append(h("span", { class: "nblabel-trail-id", text: itemText(entry.item) }), " → ", h("span", { text }));
+        button.addEventListener("click", () => gotoItem(entry.item));
+        return button;
+      }),
+    );
   }
 
   function flash(text) {
@@ -320,10 +448,24 @@ function render({ model, el }) {
     }
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if (key === HELP_KEY) {
+      event.preventDefault();
+      event.stopPropagation();
+      if (!event.repeat) toggleHelp();
+      return;
+    }
     const bound = model.get("keymap")[key];
+    if (bound === undefined && kind === "caption" && event.key.length === 1 && event.key !== " ") {
+      // a caption is typed: a letter pressed on the widget itself starts the text in its box
+      event.stopPropagation();
+      textInput.focus();
+      return;
+    }
     if (bound === undefined) {
       // while the widget has focus, a stray letter must not insert or delete notebook cells
       if (!LEAVE_TO_NOTEBOOK.has(event.key)) event.stopPropagation();
+      // nor does Space scroll the page (on a button it still presses the button)
+      if (event.key === " " && target.tagName !== "BUTTON") event.preventDefault();
       return;
     }
     event.preventDefault();
@@ -334,6 +476,20 @@ function render({ model, el }) {
     else act(bound);
   }
   el.addEventListener("keydown", onKeyDown, { signal: controller.signal });
+  // JupyterLab matches its shortcuts in the bubbling phase, where onKeyDown stops them;
+  // Notebook 7 matches them in the capture phase, before any listener of the widget runs.
+  // So, first of all (window, capture), the target of a key meant for the widget is marked
+  // for that one event: Lumino then leaves it alone. Keys with Ctrl/Cmd/Alt, Tab and Esc
+  // still reach the notebook (save, switch cells, leave the widget).
+  function markOwnKey(event) {
+    const target = event.target;
+    if (!(target instanceof Element) || !el.contains(target)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || LEAVE_TO_NOTEBOOK.has(event.key)) return;
+    if (target.hasAttribute(SUPPRESS_SHORTCUTS)) return;
+    target.setAttribute(SUPPRESS_SHORTCUTS, "");
+    setTimeout(() => target.removeAttribute(SUPPRESS_SHORTCUTS), 0);
+  }
+  window.addEventListener("keydown", markOwnKey, { capture: true, signal: controller.signal });
   el.addEventListener("focusin", () => el.classList.add("nblabel-focused"), { signal: controller.signal });
   el.addEventListener(
     "focusout",
@@ -345,6 +501,10 @@ function render({ model, el }) {
   el.addEventListener(
     "click",
     (e) => {
+      // a click while a text box of the widget has the focus (the caption hint gives it the
+      // box on mousedown) leaves it there
+      const active = document.activeElement;
+      if (active !== el && el.contains(active) && ["TEXTAREA", "INPUT"].includes(active.tagName)) return;
       if (!["TEXTAREA", "INPUT", "BUTTON"].includes(e.target.tagName)) el.focus({ preventScroll: true });
     },
     { signal: controller.signal },
@@ -368,6 +528,10 @@ function render({ model, el }) {
         } else {
           if (option.key != null) button.append(h("kbd", { text: keyName(option.key) }));
           button.append(h("span", { class: "nblabel-option-label", text: option.label }));
+        }
+        if (option.note) {
+          button.classList.add("nblabel-option-noted");
+          button.append(h("span", { class: "nblabel-option-note", text: option.note }));
         }
         const selected = model.get("multi") ? chosen.has(index) : held != null && held === option.value;
         if (selected) button.classList.add("nblabel-selected");
@@ -397,8 +561,10 @@ function render({ model, el }) {
       else if (!done) renderContent(sampleBox, sample.content, model, controller.signal);
       else sampleBox.replaceChildren();
       if (kind === "caption") {
-        const held = !done && !loading && sample.label != null ? JSON.parse(sample.label) : "";
-        textInput.value = typeof held === "string" ? held : "";
+        // the saved caption, else the text this view sent before (an undo brings it back)
+        const held = !done && !loading && sample.label != null ? JSON.parse(sample.label) : null;
+        const draft = !done && !loading ? (drafts.get(sample.item) ?? "") : "";
+        textInput.value = typeof held === "string" ? held : draft;
       }
       rationale.value = !done && !loading && sample.rationale ? sample.rationale : "";
     }
@@ -411,7 +577,13 @@ function render({ model, el }) {
     heldLabel.textContent =
       held == null ? "" : `Saved label: ${Array.isArray(held) ? held.join(", ") || "(none)" : held} — choose again to change it`;
     heldLabel.hidden = held == null;
+    // the reason belongs to the kernel's item: hidden while a prefetched one is shown
+    const reason = model.get("sample").why;
+    const whyShown = reason && !done && !loading && sample.item === model.get("sample").item;
+    whyLine.textContent = whyShown ? whyText(reason) : "";
+    whyLine.hidden = !whyShown;
     if (kind !== "caption") paintOptions();
+    paintTrail();
 
     const multi = model.get("multi");
     confirmButton.hidden = !(multi || kind === "caption" || kind === "review");
@@ -424,23 +596,38 @@ function render({ model, el }) {
     }
 
     const progress = model.get("progress_state");
-    const ahead = pending.filter((p) => p.advances && p.msg.kind !== "action").length;
+    const ahead = pending.filter((p) => p.advances && p.msg.kind === "label").length;
     const doneCount = Math.min(progress.total, (progress.done ?? 0) + ahead);
     progressText.textContent = `${doneCount} / ${progress.total}`;
     bar.style.width = progress.total ? `${(100 * doneCount) / progress.total}%` : "0%";
 
     const info = model.get("info");
     const saved = model.get("saved");
-    const waiting = pending.filter((p) => p.msg.kind !== "action").length;
+    const labels = pending.filter((p) => p.msg.kind === "label");
+    const waiting = labels.length;
+    const why = waiting ? whyPending(labels) : null;
     status.dataset.saved = String(saved);
     status.dataset.pending = String(waiting);
+    status.dataset.why = why?.code ?? "";
     status.classList.toggle("nblabel-is-pending", waiting > 0);
+    status.classList.toggle("nblabel-is-stuck", why != null);
     status.replaceChildren(
+      // the marks are drawn by CSS (a dot, a check): no glyph a font may lack
+      h("span", { class: `nblabel-mark ${waiting ? "nblabel-mark-pending" : "nblabel-mark-ok"}`, "aria-hidden": "true" }),
       h("span", {
         class: "nblabel-save-state",
-        text: waiting ? `⏳ ${waiting} not yet saved…` : saved ? "✓ all labels saved" : "✓ ready",
+        text: waiting
+          ? `${waiting} not yet saved${why ? ` — ${why.text}` : "…"}`
+          : saved
+            ? "all labels saved"
+            : "ready",
       }),
-      h("span", { class: "nblabel-where", text: ` · ${info.annotator} · ${info.task} · ${info.store}` }),
+      h("span", { class: "nblabel-item", text: done || loading ? "" : ` · item ${itemText(sample.item)}` }),
+      h("span", { class: "nblabel-where", text: ` · annotator: ${info.annotator} · task: ${info.task} · ${info.store}` }),
+      h("span", {
+        class: "nblabel-pace",
+        text: paces.length >= 2 && !done ? ` · ${paceText(paces, progress.total - doneCount)}` : "",
+      }),
     );
     const error = model.get("error");
     errorBox.textContent = error;
@@ -448,6 +635,23 @@ function render({ model, el }) {
     const notice = model.get("notice");
     noticeBox.textContent = notice;
     noticeBox.hidden = !notice;
+  }
+
+  // Why labels are still pending, once it is worth saying: the kernel is gone (a send threw),
+  // the kernel refused to save (its reason), or it has not answered for a while.
+  function whyPending(labels) {
+    const n = labels.length;
+    if (sendFailed || model.comm_live === false) {
+      const kept = `your ${n} label${n > 1 ? "s are" : " is"} kept and will be sent`;
+      return { code: "kernel-gone", text: `kernel restarted or stopped — run the cell again (${kept})` };
+    }
+    const problem = model.get("save_problem");
+    if (problem) return { code: "not-saved", text: problem };
+    const oldest = Math.min(...labels.map((p) => p.since));
+    if (Date.now() - oldest > SLOW_AFTER_MS) {
+      return { code: "kernel-slow", text: "kernel not responding (busy running a cell?)" };
+    }
+    return null;
   }
 
   // ---- kernel answers ---------------------------------------------------------------------------
@@ -474,6 +678,7 @@ function render({ model, el }) {
   // are sent again; the kernel ignores what it already saved
   const resend = () => {
     const now = Date.now();
+    if (pending.length) paint(); // the status says why once a label has waited a while
     for (const p of pending) {
       if (now - p.sentAt > RESEND_AFTER_MS) {
         p.sentAt = now;
@@ -483,7 +688,7 @@ function render({ model, el }) {
   };
   const timer = setInterval(resend, 1000);
   for (const old of Object.values(readPending(model.get("info")))) {
-    pending.push({ msg: old.msg, sentAt: 0, advances: false });
+    pending.push({ msg: old.msg, sentAt: 0, since: Date.now(), advances: false });
   }
   paint();
   resend();
