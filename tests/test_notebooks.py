@@ -12,27 +12,36 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path):
-    copy = tmp_path / path.name
+def run(path: Path, folder: Path) -> nbformat.NotebookNode:
+    """Execute a copy of the notebook at ``path`` in ``folder``; return it with its outputs."""
+    copy = folder / path.name
     shutil.copy(path, copy)
     notebook = nbformat.read(copy, as_version=4)
     NotebookClient(
-        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": folder}}
     ).execute()
-    errors = [
+    return notebook
+
+
+def outputs(notebook: nbformat.NotebookNode) -> list[dict]:
+    return [
         output
         for cell in notebook.cells
         if cell.cell_type == "code"
         for output in cell.get("outputs", [])
-        if output.get("output_type") == "error"
     ]
-    assert errors == []
-    views = [
-        output
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-        for output in cell.get("outputs", [])
-        if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
-    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path, tmp_path):
+    shown = outputs(run(path, tmp_path))
+    assert [o for o in shown if o.get("output_type") == "error"] == []
+    views = [o for o in shown if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert views, f"{path.name} shows no widget"
+
+
+def test_the_quickstart_writes_no_export_before_every_item_is_labeled(tmp_path):
+    notebook = run(next(p for p in NOTEBOOKS if p.stem == "quickstart"), tmp_path)
+    assert not (tmp_path / "sentiment.csv").exists()
+    printed = "".join(output.get("text", "") for output in outputs(notebook))
+    assert "0 / 48 labeled, 48 to go: nothing written yet" in printed

@@ -152,7 +152,9 @@ def review(
     reviewer
         Who adjudicates; default the OS user name.
     options
-        The choices; default every label the annotators used, sorted.
+        The choices; default the task's options in the order its widget showed them, then
+        any other label the annotators used, sorted. A final label typed in the box that is
+        not an option is saved when Enter is pressed a second time.
     min_annotators
         Items need at least this many annotators to be reviewed.
     include_agreed
@@ -185,8 +187,12 @@ def review(
             "disagree (include_agreed=True reviews agreed items too)"
         )
     if options is None:
+        # the task's own order (as its classify widget showed it), so a key means the same
+        # option here; labels outside it follow, sorted
+        declared = list((store.task_info(task) or {}).get("options") or [])
         used = {_hashable(v) for v in annotations["label"]}
-        options = sorted(used, key=lambda v: (str(type(v)), v))
+        others = sorted((v for v in used if v not in declared), key=lambda v: (str(type(v)), v))
+        options = declared + others
     choices = check_options(options)
     sample, rows, fingerprinter = None, np.arange(len(contested)), None
     if data is not None:

@@ -261,7 +261,13 @@ def test_review_shows_votes_and_saves_final_labels(kinds):
     box.click()
     page.keyboard.type("mixed 2")  # "2" typed in the box is text, not the option "neg"
     assert root.get_attribute("data-item") == item(0)
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # not an option: asked to confirm, nothing sent
+    error = root.locator(".nblabel-error")
+    error.filter(has_text='"mixed 2" is not an option: press Enter again').wait_for()
+    assert root.get_attribute("data-item") == item(0)
+    assert box.input_value() == "mixed 2"
+    assert probe.eval("len(store.annotations(task='mood', source='review'))") == 1
+    page.keyboard.press("Enter")  # confirmed: saved as a new label
     wait_attr(page, REVIEW, "data-item", item(3))
     wait_saved(page, REVIEW)
 

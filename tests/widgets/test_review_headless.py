@@ -78,3 +78,20 @@ def test_review_errors(store, tmp_path):
         w.submit("  ")
     with pytest.raises(nblabel.NblabelError, match="type the final label"):
         w.press("Enter")
+
+
+def test_review_keys_follow_the_tasks_option_order(tmp_path):
+    store = nblabel.LabelStore(tmp_path / "labels.db")
+    data = pd.DataFrame({"text": ["one", "two"]}, index=["x", "y"])
+    for annotator, keys in (("alice", "12"), ("bob", "21")):
+        w = nblabel.classify(data, options=["pos", "neg", "neutral"], text="text",
+                             store=store, annotator=annotator, task="s")  # fmt: skip
+        for key in keys:
+            w.press(key)
+    store.append(task="s", item="x", annotator="carl", label="mixed")  # not an option
+    rev = nblabel.review(store, "s", data=data, text="text", reviewer="rita")
+    # key 1 is "pos" here as in the classify widget (not "mixed", first alphabetically)
+    assert [o["label"] for o in rev.options] == ["pos", "neg", "neutral", "mixed"]
+    shown = rev.current
+    rev.press("1")
+    assert store.current_label("s", shown, "rita", source="review").label == "pos"

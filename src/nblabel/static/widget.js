@@ -211,6 +211,7 @@ function render({ model, el }) {
   let shownAt = performance.now();
   let shownItem = null;
   let localSelection = null; // multi-label toggles not yet confirmed
+  let newLabelAsked = null; // review: the typed label not among the options, Enter once
   const paces = []; // seconds each recent label of this view took
   const drafts = new Map(); // caption: item -> text sent from this view, back in the box after an undo
 
@@ -372,6 +373,17 @@ function render({ model, el }) {
     if (kind === "caption" || kind === "review") {
       const text = textInput.value;
       if (!text.trim()) return flash(kind === "caption" ? "Type a caption first" : "Pick or type a label first");
+      if (kind === "review") {
+        // a typed option is that option (a number stays a number); anything else is a new
+        // label, saved only when Enter is pressed again for the same text
+        const option = model.get("options").find((o) => o.label === text.trim());
+        if (option) return labelIntent({ kind: "label", value: option.value });
+        if (newLabelAsked !== text) {
+          newLabelAsked = text;
+          return flash(`"${text}" is not an option: press Enter again to save it as a new label`, 8000);
+        }
+      }
+      newLabelAsked = null;
       labelIntent({ kind: "label", value: JSON.stringify(text) });
     } else if (model.get("multi")) {
       // the chosen options' values, as one JSON list (each value is JSON text already)
@@ -419,10 +431,10 @@ function render({ model, el }) {
     );
   }
 
-  function flash(text) {
+  function flash(text, ms = 1500) {
     errorBox.textContent = text;
     errorBox.hidden = false;
-    setTimeout(() => paint(), 1500);
+    setTimeout(() => paint(), ms);
   }
 
   // ---- keys ---------------------------------------------------------------------------------
@@ -555,6 +567,7 @@ function render({ model, el }) {
     const item = done ? null : loading ? "loading" : sample.item;
     if (item !== paintedItem) {
       paintedItem = item;
+      newLabelAsked = null;
       shownAt = performance.now();
       shownItem = item;
       if (loading) sampleBox.replaceChildren(h("div", { class: "nblabel-note", text: "Loading the next item…" }));
