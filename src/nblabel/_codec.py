@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ import pandas as pd
 
 from ._errors import NblabelError
 
-__all__ = ["decode", "decode_many", "encode"]
+__all__ = ["decode", "decode_distinct", "decode_many", "encode"]
 
 _TIMESTAMP = "$ts"
 _TIMEDELTA = "$td"
@@ -133,3 +134,21 @@ def decode_many(texts: list[str | None]) -> list[Any]:
         # a list or dict decoded once must not be shared between rows
         append(value if not isinstance(value, (list, dict)) else decode(text))
     return out
+
+
+def decode_distinct(texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+    """Decode distinct texts into an object array, and say which values are lists or dicts
+    (mutable: a caller spreading one value over many rows must copy those)."""
+    try:
+        # ids 0..n (the commonest case) are whole numbers: one C loop instead of n parses
+        whole = np.asarray(texts, dtype=object).astype(np.int64)
+    except (ValueError, TypeError, OverflowError):
+        values = [decode(t) for t in texts]
+    else:
+        values = whole  # becomes Python ints in the object array below
+        out = np.empty(len(texts), dtype=object)
+        out[:] = values
+        return out, []
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out, [i for i, v in enumerate(values) if isinstance(v, (list, dict))]

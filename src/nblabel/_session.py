@@ -487,9 +487,7 @@ class LabelingSession:
     def labels(self) -> pd.DataFrame:
         """This annotator's current labels, indexed like the data (in data order)."""
         frame = self.store.annotations(task=self.task, annotator=self.annotator, source=self.source)
-        # object dtype: an id may hold what Arrow strings cannot (a lone surrogate)
-        ids = pd.Index(frame["item"].tolist(), dtype=object, tupleize_cols=False)
-        positions = self.items.get_indexer(ids)
+        positions = self.items.get_indexer(_id_index(frame["item"].tolist()))
         keep = positions >= 0
         if self._check.changed_events:
             # labels given for other content than the rows now show are left out
@@ -531,6 +529,15 @@ class LabelingSession:
     def item_key(self, position: int) -> str:
         """The item id of ``position`` as JSON text (how the browser names items)."""
         return encode(self.items[position])
+
+
+def _id_index(ids: list) -> pd.Index:
+    """Stored ids as an Index to look up: typed when they allow it (whole numbers look up
+    fast), else object (an id may hold what Arrow strings cannot, such as a lone surrogate)."""
+    try:
+        return pd.Index(ids, tupleize_cols=False)
+    except (UnicodeEncodeError, TypeError, ValueError):
+        return pd.Index(ids, dtype=object, tupleize_cols=False)
 
 
 def _user_stacklevel() -> int:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import _sqlite
 from ._checks import check_store_path
-from ._codec import decode, encode
+from ._codec import decode, decode_distinct, encode
 from ._errors import NblabelError, StoreError
 
 __all__ = ["ANNOTATION_COLUMNS", "CurrentLabel", "LabelStore"]
@@ -539,12 +539,12 @@ class LabelStore:
         def objects(column: str, decoded: bool = False) -> pd.Series:
             # each distinct stored text is decoded once, then spread by its code
             positions, uniques = codes[column]
-            values = [decode(u) for u in uniques] if decoded else list(uniques)
-            lookup = np.empty(len(values), dtype=object)
-            lookup[:] = values
+            if decoded:
+                lookup, mutable = decode_distinct(uniques)
+            else:
+                lookup, mutable = np.asarray(uniques, dtype=object), []
             chosen = positions[keep]
             out = lookup[chosen]
-            mutable = [i for i, v in enumerate(values) if isinstance(v, (list, dict))]
             if mutable:  # a list or dict must not be shared between rows
                 for row in np.flatnonzero(np.isin(chosen, mutable)):
                     out[row] = decode(uniques[chosen[row]])

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nblabel import NblabelError
-from nblabel._codec import decode, encode
+from nblabel._codec import decode, decode_distinct, encode
 
 SCALARS = (
     st.none()
@@ -161,3 +161,13 @@ def test_any_python_string_round_trips_or_is_refused(value):
 def test_text_without_lone_surrogates_keeps_its_encoding():
     assert encode("café ☕ 日本") == '"café ☕ 日本"'
     assert encode(["ok", "\U0001f642"]) == '["ok","\U0001f642"]'  # a real pair is no surrogate
+
+
+@given(st.lists(st.one_of(VALUES, st.integers()), max_size=8))
+def test_decoding_distinct_texts_at_once_gives_what_decoding_each_gives(values):
+    texts = list(dict.fromkeys(encode(v) for v in values))
+    decoded, mutable = decode_distinct(texts)
+    expected = [decode(t) for t in texts]
+    assert list(decoded) == expected
+    assert [type(v) for v in decoded] == [type(v) for v in expected]
+    assert mutable == [i for i, v in enumerate(expected) if isinstance(v, (list, dict))]
