@@ -130,6 +130,11 @@ class JupyterServer:
         # the same server serves Notebook 7 (package ``notebook``) when it is installed
         return f"{self.url}/notebooks/{notebook}?token={self.token}"
 
+    def voila_url(self, notebook: str) -> str:
+        # Voila (package ``voila``) is a server extension of the same server: it runs the
+        # notebook itself and shows only its outputs
+        return f"{self.url}/voila/render/{notebook}?token={self.token}"
+
     def kernel_id(self, notebook: str) -> str:
         for session in self.api("/api/sessions"):
             if session["path"] == notebook:
@@ -438,6 +443,19 @@ def notebook_in_lab(browser: Browser, server: JupyterServer, notebook: str, *,
         close_page(page)
 
 
+def open_notebook_in_voila(page: Page, server: JupyterServer, notebook: str,
+                           min_widget_views: int = 1, widgets: str = WIDGET_VIEWS,
+                           timeout: float = 120_000) -> str:
+    """Render ``notebook`` with Voila and wait for its widgets; returns the id of the kernel
+    Voila started for the page (Voila kernels have no session: the one new kernel)."""
+    before = server.kernel_ids()
+    page.goto(server.voila_url(notebook))
+    wait_for_widgets(page, min_widget_views, selector=widgets, timeout=timeout)
+    new = server.kernel_ids() - before
+    assert len(new) == 1, f"expected one new kernel for the Voila page, got {new}"
+    return new.pop()
+
+
 def open_notebook_in_notebook7(page: Page, server: JupyterServer, notebook: str,
                                min_widget_views: int = 1, widgets: str = WIDGET_VIEWS,
                                timeout: float = 120_000) -> dict[str, float]:
@@ -482,6 +500,28 @@ def notebook_in_notebook7(browser: Browser, server: JupyterServer, notebook: str
                                              min_widget_views=min_widget_views, widgets=widgets)
         print(f"\n[notebook 7] {timings}")
         probe = KernelProbe.for_notebook(server, notebook)
+        try:
+            yield page, probe
+        finally:
+            probe.close()
+    finally:
+        close_page(page)
+
+
+@contextlib.contextmanager
+def notebook_in_voila(browser: Browser, server: JupyterServer, notebook: str, *,
+                      cells: list[str] | None = None, min_widget_views: int = 1,
+                      widgets: str = WIDGET_VIEWS,
+                      viewport: dict | None = None) -> Iterator[tuple[Page, KernelProbe]]:
+    """Like ``notebook_in_lab``, served by Voila: a page showing only the outputs of
+    ``notebook`` (which Voila runs itself), and a probe on the page's kernel."""
+    if cells is not None:
+        write_notebook(server.root_dir / notebook, cells)
+    page = open_page(browser, viewport)
+    try:
+        kernel_id = open_notebook_in_voila(page, server, notebook,
+                                           min_widget_views=min_widget_views, widgets=widgets)
+        probe = KernelProbe.for_kernel(server, kernel_id)
         try:
             yield page, probe
         finally:
