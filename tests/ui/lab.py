@@ -421,26 +421,38 @@ def open_notebook_in_lab(page: Page, server: JupyterServer, notebook: str,
 
 
 @contextlib.contextmanager
-def notebook_in_lab(browser: Browser, server: JupyterServer, notebook: str, *,
-                    cells: list[str] | None = None, min_widget_views: int = 1,
-                    widgets: str = WIDGET_VIEWS,
-                    viewport: dict | None = None) -> Iterator[tuple[Page, KernelProbe]]:
-    """A page with ``notebook`` opened and run in Lab (written first from ``cells`` when
-    given), and a probe on its kernel; both closed at the end. The usual module fixture."""
+def _page_with_probe(browser: Browser, server: JupyterServer, notebook: str,
+                     cells: list[str] | None, viewport: dict | None,
+                     open_it: Callable[[Page], KernelProbe]) -> Iterator[tuple[Page, KernelProbe]]:
+    """Write ``notebook`` from ``cells`` (when given), open a page, let ``open_it`` show the
+    notebook in it and return a probe on its kernel; close both at the end."""
     if cells is not None:
         write_notebook(server.root_dir / notebook, cells)
     page = open_page(browser, viewport)
     try:
-        timings = open_notebook_in_lab(page, server, notebook,
-                                       min_widget_views=min_widget_views, widgets=widgets)
-        print(f"\n[lab] {timings}")
-        probe = KernelProbe.for_notebook(server, notebook)
+        probe = open_it(page)
         try:
             yield page, probe
         finally:
             probe.close()
     finally:
         close_page(page)
+
+
+def notebook_in_lab(browser: Browser, server: JupyterServer, notebook: str, *,
+                    cells: list[str] | None = None, min_widget_views: int = 1,
+                    widgets: str = WIDGET_VIEWS,
+                    viewport: dict | None = None) -> contextlib.AbstractContextManager:
+    """A page with ``notebook`` opened and run in Lab (written first from ``cells`` when
+    given), and a probe on its kernel; both closed at the end. The usual module fixture."""
+
+    def open_it(page: Page) -> KernelProbe:
+        timings = open_notebook_in_lab(page, server, notebook,
+                                       min_widget_views=min_widget_views, widgets=widgets)
+        print(f"\n[lab] {timings}")
+        return KernelProbe.for_notebook(server, notebook)
+
+    return _page_with_probe(browser, server, notebook, cells, viewport, open_it)
 
 
 def open_notebook_in_voila(page: Page, server: JupyterServer, notebook: str,
@@ -485,49 +497,44 @@ def open_notebook_in_notebook7(page: Page, server: JupyterServer, notebook: str,
     return {k: round(v - t["start"], 2) for k, v in t.items() if k != "start"}
 
 
-@contextlib.contextmanager
 def notebook_in_notebook7(browser: Browser, server: JupyterServer, notebook: str, *,
                           cells: list[str] | None = None, min_widget_views: int = 1,
                           widgets: str = WIDGET_VIEWS,
-                          viewport: dict | None = None) -> Iterator[tuple[Page, KernelProbe]]:
+                          viewport: dict | None = None) -> contextlib.AbstractContextManager:
     """Like ``notebook_in_lab``, in Notebook 7: a page with ``notebook`` opened and run, and
     a probe on its kernel."""
-    if cells is not None:
-        write_notebook(server.root_dir / notebook, cells)
-    page = open_page(browser, viewport)
-    try:
+
+    def open_it(page: Page) -> KernelProbe:
         timings = open_notebook_in_notebook7(page, server, notebook,
                                              min_widget_views=min_widget_views, widgets=widgets)
         print(f"\n[notebook 7] {timings}")
-        probe = KernelProbe.for_notebook(server, notebook)
-        try:
-            yield page, probe
-        finally:
-            probe.close()
-    finally:
-        close_page(page)
+        return KernelProbe.for_notebook(server, notebook)
+
+    return _page_with_probe(browser, server, notebook, cells, viewport, open_it)
 
 
-@contextlib.contextmanager
 def notebook_in_voila(browser: Browser, server: JupyterServer, notebook: str, *,
                       cells: list[str] | None = None, min_widget_views: int = 1,
                       widgets: str = WIDGET_VIEWS,
-                      viewport: dict | None = None) -> Iterator[tuple[Page, KernelProbe]]:
+                      viewport: dict | None = None) -> contextlib.AbstractContextManager:
     """Like ``notebook_in_lab``, served by Voila: a page showing only the outputs of
     ``notebook`` (which Voila runs itself), and a probe on the page's kernel."""
-    if cells is not None:
-        write_notebook(server.root_dir / notebook, cells)
-    page = open_page(browser, viewport)
-    try:
+
+    def open_it(page: Page) -> KernelProbe:
         kernel_id = open_notebook_in_voila(page, server, notebook,
                                            min_widget_views=min_widget_views, widgets=widgets)
-        probe = KernelProbe.for_kernel(server, kernel_id)
-        try:
-            yield page, probe
-        finally:
-            probe.close()
-    finally:
-        close_page(page)
+        return KernelProbe.for_kernel(server, kernel_id)
+
+    return _page_with_probe(browser, server, notebook, cells, viewport, open_it)
+
+
+def scroll_offsets(page: Page, selector: str) -> list[float]:
+    """The window's scrollY and the scrollTop of every element around ``selector``: equal
+    before and after a key press when the key scrolled nothing."""
+    return page.locator(selector).first.evaluate(
+        """el => { const out = [window.scrollY];
+                   for (let n = el.parentElement; n; n = n.parentElement) out.push(n.scrollTop);
+                   return out; }""")
 
 
 def save_notebook(page: Page, timeout: float = 30_000) -> None:

@@ -15,6 +15,7 @@ from lab import (
     notebook_in_notebook7,
     press,
     screenshot,
+    scroll_offsets,
     wait_attr,
     wait_saved,
     wait_until,
@@ -63,14 +64,6 @@ def frontend(request, jupyter_server, browser):
         yield request.param, page, probe
 
 
-def scroll_offsets(page) -> list[float]:
-    """scrollTop of every scrolled element around the widget, and the window's."""
-    return page.locator(ROOT).evaluate(
-        """el => { const out = [window.scrollY];
-                   for (let n = el.parentElement; n; n = n.parentElement) out.push(n.scrollTop);
-                   return out; }""")
-
-
 def labels(probe) -> dict:
     return probe.eval("w.labels['label'].to_dict()")
 
@@ -81,14 +74,14 @@ def test_stray_letters_never_reach_the_notebook(frontend):
     assert cells == ["code"] * len(CELLS)
     press(page, ROOT, "ArrowRight")  # focus, and move the page a little: r1
     wait_attr(page, ROOT, "data-item", item(1))
-    scrolled = scroll_offsets(page)
+    scrolled = scroll_offsets(page, ROOT)
     for key in STRAY:
         page.keyboard.press(key)
     page.wait_for_timeout(300)
     assert notebook_cells(page) == cells  # no cell added, deleted, cut, pasted or retyped
     assert probe.eval(RUNS) == runs
     assert page.evaluate("document.activeElement.closest('.nblabel') !== null")
-    assert scroll_offsets(page) == scrolled  # Space scrolled nothing
+    assert scroll_offsets(page, ROOT) == scrolled  # Space scrolled nothing
     assert labels(probe) == {}
     assert page.locator(ROOT).get_attribute("data-item") == item(1)
     screenshot(page, f"keys-01-{name}-after-stray-keys")

@@ -14,6 +14,7 @@ from lab import (
     open_notebook_in_voila,
     press,
     screenshot,
+    scroll_offsets,
     wait_attr,
     wait_saved,
     wait_until,
@@ -52,23 +53,16 @@ def voila(jupyter_server, browser):
         yield page, probe, jupyter_server
 
 
-def scroll_offsets(page) -> list[float]:
-    return page.locator(ROOT).evaluate(
-        """el => { const out = [window.scrollY];
-                   for (let n = el.parentElement; n; n = n.parentElement) out.push(n.scrollTop);
-                   return out; }""")
-
-
 def test_keys_label_and_stray_keys_do_nothing_under_voila(voila):
     page, probe, _ = voila
     assert page.locator(".jp-InputArea-editor").count() == 0  # Voila shows no code
     press(page, ROOT, "1")  # r0: pos
     wait_attr(page, ROOT, "data-item", item(1))
-    scrolled = scroll_offsets(page)
+    scrolled = scroll_offsets(page, ROOT)
     for key in ("a", "b", "d", "d", "m", "x", " "):
         page.keyboard.press(key)
     page.wait_for_timeout(300)
-    assert scroll_offsets(page) == scrolled  # Space scrolled nothing
+    assert scroll_offsets(page, ROOT) == scrolled  # Space scrolled nothing
     assert page.locator(ROOT).get_attribute("data-item") == item(1)
     assert page.evaluate("document.activeElement.closest('.nblabel') !== null")
     press(page, ROOT, "2")  # r1: neg
