@@ -410,8 +410,12 @@ class LabelWidget(anywidget.AnyWidget):
         where = self.info.get("store", "")
         if "locked" in text or "busy" in text:
             return f"database locked by another program ({where})"
-        if "disk is full" in text:
+        if "disk is full" in text or "disk full" in text:
             return f"the disk is full ({where})"
+        if "while it was open" in text:  # deleted, replaced or truncated under the kernel
+            return f"the store file was changed by another program ({where})"
+        if "damaged" in text:
+            return f"the store is damaged ({where})"
         if "read-only" in text or "readonly" in text:
             return f"the store is read-only ({where})"
         return "the kernel could not save (see below)"

@@ -247,3 +247,22 @@ def test_labels_read_back_ids_and_captions_with_lone_surrogates(store):
     labels = w.labels
     assert labels.index.tolist() == NAMES
     assert labels["label"].tolist() == ["caption \udcff as typed", "from the browser \udcfe"]
+
+
+def test_a_store_file_deleted_under_the_widget_keeps_the_label_pending_and_says_why(
+    df, store, tmp_path
+):
+    w = make(df, store)
+    browser_message(w, label_message(w, "pos", 1))  # a
+    assert w.acks == {"tab-1": 1} and w.save_problem == ""
+    store.path.unlink()  # another program deletes the store under the running kernel
+    pending = label_message(w, "neg", 2)  # b, as the browser keeps it
+    browser_message(w, pending)
+    assert w.acks == {"tab-1": 1}  # not acknowledged: the browser keeps it and sends it again
+    assert "Not saved" in w.error and str(store.path) in w.error and "was deleted" in w.error
+    assert w.save_problem.startswith("the store file was changed by another program")
+    assert not store.path.exists()  # nothing wrote a new file behind the user's back
+    again = make(df, nblabel.LabelStore(tmp_path / "labels.db"))  # the cell run again
+    browser_message(again, {**pending, "resent": True})
+    assert current_labels(again.store) == {"b": "neg"}
+    assert again.acks == {"tab-1": 2}
