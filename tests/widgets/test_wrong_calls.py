@@ -213,6 +213,12 @@ WRONG_CALLS = [
     ("report seed a string",
      lambda e: nblabel.agreement.report(pd.DataFrame({"a": [1, 2], "b": [1, 2]}), seed="1"),
      NblabelError, r"seed="),
+    ("agreement unknown annotator",
+     lambda e: nblabel.agreement.cohen_kappa(pd.DataFrame({"a": [1, 2], "b": [1, 2]}),
+                                             annotators=["a", "zz"]),
+     NblabelError, r"annotators="),
+    ("agreement data a list", lambda e: nblabel.agreement.fleiss_kappa([[1, 2], [1, 2]]),
+     NblabelError, r"data="),
     ("bootstrap seed negative",
      lambda e: nblabel.agreement.bootstrap(
          nblabel.agreement.percent_agreement, pd.DataFrame({"a": [1, 2], "b": [1, 1]}), seed=-1),

@@ -54,7 +54,8 @@ class Ratings:
         if (positions < 0).any():
             unknown = [n for n, p in zip(names, positions, strict=True) if p < 0]
             raise NblabelError(
-                f"unknown annotator(s) {unknown!r}: the data has {list(self.annotators)!r}"
+                f"annotators= names {unknown!r}, who are not in the data: its annotators are "
+                f"{list(self.annotators)!r}"
             )
         return Ratings(self.codes[:, positions], self.categories, self.items,
                        self.annotators[positions], self.declared)
@@ -236,7 +237,8 @@ def long_frame(data: Any, task: str | None) -> pd.DataFrame | None:
         return frame
     if not isinstance(data, pd.DataFrame):
         raise NblabelError(
-            "expected a DataFrame of labels (rows = items, columns = annotators, NaN = missing), "
+            "data= must be a DataFrame of labels (rows = items, columns = annotators, NaN = "
+            "missing), "
             "a long DataFrame with columns item, annotator, label, or a LabelStore with task=; "
             f"got {type(data).__name__}. Wrap arrays first: pd.DataFrame(array)"
         )
