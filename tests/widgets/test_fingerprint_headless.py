@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from labeling import OPTIONS, label_first, make
 
 import nblabel
 from nblabel import NblabelError, NblabelWarning
 
-OPTIONS = ["pos", "neg", "neutral"]
 TEXTS = ["good", "bad", "meh", "great", "awful", "fine"]
 
 
@@ -25,18 +25,6 @@ def store(tmp_path) -> nblabel.LabelStore:
     return nblabel.LabelStore(tmp_path / "labels.db")
 
 
-def make(data, store, **kwargs):
-    kwargs.setdefault("annotator", "alice")
-    kwargs.setdefault("task", "sentiment")
-    kwargs.setdefault("text", "review")
-    return nblabel.classify(data, kwargs.pop("options", OPTIONS), store=store, **kwargs)
-
-
-def label_first(w, keys):
-    for key in keys:
-        w.press(key)
-
-
 def shown_labels(w, data) -> dict:
     """Text on screen → label, as the user would read ``df.join(w.labels)``."""
     joined = data.join(w.labels)
@@ -48,7 +36,9 @@ def test_re_sorted_data_with_a_range_index_does_not_put_labels_on_other_texts(df
     resorted = df.sort_values("review").reset_index(drop=True)
     # awful bad fine good great meh: id 1 still shows "bad", ids 0 and 2 show other texts
     with pytest.warns(NblabelWarning, match="2 labels were given to items") as record:
-        w = make(resorted, store)
+        # called here, not through make(): the warning must point at the caller's line
+        w = nblabel.classify(resorted, OPTIONS, text="review", store=store,
+                             annotator="alice", task="sentiment")  # fmt: skip
     caught = [r for r in record if issubclass(r.category, NblabelWarning)]  # not a library's
     assert len(caught) == 1 and caught[0].filename == __file__  # points at the user's line
     message = str(caught[0].message)

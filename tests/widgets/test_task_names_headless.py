@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from labeling import OPTIONS, label_first, make
 
 import nblabel
 from nblabel import NblabelError, NblabelWarning
-
-OPTIONS = ["pos", "neg", "neutral"]
 
 
 @pytest.fixture
@@ -20,18 +19,6 @@ def df() -> pd.DataFrame:
 @pytest.fixture
 def store(tmp_path) -> nblabel.LabelStore:
     return nblabel.LabelStore(tmp_path / "labels.db")
-
-
-def make(data, store, **kwargs):
-    kwargs.setdefault("annotator", "alice")
-    kwargs.setdefault("task", "sentiment")
-    kwargs.setdefault("text", "review")
-    return nblabel.classify(data, kwargs.pop("options", OPTIONS), store=store, **kwargs)
-
-
-def label_first(w, keys):
-    for key in keys:
-        w.press(key)
 
 
 @pytest.mark.parametrize(
