@@ -1,9 +1,4 @@
-"""Write labels out of the store as files.
-
-Examples
---------
->>> nblabel.export.table(store, "sentiment", "labels.parquet")     # doctest: +SKIP
-"""
+"""The long table of a task's annotations as CSV or Parquet."""
 
 from __future__ import annotations
 
@@ -12,13 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._checks import check_flag, check_name, check_out_path, check_task, given
-from ._codec import encode
-from ._errors import NblabelError
-from ._optional import require
-from ._store import LabelStore, refuse_store_target, write_atomically
-
-__all__ = ["table"]
+from .._checks import check_flag, check_name, check_out_path, check_task, given
+from .._codec import encode
+from .._errors import NblabelError
+from .._optional import require
+from .._store import LabelStore, refuse_store_target, write_atomically
 
 _WRITERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
