@@ -386,10 +386,13 @@ def test_a_store_of_the_first_schema_is_upgraded_in_place_keeping_its_labels(tmp
         assert store.current_label("t", 2, "x").fingerprint == "abc"
         store.set_task_info("t", {"options": ["pos", "neg"]})
         assert store.task_info("t") == {"options": ["pos", "neg"]}
+        assert store.place("t", "x") is None
+        store.set_place("t", "x", ("b", 2))
+        assert store.place("t", "x") == ("b", 2)
     version = sqlite3.connect(path).execute(
         "SELECT value FROM nblabel_meta WHERE key = 'schema_version'"
     ).fetchone()[0]
-    assert int(version) == 2
+    assert int(version) == 3
 
 
 def test_current_labels_are_the_same_when_keys_are_too_many_to_pack(store, monkeypatch):

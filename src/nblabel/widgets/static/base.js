@@ -646,6 +646,12 @@ function mount({ model, el }, makeView) {
   }
   paint();
   resend();
+  // a page that opens on the widget (Voila, a reloaded labeling page) gives it the keys at once;
+  // in a notebook the focus is somewhere already (the cell that ran) and stays there
+  requestAnimationFrame(() => {
+    const active = document.activeElement;
+    if (el.isConnected && (active == null || active === document.body)) el.focus({ preventScroll: true });
+  });
 
   return () => {
     controller.abort();
