@@ -22,6 +22,7 @@ CORE = [
     "nblabel._fingerprint",
     "nblabel._optional",
     "nblabel._markdown",
+    "nblabel._compare",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present

@@ -24,6 +24,7 @@ from ._coefficients import (
     percent_agreement,
     scott_pi,
 )
+from ._position import position_bias
 from ._report import AgreementReport, reading, report
 from ._tables import confusion_matrices, pairwise_confusion, per_item_agreement
 
@@ -42,6 +43,7 @@ __all__ = [
     "pairwise_confusion",
     "per_item_agreement",
     "percent_agreement",
+    "position_bias",
     "reading",
     "report",
     "scott_pi",
