@@ -22,6 +22,7 @@ from ._errors import NblabelError, NblabelWarning, StoreError
 from ._keymap import Action
 from ._session import Progress
 from ._store import LabelStore
+from ._suggest import suggestion_report
 from .sample import gold_report
 
 # name -> module that defines it; imported when first asked for (PEP 562)
@@ -57,6 +58,7 @@ __all__ = [
     "rate",
     "review",
     "sample",
+    "suggestion_report",
     "testing",
 ]
 __version__ = "0.1.0"

@@ -31,6 +31,7 @@ PUBLIC = [
     "rate",
     "review",
     "sample",
+    "suggestion_report",
     "testing",
 ]
 

@@ -23,6 +23,7 @@ CORE = [
     "nblabel._optional",
     "nblabel._markdown",
     "nblabel._compare",
+    "nblabel._suggest",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present
