@@ -24,6 +24,8 @@ CORE = [
     "nblabel._markdown",
     "nblabel._compare",
     "nblabel._suggest",
+    "nblabel._job",
+    "nblabel._content",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present
