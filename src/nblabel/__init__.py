@@ -1,8 +1,8 @@
 """nblabel: label data where it already is, in a notebook.
 
 The pure core (store, sessions, sampling, agreement, export) imports no widget library;
-the widgets (``classify``, ``rate``, ``caption``, ``review``) load ipywidgets and anywidget
-on first use.
+the widgets (``classify``, ``rate``, ``caption``, ``compare``, ``review``) load ipywidgets and
+anywidget on first use.
 
 Examples
 --------
@@ -32,6 +32,7 @@ _LAZY = {
     "SubmitEvent": ".widgets._base",
     "caption": ".widgets.text",
     "classify": ".widgets.text",
+    "compare": ".widgets.compare",
     "rate": ".widgets.text",
     "review": ".widgets.review",
     "testing": ".testing",
@@ -51,6 +52,7 @@ __all__ = [
     "agreement",
     "caption",
     "classify",
+    "compare",
     "consensus",
     "datasets",
     "export",

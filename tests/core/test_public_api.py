@@ -24,6 +24,7 @@ PUBLIC = [
     "agreement",
     "caption",
     "classify",
+    "compare",
     "consensus",
     "datasets",
     "export",
