@@ -15,7 +15,8 @@ function compareView(ctx) {
 
   const grid = h("div", { class: "nblabel-candidates" });
   const extras = h("div", { class: "nblabel-options nblabel-extra-choices", role: "group" });
-  ctx.body.append(grid, extras);
+  const how = h("div", { class: "nblabel-compare-how" });
+  ctx.body.append(grid, extras, how);
 
   const state = () => model.get("compare_state");
   const placeText = (i) => `Response ${i + 1}`;
@@ -161,6 +162,18 @@ function compareView(ctx) {
         ...optionButtons(extraOptions, (i, option) => isSelected(i, option), (i) => pick(n + i)),
       );
       extras.hidden = !extraOptions.length || !sample;
+      // what the keys do here, in a line: the sides are shuffled, so say it once
+      const { rank, criteria } = state();
+      const parts = [
+        rank
+          ? ranking.length
+            ? `Ranked ${ranking.length} of ${n}: press the next best (again: take it back) · Esc starts over`
+            : "Press the responses' keys best first; the last one is placed for you"
+          : "Press a response's key to choose it",
+      ];
+      if (criteria.length) parts.push("score each response, then Save");
+      how.textContent = parts.join(" · ");
+      how.hidden = !sample || !candidates.length;
     },
     sent() {
       reset();
