@@ -65,7 +65,7 @@ def card_texts(page, scope):
 
 
 def test_a_hostile_markdown_candidate_renders_inert(lab_page):
-    page, probe = lab_page
+    page, _ = lab_page
     wait_attr(page, PAIR, "data-item", json.dumps("q0"))
     widget = page.locator(PAIR)
     md = widget.locator(".nblabel-md")
