@@ -137,8 +137,11 @@ function textView(ctx) {
       const suggestion = sample?.suggestion;
       if (suggestion && acceptWhenReady === sample.item && suggestion.value != null) {
         acceptWhenReady = null;
-        ctx.labelIntent(suggestion.value); // Enter was pressed while it was computed
-        return;
+        // Enter was pressed while it was computed: accept it once this paint is over (what
+        // the accept shows, such as a reason still missing, must not be painted over)
+        setTimeout(() => {
+          if (ctx.displayed()?.item === sample.item) ctx.labelIntent(suggestion.value);
+        }, 0);
       }
       if (suggestion && acceptWhenReady === sample.item && suggestion.error) acceptWhenReady = null;
       suggestionLine.hidden = !suggestion;
