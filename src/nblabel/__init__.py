@@ -35,6 +35,7 @@ _LAZY = {
     "compare": ".widgets.compare",
     "rate": ".widgets.text",
     "review": ".widgets.review",
+    "review_steps": ".widgets.steps",
     "testing": ".testing",
 }
 
@@ -59,6 +60,7 @@ __all__ = [
     "gold_report",
     "rate",
     "review",
+    "review_steps",
     "sample",
     "suggestion_report",
     "testing",

@@ -31,6 +31,7 @@ PUBLIC = [
     "gold_report",
     "rate",
     "review",
+    "review_steps",
     "sample",
     "suggestion_report",
     "testing",

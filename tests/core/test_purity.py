@@ -24,6 +24,7 @@ CORE = [
     "nblabel._markdown",
     "nblabel._compare",
     "nblabel._suggest",
+    "nblabel._steps",
     "nblabel._job",
     "nblabel._content",
     "nblabel.export",

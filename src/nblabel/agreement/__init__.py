@@ -12,6 +12,7 @@ Examples
 0.821
 """
 
+from .._steps import step_labels
 from ._bootstrap import BootstrapResult, bootstrap
 from ._coefficients import (
     brennan_prediger,
@@ -47,4 +48,5 @@ __all__ = [
     "reading",
     "report",
     "scott_pi",
+    "step_labels",
 ]
