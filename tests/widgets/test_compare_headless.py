@@ -209,3 +209,16 @@ def test_undo_and_relabel_keep_the_screen_order(store):
     assert w.shown == shown and w.current == "q0"
     w.press("2")
     assert stored(store)[-1][1] == shown[1]
+
+
+def test_the_agreement_report_of_a_compare_task_shows_position_bias(store):
+    for annotator in ("alice", "bob"):
+        w = make(store, annotator=annotator)
+        while w.current is not None:
+            w.press("1")  # both always pick the first shown
+    report = agreement.report(store, "pref", n_boot=50)
+    assert report.position_bias.loc["all", "won_at_1"] == 1.0
+    assert "The candidate shown first won 100% of comparisons" in report.reading
+    assert "Position bias" in report._repr_html_()
+    plain = agreement.report(store.annotations(task="pref"), n_boot=50)  # not a store: none
+    assert plain.position_bias.empty
