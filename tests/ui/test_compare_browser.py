@@ -139,3 +139,19 @@ def test_three_candidates_ranked_by_keys(lab_page):
         shown[2], shown[0], shown[1],
     ]  # fmt: skip
     assert widget_errors(page) == []
+
+
+def test_candidates_stack_on_a_narrow_screen(lab_page):
+    page, _ = lab_page
+    cards = page.locator(f"{RANK} >> .nblabel-candidate")
+    wide = [cards.nth(i).bounding_box() for i in range(3)]
+    assert len({round(box["y"]) for box in wide}) == 1  # side by side
+    page.set_viewport_size({"width": 560, "height": 1000})
+    try:
+        page.wait_for_timeout(300)
+        narrow = [cards.nth(i).bounding_box() for i in range(3)]
+        assert narrow[0]["y"] < narrow[1]["y"] < narrow[2]["y"]  # one above the other
+        assert abs(narrow[0]["x"] - narrow[1]["x"]) < 2
+        screenshot(page, "compare-narrow", page.locator(RANK))
+    finally:
+        page.set_viewport_size({"width": 1300, "height": 1000})
