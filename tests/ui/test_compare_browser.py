@@ -13,6 +13,7 @@ from lab import notebook_in_lab, press, reload, screenshot, wait_attr, wait_save
 NOTEBOOK = "compare/compare.ipynb"
 PAIR = ".nblabel-compare >> nth=0"
 RANK = ".nblabel-compare >> nth=1"
+SCORED = ".nblabel-compare >> nth=2"
 
 HOSTILE = (
     "Here is **bold** and `code`.\n\n"
@@ -49,12 +50,18 @@ r = nblabel.compare(df, prompt="prompt", candidates=["answer_a", "answer_b", "an
                     rank=True, store=store, annotator="alice", task="rank")
 r
 """,
+    """\
+s = nblabel.compare(df, prompt="prompt", candidates=["answer_a", "answer_b"],
+                    criteria=["helpful", "correct"], scale=range(1, 4), store=store,
+                    annotator="alice", task="scored")
+s
+""",
 ]
 
 
 @pytest.fixture(scope="module")
 def lab_page(jupyter_server, browser):
-    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS, min_widget_views=2,
+    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS, min_widget_views=3,
                          widgets=".nblabel-compare",
                          viewport={"width": 1300, "height": 1000}) as (page, probe):  # fmt: skip
         yield page, probe
@@ -111,7 +118,7 @@ def test_a_key_picks_the_candidate_shown_there_whatever_the_swap(lab_page):
 
 def test_the_choice_is_back_after_a_reload(lab_page):
     page, probe = lab_page
-    reload(page, min_widget_views=2, widgets=".nblabel-compare")
+    reload(page, min_widget_views=3, widgets=".nblabel-compare")
     probe.run("w.goto('q1')")
     wait_attr(page, PAIR, "data-item", json.dumps("q1"))
     label = probe.eval("store.current_label('pref', 'q1', 'alice').label")
@@ -138,6 +145,36 @@ def test_three_candidates_ranked_by_keys(lab_page):
     assert probe.eval("store.current_label('rank', 'q0', 'alice').label") == [
         shown[2], shown[0], shown[1],
     ]  # fmt: skip
+    assert widget_errors(page) == []
+
+
+def test_scores_by_digit_keys_then_a_key_chooses(lab_page):
+    page, probe = lab_page
+    wait_attr(page, SCORED, "data-item", json.dumps("q0"))
+    shown = probe.eval("s.shown")
+    widget = page.locator(SCORED)
+    how = widget.locator(".nblabel-compare-how")
+    assert how.inner_text().startswith("Score Response 1 on helpful: press 1–3")
+    for key in ["3", "2"]:  # Response 1: helpful 3, correct 2
+        press(page, SCORED, key)
+    assert how.inner_text().startswith("Score Response 2 on helpful")
+    press(page, SCORED, "1")
+    screenshot(page, "compare-scoring", widget)
+    press(page, SCORED, "1")  # Response 2: helpful 1, correct 1; the scores are complete
+    assert probe.eval("store.annotations(task='scored').empty") is True
+    press(page, SCORED, "1")  # now a key chooses, and saves
+    wait_attr(page, SCORED, "data-item", json.dumps("q1"))
+    wait_saved(page, SCORED)
+    label = probe.eval("store.current_label('scored', 'q0', 'alice').label")
+    meta = probe.eval(
+        "(lambda e: store.event_meta([e])[e])(store.current_label('scored', 'q0', 'alice')"
+        ".event_id)"
+    )
+    assert label == shown[0]
+    assert meta["scores"] == {
+        shown[0]: {"helpful": 3, "correct": 2},
+        shown[1]: {"helpful": 1, "correct": 1},
+    }
     assert widget_errors(page) == []
 
 

@@ -119,6 +119,11 @@ class CompareWidget(LabelWidget):
             ]  # fmt: skip
             extra_help = []
             if comparison.criteria:
+                low, high = comparison.scale[0], comparison.scale[-1]
+                extra_help.append(
+                    [f"{low}–{high}", "while scores are missing: score the marked response on "
+                     "the marked criterion (then the keys above choose)"]
+                )  # fmt: skip
                 confirm = self._keys.key_for(Action.CONFIRM)
                 if confirm is not None:
                     extra_help.append([confirm, "save the choice and its scores"])
@@ -250,8 +255,9 @@ def compare(
         one is placed for you); the label is the list of columns.
     criteria, scale
         Score every candidate on each criterion (``["helpful", "correct"]``) with a value of
-        ``scale`` (one digit each, default 1–5), clicked in the widget or given to
-        ``w.submit(choice, scores=...)``; stored beside the label.
+        ``scale`` (one digit each, default 1–5): in the widget digit keys score the marked
+        cell in turn (or click), then a candidate's key chooses; from Python
+        ``w.submit(choice, scores=...)``. Stored beside the label.
     rationale
         ``True``: a box for the reason; ``"required"``: no label is saved without one.
     store, annotator, task, order, keys

@@ -1,8 +1,8 @@
 // The compare view: a prompt on top, its candidate answers side by side (stacked on narrow
 // screens) in the order the kernel shuffled for this item; key N picks the candidate shown
 // N-th, and the label sent names that candidate (its column), never the side. With rank=True
-// keys pressed in order rank the candidates; with criteria each candidate gets a score per
-// criterion (clicked), then Enter saves. Joined after base.js, whose functions it uses by name.
+// keys pressed in order rank the candidates; with criteria each candidate first gets a score
+// per criterion (digit keys in turn, or clicks), then a key chooses and saves. Joined after base.js, whose functions it uses by name.
 // Candidate HTML was rendered from Markdown and sanitised in Python (markdown-it-py, nh3):
 // only that sanitised markup is inserted as HTML; the prompt and every name are text.
 
@@ -34,22 +34,58 @@ function compareView(ctx) {
     ctx.paint();
   }
 
-  function missingScore() {
-    for (const [i, candidate] of candidates.entries()) {
+  // the first score still to give, in screen order: {place, name, criterion}, or null
+  function nextCell() {
+    for (const [place, candidate] of candidates.entries()) {
       for (const criterion of state().criteria) {
-        if (scores[candidate.name]?.[criterion] == null) return `${criterion} for ${placeText(i)}`;
+        if (scores[candidate.name]?.[criterion] == null) return { place, name: candidate.name, criterion };
       }
     }
     return null;
   }
 
+  function missingScore() {
+    const cell = nextCell();
+    return cell ? `${cell.criterion} for ${placeText(cell.place)}` : null;
+  }
+
+  function setScore(name, criterion, value) {
+    scores = { ...scores, [name]: { ...(scores[name] ?? {}), [criterion]: value } };
+    ctx.paint();
+  }
+
+  // a digit key while scores are missing scores the next cell: "a digit each"
+  function scoreByKey(key) {
+    const { scale } = state();
+    const cell = nextCell();
+    const value = Number(key);
+    if (!cell || !/^[0-9]$/.test(key)) return false;
+    if (!scale.includes(value)) {
+      ctx.flash(`Scores go from ${scale[0]} to ${scale[scale.length - 1]}`);
+      return true;
+    }
+    setScore(cell.name, cell.criterion, value);
+    return true;
+  }
+
+  // a key bound to an option: with scores missing it is a score, else a choice
   function pick(index) {
+    const { criteria } = state();
+    const key = model.get("options")[index]?.key;
+    if (criteria.length && nextCell() && key != null && scoreByKey(key)) return;
+    choose(index);
+  }
+
+  // choose the candidate shown at `index` (or the extra choice): with criteria, saved at once
+  // when every score is given, else kept until the scores are (then Enter saves)
+  function choose(index) {
     const { n, rank, criteria } = state();
+    const ready = () => !criteria.length || !nextCell();
     if (index >= n) {
       // an extra choice ("tie", "both bad"): its value is the option's JSON text
       const option = model.get("options")[index];
       if (!option) return;
-      if (criteria.length) {
+      if (!ready()) {
         choice = option.value;
         return ctx.paint();
       }
@@ -61,13 +97,13 @@ function compareView(ctx) {
       if (ranking.length >= n - 1) {
         const order = [...ranking, ...candidates.map((_, i) => i).filter((i) => !ranking.includes(i))];
         const value = JSON.stringify(order.map((i) => candidates[i].name));
-        if (criteria.length) choice = value;
-        else return send(value);
+        if (ready()) return send(value);
+        choice = value;
       }
       return ctx.paint();
     }
     const value = JSON.stringify(candidates[index].name);
-    if (criteria.length) {
+    if (!ready()) {
       choice = value;
       return ctx.paint();
     }
@@ -101,23 +137,22 @@ function compareView(ctx) {
       head.append(h("span", { class: "nblabel-rank-badge", text: `#${shown + 1}` }));
     }
     if (!rank && held === candidate.name) head.append(h("span", { class: "nblabel-saved-badge", text: "saved" }));
-    head.addEventListener("click", () => pick(index));
+    head.addEventListener("click", () => choose(index));
     const body = h("div", { class: "nblabel-md", dir: "auto" });
     if (candidate.missing) body.append(h("span", { class: "nblabel-missing", text: "(missing answer)" }));
     else body.innerHTML = candidate.html; // sanitised in Python (markdown-it-py, then nh3)
     const card = h("div", { class: "nblabel-candidate" }, head, body);
     if (chosen || place >= 0) card.classList.add("nblabel-selected");
     if (held === candidate.name || heldRank === 0) card.classList.add("nblabel-held-choice");
+    const cell = nextCell();
     for (const criterion of criteria) {
       const row = h("div", { class: "nblabel-score-row" }, h("span", { class: "nblabel-score-name", text: criterion }));
+      if (cell && cell.name === candidate.name && cell.criterion === criterion) row.classList.add("nblabel-score-current");
       for (const value of scale) {
         const on = scores[candidate.name]?.[criterion] === value;
         const button = h("button", { class: "nblabel-score", type: "button", text: String(value), "aria-pressed": String(on) });
         if (on) button.classList.add("nblabel-selected");
-        button.addEventListener("click", () => {
-          scores = { ...scores, [candidate.name]: { ...(scores[candidate.name] ?? {}), [criterion]: value } };
-          ctx.paint();
-        });
+        button.addEventListener("click", () => setScore(candidate.name, criterion, value));
         row.append(button);
       }
       card.append(row);
@@ -144,8 +179,10 @@ function compareView(ctx) {
     confirm,
     confirmShown: () => state().criteria.length > 0,
     onKey(event, key) {
+      // a digit no option has (such as 5 with two candidates) may still be a score
+      if (state().criteria.length && scoreByKey(key)) return true;
       // Esc clears a ranking under way (else it leaves the widget, as everywhere)
-      if (key !== "Escape" || (!ranking.length && choice == null)) return false;
+      if (key !== "Escape" || (!ranking.length && choice == null && !Object.keys(scores).length)) return false;
       reset();
       ctx.paint();
       return true;
@@ -159,11 +196,19 @@ function compareView(ctx) {
       const extraOptions = options.slice(n);
       const isSelected = (index, option) => (held != null && JSON.stringify(held) === option.value) || choice === option.value;
       extras.replaceChildren(
-        ...optionButtons(extraOptions, (i, option) => isSelected(i, option), (i) => pick(n + i)),
+        ...optionButtons(extraOptions, (i, option) => isSelected(i, option), (i) => choose(n + i)),
       );
       extras.hidden = !extraOptions.length || !sample;
       // what the keys do here, in a line: the sides are shuffled, so say it once
-      const { rank, criteria } = state();
+      const { rank, criteria, scale } = state();
+      const cell = nextCell();
+      if (criteria.length && cell) {
+        how.textContent =
+          `Score ${placeText(cell.place)} on ${cell.criterion}: press ${scale[0]}–${scale[scale.length - 1]}` +
+          " (or click the scores) · Esc starts over";
+        how.hidden = !sample || !candidates.length;
+        return;
+      }
       const parts = [
         rank
           ? ranking.length
@@ -171,7 +216,7 @@ function compareView(ctx) {
             : "Press the responses' keys best first; the last one is placed for you"
           : "Press a response's key to choose it",
       ];
-      if (criteria.length) parts.push("score each response, then Save");
+      if (criteria.length) parts.push(choice != null ? "Enter saves" : "then it is saved");
       how.textContent = parts.join(" · ");
       how.hidden = !sample || !candidates.length;
     },
