@@ -216,9 +216,10 @@ class Suggester:
                 if cached is not None:
                     meta = self._store.event_meta([cached.event_id]).get(cached.event_id, {})
                     if meta.get("version") == self.version:
-                        return Suggestion(cached.label, self.model, self.version,
+                        label, _ = self._interpret(cached.label)  # still an option?
+                        return Suggestion(label, self.model, self.version,
                                           meta.get("score"), cached.event_id)  # fmt: skip
-            except Exception:  # a store that cannot be read now: ask the model instead
+            except Exception:  # unreadable now, or no longer an option: ask the model again
                 pass
         try:
             raw = self._call(position)

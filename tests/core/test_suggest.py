@@ -172,3 +172,16 @@ def test_the_report_refuses_what_it_cannot_read(store):
         suggestion_report(store, "nope")
     with pytest.raises(NblabelError, match=r"store= must be a LabelStore"):
         suggestion_report("labels.db", "plain")
+
+
+def test_a_cached_suggestion_that_is_no_longer_an_option_is_asked_again(store):
+    calls = []
+
+    def model(row):
+        calls.append(row.name)
+        return "tech"
+
+    make(store, model).compute(1)
+    renamed = Suggester(model, DF, options=["billing", "other"], store=store, task="intent")
+    got = renamed.compute(1)  # the cached "tech" is no option now: the model is asked again
+    assert calls == ["t2", "t2"] and got.error.startswith("suggested 'tech', which is not")
