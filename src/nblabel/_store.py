@@ -494,6 +494,22 @@ class LabelStore:
         )
         return int(row[0][0]) if row else None
 
+    def event_meta(self, event_ids: Iterable[int]) -> dict[int, dict]:
+        """What was recorded beside each label event (its ``meta``: the order candidates were
+        shown in, the suggestion it answered, scores), by event id; events without any are
+        left out."""
+        ids = sorted({int(i) for i in event_ids})
+        out: dict[int, dict] = {}
+        for start in range(0, len(ids), 500):  # well under SQLite's limit on parameters
+            chunk = ids[start : start + 500]
+            rows = self._query(
+                f"SELECT id, meta FROM nblabel_events WHERE id IN ({', '.join('?' * len(chunk))})"
+                " AND meta IS NOT NULL",
+                chunk,
+            )
+            out.update((event_id, json.loads(text)) for event_id, text in rows)
+        return out
+
     def item_of(self, event_id: int) -> Any:
         """The item id an event is about."""
         row = self._query("SELECT item FROM nblabel_events WHERE id = ?", (event_id,))

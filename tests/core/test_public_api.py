@@ -24,13 +24,16 @@ PUBLIC = [
     "agreement",
     "caption",
     "classify",
+    "compare",
     "consensus",
     "datasets",
     "export",
     "gold_report",
     "rate",
     "review",
+    "review_steps",
     "sample",
+    "suggestion_report",
     "testing",
 ]
 

@@ -417,3 +417,15 @@ def test_filtered_annotations_are_oldest_first_whatever_the_index_order(store):
         frame = store.annotations(**filters)
         assert frame["event_id"].is_monotonic_increasing, filters
     assert store.annotations(task="t", annotator="x")["item"].tolist() == ["z", "m", "a", "q"]
+
+
+def test_event_meta_reads_what_was_recorded_beside_each_label(store):
+    shown = store.append(task="t", item=1, annotator="a", label="x", meta={"shown": ["b", "a"]})
+    plain = store.append(task="t", item=2, annotator="a", label="y")
+    many = [store.append(task="t", item=i, annotator="a", label="z", meta={"i": i})
+            for i in range(3, 1_203)]  # fmt: skip
+    found = store.event_meta([shown, plain, *many])
+    assert found[shown] == {"shown": ["b", "a"]}
+    assert plain not in found  # nothing recorded: left out
+    assert len(found) == 1 + 1_200 and found[many[-1]] == {"i": 1_202}  # past one query's chunk
+    assert store.event_meta([]) == {}

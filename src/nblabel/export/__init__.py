@@ -3,8 +3,10 @@
 Examples
 --------
 >>> nblabel.export.table(store, "sentiment", "labels.parquet")     # doctest: +SKIP
+>>> nblabel.export.preferences(store, "pref", df, path="pref.jsonl")  # doctest: +SKIP
 """
 
+from ._preferences import preferences
 from ._table import table
 
-__all__ = ["table"]
+__all__ = ["preferences", "table"]
