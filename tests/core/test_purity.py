@@ -21,6 +21,7 @@ CORE = [
     "nblabel._codec",
     "nblabel._fingerprint",
     "nblabel._optional",
+    "nblabel._spans",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present
