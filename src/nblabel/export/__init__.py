@@ -3,8 +3,10 @@
 Examples
 --------
 >>> nblabel.export.table(store, "sentiment", "labels.parquet")     # doctest: +SKIP
+>>> nblabel.export.spans(store, "ner", df, text="sentence", path="ner.jsonl")  # doctest: +SKIP
 """
 
+from ._spans import spans
 from ._table import table
 
-__all__ = ["table"]
+__all__ = ["spans", "table"]
