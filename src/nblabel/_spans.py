@@ -31,6 +31,7 @@ from ._optional import require
 __all__ = [
     "SNAPS",
     "Offsets",
+    "SpanItems",
     "check_classes",
     "check_spans",
     "overlapping",
@@ -354,3 +355,143 @@ def prelabel_spans(
                 "[{'start': 0, 'end': 5, 'label': 'PER'}] (JSON text of one is read too)"
             ) from None
     return check_spans(value, text, classes, overlap=overlap, tokens=tokens, where=where)
+
+
+# -- the items of a span task --------------------------------------------------------------------
+class SpanItems:
+    """The texts of a span task, and everything the widget does with one item's spans.
+
+    Pure: the widget asks it for what the browser shows (:meth:`content`: the text, its token
+    bounds and pre-labels in UTF-16 units) and turns what the browser sends back into checked
+    code point spans (:meth:`from_browser`). Each text's tokens are computed when it is first
+    asked for, for a few items at a time.
+    """
+
+    def __init__(
+        self,
+        texts: Sequence[Any],
+        classes: Sequence[str],
+        *,
+        overlap: bool = False,
+        tokenizer: Tokenizer | None = None,
+        prelabels: Sequence[Any] | Callable[[str], Any] | None = None,
+        ids: Sequence[Hashable] | None = None,
+    ) -> None:
+        self.texts = texts
+        self.classes = list(classes)
+        self.overlap = overlap
+        self.tokenizer = tokenizer
+        self.prelabels = prelabels
+        self.ids = ids
+        self._cache: dict[int, tuple[str, Offsets, list[tuple[int, int]] | None]] = {}
+
+    def _where(self, position: int) -> str:
+        item = position if self.ids is None else self.ids[position]
+        return f"item {item!r}"
+
+    def text(self, position: int) -> str:
+        """The text of the item at ``position``; a cell that is not text is refused."""
+        value = self.texts[position]
+        if not isinstance(value, str):
+            raise NblabelError(
+                f"{self._where(position)}: the text column holds {given(value)}, not text: "
+                "spans are marked in text (fill or drop the row, or convert with .astype(str))"
+            )
+        return value
+
+    def _parts(self, position: int) -> tuple[str, Offsets, list[tuple[int, int]] | None]:
+        parts = self._cache.get(position)
+        if parts is None:
+            text = self.text(position)
+            tokens = None if self.tokenizer is None else token_bounds(text, self.tokenizer)
+            if len(self._cache) > 64:
+                self._cache.clear()
+            parts = self._cache[position] = (text, Offsets(text), tokens)
+        return parts
+
+    def tokens(self, position: int) -> list[tuple[int, int]] | None:
+        """The token bounds of the item's text (``None``: spans snap to characters)."""
+        return self._parts(position)[2]
+
+    def check(self, position: int, spans: Any, *, where: str | None = None) -> list[Span]:
+        """Spans for the item at ``position`` (code points), checked and snapped."""
+        text, _, tokens = self._parts(position)
+        return check_spans(
+            spans, text, self.classes, overlap=self.overlap, tokens=tokens,
+            where=where or self._where(position),
+        )  # fmt: skip
+
+    def suggested(self, position: int) -> list[Span]:
+        """The pre-labels of the item at ``position``, checked and snapped (``[]`` if none)."""
+        if self.prelabels is None:
+            return []
+        text, _, tokens = self._parts(position)
+        where = f"prelabels=, {self._where(position)}"
+        if callable(self.prelabels):
+            try:
+                value = self.prelabels(text)
+            except Exception as exc:
+                raise NblabelError(
+                    f"{where}: the prelabels function raised {type(exc).__name__}: {exc}"
+                ) from exc
+        else:
+            value = self.prelabels[position]
+        return prelabel_spans(
+            value, text, self.classes, overlap=self.overlap, tokens=tokens, where=where
+        )
+
+    def add(
+        self, position: int, spans: Sequence[Span], start: int, end: int, label: Any
+    ) -> list[Span]:
+        """``spans`` with one more span (code points), all checked together."""
+        return self.check(position, [*spans, (start, end, label)])
+
+    def to_browser(self, position: int, spans: Sequence[Span]) -> list[dict]:
+        """Spans as the browser draws them: UTF-16 offsets, the class by name."""
+        _, offsets, _ = self._parts(position)
+        return [
+            {
+                "start": offsets.to_utf16(s["start"]),
+                "end": offsets.to_utf16(s["end"]),
+                "label": s["label"],
+            }
+            for s in spans
+        ]
+
+    def from_browser(self, position: int, value: Any) -> list[Span]:
+        """The spans the browser sent (UTF-16 offsets, the class by name, and the text it
+        showed), as checked code point spans: a span whose text is not the item's text there
+        (the data changed since the page showed it) is refused."""
+        if not isinstance(value, list):
+            raise NblabelError(f"{self._where(position)}: spans come as a list, not {given(value)}")
+        _, offsets, _ = self._parts(position)
+        spans = []
+        for span in value:
+            if not isinstance(span, Mapping) or not {"start", "end", "label"} <= set(span):
+                raise NblabelError(f"{self._where(position)}: {given(span)} is not a span")
+            start, end = (_offset(span[k], k, self._where(position)) for k in ("start", "end"))
+            spans.append(
+                (
+                    offsets.from_utf16(start),
+                    offsets.from_utf16(end),
+                    span["label"],
+                    span.get("text"),
+                )
+            )
+        return self.check(position, spans)
+
+    def content(self, position: int) -> dict:
+        """What the browser shows for the item: ``{"type": "spans", "text", "tokens":
+        [start, end, start, end, ...], "prelabels": [...]}``, offsets in UTF-16 units."""
+        text, offsets, tokens = self._parts(position)
+        flat: list[int] = []
+        if tokens is not None:
+            for start, end in tokens:
+                flat += (offsets.to_utf16(start), offsets.to_utf16(end))
+        return {
+            "type": "spans",
+            "text": text,
+            "tokens": flat,
+            "snap": tokens is not None,
+            "prelabels": self.to_browser(position, self.suggested(position)),
+        }

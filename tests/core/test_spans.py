@@ -3,6 +3,8 @@ tokens by the Unicode word boundaries, and every bad span refused with what to f
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 from nblabel import NblabelError
 from nblabel._spans import (
     Offsets,
+    SpanItems,
     check_classes,
     check_spans,
     prelabel_spans,
@@ -270,3 +273,63 @@ def test_prelabels_from_a_column_json_text_or_a_spacy_doc():
     with pytest.raises(NblabelError, match=r"row 3: the spans .* overlap"):
         prelabel_spans([(0, 2, "PER"), (2, 3, "ORG")], TEXT, CLASSES, tokens=tokens,
                        where="row 3")  # fmt: skip
+
+
+# -- the items of a span task --------------------------------------------------------------------
+MIXED = ["👩‍🔬 居里夫人在巴黎工作", "Ada met Charles.", "سافر أحمد إلى القاهرة", None]
+
+
+def items(**kwargs):
+    kwargs.setdefault("tokenizer", WORDS)
+    return SpanItems(MIXED, CLASSES, ids=["zh", "en", "ar", "none"], **kwargs)
+
+
+def test_the_browser_gets_utf16_tokens_and_sends_utf16_spans():
+    spans = items()
+    content = spans.content(0)
+    assert content["type"] == "spans" and content["text"] == MIXED[0] and content["snap"]
+    units = MIXED[0].encode("utf-16-le")
+    pairs = list(zip(content["tokens"][::2], content["tokens"][1::2], strict=True))
+    shown = [units[2 * a : 2 * b].decode("utf-16-le") for a, b in pairs]
+    assert shown == ["👩‍🔬", "居", "里", "夫", "人", "在", "巴", "黎", "工", "作"]
+    # the browser selected 巴黎: UTF-16 units after the emoji (5 units), a space and 居里夫人在
+    start16 = utf16_length("👩‍🔬 居里夫人在")
+    got = spans.from_browser(0, [{"start": start16, "end": start16 + 2, "label": "LOC",
+                                  "text": "巴黎"}])  # fmt: skip
+    # code points: the emoji is 3 (woman, ZWJ, microscope), the space 1, 居里夫人在 5
+    assert got == [{"start": 9, "end": 11, "label": "LOC", "text": "巴黎"}]
+    assert MIXED[0][9:11] == "巴黎"
+    assert spans.to_browser(0, got) == [{"start": start16, "end": start16 + 2, "label": "LOC"}]
+
+
+def test_what_the_browser_sends_is_checked_like_any_span():
+    spans = items()
+    with pytest.raises(NblabelError, match="inside the character"):
+        spans.from_browser(0, [{"start": 1, "end": 3, "label": "PER"}])  # half an emoji
+    with pytest.raises(NblabelError, match=r"item 'en': .* says its text is 'Bob'"):
+        spans.from_browser(1, [{"start": 0, "end": 3, "label": "PER", "text": "Bob"}])
+    with pytest.raises(NblabelError, match="not one of classes"):
+        spans.from_browser(1, [{"start": 0, "end": 3, "label": "DATE"}])
+    with pytest.raises(NblabelError, match="spans come as a list"):
+        spans.from_browser(1, "PER")
+    with pytest.raises(NblabelError, match="item 'none': the text column holds None"):
+        spans.content(3)
+
+
+def test_prelabels_from_a_column_or_a_function_are_snapped():
+    column = [None, [(9, 12, "PER")], None, None]  # "har" of Charles (8-15)
+    assert items(prelabels=column).suggested(1) == [
+        {"start": 8, "end": 15, "label": "PER", "text": "Charles"}
+    ]
+    content = items(prelabels=column).content(1)
+    assert content["prelabels"] == [{"start": 8, "end": 15, "label": "PER"}]
+    capitals = lambda text: [(m.start(), m.end(), "PER") for m in re.finditer(r"[A-Z]\w+", text)]  # noqa: E731
+    assert [s["text"] for s in items(prelabels=capitals).suggested(1)] == ["Ada", "Charles"]
+    with pytest.raises(NblabelError, match="prelabels=, item 'en': the prelabels function raised"):
+        items(prelabels=lambda text: 1 / 0).suggested(1)
+
+
+def test_snap_char_keeps_exact_characters():
+    spans = items(tokenizer=None)
+    assert spans.content(1)["tokens"] == [] and not spans.content(1)["snap"]
+    assert spans.add(1, [], 1, 2, "PER") == [{"start": 1, "end": 2, "label": "PER", "text": "d"}]
