@@ -21,6 +21,8 @@ CORE = [
     "nblabel._codec",
     "nblabel._fingerprint",
     "nblabel._optional",
+    "nblabel._job",
+    "nblabel._content",
     "nblabel._spans",
     "nblabel.export",
 ]
