@@ -156,7 +156,8 @@ def spans(
         known = None
         if hasattr(data, "task_info") and task is not None:
             info = data.task_info(task) or {}
-            known = info.get("classes")
+            # the widget records a span task's classes as its options
+            known = info.get("classes") or info.get("options")
         used = {s[2] for labels in per.values() for _, spans_ in labels.values() for s in spans_}
         classes = list(known or []) + sorted(used - set(known or []), key=str)
     rows = []
