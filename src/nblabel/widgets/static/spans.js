@@ -239,7 +239,7 @@ function spansView(ctx) {
         // the innermost span colours the text; each outer one adds a line under it
         covering.sort((i, j) => draft[i].end - draft[i].start - (draft[j].end - draft[j].start));
         const inner = draft[covering[0]];
-        seg.classList.add("nblabel-mark", `nblabel-c${Math.max(0, names.indexOf(inner.label)) % SPAN_COLOURS}`);
+        seg.classList.add("nblabel-hl", `nblabel-c${Math.max(0, names.indexOf(inner.label)) % SPAN_COLOURS}`);
         seg.dataset.spans = covering.join(",");
         seg.style.setProperty("--depth", String(covering.length - 1));
         if (covering.some((i) => draft[i].suggested)) seg.classList.add("nblabel-suggested");

@@ -1,0 +1,179 @@
+"""Spans in a real JupyterLab: select with the mouse in Chinese text that follows an emoji,
+give a class with a digit, change and delete a span by clicking it, mark an Arabic word with
+the keyboard, save with Enter; the store holds Python offsets that slice each text, and after
+a reload the saved spans are drawn again."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from lab import focus, notebook_in_lab, reload, screenshot, wait_attr, wait_saved, wait_until
+
+ROOT = ".nblabel-spans"
+TEXT_BOX = f"{ROOT} >> .nblabel-spans-text"
+TEXTS = {
+    "zh": "👍🏽 居里夫人在巴黎工作",
+    "en": "Ada Lovelace met Charles Babbage in London.",
+    "ar": "سافر أحمد إلى القاهرة",
+}
+CELLS = [
+    f"""\
+import pandas as pd
+
+import nblabel
+
+texts = {TEXTS!r}
+df = pd.DataFrame({{"sentence": list(texts.values())}}, index=list(texts))
+w = nblabel.annotate_spans(df, text="sentence", classes=["PER", "ORG", "LOC"],
+                           store="spans.db", annotator="alice", task="ner")
+w
+""",
+]
+
+# the screen rectangle of the characters [start, end) (UTF-16 offsets) of the text box
+_RECT_JS = """([start, end]) => {
+    const box = document.querySelector('.nblabel-spans-text');
+    const point = (offset) => {
+        for (const seg of box.querySelectorAll('.nblabel-seg')) {
+            const a = Number(seg.dataset.start), b = Number(seg.dataset.end);
+            if (offset >= a && offset < b) return [seg.firstChild, offset - a];
+        }
+        throw new Error('no segment holds ' + offset);
+    };
+    const first = document.createRange();
+    first.setStart(...point(start));
+    first.setEnd(first.startContainer, first.startOffset + 1);
+    const last = document.createRange();
+    last.setStart(...point(end - 1));
+    last.setEnd(last.startContainer, last.startOffset + 1);
+    const r1 = first.getBoundingClientRect(), r2 = last.getBoundingClientRect();
+    return {x1: r1.left, x2: r2.right, y1: (r1.top + r1.bottom) / 2, y2: (r2.top + r2.bottom) / 2};
+}"""
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def drag_select(page, start: int, end: int) -> None:
+    """Select the characters [start, end) with the mouse: press a little inside the first
+    one, release a little inside the last one (the view snaps to whole tokens)."""
+    r = page.evaluate(_RECT_JS, [start, end])
+    page.mouse.move(r["x1"] + 2, r["y1"])
+    page.mouse.down()
+    page.mouse.move((r["x1"] + r["x2"]) / 2, (r["y1"] + r["y2"]) / 2, steps=4)
+    page.mouse.move(r["x2"] - 2, r["y2"], steps=4)
+    page.mouse.up()
+
+
+def click_text(page, offset: int) -> None:
+    r = page.evaluate(_RECT_JS, [offset, offset + 1])
+    page.mouse.click((r["x1"] + r["x2"]) / 2, r["y1"])
+
+
+def marks(page) -> list[list[str]]:
+    """The highlighted pieces of text on screen and the class tags drawn after them."""
+    return page.locator(f"{TEXT_BOX} >> .nblabel-hl").evaluate_all(
+        "els => els.map(e => [e.textContent, e.dataset.tags || ''])"
+    )
+
+
+def stored(probe, item: str):
+    return probe.eval(f"w.store.current_label('ner', {item!r}, 'alice') and "
+                      f"w.store.current_label('ner', {item!r}, 'alice').label")
+
+
+@pytest.fixture(scope="module")
+def lab(jupyter_server, browser):
+    with notebook_in_lab(browser, jupyter_server, "spans/spans.ipynb", cells=CELLS,
+                         widgets=ROOT, viewport={"width": 1100, "height": 900}) as (page, probe):
+        page.locator(ROOT).scroll_into_view_if_needed()
+        yield page, probe
+
+
+def test_mouse_selection_in_chinese_after_an_emoji_stores_python_offsets(lab):
+    page, probe = lab
+    wait_attr(page, ROOT, "data-item", json.dumps("zh"))
+    text = TEXTS["zh"]
+    start = utf16("👍🏽 居里夫人在")  # 巴, in UTF-16 units (the emoji with its tone is 4)
+    drag_select(page, start, start + 2)
+    page.keyboard.press("3")  # LOC
+    wait_until(lambda: probe.eval("w.spans") == [
+        {"start": 8, "end": 10, "label": "LOC", "text": "巴黎"}])
+    assert marks(page) == [["巴黎", "LOC"]]
+    # a selection inside 居里夫人 snaps to characters: Chinese has no spaces
+    drag_select(page, utf16("👍🏽 "), utf16("👍🏽 居里夫人"))
+    page.keyboard.press("1")
+    wait_until(lambda: len(probe.eval("w.spans")) == 2)
+    screenshot(page, "spans-01-chinese-marked", page.locator(ROOT))
+    page.keyboard.press("Enter")
+    wait_attr(page, ROOT, "data-item", json.dumps("en"))
+    wait_saved(page, ROOT)
+    spans = stored(probe, "zh")
+    assert [(s["start"], s["end"], s["label"]) for s in spans] == [(3, 7, "PER"), (8, 10, "LOC")]
+    assert all(text[s["start"]:s["end"]] == s["text"] for s in spans)
+
+
+def test_a_half_selected_word_snaps_and_a_clicked_span_changes_class_or_goes(lab):
+    page, probe = lab
+    text = TEXTS["en"]
+    drag_select(page, text.index("ovel"), text.index("ovel") + 4)  # inside "Lovelace"
+    page.keyboard.press("1")
+    drag_select(page, text.index("London"), text.index("London") + 6)
+    page.keyboard.press("3")
+    drag_select(page, text.index("Charles"), text.index("Babbage") + 7)
+    page.keyboard.press("2")
+    wait_until(lambda: len(probe.eval("w.spans")) == 3)
+    assert marks(page) == [["Lovelace", "PER"], ["Charles Babbage", "ORG"], ["London", "LOC"]]
+    # the selection overlapping a span is refused with the reason
+    drag_select(page, text.index("Lovelace"), text.index("met") + 3)
+    page.keyboard.press("1")
+    page.locator(f"{ROOT} >> .nblabel-error", has_text="Overlaps").wait_for()
+    page.keyboard.press("Escape")
+    click_text(page, text.index("Babbage"))  # choose the span: a bar says what it is
+    page.locator(f"{ROOT} >> .nblabel-spans-chosen").wait_for()
+    page.keyboard.press("1")  # ORG -> PER
+    wait_until(lambda: [s["label"] for s in probe.eval("w.spans")] == ["PER", "PER", "LOC"])
+    screenshot(page, "spans-02-english-chosen", page.locator(ROOT))
+    click_text(page, text.index("London") + 2)
+    page.keyboard.press("Delete")
+    wait_until(lambda: [s["text"] for s in probe.eval("w.spans")] == ["Lovelace",
+                                                                     "Charles Babbage"])
+    page.keyboard.press("Enter")
+    wait_attr(page, ROOT, "data-item", json.dumps("ar"))
+    wait_saved(page, ROOT)
+    assert [(s["text"], s["label"]) for s in stored(probe, "en")] == [
+        ("Lovelace", "PER"), ("Charles Babbage", "PER")]
+
+
+def test_keyboard_caret_in_right_to_left_text(lab):
+    page, probe = lab
+    box = page.locator(TEXT_BOX)
+    assert box.get_attribute("dir") == "auto"
+    assert box.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    focus(page, ROOT)
+    # in right-to-left text the caret moves on with ←: over سافر, to the start of أحمد
+    for key in ("ArrowLeft", "ArrowLeft", "Shift+ArrowLeft"):
+        page.keyboard.press(key)
+    page.locator(f"{TEXT_BOX} >> .nblabel-selecting").first.wait_for()
+    assert page.locator(f"{TEXT_BOX} >> .nblabel-selecting").all_text_contents() == ["أحمد"]
+    page.keyboard.press("1")
+    wait_until(lambda: [s["text"] for s in probe.eval("w.spans")] == ["أحمد"])
+    screenshot(page, "spans-03-arabic-keyboard", page.locator(ROOT))
+    page.keyboard.press("Enter")
+    wait_saved(page, ROOT)
+    wait_until(lambda: stored(probe, "ar") == [
+        {"start": 5, "end": 9, "label": "PER", "text": "أحمد"}])
+
+
+def test_after_a_reload_the_saved_spans_are_drawn_again(lab):
+    page, probe = lab
+    reload(page, widgets=ROOT)
+    probe.run("w.goto('zh')")
+    wait_attr(page, ROOT, "data-item", json.dumps("zh"))
+    page.locator(ROOT).scroll_into_view_if_needed()
+    wait_until(lambda: marks(page) == [["居里夫人", "PER"], ["巴黎", "LOC"]])
+    assert page.locator(f"{ROOT} >> .nblabel-held").text_content().startswith("Saved label")
+    screenshot(page, "spans-04-after-reload", page.locator(ROOT))
+    assert page.errors == [], page.errors
