@@ -219,3 +219,11 @@ def test_two_annotators_agreement_and_jsonl(df, store, tmp_path):
     assert [(r["annotator"], [s["text"] for s in r["spans"]]) for r in lines] == [
         ("alice", ["Ada Lovelace", "London"]), ("bob", ["Ada", "London"])
     ]  # fmt: skip
+
+
+def test_renamed_classes_name_the_classes_no_longer_given(df, store):
+    w = make(df, store)
+    w.submit([(0, 3, "PER"), (36, 42, "LOC")])
+    with pytest.warns(nblabel.NblabelWarning, match=r"no longer an option: \"LOC\" \(1\)\."):
+        nblabel.annotate_spans(df, text="sentence", classes=["PER", "ORG"], store=store,
+                               annotator="alice", task="ner")  # fmt: skip
