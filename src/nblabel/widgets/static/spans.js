@@ -31,7 +31,9 @@ function spansView(ctx) {
   let chosen = -1; // the span clicked on (its index in draft)
   let caret = 0;
   let anchor = null; // where Shift+arrows started
-  let stops = null; // caret stops without tokens: grapheme bounds, made when first needed
+  let stops = null; // where the caret stops (token or grapheme bounds), made when first needed
+  let version = 0; // bumped on every change of the draft
+  let drawn = null; // what the text was last drawn from: redrawn only when that changes
 
   const classes = () => model.get("options").map((o) => o.label);
   const textBox = h("div", { class: "nblabel-spans-text", dir: "auto" });
@@ -42,7 +44,8 @@ function spansView(ctx) {
 
   // ---- offsets ------------------------------------------------------------------------------
   function pointOffset(node, offset) {
-    // a DOM point (text node or element, offset) as a UTF-16 offset into the text
+    // a DOM point (text node or element, offset) as a UTF-16 offset into the text; pieces
+    // (chunks and the segments in them) carry their offsets as data-start / data-end
     if (node.nodeType === Node.TEXT_NODE) {
       const seg = node.parentElement.closest(".nblabel-seg");
       return seg ? Number(seg.dataset.start) + offset : null;
@@ -52,7 +55,16 @@ function spansView(ctx) {
     if (seg) return offset === 0 ? Number(seg.dataset.start) : Number(seg.dataset.end);
     const child = node.childNodes[offset];
     if (child instanceof Element && child.dataset.start != null) return Number(child.dataset.start);
-    return text.length;
+    return node.dataset.end != null ? Number(node.dataset.end) : text.length;
+  }
+
+  // the draft's spans that cover the piece [a, b), innermost first
+  function coveringOf(a, b) {
+    const found = [];
+    draft.forEach((s, i) => {
+      if (s.start <= a && s.end >= b) found.push(i);
+    });
+    return found.sort((i, j) => draft[i].end - draft[i].start - (draft[j].end - draft[j].start));
   }
 
   function snapped(start, end) {
@@ -68,7 +80,7 @@ function spansView(ctx) {
   }
 
   function caretStops() {
-    if (snap) return [...new Set(tokens)].sort((a, b) => a - b);
+    if (!stops && snap) stops = [...new Set([0, ...tokens, text.length])].sort((a, b) => a - b);
     if (!stops) {
       stops = [0];
       if (typeof Intl !== "undefined" && Intl.Segmenter) {
@@ -97,12 +109,20 @@ function spansView(ctx) {
   function adoptKernelDraft() {
     const kernel = model.get("draft");
     if (dirty || !kernel || kernel.item !== item) return false;
-    draft = (kernel.spans ?? []).map((s) => ({ start: s.start, end: s.end, label: s.label, suggested: !!s.suggested }));
+    const spans = kernel.spans ?? [];
+    const same =
+      spans.length === draft.length &&
+      spans.every((s, i) => s.start === draft[i].start && s.end === draft[i].end && s.label === draft[i].label && !!s.suggested === draft[i].suggested);
+    if (!same) {
+      draft = spans.map((s) => ({ start: s.start, end: s.end, label: s.label, suggested: !!s.suggested }));
+      version++;
+    }
     return true;
   }
 
   function changed() {
     dirty = true;
+    version++;
     model.set("draft", { item, spans: draft.map(({ start, end, label, suggested }) => ({ start, end, label, suggested })) });
     model.save_changes();
     ctx.paint();
@@ -168,10 +188,9 @@ function spansView(ctx) {
       // a click: on a span chooses it (the innermost), elsewhere puts the caret there
       const seg = event.target.closest?.(".nblabel-seg");
       sel = null;
-      if (seg && seg.dataset.spans) {
-        const covering = seg.dataset.spans.split(",").map(Number);
-        const size = (i) => draft[i].end - draft[i].start;
-        chosen = covering.reduce((best, i) => (size(i) < size(best) ? i : best));
+      const covering = seg ? coveringOf(Number(seg.dataset.start), Number(seg.dataset.end)) : [];
+      if (covering.length) {
+        chosen = covering[0];
       } else {
         chosen = -1;
         if (a != null) caret = a;
@@ -219,44 +238,96 @@ function spansView(ctx) {
   }
 
   // ---- drawing ------------------------------------------------------------------------------
+  // The text is drawn in chunks of about CHUNK units (cut at spaces where there are some), each
+  // redrawn only when what it shows changed: a new span on a long text costs a few elements,
+  // not thousands.
+  const CHUNK = 512;
+  let chunks = []; // [{start, end, el, key}]
+  let chunked = null; // the text the chunks were made for
+
+  function makeChunks() {
+    chunks = [];
+    let start = 0;
+    while (start < text.length) {
+      let end = Math.min(text.length, start + CHUNK);
+      if (end < text.length) {
+        const space = text.indexOf(" ", end);
+        if (space >= 0 && space < end + CHUNK / 2) end = space + 1;
+        else if (/[\uDC00-\uDFFF]/.test(text[end])) end += 1; // never between a surrogate pair
+      }
+      const el = h("span", { class: "nblabel-chunk", "data-start": String(start), "data-end": String(end) });
+      chunks.push({ start, end, el, key: null });
+      start = end;
+    }
+    chunked = text;
+    textBox.replaceChildren(...chunks.map((c) => c.el));
+  }
+
   function drawText() {
-    const cuts = new Set([0, text.length, caret]);
-    for (const s of draft) cuts.add(s.start).add(s.end);
-    if (sel) cuts.add(sel.start).add(sel.end);
-    const points = [...cuts].filter((p) => p >= 0 && p <= text.length).sort((a, b) => a - b);
+    const key = `${item}|${version}|${sel ? `${sel.start}-${sel.end}` : ""}|${caret}|${chosen}|${text.length}`;
+    if (key === drawn) return;
+    drawn = key;
+    if (chunked !== text) makeChunks();
+    const chosenSpan = chosen >= 0 ? draft[chosen] : null;
+    for (const c of chunks) {
+      const inside = draft.filter((s) => s.start < c.end && s.end > c.start);
+      const selHere = sel && sel.start < c.end && sel.end > c.start ? sel : null;
+      const caretHere = caret >= c.start && (caret < c.end || (caret === text.length && c.end === text.length));
+      const chunkKey = JSON.stringify([
+        inside.map((s) => [s.start, s.end, s.label, s.suggested, s === chosenSpan]),
+        selHere && [selHere.start, selHere.end],
+        caretHere && caret,
+        classes(),
+      ]);
+      if (chunkKey === c.key) continue;
+      c.key = chunkKey;
+      drawChunk(c, inside, selHere, chosenSpan);
+    }
+  }
+
+  function drawChunk(c, inside, selHere, chosenSpan) {
+    const cuts = new Set([c.start, c.end]);
+    const clip = (p) => Math.min(c.end, Math.max(c.start, p));
+    for (const s of inside) cuts.add(clip(s.start)).add(clip(s.end));
+    if (selHere) cuts.add(clip(selHere.start)).add(clip(selHere.end));
+    if (caret > c.start && caret < c.end) cuts.add(caret);
+    const points = [...cuts].sort((a, b) => a - b);
     const names = classes();
+    const size = (s) => s.end - s.start;
     const pieces = [];
     for (let k = 0; k + 1 < points.length; k++) {
       const a = points[k];
       const b = points[k + 1];
       const seg = h("span", { class: "nblabel-seg", "data-start": String(a), "data-end": String(b) });
       seg.textContent = text.slice(a, b);
-      const covering = [];
-      draft.forEach((s, i) => {
-        if (s.start <= a && s.end >= b) covering.push(i);
-      });
-      if (covering.length) {
+      const here = inside.filter((s) => s.start <= a && s.end >= b).sort((x, y) => size(x) - size(y));
+      if (here.length) {
         // the innermost span colours the text; each outer one adds a line under it
-        covering.sort((i, j) => draft[i].end - draft[i].start - (draft[j].end - draft[j].start));
-        const inner = draft[covering[0]];
-        seg.classList.add("nblabel-hl", `nblabel-c${Math.max(0, names.indexOf(inner.label)) % SPAN_COLOURS}`);
-        seg.dataset.spans = covering.join(",");
-        seg.style.setProperty("--depth", String(covering.length - 1));
-        if (covering.some((i) => draft[i].suggested)) seg.classList.add("nblabel-suggested");
-        if (covering.includes(chosen)) seg.classList.add("nblabel-chosen");
-        if (draft.some((s) => s.start === a && covering.includes(draft.indexOf(s)))) seg.classList.add("nblabel-first");
-        const ending = covering.filter((i) => draft[i].end === b).map((i) => draft[i].label);
+        const colour = (s) => Math.max(0, names.indexOf(s.label)) % SPAN_COLOURS;
+        seg.classList.add("nblabel-hl", `nblabel-c${colour(here[0])}`);
+        if (here.length > 1) {
+          // each span around the innermost: a line under the text in its colour, deeper ones lower
+          seg.dataset.depth = String(here.length - 1);
+          seg.style.boxShadow = here
+            .slice(1)
+            .map((s, d) => `0 ${4 + 3 * d}px 0 -1px var(--nbl-c${colour(s)})`)
+            .join(", ");
+        }
+        if (here.some((s) => s.suggested)) seg.classList.add("nblabel-suggested");
+        if (chosenSpan && here.includes(chosenSpan)) seg.classList.add("nblabel-chosen");
+        if (here.some((s) => s.start === a)) seg.classList.add("nblabel-first");
+        const ending = here.filter((s) => s.end === b).map((s) => s.label);
         if (ending.length) {
           seg.classList.add("nblabel-last");
           seg.dataset.tags = ending.join(" · ");
         }
       }
-      if (sel && sel.start <= a && sel.end >= b) seg.classList.add("nblabel-selecting");
+      if (selHere && selHere.start <= a && selHere.end >= b) seg.classList.add("nblabel-selecting");
       if (a === caret) seg.classList.add("nblabel-caret-before");
       if (b === text.length && caret === text.length) seg.classList.add("nblabel-caret-after");
       pieces.push(seg);
     }
-    textBox.replaceChildren(...pieces);
+    c.el.replaceChildren(...pieces);
   }
 
   function drawChosen() {
@@ -312,6 +383,7 @@ function spansView(ctx) {
       caret = 0;
       anchor = null;
       if (!adoptKernelDraft()) draft = text ? fromHeld(sample) : [];
+      version++;
     },
     sent() {
       sel = null;
@@ -326,6 +398,8 @@ function spansView(ctx) {
       chips.querySelectorAll(".nblabel-option").forEach((button, i) => button.classList.add(`nblabel-c${i % SPAN_COLOURS}`));
       if (!sample || !text) {
         textBox.replaceChildren();
+        chunked = null;
+        drawn = null;
         chosenBar.hidden = true;
         summary.textContent = "";
         return;
