@@ -189,6 +189,7 @@ def test_remove_span_names_the_indexes(df, store):
     ("kwargs", "message"),
     [
         ({"text": "missing"}, "text='missing' is not a column"),
+        ({"text": None}, "text= names the column of texts to mark"),
         ({"classes": {"PER", "ORG"}}, "is a set"),
         ({"classes": []}, "classes= is empty"),
         ({"prelabels": "nope"}, "prelabels='nope' is not a column"),
@@ -227,3 +228,11 @@ def test_renamed_classes_name_the_classes_no_longer_given(df, store):
     with pytest.warns(nblabel.NblabelWarning, match=r"no longer an option: \"LOC\" \(1\)\."):
         nblabel.annotate_spans(df, text="sentence", classes=["PER", "ORG"], store=store,
                                annotator="alice", task="ner")  # fmt: skip
+
+
+def test_a_list_of_texts_needs_no_column_name(store):
+    w = nblabel.annotate_spans(["Ada met Bob.", "李雷在上海。"], classes=CLASSES, store=store,
+                               annotator="alice", task="list")  # fmt: skip
+    w.add_span(0, 3, "PER")
+    w.submit()
+    assert w.labels.loc[0, "label"][0]["text"] == "Ada" and w.current == 1

@@ -198,7 +198,7 @@ def _nav_keys(keys: Any, classes: list[str]) -> dict:
 def annotate_spans(
     data: Any,
     *,
-    text: Hashable,
+    text: Hashable | None = None,
     classes: Sequence[str],
     prelabels: Hashable | Callable[[str], Any] | None = None,
     snap: str = "token",
@@ -217,11 +217,11 @@ def annotate_spans(
     Parameters
     ----------
     data
-        A DataFrame with a unique index; never modified.
+        A DataFrame with a unique index (or a Series or list of texts); never modified.
     text
-        The column of texts. Offsets everywhere are Python's (code points): for every stored
-        span, ``text[start:end] == span["text"]``, in any script (the browser's UTF-16 units
-        are converted at the edge).
+        The column of texts (not needed for a Series or a list). Offsets everywhere are
+        Python's (code points): for every stored span, ``text[start:end] == span["text"]``, in
+        any script (the browser's UTF-16 units are converted at the edge).
     classes
         The span classes, in order (keys ``1``–``9``).
     prelabels
@@ -260,8 +260,15 @@ def annotate_spans(
     classes = check_classes(classes)
     overlap = check_flag(overlap, "overlap")
     chosen_tokenizer = tokenizer_of(tokenizer, snap)
+    frame, column = as_frame(data)
+    if text is None:
+        if column is None:
+            raise NblabelError(
+                "text= names the column of texts to mark, e.g. text='sentence'; columns are: "
+                + ", ".join(map(repr, list(frame.columns)[:10]))
+            )
+        text = column
     check_column(text, "text")
-    frame, _ = as_frame(data)
     if text not in frame.columns:
         shown = ", ".join(map(repr, list(frame.columns)[:10]))
         raise NblabelError(f"text={text!r} is not a column of the data; columns are: {shown}")
