@@ -97,9 +97,17 @@ class Offsets:
             )
         return offset
 
-    def many_to_utf16(self, offsets: Sequence[int]) -> list[int]:
-        """:meth:`to_utf16` of several offsets."""
-        return [self.to_utf16(int(o)) for o in offsets]
+    def many_from_utf16(self, units: Sequence[int]) -> list[int]:
+        """:meth:`from_utf16` of several offsets at once (one search for all of them)."""
+        if self._units is None or not len(units):
+            return [self.from_utf16(int(u)) for u in units]
+        wanted = np.asarray(units, dtype=np.int64)
+        found = np.searchsorted(self._units, wanted)
+        bad = (wanted < 0) | (wanted > self._units[-1])
+        bad |= self._units[np.minimum(found, self.length)] != wanted
+        if bad.any():
+            self.from_utf16(int(wanted[np.flatnonzero(bad)[0]]))  # raises, naming the offset
+        return found.tolist()
 
 
 # -- tokens --------------------------------------------------------------------------------------
@@ -152,6 +160,8 @@ def token_bounds(text: str, tokenizer: Tokenizer) -> list[tuple[int, int]]:
     ``tokenizer`` returns bounds, or the tokens themselves as strings (found in order in the
     text, as ``str.split`` or a Chinese word segmenter gives them).
     """
+    if tokenizer is _unicode_tokens:
+        return _unicode_tokens(text)  # bounds already, in order: nothing to check
     try:
         found = tokenizer(text)
         found = list(found)
@@ -196,8 +206,12 @@ def snap_span(start: int, end: int, tokens: Sequence[tuple[int, int]] | None) ->
     selection that touches no token (only spaces) is refused."""
     if tokens is None:
         return start, end
-    starts = [a for a, _ in tokens]
-    ends = [b for _, b in tokens]
+    return _snap(start, end, tokens, [a for a, _ in tokens], [b for _, b in tokens])
+
+
+def _snap(
+    start: int, end: int, tokens: Sequence[tuple[int, int]], starts: list[int], ends: list[int]
+) -> tuple[int, int]:
     # the first token ending after start, the last token starting before end
     first = bisect.bisect_right(ends, start)
     last = bisect.bisect_left(starts, end) - 1
@@ -277,6 +291,8 @@ def check_spans(
             "[{'start': 0, 'end': 5, 'label': 'PER'}] (an empty list: no spans)"
         )
     rank = {name: i for i, name in enumerate(classes)}
+    if tokens is not None:  # the bounds in two sorted lists, once for all the spans
+        starts, ends = [a for a, _ in tokens], [b for _, b in tokens]
     out: list[Span] = []
     for span in spans:
         start, end, label, shown = _fields(span, where)
@@ -297,7 +313,8 @@ def check_spans(
                 f"text there is {given(text[start:end], 40)}: the offsets are for another "
                 "text, or count UTF-16 units or bytes instead of Python characters"
             )
-        start, end = snap_span(start, end, tokens)
+        if tokens is not None:
+            start, end = _snap(start, end, tokens, starts, ends)
         out.append({"start": start, "end": end, "label": label, "text": text[start:end]})
     out.sort(key=lambda s: (s["start"], s["end"], rank[s["label"]]))
     for a, b in itertools.pairwise(out):
@@ -384,6 +401,7 @@ class SpanItems:
         self.prelabels = prelabels
         self.ids = ids
         self._cache: dict[int, tuple[str, Offsets, list[tuple[int, int]] | None]] = {}
+        self._suggested: dict[int, list[Span]] = {}
 
     def _where(self, position: int) -> str:
         item = position if self.ids is None else self.ids[position]
@@ -406,6 +424,7 @@ class SpanItems:
             tokens = None if self.tokenizer is None else token_bounds(text, self.tokenizer)
             if len(self._cache) > 64:
                 self._cache.clear()
+                self._suggested.clear()
             parts = self._cache[position] = (text, Offsets(text), tokens)
         return parts
 
@@ -425,6 +444,11 @@ class SpanItems:
         """The pre-labels of the item at ``position``, checked and snapped (``[]`` if none)."""
         if self.prelabels is None:
             return []
+        if position not in self._suggested:
+            self._suggested[position] = self._suggest(position)
+        return [dict(span) for span in self._suggested[position]]
+
+    def _suggest(self, position: int) -> list[Span]:
         text, _, tokens = self._parts(position)
         where = f"prelabels=, {self._where(position)}"
         if callable(self.prelabels):
@@ -465,33 +489,32 @@ class SpanItems:
         if not isinstance(value, list):
             raise NblabelError(f"{self._where(position)}: spans come as a list, not {given(value)}")
         _, offsets, _ = self._parts(position)
-        spans = []
+        where = self._where(position)
+        bounds: list[int] = []
         for span in value:
             if not isinstance(span, Mapping) or not {"start", "end", "label"} <= set(span):
-                raise NblabelError(f"{self._where(position)}: {given(span)} is not a span")
-            start, end = (_offset(span[k], k, self._where(position)) for k in ("start", "end"))
-            spans.append(
-                (
-                    offsets.from_utf16(start),
-                    offsets.from_utf16(end),
-                    span["label"],
-                    span.get("text"),
-                )
-            )
+                raise NblabelError(f"{where}: {given(span)} is not a span")
+            bounds += (_offset(span["start"], "start", where), _offset(span["end"], "end", where))
+        points = offsets.many_from_utf16(bounds)
+        spans = [
+            (points[2 * i], points[2 * i + 1], span["label"], span.get("text"))
+            for i, span in enumerate(value)
+        ]
         return self.check(position, spans)
 
     def content(self, position: int) -> dict:
-        """What the browser shows for the item: ``{"type": "spans", "text", "tokens":
-        [start, end, start, end, ...], "prelabels": [...]}``, offsets in UTF-16 units."""
+        """What the browser shows for the item: ``{"type": "spans", "text", "tokens",
+        "snap", "prelabels"}``, offsets in UTF-16 units; ``tokens`` is the token bounds
+        ``start, end, start, end, ...`` as little-endian uint32 bytes."""
         text, offsets, tokens = self._parts(position)
-        flat: list[int] = []
-        if tokens is not None:
-            for start, end in tokens:
-                flat += (offsets.to_utf16(start), offsets.to_utf16(end))
+        flat = np.asarray(tokens if tokens is not None else [], dtype=np.int64).reshape(-1)
+        if offsets._units is not None:
+            flat = offsets._units[flat]
         return {
             "type": "spans",
             "text": text,
-            "tokens": flat,
+            # little-endian uint32 pairs: a binary buffer, not thousands of JSON numbers
+            "tokens": flat.astype("<u4").tobytes(),
             "snap": tokens is not None,
             "prelabels": self.to_browser(position, self.suggested(position)),
         }

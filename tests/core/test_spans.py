@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -289,7 +290,8 @@ def test_the_browser_gets_utf16_tokens_and_sends_utf16_spans():
     content = spans.content(0)
     assert content["type"] == "spans" and content["text"] == MIXED[0] and content["snap"]
     units = MIXED[0].encode("utf-16-le")
-    pairs = list(zip(content["tokens"][::2], content["tokens"][1::2], strict=True))
+    flat = np.frombuffer(content["tokens"], dtype="<u4").tolist()  # a binary buffer
+    pairs = list(zip(flat[::2], flat[1::2], strict=True))
     shown = [units[2 * a : 2 * b].decode("utf-16-le") for a, b in pairs]
     assert shown == ["👩‍🔬", "居", "里", "夫", "人", "在", "巴", "黎", "工", "作"]
     # the browser selected 巴黎: UTF-16 units after the emoji (5 units), a space and 居里夫人在
@@ -331,5 +333,19 @@ def test_prelabels_from_a_column_or_a_function_are_snapped():
 
 def test_snap_char_keeps_exact_characters():
     spans = items(tokenizer=None)
-    assert spans.content(1)["tokens"] == [] and not spans.content(1)["snap"]
+    assert spans.content(1)["tokens"] == b"" and not spans.content(1)["snap"]
     assert spans.add(1, [], 1, 2, "PER") == [{"start": 1, "end": 2, "label": "PER", "text": "d"}]
+
+
+@settings(max_examples=200)
+@given(texts, st.data())
+def test_many_offsets_convert_as_each_one_does(text, data):
+    offsets = Offsets(text)
+    units = data.draw(st.lists(st.integers(-2, offsets.utf16_length + 2), max_size=8))
+    try:
+        each = [offsets.from_utf16(u) for u in units]
+    except NblabelError as exc:
+        with pytest.raises(NblabelError, match=re.escape(str(exc))):
+            offsets.many_from_utf16(units)
+    else:
+        assert offsets.many_from_utf16(units) == each

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -85,8 +86,8 @@ def test_the_browser_sends_utf16_and_the_store_keeps_python_offsets(df, store):
     (span,) = w.labels.loc["zh", "label"]
     assert (span["start"], span["end"]) == (8, 10) and text[8:10] == span["text"] == "巴黎"
     # the payload's tokens are UTF-16 too: the emoji with its skin tone is one token
-    tokens = w.sample["content"]["tokens"]
-    assert w.sample["item"] == '"en"' and tokens[:4] == [0, 3, 4, 12]
+    tokens = np.frombuffer(w.sample["content"]["tokens"], dtype="<u4")
+    assert w.sample["item"] == '"en"' and tokens[:4].tolist() == [0, 3, 4, 12]
 
 
 def test_a_label_for_a_prefetched_item_is_checked_against_that_items_text(df, store):

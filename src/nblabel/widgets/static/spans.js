@@ -19,6 +19,16 @@ function unitsOf(text) {
   return table;
 }
 
+// the token bounds of the payload: little-endian uint32 pairs, a binary buffer
+function boundsOf(data) {
+  if (!data) return [];
+  if (Array.isArray(data)) return data;
+  const view = data instanceof DataView ? data : new DataView(data.buffer ?? data, data.byteOffset ?? 0, data.byteLength);
+  const out = new Array(view.byteLength / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getUint32(4 * i, true);
+  return out;
+}
+
 function spansView(ctx) {
   const { model } = ctx;
   let text = "";
@@ -172,8 +182,13 @@ function spansView(ctx) {
     (event) => {
       const selection = window.getSelection();
       const range = selection && selection.rangeCount ? selection.getRangeAt(0) : null;
-      const a = range ? pointOffset(range.startContainer, range.startOffset) : null;
-      const b = range ? pointOffset(range.endContainer, range.endOffset) : null;
+      let a = range ? pointOffset(range.startContainer, range.startOffset) : null;
+      let b = range ? pointOffset(range.endContainer, range.endOffset) : null;
+      if (range && !range.collapsed && range.intersectsNode(textBox)) {
+        // a drag that ends (or starts) outside the text: up to its end (from its start)
+        if (a == null) a = 0;
+        if (b == null) b = text.length;
+      }
       if (a != null && b != null && b > a) {
         const s = snapped(a, b);
         selection.removeAllRanges(); // the view draws the (snapped) selection itself
@@ -373,7 +388,7 @@ function spansView(ctx) {
     show(sample) {
       const content = sample.content ?? {};
       text = content.type === "spans" ? content.text : "";
-      tokens = content.tokens ?? [];
+      tokens = boundsOf(content.tokens);
       snap = !!content.snap;
       stops = null;
       item = sample.item;
