@@ -113,8 +113,9 @@ class SpansWidget(LabelWidget):
 
     def submit(self, value: Any = None, rationale: str | None = None) -> None:
         """Save the spans of the item on screen (``value``: these spans instead of
-        :attr:`spans`, as dicts ``{"start", "end", "label"}`` or ``(start, end, label)``) and
-        show the next item. An empty list says the item has no span."""
+        :attr:`spans`, as dicts ``{"start", "end", "label"}`` or ``(start, end, label)`` in
+        Python offsets, snapped to tokens like a selection) and show the next item. An empty
+        list says the item has no span."""
         super().submit(self.spans if value is None else value, rationale)
 
     # -- the base's hooks ----------------------------------------------------------------------
