@@ -54,7 +54,8 @@ class SpansWidget(LabelWidget):
     draft = t.Dict().tag(sync=True)
     """The spans being marked on the item on screen, not yet saved: ``{"item": JSON id,
     "spans": [{"start", "end", "label"}]}`` in UTF-16 units (the browser's), the saved label or
-    the pre-labels to begin with. The browser and :meth:`add_span` both change it."""
+    the pre-labels to begin with (``"suggested": true``, drawn dashed). The browser and
+    :meth:`add_span` both change it."""
 
     def __init__(self, data: pd.DataFrame, *, items: SpanItems, **kwargs: Any) -> None:
         self._items = items
