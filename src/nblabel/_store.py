@@ -30,7 +30,7 @@ from ._errors import NblabelError, StoreError
 
 __all__ = ["ANNOTATION_COLUMNS", "CurrentLabel", "LabelStore"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FORMAT_NAME = "nblabel"
 DEFAULT_PATH = "nblabel.db"
 SQLITE_MAGIC = _sqlite.SQLITE_MAGIC
@@ -73,6 +73,16 @@ _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS nblabel_tasks (
         task TEXT PRIMARY KEY,
         info TEXT NOT NULL
+    )""",
+    # where each annotator's session last moved by hand (skip, back, go to, undo): a page
+    # reloaded after a skip resumes there, not at the skipped item (schema 3)
+    """CREATE TABLE IF NOT EXISTS nblabel_places (
+        task TEXT NOT NULL,
+        annotator TEXT NOT NULL,
+        source TEXT NOT NULL,
+        item TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (task, annotator, source)
     )""",
     "CREATE INDEX IF NOT EXISTS nblabel_events_by_annotator"
     " ON nblabel_events (task, annotator, item)",
@@ -202,6 +212,7 @@ class LabelStore:
             if version is None:
                 raise StoreError(_sqlite.read_only_message(self.path))
             self._fingerprint_sql = "NULL"  # an old store read as it is
+            self._has_places = False
             return
 
         def create_or_migrate(db: sqlite3.Connection) -> None:
@@ -229,6 +240,7 @@ class LabelStore:
         self._shared.write(create_or_migrate)
 
     _fingerprint_sql = "e.fingerprint"
+    _has_places = True
 
     # -- identity ----------------------------------------------------------------------------
     @property
@@ -390,6 +402,30 @@ class LabelStore:
             )
         )
 
+    def set_place(self, task: str, annotator: str, item: Any, source: str = "annotator") -> None:
+        """Record ``item`` as where ``annotator``'s session on ``task`` last moved by hand (a
+        skip, back, go to or undo); a new session starts from there (:meth:`place`)."""
+        self._check_open()
+        text = encode(item)
+        self._shared.write(
+            lambda db: db.execute(
+                "INSERT INTO nblabel_places (task, annotator, source, item, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (task, annotator, source)"
+                " DO UPDATE SET item = excluded.item, updated_at = excluded.updated_at",
+                (task, annotator, source, text, time.time()),
+            )
+        )
+
+    def place(self, task: str, annotator: str, source: str = "annotator") -> Any | None:
+        """The item set by :meth:`set_place` for this annotator and task, or ``None``."""
+        if not self._has_places:  # an old store read as it is
+            return None
+        rows = self._query(
+            "SELECT item FROM nblabel_places WHERE task = ? AND annotator = ? AND source = ?",
+            (task, annotator, source),
+        )
+        return decode(rows[0][0]) if rows else None
+
     # -- reading -----------------------------------------------------------------------------
     def _query(self, sql: str, params: Iterable = ()) -> list[tuple]:
         self._check_open()
@@ -457,6 +493,22 @@ class LabelStore:
             (task, annotator, source),
         )
         return int(row[0][0]) if row else None
+
+    def event_meta(self, event_ids: Iterable[int]) -> dict[int, dict]:
+        """What was recorded beside each label event (its ``meta``: the order candidates were
+        shown in, the suggestion it answered, scores), by event id; events without any are
+        left out."""
+        ids = sorted({int(i) for i in event_ids})
+        out: dict[int, dict] = {}
+        for start in range(0, len(ids), 500):  # well under SQLite's limit on parameters
+            chunk = ids[start : start + 500]
+            rows = self._query(
+                f"SELECT id, meta FROM nblabel_events WHERE id IN ({', '.join('?' * len(chunk))})"
+                " AND meta IS NOT NULL",
+                chunk,
+            )
+            out.update((event_id, json.loads(text)) for event_id, text in rows)
+        return out
 
     def item_of(self, event_id: int) -> Any:
         """The item id an event is about."""

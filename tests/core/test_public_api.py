@@ -25,13 +25,16 @@ PUBLIC = [
     "annotate_spans",
     "caption",
     "classify",
+    "compare",
     "consensus",
     "datasets",
     "export",
     "gold_report",
     "rate",
     "review",
+    "review_steps",
     "sample",
+    "suggestion_report",
     "testing",
 ]
 

@@ -13,6 +13,7 @@ Examples
 0.821
 """
 
+from .._steps import step_labels
 from ._bootstrap import BootstrapResult, bootstrap
 from ._coefficients import (
     brennan_prediger,
@@ -25,6 +26,7 @@ from ._coefficients import (
     percent_agreement,
     scott_pi,
 )
+from ._position import position_bias
 from ._report import AgreementReport, reading, report
 from ._spans import spans
 from ._tables import confusion_matrices, pairwise_confusion, per_item_agreement
@@ -44,8 +46,10 @@ __all__ = [
     "pairwise_confusion",
     "per_item_agreement",
     "percent_agreement",
+    "position_bias",
     "reading",
     "report",
     "scott_pi",
     "spans",
+    "step_labels",
 ]
