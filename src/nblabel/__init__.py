@@ -1,8 +1,8 @@
 """nblabel: label data where it already is, in a notebook.
 
 The pure core (store, sessions, sampling, agreement, export) imports no widget library;
-the widgets (``classify``, ``rate``, ``caption``, ``compare``, ``review``) load ipywidgets and
-anywidget on first use.
+the widgets (``classify``, ``rate``, ``caption``, ``compare``, ``review``, ``annotate_spans``)
+load ipywidgets and anywidget on first use.
 
 Examples
 --------
@@ -30,6 +30,7 @@ _LAZY = {
     "LabelWidget": ".widgets._base",
     "ReviewWidget": ".widgets.review",
     "SubmitEvent": ".widgets._base",
+    "annotate_spans": ".widgets.spans",
     "caption": ".widgets.text",
     "classify": ".widgets.text",
     "compare": ".widgets.compare",
@@ -51,6 +52,7 @@ __all__ = [
     "StoreError",
     "SubmitEvent",
     "agreement",
+    "annotate_spans",
     "caption",
     "classify",
     "compare",

@@ -27,6 +27,7 @@ CORE = [
     "nblabel._steps",
     "nblabel._job",
     "nblabel._content",
+    "nblabel._spans",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present

@@ -1,7 +1,8 @@
 """Agreement between annotators: coefficients, bootstrap intervals and a report.
 
 Every function takes a wide DataFrame (rows = items, columns = annotators, NaN = missing), a
-long DataFrame with columns ``item, annotator, label`` or a ``LabelStore`` with ``task=``.
+long DataFrame with columns ``item, annotator, label`` or a ``LabelStore`` with ``task=``;
+:func:`spans` compares text spans (exact and overlap F1 per pair of annotators).
 
 Examples
 --------
@@ -27,6 +28,7 @@ from ._coefficients import (
 )
 from ._position import position_bias
 from ._report import AgreementReport, reading, report
+from ._spans import spans
 from ._tables import confusion_matrices, pairwise_confusion, per_item_agreement
 
 __all__ = [
@@ -48,5 +50,6 @@ __all__ = [
     "reading",
     "report",
     "scott_pi",
+    "spans",
     "step_labels",
 ]
