@@ -206,7 +206,7 @@ def test_rate_shows_what_the_ends_mean_and_the_done_state_what_next(page_and_pro
     text = done.inner_text()
     assert "All items are labeled." in text and "w.labels" in text
     call = done.locator("code").nth(1).inner_text()
-    assert call == 'nblabel.export.table(w.store, "stars", "labels.csv")'
+    assert call == "nblabel.export.table(w.store, 'stars', 'labels.csv')"
     screenshot(page, "page-05-rate-done", page.locator(STARS))
     # the call shown works as written (w: this widget)
     probe.run(f"w = stars\n{call}")

@@ -214,7 +214,7 @@ class LabelWidget(anywidget.AnyWidget):
     def _export_call(self) -> str:
         """The call that writes this widget's labels to a file, as the done state shows it
         (``w`` is the widget, ``df`` the data); a modality with its own format overrides it."""
-        return f'nblabel.export.table(w.store, {self.session.task!r}, "labels.csv")'
+        return f"nblabel.export.table(w.store, {self.session.task!r}, 'labels.csv')"
 
     def __repr__(self) -> str:
         # cheap: printing a widget must not serialise its state

@@ -143,7 +143,7 @@ class CompareWidget(LabelWidget):
     def _export_call(self) -> str:
         return (
             f"nblabel.export.preferences(w.store, {self.session.task!r}, df, "
-            'path="preferences.jsonl")'
+            "path='preferences.jsonl')"
         )
 
     @property

@@ -126,7 +126,7 @@ class SpansWidget(LabelWidget):
     def _export_call(self) -> str:
         return (
             f"nblabel.export.spans(w.store, {self.session.task!r}, df, text={self._text!r}, "
-            'path="spans.jsonl")'
+            "path='spans.jsonl')"
         )
 
     def _position(self) -> int:

@@ -420,10 +420,13 @@ function mount({ model, el }, makeView) {
     );
   }
 
+  // a message of the view's own for `ms`: kept over repaints (a kernel update meanwhile must
+  // not wipe it before it can be read), then the kernel's error, if any, shows again
+  let flashed = null; // {text, until}
   function flash(text, ms = 1500) {
-    errorBox.textContent = text;
-    errorBox.hidden = false;
-    setTimeout(() => paint(), ms);
+    flashed = { text, until: Date.now() + ms };
+    paint();
+    setTimeout(() => paint(), ms + 10);
   }
 
   // ---- keys ---------------------------------------------------------------------------------
@@ -597,7 +600,8 @@ function mount({ model, el }, makeView) {
         text: paces.length >= 2 && !done ? ` · ${paceText(paces, progress.total - doneCount)}` : "",
       }),
     );
-    const error = model.get("error");
+    if (flashed && Date.now() >= flashed.until) flashed = null;
+    const error = flashed ? flashed.text : model.get("error");
     errorBox.textContent = error;
     errorBox.hidden = !error;
     const notice = model.get("notice");
