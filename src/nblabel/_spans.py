@@ -37,6 +37,7 @@ __all__ = [
     "overlapping",
     "prelabel_spans",
     "snap_span",
+    "suggestion_outcomes",
     "token_bounds",
     "tokenizer_of",
 ]
@@ -375,6 +376,30 @@ def prelabel_spans(
 
 
 # -- the items of a span task --------------------------------------------------------------------
+def suggestion_outcomes(suggested: Sequence[Span], saved: Sequence[Span]) -> list[dict]:
+    """What the human did with each suggested span: ``accepted`` (saved as it was),
+    ``changed`` (a saved span overlaps it with other bounds or another class: ``"to"`` names
+    that class) or ``removed`` (nothing saved overlaps it)."""
+    exact = {(s["start"], s["end"], s["label"]) for s in saved}
+    out = []
+    for span in suggested:
+        key = (span["start"], span["end"], span["label"])
+        record = {"start": span["start"], "end": span["end"], "label": span["label"]}
+        if key in exact:
+            record["outcome"] = "accepted"
+        else:
+            over = [s for s in saved if s["start"] < span["end"] and span["start"] < s["end"]]
+            if over:
+                # the saved span that shares most of it is what it was changed into
+                best = max(over, key=lambda s: min(s["end"], span["end"])
+                           - max(s["start"], span["start"]))  # fmt: skip
+                record.update(outcome="changed", to=best["label"])
+            else:
+                record["outcome"] = "removed"
+        out.append(record)
+    return out
+
+
 class SpanItems:
     """The texts of a span task, and everything the widget does with one item's spans.
 

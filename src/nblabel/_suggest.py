@@ -310,6 +310,23 @@ def _class_name(label: Any) -> Any:
     return tuple(label) if isinstance(label, list) else label
 
 
+def _span_records(spans: dict) -> list[dict]:
+    """One record per suggested span of one saved label (see ``suggestion_outcomes``)."""
+    human = {"accepted": None, "changed": None, "removed": "(removed)"}
+    return [
+        {
+            "model": spans.get("model"),
+            "version": "",
+            "suggested": span["label"],
+            "human": span.get("to", span["label"]) if human[span["outcome"]] is None
+            else human[span["outcome"]],
+            "accepted": span["outcome"] == "accepted",
+            "available": True,
+        }
+        for span in spans.get("spans", [])
+    ]
+
+
 @dataclass
 class SuggestionReport:
     """How humans answered a model's suggestions: per model version, per suggested class, and
@@ -335,7 +352,9 @@ def suggestion_report(
     suggested class, and as a confusion table of suggestion against human label.
 
     Reads the current human labels (``source="annotator"``) that were saved with a
-    suggestion shown (classify with ``suggest=``).
+    suggestion shown (classify with ``suggest=``), or with suggested spans
+    (``annotate_spans(prelabels=...)``: each suggested span counts, accepted when saved as it
+    was; its human label is the class it was changed into, or ``"(removed)"``).
 
     Examples
     --------
@@ -354,6 +373,9 @@ def suggestion_report(
     meta = store.event_meta(frame["event_id"].tolist())
     records = []
     for event_id, label in zip(frame["event_id"], frame["label"], strict=True):
+        spans = meta.get(int(event_id), {}).get("span_suggestions")
+        if spans:
+            records.extend(_span_records(spans))
         suggestion = meta.get(int(event_id), {}).get("suggestion")
         if not suggestion:
             continue
@@ -371,7 +393,8 @@ def suggestion_report(
     if not records:
         raise NblabelError(
             f"task {task!r} holds no label saved with a suggestion shown: label it with "
-            "suggest= (e.g. nblabel.classify(..., suggest='predicted')) first"
+            "suggest= (e.g. nblabel.classify(..., suggest='predicted')) or with "
+            "annotate_spans(..., prelabels=...) first"
         )
     table = pd.DataFrame(records)
     shown = table[table["available"]]

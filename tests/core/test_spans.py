@@ -349,3 +349,15 @@ def test_many_offsets_convert_as_each_one_does(text, data):
             offsets.many_from_utf16(units)
     else:
         assert offsets.many_from_utf16(units) == each
+
+
+def test_suggestion_outcomes_name_what_became_of_each_suggested_span():
+    from nblabel._spans import suggestion_outcomes
+
+    suggested = [{"start": 0, "end": 3, "label": "PER"}, {"start": 4, "end": 9, "label": "ORG"},
+                 {"start": 10, "end": 14, "label": "LOC"}, {"start": 20, "end": 25, "label": "PER"}]
+    saved = [{"start": 0, "end": 3, "label": "PER"}, {"start": 4, "end": 6, "label": "ORG"},
+             {"start": 10, "end": 14, "label": "ORG"}, {"start": 30, "end": 33, "label": "LOC"}]
+    outcomes = [(o["outcome"], o.get("to")) for o in suggestion_outcomes(suggested, saved)]
+    assert outcomes == [("accepted", None), ("changed", "ORG"), ("changed", "ORG"),
+                        ("removed", None)]  # fmt: skip

@@ -152,6 +152,26 @@ def test_undo_brings_the_item_back_with_its_suggestions(df, store):
     assert w.current == "en" and [s["text"] for s in w.spans] == ["Ada"]
 
 
+def test_the_report_says_which_suggested_spans_were_accepted_changed_or_removed(df, store):
+    # en: Ada kept, Lovelace changed from ORG to PER, London removed; zh: 巴黎 kept
+    df["model"] = [[(0, 3, "PER"), (4, 12, "ORG"), (36, 42, "LOC")], [(8, 10, "LOC")], None]
+    w = make(df, store, prelabels="model")
+    w.remove_span(2)
+    w.remove_span(1)
+    w.add_span(4, 12, "PER")
+    w.submit()
+    w.submit()  # zh as suggested
+    w.submit([])  # ar: no suggestion, nothing to report
+    report = nblabel.suggestion_report(store, "ner")
+    summary = report.summary.loc[("model", "")]
+    assert (summary["labels"], summary["accepted"]) == (4, 2)
+    by_class = report.by_class.loc["model", ""]
+    assert by_class["accepted"].to_dict() == {"LOC": 1, "ORG": 0, "PER": 1}
+    assert by_class["labels"].to_dict() == {"LOC": 2, "ORG": 1, "PER": 1}
+    confusion = report.confusion.loc[("model", "")]
+    assert confusion.loc["ORG", "PER"] == 1 and confusion.loc["LOC", "(removed)"] == 1
+
+
 def test_prelabels_from_a_function(df, store):
     def capitals(text):
         return [(i, i + 3, "PER") for i in range(len(text)) if text[i : i + 3] == "Ada"]

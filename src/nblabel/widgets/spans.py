@@ -24,7 +24,7 @@ from .._checks import check_column, check_flag, check_int, given
 from .._errors import NblabelError
 from .._job import Columns, Order, as_frame
 from .._keymap import Action
-from .._spans import Span, SpanItems, check_classes, tokenizer_of
+from .._spans import Span, SpanItems, check_classes, suggestion_outcomes, tokenizer_of
 from .._store import LabelStore
 from ._base import LabelWidget, _Intent
 from ._build import build
@@ -58,10 +58,17 @@ class SpansWidget(LabelWidget):
     :meth:`add_span` both change it."""
 
     def __init__(
-        self, data: pd.DataFrame, *, items: SpanItems, text: Hashable = None, **kwargs: Any
+        self,
+        data: pd.DataFrame,
+        *,
+        items: SpanItems,
+        text: Hashable = None,
+        prelabels_name: str | None = None,
+        **kwargs: Any,
     ) -> None:
         self._items = items
         self._text = text
+        self._prelabels_name = prelabels_name  # the column or function the suggestions come from
         self._labeled_item: Any = None
         kwargs["content"] = items.content
         super().__init__(data, **kwargs)
@@ -123,6 +130,20 @@ class SpansWidget(LabelWidget):
         super().submit(self.spans if value is None else value, rationale)
 
     # -- the base's hooks ----------------------------------------------------------------------
+    def _record(self, value: Any, item: Hashable) -> tuple[Any, dict | None]:
+        # with pre-labels, what became of each suggested span, for nblabel.suggestion_report
+        if self._items.prelabels is None:
+            return value, None
+        suggested = self._items.suggested(self.session.items.get_loc(item))
+        if not suggested:
+            return value, None
+        return value, {
+            "span_suggestions": {
+                "model": self._prelabels_name,
+                "spans": suggestion_outcomes(suggested, value),
+            }
+        }
+
     def _export_call(self) -> str:
         return (
             f"nblabel.export.spans(w.store, {self.session.task!r}, df, text={self._text!r}, "
@@ -285,7 +306,9 @@ def annotate_spans(
         raise NblabelError(f"text={text!r} is not a column of the data; columns are: {shown}")
     texts = frame[text].to_numpy(dtype=object)
     suggestions: Any = None
+    source = None
     if prelabels is not None:
+        source = getattr(prelabels, "__name__", None) if callable(prelabels) else str(prelabels)
         if callable(prelabels):
             suggestions = prelabels
         else:
@@ -302,7 +325,8 @@ def annotate_spans(
         ids=frame.index,
     )  # fmt: skip
     return build(
-        functools.partial(SpansWidget, items=items, text=text), "spans", frame, classes,
+        functools.partial(SpansWidget, items=items, text=text, prelabels_name=source),
+        "spans", frame, classes,
         text=text, display=None, fingerprint=fingerprint, multi=False, store=store,
         annotator=annotator, task=task, order=order, keys=_nav_keys(keys, classes),
         rationale=rationale,
