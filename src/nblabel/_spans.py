@@ -23,6 +23,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ._checks import check_options, given
 from ._errors import NblabelError
@@ -34,6 +35,7 @@ __all__ = [
     "SpanItems",
     "check_classes",
     "check_spans",
+    "contested_spans",
     "overlapping",
     "prelabel_spans",
     "snap_span",
@@ -400,6 +402,41 @@ def suggestion_outcomes(suggested: Sequence[Span], saved: Sequence[Span]) -> lis
     return out
 
 
+def contested_spans(
+    annotations: pd.DataFrame, *, min_annotators: int = 2, include_agreed: bool = False
+) -> dict[Any, dict]:
+    """The items of a span task to adjudicate, in the order first labeled: each item's
+    ``{"votes": [(annotator, spans)], "majority": spans}`` where the annotators' span lists
+    differ (``include_agreed``: also where they agree). The majority is every span (bounds and
+    class) that more than half of the item's annotators marked."""
+    votes: dict[Any, list[tuple[str, list[Span]]]] = {}
+    for item, annotator, label in zip(annotations["item"], annotations["annotator"],
+                                      annotations["label"], strict=True):  # fmt: skip
+        spans = [dict(s) for s in label] if isinstance(label, list) else []
+        votes.setdefault(_hashable(item), []).append((annotator, spans))
+    out = {}
+    for item, marked in votes.items():
+        if len(marked) < min_annotators:
+            continue
+        keys = [{(s["start"], s["end"], s["label"]) for s in spans} for _, spans in marked]
+        if not include_agreed and all(k == keys[0] for k in keys):
+            continue
+        counts: dict[tuple, int] = {}
+        for key_set in keys:
+            for key in key_set:
+                counts[key] = counts.get(key, 0) + 1
+        majority = sorted(k for k, n in counts.items() if 2 * n > len(marked))
+        out[item] = {
+            "votes": marked,
+            "majority": [{"start": a, "end": b, "label": c} for a, b, c in majority],
+        }
+    return out
+
+
+def _hashable(item: Any) -> Any:
+    return tuple(item) if isinstance(item, list) else item
+
+
 class SpanItems:
     """The texts of a span task, and everything the widget does with one item's spans.
 
@@ -418,6 +455,7 @@ class SpanItems:
         tokenizer: Tokenizer | None = None,
         prelabels: Sequence[Any] | Callable[[str], Any] | None = None,
         ids: Sequence[Hashable] | None = None,
+        votes: Mapping[int, list[tuple[str, list[Span]]]] | None = None,
     ) -> None:
         self.texts = texts
         self.classes = list(classes)
@@ -425,6 +463,7 @@ class SpanItems:
         self.tokenizer = tokenizer
         self.prelabels = prelabels
         self.ids = ids
+        self.votes = votes or {}  # review: by position, each annotator's spans, shown read-only
         self._cache: dict[int, tuple[str, Offsets, list[tuple[int, int]] | None]] = {}
         self._suggested: dict[int, list[Span]] = {}
 
@@ -542,4 +581,8 @@ class SpanItems:
             "tokens": flat.astype("<u4").tobytes(),
             "snap": tokens is not None,
             "prelabels": self.to_browser(position, self.suggested(position)),
+            "votes": [
+                {"annotator": annotator, "spans": self.to_browser(position, spans)}
+                for annotator, spans in self.votes.get(position, [])
+            ],
         }

@@ -257,3 +257,30 @@ def test_a_list_of_texts_needs_no_column_name(store):
     w.add_span(0, 3, "PER")
     w.submit()
     assert w.labels.loc[0, "label"][0]["text"] == "Ada" and w.current == 1
+
+
+def test_review_shows_every_annotators_spans_and_saves_the_final_ones(df, store):
+    # alice and bob agree on Ada and London, differ on Charles Babbage; ar: they agree
+    for who, spans in (("alice", [(0, 12, "PER"), (17, 32, "PER"), (36, 42, "LOC")]),
+                       ("bob", [(0, 12, "PER"), (17, 32, "ORG"), (36, 42, "LOC")])):
+        w = make(df, store, annotator=who)
+        for add in spans:
+            w.add_span(*add)
+        w.submit()
+        w.submit([])  # zh: none
+        w.submit([(6, 10, "PER")])  # ar: أحمد
+    review = nblabel.review(store, "ner", data=df, text="sentence", reviewer="carol")
+    assert review.current == "en" and review.progress.total == 1  # only the text they differ on
+    assert [(s["text"], s["label"]) for s in review.spans] == [
+        ("Ada Lovelace", "PER"), ("London", "LOC")]  # the majority is the draft
+    votes = review.sample["content"]["votes"]
+    assert [v["annotator"] for v in votes] == ["alice", "bob"]
+    assert [s["label"] for s in votes[1]["spans"]] == ["PER", "ORG", "LOC"]
+    review.add_span(17, 32, "PER")
+    review.submit()
+    final = store.annotations(task="ner", source="review")
+    assert final["annotator"].tolist() == ["carol"]
+    assert [s["text"] for s in final["label"].iloc[0]] == ["Ada Lovelace", "Charles Babbage",
+                                                             "London"]
+    with pytest.raises(NblabelError, match="needs the texts: pass data="):
+        nblabel.review(store, "ner")

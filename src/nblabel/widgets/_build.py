@@ -64,6 +64,7 @@ def build(
     allow_empty: bool = False,
     option_notes: Sequence[str | None] | None = None,
     widget_options: Mapping[str, Any] | None = None,
+    source: str = "annotator",
 ) -> LabelWidget:
     # every argument is checked before anything is opened or written
     multi, rationale = check_flag(multi, "multi"), check_flag(rationale, "rationale")
@@ -97,7 +98,7 @@ def build(
         identifying = locs if locs is not None else fingerprint_columns(frame, None, text)
         task = default_task(kind, choices, data_key(frame, identifying))
     session = LabelingSession(
-        frame.index, store=store, task=task, annotator=annotator, order=order,
+        frame.index, store=store, task=task, annotator=annotator, order=order, source=source,
         fingerprint=None if locs is None else Fingerprinter(frame, locs),
     )  # fmt: skip
     if defaulted and store.last_label_event(task, annotator) is None:

@@ -130,7 +130,7 @@ def review(
     include_agreed: bool = False,
     keys: Mapping[str, Any] | Sequence[str] | str | None = None,
     rationale: bool = True,
-) -> ReviewWidget:
+) -> LabelWidget:
     """Adjudicate disagreements: the final label of each contested item, by keyboard.
 
     Each item shows its sample (with ``data=`` and ``text=``/``display=``), every
@@ -165,6 +165,10 @@ def review(
     --------
     >>> w = nblabel.review(store, "sentiment", data=df, text="review", reviewer="carol")
     ... # doctest: +SKIP
+
+    A task of spans (:func:`nblabel.annotate_spans`) is reviewed text by text: every
+    annotator's spans show under the text, the spans most of them marked are the draft, and
+    the spans saved are the final ones (see :func:`nblabel.widgets.spans.review_spans`).
     """
     min_annotators = check_int(min_annotators, "min_annotators", minimum=1)
     include_agreed = check_flag(include_agreed, "include_agreed")
@@ -178,6 +182,14 @@ def review(
     if not isinstance(store, LabelStore):
         store = LabelStore(check_store_path(store, "store"))
     check_task(task, store.tasks())
+    if (store.task_info(task) or {}).get("kind") == "spans":  # texts marked with spans
+        from .spans import review_spans
+
+        return review_spans(
+            store, task, data=data, text=text, reviewer=reviewer,
+            min_annotators=min_annotators, include_agreed=include_agreed, keys=keys,
+            rationale=rationale,
+        )  # fmt: skip
     annotations = store.annotations(task=task, source="annotator")
     contested = contested_items(
         annotations, min_annotators=min_annotators, include_agreed=include_agreed

@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import traitlets as t
 
@@ -24,12 +25,20 @@ from .._checks import check_column, check_flag, check_int, given
 from .._errors import NblabelError
 from .._job import Columns, Order, as_frame
 from .._keymap import Action
-from .._spans import Span, SpanItems, check_classes, suggestion_outcomes, tokenizer_of
+from .._spans import (
+    Span,
+    SpanItems,
+    check_classes,
+    contested_spans,
+    overlapping,
+    suggestion_outcomes,
+    tokenizer_of,
+)
 from .._store import LabelStore
 from ._base import LabelWidget, _Intent
 from ._build import build
 
-__all__ = ["SpansWidget", "annotate_spans"]
+__all__ = ["SpansWidget", "annotate_spans", "review_spans"]
 
 #: The keys of back and skip here: the arrows move the caret in the text.
 NAV_KEYS = {"PageUp": Action.BACK, "PageDown": Action.SKIP}
@@ -332,3 +341,67 @@ def annotate_spans(
         rationale=rationale,
     )  # fmt: skip
 
+
+
+def review_spans(
+    store: LabelStore,
+    task: str,
+    *,
+    data: Any,
+    text: Hashable | None,
+    reviewer: str | None = None,
+    min_annotators: int = 2,
+    include_agreed: bool = False,
+    keys: Mapping[str, Any] | Sequence[str] | str | None = None,
+    rationale: bool = True,
+) -> SpansWidget:
+    """Adjudicate a span task (what :func:`nblabel.review` builds for one): each contested
+    text shows every annotator's spans read-only under it, the spans most of them marked are
+    the draft to correct, and the final spans are saved with ``source="review"``."""
+    if data is None:
+        raise NblabelError(
+            f"reviewing the spans of {task!r} needs the texts: pass data= (the labeled frame) "
+            "and text= (its column of texts)"
+        )
+    frame, column = as_frame(data)
+    text = column if text is None else text
+    if text is None or text not in frame.columns:
+        shown = ", ".join(map(repr, list(frame.columns)[:10]))
+        raise NblabelError(f"text= names the column of texts to review; columns are: {shown}")
+    contested = contested_spans(
+        store.annotations(task=task, source="annotator"),
+        min_annotators=min_annotators, include_agreed=include_agreed,
+    )  # fmt: skip
+    positions = frame.index.get_indexer(list(contested))
+    if (positions < 0).any():
+        missing = [i for i, p in zip(contested, positions, strict=True) if p < 0][:5]
+        raise NblabelError(
+            f"the store has spans of {task!r} on items that are not in data=: {missing!r}; "
+            "pass the frame the task was labeled on"
+        )
+    if not contested:
+        raise NblabelError(
+            f"nothing to review in {task!r}: no text has {min_annotators}+ annotators whose "
+            "spans differ (include_agreed=True reviews agreed texts too)"
+        )
+    classes = check_classes((store.task_info(task) or {}).get("options") or [])
+    entries = list(contested.values())
+    nested = any(overlapping(entry["majority"]) for entry in entries) or any(
+        overlapping(spans) for entry in entries for _, spans in entry["votes"]
+    )
+    majority = np.full(len(frame), None, dtype=object)
+    votes = {}
+    for position, entry in zip(positions, entries, strict=True):
+        majority[position] = entry["majority"]
+        votes[int(position)] = entry["votes"]
+    items = SpanItems(
+        frame[text].to_numpy(dtype=object), classes, overlap=nested,
+        tokenizer=tokenizer_of(None, "char"), prelabels=majority, ids=frame.index, votes=votes,
+    )  # fmt: skip
+    return build(
+        functools.partial(SpansWidget, items=items, text=text, prelabels_name="majority"),
+        "spans", frame, classes,
+        text=text, display=None, fingerprint=None, multi=False, store=store,
+        annotator=reviewer, task=task, order=list(contested), keys=_nav_keys(keys, classes),
+        rationale=rationale, source="review",
+    )  # fmt: skip

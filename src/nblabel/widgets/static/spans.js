@@ -50,6 +50,7 @@ function spansView(ctx) {
   const chips = h("div", { class: "nblabel-options nblabel-spans-classes", role: "group" });
   const chosenBar = h("div", { class: "nblabel-spans-chosen", hidden: "" });
   const summary = h("div", { class: "nblabel-spans-summary" });
+  const votesBox = h("div", { class: "nblabel-spans-votes" }); // review: each annotator's spans
   ctx.body.append(chips, chosenBar, summary);
 
   // ---- offsets ------------------------------------------------------------------------------
@@ -358,6 +359,32 @@ function spansView(ctx) {
     );
   }
 
+  // review: every annotator's spans, read-only, one line each, in the colours of the classes
+  function drawVotes(votes, shownText) {
+    votesBox.hidden = !votes.length;
+    const names = classes();
+    votesBox.replaceChildren(
+      ...votes.map((vote) =>
+        h(
+          "div",
+          { class: "nblabel-spans-vote" },
+          h("span", { class: "nblabel-spans-voter", text: vote.annotator }),
+          ...(vote.spans.length
+            ? vote.spans.map((span) => {
+                const colour = names.indexOf(span.label);
+                return h(
+                  "span",
+                  { class: `nblabel-spans-voted nblabel-c${Math.max(colour, 0) % SPAN_COLOURS}`, dir: "auto" },
+                  h("span", { text: shownText.slice(span.start, span.end) }),
+                  h("span", { class: "nblabel-spans-voted-label", text: span.label }),
+                );
+              })
+            : [h("span", { class: "nblabel-note", text: "(no spans)" })]),
+        ),
+      ),
+    );
+  }
+
   function drawSummary() {
     const n = draft.length;
     const suggested = draft.filter((s) => s.suggested).length;
@@ -383,7 +410,8 @@ function spansView(ctx) {
         text = "";
         return renderContent(box, content, model, ctx.signal);
       }
-      box.replaceChildren(textBox);
+      box.replaceChildren(textBox, votesBox);
+      drawVotes(content.votes ?? [], content.text);
     },
     show(sample) {
       const content = sample.content ?? {};
