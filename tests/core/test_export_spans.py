@@ -43,7 +43,8 @@ def ner(store):
     store.append(task="ner", item="c", annotator="alice",
                  label=spans_of("c", ("أحمد", "PER"), ("القاهرة", "LOC")))  # fmt: skip
     store.append(task="ner", item="d", annotator="alice", label=[])
-    store.append(task="ner", item="a", annotator="bob", label=spans_of("a", ("Ada", "PER")))
+    store.append(task="ner", item="a", annotator="bob", label=spans_of("a", ("Ada", "PER")),
+                 rationale="only the first name is sure")  # fmt: skip
     store.append(task="other", item="a", annotator="alice", label="pos")
     return store
 
@@ -70,6 +71,7 @@ def test_each_line_holds_the_text_and_spans_that_slice_it(ner, tmp_path):
     assert lines[3]["spans"] == []
     # the text is written as text, not escaped
     assert "居里夫人" in path.read_text(encoding="utf-8")
+    assert lines[4]["rationale"] == "only the first name is sure"  # kept where one was given
     assert written["id"].tolist() == ["a", "b", "c", "d", "a"]
     assert written["spans"].tolist() == [r["spans"] for r in lines]
 

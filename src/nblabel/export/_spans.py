@@ -1,6 +1,7 @@
 """Span labels as JSONL: one line per item and annotator, the shape NER tools read.
 
-``{"id": ..., "text": ..., "spans": [{"start", "end", "label", "text"}], "annotator": ...}`` with
+``{"id": ..., "text": ..., "spans": [{"start", "end", "label", "text"}], "annotator": ...}``
+(and ``"rationale"`` when the annotator gave one) with
 code point offsets (Python's, spaCy's and Prodigy's: ``doc.char_span(start, end, label)``
 takes them as they are). Read back with ``pd.read_json(path, lines=True)``, the file is a
 ``prelabels=`` column for :func:`nblabel.annotate_spans`.
@@ -69,7 +70,7 @@ def spans(
     Returns
     -------
     pandas.DataFrame
-        The records written: columns ``id, text, spans, annotator``.
+        The records written: columns ``id, text, spans, annotator, rationale``.
 
     Examples
     --------
@@ -108,19 +109,20 @@ def spans(
         )
     texts = data[column].to_numpy(dtype=object)[positions] if len(frame) else []
     records = []
-    for item, who, label, body in zip(
-        frame["item"], frame["annotator"], frame["label"], texts, strict=True
+    for item, who, label, body, why in zip(
+        frame["item"], frame["annotator"], frame["label"], texts, frame["rationale"], strict=True
     ):
-        records.append(
-            {
-                "id": _plain(item),
-                "text": body,
-                "spans": _checked(label, body, item),
-                "annotator": who,
-            }
-        )
+        record = {
+            "id": _plain(item),
+            "text": body,
+            "spans": _checked(label, body, item),
+            "annotator": who,
+        }
+        if why:
+            record["rationale"] = why  # the reasoning saved with the label
+        records.append(record)
     write_atomically(target, lambda tmp: _write(records, tmp))
-    return pd.DataFrame(records, columns=["id", "text", "spans", "annotator"])
+    return pd.DataFrame(records, columns=["id", "text", "spans", "annotator", "rationale"])
 
 
 def _checked(label: Any, body: Any, item: Any) -> list[dict]:
