@@ -49,13 +49,21 @@ def test_steps_are_labeled_in_turn_and_the_first_wrong_ends_the_item(lab_page):
     press(page, W, "ArrowUp")  # the second step again
     current = widget.locator(".nblabel-step.nblabel-step-current .nblabel-step-text")
     assert current.inner_text() == "91 = 7 * 13"
+    # a note on the second step, typed in its box: letters there are text, not keys
+    widget.locator(".nblabel-step-note").fill("checked: 7 * 13 = 91")
+    widget.locator(".nblabel-step-note").press("Escape")
     press(page, W, "1")
     assert widget.locator(".nblabel-step-label").all_inner_texts() == ["correct", "correct"]
+    assert widget.locator(".nblabel-step-noted").all_inner_texts() == ["checked: 7 * 13 = 91"]
     screenshot(page, "steps-under-way", widget)
     press(page, W, "2")  # "So 91 is prime" is wrong: the item ends, "Done" is not judged
     wait_attr(page, W, "data-item", json.dumps("a"))
     wait_saved(page, W)
     assert probe.eval("store.current_label('steps', 'b', 'alice').label") == [
         "correct", "correct", "wrong",
+    ]  # fmt: skip
+    event = probe.eval("store.current_label('steps', 'b', 'alice').event_id")
+    assert probe.eval(f"store.event_meta([{event}])[{event}]['step_rationales']") == [
+        None, "checked: 7 * 13 = 91", None,
     ]  # fmt: skip
     assert widget_errors(page) == []

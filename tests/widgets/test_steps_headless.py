@@ -97,6 +97,20 @@ def test_a_list_from_the_view_is_checked_for_the_item_it_names(store):
     assert labels(store) == {"a": ["correct", "wrong", "wrong"]}
 
 
+def test_notes_typed_per_step_in_the_view_are_stored_with_the_labels(store):
+    w = make(store)
+    value = '{"labels": ["correct","wrong","wrong"], "notes": [null, "7 * 13 is 91", null]}'
+    browser_message(w, {"kind": "label", "value": value, "item": '"a"', "client": "c",
+                        "seq": 1})  # fmt: skip
+    assert labels(store) == {"a": ["correct", "wrong", "wrong"]}
+    event = int(store.annotations()["event_id"].iloc[0])
+    assert store.event_meta([event])[event]["step_rationales"] == [None, "7 * 13 is 91", None]
+    value = '{"labels": ["correct"], "notes": ["a", "b"]}'
+    browser_message(w, {"kind": "label", "value": value, "item": '"b"', "client": "c",
+                        "seq": 2})  # fmt: skip
+    assert "gives 2 notes for 1 step labels" in w.error
+
+
 def test_steps_from_text_split_by_a_rule(store):
     data = DF.assign(steps=["12 * 3 = 36\n36 + 4 = 40\n\n", None, "One step only"])
     w = nblabel.review_steps(data, question="question", steps="steps", options=OPTIONS,

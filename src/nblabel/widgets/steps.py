@@ -10,7 +10,7 @@ which the kernel checks against the item's steps and stores as one annotation.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -128,6 +128,10 @@ class StepsWidget(LabelWidget):
     def _validate(self, value: Any) -> _Judged:
         if isinstance(value, _Judged):
             return value
+        if isinstance(value, Mapping) and set(value) == {"labels", "notes"}:
+            # from the page: the step labels with the note typed for each step (or None)
+            labels = self._validate(value["labels"]).labels
+            return _Judged(labels, self._rules.check_notes(value["notes"], labels))
         if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
             raise NblabelError(
                 f"give one label per step, as a list such as {[self._choices[0]] * 2!r}, not "

@@ -7,20 +7,31 @@ function stepsView(ctx) {
   const { model } = ctx;
   let steps = []; // the steps of the item on screen
   let judged = []; // option positions given so far, one per step
+  let notes = []; // the note typed for each step judged (null: none)
 
   const list = h("ol", { class: "nblabel-step-list" });
   const optionsBox = h("div", { class: "nblabel-options", role: "group" });
   const how = h("div", { class: "nblabel-steps-how" });
-  ctx.body.append(list, optionsBox, how);
+  // a note on the current step goes with its label (keys typed here are text)
+  const noteInput = h("input", { class: "nblabel-step-note", type: "text" });
+  ctx.body.append(list, noteInput, optionsBox, how);
 
   function pick(index) {
     const options = model.get("options");
     if (!options[index] || !steps.length) return;
     judged = [...judged, index];
+    notes = [...notes, noteInput.value.trim() || null];
+    noteInput.value = "";
     const stop = model.get("steps_state").stop_at_first;
     if (judged.length >= steps.length || (stop != null && options[index].value === stop)) {
-      const value = `[${judged.map((i) => options[i].value).join(",")}]`;
-      if (!ctx.labelIntent(value)) judged = judged.slice(0, -1); // e.g. a reason is required
+      const labels = `[${judged.map((i) => options[i].value).join(",")}]`;
+      const value = notes.some((n) => n) ? `{"labels": ${labels}, "notes": ${JSON.stringify(notes)}}` : labels;
+      if (!ctx.labelIntent(value)) {
+        // e.g. a reason is required: the step stays to label, its note back in the box
+        noteInput.value = notes.at(-1) ?? "";
+        judged = judged.slice(0, -1);
+        notes = notes.slice(0, -1);
+      }
     }
     ctx.paint();
   }
@@ -39,14 +50,19 @@ function stepsView(ctx) {
     show(sample) {
       steps = sample.content?.type === "steps" ? sample.content.steps : [];
       judged = [];
+      notes = [];
+      noteInput.value = "";
     },
     sent() {
       judged = [];
+      notes = [];
     },
     pick,
     onKey(event, key) {
       if (key !== "ArrowUp" || !judged.length) return false;
       judged = judged.slice(0, -1); // back one step, to label it again
+      noteInput.value = notes.at(-1) ?? "";
+      notes = notes.slice(0, -1);
       ctx.paint();
       return true;
     },
@@ -63,6 +79,7 @@ function stepsView(ctx) {
             row.append(h("span", { class: "nblabel-step-label", text: given ?? saved }));
             row.dataset.label = given ?? saved;
           }
+          if (given != null && notes[i]) row.append(h("span", { class: "nblabel-step-noted", text: notes[i] }));
           if (i === current && sample) row.classList.add("nblabel-step-current");
           if (i > current && given == null && saved == null) row.classList.add("nblabel-step-later");
           return row;
@@ -71,6 +88,8 @@ function stepsView(ctx) {
       list.hidden = !sample || !steps.length;
       optionsBox.replaceChildren(...optionButtons(options, () => false, pick));
       optionsBox.hidden = !sample;
+      noteInput.hidden = !sample || current >= steps.length;
+      noteInput.placeholder = `Note on step ${current + 1} (optional, saved with its label) · Esc returns to the keys`;
       const stop = model.get("steps_state").stop_at_first;
       const stopText = stop != null ? ` · ${JSON.parse(stop)} ends the item` : "";
       how.textContent = steps.length
