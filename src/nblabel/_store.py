@@ -1,10 +1,11 @@
-"""The label store: an append-only log of annotation events in SQLite (PostgreSQL later).
+"""The label store: an append-only log of annotation events in SQLite or PostgreSQL.
 
 Every label, undo, review and (later) shape or span is one row of ``nblabel_events``.
 Nothing is ever updated or deleted: undoing a label appends an ``undo`` event that names
-the event it undoes, so history, agreement and review all read one log. Every store on one
-file in a process shares one connection (``_sqlite.py`` says why), and a label counts as
-saved only once it is committed to the file the path still names.
+the event it undoes, so history, agreement and review all read one log. The store writes its
+SQL once; an engine (``_engine.py`` says what one gives) runs it on SQLite (``_sqlite.py``:
+every store on one file in a process shares one connection, and a label counts as saved only
+once it is committed to the file the path still names) or PostgreSQL (``_postgres.py``).
 """
 
 from __future__ import annotations
@@ -27,13 +28,17 @@ import pandas as pd
 from . import _sqlite
 from ._checks import check_store_path
 from ._codec import decode, decode_distinct, encode
+from ._engine import Conflict
 from ._errors import NblabelError, StoreError
+from ._postgres import PostgresEngine, is_postgres_url
 
 __all__ = ["ANNOTATION_COLUMNS", "CurrentLabel", "LabelStore"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FORMAT_NAME = "nblabel"
 DEFAULT_PATH = "nblabel.db"
+#: The environment variable naming the store when none is given (a path or a URL).
+STORE_URL_VARIABLE = "NBLABEL_STORE_URL"
 SQLITE_MAGIC = _sqlite.SQLITE_MAGIC
 
 _MAX_PACKED_KEY = 2**62  # past this, annotations() groups on a MultiIndex instead
@@ -51,38 +56,6 @@ ANNOTATION_COLUMNS = [
     "event_id",
 ]
 
-_SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS nblabel_meta (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS nblabel_events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        task TEXT NOT NULL,
-        item TEXT NOT NULL,
-        annotator TEXT NOT NULL,
-        action TEXT NOT NULL CHECK (action IN ('label', 'undo')),
-        label TEXT,
-        rationale TEXT,
-        created_at REAL NOT NULL,
-        duration_s REAL,
-        source TEXT NOT NULL,
-        target INTEGER,
-        meta TEXT,
-        fingerprint TEXT
-    )""",
-    """CREATE TABLE IF NOT EXISTS nblabel_tasks (
-        task TEXT PRIMARY KEY,
-        info TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS nblabel_events_by_annotator"
-    " ON nblabel_events (task, annotator, item)",
-    # partial: a plain label (no target) costs no write to it
-    "CREATE INDEX IF NOT EXISTS nblabel_events_by_target ON nblabel_events (target)"
-    " WHERE target IS NOT NULL",
-]
-
-
 @dataclass(frozen=True)
 class CurrentLabel:
     """The label an annotator currently holds on one item (the newest event not undone)."""
@@ -95,36 +68,45 @@ class CurrentLabel:
 
 
 class LabelStore:
-    """A durable, append-only store of annotations.
+    """A durable, append-only store of annotations, in a SQLite file or a PostgreSQL database.
 
     Parameters
     ----------
     path_or_url
-        A SQLite file path or a ``sqlite:///path`` URL. The file is created if missing. An
-        existing file that is not an nblabel database is refused, never overwritten; a valid
-        store that cannot be written (a read-only folder) opens read-only.
+        A SQLite file path, a ``sqlite:///path`` URL, or a PostgreSQL URL
+        ``postgresql://user@host:5432/database`` (the password in the URL or, better, in
+        ``PGPASSWORD`` or ``~/.pgpass``; needs ``pip install 'nblabel[postgres]'``). Left out,
+        the environment variable ``NBLABEL_STORE_URL`` names the store, else ``nblabel.db``.
+        A missing SQLite file is created; an existing file that is not an nblabel database is
+        refused, never overwritten; a valid store that cannot be written (a read-only folder)
+        opens read-only. In a PostgreSQL database the store's tables (all named ``nblabel_…``)
+        are created in the current schema if missing.
     durability
         ``"normal"`` (default): every label is committed before it is acknowledged and survives
-        a killed kernel. ``"full"`` also survives a power loss, at about 10x the write cost.
+        a killed kernel. ``"full"`` also survives a power loss, at about 10x the write cost
+        (SQLite; a PostgreSQL server decides that by its own settings).
     clock
         Returns the current time in seconds since the epoch; injectable for tests.
 
     Notes
     -----
-    Every store on the same file in one process shares one SQLite connection. About a second
+    Every store on the same SQLite file in one process shares one connection. About a second
     after the last write, and at exit, the write-ahead log is copied into the ``.db`` file, so
     that file alone holds the labels; to copy a store at any moment, use :meth:`backup`.
+    A PostgreSQL store is one connection per store; a write is committed on the server when
+    the call returns, and a lost connection is opened again on the next call.
 
     Examples
     --------
     >>> store = LabelStore("labels.db")                               # doctest: +SKIP
+    >>> team = LabelStore("postgresql://alice@db.example.org/labels")  # doctest: +SKIP
     >>> store.annotations(task="sentiment")                           # doctest: +SKIP
     >>> store.backup("labels-backup.db", overwrite=True)              # doctest: +SKIP
     """
 
     def __init__(
         self,
-        path_or_url: str | os.PathLike = DEFAULT_PATH,
+        path_or_url: str | os.PathLike | None = None,
         *,
         durability: str = "normal",
         clock: Callable[[], float] = time.time,
@@ -136,121 +118,124 @@ class LabelStore:
             )
         if not callable(clock):
             raise NblabelError(f"clock= must be a function returning seconds, not {clock!r}")
-        self.path = check_store_path(path_or_url, "path_or_url").expanduser().resolve()
+        if path_or_url is None:
+            path_or_url = os.environ.get(STORE_URL_VARIABLE) or DEFAULT_PATH
         self._clock = clock
         self._closed = False
-        self._shared = _sqlite.connect(self.path, durability)
-        self._lock = self._shared.lock
+        self._engine: Any
+        if is_postgres_url(path_or_url):
+            self.path: Path | None = None
+            self._engine = PostgresEngine(str(path_or_url))
+        else:
+            self.path = check_store_path(path_or_url, "path_or_url").expanduser().resolve()
+            self._engine = _sqlite.SqliteEngine(self.path, durability)
         try:
-            with self._lock:
-                self._refuse_foreign_database()
-                self._shared.use_wal()
-                self._init_schema()
+            self._refuse_foreign_database()
+            if self.path is not None:
+                self._engine.shared.use_wal()
+            self._init_schema()
         except BaseException:
             self._closed = True
-            if self._shared.created and self._shared.users == 1:
-                _sqlite.remove_new_store(self._shared)
-            else:
-                self._shared.release()
+            self._engine.discard()
             raise
 
     # -- opening -----------------------------------------------------------------------------
-    @property
-    def _db(self) -> sqlite3.Connection:
-        return self._shared.db
-
-    def _table_names(self) -> set[str]:
-        rows = self._shared.read(
-            lambda db: db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
-        )
-        return {r[0] for r in rows}
-
     def _refuse_foreign_database(self) -> None:
-        tables = self._table_names()
+        tables = self._engine.tables()
+        where = self._engine.location
         if "nblabel_meta" not in tables:
-            foreign = sorted(t for t in tables if not t.startswith("sqlite_"))
+            ours = sorted(t for t in tables if t.startswith("nblabel_"))
+            # a SQLite file is the store alone; a PostgreSQL schema may hold other tables
+            foreign = ours if self.path is None else sorted(
+                t for t in tables if not t.startswith("sqlite_")
+            )
             if foreign:
                 raise NblabelError(
-                    f"{self.path} is a SQLite database of something else (tables: "
+                    f"{where} is a {self._engine.name} database of something else (tables: "
                     f"{', '.join(foreign[:5])}); nblabel never writes into it: choose "
-                    "another file name"
+                    f"another {'file name' if self.path is not None else 'database or schema'}"
                 )
             return
-        meta = dict(self._shared.read(lambda db: db.execute("SELECT key, value FROM nblabel_meta")))
+        meta = dict(self._engine.read("SELECT key, value FROM nblabel_meta"))
         if meta.get("format") != FORMAT_NAME:
-            raise NblabelError(f"{self.path} is not an nblabel database")
-        if int(meta.get("schema_version", 0)) > SCHEMA_VERSION:
-            raise NblabelError(
-                f"{self.path} was written by a newer nblabel (schema "
-                f"{meta['schema_version']}); upgrade nblabel to read it"
-            )
+            raise NblabelError(f"{where} is not an nblabel database")
+        _refuse_newer(where, meta.get("schema_version", 0))
 
     def _schema_version(self) -> int | None:
-        if "nblabel_meta" not in self._table_names():
+        if "nblabel_meta" not in self._engine.tables():
             return None
-        row = self._shared.read(
-            lambda db: db.execute(
-                "SELECT value FROM nblabel_meta WHERE key = 'schema_version'"
-            ).fetchone()
-        )
-        return int(row[0]) if row else 0
+        row = self._engine.read("SELECT value FROM nblabel_meta WHERE key = 'schema_version'")
+        return int(row[0][0]) if row else 0
 
     def _init_schema(self) -> None:
         version = self._schema_version()
         if version == SCHEMA_VERSION:
             return
-        if self._shared.read_only:
+        if self._engine.read_only:
             if version is None:
                 raise StoreError(_sqlite.read_only_message(self.path))
-            self._fingerprint_sql = "NULL"  # an old store read as it is
+            if version < 2:
+                self._fingerprint_sql = "NULL"  # an old store read as it is
+            self._no_slots = True
             return
+        engine = self._engine
+        where = engine.location
 
-        def create_or_migrate(db: sqlite3.Connection) -> None:
-            db.execute("BEGIN IMMEDIATE")
+        def create_or_migrate(tx: Any) -> None:
             # look again inside the transaction: another process may have done it meanwhile
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
-            if "nblabel_meta" in tables:
-                row = db.execute(
-                    "SELECT value FROM nblabel_meta WHERE key = 'schema_version'"
-                ).fetchone()
-                if int(row[0]) < 2:
-                    db.execute("ALTER TABLE nblabel_events ADD COLUMN fingerprint TEXT")
-            for statement in _SCHEMA:
-                db.execute(statement)
-            db.executemany(
-                "INSERT OR IGNORE INTO nblabel_meta (key, value) VALUES (?, ?)",
+            if "nblabel_meta" in tx.tables():
+                row = tx.execute("SELECT value FROM nblabel_meta WHERE key = 'schema_version'")
+                old = int(row[0][0]) if row else 0
+                _refuse_newer(where, old)
+                for statement in engine.migration(old):
+                    tx.execute(statement)
+            for statement in engine.schema:
+                tx.execute(statement)
+            tx.executemany(
+                "INSERT INTO nblabel_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                 [("format", FORMAT_NAME), ("schema_version", str(SCHEMA_VERSION))],
             )
-            db.execute(
+            tx.execute(
                 "UPDATE nblabel_meta SET value = ? WHERE key = 'schema_version'",
                 (str(SCHEMA_VERSION),),
             )
-            db.execute("COMMIT")
 
-        self._shared.write(create_or_migrate)
+        engine.transaction(create_or_migrate, schema=True)
 
     _fingerprint_sql = "e.fingerprint"
+    _no_slots = False  # an old store opened read-only has no assignment table
 
     # -- identity ----------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        """The store's location as a URL, e.g. ``sqlite:////home/me/labels.db``."""
-        return f"sqlite:///{self.path}"
+        """The store's location as a URL, e.g. ``sqlite:////home/me/labels.db`` or
+        ``postgresql://alice@db/labels`` (a password in it shows as ``***``)."""
+        return f"sqlite:///{self.path}" if self.path is not None else self._engine.location
+
+    @property
+    def location(self) -> str:
+        """Where the store is, to show a person: the file path, or the URL without password."""
+        return self._engine.location
+
+    @property
+    def engine(self) -> str:
+        """``"SQLite"`` or ``"PostgreSQL"``."""
+        return self._engine.name
 
     @property
     def read_only(self) -> bool:
         """``True`` when the store can be read but not written (a read-only folder or file)."""
-        return self._shared.read_only
+        return self._engine.read_only
 
     def __repr__(self) -> str:
-        return f"LabelStore({str(self.path)!r})"
+        return f"LabelStore({self.location!r})"
 
     def close(self) -> None:
         """Close this store (every label is already committed). The connection it shares
         with other stores on the same file closes with the last of them."""
         if not self._closed:
             self._closed = True
-            self._shared.release()
+            self._engine.close()
 
     def __enter__(self) -> LabelStore:
         return self
@@ -260,18 +245,26 @@ class LabelStore:
 
     def _check_open(self) -> None:
         if self._closed:
-            raise StoreError(f"the label store {self.path} was closed: open it again")
+            raise StoreError(f"the label store {self.location} was closed: open it again")
+
+    def _sqlite_only(self, what: str, instead: str) -> _sqlite.SharedConnection:
+        self._check_open()
+        if self.path is None:
+            raise NblabelError(f"{what} is for SQLite stores; on {self.location}, {instead}")
+        return self._engine.shared
 
     # -- copies ------------------------------------------------------------------------------
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the ``.db`` file now (it also happens by itself
-        about a second after the last write, and at exit)."""
-        self._check_open()
-        self._shared.checkpoint()
+        about a second after the last write, and at exit). SQLite stores only."""
+        self._sqlite_only("checkpoint()", "the server writes its own log").checkpoint()
 
     def backup(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write a consistent copy of the store to ``path`` (SQLite's backup API) and return
         its path. Safe while labeling goes on; never copy a live store with ``cp``.
+
+        A PostgreSQL store is copied into a new SQLite store file, read in one transaction
+        (for the server's own backups, use ``pg_dump``).
 
         The copy is written to a temporary file and renamed into place. ``overwrite=True``
         replaces an existing file (never the store itself or another open store).
@@ -294,13 +287,33 @@ class LabelStore:
         def write(tmp: Path) -> None:
             copy = sqlite3.connect(tmp)
             try:
-                self._shared.read(lambda db: db.backup(copy))
+                if self.path is not None:
+                    self._engine.shared.read(lambda db: db.backup(copy))
+                else:
+                    self._copy_into(copy)
                 copy.execute("PRAGMA journal_mode=DELETE")
             finally:
                 copy.close()
 
         write_atomically(target, write)
         return target
+
+    def _copy_into(self, copy: sqlite3.Connection) -> None:
+        """Copy every table of a PostgreSQL store, as of one moment, into a new SQLite file."""
+        tables = ["nblabel_meta", "nblabel_events", "nblabel_tasks", "nblabel_slots"]
+
+        def read_all(tx: Any) -> dict[str, list[tuple]]:
+            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return {t: tx.execute(f"SELECT * FROM {t}") for t in tables}
+
+        rows = self._engine.transaction(read_all)
+        for statement in _sqlite.SqliteEngine.schema:
+            copy.execute(statement)
+        for table, content in rows.items():
+            if content:
+                marks = ", ".join("?" * len(content[0]))
+                copy.executemany(f"INSERT INTO {table} VALUES ({marks})", content)
+        copy.commit()
 
     # -- writing -----------------------------------------------------------------------------
     def append(
@@ -334,15 +347,11 @@ class LabelStore:
             None if meta is None else json.dumps(meta),
             fingerprint,
         )
-        return self._shared.write(
-            lambda db: int(
-                db.execute(
-                    "INSERT INTO nblabel_events (task, item, annotator, action, label, rationale,"
-                    " created_at, duration_s, source, meta, fingerprint)"
-                    " VALUES (?, ?, ?, 'label', ?, ?, ?, ?, ?, ?, ?)",
-                    params,
-                ).lastrowid
-            )
+        return self._engine.insert(
+            "INSERT INTO nblabel_events (task, item, annotator, action, label, rationale,"
+            " created_at, duration_s, source, meta, fingerprint)"
+            " VALUES (?, ?, ?, 'label', ?, ?, ?, ?, ?, ?, ?)",
+            params,
         )
 
     def undo(self, event_id: int, *, annotator: str) -> int:
@@ -354,18 +363,17 @@ class LabelStore:
         self._check_open()
         event_id = int(event_id)
 
-        def run(db: sqlite3.Connection) -> int:
-            cursor = db.execute(
+        try:
+            new_id = self._engine.insert(
                 "INSERT INTO nblabel_events (task, item, annotator, action, created_at, source,"
-                " target) SELECT task, item, ?, 'undo', ?, source, id FROM nblabel_events"
-                " WHERE id = ? AND action = 'label'"
+                " target) SELECT task, item, CAST(? AS TEXT), 'undo', CAST(? AS DOUBLE PRECISION),"
+                " source, id FROM nblabel_events WHERE id = ? AND action = 'label'"
                 " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = ?)",
                 (annotator, self._clock(), event_id, event_id),
             )
-            return int(cursor.lastrowid) if cursor.rowcount == 1 else -1
-
-        new_id = self._shared.write(run)
-        if new_id < 0:
+        except Conflict:  # another kernel undid it at the same moment (PostgreSQL)
+            new_id = None
+        if new_id is None:
             row = self._query("SELECT action FROM nblabel_events WHERE id = ?", (event_id,))
             if not row or row[0][0] != "label":
                 raise NblabelError(f"there is no label event {event_id} to undo")
@@ -383,19 +391,16 @@ class LabelStore:
         """Record what defines ``task`` (e.g. ``{"kind": "classify", "options": [...]}``)."""
         self._check_open()
         text = encode(dict(info))
-        self._shared.write(
-            lambda db: db.execute(
-                "INSERT INTO nblabel_tasks (task, info) VALUES (?, ?)"
-                " ON CONFLICT (task) DO UPDATE SET info = excluded.info",
-                (task, text),
-            )
+        self._engine.execute(
+            "INSERT INTO nblabel_tasks (task, info) VALUES (?, ?)"
+            " ON CONFLICT (task) DO UPDATE SET info = excluded.info",
+            (task, text),
         )
 
     # -- reading -----------------------------------------------------------------------------
     def _query(self, sql: str, params: Iterable = ()) -> list[tuple]:
         self._check_open()
-        params = tuple(params)
-        return self._shared.read(lambda db: db.execute(sql, params).fetchall())
+        return self._engine.read(sql, params)
 
     def tasks(self) -> list[str]:
         """Names of the tasks that have events, sorted."""
@@ -572,6 +577,14 @@ class LabelStore:
         status[undone] = "undone"
         frame["status"] = status
         return frame
+
+
+def _refuse_newer(where: str, version: Any) -> None:
+    if int(version) > SCHEMA_VERSION:
+        raise NblabelError(
+            f"{where} was written by a newer nblabel (schema {version}; this nblabel reads "
+            f"up to {SCHEMA_VERSION}); upgrade nblabel to read it"
+        )
 
 
 def _object_table(rows: list[tuple]) -> np.ndarray:
