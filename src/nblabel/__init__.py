@@ -16,6 +16,7 @@ import importlib
 from typing import Any
 
 from . import agreement, datasets, export, sample
+from ._assign import Assignment
 from ._consensus import consensus
 from ._content import HTML
 from ._errors import NblabelError, NblabelWarning, StoreError
@@ -39,6 +40,7 @@ _LAZY = {
 __all__ = [
     "HTML",
     "Action",
+    "Assignment",
     "LabelStore",
     "LabelWidget",
     "NblabelError",

@@ -5,9 +5,11 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
 
 - ``read(sql, params)`` returns the rows; ``insert(sql, params)`` commits one insert and returns
   the new event id (``None`` when it inserted nothing); ``execute(sql, params)`` commits a write;
-- ``transaction(run)`` calls ``run(tx)`` inside one write transaction that no other writer can
-  interleave with (SQLite ``BEGIN IMMEDIATE``; PostgreSQL row locks, ``lock_clause``) and commits
-  it, or rolls it back if ``run`` raises; ``tx`` offers ``execute``, ``executemany``, ``tables``;
+- ``transaction(run, lock=name)`` calls ``run(tx)`` inside one write transaction and commits it,
+  or rolls it back if ``run`` raises; ``tx`` offers ``execute``, ``executemany``, ``tables``.
+  SQLite takes the file's write lock (``BEGIN IMMEDIATE``); PostgreSQL locks the rows a query
+  with ``lock_clause`` reads, and, given ``lock``, waits for any other transaction holding the
+  same name (an advisory lock) first;
 - ``schema``: the DDL of the current schema, ``migration(version)``: the statements that bring a
   store of an older schema version up to it before that DDL runs; ``tables()``;
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.

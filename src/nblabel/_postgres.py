@@ -28,8 +28,6 @@ __all__ = ["SCHEMES", "PostgresEngine", "is_postgres_url", "redact"]
 
 SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 CONNECT_TIMEOUT_S = 10
-# every process that sets up the schema takes this lock first (pg_advisory_xact_lock)
-_SCHEMA_LOCK = 0x6E626C6162656C  # "nblabel"
 _FORMAT = "postgresql://user@host:5432/database"
 
 
@@ -271,11 +269,11 @@ class PostgresEngine:
         params = _check_text(params)
         self._run("save to", lambda conn: conn.execute(_dialect(sql), params))
 
-    def transaction(self, run: Callable[[_PostgresTx], Any], *, schema: bool = False) -> Any:
+    def transaction(self, run: Callable[[_PostgresTx], Any], *, lock: str | None = None) -> Any:
         def in_transaction(conn: Any) -> Any:
             with conn.transaction():
-                if schema:
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                if lock is not None:  # one such transaction at a time, server-wide
+                    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (lock,))
                 return run(_PostgresTx(conn))
 
         return self._run("save to", in_transaction)

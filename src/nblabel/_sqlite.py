@@ -547,7 +547,8 @@ class SqliteEngine:
         params = tuple(params)
         self.shared.write(lambda db: db.execute(sql, params))
 
-    def transaction(self, run: Callable[[_SqliteTx], Any], *, schema: bool = False) -> Any:
+    def transaction(self, run: Callable[[_SqliteTx], Any], *, lock: str | None = None) -> Any:
+        # BEGIN IMMEDIATE: one write transaction at a time on the file, whatever ``lock``
         def in_transaction(db: sqlite3.Connection) -> Any:
             db.execute("BEGIN IMMEDIATE")
             try:

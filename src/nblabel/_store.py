@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import _sqlite
-from ._checks import check_store_path
+from ._checks import check_int, check_store_path
 from ._codec import decode, decode_distinct, encode
 from ._engine import Conflict
 from ._errors import NblabelError, StoreError
@@ -200,7 +200,7 @@ class LabelStore:
                 (str(SCHEMA_VERSION),),
             )
 
-        engine.transaction(create_or_migrate, schema=True)
+        engine.transaction(create_or_migrate, lock="nblabel schema")
 
     _fingerprint_sql = "e.fingerprint"
     _no_slots = False  # an old store opened read-only has no assignment table
@@ -397,6 +397,162 @@ class LabelStore:
             (task, text),
         )
 
+    # -- assignment --------------------------------------------------------------------------
+    def add_items(self, task: str, items: Iterable[Any], *, overlap: int) -> None:
+        """Put ``items`` of ``task`` up for assignment, each to be labeled by ``overlap``
+        annotators; their order is their priority. Items already up keep their place, so every
+        annotator's kernel may add the same items (see :class:`~nblabel.Assignment`)."""
+        self._check_open()
+        self._check_slots()
+        overlap = check_int(overlap, "overlap", minimum=1)
+        encoded = list(dict.fromkeys(encode(item) for item in items))
+
+        def run(tx: Any) -> None:
+            known = dict(
+                tx.execute(
+                    "SELECT item, MIN(priority) FROM nblabel_slots WHERE task = ? GROUP BY item",
+                    (task,),
+                )
+            )
+            start = max(known.values(), default=-1) + 1
+            rows, fresh = [], 0
+            for item in encoded:
+                if item in known:
+                    priority = known[item]
+                else:
+                    priority, fresh = start + fresh, fresh + 1
+                rows += [(task, item, slot, priority) for slot in range(overlap)]
+            tx.executemany(
+                "INSERT INTO nblabel_slots (task, item, slot, priority) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (task, item, slot) DO NOTHING",
+                rows,
+            )
+
+        self._engine.transaction(run)
+
+    def claim(
+        self, task: str, annotator: str, *, batch: int, claim_timeout: float
+    ) -> list[Any]:
+        """Claim up to ``batch`` items of ``task`` for ``annotator``, atomically, and return
+        them in priority order: the annotator's open claims (renewed) topped up with new ones.
+
+        A new claim takes a free slot (or one whose claim expired unlabeled) of an item this
+        annotator has neither labeled nor claimed; at most ``overlap`` annotators hold an item
+        (see :meth:`add_items`). An empty list: nothing left, or all that is left is claimed
+        by others for now.
+        """
+        self._check_open()
+        self._check_slots()
+        batch = check_int(batch, "batch", minimum=1)
+        if not isinstance(claim_timeout, (int, float)) or not claim_timeout > 0:
+            raise NblabelError(
+                f"claim_timeout= must be a number of seconds above 0, not {claim_timeout!r}"
+            )
+        lock = self._engine.lock_clause
+
+        def run(tx: Any) -> list[str]:
+            now = self._clock()
+            until = now + float(claim_timeout)
+            mine = tx.execute(
+                "SELECT s.item, s.slot FROM nblabel_slots s WHERE s.task = ? AND s.annotator = ?"
+                " AND s.item NOT IN (SELECT e.item FROM nblabel_events e WHERE e.task = ?"
+                " AND e.annotator = ? AND e.action = 'label' AND e.source = 'annotator'"
+                " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id))"
+                f" ORDER BY s.priority, s.slot{lock}",
+                (task, annotator, task, annotator),
+            )
+            renew = [(until, task, item, slot) for item, slot in mine]
+            need = batch - len(mine)
+            new: list[tuple] = []
+            if need > 0:
+                (most,) = tx.execute("SELECT MAX(slot) FROM nblabel_slots WHERE task = ?", (task,))
+                free = tx.execute(
+                    "SELECT s.item, s.slot FROM nblabel_slots s WHERE s.task = ?"
+                    f" AND (s.annotator IS NULL OR (s.expires_at < ? AND NOT {_LABELED}))"
+                    # uncorrelated: each engine hashes the annotator's items once
+                    " AND s.item NOT IN (SELECT m.item FROM nblabel_slots m WHERE m.task = ?"
+                    " AND m.annotator = ?)"
+                    " AND s.item NOT IN (SELECT e.item FROM nblabel_events e WHERE e.task = ?"
+                    " AND e.annotator = ? AND e.action = 'label' AND e.source = 'annotator')"
+                    f" ORDER BY s.priority, s.slot LIMIT ?{lock}",
+                    (task, now, task, annotator, task, annotator, need * ((most[0] or 0) + 1)),
+                )
+                taken: set[str] = set()
+                for item, slot in free:  # one slot of an item, however many are free
+                    if item not in taken and len(new) < need:
+                        taken.add(item)
+                        new.append((annotator, now, until, task, item, slot))
+            if renew:
+                tx.executemany(
+                    "UPDATE nblabel_slots SET expires_at = ? WHERE task = ? AND item = ?"
+                    " AND slot = ?",
+                    renew,
+                )
+            if new:
+                tx.executemany(
+                    "UPDATE nblabel_slots SET annotator = ?, claimed_at = ?, expires_at = ?"
+                    " WHERE task = ? AND item = ? AND slot = ?",
+                    new,
+                )
+            return [item for item, _ in mine] + [row[4] for row in new]
+
+        for attempt in range(10):
+            try:
+                # one claim per annotator and task at a time: two kernels of one annotator
+                # share one batch
+                claimed = self._engine.transaction(run, lock=f"nblabel claim {task}\n{annotator}")
+                return [decode(item) for item in claimed]
+            except Conflict:
+                # this annotator claimed the same item from another kernel at this moment
+                time.sleep(0.01 * (attempt + 1))
+        raise StoreError(
+            f"could not claim items of task {task!r} for {annotator!r}: another kernel of the "
+            "same annotator keeps claiming the same items; label from one kernel at a time"
+        )
+
+    def release(self, task: str, annotator: str) -> None:
+        """Give back the items ``annotator`` claimed on ``task`` and has not labeled."""
+        self._check_open()
+        self._check_slots()
+        self._engine.execute(
+            "UPDATE nblabel_slots SET annotator = NULL, claimed_at = NULL, expires_at = NULL"
+            " WHERE task = ? AND annotator = ? AND NOT EXISTS (SELECT 1 FROM nblabel_events e"
+            " WHERE e.task = nblabel_slots.task AND e.item = nblabel_slots.item"
+            " AND e.annotator = nblabel_slots.annotator AND e.action = 'label'"
+            " AND e.source = 'annotator'"
+            " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id))",
+            (task, annotator),
+        )
+
+    def slots(self, task: str) -> pd.DataFrame:
+        """The assignment of ``task``: one row per slot, with columns ``item, slot,
+        priority, annotator, claimed_at, expires_at, done`` (``done``: its annotator holds a
+        label on the item). Empty when no items were put up (:meth:`add_items`)."""
+        self._check_open()
+        columns = ["item", "slot", "priority", "annotator", "claimed_at", "expires_at"]
+        rows = [] if self._no_slots else self._query(
+            f"SELECT s.item, s.slot, s.priority, s.annotator, s.claimed_at, s.expires_at,"
+            f" CASE WHEN s.annotator IS NOT NULL AND {_LABELED} THEN 1 ELSE 0 END"
+            " FROM nblabel_slots s WHERE s.task = ? ORDER BY s.priority, s.slot",
+            (task,),
+        )
+        frame = pd.DataFrame(rows, columns=[*columns, "done"])
+        frame["item"] = pd.Series([decode(i) for i in frame["item"]], dtype=object)
+        for column in ("claimed_at", "expires_at"):
+            frame[column] = pd.to_datetime(frame[column].astype(float), unit="s", utc=True)
+        frame["slot"] = frame["slot"].astype("int64")
+        frame["priority"] = frame["priority"].astype("int64")
+        frame["done"] = frame["done"].astype(bool)
+        frame["annotator"] = frame["annotator"].astype(object)
+        return frame
+
+    def _check_slots(self) -> None:
+        if self._no_slots:
+            raise StoreError(
+                f"the label store {self.location} is of an older nblabel and read-only: it has "
+                "no assignment; copy it to a writable folder (store.backup) to assign work"
+            )
+
     # -- reading -----------------------------------------------------------------------------
     def _query(self, sql: str, params: Iterable = ()) -> list[tuple]:
         self._check_open()
@@ -577,6 +733,14 @@ class LabelStore:
         status[undone] = "undone"
         frame["status"] = status
         return frame
+
+
+# a slot ``s`` is done: its annotator holds a label (not undone) on its item
+_LABELED = (
+    "EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = s.task AND e.item = s.item"
+    " AND e.annotator = s.annotator AND e.action = 'label' AND e.source = 'annotator'"
+    " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id))"
+)
 
 
 def _refuse_newer(where: str, version: Any) -> None:

@@ -12,6 +12,7 @@ import nblabel
 
 PUBLIC = [
     "Action",
+    "Assignment",
     "HTML",
     "LabelStore",
     "LabelWidget",
