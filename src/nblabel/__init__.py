@@ -22,6 +22,7 @@ from ._content import HTML
 from ._errors import NblabelError, NblabelWarning, StoreError
 from ._keymap import Action
 from ._session import Progress
+from ._status import status
 from ._store import LabelStore
 from .sample import gold_report
 
@@ -59,6 +60,7 @@ __all__ = [
     "rate",
     "review",
     "sample",
+    "status",
     "testing",
 ]
 __version__ = "0.1.0"

@@ -32,6 +32,7 @@ PUBLIC = [
     "rate",
     "review",
     "sample",
+    "status",
     "testing",
 ]
 

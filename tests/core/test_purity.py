@@ -19,6 +19,7 @@ CORE = [
     "nblabel._postgres",
     "nblabel._engine",
     "nblabel._assign",
+    "nblabel._status",
     "nblabel._session",
     "nblabel._keymap",
     "nblabel._codec",
