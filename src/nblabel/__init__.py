@@ -28,13 +28,13 @@ from .sample import gold_report
 
 # name -> module that defines it; imported when first asked for (PEP 562)
 _LAZY = {
-    "LabelWidget": "._widget",
-    "ReviewWidget": "._review",
-    "SubmitEvent": "._widget",
-    "caption": "._builders",
-    "classify": "._builders",
-    "rate": "._builders",
-    "review": "._review",
+    "LabelWidget": ".widgets._base",
+    "ReviewWidget": ".widgets.review",
+    "SubmitEvent": ".widgets._base",
+    "caption": ".widgets.text",
+    "classify": ".widgets.text",
+    "rate": ".widgets.text",
+    "review": ".widgets.review",
     "testing": ".testing",
 }
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import sqlite3
 import tempfile
@@ -652,11 +651,16 @@ class LabelStore:
                 where.append(f"{column} = ?")
                 params.append(value)
                 fixed[column] = value
-        read = [c for c in ANNOTATION_COLUMNS if c not in fixed]
-        at = {column: i for i, column in enumerate(read)}
+        # the few (task, annotator, source) a store holds come as one JSON text per row: one
+        # object and one hash per row instead of three
+        grouped = [c for c in ("task", "annotator", "source") if c not in fixed]
+        selected = ["id", "item", "label", "rationale", "created_at", "duration_s"]
+        if len(grouped) > 1:
+            selected.append(f"json_array({', '.join(grouped)})")
+        elif grouped:
+            selected.append(grouped[0])
         rows = self._query(
-            f"SELECT {', '.join('id' if c == 'event_id' else c for c in read)}"
-            f" FROM nblabel_events WHERE {' AND '.join(where)}",
+            f"SELECT {', '.join(selected)} FROM nblabel_events WHERE {' AND '.join(where)}",
             params,
         )
         # undo events name their target; one indexed pass instead of a lookup per row
@@ -669,27 +673,31 @@ class LabelStore:
             frame = _empty_annotations()
             return frame.assign(status=pd.Series(dtype=object)) if history else frame
         table = _object_table(rows)
-        event_ids = table[:, at["event_id"]].astype(np.int64)
+        event_ids = table[:, 0].astype(np.int64)
         # oldest first; sorted here, since a filtered query reads the rows in index order
         if len(event_ids) > 1 and (np.diff(event_ids) < 0).any():
             by_id = np.argsort(event_ids, kind="stable")
             table, event_ids = table[by_id], event_ids[by_id]
         undone = np.isin(event_ids, np.fromiter((r[0] for r in undone_ids), dtype=np.int64))
         # group on codes of the stored text: the newest not-undone event of each key is current
-        codes = {}
-        for column in ("task", "item", "annotator", "label", "source"):
-            if column in fixed:
-                one = np.empty(1, dtype=object)
-                one[0] = fixed[column]
-                codes[column] = (np.zeros(len(rows), dtype=np.intp), one)
-            else:
-                codes[column] = pd.factorize(table[:, at[column]])
-        key_columns = [codes[c][0] for c in ("task", "item", "annotator", "source")]
-        sizes = [len(codes[c][1]) for c in ("task", "item", "annotator", "source")]
-        if math.prod(sizes) < _MAX_PACKED_KEY:  # one number per key: hashed once, not four
-            key: Any = np.ravel_multi_index(key_columns, sizes)
+        codes = {c: _factorize(table[:, selected.index(c)]) for c in ("item", "label")}
+        if grouped:
+            group_codes, groups = _factorize(table[:, -1])
+            parts = [json.loads(g) for g in groups] if len(grouped) > 1 else [[g] for g in groups]
+            for i, column in enumerate(grouped):
+                of_group, uniques = pd.factorize(np.array([p[i] for p in parts], dtype=object))
+                codes[column] = (of_group[group_codes], uniques)
         else:
-            key = pd.MultiIndex.from_arrays(key_columns)
+            group_codes, groups = np.zeros(len(rows), dtype=np.intp), [None]
+        for column, value in fixed.items():
+            one = np.empty(1, dtype=object)
+            one[0] = value
+            codes[column] = (np.zeros(len(rows), dtype=np.intp), one)
+        item_codes, items = codes["item"]
+        if len(groups) * len(items) < _MAX_PACKED_KEY:  # one number per key: hashed once
+            key: Any = group_codes * len(items) + item_codes
+        else:
+            key = pd.MultiIndex.from_arrays([group_codes, item_codes])
         is_current = np.zeros(len(rows), dtype=bool)
         live = np.flatnonzero(~undone)
         if len(live):
@@ -717,11 +725,9 @@ class LabelStore:
                 "item": objects("item", decoded=True),
                 "annotator": objects("annotator"),
                 "label": objects("label", decoded=True),
-                "rationale": pd.Series(table[keep, at["rationale"]], dtype=object),
-                "created_at": pd.to_datetime(
-                    table[keep, at["created_at"]].astype(float), unit="s", utc=True
-                ),
-                "duration_s": table[keep, at["duration_s"]].astype(float),
+                "rationale": pd.Series(table[keep, 3], dtype=object),
+                "created_at": pd.to_datetime(table[keep, 4].astype(float), unit="s", utc=True),
+                "duration_s": table[keep, 5].astype(float),
                 "source": objects("source"),
                 "event_id": event_ids[keep],
             }
@@ -758,6 +764,20 @@ def _object_table(rows: list[tuple]) -> np.ndarray:
     except ImportError:  # pragma: no cover - a pandas without it
         return np.array(rows, dtype=object)
     return to_object_array_tuples(rows)
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and uniques of a column of stored text (pandas' string table where it has one:
+    2x its general object table on the few labels and groups of a store)."""
+    try:
+        from pandas._libs.hashtable import StringHashTable
+
+        uniques, codes = StringHashTable(64).factorize(values)
+    except (ImportError, TypeError, ValueError):  # pragma: no cover - another pandas, or not text
+        return pd.factorize(values, use_na_sentinel=False)
+    if len(codes) and codes.min() < 0:  # a NULL: the general table keeps it as a value
+        return pd.factorize(values, use_na_sentinel=False)
+    return codes.astype(np.intp, copy=False), uniques
 
 
 def _empty_annotations() -> pd.DataFrame:

@@ -25,6 +25,8 @@ CORE = [
     "nblabel._codec",
     "nblabel._fingerprint",
     "nblabel._optional",
+    "nblabel._job",
+    "nblabel._content",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present

@@ -23,7 +23,8 @@ from hypothesis.stateful import (
 )
 
 from nblabel import LabelStore, NblabelError, Progress
-from nblabel._builders import as_frame, check_options
+from nblabel._checks import check_options
+from nblabel._job import as_frame
 from nblabel._session import TRAIL_LENGTH, UNDO_DEPTH, LabelingSession
 
 

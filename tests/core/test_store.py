@@ -276,6 +276,29 @@ def test_annotations_filter_by_task_annotator_and_source(store):
     assert store.annotations(task="t3").empty
 
 
+@pytest.mark.parametrize("filters", [{}, {"task": 'a "t", b'}, {"annotator": "ann\\\x1f"},
+                                     {"source": "m,1"}, {"task": "t", "annotator": "ann"}])
+def test_annotations_keep_names_apart_whatever_they_hold(store, filters):
+    # task, annotator and source are read together per row: quotes, commas, backslashes,
+    # control characters and non-ASCII names must come back as they are, never mixed up
+    tasks, annotators = ['a "t", b', "t", "ünï"], ["ann\\\x1f", "ann", "b\u200f"]
+    sources = ["m,1", "s"]
+    expected = []
+    for n, (task, who, source) in enumerate(
+        (t, a, s) for t in tasks for a in annotators for s in sources
+    ):
+        store.append(task=task, item=n % 3, annotator=who, label=n, source=source)
+        expected.append((task, n % 3, who, n, source))
+    got = store.annotations(**filters)
+    wanted = [
+        row for row in expected
+        if all(row[("task", "item", "annotator", "label", "source").index(k)] == v
+               for k, v in filters.items())
+    ]  # fmt: skip
+    assert list(got[["task", "item", "annotator", "label", "source"]].itertuples(
+        index=False, name=None)) == wanted
+
+
 def test_annotators_and_sources_hold_labels_apart(store):
     store.append(task="t", item=1, annotator="a", label="x")
     store.append(task="t", item=1, annotator="b", label="y")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import nblabel
-from nblabel._review import contested_items
+from nblabel.widgets.review import contested_items
 
 
 @pytest.fixture

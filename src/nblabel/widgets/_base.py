@@ -27,18 +27,29 @@ import anywidget
 import pandas as pd
 import traitlets as t
 
-from ._checks import check_callable, check_flag, check_item, check_key
-from ._codec import decode, encode
-from ._content import error_content
-from ._errors import NblabelError, StoreError
-from ._keymap import Action, KeyMap
-from ._session import LabelingSession, Progress
+from .._checks import check_callable, check_flag, check_item, check_key
+from .._codec import decode, encode
+from .._content import error_content
+from .._errors import NblabelError, StoreError
+from .._keymap import Action, KeyMap
+from .._session import LabelingSession, Progress
 
 __all__ = ["LabelWidget", "SubmitEvent"]
 
 log = logging.getLogger("nblabel")
 
 _STATIC = Path(__file__).parent / "static"
+
+
+def front_end(view: str) -> tuple[str, str]:
+    """The browser module and style sheet of ``view``: ``static/base.js`` then
+    ``static/<view>.js`` joined into one ES module (the view calls base's functions by name, no
+    bundler), and ``base.css`` then ``<view>.css`` when there is one."""
+    parts = [(_STATIC / "base.js").read_text("utf-8"), (_STATIC / f"{view}.js").read_text("utf-8")]
+    css = [(_STATIC / "base.css").read_text("utf-8")]
+    if (_STATIC / f"{view}.css").exists():
+        css.append((_STATIC / f"{view}.css").read_text("utf-8"))
+    return "\n".join(parts), "\n".join(css)
 PREFETCH = 3
 TRAIL = 5  # recent labels shown under the widget
 
@@ -71,8 +82,14 @@ class _Intent:
 class LabelWidget(anywidget.AnyWidget):
     """Base of all nblabel widgets; build one with :func:`nblabel.classify` and friends."""
 
-    _esm = _STATIC / "widget.js"
-    _css = _STATIC / "widget.css"
+    _view: ClassVar[str] = "text"
+    """The front-end file (``static/<view>.js``) that draws this widget over the shared base."""
+    _esm, _css = front_end(_view)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        if "_view" in cls.__dict__:  # a modality with its own front end
+            cls._esm, cls._css = front_end(cls._view)
+        super().__init_subclass__(**kwargs)
 
     kind = t.Unicode("classify").tag(sync=True)
     """Which modality the browser renders (``classify``, ``rate``, ``caption``)."""

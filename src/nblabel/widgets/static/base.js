@@ -1,4 +1,7 @@
-// nblabel's one front end: every widget kind renders through this module.
+// nblabel's shared front end: the shell every view stands on (status line, progress, keys,
+// navigation, undo, trail, help, pending labels kept and resent). A view file (text.js,
+// spans.js, ...) is joined after this one into a single module by the Python side (no bundler)
+// and ends with `export default { render: (args) => mount(args, makeView) }`.
 // Traits are state (what a fresh view needs); messages are intents with a `kind`.
 // Sample content is data: everything is written with textContent, except content of
 // type "html", which the user marked as trusted with nblabel.HTML.
@@ -51,6 +54,11 @@ function itemText(item) {
   } catch {
     return String(item);
   }
+}
+
+// a label as a person reads it: a list as its items
+function labelText(label) {
+  return Array.isArray(label) ? label.join(", ") || "(none)" : String(label);
 }
 
 function agoText(seconds) {
@@ -115,6 +123,35 @@ function forgetPending(info, entries) {
   writePending(info, stored);
 }
 
+// The options as buttons: a key cap, the label and its note; `isSelected(index, option)` marks
+// the chosen ones, a click calls `onPick(index)`. Views with options share it.
+function optionButtons(options, isSelected, onPick) {
+  return options.map((option, index) => {
+    const button = h("button", { class: "nblabel-option", type: "button", "data-index": String(index) });
+    if (option.key != null) button.dataset.key = option.key;
+    if (option.key != null && option.key === option.label) {
+      // a rating whose key is its value: one big key cap, not "4 4"
+      button.classList.add("nblabel-option-keycap");
+      button.append(h("span", { class: "nblabel-option-label", text: option.label }));
+    } else {
+      if (option.key != null) button.append(h("kbd", { text: keyName(option.key) }));
+      button.append(h("span", { class: "nblabel-option-label", text: option.label }));
+    }
+    if (option.note) {
+      button.classList.add("nblabel-option-noted");
+      button.append(h("span", { class: "nblabel-option-note", text: option.note }));
+    }
+    const selected = isSelected(index, option);
+    if (selected) button.classList.add("nblabel-selected");
+    button.setAttribute("aria-pressed", String(selected));
+    button.addEventListener("click", () => onPick(index));
+    return button;
+  });
+}
+
+// content types a view adds: {type: (box, content, model, signal) => void}
+const CONTENT_TYPES = {};
+
 function renderContent(box, content, model, signal) {
   box.replaceChildren();
   if (!content) return;
@@ -172,37 +209,25 @@ function renderContent(box, content, model, signal) {
         .catch((err) => slot.append(h("div", { class: "nblabel-note", text: `cannot show widget: ${err}` })));
       break;
     }
-    case "review": {
-      if (content.sample) {
-        const inner = h("div", { class: "nblabel-review-sample" });
-        renderContent(inner, content.sample, model, signal);
-        box.append(inner);
-      }
-      const votes = h("table", { class: "nblabel-votes" });
-      votes.append(h("tr", {}, h("th", { text: "annotator" }), h("th", { text: "label" }), h("th", { text: "why" })));
-      for (const vote of content.votes) {
-        votes.append(
-          h(
-            "tr",
-            {},
-            h("td", { text: vote.annotator }),
-            h("td", { class: "nblabel-vote-label", dir: "auto", text: vote.label }),
-            h("td", { dir: "auto", text: vote.rationale }),
-          ),
-        );
-      }
-      box.append(votes);
-      if (content.suggestion != null) {
-        box.append(h("div", { class: "nblabel-suggestion", text: `Majority: ${content.suggestion}` }));
-      }
-      break;
-    }
     default:
-      box.append(h("div", { class: "nblabel-note", text: `unknown content ${content.type}` }));
+      if (CONTENT_TYPES[content.type]) CONTENT_TYPES[content.type](box, content, model, signal);
+      else box.append(h("div", { class: "nblabel-note", text: `unknown content ${content.type}` }));
   }
 }
 
-function render({ model, el }) {
+// Draw a widget: the shared shell, with the view that `makeView(ctx)` returns in its body.
+// A view is an object of hooks, all optional but confirm/pick where the view has them:
+//   hint: the focus hint's text          content(box, sample): draw the sample itself
+//   show(sample): a new item is shown     paint(sample): repaint the view's own parts
+//   confirm(): Enter / the Save button    pick(index): the key of option `index`
+//   onKey(event, key): a key the key map does not bind; true if the view used it
+//   sent(sample): a label of `sample` was just sent   heldText(label): the saved label, as text
+//   confirmShown(): whether the Save button shows
+//   labelText(label): a saved label as text (in the trail too)
+//   hintTarget: the element a click on the focus hint focuses (a text box)
+// ctx gives the view: model, el, signal, body (the view's slot), labelIntent(valueJSON),
+// flash(text), paint(), displayed(), keyHint(action).
+function mount({ model, el }, makeView) {
   const controller = new AbortController();
   const client = randomId();
   let seq = 0;
@@ -210,10 +235,7 @@ function render({ model, el }) {
   let sendFailed = false; // the last send threw: the comm is closed (kernel restarted or stopped)
   let shownAt = performance.now();
   let shownItem = null;
-  let localSelection = null; // multi-label toggles not yet confirmed
-  let newLabelAsked = null; // review: the typed label not among the options, Enter once
   const paces = []; // seconds each recent label of this view took
-  const drafts = new Map(); // caption: item -> text sent from this view, back in the box after an undo
 
   const kind = model.get("kind");
   el.classList.add("nblabel", `nblabel-${kind}`);
@@ -232,12 +254,7 @@ function render({ model, el }) {
   const sampleBox = h("div", { class: "nblabel-sample", "aria-live": "polite" });
   const heldLabel = h("div", { class: "nblabel-held" });
   const whyLine = h("div", { class: "nblabel-why" });
-  const optionsBox = h("div", { class: "nblabel-options", role: "group" });
-  const textInput = h("textarea", {
-    class: "nblabel-input",
-    rows: "3",
-    placeholder: "Type here · Enter saves · Shift+Enter for a new line",
-  });
+  const slot = h("div", { class: "nblabel-view" });
   const rationale = h("textarea", {
     class: "nblabel-rationale",
     rows: "2",
@@ -270,33 +287,37 @@ function render({ model, el }) {
       ".",
     ),
   );
-  const focusHint = h("div", {
-    class: "nblabel-hint",
-    text: kind === "caption" ? "Click here to type the caption · ? lists the keys" : "Click here to label with the keyboard · ? lists the keys",
-  });
-  // the hint of a caption widget leads to its text box, where typing goes
-  // (on mousedown, before the browser gives the focus to the widget's root)
-  if (kind === "caption") {
-    focusHint.addEventListener("mousedown", (e) => {
-      e.preventDefault();
-      textInput.focus();
-    });
-  }
+  const focusHint = h("div", { class: "nblabel-hint" });
   const helpBox = h("div", { class: "nblabel-help", role: "note", hidden: "" });
   const trailBox = h("div", { class: "nblabel-trail", "aria-label": "recent labels" });
   const helpButton = h("button", { class: "nblabel-help-button", type: "button", text: "Keys ?" });
   helpButton.addEventListener("click", () => toggleHelp());
-  const body = h("div", { class: "nblabel-body" }, sampleBox, whyLine, heldLabel);
-  if (kind === "caption") body.append(textInput);
-  else body.append(optionsBox);
-  if (kind === "review") {
-    textInput.rows = 1;
-    textInput.placeholder = "…or type the final label · Enter saves";
-    body.append(textInput);
-  }
-  body.append(rationale, confirmButton);
+  const body = h("div", { class: "nblabel-body" }, sampleBox, whyLine, heldLabel, slot, rationale, confirmButton);
   nav.append(helpButton);
   el.replaceChildren(header, noticeBox, body, doneBox, nav, trailBox, helpBox, status, errorBox, focusHint);
+
+  const ctx = {
+    model,
+    el,
+    signal: controller.signal,
+    body: slot,
+    labelIntent: labelWith,
+    flash,
+    paint: () => paint(),
+    displayed,
+    keyHint,
+  };
+  const view = makeView(ctx);
+  focusHint.textContent = view.hint ?? "Click here to label with the keyboard · ? lists the keys";
+  if (view.hintTarget) {
+    // the hint leads to the view's text box, where typing goes (on mousedown, before the
+    // browser gives the focus to the widget's root)
+    focusHint.addEventListener("mousedown", (e) => {
+      e.preventDefault();
+      view.hintTarget.focus();
+    });
+  }
+  const shownLabel = (label) => (view.labelText ?? labelText)(label);
 
   function toggleHelp() {
     if (!helpBox.hidden) {
@@ -350,55 +371,17 @@ function render({ model, el }) {
     if (paces.length > PACE_OF) paces.shift();
     const reason = rationale.value.trim();
     if (reason) msg.rationale = reason;
-    if (kind === "caption") drafts.set(sample.item, textInput.value);
     rationale.value = "";
-    textInput.value = "";
-    localSelection = null;
+    view.sent?.(sample);
     send(msg, true);
   }
 
-  function pick(index) {
-    if (model.get("multi")) {
-      const chosen = new Set(localSelection ?? model.get("selection"));
-      chosen.has(index) ? chosen.delete(index) : chosen.add(index);
-      localSelection = [...chosen].sort((a, b) => a - b);
-      paint();
-      return;
-    }
-    const option = model.get("options")[index];
-    if (option) labelIntent({ kind: "label", value: option.value });
-  }
-
-  function confirm() {
-    if (kind === "caption" || kind === "review") {
-      const text = textInput.value;
-      if (!text.trim()) return flash(kind === "caption" ? "Type a caption first" : "Pick or type a label first");
-      if (kind === "review") {
-        // a typed option is that option (a number stays a number); anything else is a new
-        // label, saved only when Enter is pressed again for the same text
-        const option = model.get("options").find((o) => o.label === text.trim());
-        if (option) return labelIntent({ kind: "label", value: option.value });
-        if (newLabelAsked !== text) {
-          newLabelAsked = text;
-          return flash(`"${text}" is not an option: press Enter again to save it as a new label`, 8000);
-        }
-      }
-      newLabelAsked = null;
-      labelIntent({ kind: "label", value: JSON.stringify(text) });
-    } else if (model.get("multi")) {
-      // the chosen options' values, as one JSON list (each value is JSON text already)
-      const options = model.get("options");
-      const chosen = (localSelection ?? model.get("selection")).filter((i) => options[i]);
-      if (!chosen.length && !model.get("allow_empty")) {
-        const skip = keyHint("skip");
-        return flash(`Select at least one, or ${skip ? `press ${skip}` : "click Skip"} to skip`);
-      }
-      labelIntent({ kind: "label", value: `[${chosen.map((i) => options[i].value).join(",")}]` });
-    }
+  function labelWith(value) {
+    labelIntent({ kind: "label", value });
   }
 
   function act(name) {
-    if (name === "confirm") return confirm();
+    if (name === "confirm") return view.confirm?.();
     const item = displayed();
     const msg = { kind: "action", name };
     if (item && item !== "loading") msg.item = item.item;
@@ -416,8 +399,7 @@ function render({ model, el }) {
     trailBox.replaceChildren(
       h("span", { class: "nblabel-trail-title", text: "Recent:" }),
       ...trail.map((entry) => {
-        const label = JSON.parse(entry.label);
-        const text = Array.isArray(label) ? label.join(", ") || "(none)" : String(label);
+        const text = shownLabel(JSON.parse(entry.label));
         const button = h("button", {
           class: "nblabel-trail-item",
           type: "button",
@@ -449,10 +431,11 @@ function render({ model, el }) {
         el.focus({ preventScroll: true });
         return;
       }
-      if (target === textInput && event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      // a view's text box marked data-enter="confirm" saves on Enter (Shift+Enter: a new line)
+      if (target.dataset.enter === "confirm" && event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         event.stopPropagation();
-        confirm();
+        view.confirm?.();
       } else {
         event.stopPropagation(); // text typed here is text, not a notebook shortcut
       }
@@ -467,10 +450,8 @@ function render({ model, el }) {
       return;
     }
     const bound = model.get("keymap")[key];
-    if (bound === undefined && kind === "caption" && event.key.length === 1 && event.key !== " ") {
-      // a caption is typed: a letter pressed on the widget itself starts the text in its box
+    if (bound === undefined && view.onKey?.(event, key)) {
       event.stopPropagation();
-      textInput.focus();
       return;
     }
     if (bound === undefined) {
@@ -484,7 +465,7 @@ function render({ model, el }) {
     event.stopPropagation(); // keys the widget owns never reach JupyterLab
     // a held key labels (or undoes) once, not a run of items; held arrows keep moving
     if (event.repeat && (typeof bound === "number" || bound === "confirm" || bound === "undo")) return;
-    if (typeof bound === "number") pick(bound);
+    if (typeof bound === "number") view.pick?.(bound);
     else act(bound);
   }
   el.addEventListener("keydown", onKeyDown, { signal: controller.signal });
@@ -521,39 +502,9 @@ function render({ model, el }) {
     },
     { signal: controller.signal },
   );
-  confirmButton.addEventListener("click", () => confirm());
+  confirmButton.addEventListener("click", () => view.confirm?.());
 
   // ---- painting -------------------------------------------------------------------------------
-  function paintOptions() {
-    const options = model.get("options");
-    const chosen = new Set(localSelection ?? model.get("selection"));
-    const sample = displayed();
-    const held = sample && sample !== "loading" ? sample.label : null; // JSON text, like option.value
-    optionsBox.replaceChildren(
-      ...options.map((option, index) => {
-        const button = h("button", { class: "nblabel-option", type: "button", "data-index": String(index) });
-        if (option.key != null) button.dataset.key = option.key;
-        if (option.key != null && option.key === option.label) {
-          // a rating whose key is its value: one big key cap, not "4 4"
-          button.classList.add("nblabel-option-keycap");
-          button.append(h("span", { class: "nblabel-option-label", text: option.label }));
-        } else {
-          if (option.key != null) button.append(h("kbd", { text: keyName(option.key) }));
-          button.append(h("span", { class: "nblabel-option-label", text: option.label }));
-        }
-        if (option.note) {
-          button.classList.add("nblabel-option-noted");
-          button.append(h("span", { class: "nblabel-option-note", text: option.note }));
-        }
-        const selected = model.get("multi") ? chosen.has(index) : held != null && held === option.value;
-        if (selected) button.classList.add("nblabel-selected");
-        button.setAttribute("aria-pressed", String(selected));
-        button.addEventListener("click", () => pick(index));
-        return button;
-      }),
-    );
-  }
-
   function keyHint(action) {
     for (const [key, bound] of Object.entries(model.get("keymap"))) if (bound === action) return keyName(key);
     return null;
@@ -567,18 +518,13 @@ function render({ model, el }) {
     const item = done ? null : loading ? "loading" : sample.item;
     if (item !== paintedItem) {
       paintedItem = item;
-      newLabelAsked = null;
       shownAt = performance.now();
       shownItem = item;
       if (loading) sampleBox.replaceChildren(h("div", { class: "nblabel-note", text: "Loading the next item…" }));
-      else if (!done) renderContent(sampleBox, sample.content, model, controller.signal);
-      else sampleBox.replaceChildren();
-      if (kind === "caption") {
-        // the saved caption, else the text this view sent before (an undo brings it back)
-        const held = !done && !loading && sample.label != null ? JSON.parse(sample.label) : null;
-        const draft = !done && !loading ? (drafts.get(sample.item) ?? "") : "";
-        textInput.value = typeof held === "string" ? held : draft;
-      }
+      else if (done) sampleBox.replaceChildren();
+      else if (view.content) view.content(sampleBox, sample);
+      else renderContent(sampleBox, sample.content, model, controller.signal);
+      if (!done && !loading) view.show?.(sample);
       rationale.value = !done && !loading && sample.rationale ? sample.rationale : "";
     }
     el.dataset.item = done || loading ? "" : sample.item;
@@ -588,18 +534,17 @@ function render({ model, el }) {
 
     const held = !done && !loading && sample.label != null ? JSON.parse(sample.label) : null;
     heldLabel.textContent =
-      held == null ? "" : `Saved label: ${Array.isArray(held) ? held.join(", ") || "(none)" : held} — choose again to change it`;
+      held == null ? "" : `Saved label: ${shownLabel(held)} — choose again to change it`;
     heldLabel.hidden = held == null;
     // the reason belongs to the kernel's item: hidden while a prefetched one is shown
     const reason = model.get("sample").why;
     const whyShown = reason && !done && !loading && sample.item === model.get("sample").item;
     whyLine.textContent = whyShown ? whyText(reason) : "";
     whyLine.hidden = !whyShown;
-    if (kind !== "caption") paintOptions();
+    view.paint?.(done || loading ? null : sample);
     paintTrail();
 
-    const multi = model.get("multi");
-    confirmButton.hidden = !(multi || kind === "caption" || kind === "review");
+    confirmButton.hidden = !view.confirmShown?.();
     const confirmKey = keyHint("confirm");
     confirmButton.textContent = `Save${confirmKey ? ` ${confirmKey}` : ""}`;
     rationale.hidden = !model.get("ask_rationale");
@@ -682,10 +627,6 @@ function render({ model, el }) {
     paint();
   };
   model.on("change", onChange);
-  model.on("change:selection", () => {
-    localSelection = null;
-    paint();
-  });
 
   // labels shown but never confirmed (dropped connection, restarted kernel, reloaded page)
   // are sent again; the kernel ignores what it already saved
@@ -713,4 +654,3 @@ function render({ model, el }) {
   };
 }
 
-export default { render };

@@ -1,41 +1,24 @@
-"""The functions users call: ``classify``, ``rate`` and ``caption``, each a thin builder of a
-:class:`~nblabel._widget.LabelWidget` over a :class:`~nblabel._session.LabelingSession`."""
+"""The text widgets: ``classify``, ``rate`` and ``caption``, each a thin builder of a
+:class:`~nblabel.widgets.LabelWidget` over a :class:`~nblabel._session.LabelingSession`; their
+front end is ``static/text.js``."""
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._checks import (
-    check_callable,
-    check_column,
-    check_flag,
-    check_name,
-    check_options,
-    check_order,
-    check_rate,
-    check_seed,
-    check_store_path,
-    checked_keymap,
-)
-from ._codec import encode
-from ._content import ContentMaker
-from ._errors import NblabelError
-from ._fingerprint import Fingerprinter, data_key, fingerprint_columns
-from ._session import LabelingSession, Ordering
-from ._store import DEFAULT_PATH, LabelStore
-from ._widget import LabelWidget
+from .._checks import check_options
+from .._errors import NblabelError
+from .._job import Columns, Order
+from .._store import LabelStore
+from ._base import LabelWidget
+from ._build import build
 
 __all__ = ["CaptionWidget", "ClassifyWidget", "RateWidget", "caption", "classify", "rate"]
-
-Order = Sequence[Hashable] | Ordering | None
-Columns = Hashable | Sequence[Hashable] | bool | None
 
 
 class ClassifyWidget(LabelWidget):
@@ -58,205 +41,6 @@ class CaptionWidget(LabelWidget):
         if sent is None:
             raise NblabelError("type the caption in the box, or call w.submit(text) from Python")
         return self._validate(sent)
-
-
-def as_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
-    """The data as a DataFrame (not copied), and the column to show for 1-D data."""
-    if isinstance(data, pd.DataFrame):
-        frame, column = data, None
-    elif isinstance(data, pd.Series):
-        column = data.name if data.name is not None else "value"
-        frame = data.to_frame(name=column)
-    elif isinstance(data, (list, tuple, np.ndarray, pd.Index)):
-        frame, column = pd.DataFrame({"value": list(data)}), "value"
-    else:
-        raise NblabelError(
-            f"data must be a pandas DataFrame, a Series or a list, not {type(data).__name__}"
-        )
-    if len(frame) == 0:
-        raise NblabelError("the data is empty: give at least one row to label")
-    return frame, column
-
-
-def default_task(kind: str, choices: list, key: str) -> str:
-    """The task name when ``task=`` is not given: the kind, the options as JSON (unambiguous:
-    ``["a|b","c"]`` is not ``["a","b|c"]``, ``[1,2]`` is not ``["1","2"]``) and a short hash of
-    the names of the columns that identify an item, so two data sets labeled with the same
-    options do not share a task. Rows with the same ids but other content (the same columns,
-    other data) are caught by the fingerprints stored with each label."""
-    return f"{kind}:{encode(choices)}@{key}" if choices else f"{kind}@{key}"
-
-
-def legacy_task(kind: str, choices: list, text: Hashable | None) -> str:
-    """The default task name of earlier versions, to find labels stored under it."""
-    return f"{kind}:" + "|".join(map(str, choices)) if choices else f"{kind}:{text or 'rows'}"
-
-
-def check_renamed_options(
-    session: LabelingSession, store: LabelStore, task: str, kind: str, choices: list
-) -> None:
-    """Record the task's options in the store; when they changed since, say which labels in
-    the store are no longer options. The labels are read only when the options changed."""
-    info = store.task_info(task)
-    known = None if info is None else info.get("options")
-    if known is not None and encode(known) == encode(choices):
-        return
-    wanted = set(map(encode, choices))
-    stale: dict[str, int] = {}
-    for label in store.annotations(task=task)["label"]:
-        for value in label if isinstance(label, list) else [label]:
-            text = encode(value)
-            if text not in wanted:
-                stale[text] = stale.get(text, 0) + 1
-    if stale:
-        n = sum(stale.values())
-        named = ", ".join(f"{text} ({count})" for text, count in sorted(stale.items())[:10])
-        before = "" if known is None else f" (they were {known!r})"
-        session.notify(
-            f"Task {task!r} now has the options {choices!r}{before}; {n} label"
-            f"{'s' if n > 1 else ''} in the store {'are' if n > 1 else 'is'} no longer an option: "
-            f"{named}. They stay in the store as they are: relabel those items, map the old "
-            "labels to the new ones in your analysis, or use another task= for the new options."
-        )
-    if not store.read_only:
-        store.set_task_info(task, {**(info or {}), "kind": kind, "options": choices})
-
-
-def default_annotator() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in some containers
-        return "anonymous"
-
-
-def store_label(store: LabelStore) -> str:
-    try:
-        return os.path.relpath(store.path)
-    except ValueError:
-        return str(store.path)
-
-
-def build(
-    widget_cls: type[LabelWidget],
-    kind: str,
-    data: Any,
-    choices: list,
-    *,
-    text: str | None,
-    display: Callable[[pd.Series], Any] | None,
-    fingerprint: Columns,
-    multi: bool,
-    store: LabelStore | str | os.PathLike | None,
-    annotator: str | None,
-    task: str | None,
-    order: Order,
-    keys: Mapping[str, Any] | Sequence[str] | str | None,
-    rationale: bool,
-    option_keys: Sequence[str] | None = None,
-    gold: Mapping[Hashable, Any] | pd.Series | None = None,
-    gold_rate: float = 0.05,
-    seed: int = 0,
-    allow_empty: bool = False,
-    option_notes: Sequence[str | None] | None = None,
-) -> LabelWidget:
-    # every argument is checked before anything is opened or written
-    multi, rationale = check_flag(multi, "multi"), check_flag(rationale, "rationale")
-    order = check_order(order)
-    if text is not None:
-        check_column(text, "text")
-    if display is not None:
-        check_callable(display, "display", "lambda row: row.text")
-    if annotator is not None:
-        check_name(annotator, "annotator")
-    if task is not None:
-        check_name(task, "task", "sentiment")
-    gold_rate, seed = check_rate(gold_rate, "gold_rate"), check_seed(seed)
-    if store is not None and not isinstance(store, LabelStore):
-        check_store_path(store, "store")
-    keymap = checked_keymap(choices, keys, option_keys=option_keys)
-    frame, column = as_frame(data)
-    if gold is not None:
-        order = mix_gold(frame.index, choices, order, gold, gold_rate, seed)
-    if text is None and display is None:
-        text = column
-    content = ContentMaker(frame, text=text, display=display)
-    locs = fingerprint_columns(frame, fingerprint, text)
-    if store is None:
-        store = LabelStore(Path.cwd() / DEFAULT_PATH)
-    elif not isinstance(store, LabelStore):
-        store = LabelStore(store)
-    annotator = default_annotator() if annotator is None else annotator
-    defaulted = task is None
-    if defaulted:
-        identifying = locs if locs is not None else fingerprint_columns(frame, None, text)
-        task = default_task(kind, choices, data_key(frame, identifying))
-    session = LabelingSession(
-        frame.index, store=store, task=task, annotator=annotator, order=order,
-        fingerprint=None if locs is None else Fingerprinter(frame, locs),
-    )  # fmt: skip
-    if defaulted and store.last_label_event(task, annotator) is None:
-        earlier = legacy_task(kind, choices, text)
-        if store.last_label_event(earlier, annotator) is not None:
-            session.notify(
-                f"{annotator!r} has labels under the task {earlier!r}, the default name of "
-                f"earlier versions of nblabel; this widget's default task is {task!r}. To go "
-                f"on with those labels, pass task={earlier!r}."
-            )
-    if choices:
-        check_renamed_options(session, store, task, kind, choices)
-    widget = widget_cls(
-        frame,
-        session=session,
-        content=content,
-        choices=choices,
-        keymap=keymap,
-        multi=multi,
-        rationale=rationale,
-        store_label=store_label(store),
-        kind=kind,
-        allow_empty=allow_empty,
-        option_notes=option_notes,
-    )
-    return widget
-
-
-def mix_gold(
-    items: pd.Index,
-    choices: list,
-    order: Order,
-    gold: Mapping[Hashable, Any] | pd.Series,
-    rate: float,
-    seed: int,
-) -> list | Ordering:
-    """The order with gold items (known answers) spread through it at ``rate``; an active
-    ordering gets them mixed into every new order it gives."""
-    from .sample import GoldMixed, with_gold
-
-    if not isinstance(gold, (Mapping, pd.Series)):
-        raise NblabelError(
-            f"gold= must be the known answers as {{item id: known label}} (a dict or a Series "
-            f"indexed by item id), not {type(gold).__name__}: e.g. gold={{'a': 'pos'}}"
-        )
-    answers = pd.Series(gold) if not isinstance(gold, pd.Series) else gold
-    if answers.empty:
-        raise NblabelError("gold= is empty: give {item id: known label} for a few items")
-    missing = answers.index[items.get_indexer(answers.index) < 0]
-    if len(missing):
-        raise NblabelError(
-            f"gold= names items that are not in the data: {missing[:5].tolist()!r}; its keys "
-            "must be ids of the data's index"
-        )
-    if choices:
-        strange = sorted({str(v) for v in answers if v not in choices})
-        if strange:
-            raise NblabelError(
-                f"gold= holds labels that are not options: {strange!r}; the options are "
-                f"{choices!r}"
-            )
-    if isinstance(order, Ordering):
-        return GoldMixed(order, answers.index, rate, seed=seed)
-    base = list(items) if order is None else list(order)
-    return with_gold(base, answers.index, rate, seed=seed)
 
 
 def classify(

@@ -10,23 +10,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._builders import as_frame, check_options, default_annotator, store_label
-from ._checks import (
+from .._checks import (
     check_callable,
     check_column,
     check_flag,
     check_int,
     check_name,
+    check_options,
     check_store_path,
     check_task,
     checked_keymap,
 )
-from ._content import ContentMaker
-from ._errors import NblabelError
-from ._fingerprint import Fingerprinter, fingerprint_columns
-from ._session import LabelingSession
-from ._store import LabelStore
-from ._widget import LabelWidget
+from .._content import ContentMaker
+from .._errors import NblabelError
+from .._fingerprint import Fingerprinter, fingerprint_columns
+from .._job import as_frame, default_annotator, store_label
+from .._session import LabelingSession
+from .._store import LabelStore
+from ._base import LabelWidget
 
 __all__ = ["ReviewWidget", "contested_items", "review"]
 

@@ -1,0 +1,139 @@
+// The text views: classify, rate and review pick options, caption types free text (review
+// can type a final label too). Joined after base.js, whose functions it uses by name.
+
+// a review item: the sample, each annotator's label and reason, and the majority
+CONTENT_TYPES.review = function renderReview(box, content, model, signal) {
+  if (content.sample) {
+    const inner = h("div", { class: "nblabel-review-sample" });
+    renderContent(inner, content.sample, model, signal);
+    box.append(inner);
+  }
+  const votes = h("table", { class: "nblabel-votes" });
+  votes.append(h("tr", {}, h("th", { text: "annotator" }), h("th", { text: "label" }), h("th", { text: "why" })));
+  for (const vote of content.votes) {
+    votes.append(
+      h(
+        "tr",
+        {},
+        h("td", { text: vote.annotator }),
+        h("td", { class: "nblabel-vote-label", dir: "auto", text: vote.label }),
+        h("td", { dir: "auto", text: vote.rationale }),
+      ),
+    );
+  }
+  box.append(votes);
+  if (content.suggestion != null) {
+    box.append(h("div", { class: "nblabel-suggestion", text: `Majority: ${content.suggestion}` }));
+  }
+};
+
+function textView(ctx) {
+  const { model } = ctx;
+  const kind = model.get("kind");
+  const typed = kind === "caption" || kind === "review";
+  let localSelection = null; // multi-label toggles not yet confirmed
+  let newLabelAsked = null; // review: the typed label not among the options, Enter once
+  const drafts = new Map(); // caption: item -> text sent from this view, back in the box after an undo
+
+  const optionsBox = h("div", { class: "nblabel-options", role: "group" });
+  const textInput = h("textarea", {
+    class: "nblabel-input",
+    rows: "3",
+    placeholder: "Type here · Enter saves · Shift+Enter for a new line",
+    "data-enter": "confirm",
+  });
+  if (kind === "caption") {
+    ctx.body.append(textInput);
+  } else {
+    ctx.body.append(optionsBox);
+    if (kind === "review") {
+      textInput.rows = 1;
+      textInput.placeholder = "…or type the final label · Enter saves";
+      ctx.body.append(textInput);
+    }
+  }
+  model.on("change:selection", () => {
+    localSelection = null;
+    ctx.paint();
+  });
+
+  function pick(index) {
+    if (model.get("multi")) {
+      const chosen = new Set(localSelection ?? model.get("selection"));
+      chosen.has(index) ? chosen.delete(index) : chosen.add(index);
+      localSelection = [...chosen].sort((a, b) => a - b);
+      ctx.paint();
+      return;
+    }
+    const option = model.get("options")[index];
+    if (option) ctx.labelIntent(option.value);
+  }
+
+  function confirm() {
+    if (typed) {
+      const text = textInput.value;
+      if (!text.trim()) return ctx.flash(kind === "caption" ? "Type a caption first" : "Pick or type a label first");
+      if (kind === "review") {
+        // a typed option is that option (a number stays a number); anything else is a new
+        // label, saved only when Enter is pressed again for the same text
+        const option = model.get("options").find((o) => o.label === text.trim());
+        if (option) return ctx.labelIntent(option.value);
+        if (newLabelAsked !== text) {
+          newLabelAsked = text;
+          return ctx.flash(`"${text}" is not an option: press Enter again to save it as a new label`, 8000);
+        }
+      }
+      newLabelAsked = null;
+      ctx.labelIntent(JSON.stringify(text));
+    } else if (model.get("multi")) {
+      // the chosen options' values, as one JSON list (each value is JSON text already)
+      const options = model.get("options");
+      const chosen = (localSelection ?? model.get("selection")).filter((i) => options[i]);
+      if (!chosen.length && !model.get("allow_empty")) {
+        const skip = ctx.keyHint("skip");
+        return ctx.flash(`Select at least one, or ${skip ? `press ${skip}` : "click Skip"} to skip`);
+      }
+      ctx.labelIntent(`[${chosen.map((i) => options[i].value).join(",")}]`);
+    }
+  }
+
+  const view = {
+    pick,
+    confirm,
+    confirmShown: () => model.get("multi") || typed,
+    show(sample) {
+      newLabelAsked = null;
+      if (kind === "caption") {
+        // the saved caption, else the text this view sent before (an undo brings it back)
+        const held = sample.label != null ? JSON.parse(sample.label) : null;
+        textInput.value = typeof held === "string" ? held : (drafts.get(sample.item) ?? "");
+      }
+    },
+    sent(sample) {
+      if (kind === "caption") drafts.set(sample.item, textInput.value);
+      textInput.value = "";
+      localSelection = null;
+    },
+    paint(sample) {
+      if (kind === "caption") return;
+      const chosen = new Set(localSelection ?? model.get("selection"));
+      const held = sample ? sample.label : null; // JSON text, like option.value
+      const multi = model.get("multi");
+      const isSelected = (index, option) => (multi ? chosen.has(index) : held != null && held === option.value);
+      optionsBox.replaceChildren(...optionButtons(model.get("options"), isSelected, pick));
+    },
+  };
+  if (kind === "caption") {
+    view.hint = "Click here to type the caption · ? lists the keys";
+    // a letter pressed on the widget itself starts the caption in its box
+    view.onKey = (event) => {
+      if (event.key.length !== 1 || event.key === " ") return false;
+      textInput.focus();
+      return true;
+    };
+    view.hintTarget = textInput;
+  }
+  return view;
+}
+
+export default { render: (args) => mount(args, textView) };
