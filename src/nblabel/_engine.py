@@ -12,6 +12,7 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   same name (an advisory lock) first;
 - ``schema``: the DDL of the current schema, ``migration(version)``: the statements that bring a
   store of an older schema version up to it before that DDL runs; ``tables()``;
+- ``json_array``: the SQL of a JSON array of columns, as text (``{}`` stands for them);
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.
 
 A write that breaks a unique index raises :class:`Conflict`; every other failure is a

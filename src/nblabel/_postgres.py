@@ -117,6 +117,7 @@ class PostgresEngine:
 
     name = "PostgreSQL"
     lock_clause = " FOR UPDATE SKIP LOCKED"
+    json_array = "CAST(json_build_array({}) AS TEXT)"
     read_only = False
     path = None
     schema: ClassVar[list[str]] = [

@@ -656,7 +656,7 @@ class LabelStore:
         grouped = [c for c in ("task", "annotator", "source") if c not in fixed]
         selected = ["id", "item", "label", "rationale", "created_at", "duration_s"]
         if len(grouped) > 1:
-            selected.append(f"json_array({', '.join(grouped)})")
+            selected.append(self._engine.json_array.format(", ".join(grouped)))
         elif grouped:
             selected.append(grouped[0])
         rows = self._query(
