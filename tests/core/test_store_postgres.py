@@ -10,10 +10,10 @@ import threading
 import urllib.parse
 
 import pytest
-from conftest import raw_execute, raw_rows
 
 from nblabel import LabelStore, NblabelError, StoreError
 from nblabel._store import SCHEMA_VERSION
+from postgres_server import raw_execute, raw_rows
 
 
 def with_password(url: str, password: str) -> str:

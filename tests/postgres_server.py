@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL server for the tests, on loopback, in a temporary folder.
+"""A throwaway PostgreSQL server for the tests, on loopback, in a temporary folder; and plain
+clients that read or write a store past the code under test, on either engine.
 
 PostgreSQL refuses to run as root, so as root the server runs as an unprivileged user
 (``postgres`` where Debian's package made it, else ``nobody``) that owns the folder. The server
@@ -15,13 +16,14 @@ import pwd
 import secrets
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
 import urllib.parse
 from pathlib import Path
 
-__all__ = ["Server", "Unavailable", "find_binaries", "schema_url"]
+__all__ = ["Server", "Unavailable", "find_binaries", "raw_execute", "raw_rows", "schema_url"]
 
 USER = "nblabel"
 
@@ -145,3 +147,35 @@ def wait_for(url: str, timeout: float = 10) -> None:
             if time.monotonic() > deadline:
                 raise Unavailable(f"no server answers at the test URL: {exc}") from None
             time.sleep(0.2)
+
+
+def raw_rows(where: str, sql: str) -> list[tuple]:
+    """Rows read past the store under test, with a plain client of its engine."""
+    if not where.startswith("postgresql://"):
+        db = sqlite3.connect(where)
+        try:
+            return db.execute(sql).fetchall()
+        finally:
+            db.close()
+    import psycopg
+
+    with psycopg.connect(where) as db:
+        return db.execute(sql).fetchall()
+
+
+def raw_execute(where: str, *statements: str) -> None:
+    """Run ``statements`` in one transaction past the store, with a plain client."""
+    if not where.startswith("postgresql://"):
+        db = sqlite3.connect(where)
+        try:
+            with db:
+                for statement in statements:
+                    db.execute(statement)
+        finally:
+            db.close()
+        return
+    import psycopg
+
+    with psycopg.connect(where) as db:
+        for statement in statements:
+            db.execute(statement)

@@ -1,0 +1,40 @@
+"""A widget on a team's store: labels saved on PostgreSQL, the store named without its
+password, and the annotator taken from JupyterHub where there is one."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import nblabel
+
+OPTIONS = ["pos", "neg"]
+
+
+@pytest.fixture
+def df() -> pd.DataFrame:
+    return pd.DataFrame({"review": ["good", "bad", "meh"]}, index=pd.Index([10, 11, 12], name="id"))
+
+
+def test_a_widget_labels_into_postgresql_and_names_it_without_the_password(df, pg_url):
+    secret = pg_url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    w = nblabel.classify(df, OPTIONS, text="review", store=pg_url, annotator="alice", task="s")
+    w.press("1")
+    w.press("2")
+    assert w.current == 12
+    shown = w.info["store"]
+    assert "127.0.0.1" in shown and secret not in shown and secret not in repr(w.session.store)
+    with nblabel.LabelStore(pg_url) as store:
+        assert store.annotations(task="s")["label"].tolist() == ["pos", "neg"]
+    again = nblabel.classify(df, OPTIONS, text="review", store=pg_url, annotator="alice", task="s")
+    assert again.current == 12 and again.progress.done == 2  # resumes from the server
+
+
+def test_the_default_annotator_is_the_jupyterhub_user(df, tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_USER", "dana")
+    monkeypatch.setattr("getpass.getuser", lambda: "jovyan")  # every hub kernel's OS user
+    w = nblabel.classify(df, OPTIONS, text="review", store=tmp_path / "l.db", task="s")
+    assert w.session.annotator == "dana"
+    monkeypatch.delenv("JUPYTERHUB_USER")
+    w = nblabel.classify(df, OPTIONS, text="review", store=tmp_path / "l.db", task="s")
+    assert w.session.annotator == "jovyan"
