@@ -38,3 +38,29 @@ def test_the_default_annotator_is_the_jupyterhub_user(df, tmp_path, monkeypatch)
     monkeypatch.delenv("JUPYTERHUB_USER")
     w = nblabel.classify(df, OPTIONS, text="review", store=tmp_path / "l.db", task="s")
     assert w.session.annotator == "jovyan"
+
+
+def test_a_label_sent_while_the_server_restarts_stays_pending_and_is_saved_when_resent(
+    df, pg_url, postgres
+):
+    from nblabel._codec import encode
+    from nblabel.testing import browser_message
+
+    w = nblabel.classify(df, OPTIONS, text="review", store=pg_url, annotator="alice", task="s")
+
+    def message(value, seq, **extra):
+        return {"kind": "label", "value": encode(value), "item": w.sample.get("item"),
+                "client": "tab-1", "seq": seq, **extra}  # fmt: skip
+
+    browser_message(w, message("pos", 1))
+    assert w.acks == {"tab-1": 1}
+    postgres.restart()
+    pending = message("neg", 2)
+    browser_message(w, pending)
+    assert w.acks == {"tab-1": 1}  # not acknowledged: the browser keeps it
+    assert "Not saved" in w.error and "connection to the server was lost" in w.error
+    assert pg_url.split("@")[0].rsplit(":", 1)[1] not in w.error  # no password shown
+    browser_message(w, {**pending, "resent": True})  # the browser sends it again
+    assert w.acks == {"tab-1": 2}
+    with nblabel.LabelStore(pg_url) as store:
+        assert store.annotations(task="s")["label"].tolist() == ["pos", "neg"]
