@@ -10,15 +10,17 @@ hold work forever. Pure: no widget library is imported here.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import pandas as pd
 
 from ._checks import check_int, check_name, given
 from ._errors import NblabelError
 from ._store import LabelStore
 
-__all__ = ["Assignment"]
+__all__ = ["AssignedOrder", "Assignment"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +90,62 @@ class Assignment:
     def release(self, store: LabelStore, task: str, annotator: str) -> None:
         """Give back what ``annotator`` claimed on ``task`` and has not labeled."""
         store.release(task, annotator)
+
+
+class AssignedOrder:
+    """A session's order under an assignment: the annotator's claimed items, a batch at a time.
+
+    An :class:`~nblabel._session.Ordering` that grows: :meth:`start` puts the data's items up
+    (in ``order``, else the data's order: their priority) and returns the first batch;
+    once every claimed item is labeled, :meth:`poll` claims the next batch, which the session
+    appends to its queue. :attr:`waiting` is true while nothing could be claimed although
+    items are left: they are claimed by others (their claims may lapse; :meth:`refresh`).
+    """
+
+    grows = True  # the session appends what poll returns, items outside its first order too
+
+    def __init__(
+        self,
+        plan: Assignment,
+        store: LabelStore,
+        task: str,
+        annotator: str,
+        order: Sequence[Hashable] | None = None,
+    ) -> None:
+        self.plan, self.store, self.task, self.annotator = plan, store, task, annotator
+        self.order = None if order is None else list(order)
+        self.error: str | None = None
+        self.waiting = False
+        self._items: pd.Index | None = None
+        self._open: set[Hashable] = set()
+
+    def _claim(self) -> list[Hashable]:
+        claimed = self.store.claim(
+            self.task, self.annotator, batch=self.plan.batch,
+            claim_timeout=float(self.plan.claim_timeout),
+        )  # fmt: skip
+        # an item of another annotator's data (not in this widget's) is left to lapse
+        mine = [item for item in claimed if item in self._items]
+        self._open = set(mine)
+        self.waiting = not mine and not self.store.slots(self.task)["done"].all()
+        return mine
+
+    def start(self, items: pd.Index, labeled: pd.Series) -> list[Hashable]:
+        self._items = items
+        self.store.add_items(
+            self.task, items if self.order is None else self.order, overlap=self.plan.overlap
+        )
+        return self._claim()
+
+    def observe(self, item: Hashable, label: Any) -> None:
+        if label is not None:
+            self._open.discard(item)
+
+    def poll(self) -> list[Hashable] | None:
+        if self._open:
+            return None
+        return self._claim() or None
+
+    def refresh(self) -> list[Hashable] | None:
+        """Claim again now (after waiting for others' claims to lapse)."""
+        return self._claim() or None

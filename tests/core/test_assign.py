@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import nblabel
@@ -266,3 +267,51 @@ def test_one_annotator_claiming_from_two_kernels_at_once_shares_one_batch(store_
     held = slots[slots["annotator"] == "alice"]
     assert len(held) == 5 and held["item"].is_unique
     assert got[0] == got[1] == set(held["item"])
+
+
+# -- a labeling session on an assignment --------------------------------------------------------
+def session(store, annotator, plan, items=range(6), order=None):
+    from nblabel._assign import AssignedOrder
+    from nblabel._session import LabelingSession
+
+    ordering = AssignedOrder(plan, store, "t", annotator, order)
+    return LabelingSession(
+        pd.Index(list(items)), store=store, task="t", annotator=annotator, order=ordering
+    )
+
+
+def test_a_session_shows_its_claims_a_batch_at_a_time(store):
+    plan = Assignment(overlap=1, batch=2)
+    alice, bob = session(store, "alice", plan), session(store, "bob", plan)
+    assert (alice.current, bob.current) == (0, 2)
+    seen = []
+    while alice.current is not None:
+        seen.append(alice.current)
+        alice.submit("x")
+    # alice took the batches nobody held: hers, then the two after bob's
+    assert seen == [0, 1, 4, 5] and alice.progress == nblabel.Progress(4, 4)
+    assert bob.current == 2
+    bob.submit("y")
+    bob.submit("y")
+    assert bob.current is None and not bob._ordering.waiting  # all done, nothing to wait for
+
+
+def test_a_session_waits_while_the_rest_is_claimed_then_refreshes(store, clock):
+    plan = Assignment(overlap=1, batch=2, claim_timeout=60)
+    alice = session(store, "alice", plan, items=range(2))
+    bob = session(store, "bob", plan, items=range(2))
+    assert alice.current == 0 and bob.current is None and bob._ordering.waiting
+    assert bob.progress == nblabel.Progress(0, 0)
+    assert not bob.refresh_order()
+    clock.tick(120)  # alice's claims lapse: she walked away
+    assert bob.refresh_order() and bob.current == 0
+    bob.submit("z")
+    assert bob.current == 1
+
+
+def test_priority_follows_order(store):
+    plan = Assignment(overlap=1, batch=3)
+    s = session(store, "alice", plan, order=[5, 3, 1, 0, 2, 4])
+    assert [s.current] == [5]
+    s.submit("x")
+    assert s.current == 3

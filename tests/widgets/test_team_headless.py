@@ -64,3 +64,35 @@ def test_a_label_sent_while_the_server_restarts_stays_pending_and_is_saved_when_
     assert w.acks == {"tab-1": 2}
     with nblabel.LabelStore(pg_url) as store:
         assert store.annotations(task="s")["label"].tolist() == ["pos", "neg"]
+
+
+def test_classify_with_assign_shows_the_annotators_share_of_the_work(tmp_path):
+    data = pd.DataFrame({"review": [f"r{i}" for i in range(6)]})
+    store = tmp_path / "team.db"
+    plan = nblabel.Assignment(overlap=1, batch=2)
+    alice = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="alice",
+                             task="s", assign=plan)  # fmt: skip
+    bob = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="bob",
+                           task="s", assign=plan, order=[5, 4, 3, 2, 1, 0])  # fmt: skip
+    assert (alice.current, bob.current) == (0, 2)  # the items' order was set when first put up
+    for _ in range(4):
+        alice.press("1")
+    assert alice.current is None
+    assert bob.current == 2
+    bob.press("2")
+    bob.press("2")
+    labels = nblabel.LabelStore(store).annotations(task="s")
+    assert sorted(labels["item"]) == list(range(6)) and labels["item"].is_unique
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"assign": 2}, r"assign= must be an nblabel.Assignment"),
+        ({"assign": nblabel.Assignment(), "gold": {10: "pos"}}, "gold= cannot be mixed"),
+    ],
+)
+def test_assign_is_checked(df, tmp_path, kwargs, match):
+    with pytest.raises(nblabel.NblabelError, match=match):
+        nblabel.classify(df, OPTIONS, text="review", store=tmp_path / "x.db", **kwargs)
+    assert not (tmp_path / "x.db").exists()  # refused before anything was opened

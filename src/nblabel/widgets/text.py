@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._assign import Assignment
 from .._checks import check_options
 from .._errors import NblabelError
 from .._job import Columns, Order
@@ -61,6 +62,7 @@ def classify(
     gold_rate: float = 0.05,
     seed: int = 0,
     allow_empty: bool = False,
+    assign: Assignment | None = None,
 ) -> ClassifyWidget:
     """Label each row with one of ``options`` (or several, with ``multi=True``).
 
@@ -110,6 +112,10 @@ def classify(
         Known answers ``{item: label}`` for gold checks: those items are spread through the
         order at ``gold_rate`` (shown like any other item); score annotators on them with
         :func:`nblabel.gold_report`. ``seed`` fixes where they land.
+    assign
+        An :class:`nblabel.Assignment` to share the items with a team on one store: this
+        widget shows the annotator's claimed items, a batch at a time (``order=``, as a list,
+        is their priority); each item goes to ``overlap`` different annotators.
 
     Returns
     -------
@@ -135,6 +141,7 @@ def classify(
         text=text, display=display, fingerprint=fingerprint, multi=multi, store=store,
         annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
         gold=gold, gold_rate=gold_rate, seed=seed, allow_empty=bool(allow_empty),
+        assign=assign,
     )  # fmt: skip
 
 
