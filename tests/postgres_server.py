@@ -77,7 +77,9 @@ class Server:
             runuser = shutil.which("runuser")
             self.as_user = [runuser, "-u", name, "--"] if runuser else ["su", name, "-s",
                                                                         "/bin/sh", "-c"]
-        self.root = Path(tempfile.mkdtemp(prefix="nblabel-pg-"))
+        # the server's user must reach its folder: under /tmp, not a private TMPDIR of root's
+        parent = "/tmp" if owner is not None and os.path.isdir("/tmp") else None
+        self.root = Path(tempfile.mkdtemp(prefix="nblabel-pg-", dir=parent))
         self.data = self.root / "data"
         self.password = secrets.token_urlsafe(12)
         (self.root / "pw").write_text(self.password + "\n")

@@ -238,7 +238,9 @@ class PostgresEngine:
             except psycopg.errors.InsufficientPrivilege as exc:
                 raise StoreError(
                     f"could not {doing} the label store {self.location}: {self._clean(exc)}; "
-                    "ask the database's owner to GRANT this user access to the nblabel_ tables"
+                    "ask the database's owner to GRANT this user SELECT, INSERT and UPDATE on "
+                    "the nblabel_ tables (and CREATE on the schema, for the first store, which "
+                    "creates them)"
                 ) from None
             except psycopg.Error as exc:
                 raise StoreError(

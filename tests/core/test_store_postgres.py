@@ -247,3 +247,36 @@ def test_a_postgresql_store_backs_up_into_a_sqlite_file(pg_url, tmp_path):
         assert got.drop(columns="event_id").equals(expected.drop(columns="event_id"))
         assert local.task_info("t") == {"options": ["p", "q", "neg"]}
         assert local.current_label("t", 2, "x").fingerprint == "f"
+
+
+def test_without_psycopg_the_error_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if it were not installed
+    with pytest.raises(NblabelError, match=r"pip install 'nblabel\[postgres\]'"):
+        LabelStore("postgresql://u:pw@localhost/db")
+
+
+def test_a_user_without_rights_is_told_what_to_grant(postgres, pg_url):
+    schema = urllib.parse.unquote(pg_url.rsplit("search_path%3D", 1)[1])
+    reader = f"reader_{schema}"  # one role per test schema: a reused server keeps roles
+    raw_execute(
+        postgres.url,
+        f"CREATE ROLE {reader} LOGIN PASSWORD 'reader-pw'",
+        f"GRANT USAGE ON SCHEMA {schema} TO {reader}",
+    )
+    owner = urllib.parse.urlsplit(pg_url)
+    as_reader = pg_url.replace(f"{owner.username}:{owner.password}@", f"{reader}:reader-pw@")
+    with pytest.raises(StoreError, match=r"GRANT this user .*CREATE on the schema") as caught:
+        LabelStore(as_reader)  # the first store would create the tables
+    assert "reader-pw" not in str(caught.value)
+    LabelStore(pg_url).close()  # the owner creates them
+    with pytest.raises(StoreError, match="GRANT this user SELECT, INSERT and UPDATE"):
+        LabelStore(as_reader)
+    raw_execute(
+        postgres.url,
+        f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema} TO {reader}",
+    )
+    with LabelStore(as_reader) as store:  # granted: an annotator of the team
+        store.append(task="t", item=1, annotator=reader, label="x")
+        assert store.annotations()["annotator"].tolist() == [reader]
