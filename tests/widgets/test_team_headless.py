@@ -24,6 +24,7 @@ def test_a_widget_labels_into_postgresql_and_names_it_without_the_password(df, p
     assert w.current == 12
     shown = w.info["store"]
     assert "127.0.0.1" in shown and secret not in shown and secret not in repr(w.session.store)
+    assert secret not in str(w.get_state())  # nothing of it reaches the page
     with nblabel.LabelStore(pg_url) as store:
         assert store.annotations(task="s")["label"].tolist() == ["pos", "neg"]
     again = nblabel.classify(df, OPTIONS, text="review", store=pg_url, annotator="alice", task="s")
