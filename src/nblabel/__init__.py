@@ -1,8 +1,8 @@
 """nblabel: label data where it already is, in a notebook.
 
 The pure core (store, sessions, sampling, agreement, export) imports no widget library;
-the widgets (``classify``, ``rate``, ``caption``, ``review``) load ipywidgets and anywidget
-on first use.
+the widgets (``classify``, ``rate``, ``caption``, ``compare``, ``review``, ``annotate_spans``)
+load ipywidgets and anywidget on first use.
 
 Examples
 --------
@@ -24,6 +24,7 @@ from ._keymap import Action
 from ._session import Progress
 from ._status import status
 from ._store import LabelStore
+from ._suggest import suggestion_report
 from .sample import gold_report
 
 # name -> module that defines it; imported when first asked for (PEP 562)
@@ -31,10 +32,13 @@ _LAZY = {
     "LabelWidget": ".widgets._base",
     "ReviewWidget": ".widgets.review",
     "SubmitEvent": ".widgets._base",
+    "annotate_spans": ".widgets.spans",
     "caption": ".widgets.text",
     "classify": ".widgets.text",
+    "compare": ".widgets.compare",
     "rate": ".widgets.text",
     "review": ".widgets.review",
+    "review_steps": ".widgets.steps",
     "testing": ".testing",
 }
 
@@ -51,16 +55,20 @@ __all__ = [
     "StoreError",
     "SubmitEvent",
     "agreement",
+    "annotate_spans",
     "caption",
     "classify",
+    "compare",
     "consensus",
     "datasets",
     "export",
     "gold_report",
     "rate",
     "review",
+    "review_steps",
     "sample",
     "status",
+    "suggestion_report",
     "testing",
 ]
 __version__ = "0.1.0"

@@ -36,11 +36,13 @@ __all__ = [
     "check_order",
     "check_out_path",
     "check_rate",
+    "check_rationale",
     "check_seed",
     "check_store_path",
     "check_task",
     "checked_keymap",
     "given",
+    "required_rationale",
 ]
 
 # KeyboardEvent.key values a binding may use besides single characters
@@ -125,6 +127,36 @@ def check_rate(value: Any, name: str) -> float:
             + (f": for {value}%, write {name}={value / 100:g}" if 1 <= value < 100 else "")
         )
     return float(value)
+
+
+def check_rationale(value: Any, name: str = "rationale") -> tuple[bool, bool]:
+    """``rationale=`` as (ask for one, require one): ``False``, ``True`` or ``"required"``."""
+    if value is None:
+        return False, False
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value), False
+    if isinstance(value, str) and value == "required":
+        return True, True
+    hint = ""
+    if isinstance(value, str) and value.strip().lower() in {"require", "required", "mandatory"}:
+        hint = ": write it exactly as 'required'"
+    raise NblabelError(
+        f"{name}= must be True (a box for the reason), 'required' (no label saved without a "
+        f"reason) or False, not {given(value)}{hint}"
+    )
+
+
+def required_rationale(rationale: Any, required: bool) -> str | None:
+    """The rationale to store; refused when ``required`` and empty."""
+    text = rationale.strip() if isinstance(rationale, str) else rationale
+    if rationale is not None and not isinstance(rationale, str):
+        raise NblabelError(f"rationale= must be text, not {given(rationale)}")
+    if required and not text:
+        raise NblabelError(
+            "a reason is required for each label (rationale='required'): write it in the box, "
+            "or give w.submit(..., rationale='why')"
+        )
+    return rationale or None
 
 
 def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:

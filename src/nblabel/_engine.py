@@ -55,9 +55,19 @@ _SCHEMA = [
         task TEXT PRIMARY KEY,
         info TEXT NOT NULL
     )""",
+    # schema 3: where each annotator's session last moved by hand (skip, back, go to, undo): a
+    # page reloaded after a skip resumes there, not at the skipped item
+    """CREATE TABLE IF NOT EXISTS nblabel_places (
+        task TEXT NOT NULL,
+        annotator TEXT NOT NULL,
+        source TEXT NOT NULL,
+        item TEXT NOT NULL,
+        updated_at {real} NOT NULL,
+        PRIMARY KEY (task, annotator, source)
+    )""",
     "CREATE INDEX IF NOT EXISTS nblabel_events_by_annotator"
     " ON nblabel_events (task, annotator, item)",
-    # schema 3: the slots of an assignment, ``overlap`` per item; a claimed slot names its
+    # schema 4: the slots of an assignment, ``overlap`` per item; a claimed slot names its
     # annotator, one slot per annotator and item
     """CREATE TABLE IF NOT EXISTS nblabel_slots (
         task TEXT NOT NULL,

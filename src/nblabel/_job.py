@@ -66,6 +66,8 @@ def check_renamed_options(
     stale: dict[str, int] = {}
     for label in store.annotations(task=task)["label"]:
         for value in label if isinstance(label, list) else [label]:
+            if isinstance(value, dict) and "label" in value:
+                value = value["label"]  # a span: its class is the option
             text = encode(value)
             if text not in wanted:
                 stale[text] = stale.get(text, 0) + 1

@@ -11,6 +11,7 @@ widget or process of the same annotator) are kept for the last few thousand move
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -182,12 +183,41 @@ class LabelingSession:
         self._trail: deque[int] = deque(maxlen=TRAIL_LENGTH)  # queue indexes visited, for back()
         self._saved: deque[tuple[int, int]] = deque(maxlen=UNDO_DEPTH)  # (event id, position)
         self._ordering_failure: str | None = None
-        self._cursor = self._next_unlabeled(0, include_start=True)
+        self._cursor = self._next_unlabeled(self._resume_index(), include_start=True)
         self._furthest = self._cursor  # the furthest queue index shown: a re-rank keeps those
         self._shown_at = clock()
         found = self._check.describe(f"Task {task!r}, annotator {annotator!r}:")
         if found is not None:
             self.notify(found)
+
+    def _resume_index(self) -> int:
+        """Queue index a new session starts from: where this annotator last moved by hand (so
+        an item skipped before a restart stays skipped), else the start. An active ordering
+        ranks afresh instead."""
+        if self._ordering is not None:
+            return 0
+        try:
+            place = self.store.place(self.task, self.annotator, self.source)
+        except StoreError:
+            return 0
+        if place is None:
+            return 0
+        try:
+            position = self.items.get_loc(place)
+        except (KeyError, TypeError):  # an item no longer in the data
+            return 0
+        if not isinstance(position, (int, np.integer)):
+            return 0
+        index = self._queue_index_of(int(position))
+        return index if index >= 0 else 0
+
+    def _remember_place(self) -> None:
+        # where a new session starts: a convenience, so a failed write is not worth an error
+        # (a label's own write reports a store that cannot be written)
+        if self.position is None:
+            return
+        with contextlib.suppress(StoreError):
+            self.store.set_place(self.task, self.annotator, self.items[self.position], self.source)
 
     def notify(self, message: str) -> None:
         """Say ``message`` once: as an :class:`NblabelWarning`, and in :attr:`notice` (which the
@@ -366,6 +396,7 @@ class LabelingSession:
         """Leave the item on screen unlabeled and show the next unlabeled one."""
         if self.position is not None:
             self._move_to(self._next_unlabeled(self._cursor))
+            self._remember_place()
 
     def back(self) -> bool:
         """Show the previously shown item again. Returns ``False`` at the start.
@@ -375,6 +406,7 @@ class LabelingSession:
         if not self._trail:
             return False
         self._show(self._trail.pop())
+        self._remember_place()
         return True
 
     def goto(self, item: Hashable) -> None:
@@ -386,6 +418,7 @@ class LabelingSession:
                 "widget with it in order= to show it"
             )
         self._move_to(queue_index)
+        self._remember_place()
 
     def undo(self) -> Hashable | None:
         """Undo the newest label this session saved and has not undone, and show its item.
@@ -425,6 +458,7 @@ class LabelingSession:
             if queue_index > 0 and (not self._trail or self._trail[-1] != queue_index - 1):
                 self._trail.append(queue_index - 1)
             self._show(queue_index)
+            self._remember_place()
         return item
 
     # -- ordering ------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from ._postgres import PostgresEngine, is_postgres_url
 
 __all__ = ["ANNOTATION_COLUMNS", "CurrentLabel", "LabelStore"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FORMAT_NAME = "nblabel"
 DEFAULT_PATH = "nblabel.db"
 #: The environment variable naming the store when none is given (a path or a URL).
@@ -175,6 +175,7 @@ class LabelStore:
                 raise StoreError(_sqlite.read_only_message(self.path))
             if version < 2:
                 self._fingerprint_sql = "NULL"  # an old store read as it is
+            self._has_places = version >= 3
             self._no_slots = True
             return
         engine = self._engine
@@ -202,7 +203,8 @@ class LabelStore:
         engine.transaction(create_or_migrate, lock="nblabel schema")
 
     _fingerprint_sql = "e.fingerprint"
-    _no_slots = False  # an old store opened read-only has no assignment table
+    _has_places = True  # an old store opened read-only has no places (schema 3)
+    _no_slots = False  # nor an assignment table (schema 4)
 
     # -- identity ----------------------------------------------------------------------------
     @property
@@ -395,6 +397,28 @@ class LabelStore:
             " ON CONFLICT (task) DO UPDATE SET info = excluded.info",
             (task, text),
         )
+
+    def set_place(self, task: str, annotator: str, item: Any, source: str = "annotator") -> None:
+        """Record ``item`` as where ``annotator``'s session on ``task`` last moved by hand (a
+        skip, back, go to or undo); a new session starts from there (:meth:`place`)."""
+        self._check_open()
+        text = encode(item)
+        self._engine.execute(
+            "INSERT INTO nblabel_places (task, annotator, source, item, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (task, annotator, source)"
+            " DO UPDATE SET item = excluded.item, updated_at = excluded.updated_at",
+            (task, annotator, source, text, time.time()),
+        )
+
+    def place(self, task: str, annotator: str, source: str = "annotator") -> Any | None:
+        """The item set by :meth:`set_place` for this annotator and task, or ``None``."""
+        if not self._has_places:  # an old store read as it is
+            return None
+        rows = self._query(
+            "SELECT item FROM nblabel_places WHERE task = ? AND annotator = ? AND source = ?",
+            (task, annotator, source),
+        )
+        return decode(rows[0][0]) if rows else None
 
     # -- assignment --------------------------------------------------------------------------
     def add_items(self, task: str, items: Iterable[Any], *, overlap: int) -> None:
@@ -618,6 +642,22 @@ class LabelStore:
             (task, annotator, source),
         )
         return int(row[0][0]) if row else None
+
+    def event_meta(self, event_ids: Iterable[int]) -> dict[int, dict]:
+        """What was recorded beside each label event (its ``meta``: the order candidates were
+        shown in, the suggestion it answered, scores), by event id; events without any are
+        left out."""
+        ids = sorted({int(i) for i in event_ids})
+        out: dict[int, dict] = {}
+        for start in range(0, len(ids), 500):  # well under SQLite's limit on parameters
+            chunk = ids[start : start + 500]
+            rows = self._query(
+                f"SELECT id, meta FROM nblabel_events WHERE id IN ({', '.join('?' * len(chunk))})"
+                " AND meta IS NOT NULL",
+                chunk,
+            )
+            out.update((event_id, json.loads(text)) for event_id, text in rows)
+        return out
 
     def item_of(self, event_id: int) -> Any:
         """The item id an event is about."""

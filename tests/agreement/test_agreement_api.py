@@ -46,7 +46,8 @@ def test_public_surface_is_pinned_and_sorted() -> None:
         "AgreementReport", "BootstrapResult", "bootstrap", "brennan_prediger", "cohen_kappa",
         "confusion_matrices", "conger_kappa", "fleiss_kappa", "gwet_ac1", "gwet_ac2",
         "krippendorff_alpha", "pairwise_confusion",
-        "per_item_agreement", "percent_agreement", "reading", "report", "scott_pi",
+        "per_item_agreement", "percent_agreement", "position_bias", "reading", "report",
+        "scott_pi", "spans", "step_labels",
     ]
     assert agreement.__all__ == expected == sorted(expected)
 

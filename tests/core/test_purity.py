@@ -25,8 +25,13 @@ CORE = [
     "nblabel._codec",
     "nblabel._fingerprint",
     "nblabel._optional",
+    "nblabel._markdown",
+    "nblabel._compare",
+    "nblabel._suggest",
+    "nblabel._steps",
     "nblabel._job",
     "nblabel._content",
+    "nblabel._spans",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present

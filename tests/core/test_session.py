@@ -386,11 +386,45 @@ def test_no_labels_gives_an_empty_frame_with_the_columns(store):
 def test_a_new_session_resumes_at_the_first_unlabeled_item(store):
     s = session(list("abcde"), store)
     s.submit("x")
-    s.skip()
-    s.submit("x")  # a and c labeled, b skipped
+    s.submit("x")  # a and b labeled
     again = session(list("abcde"), store)
-    assert again.current == "b" and again.progress == Progress(2, 5)
+    assert again.current == "c" and again.progress == Progress(2, 5)
     assert again.back() is False  # the trail does not survive a restart
+
+
+def test_an_item_skipped_before_a_restart_stays_skipped(store):
+    s = session(list("abcde"), store)
+    s.submit("x")
+    s.skip()
+    s.submit("x")  # a and c labeled, b skipped: d is on screen
+    again = session(list("abcde"), store)
+    assert again.current == "d" and again.progress == Progress(2, 5)
+    again.submit("x")
+    again.submit("x")
+    assert again.current == "b"  # the skipped item comes back once the rest is done
+    other = session(list("abcde"), store, annotator="bob")
+    assert other.current == "a"  # another annotator's place is their own
+
+
+def test_a_restart_resumes_where_back_goto_and_undo_left_the_session(store):
+    s = session(list("abcdef"), store)
+    for _ in range(4):
+        s.submit("x")  # a b c d labeled, e on screen
+    s.goto("b")
+    s.skip()  # from b: the next unlabeled is e, f follows
+    assert s.current == "e"
+    s.skip()
+    assert session(list("abcdef"), store).current == "f"
+    s.undo()  # d unlabeled again and shown
+    assert session(list("abcdef"), store).current == "d"
+
+
+def test_a_place_that_is_no_longer_in_the_data_or_order_starts_at_the_beginning(store):
+    s = session(list("abc"), store)
+    s.skip()  # b
+    assert session(list("abc"), store).current == "b"
+    assert session(list("axc"), store).current == "a"  # b is gone from the data
+    assert session(list("abc"), store, order=["c", "a"]).current == "c"  # b not in the order
 
 
 def test_each_annotator_resumes_at_their_own_place(store):
@@ -521,8 +555,9 @@ class SessionMachine(RuleBasedStateMachine):
     The model: ``events`` is the stack of this annotator's label events not undone; the current
     label of an item is its newest event on the stack. Undo pops the newest event only if the
     running session saved it (``own`` counts them, at the top of the stack): a restarted session
-    has nothing to undo. The screen is a queue index and a trail of previously shown ones, as
-    ``back()`` promises.
+    has nothing to undo, and starts at the first unlabeled item from the last place a move by
+    hand (skip, back, go to, undo) left. The screen is a queue index and a trail of previously
+    shown ones, as ``back()`` promises.
     """
 
     def __init__(self) -> None:
@@ -531,6 +566,7 @@ class SessionMachine(RuleBasedStateMachine):
         self.store = LabelStore(self.dir / "m.db", clock=ticking())
         self.events: list[tuple[str, object]] = []
         self.submits = 0
+        self.place = None  # where the annotator last moved by hand: a new session starts there
 
     @initialize(order=st.none() | st.permutations(ITEMS).flatmap(
         lambda p: st.integers(1, len(p)).map(lambda k: list(p[:k]))
@@ -545,7 +581,8 @@ class SessionMachine(RuleBasedStateMachine):
             pd.Index(ITEMS), store=self.store, task="t", annotator="me", order=self.order,
             clock=ticking(),
         )  # fmt: skip
-        self.cursor = self.next_unlabeled(0, include_start=True)
+        start = self.queue.index(self.place) if self.place in self.queue else 0
+        self.cursor = self.next_unlabeled(start, include_start=True)
         self.trail: list[int] = []
         self.own = 0  # events of this session at the top of the stack, which undo may take
 
@@ -568,6 +605,10 @@ class SessionMachine(RuleBasedStateMachine):
 
     def expected_current(self):
         return self.queue[self.cursor] if self.cursor < len(self.queue) else None
+
+    def moved_by_hand(self) -> None:
+        if self.expected_current() is not None:
+            self.place = self.expected_current()
 
     # -- rules
     @precondition(lambda self: self.expected_current() is not None)
@@ -595,6 +636,7 @@ class SessionMachine(RuleBasedStateMachine):
         self.session.skip()
         if self.cursor < len(self.queue):
             self.move_to(self.next_unlabeled(self.cursor))
+            self.moved_by_hand()
 
     @rule()
     def back(self):
@@ -602,12 +644,14 @@ class SessionMachine(RuleBasedStateMachine):
         assert moved == bool(self.trail)
         if self.trail:
             self.cursor = self.trail.pop()
+            self.moved_by_hand()
 
     @rule(data=st.data())
     def goto(self, data):
         item = data.draw(st.sampled_from(self.queue))
         self.session.goto(item)
         self.move_to(self.queue.index(item))
+        self.moved_by_hand()
 
     @rule()
     def undo(self):
@@ -624,6 +668,7 @@ class SessionMachine(RuleBasedStateMachine):
         if index > 0 and (not self.trail or self.trail[-1] != index - 1):
             self.trail.append(index - 1)
         self.cursor = index
+        self.moved_by_hand()
 
     @rule(label=LABEL_VALUES)
     def someone_else_labels(self, label):

@@ -403,6 +403,9 @@ def test_a_store_of_the_first_schema_is_upgraded_in_place_keeping_its_labels(tmp
         assert store.current_label("t", 2, "x").fingerprint == "abc"
         store.set_task_info("t", {"options": ["pos", "neg"]})
         assert store.task_info("t") == {"options": ["pos", "neg"]}
+        assert store.place("t", "x") is None
+        store.set_place("t", "x", ("b", 2))
+        assert store.place("t", "x") == ("b", 2)
     version = sqlite3.connect(path).execute(
         "SELECT value FROM nblabel_meta WHERE key = 'schema_version'"
     ).fetchone()[0]
@@ -431,3 +434,15 @@ def test_filtered_annotations_are_oldest_first_whatever_the_index_order(store):
         frame = store.annotations(**filters)
         assert frame["event_id"].is_monotonic_increasing, filters
     assert store.annotations(task="t", annotator="x")["item"].tolist() == ["z", "m", "a", "q"]
+
+
+def test_event_meta_reads_what_was_recorded_beside_each_label(store):
+    shown = store.append(task="t", item=1, annotator="a", label="x", meta={"shown": ["b", "a"]})
+    plain = store.append(task="t", item=2, annotator="a", label="y")
+    many = [store.append(task="t", item=i, annotator="a", label="z", meta={"i": i})
+            for i in range(3, 1_203)]  # fmt: skip
+    found = store.event_meta([shown, plain, *many])
+    assert found[shown] == {"shown": ["b", "a"]}
+    assert plain not in found  # nothing recorded: left out
+    assert len(found) == 1 + 1_200 and found[many[-1]] == {"i": 1_202}  # past one query's chunk
+    assert store.event_meta([]) == {}

@@ -1,5 +1,5 @@
-"""Every widget kind in real JupyterLab, one notebook, one page: multi-label classify,
-``rate``, ``caption``, ``review``, and ``display=`` returning PNG bytes or an ipywidget.
+"""Every widget kind in real JupyterLab and in Notebook 7, one notebook, one page: multi-label
+classify, ``rate``, ``caption``, ``review``, and ``display=`` returning PNG bytes or an ipywidget.
 Each widget has its own task in one store and its own CSS scope; each test acts with real
 keys in the page and checks both the DOM and the kernel (labels, the store)."""
 
@@ -13,6 +13,7 @@ from lab import (
     focus,
     notebook_cells,
     notebook_in_lab,
+    notebook_in_notebook7,
     press,
     screenshot,
     wait_attr,
@@ -22,7 +23,6 @@ from lab import (
 )
 
 RUNS = "get_ipython().execution_count"  # cells run so far (probes do not count)
-NOTEBOOK = "kinds/kinds.ipynb"
 N = 6
 
 # Each widget is found by its kind's class; the two classify widgets by their order.
@@ -55,7 +55,7 @@ import nblabel
 
 df = pd.DataFrame({{"t": [f"text of row {{i}}" for i in range({N})]}},
                   index=[f"r{{i}}" for i in range({N})])
-store = nblabel.LabelStore("kinds.db")
+store = nblabel.LabelStore("kinds_{{frontend}}.db")  # each front end starts with no labels
 """,
     """\
 multi = nblabel.classify(df, options=["red", "green", "blue"], text="t", multi=True,
@@ -109,15 +109,17 @@ def selected_keys(page, scope: str) -> list[str]:
         "els => els.map(e => e.dataset.key)")
 
 
-@pytest.fixture(scope="module")
-def kinds(jupyter_server, browser):
-    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS, min_widget_views=5,
-                         widgets=".nblabel") as (page, probe):
-        yield page, probe
+@pytest.fixture(scope="module", params=["lab", "notebook7"])
+def kinds(request, jupyter_server, browser):
+    opener = notebook_in_lab if request.param == "lab" else notebook_in_notebook7
+    cells = [cell.replace("{frontend}", request.param) for cell in CELLS]
+    with opener(browser, jupyter_server, f"kinds/kinds_{request.param}.ipynb", cells=cells,
+                min_widget_views=5, widgets=".nblabel") as (page, probe):
+        yield page, probe, request.param
 
 
 def test_every_kind_renders_in_its_scope(kinds):
-    page, probe = kinds
+    page, probe, frontend = kinds
     assert page.locator(".nblabel").count() == 5
     assert page.locator(".nblabel-classify").count() == 2
     for scope in (STARS, NOTES, REVIEW):
@@ -129,11 +131,11 @@ def test_every_kind_renders_in_its_scope(kinds):
         assert probe.eval(f"{name}.current") == "r0"
     assert probe.eval("rev.current") == "r1"  # the most contested item comes first
     assert not widget_errors(page), page.errors
-    screenshot(page, "kinds-01-rendered")
+    screenshot(page, f"kinds-01-rendered-{frontend}")
 
 
 def test_multi_label_keys_toggle_and_enter_saves(kinds):
-    page, probe = kinds
+    page, probe, _frontend = kinds
     cells, runs = notebook_cells(page), probe.eval(RUNS)
     assert cells == ["code"] * len(CELLS)
     for key in ("1", "3", "2", "2"):  # 2 on then off again
@@ -162,7 +164,7 @@ def test_multi_label_keys_toggle_and_enter_saves(kinds):
 
 
 def test_rate_key_saves_the_value(kinds):
-    page, probe = kinds
+    page, probe, _frontend = kinds
     child = page.locator(f"{STARS} >> .nblabel-child")
     child.get_by_text("text of row 0 as a widget").wait_for()
     assert [page.locator(f"{STARS} >> .nblabel-option").nth(i).get_attribute("data-key")
@@ -175,7 +177,7 @@ def test_rate_key_saves_the_value(kinds):
 
 
 def test_display_html_widget_shows_inside_child(kinds):
-    page, probe = kinds
+    page, probe, _frontend = kinds
     # after the rate test, r1 is on screen: its widget (a real ipywidgets.HTML) is shown
     child = page.locator(f"{STARS} >> .nblabel-child")
     child.get_by_text("text of row 1 as a widget").wait_for()
@@ -188,7 +190,7 @@ def test_display_html_widget_shows_inside_child(kinds):
 
 
 def test_display_png_bytes_shows_an_image(kinds):
-    page, probe = kinds
+    page, probe, frontend = kinds
     img = page.locator(f"{PICS} >> img.nblabel-image")
     page.wait_for_function(
         "() => document.querySelectorAll('.nblabel-classify')[1]"
@@ -203,11 +205,11 @@ def test_display_png_bytes_shows_an_image(kinds):
         ".querySelector('img.nblabel-image')?.naturalWidth === 41")
     wait_saved(page, PICS)
     assert probe.eval("pics.labels['label'].to_dict()") == {"r0": "dog"}
-    screenshot(page, "kinds-02-image", page.locator(PICS))
+    screenshot(page, f"kinds-02-image-{frontend}", page.locator(PICS))
 
 
 def test_caption_keys_typed_in_the_box_are_text(kinds):
-    page, probe = kinds
+    page, probe, _frontend = kinds
     cells, runs = notebook_cells(page), probe.eval(RUNS)
     assert cells == ["code"] * len(CELLS)
     box = page.locator(f"{NOTES} >> .nblabel-input")
@@ -238,7 +240,7 @@ def test_caption_keys_typed_in_the_box_are_text(kinds):
 
 
 def test_review_shows_votes_and_saves_final_labels(kinds):
-    page, probe = kinds
+    page, probe, frontend = kinds
     root = page.locator(REVIEW)
     assert root.get_attribute("data-item") == item(1)
     assert root.locator(".nblabel-review-sample .nblabel-text").inner_text() == "text of row 1"
@@ -250,7 +252,7 @@ def test_review_shows_votes_and_saves_final_labels(kinds):
     assert votes() == [list(v) for v in VOTES["r1"]]
     options = root.locator(".nblabel-option .nblabel-option-label").all_inner_texts()
     assert options == ["meh", "neg", "pos"]  # every label the annotators used, sorted
-    screenshot(page, "kinds-03-review", root)
+    screenshot(page, f"kinds-03-review-{frontend}", root)
 
     press(page, REVIEW, "3")  # r1: the option key picks "pos"
     wait_attr(page, REVIEW, "data-item", item(0))
@@ -282,7 +284,7 @@ def test_review_shows_votes_and_saves_final_labels(kinds):
 
 
 def test_a_held_key_labels_one_item_not_a_run(kinds):
-    page, probe = kinds
+    page, probe, _frontend = kinds
     before = stored(probe, "stars")
     shown = json.loads(page.locator(STARS).get_attribute("data-item"))
     focus(page, STARS)

@@ -1,7 +1,8 @@
 """The widget served by Voila, as a labeling page for people who write no code: Voila runs
 the notebook itself and shows only its outputs. Keys the widget owns act on it, stray letters
 and ``Space`` do nothing (no label, no scroll), labels are saved, and a reloaded page (a new
-kernel: Voila runs the notebook again) resumes where the labeling stopped."""
+kernel: Voila runs the notebook again) resumes at the item it showed, skips kept, with the keys
+on the widget at once."""
 
 from __future__ import annotations
 
@@ -73,13 +74,26 @@ def test_keys_label_and_stray_keys_do_nothing_under_voila(voila):
     assert not widget_errors(page), page.errors
 
 
-def test_a_reloaded_voila_page_resumes_with_every_label(voila):
-    page, _, server = voila
+def test_a_reloaded_voila_page_resumes_with_every_label_and_skip(voila):
+    page, probe, server = voila
+    wait_attr(page, ROOT, "data-item", item(2))
+    press(page, ROOT, "ArrowRight")  # skip r2: r3 is on the page
+    wait_attr(page, ROOT, "data-item", item(3))
+    wait_until(lambda: probe.eval("w.current") == "r3")
     kernel_id = open_notebook_in_voila(page, server, NOTEBOOK, widgets=ROOT)  # a new kernel
     probe = KernelProbe.for_kernel(server, kernel_id)
     try:
-        wait_attr(page, ROOT, "data-item", item(2))  # resumes at the first unlabeled item
+        # resumes at the item the page showed: the skip is kept
+        wait_attr(page, ROOT, "data-item", item(3))
         assert probe.eval("w.labels['label'].to_dict()") == {"r0": "pos", "r1": "neg"}
         assert page.locator(f"{ROOT} >> .nblabel-progress").inner_text() == f"2 / {N}"
+        # the page opens with the keys on the widget: no click needed
+        wait_until(lambda: page.evaluate("document.activeElement.closest('.nblabel') !== null"))
+        page.keyboard.press("1")
+        wait_attr(page, ROOT, "data-item", item(4))
+        wait_saved(page, ROOT)
+        assert probe.eval("w.labels['label'].to_dict()") == {"r0": "pos", "r1": "neg", "r3": "pos"}
+        screenshot(page, "voila-02-reloaded", page.locator(ROOT))
+        assert not widget_errors(page), page.errors
     finally:
         probe.close()

@@ -1,7 +1,8 @@
 """Agreement between annotators: coefficients, bootstrap intervals and a report.
 
 Every function takes a wide DataFrame (rows = items, columns = annotators, NaN = missing), a
-long DataFrame with columns ``item, annotator, label`` or a ``LabelStore`` with ``task=``.
+long DataFrame with columns ``item, annotator, label`` or a ``LabelStore`` with ``task=``;
+:func:`spans` compares text spans (exact and overlap F1 per pair of annotators).
 
 Examples
 --------
@@ -12,6 +13,7 @@ Examples
 0.821
 """
 
+from .._steps import step_labels
 from ._bootstrap import BootstrapResult, bootstrap
 from ._coefficients import (
     brennan_prediger,
@@ -24,7 +26,9 @@ from ._coefficients import (
     percent_agreement,
     scott_pi,
 )
+from ._position import position_bias
 from ._report import AgreementReport, reading, report
+from ._spans import spans
 from ._tables import confusion_matrices, pairwise_confusion, per_item_agreement
 
 __all__ = [
@@ -42,7 +46,10 @@ __all__ = [
     "pairwise_confusion",
     "per_item_agreement",
     "percent_agreement",
+    "position_bias",
     "reading",
     "report",
     "scott_pi",
+    "spans",
+    "step_labels",
 ]

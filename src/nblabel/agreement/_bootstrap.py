@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -54,8 +55,18 @@ def bootstrap_many(
     estimates = [call_kernel(kern, ratings, name, **opts) for name, (kern, opts) in
                  kernels.items()]
     replicates = np.full((int(n_boot), len(names)), np.nan)
+    distinct = _distinct_rows(ratings)
     for b in range(int(n_boot)):  # loops over resamples; each kernel is vectorised over items
-        sample = ratings.take(rng.integers(0, n, n)) if n else ratings
+        if not n:
+            sample = ratings
+        elif distinct is not None:
+            # n items drawn with replacement, counted per distinct row of ratings
+            rows, share = distinct
+            times = rng.multinomial(n, share)
+            drawn = np.flatnonzero(times)
+            sample = replace(rows.take(drawn), weights=times[drawn])
+        else:
+            sample = ratings.take(rng.integers(0, n, n))
         for j, (kern, opts) in enumerate(kernels.values()):
             with contextlib.suppress(k.Undefined):  # an undefined resample stays NaN
                 replicates[b, j] = kern(sample, **opts)
@@ -68,6 +79,29 @@ def bootstrap_many(
         rows.append((estimates[j], float(low), float(high)))
     return pd.DataFrame(rows, index=pd.Index(names, name="coefficient"),
                         columns=["estimate", "low", "high"])
+
+
+def _distinct_rows(ratings: Ratings) -> tuple[Ratings, np.ndarray] | None:
+    """The distinct rows of ratings and the share of items having each, when they are few
+    enough to be worth it: a resample is then a count per distinct row (a multinomial draw,
+    the same law as drawing items), and each kernel runs on those rows weighted by their
+    counts instead of on n copied items."""
+    codes = ratings.codes
+    n, m = codes.shape
+    if n < 64 or ratings.weights is not None:
+        return None
+    base = ratings.n_categories + 1  # codes -1 .. k-1 as digits 0 .. k
+    if m * np.log2(base) >= 62:  # a row does not fit one int64 key
+        return None
+    key = np.zeros(n, dtype=np.int64)
+    for a in range(m):  # annotators, each a contiguous column
+        key = key * base + (codes[:, a].astype(np.int64) + 1)
+    _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    if len(first) > n // 4:  # nearly every item differs: copying items costs the same
+        return None
+    rows = Ratings(codes[first], ratings.categories, pd.RangeIndex(len(first)),
+                   ratings.annotators, ratings.declared)
+    return rows, counts / n
 
 
 def bootstrap(

@@ -39,6 +39,9 @@ class Ratings:
     annotators: pd.Index
     declared: bool = False
     """True when the order of ``categories`` was given (``labels=`` or an ordered Categorical)."""
+    weights: np.ndarray | None = None
+    """How many times each row counts (whole numbers), or ``None`` for once each: the bootstrap
+    draws its resamples as counts of the distinct rows of ratings instead of copying items."""
 
     @property
     def n_categories(self) -> int:
@@ -47,7 +50,7 @@ class Ratings:
     def take(self, rows: np.ndarray) -> Ratings:
         """The ratings of the items at ``rows`` (repeats allowed: used by the bootstrap)."""
         return Ratings(self.codes[rows], self.categories, self.items[rows], self.annotators,
-                       self.declared)
+                       self.declared, None if self.weights is None else self.weights[rows])
 
     def columns(self, names: Sequence[Hashable]) -> Ratings:
         positions = self.annotators.get_indexer(list(names))
@@ -58,7 +61,7 @@ class Ratings:
                 f"{list(self.annotators)!r}"
             )
         return Ratings(self.codes[:, positions], self.categories, self.items,
-                       self.annotators[positions], self.declared)
+                       self.annotators[positions], self.declared, self.weights)
 
     def counts(self) -> np.ndarray:
         """Items × categories matrix: how many annotators gave item ``i`` category ``k``.
@@ -85,6 +88,21 @@ class Ratings:
         # one bincount over flat (item, category) keys: no Python loop over items
         keys = (np.arange(n, dtype=np.int64)[:, None] * k + self.codes)[present]
         return np.bincount(keys, minlength=n * k).reshape(n, k)
+
+    def expanded(self) -> Ratings:
+        """The same ratings with each row repeated ``weights`` times (for code with no
+        weights of its own)."""
+        if self.weights is None:
+            return self
+        rows = np.repeat(np.arange(len(self.codes)), self.weights.astype(np.int64))
+        return Ratings(self.codes[rows], self.categories, self.items[rows], self.annotators,
+                       self.declared)
+
+    def item_weights(self) -> np.ndarray:
+        """How many times each row counts, as floats (ones without ``weights``)."""
+        if self.weights is None:
+            return np.ones(len(self.codes))
+        return self.weights.astype(float)
 
     def present_count(self) -> np.ndarray:
         """Number of ratings of each item."""

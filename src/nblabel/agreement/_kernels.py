@@ -122,9 +122,12 @@ def _two_columns(r: Ratings, name: str) -> tuple[np.ndarray, np.ndarray]:
             "'b'], or use fleiss_kappa / krippendorff_alpha for more"
         )
     both = (r.codes >= 0).all(axis=1)
+    if r.weights is not None:
+        both &= r.weights > 0
     if not both.any():
         raise Undefined("no item is labelled by both annotators, so there is nothing to compare")
-    return r.codes[both, 0], r.codes[both, 1]
+    counted = None if r.weights is None else r.weights[both].astype(float)
+    return r.codes[both, 0], r.codes[both, 1], counted
 
 
 def _one_minus_ratio(observed: float, expected: float, what: str) -> float:
@@ -133,16 +136,17 @@ def _one_minus_ratio(observed: float, expected: float, what: str) -> float:
     return float(1.0 - observed / expected)
 
 
-def _pair_table(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+def _pair_table(a: np.ndarray, b: np.ndarray, counted: np.ndarray | None, k: int) -> np.ndarray:
+    """Shares of the (label of a, label of b) pairs; ``counted``: how often each pair counts."""
     keys = a.astype(np.int64) * k + b  # int64 first: codes may be int8
-    return np.bincount(keys, minlength=k * k).reshape(k, k).astype(float)
+    table = np.bincount(keys, weights=counted, minlength=k * k).reshape(k, k).astype(float)
+    return table / (len(a) if counted is None else counted.sum())
 
 
 def cohen_kernel(r: Ratings, weights: Any = None) -> float:
     """Cohen's kappa: ``1 - Σ d·p_obs / Σ d·p_row·p_col`` over items both annotators labelled."""
     d = disagreement_weights(r, weights)
-    a, b = _two_columns(r, "cohen_kappa")
-    table = _pair_table(a, b, r.n_categories) / len(a)
+    table = _pair_table(*_two_columns(r, "cohen_kappa"), r.n_categories)
     expected = np.outer(table.sum(axis=1), table.sum(axis=0))
     return _one_minus_ratio((d * table).sum(), (d * expected).sum(), "only one label is used")
 
@@ -150,8 +154,7 @@ def cohen_kernel(r: Ratings, weights: Any = None) -> float:
 def scott_kernel(r: Ratings, weights: Any = None) -> float:
     """Scott's pi: as Cohen's kappa, with chance from the pooled marginals of both annotators."""
     d = disagreement_weights(r, weights)
-    a, b = _two_columns(r, "scott_pi")
-    table = _pair_table(a, b, r.n_categories) / len(a)
+    table = _pair_table(*_two_columns(r, "scott_pi"), r.n_categories)
     pooled = (table.sum(axis=1) + table.sum(axis=0)) / 2
     return _one_minus_ratio(
         (d * table).sum(), pooled @ d @ pooled, "only one label is used"
@@ -168,16 +171,21 @@ def _multi_rater_parts(r: Ratings, weights: Any) -> tuple[float, np.ndarray, np.
     w = agreement_weights(r, weights)
     n = r.counts().astype(float)
     m = n.sum(axis=1)
-    pairable = m >= 2
+    counted = r.weights is not None
+    pairable = (m >= 2) & (r.weights > 0) if counted else m >= 2
     if not pairable.any():
         raise Undefined("no item has two or more ratings, so there is nothing to compare")
     np_ = n[pairable]
     mp = m[pairable]
     weighted = np_ @ w.T  # r*_ik = Σ_l w_kl r_il
-    pa = float(((np_ * (weighted - 1)).sum(axis=1) / (mp * (mp - 1))).mean())
-    rated = m >= 1
-    pi = (n[rated] / m[rated, None]).mean(axis=0)
-    return pa, pi, w
+    per_item = (np_ * (weighted - 1)).sum(axis=1) / (mp * (mp - 1))
+    rated = (m >= 1) & (r.weights > 0) if counted else m >= 1
+    shares = n[rated] / m[rated, None]
+    if not counted:
+        return float(per_item.mean()), shares.mean(axis=0), w
+    times = r.item_weights()
+    pa = float(np.average(per_item, weights=times[pairable]))
+    return pa, np.average(shares, axis=0, weights=times[rated]), w
 
 
 def _chance_corrected(pa: float, pe: float) -> float:
@@ -225,11 +233,19 @@ def conger_kernel(r: Ratings, weights: Any = None) -> float:
     pa, _, w = _multi_rater_parts(r, weights)
     q = r.n_categories
     shares = []
+    times = r.item_weights()
     for a in range(r.codes.shape[1]):  # annotators: a handful, items stay vectorised
         given = r.codes[:, a]
-        given = given[given >= 0].astype(np.int64)
+        rated = given >= 0
+        if r.weights is not None:
+            rated &= r.weights > 0
+        given = given[rated].astype(np.int64)
         if len(given):
-            shares.append(np.bincount(given, minlength=q) / len(given))
+            if r.weights is None:
+                shares.append(np.bincount(given, minlength=q) / len(given))
+            else:
+                counted = times[rated]
+                shares.append(np.bincount(given, weights=counted, minlength=q) / counted.sum())
     p = np.asarray(shares)  # raters × categories
     n_raters = len(p)
     mean = p.mean(axis=0)
@@ -248,14 +264,14 @@ def weighted_alpha_kernel(r: Ratings, weights: Any) -> float:
     w = agreement_weights(r, weights)
     n = r.counts().astype(float)
     m = n.sum(axis=1)
-    keep = m >= 2
+    keep = m >= 2 if r.weights is None else (m >= 2) & (r.weights > 0)
     if not keep.any():
         raise Undefined("no item has two or more ratings, so there is nothing to compare")
-    n, m = n[keep], m[keep]
-    mean = m.mean()
-    prime = float(((n * (n @ w.T - 1)).sum(axis=1) / (mean * (m - 1))).mean())
-    eps = 1.0 / m.sum()
-    pi = (n / mean).mean(axis=0)
+    n, m, times = n[keep], m[keep], r.item_weights()[keep]
+    mean = np.average(m, weights=times)
+    prime = float(np.average((n * (n @ w.T - 1)).sum(axis=1) / (mean * (m - 1)), weights=times))
+    eps = 1.0 / (m * times).sum()
+    pi = np.average(n / mean, axis=0, weights=times)
     return _chance_corrected((1 - eps) * prime + eps, float(pi @ w @ pi))
 
 
@@ -303,12 +319,15 @@ def krippendorff_kernel(r: Ratings, level: str = "nominal", weights: Any = None)
         r.require_order("level='ordinal'")
     kk = r.n_categories
     n_annotators = r.codes.shape[1]
-    if level == "nominal" and n_annotators <= 31 and n_annotators * kk <= 256:
-        return _nominal_alpha_few(r)
-    if level == "interval" and n_annotators <= 32_000 and kk <= 1_000_000:
-        return _interval_alpha(r)
+    if r.weights is not None and (level == "ratio" or len(r.codes) * kk > 20_000_000):
+        return krippendorff_kernel(r.expanded(), level)  # these paths count each row once
+    if r.weights is None:  # the fast paths count each row once
+        if level == "nominal" and n_annotators <= 31 and n_annotators * kk <= 256:
+            return _nominal_alpha_few(r)
+        if level == "interval" and n_annotators <= 32_000 and kk <= 1_000_000:
+            return _interval_alpha(r)
     m = r.present_count()
-    keep = m >= 2
+    keep = m >= 2 if r.weights is None else (m >= 2) & (r.weights > 0)
     if not keep.any():
         raise Undefined("no item has two or more ratings, so there is nothing to compare")
     # weight 1 / (m_u - 1) of each unit; 0 drops units with a single rating
@@ -319,8 +338,14 @@ def krippendorff_kernel(r: Ratings, level: str = "nominal", weights: Any = None)
         return _alpha_many_labels(r, level, keep, inv)
     counts = r.counts()
     columns = [counts[:, c] for c in range(kk)]  # labels, each a contiguous column
-    weight = keep.astype(counts.dtype)
-    n_c = np.array([np.einsum("i,i->", weight, col, dtype=np.int64) for col in columns], float)
+    if r.weights is None:
+        weight = keep.astype(counts.dtype)
+        n_c = np.array([np.einsum("i,i->", weight, col, dtype=np.int64) for col in columns],
+                       float)  # fmt: skip
+    else:  # a row counted w times: w times its labels and its disagreement
+        weight = np.where(keep, r.item_weights(), 0.0)
+        n_c = np.array([_dot(weight, col.astype(float)) for col in columns])
+        inv = inv * weight
     n = n_c.sum()
     if (n_c > 0).sum() < 2:
         raise Undefined("every pairable rating uses the same label, so alpha is undefined")

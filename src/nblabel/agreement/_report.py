@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 
 from .._errors import NblabelError, NblabelWarning
+from .._store import LabelStore
 from . import _kernels as k
 from ._bootstrap import bootstrap_many
 from ._input import Ratings, as_ratings, check_choice
+from ._position import position_bias
 from ._tables import coincidence
 
 __all__ = ["AgreementReport", "reading", "report"]
@@ -50,6 +52,9 @@ class AgreementReport:
     pairwise: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     """Annotator × annotator: share of the items both labeled on which they agree
     (NaN where they share no item)."""
+    position_bias: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    """For a compare task read from a store: how often the candidate shown at each place wins,
+    per annotator (:func:`~nblabel.agreement.position_bias`); empty otherwise."""
 
     def __repr__(self) -> str:  # cheap: never renders tables
         return (f"AgreementReport(task={self.task!r}, n_items={self.n_items}, "
@@ -59,7 +64,10 @@ class AgreementReport:
         parts = [f"<div class='nblabel'><p>{html.escape(self.reading)}</p>"]
         for title, table in (("Coefficients", self.coefficients), ("Annotators", self.annotators),
                              ("Labels", self.classes), ("Most confused", self.confused_pairs),
-                             ("Annotator pairs: share agreeing", self.pairwise)):
+                             ("Annotator pairs: share agreeing", self.pairwise),
+                             ("Position bias: share won by the place shown", self.position_bias)):
+            if title.startswith("Position") and self.position_bias.empty:
+                continue
             parts.append(f"<h4>{title}</h4>")
             parts.append(table.to_html(escape=True, float_format=lambda v: f"{v:.3f}"))
         parts.append("</div>")
@@ -262,7 +270,17 @@ def report(
         text += (f" Lowest agreement with the others: {low_name!r} "
                  f"({per_annotator.loc[low_name, 'agreement']:.0%} of pairs).")
     present = ratings.codes >= 0
+    bias = pd.DataFrame()
+    if isinstance(data, LabelStore) and task is not None and (
+        (data.task_info(task) or {}).get("kind") == "compare"
+    ):
+        bias = position_bias(data, task)
+        first = bias.loc["all"] if "all" in bias.index else bias.iloc[0]
+        if first["p_value"] < 0.05:
+            text += (f" The candidate shown first won {first['won_at_1']:.0%} of comparisons "
+                     f"(without bias: {first['expected']:.0%}): position bias.")
     return AgreementReport(
+        position_bias=bias,
         pairwise=_pairwise_agreement(ratings),
         task=task, level=level, n_items=int(present.any(axis=1).sum()),
         n_annotators=len(ratings.annotators), n_ratings=int(present.sum()),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._errors import NblabelError
+from .._optional import require
 
 if TYPE_CHECKING:
     from ._report import AgreementReport
@@ -100,13 +100,9 @@ def report_widget(report: AgreementReport) -> Any:
     """VBox of an HTML summary and two heat maps: labels given to the same item (pooled
     coincidences) and agreement between each pair of annotators. Each cell prints its value;
     the colours span the off-diagonal cells (the legend shows their range)."""
-    try:
-        import bqplot as bq
-        import ipywidgets as widgets
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise NblabelError(
-            "the report widget needs bqplot: pip install 'nblabel[plots]'"
-        ) from exc
+    import ipywidgets as widgets
+
+    bq = require("bqplot", extra="plots", purpose="the agreement report's widget")
     labels = _heat_map(bq, widgets, report.class_confusion, "Labels given to the same item",
                        ("label", "other annotator's label"), ".3g", None)
     annotators = _heat_map(bq, widgets, report.pairwise, "Agreement between annotators",

@@ -3,8 +3,12 @@
 Examples
 --------
 >>> nblabel.export.table(store, "sentiment", "labels.parquet")     # doctest: +SKIP
+>>> nblabel.export.preferences(store, "pref", df, path="pref.jsonl")  # doctest: +SKIP
+>>> nblabel.export.spans(store, "ner", df, text="sentence", path="ner.jsonl")  # doctest: +SKIP
 """
 
+from ._preferences import preferences
+from ._spans import spans
 from ._table import table
 
-__all__ = ["table"]
+__all__ = ["preferences", "spans", "table"]

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import NblabelError
+from .._optional import require
 from ._active import ActiveLearning, _clone
 from ._basic import random
 from ._diverse import diverse
@@ -136,6 +137,7 @@ def simulate(
     >>> curves.loc[100, "margin"] > curves.loc[100, "random"]          # doctest: +SKIP
     True
     """
+    require("sklearn", extra="learn", purpose="simulate()", package="scikit-learn")
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
     unknown = [s for s in strategies if s not in ORDERS]

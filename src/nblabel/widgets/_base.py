@@ -27,7 +27,7 @@ import anywidget
 import pandas as pd
 import traitlets as t
 
-from .._checks import check_callable, check_flag, check_item, check_key
+from .._checks import check_callable, check_flag, check_item, check_key, required_rationale
 from .._codec import decode, encode
 from .._content import error_content
 from .._errors import NblabelError, StoreError
@@ -138,6 +138,9 @@ class LabelWidget(anywidget.AnyWidget):
     """Where labels go: ``{"store", "store_url", "task", "annotator"}``, for the status line."""
     ask_rationale = t.Bool(False).tag(sync=True)
     """Show a text box for the reason behind each label."""
+    rationale_required = t.Bool(False).tag(sync=True)
+    """No label is saved without a reason (``rationale="required"``): the browser asks for one
+    before sending, the kernel refuses a label without one."""
 
     _value_kind: ClassVar[str] = "option"
 
@@ -371,11 +374,18 @@ class LabelWidget(anywidget.AnyWidget):
         return next(c for c in self._choices if c == value)
 
     # -- saving ------------------------------------------------------------------------------------
+    def _record(self, value: Any, item: Hashable) -> tuple[Any, dict | None]:
+        """The label to store for a checked ``value`` of ``item``, and what to record beside it
+        (the event's ``meta``, or ``None``); a modality that records more overrides it."""
+        return value, None
+
     def _save(self, value: Any, intent: _Intent) -> None:
         """Commit ``value``. A refusal (:class:`NblabelError`) raises before anything is written;
         any other failure of the save is shown, leaves the intent unacknowledged and raises;
         once the label is committed nothing raises."""
         item = self.session.current if intent.item is None else intent.item
+        required_rationale(intent.rationale, self.rationale_required)
+        value, meta = self._record(value, item)
         try:
             if intent.resent and intent.item is not None:
                 held = self.session.store.current_label(
@@ -389,6 +399,7 @@ class LabelWidget(anywidget.AnyWidget):
                 intent.rationale,
                 item=intent.item,
                 duration_s=intent.duration_s,
+                meta=meta,
             )
         except NblabelError:
             raise  # refused, nothing written

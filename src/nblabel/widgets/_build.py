@@ -85,6 +85,7 @@ def build(
     seed: int = 0,
     allow_empty: bool = False,
     option_notes: Sequence[str | None] | None = None,
+    widget_options: Mapping[str, Any] | None = None,
     assign: Assignment | None = None,
 ) -> LabelWidget:
     # every argument is checked before anything is opened or written
@@ -148,5 +149,6 @@ def build(
         kind=kind,
         allow_empty=allow_empty,
         option_notes=option_notes,
+        **(widget_options or {}),  # what one modality's widget takes besides the rest
     )
     return widget

@@ -5,25 +5,147 @@ front end is ``static/text.js``."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import traitlets as t
 
 from .._assign import Assignment
-from .._checks import check_options
+from .._checks import check_options, check_rationale
+from .._codec import encode
 from .._errors import NblabelError
-from .._job import Columns, Order
+from .._job import Columns, Order, as_frame
+from .._keymap import Action
 from .._store import LabelStore
-from ._base import LabelWidget
+from .._suggest import Suggester, Suggestion
+from ._base import PREFETCH, LabelWidget
 from ._build import build
 
 __all__ = ["CaptionWidget", "ClassifyWidget", "RateWidget", "caption", "classify", "rate"]
 
 
+#: How long ``w.press("Enter")`` waits for a suggestion still being computed, in seconds.
+SUGGESTION_WAIT_S = 30.0
+
+
 class ClassifyWidget(LabelWidget):
-    """Pick one option (or several with ``multi=True``) per item."""
+    """Pick one option (or several with ``multi=True``) per item.
+
+    With ``suggest=``, each item shows a model's suggested label, computed ahead in the
+    background; ``Enter`` (``w.press("Enter")``) accepts it, waiting for it if it is still
+    being computed, and every label records the suggestion it was shown.
+    """
+
+    suggest_model = t.Unicode("").tag(sync=True)
+    """The name of the model whose suggestions are shown; empty without ``suggest=``."""
+
+    _suggester: Suggester | None = None
+
+    def _attach_suggester(self, suggester: Suggester) -> None:
+        """Show ``suggester``'s suggestions from now on (called once, by the builder)."""
+        self._suggester = suggester
+        self._suggest_lock = threading.RLock()
+        suggester.on_ready(self._suggestion_ready)
+        with self.hold_sync():
+            self.suggest_model = suggester.model
+            confirm = self._keys.key_for(Action.CONFIRM)
+            if confirm is not None and not self.multi:
+                self.key_help = [
+                    *(row for row in self.key_help if row[0] != confirm),
+                    [confirm, "accept the suggested label (waits for it if still computing)"],
+                ]
+            self._push_state()
+
+    @property
+    def suggestion(self) -> Suggestion | None:
+        """The suggestion for the item on screen, if computed yet (``None`` without
+        ``suggest=``, when it is still being computed, or when every item is labeled)."""
+        position = self.session.position
+        if self._suggester is None or position is None:
+            return None
+        return self._suggester.get(position)
+
+    def _suggestion_payload(self, position: int) -> dict:
+        suggestion = self._suggester.get(position)
+        if suggestion is None:
+            return {"pending": True, "model": self._suggester.model}
+        out: dict[str, Any] = {"model": suggestion.model, "version": suggestion.version}
+        if suggestion.error is not None:
+            return {**out, "error": suggestion.error}
+        label = suggestion.label
+        shown = ", ".join(map(str, label)) if isinstance(label, list) else str(label)
+        values = [encode(v) for v in label] if isinstance(label, list) else [encode(label)]
+        return {
+            **out,
+            "value": encode(label),
+            "values": values,  # each option suggested, as the options' "value" spells it
+            "label": shown,
+            "score": suggestion.score,
+        }
+
+    def _payload(self, position: int) -> dict:
+        payload = super()._payload(position)
+        if self._suggester is None:
+            return payload
+        return {**payload, "suggestion": self._suggestion_payload(position)}
+
+    def _push_state(self) -> None:
+        if self._suggester is None:
+            super()._push_state()
+            return
+        with self._suggest_lock:  # never interleaved with a suggestion arriving
+            super()._push_state()
+            ahead = self.session.upcoming(PREFETCH)
+            position = self.session.position
+            self._suggester.prefetch(([] if position is None else [position]) + ahead)
+
+    def _suggestion_ready(self, position: int, suggestion: Suggestion) -> None:
+        """In the suggester's thread: put the new suggestion into what the browser holds."""
+        with self._suggest_lock, self.hold_sync():
+            here = self.session.position
+            # the item the browser holds as the sample, not one the session just moved to
+            if position == here and self.sample.get("item") == self.session.item_key(here):
+                self.sample = {**self.sample, "suggestion": self._suggestion_payload(position)}
+            upcoming = self.session.upcoming(PREFETCH)
+            if position in upcoming:
+                self.upcoming = [self._payload(p) for p in upcoming]
+
+    def _record(self, value: Any, item: Hashable) -> tuple[Any, dict | None]:
+        if self._suggester is None:
+            return value, None
+        suggestion = self._suggester.get(self.session.items.get_loc(item))
+        if suggestion is None:
+            suggester = self._suggester
+            why = "still being computed when the label was saved"
+            suggestion = Suggestion(None, suggester.model, suggester.version, error=why)
+        return value, suggestion.recorded(value)
+
+    def _confirm_value(self, sent: Any) -> Any:
+        if self._suggester is None or self.multi or sent is not None:
+            return super()._confirm_value(sent)
+        position = self.session.position
+        if position is None:
+            raise NblabelError("every item is labeled: there is no suggestion to accept")
+        suggestion = self._suggester.get(position, wait=SUGGESTION_WAIT_S)
+        if suggestion is None:
+            raise NblabelError(
+                f"the suggestion of {self._suggester.model!r} for this item took longer than "
+                f"{SUGGESTION_WAIT_S:g} s: pick the label with its key"
+            )
+        if suggestion.error is not None:
+            raise NblabelError(
+                f"no suggestion to accept ({suggestion.error}): pick the label with its key"
+            )
+        return self._validate(suggestion.label)
+
+    def close(self) -> None:
+        """Close the widget and stop computing suggestions."""
+        if self._suggester is not None:
+            self._suggester.close()
+        super().close()
 
 
 class RateWidget(LabelWidget):
@@ -57,11 +179,13 @@ def classify(
     task: str | None = None,
     order: Order = None,
     keys: Mapping[str, Any] | Sequence[str] | str | None = None,
-    rationale: bool = False,
+    rationale: bool | str = False,
     gold: Mapping[Hashable, Any] | pd.Series | None = None,
     gold_rate: float = 0.05,
     seed: int = 0,
     allow_empty: bool = False,
+    suggest: Any = None,
+    suggest_version: str | None = None,
     assign: Assignment | None = None,
 ) -> ClassifyWidget:
     """Label each row with one of ``options`` (or several, with ``multi=True``).
@@ -107,7 +231,16 @@ def classify(
     keys
         Other keys: ``"asd"`` (one per option) or ``{"p": "pos", "s": nblabel.Action.SKIP}``.
     rationale
-        Show a box for the reason behind each label, saved with it.
+        ``True``: show a box for the reason behind each label, saved with it;
+        ``"required"``: no label is saved without a reason.
+    suggest, suggest_version
+        Pre-labels: a column of suggested labels, a function ``row -> label`` or ``row ->
+        {label: probability}`` (any model or LLM client), or ``(model, X)``, a scikit-learn
+        classifier with ``predict_proba`` and its feature matrix. Suggestions are computed
+        ahead in a background thread, cached in the store (``source="model"``, under the
+        model's name and ``suggest_version``), shown and marked; ``Enter`` accepts one. Each
+        label records the suggestion and whether it was accepted:
+        :func:`nblabel.suggestion_report` reads them back.
     gold, gold_rate, seed
         Known answers ``{item: label}`` for gold checks: those items are spread through the
         order at ``gold_rate`` (shown like any other item); score annotators on them with
@@ -136,13 +269,44 @@ def classify(
             "allow_empty=True applies to multi-label widgets: pass multi=True as well (one "
             "option per item is never empty)"
         )
-    return build(
-        ClassifyWidget, "classify", data, check_options(options),
+    ask, required = check_rationale(rationale)
+    choices = check_options(options)
+    if suggest is not None:
+        _check_suggest(suggest, data, suggest_version)
+    widget = build(
+        ClassifyWidget, "classify", data, choices,
         text=text, display=display, fingerprint=fingerprint, multi=multi, store=store,
-        annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
+        annotator=annotator, task=task, order=order, keys=keys, rationale=ask,
         gold=gold, gold_rate=gold_rate, seed=seed, allow_empty=bool(allow_empty),
         assign=assign,
     )  # fmt: skip
+    widget.rationale_required = required
+    if suggest is not None:
+        widget._attach_suggester(
+            Suggester(suggest, widget.data, options=choices, store=widget.store,
+                      task=widget.session.task, multi=bool(multi), version=suggest_version)
+        )  # fmt: skip
+    return widget
+
+
+def _check_suggest(suggest: Any, data: Any, version: Any) -> None:
+    """``suggest=`` checked before anything is opened: a column must be one of the data."""
+    if version is not None and not isinstance(version, str):
+        raise NblabelError(f"suggest_version= must be text such as 'v2', not {version!r}")
+    if callable(suggest) or isinstance(suggest, tuple):
+        return
+    frame, _ = as_frame(data)
+    try:
+        known = suggest in frame.columns
+    except TypeError:
+        known = False
+    if not known:
+        shown = ", ".join(map(repr, list(frame.columns)[:8]))
+        raise NblabelError(
+            f"suggest={suggest!r} is not a column of the data ({shown}): give a column of "
+            "suggested labels, a function row -> label or row -> {label: probability}, or "
+            "(model, X) with a scikit-learn classifier and its feature matrix"
+        )
 
 
 def rate(

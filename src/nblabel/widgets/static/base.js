@@ -225,7 +225,7 @@ function renderContent(box, content, model, signal) {
 //   confirmShown(): whether the Save button shows
 //   labelText(label): a saved label as text (in the trail too)
 //   hintTarget: the element a click on the focus hint focuses (a text box)
-// ctx gives the view: model, el, signal, body (the view's slot), labelIntent(valueJSON),
+// ctx gives the view: model, el, signal, body (the view's slot), labelIntent(valueJSON) (true once sent),
 // flash(text), paint(), displayed(), keyHint(action).
 function mount({ model, el }, makeView) {
   const controller = new AbortController();
@@ -365,19 +365,26 @@ function mount({ model, el }, makeView) {
   function labelIntent(msg) {
     const sample = displayed();
     if (!sample || sample === "loading") return;
+    const reason = rationale.value.trim();
+    if (!reason && model.get("rationale_required")) {
+      // rationale="required": nothing is sent (or shown as saved) without a reason
+      flash("A reason is required: write it in the box above, then save again", 4000);
+      rationale.focus({ preventScroll: true });
+      return false;
+    }
     msg.item = sample.item;
     msg.elapsed_ms = Math.round(performance.now() - shownAt);
     paces.push(msg.elapsed_ms / 1000);
     if (paces.length > PACE_OF) paces.shift();
-    const reason = rationale.value.trim();
     if (reason) msg.rationale = reason;
     rationale.value = "";
     view.sent?.(sample);
     send(msg, true);
+    return true;
   }
 
   function labelWith(value) {
-    labelIntent({ kind: "label", value });
+    return labelIntent({ kind: "label", value });
   }
 
   function act(name) {
@@ -548,6 +555,9 @@ function mount({ model, el }, makeView) {
     const confirmKey = keyHint("confirm");
     confirmButton.textContent = `Save${confirmKey ? ` ${confirmKey}` : ""}`;
     rationale.hidden = !model.get("ask_rationale");
+    rationale.placeholder = model.get("rationale_required")
+      ? "Why? (required: saved with the label · Esc returns to the keys)"
+      : "Why? (optional reasoning, saved with the label · Esc returns to the keys)";
     for (const [name, button] of Object.entries(navButtons)) {
       const hint = keyHint(name);
       button.textContent = `${ACTIONS[name]}${hint ? ` ${hint}` : ""}`;
@@ -646,6 +656,12 @@ function mount({ model, el }, makeView) {
   }
   paint();
   resend();
+  // a page that opens on the widget (Voila, a reloaded labeling page) gives it the keys at once;
+  // in a notebook the focus is somewhere already (the cell that ran) and stays there
+  requestAnimationFrame(() => {
+    const active = document.activeElement;
+    if (el.isConnected && (active == null || active === document.body)) el.focus({ preventScroll: true });
+  });
 
   return () => {
     controller.abort();

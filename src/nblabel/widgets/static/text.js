@@ -36,6 +36,10 @@ function textView(ctx) {
   const drafts = new Map(); // caption: item -> text sent from this view, back in the box after an undo
 
   const optionsBox = h("div", { class: "nblabel-options", role: "group" });
+  // suggest=: the model's label for the item, marked; Enter accepts it (waiting for it when
+  // it is still being computed: the kernel pushes it into the sample when it is ready)
+  const suggestionLine = h("div", { class: "nblabel-suggestion-line", "aria-live": "polite" });
+  let acceptWhenReady = null; // the item whose suggestion Enter asked for before it was ready
   const textInput = h("textarea", {
     class: "nblabel-input",
     rows: "3",
@@ -45,7 +49,7 @@ function textView(ctx) {
   if (kind === "caption") {
     ctx.body.append(textInput);
   } else {
-    ctx.body.append(optionsBox);
+    ctx.body.append(suggestionLine, optionsBox);
     if (kind === "review") {
       textInput.rows = 1;
       textInput.placeholder = "…or type the final label · Enter saves";
@@ -69,7 +73,20 @@ function textView(ctx) {
     if (option) ctx.labelIntent(option.value);
   }
 
+  function acceptSuggestion(sample) {
+    const suggestion = sample?.suggestion;
+    if (!suggestion) return ctx.flash("Pick an option with its key");
+    if (suggestion.value != null) {
+      acceptWhenReady = null;
+      return ctx.labelIntent(suggestion.value);
+    }
+    if (suggestion.error) return ctx.flash(`No suggestion to accept (${suggestion.error}): pick with a key`, 4000);
+    acceptWhenReady = sample.item; // still computing: accepted as soon as it arrives
+    ctx.paint();
+  }
+
   function confirm() {
+    if (!typed && !model.get("multi") && model.get("suggest_model")) return acceptSuggestion(ctx.displayed());
     if (typed) {
       const text = textInput.value;
       if (!text.trim()) return ctx.flash(kind === "caption" ? "Type a caption first" : "Pick or type a label first");
@@ -103,6 +120,7 @@ function textView(ctx) {
     confirmShown: () => model.get("multi") || typed,
     show(sample) {
       newLabelAsked = null;
+      acceptWhenReady = null;
       if (kind === "caption") {
         // the saved caption, else the text this view sent before (an undo brings it back)
         const held = sample.label != null ? JSON.parse(sample.label) : null;
@@ -116,11 +134,43 @@ function textView(ctx) {
     },
     paint(sample) {
       if (kind === "caption") return;
+      const suggestion = sample?.suggestion;
+      if (suggestion && acceptWhenReady === sample.item && suggestion.value != null) {
+        acceptWhenReady = null;
+        // Enter was pressed while it was computed: accept it once this paint is over (what
+        // the accept shows, such as a reason still missing, must not be painted over)
+        setTimeout(() => {
+          if (ctx.displayed()?.item === sample.item) ctx.labelIntent(suggestion.value);
+        }, 0);
+      }
+      if (suggestion && acceptWhenReady === sample.item && suggestion.error) acceptWhenReady = null;
+      suggestionLine.hidden = !suggestion;
+      if (suggestion) {
+        const enter = ctx.keyHint("confirm");
+        const accept = enter && !model.get("multi") ? ` — ${enter} accepts` : "";
+        const score = suggestion.score != null ? ` · ${Math.round(suggestion.score * 100)}%` : "";
+        suggestionLine.dataset.state = suggestion.value != null ? "ready" : suggestion.error ? "error" : "pending";
+        suggestionLine.textContent =
+          suggestion.value != null
+            ? `Suggested by ${suggestion.model}: ${suggestion.label}${score}${accept}`
+            : suggestion.error
+              ? `No suggestion from ${suggestion.model}: ${suggestion.error}`
+              : acceptWhenReady === sample.item
+                ? `Waiting for ${suggestion.model}'s suggestion… (it is saved as soon as it arrives)`
+                : `${suggestion.model} is computing a suggestion…`;
+      }
       const chosen = new Set(localSelection ?? model.get("selection"));
       const held = sample ? sample.label : null; // JSON text, like option.value
       const multi = model.get("multi");
       const isSelected = (index, option) => (multi ? chosen.has(index) : held != null && held === option.value);
-      optionsBox.replaceChildren(...optionButtons(model.get("options"), isSelected, pick));
+      const buttons = optionButtons(model.get("options"), isSelected, pick);
+      // each option's value as the kernel wrote it (JSON text), compared as text
+      const suggested = new Set(suggestion?.values ?? []);
+      const isSuggested = (option) => suggested.has(option.value);
+      for (const [index, option] of model.get("options").entries()) {
+        if (isSuggested(option)) buttons[index].classList.add("nblabel-suggested");
+      }
+      optionsBox.replaceChildren(...buttons);
     },
   };
   if (kind === "caption") {
