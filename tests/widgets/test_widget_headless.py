@@ -94,6 +94,21 @@ def test_done_when_every_item_is_labeled(df, store):
         w.submit("pos")
 
 
+def test_the_done_state_names_the_export_of_each_kind(df, store):
+    # the call shown when all is labeled writes the kind's own format, for its own task
+    df = df.assign(first=df["review"].str.upper(), second=df["review"].str.title())
+    widgets = {
+        "nblabel.export.table(w.store, 'sentiment', \"labels.csv\")": make(df, store),
+        "nblabel.export.spans(w.store, 'ner', df, text='review', path=\"spans.jsonl\")":
+            nblabel.annotate_spans(df, text="review", classes=["A"], store=store, task="ner"),
+        "nblabel.export.preferences(w.store, 'pref', df, path=\"preferences.jsonl\")":
+            nblabel.compare(df, prompt="review", candidates=["first", "second"], store=store,
+                            task="pref"),
+    }  # fmt: skip
+    for call, w in widgets.items():
+        assert w.info["export"] == call
+
+
 def test_resume_per_annotator(df, store):
     w = make(df, store)
     w.press("1")

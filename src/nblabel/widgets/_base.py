@@ -135,7 +135,8 @@ class LabelWidget(anywidget.AnyWidget):
     """What the widget found about labels stored before (given for other content, ids of
     another type), shown above the sample until the page is reloaded; empty if nothing."""
     info = t.Dict().tag(sync=True)
-    """Where labels go: ``{"store", "store_url", "task", "annotator"}``, for the status line."""
+    """Where labels go: ``{"store", "store_url", "task", "annotator", "source"}``, for the status
+    line, and ``"export"``: the call that writes them to a file, for the done state."""
     ask_rationale = t.Bool(False).tag(sync=True)
     """Show a text box for the reason behind each label."""
     rationale_required = t.Bool(False).tag(sync=True)
@@ -205,9 +206,15 @@ class LabelWidget(anywidget.AnyWidget):
                 "task": session.task,
                 "annotator": session.annotator,
                 "source": session.source,
+                "export": self._export_call(),  # the done state says how to write a file
             }
             self.notice = session.notice or ""
             self._push_state()
+
+    def _export_call(self) -> str:
+        """The call that writes this widget's labels to a file, as the done state shows it
+        (``w`` is the widget, ``df`` the data); a modality with its own format overrides it."""
+        return f'nblabel.export.table(w.store, {self.session.task!r}, "labels.csv")'
 
     def __repr__(self) -> str:
         # cheap: printing a widget must not serialise its state

@@ -140,6 +140,12 @@ class CompareWidget(LabelWidget):
         return f"pick the candidate shown {_ordinal(index + 1)}"
 
     # -- public state ---------------------------------------------------------------------------
+    def _export_call(self) -> str:
+        return (
+            f"nblabel.export.preferences(w.store, {self.session.task!r}, df, "
+            'path="preferences.jsonl")'
+        )
+
     @property
     def shown(self) -> list[str] | None:
         """The candidate columns of the item on screen, in screen order (key ``1`` picks the

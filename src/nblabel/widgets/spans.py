@@ -57,8 +57,11 @@ class SpansWidget(LabelWidget):
     the pre-labels to begin with (``"suggested": true``, drawn dashed). The browser and
     :meth:`add_span` both change it."""
 
-    def __init__(self, data: pd.DataFrame, *, items: SpanItems, **kwargs: Any) -> None:
+    def __init__(
+        self, data: pd.DataFrame, *, items: SpanItems, text: Hashable = None, **kwargs: Any
+    ) -> None:
         self._items = items
+        self._text = text
         self._labeled_item: Any = None
         kwargs["content"] = items.content
         super().__init__(data, **kwargs)
@@ -120,6 +123,12 @@ class SpansWidget(LabelWidget):
         super().submit(self.spans if value is None else value, rationale)
 
     # -- the base's hooks ----------------------------------------------------------------------
+    def _export_call(self) -> str:
+        return (
+            f"nblabel.export.spans(w.store, {self.session.task!r}, df, text={self._text!r}, "
+            'path="spans.jsonl")'
+        )
+
     def _position(self) -> int:
         position = self.session.position
         if position is None:
@@ -293,7 +302,7 @@ def annotate_spans(
         ids=frame.index,
     )  # fmt: skip
     return build(
-        functools.partial(SpansWidget, items=items), "spans", frame, classes,
+        functools.partial(SpansWidget, items=items, text=text), "spans", frame, classes,
         text=text, display=None, fingerprint=fingerprint, multi=False, store=store,
         annotator=annotator, task=task, order=order, keys=_nav_keys(keys, classes),
         rationale=rationale,

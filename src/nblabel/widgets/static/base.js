@@ -283,7 +283,7 @@ function mount({ model, el }, makeView) {
       "Next: read them with ",
       h("code", { text: "w.labels" }),
       " (w: this widget, a DataFrame indexed like your data), or write them to a file with ",
-      h("code", { text: `nblabel.export.table(w.store, ${JSON.stringify(info0.task ?? "")}, "labels.csv")` }),
+      h("code", { text: info0.export ?? `nblabel.export.table(w.store, ${JSON.stringify(info0.task ?? "")}, "labels.csv")` }),
       ".",
     ),
   );
