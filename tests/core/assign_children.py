@@ -16,6 +16,17 @@ import time
 import nblabel
 
 
+def retried(call, *args, **kwargs):
+    """``call``, again while the store cannot be reached (as a widget resends a pending label
+    until the server is back)."""
+    for _ in range(600):
+        try:
+            return call(*args, **kwargs)
+        except nblabel.StoreError:
+            time.sleep(0.05)
+    return call(*args, **kwargs)
+
+
 def main() -> None:
     where, task, annotator = sys.argv[1:4]
     items, overlap, batch = map(int, sys.argv[4:7])
@@ -31,12 +42,12 @@ def main() -> None:
     deadline = start + 120
     while time.monotonic() < deadline:
         t0 = time.monotonic()
-        batch_items = plan.claim(store, task, annotator)
+        batch_items = retried(plan.claim, store, task, annotator)
         claiming += time.monotonic() - t0
         claims += 1
         if not batch_items:
             t0 = time.monotonic()
-            finished = store.slots(task)["done"].all()
+            finished = retried(store.slots, task)["done"].all()
             polling += time.monotonic() - t0
             if finished:
                 break
@@ -46,7 +57,7 @@ def main() -> None:
             if stall is not None and labeled == stall:
                 print(json.dumps({"stalled": batch_items}), flush=True)
                 time.sleep(600)
-            store.append(task=task, item=item, annotator=annotator, label=item % 3)
+            retried(store.append, task=task, item=item, annotator=annotator, label=item % 3)
             labeled += 1
     took = {"s": time.monotonic() - start, "claiming_s": claiming, "polling_s": polling}
     print(json.dumps({"labeled": labeled, "claims": claims, **took}), flush=True)
