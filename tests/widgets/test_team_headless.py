@@ -97,3 +97,21 @@ def test_assign_is_checked(df, tmp_path, kwargs, match):
     with pytest.raises(nblabel.NblabelError, match=match):
         nblabel.classify(df, OPTIONS, text="review", store=tmp_path / "x.db", **kwargs)
     assert not (tmp_path / "x.db").exists()  # refused before anything was opened
+
+
+def test_a_widget_with_nothing_to_claim_says_others_hold_the_rest(tmp_path):
+    data = pd.DataFrame({"review": ["a", "b"]})
+    store = tmp_path / "team.db"
+    plan = nblabel.Assignment(overlap=1, batch=2, claim_timeout=600)
+    alice = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="alice",
+                             task="s", assign=plan)  # fmt: skip
+    bob = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="bob",
+                           task="s", assign=plan)  # fmt: skip
+    assert alice.current == 0 and alice.notice == ""
+    assert bob.current is None
+    assert "claimed by other annotators for now" in bob.notice and "10 min" in bob.notice
+    for _ in range(2):
+        alice.press("1")
+    done = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="bob",
+                            task="s", assign=plan)  # fmt: skip
+    assert done.current is None and done.notice == ""  # finished, not waiting

@@ -151,4 +151,12 @@ def build(
         option_notes=option_notes,
         **(widget_options or {}),  # what one modality's widget takes besides the rest
     )
+    if isinstance(order, AssignedOrder) and order.waiting:
+        minutes = max(1, round(assign.claim_timeout / 60))
+        waiting = (
+            f"Every item left of task {task!r} is claimed by other annotators for now: run this "
+            f"cell again later (claims not labeled within {minutes} min go to whoever asks "
+            "next)."
+        )
+        widget.notice = f"{widget.notice}\n{waiting}" if widget.notice else waiting
     return widget
