@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parent.parent
-USER_EXTRAS = ["images", "plots", "learn", "parquet", "spans", "llm"]
+USER_EXTRAS = ["images", "plots", "learn", "parquet", "spans", "llm", "postgres"]
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,7 +26,8 @@ def lower_bounds() -> dict[str, str]:
         declared += project["optional-dependencies"][extra]
     bounds = {}
     for requirement in declared:
-        match = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", requirement)
+        # "name[extra]>=1.2": the pin names the package, without the extra
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[[a-z,]+\])?>=([0-9.]+)", requirement)
         assert match, f"{requirement!r}: declare a lower bound as name>=version"
         bounds[match.group(1).lower()] = match.group(2)
     return bounds

@@ -16,11 +16,13 @@ import importlib
 from typing import Any
 
 from . import agreement, datasets, export, sample
+from ._assign import Assignment
 from ._consensus import consensus
 from ._content import HTML
 from ._errors import NblabelError, NblabelWarning, StoreError
 from ._keymap import Action
 from ._session import Progress
+from ._status import status
 from ._store import LabelStore
 from ._suggest import suggestion_report
 from .sample import gold_report
@@ -43,6 +45,7 @@ _LAZY = {
 __all__ = [
     "HTML",
     "Action",
+    "Assignment",
     "LabelStore",
     "LabelWidget",
     "NblabelError",
@@ -64,6 +67,7 @@ __all__ = [
     "review",
     "review_steps",
     "sample",
+    "status",
     "suggestion_report",
     "testing",
 ]

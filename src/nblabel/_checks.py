@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from ._codec import encode
-from ._errors import NblabelError, StoreError
+from ._errors import NblabelError
 from ._keymap import Action, KeyMap, normalize_key
+from ._postgres import is_postgres_url, redact
 
 __all__ = [
     "check_callable",
@@ -365,9 +366,9 @@ def check_order(order: Any, name: str = "order") -> Any:
     return order
 
 
-def check_store_path(value: Any, name: str) -> Path:
+def check_store_path(value: Any, name: str) -> Path | str:
     """Where a store lives: a file path (str or path-like) or a ``sqlite:///`` URL, whose
-    folder exists; the path, not yet resolved."""
+    folder exists, as a path not yet resolved; or a ``postgresql://`` URL, as it is."""
     if isinstance(value, (bytes, bytearray)):
         raise NblabelError(
             f"{name}= is bytes ({given(value)}): give the path as text, e.g. "
@@ -376,12 +377,15 @@ def check_store_path(value: Any, name: str) -> Path:
     if not isinstance(value, (str, os.PathLike)):
         store = "" if name == "path_or_url" else " or a LabelStore"
         raise NblabelError(
-            f"{name}= must be a file path such as 'labels.db' or a sqlite:/// URL{store}, not "
+            f"{name}= must be a file path such as 'labels.db', a sqlite:/// or postgresql:// URL"
+            f"{store}, not "
             f"{given(value)}"
         )
     text = os.fspath(value)
     if not isinstance(text, str) or not text.strip():
         raise NblabelError(f"{name}= is empty: give a file path such as 'labels.db'")
+    if is_postgres_url(text):
+        return text
     scheme, colon, rest = text.partition(":")
     if colon and scheme.lower().startswith("sqlite") and not rest.startswith("//"):
         raise NblabelError(
@@ -446,12 +450,7 @@ def _location(text: str, name: str) -> Path:
                 "sqlite:////absolute/path.db"
             )
         return Path(rest[1:])
-    if scheme in {"postgresql", "postgres", "postgresql+psycopg"}:
-        raise StoreError(
-            f"PostgreSQL stores ({name}={text!r}) are not available in this version of nblabel; "
-            "use a SQLite file path for now"
-        )
     raise NblabelError(
-        f"{name}={text!r} has the unknown URL scheme {scheme!r}: give a file path or a "
-        "sqlite:/// URL"
+        f"{name}={redact(text)!r} has the unknown URL scheme {scheme!r}: give a file path, a "
+        "sqlite:/// URL or a postgresql://user@host/database URL"
     )

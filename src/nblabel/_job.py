@@ -86,6 +86,10 @@ def check_renamed_options(
 
 
 def default_annotator() -> str:
+    # on a shared JupyterHub every kernel runs as one OS user: the hub names the person
+    hub_user = os.environ.get("JUPYTERHUB_USER", "").strip()
+    if hub_user:
+        return hub_user
     try:
         return getpass.getuser()
     except Exception:  # no user name in some containers
@@ -93,6 +97,8 @@ def default_annotator() -> str:
 
 
 def store_label(store: LabelStore) -> str:
+    if store.path is None:  # a database server: its URL, without the password
+        return store.location
     try:
         return os.path.relpath(store.path)
     except ValueError:

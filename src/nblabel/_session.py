@@ -176,7 +176,10 @@ class LabelingSession:
             done_before = [items[p] for p in np.flatnonzero(self._labeled)]
             seen = set(done_before)
             order = done_before + [item for item in ranked if item not in seen]
-        self._set_queue(self._positions(order) if order is not None else None)
+        if order is not None and not len(order) and getattr(self._ordering, "grows", False):
+            self._set_queue(np.empty(0, dtype=np.int64))  # an assignment with nothing claimed yet
+        else:
+            self._set_queue(self._positions(order) if order is not None else None)
         self._trail: deque[int] = deque(maxlen=TRAIL_LENGTH)  # queue indexes visited, for back()
         self._saved: deque[tuple[int, int]] = deque(maxlen=UNDO_DEPTH)  # (event id, position)
         self._ordering_failure: str | None = None
@@ -475,8 +478,9 @@ class LabelingSession:
         else:
             self._ordering_failure = None
 
-    def _apply_new_order(self, keep_ahead: int = 3) -> None:
-        new = self._ordering.poll() if self._ordering is not None else None
+    def _apply_new_order(self, keep_ahead: int = 3, new: Sequence[Hashable] | None = None) -> None:
+        if new is None:
+            new = self._ordering.poll() if self._ordering is not None else None
         if new is None:
             return
         # Keep in place every item shown so far (up to the furthest point reached, even after
@@ -492,13 +496,27 @@ class LabelingSession:
         keep = np.concatenate([shown, ahead[~np.isin(ahead, shown)]])
         keep = np.concatenate([keep, labeled_later[~np.isin(labeled_later, keep)]])
         rest = ranked[~np.isin(ranked, keep) & ~self._labeled[ranked]]
-        if self._queue_index is not None:
+        if self._queue_index is not None and not getattr(self._ordering, "grows", False):
             rest = rest[self._queue_index[rest] >= 0]  # never add items outside the order
         placed = np.concatenate([keep, rest])
         left_out = later[~np.isin(later, placed)]
         cursor, furthest = self._cursor, self._furthest
         self._set_queue(np.concatenate([placed, left_out]))
         self._cursor, self._furthest = cursor, furthest
+
+    def refresh_order(self) -> bool:
+        """Ask a growing ordering (an assignment) for more items now, e.g. once others' claims
+        lapsed while this session was waiting; True if the item on screen changed."""
+        refresh = getattr(self._ordering, "refresh", None)
+        if refresh is None:
+            return False
+        before = self.position
+        new = refresh()
+        if new:
+            self._apply_new_order(new=new)
+            if self.position is None:
+                self._show(self._next_unlabeled(self._cursor, include_start=True))
+        return self.position != before
 
     def why(self, item: Hashable) -> dict | None:
         """Why an active ordering shows ``item`` now (its ``explain``), else ``None``."""

@@ -22,13 +22,20 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from ._engine import Conflict, schema_statements
 from ._errors import NblabelError, StoreError
 
-__all__ = ["IDLE_CHECKPOINT_S", "SharedConnection", "connect", "open_store_paths"]
+__all__ = [
+    "IDLE_CHECKPOINT_S",
+    "SharedConnection",
+    "SqliteEngine",
+    "connect",
+    "open_store_paths",
+]
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -467,3 +474,101 @@ def _forget_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+# -- the store's engine --------------------------------------------------------------------------
+class _SqliteTx:
+    """The statements of one write transaction (see ``_engine``)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        try:
+            return self.db.execute(sql, tuple(params)).fetchall()
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" not in str(exc):
+                raise
+            raise Conflict(str(exc)) from exc
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.db.executemany(sql, rows)
+
+    def tables(self) -> set[str]:
+        return _tables(self.db)
+
+
+def _tables(db: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+class SqliteEngine:
+    """The label store's engine on one SQLite file (the protocol is in ``_engine``)."""
+
+    name = "SQLite"
+    lock_clause = ""  # BEGIN IMMEDIATE already keeps every other writer out
+    json_array = "json_array({})"
+    schema: ClassVar[list[str]] = [
+        *schema_statements(id="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL", int="INTEGER"),
+        # partial: a plain label (no target) costs no write to it
+        "CREATE INDEX IF NOT EXISTS nblabel_events_by_target ON nblabel_events (target)"
+        " WHERE target IS NOT NULL",
+    ]
+
+    def __init__(self, path: Path, durability: str) -> None:
+        self.path = path
+        self.location = str(path)
+        self.shared = connect(path, durability)
+
+    @property
+    def read_only(self) -> bool:
+        return self.shared.read_only
+
+    @staticmethod
+    def migration(version: int) -> list[str]:
+        return ["ALTER TABLE nblabel_events ADD COLUMN fingerprint TEXT"] if version < 2 else []
+
+    def tables(self) -> set[str]:
+        return self.shared.read(_tables)
+
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        params = tuple(params)
+        return self.shared.read(lambda db: db.execute(sql, params).fetchall())
+
+    def insert(self, sql: str, params: Sequence[Any]) -> int | None:
+        params = tuple(params)
+
+        def run(db: sqlite3.Connection) -> int | None:
+            cursor = db.execute(sql, params)
+            return int(cursor.lastrowid) if cursor.rowcount == 1 else None
+
+        return self.shared.write(run)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        params = tuple(params)
+        self.shared.write(lambda db: db.execute(sql, params))
+
+    def transaction(self, run: Callable[[_SqliteTx], Any], *, lock: str | None = None) -> Any:
+        # BEGIN IMMEDIATE: one write transaction at a time on the file, whatever ``lock``
+        def in_transaction(db: sqlite3.Connection) -> Any:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                result = run(_SqliteTx(db))
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return result
+
+        return self.shared.write(in_transaction)
+
+    def close(self) -> None:
+        self.shared.release()
+
+    def discard(self) -> None:
+        """Close a store that could not be set up, removing the file if this process made it."""
+        if self.shared.created and self.shared.users == 1:
+            remove_new_store(self.shared)
+        else:
+            self.shared.release()

@@ -1,10 +1,11 @@
-"""The label store: an append-only log of annotation events in SQLite (PostgreSQL later).
+"""The label store: an append-only log of annotation events in SQLite or PostgreSQL.
 
 Every label, undo, review and (later) shape or span is one row of ``nblabel_events``.
 Nothing is ever updated or deleted: undoing a label appends an ``undo`` event that names
-the event it undoes, so history, agreement and review all read one log. Every store on one
-file in a process shares one connection (``_sqlite.py`` says why), and a label counts as
-saved only once it is committed to the file the path still names.
+the event it undoes, so history, agreement and review all read one log. The store writes its
+SQL once; an engine (``_engine.py`` says what one gives) runs it on SQLite (``_sqlite.py``:
+every store on one file in a process shares one connection, and a label counts as saved only
+once it is committed to the file the path still names) or PostgreSQL (``_postgres.py``).
 """
 
 from __future__ import annotations
@@ -24,15 +25,19 @@ import numpy as np
 import pandas as pd
 
 from . import _sqlite
-from ._checks import check_store_path
+from ._checks import check_int, check_store_path
 from ._codec import decode, decode_distinct, encode
+from ._engine import Conflict
 from ._errors import NblabelError, StoreError
+from ._postgres import PostgresEngine, is_postgres_url
 
 __all__ = ["ANNOTATION_COLUMNS", "CurrentLabel", "LabelStore"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FORMAT_NAME = "nblabel"
 DEFAULT_PATH = "nblabel.db"
+#: The environment variable naming the store when none is given (a path or a URL).
+STORE_URL_VARIABLE = "NBLABEL_STORE_URL"
 SQLITE_MAGIC = _sqlite.SQLITE_MAGIC
 
 _MAX_PACKED_KEY = 2**62  # past this, annotations() groups on a MultiIndex instead
@@ -50,48 +55,6 @@ ANNOTATION_COLUMNS = [
     "event_id",
 ]
 
-_SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS nblabel_meta (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS nblabel_events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        task TEXT NOT NULL,
-        item TEXT NOT NULL,
-        annotator TEXT NOT NULL,
-        action TEXT NOT NULL CHECK (action IN ('label', 'undo')),
-        label TEXT,
-        rationale TEXT,
-        created_at REAL NOT NULL,
-        duration_s REAL,
-        source TEXT NOT NULL,
-        target INTEGER,
-        meta TEXT,
-        fingerprint TEXT
-    )""",
-    """CREATE TABLE IF NOT EXISTS nblabel_tasks (
-        task TEXT PRIMARY KEY,
-        info TEXT NOT NULL
-    )""",
-    # where each annotator's session last moved by hand (skip, back, go to, undo): a page
-    # reloaded after a skip resumes there, not at the skipped item (schema 3)
-    """CREATE TABLE IF NOT EXISTS nblabel_places (
-        task TEXT NOT NULL,
-        annotator TEXT NOT NULL,
-        source TEXT NOT NULL,
-        item TEXT NOT NULL,
-        updated_at REAL NOT NULL,
-        PRIMARY KEY (task, annotator, source)
-    )""",
-    "CREATE INDEX IF NOT EXISTS nblabel_events_by_annotator"
-    " ON nblabel_events (task, annotator, item)",
-    # partial: a plain label (no target) costs no write to it
-    "CREATE INDEX IF NOT EXISTS nblabel_events_by_target ON nblabel_events (target)"
-    " WHERE target IS NOT NULL",
-]
-
-
 @dataclass(frozen=True)
 class CurrentLabel:
     """The label an annotator currently holds on one item (the newest event not undone)."""
@@ -104,36 +67,45 @@ class CurrentLabel:
 
 
 class LabelStore:
-    """A durable, append-only store of annotations.
+    """A durable, append-only store of annotations, in a SQLite file or a PostgreSQL database.
 
     Parameters
     ----------
     path_or_url
-        A SQLite file path or a ``sqlite:///path`` URL. The file is created if missing. An
-        existing file that is not an nblabel database is refused, never overwritten; a valid
-        store that cannot be written (a read-only folder) opens read-only.
+        A SQLite file path, a ``sqlite:///path`` URL, or a PostgreSQL URL
+        ``postgresql://user@host:5432/database`` (the password in the URL or, better, in
+        ``PGPASSWORD`` or ``~/.pgpass``; needs ``pip install 'nblabel[postgres]'``). Left out,
+        the environment variable ``NBLABEL_STORE_URL`` names the store, else ``nblabel.db``.
+        A missing SQLite file is created; an existing file that is not an nblabel database is
+        refused, never overwritten; a valid store that cannot be written (a read-only folder)
+        opens read-only. In a PostgreSQL database the store's tables (all named ``nblabel_…``)
+        are created in the current schema if missing.
     durability
         ``"normal"`` (default): every label is committed before it is acknowledged and survives
-        a killed kernel. ``"full"`` also survives a power loss, at about 10x the write cost.
+        a killed kernel. ``"full"`` also survives a power loss, at about 10x the write cost
+        (SQLite; a PostgreSQL server decides that by its own settings).
     clock
         Returns the current time in seconds since the epoch; injectable for tests.
 
     Notes
     -----
-    Every store on the same file in one process shares one SQLite connection. About a second
+    Every store on the same SQLite file in one process shares one connection. About a second
     after the last write, and at exit, the write-ahead log is copied into the ``.db`` file, so
     that file alone holds the labels; to copy a store at any moment, use :meth:`backup`.
+    A PostgreSQL store is one connection per store; a write is committed on the server when
+    the call returns, and a lost connection is opened again on the next call.
 
     Examples
     --------
     >>> store = LabelStore("labels.db")                               # doctest: +SKIP
+    >>> team = LabelStore("postgresql://alice@db.example.org/labels")  # doctest: +SKIP
     >>> store.annotations(task="sentiment")                           # doctest: +SKIP
     >>> store.backup("labels-backup.db", overwrite=True)              # doctest: +SKIP
     """
 
     def __init__(
         self,
-        path_or_url: str | os.PathLike = DEFAULT_PATH,
+        path_or_url: str | os.PathLike | None = None,
         *,
         durability: str = "normal",
         clock: Callable[[], float] = time.time,
@@ -145,123 +117,126 @@ class LabelStore:
             )
         if not callable(clock):
             raise NblabelError(f"clock= must be a function returning seconds, not {clock!r}")
-        self.path = check_store_path(path_or_url, "path_or_url").expanduser().resolve()
+        if path_or_url is None:
+            path_or_url = os.environ.get(STORE_URL_VARIABLE) or DEFAULT_PATH
         self._clock = clock
         self._closed = False
-        self._shared = _sqlite.connect(self.path, durability)
-        self._lock = self._shared.lock
+        self._engine: Any
+        if is_postgres_url(path_or_url):
+            self.path: Path | None = None
+            self._engine = PostgresEngine(str(path_or_url))
+        else:
+            self.path = check_store_path(path_or_url, "path_or_url").expanduser().resolve()
+            self._engine = _sqlite.SqliteEngine(self.path, durability)
         try:
-            with self._lock:
-                self._refuse_foreign_database()
-                self._shared.use_wal()
-                self._init_schema()
+            self._refuse_foreign_database()
+            if self.path is not None:
+                self._engine.shared.use_wal()
+            self._init_schema()
         except BaseException:
             self._closed = True
-            if self._shared.created and self._shared.users == 1:
-                _sqlite.remove_new_store(self._shared)
-            else:
-                self._shared.release()
+            self._engine.discard()
             raise
 
     # -- opening -----------------------------------------------------------------------------
-    @property
-    def _db(self) -> sqlite3.Connection:
-        return self._shared.db
-
-    def _table_names(self) -> set[str]:
-        rows = self._shared.read(
-            lambda db: db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
-        )
-        return {r[0] for r in rows}
-
     def _refuse_foreign_database(self) -> None:
-        tables = self._table_names()
+        tables = self._engine.tables()
+        where = self._engine.location
         if "nblabel_meta" not in tables:
-            foreign = sorted(t for t in tables if not t.startswith("sqlite_"))
+            ours = sorted(t for t in tables if t.startswith("nblabel_"))
+            # a SQLite file is the store alone; a PostgreSQL schema may hold other tables
+            foreign = ours if self.path is None else sorted(
+                t for t in tables if not t.startswith("sqlite_")
+            )
             if foreign:
                 raise NblabelError(
-                    f"{self.path} is a SQLite database of something else (tables: "
+                    f"{where} is a {self._engine.name} database of something else (tables: "
                     f"{', '.join(foreign[:5])}); nblabel never writes into it: choose "
-                    "another file name"
+                    f"another {'file name' if self.path is not None else 'database or schema'}"
                 )
             return
-        meta = dict(self._shared.read(lambda db: db.execute("SELECT key, value FROM nblabel_meta")))
+        meta = dict(self._engine.read("SELECT key, value FROM nblabel_meta"))
         if meta.get("format") != FORMAT_NAME:
-            raise NblabelError(f"{self.path} is not an nblabel database")
-        if int(meta.get("schema_version", 0)) > SCHEMA_VERSION:
-            raise NblabelError(
-                f"{self.path} was written by a newer nblabel (schema "
-                f"{meta['schema_version']}); upgrade nblabel to read it"
-            )
+            raise NblabelError(f"{where} is not an nblabel database")
+        _refuse_newer(where, meta.get("schema_version", 0))
 
     def _schema_version(self) -> int | None:
-        if "nblabel_meta" not in self._table_names():
+        if "nblabel_meta" not in self._engine.tables():
             return None
-        row = self._shared.read(
-            lambda db: db.execute(
-                "SELECT value FROM nblabel_meta WHERE key = 'schema_version'"
-            ).fetchone()
-        )
-        return int(row[0]) if row else 0
+        row = self._engine.read("SELECT value FROM nblabel_meta WHERE key = 'schema_version'")
+        return int(row[0][0]) if row else 0
 
     def _init_schema(self) -> None:
         version = self._schema_version()
         if version == SCHEMA_VERSION:
             return
-        if self._shared.read_only:
+        if self._engine.read_only:
             if version is None:
                 raise StoreError(_sqlite.read_only_message(self.path))
-            self._fingerprint_sql = "NULL"  # an old store read as it is
-            self._has_places = False
+            if version < 2:
+                self._fingerprint_sql = "NULL"  # an old store read as it is
+            self._has_places = version >= 3
+            self._no_slots = True
             return
+        engine = self._engine
+        where = engine.location
 
-        def create_or_migrate(db: sqlite3.Connection) -> None:
-            db.execute("BEGIN IMMEDIATE")
+        def create_or_migrate(tx: Any) -> None:
             # look again inside the transaction: another process may have done it meanwhile
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
-            if "nblabel_meta" in tables:
-                row = db.execute(
-                    "SELECT value FROM nblabel_meta WHERE key = 'schema_version'"
-                ).fetchone()
-                if int(row[0]) < 2:
-                    db.execute("ALTER TABLE nblabel_events ADD COLUMN fingerprint TEXT")
-            for statement in _SCHEMA:
-                db.execute(statement)
-            db.executemany(
-                "INSERT OR IGNORE INTO nblabel_meta (key, value) VALUES (?, ?)",
+            if "nblabel_meta" in tx.tables():
+                row = tx.execute("SELECT value FROM nblabel_meta WHERE key = 'schema_version'")
+                old = int(row[0][0]) if row else 0
+                _refuse_newer(where, old)
+                for statement in engine.migration(old):
+                    tx.execute(statement)
+            for statement in engine.schema:
+                tx.execute(statement)
+            tx.executemany(
+                "INSERT INTO nblabel_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                 [("format", FORMAT_NAME), ("schema_version", str(SCHEMA_VERSION))],
             )
-            db.execute(
+            tx.execute(
                 "UPDATE nblabel_meta SET value = ? WHERE key = 'schema_version'",
                 (str(SCHEMA_VERSION),),
             )
-            db.execute("COMMIT")
 
-        self._shared.write(create_or_migrate)
+        engine.transaction(create_or_migrate, lock="nblabel schema")
 
     _fingerprint_sql = "e.fingerprint"
-    _has_places = True
+    _has_places = True  # an old store opened read-only has no places (schema 3)
+    _no_slots = False  # nor an assignment table (schema 4)
 
     # -- identity ----------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        """The store's location as a URL, e.g. ``sqlite:////home/me/labels.db``."""
-        return f"sqlite:///{self.path}"
+        """The store's location as a URL, e.g. ``sqlite:////home/me/labels.db`` or
+        ``postgresql://alice@db/labels`` (a password in it shows as ``***``)."""
+        return f"sqlite:///{self.path}" if self.path is not None else self._engine.location
+
+    @property
+    def location(self) -> str:
+        """Where the store is, to show a person: the file path, or the URL without password."""
+        return self._engine.location
+
+    @property
+    def engine(self) -> str:
+        """``"SQLite"`` or ``"PostgreSQL"``."""
+        return self._engine.name
 
     @property
     def read_only(self) -> bool:
         """``True`` when the store can be read but not written (a read-only folder or file)."""
-        return self._shared.read_only
+        return self._engine.read_only
 
     def __repr__(self) -> str:
-        return f"LabelStore({str(self.path)!r})"
+        return f"LabelStore({self.location!r})"
 
     def close(self) -> None:
         """Close this store (every label is already committed). The connection it shares
         with other stores on the same file closes with the last of them."""
         if not self._closed:
             self._closed = True
-            self._shared.release()
+            self._engine.close()
 
     def __enter__(self) -> LabelStore:
         return self
@@ -271,18 +246,26 @@ class LabelStore:
 
     def _check_open(self) -> None:
         if self._closed:
-            raise StoreError(f"the label store {self.path} was closed: open it again")
+            raise StoreError(f"the label store {self.location} was closed: open it again")
+
+    def _sqlite_only(self, what: str, instead: str) -> _sqlite.SharedConnection:
+        self._check_open()
+        if self.path is None:
+            raise NblabelError(f"{what} is for SQLite stores; on {self.location}, {instead}")
+        return self._engine.shared
 
     # -- copies ------------------------------------------------------------------------------
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the ``.db`` file now (it also happens by itself
-        about a second after the last write, and at exit)."""
-        self._check_open()
-        self._shared.checkpoint()
+        about a second after the last write, and at exit). SQLite stores only."""
+        self._sqlite_only("checkpoint()", "the server writes its own log").checkpoint()
 
     def backup(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write a consistent copy of the store to ``path`` (SQLite's backup API) and return
         its path. Safe while labeling goes on; never copy a live store with ``cp``.
+
+        A PostgreSQL store is copied into a new SQLite store file, read in one transaction
+        (for the server's own backups, use ``pg_dump``).
 
         The copy is written to a temporary file and renamed into place. ``overwrite=True``
         replaces an existing file (never the store itself or another open store).
@@ -305,13 +288,33 @@ class LabelStore:
         def write(tmp: Path) -> None:
             copy = sqlite3.connect(tmp)
             try:
-                self._shared.read(lambda db: db.backup(copy))
+                if self.path is not None:
+                    self._engine.shared.read(lambda db: db.backup(copy))
+                else:
+                    self._copy_into(copy)
                 copy.execute("PRAGMA journal_mode=DELETE")
             finally:
                 copy.close()
 
         write_atomically(target, write)
         return target
+
+    def _copy_into(self, copy: sqlite3.Connection) -> None:
+        """Copy every table of a PostgreSQL store, as of one moment, into a new SQLite file."""
+        tables = ["nblabel_meta", "nblabel_events", "nblabel_tasks", "nblabel_slots"]
+
+        def read_all(tx: Any) -> dict[str, list[tuple]]:
+            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return {t: tx.execute(f"SELECT * FROM {t}") for t in tables}
+
+        rows = self._engine.transaction(read_all)
+        for statement in _sqlite.SqliteEngine.schema:
+            copy.execute(statement)
+        for table, content in rows.items():
+            if content:
+                marks = ", ".join("?" * len(content[0]))
+                copy.executemany(f"INSERT INTO {table} VALUES ({marks})", content)
+        copy.commit()
 
     # -- writing -----------------------------------------------------------------------------
     def append(
@@ -345,15 +348,11 @@ class LabelStore:
             None if meta is None else json.dumps(meta),
             fingerprint,
         )
-        return self._shared.write(
-            lambda db: int(
-                db.execute(
-                    "INSERT INTO nblabel_events (task, item, annotator, action, label, rationale,"
-                    " created_at, duration_s, source, meta, fingerprint)"
-                    " VALUES (?, ?, ?, 'label', ?, ?, ?, ?, ?, ?, ?)",
-                    params,
-                ).lastrowid
-            )
+        return self._engine.insert(
+            "INSERT INTO nblabel_events (task, item, annotator, action, label, rationale,"
+            " created_at, duration_s, source, meta, fingerprint)"
+            " VALUES (?, ?, ?, 'label', ?, ?, ?, ?, ?, ?, ?)",
+            params,
         )
 
     def undo(self, event_id: int, *, annotator: str) -> int:
@@ -365,18 +364,17 @@ class LabelStore:
         self._check_open()
         event_id = int(event_id)
 
-        def run(db: sqlite3.Connection) -> int:
-            cursor = db.execute(
+        try:
+            new_id = self._engine.insert(
                 "INSERT INTO nblabel_events (task, item, annotator, action, created_at, source,"
-                " target) SELECT task, item, ?, 'undo', ?, source, id FROM nblabel_events"
-                " WHERE id = ? AND action = 'label'"
+                " target) SELECT task, item, CAST(? AS TEXT), 'undo', CAST(? AS DOUBLE PRECISION),"
+                " source, id FROM nblabel_events WHERE id = ? AND action = 'label'"
                 " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = ?)",
                 (annotator, self._clock(), event_id, event_id),
             )
-            return int(cursor.lastrowid) if cursor.rowcount == 1 else -1
-
-        new_id = self._shared.write(run)
-        if new_id < 0:
+        except Conflict:  # another kernel undid it at the same moment (PostgreSQL)
+            new_id = None
+        if new_id is None:
             row = self._query("SELECT action FROM nblabel_events WHERE id = ?", (event_id,))
             if not row or row[0][0] != "label":
                 raise NblabelError(f"there is no label event {event_id} to undo")
@@ -394,12 +392,10 @@ class LabelStore:
         """Record what defines ``task`` (e.g. ``{"kind": "classify", "options": [...]}``)."""
         self._check_open()
         text = encode(dict(info))
-        self._shared.write(
-            lambda db: db.execute(
-                "INSERT INTO nblabel_tasks (task, info) VALUES (?, ?)"
-                " ON CONFLICT (task) DO UPDATE SET info = excluded.info",
-                (task, text),
-            )
+        self._engine.execute(
+            "INSERT INTO nblabel_tasks (task, info) VALUES (?, ?)"
+            " ON CONFLICT (task) DO UPDATE SET info = excluded.info",
+            (task, text),
         )
 
     def set_place(self, task: str, annotator: str, item: Any, source: str = "annotator") -> None:
@@ -407,13 +403,11 @@ class LabelStore:
         skip, back, go to or undo); a new session starts from there (:meth:`place`)."""
         self._check_open()
         text = encode(item)
-        self._shared.write(
-            lambda db: db.execute(
-                "INSERT INTO nblabel_places (task, annotator, source, item, updated_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (task, annotator, source)"
-                " DO UPDATE SET item = excluded.item, updated_at = excluded.updated_at",
-                (task, annotator, source, text, time.time()),
-            )
+        self._engine.execute(
+            "INSERT INTO nblabel_places (task, annotator, source, item, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (task, annotator, source)"
+            " DO UPDATE SET item = excluded.item, updated_at = excluded.updated_at",
+            (task, annotator, source, text, time.time()),
         )
 
     def place(self, task: str, annotator: str, source: str = "annotator") -> Any | None:
@@ -426,11 +420,166 @@ class LabelStore:
         )
         return decode(rows[0][0]) if rows else None
 
+    # -- assignment --------------------------------------------------------------------------
+    def add_items(self, task: str, items: Iterable[Any], *, overlap: int) -> None:
+        """Put ``items`` of ``task`` up for assignment, each to be labeled by ``overlap``
+        annotators; their order is their priority. Items already up keep their place, so every
+        annotator's kernel may add the same items (see :class:`~nblabel.Assignment`)."""
+        self._check_open()
+        self._check_slots()
+        overlap = check_int(overlap, "overlap", minimum=1)
+        encoded = list(dict.fromkeys(encode(item) for item in items))
+
+        def run(tx: Any) -> None:
+            known = dict(
+                tx.execute(
+                    "SELECT item, MIN(priority) FROM nblabel_slots WHERE task = ? GROUP BY item",
+                    (task,),
+                )
+            )
+            start = max(known.values(), default=-1) + 1
+            rows, fresh = [], 0
+            for item in encoded:
+                if item in known:
+                    priority = known[item]
+                else:
+                    priority, fresh = start + fresh, fresh + 1
+                rows += [(task, item, slot, priority) for slot in range(overlap)]
+            tx.executemany(
+                "INSERT INTO nblabel_slots (task, item, slot, priority) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (task, item, slot) DO NOTHING",
+                rows,
+            )
+
+        self._engine.transaction(run)
+
+    def claim(
+        self, task: str, annotator: str, *, batch: int, claim_timeout: float
+    ) -> list[Any]:
+        """Claim up to ``batch`` items of ``task`` for ``annotator``, atomically, and return
+        them in priority order: the annotator's open claims (renewed) topped up with new ones.
+
+        A new claim takes a free slot (or one whose claim expired unlabeled) of an item this
+        annotator has neither labeled nor claimed; at most ``overlap`` annotators hold an item
+        (see :meth:`add_items`). An empty list: nothing left, or all that is left is claimed
+        by others for now.
+        """
+        self._check_open()
+        self._check_slots()
+        batch = check_int(batch, "batch", minimum=1)
+        if not isinstance(claim_timeout, (int, float)) or not claim_timeout > 0:
+            raise NblabelError(
+                f"claim_timeout= must be a number of seconds above 0, not {claim_timeout!r}"
+            )
+        lock = self._engine.lock_clause
+
+        def run(tx: Any) -> list[str]:
+            now = self._clock()
+            until = now + float(claim_timeout)
+            mine = tx.execute(
+                "SELECT s.item, s.slot FROM nblabel_slots s WHERE s.task = ? AND s.annotator = ?"
+                " AND s.item NOT IN (SELECT e.item FROM nblabel_events e WHERE e.task = ?"
+                " AND e.annotator = ? AND e.action = 'label' AND e.source = 'annotator'"
+                " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id))"
+                f" ORDER BY s.priority, s.slot{lock}",
+                (task, annotator, task, annotator),
+            )
+            renew = [(until, task, item, slot) for item, slot in mine]
+            need = batch - len(mine)
+            new: list[tuple] = []
+            if need > 0:
+                (most,) = tx.execute("SELECT MAX(slot) FROM nblabel_slots WHERE task = ?", (task,))
+                free = tx.execute(
+                    "SELECT s.item, s.slot FROM nblabel_slots s WHERE s.task = ?"
+                    f" AND (s.annotator IS NULL OR (s.expires_at < ? AND NOT {_LABELED}))"
+                    # uncorrelated: each engine hashes the annotator's items once
+                    " AND s.item NOT IN (SELECT m.item FROM nblabel_slots m WHERE m.task = ?"
+                    " AND m.annotator = ?)"
+                    " AND s.item NOT IN (SELECT e.item FROM nblabel_events e WHERE e.task = ?"
+                    " AND e.annotator = ? AND e.action = 'label' AND e.source = 'annotator')"
+                    f" ORDER BY s.priority, s.slot LIMIT ?{lock}",
+                    (task, now, task, annotator, task, annotator, need * ((most[0] or 0) + 1)),
+                )
+                taken: set[str] = set()
+                for item, slot in free:  # one slot of an item, however many are free
+                    if item not in taken and len(new) < need:
+                        taken.add(item)
+                        new.append((annotator, now, until, task, item, slot))
+            if renew:
+                tx.executemany(
+                    "UPDATE nblabel_slots SET expires_at = ? WHERE task = ? AND item = ?"
+                    " AND slot = ?",
+                    renew,
+                )
+            if new:
+                tx.executemany(
+                    "UPDATE nblabel_slots SET annotator = ?, claimed_at = ?, expires_at = ?"
+                    " WHERE task = ? AND item = ? AND slot = ?",
+                    new,
+                )
+            return [item for item, _ in mine] + [row[4] for row in new]
+
+        for attempt in range(10):
+            try:
+                # one claim per annotator and task at a time: two kernels of one annotator
+                # share one batch
+                claimed = self._engine.transaction(run, lock=f"nblabel claim {task}\n{annotator}")
+                return [decode(item) for item in claimed]
+            except Conflict:
+                # this annotator claimed the same item from another kernel at this moment
+                time.sleep(0.01 * (attempt + 1))
+        raise StoreError(
+            f"could not claim items of task {task!r} for {annotator!r}: another kernel of the "
+            "same annotator keeps claiming the same items; label from one kernel at a time"
+        )
+
+    def release(self, task: str, annotator: str) -> None:
+        """Give back the items ``annotator`` claimed on ``task`` and has not labeled."""
+        self._check_open()
+        self._check_slots()
+        self._engine.execute(
+            "UPDATE nblabel_slots SET annotator = NULL, claimed_at = NULL, expires_at = NULL"
+            " WHERE task = ? AND annotator = ? AND NOT EXISTS (SELECT 1 FROM nblabel_events e"
+            " WHERE e.task = nblabel_slots.task AND e.item = nblabel_slots.item"
+            " AND e.annotator = nblabel_slots.annotator AND e.action = 'label'"
+            " AND e.source = 'annotator'"
+            " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id))",
+            (task, annotator),
+        )
+
+    def slots(self, task: str) -> pd.DataFrame:
+        """The assignment of ``task``: one row per slot, with columns ``item, slot,
+        priority, annotator, claimed_at, expires_at, done`` (``done``: its annotator holds a
+        label on the item). Empty when no items were put up (:meth:`add_items`)."""
+        self._check_open()
+        columns = ["item", "slot", "priority", "annotator", "claimed_at", "expires_at"]
+        rows = [] if self._no_slots else self._query(
+            f"SELECT s.item, s.slot, s.priority, s.annotator, s.claimed_at, s.expires_at,"
+            f" CASE WHEN s.annotator IS NOT NULL AND {_LABELED} THEN 1 ELSE 0 END"
+            " FROM nblabel_slots s WHERE s.task = ? ORDER BY s.priority, s.slot",
+            (task,),
+        )
+        frame = pd.DataFrame(rows, columns=[*columns, "done"])
+        frame["item"] = pd.Series([decode(i) for i in frame["item"]], dtype=object)
+        for column in ("claimed_at", "expires_at"):
+            frame[column] = pd.to_datetime(frame[column].astype(float), unit="s", utc=True)
+        frame["slot"] = frame["slot"].astype("int64")
+        frame["priority"] = frame["priority"].astype("int64")
+        frame["done"] = frame["done"].astype(bool)
+        frame["annotator"] = frame["annotator"].astype(object)
+        return frame
+
+    def _check_slots(self) -> None:
+        if self._no_slots:
+            raise StoreError(
+                f"the label store {self.location} is of an older nblabel and read-only: it has "
+                "no assignment; copy it to a writable folder (store.backup) to assign work"
+            )
+
     # -- reading -----------------------------------------------------------------------------
     def _query(self, sql: str, params: Iterable = ()) -> list[tuple]:
         self._check_open()
-        params = tuple(params)
-        return self._shared.read(lambda db: db.execute(sql, params).fetchall())
+        return self._engine.read(sql, params)
 
     def tasks(self) -> list[str]:
         """Names of the tasks that have events, sorted."""
@@ -547,7 +696,7 @@ class LabelStore:
         grouped = [c for c in ("task", "annotator", "source") if c not in fixed]
         selected = ["id", "item", "label", "rationale", "created_at", "duration_s"]
         if len(grouped) > 1:
-            selected.append(f"json_array({', '.join(grouped)})")
+            selected.append(self._engine.json_array.format(", ".join(grouped)))
         elif grouped:
             selected.append(grouped[0])
         rows = self._query(
@@ -630,6 +779,22 @@ class LabelStore:
         status[undone] = "undone"
         frame["status"] = status
         return frame
+
+
+# a slot ``s`` is done: its annotator holds a label (not undone) on its item
+_LABELED = (
+    "EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = s.task AND e.item = s.item"
+    " AND e.annotator = s.annotator AND e.action = 'label' AND e.source = 'annotator'"
+    " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id))"
+)
+
+
+def _refuse_newer(where: str, version: Any) -> None:
+    if int(version) > SCHEMA_VERSION:
+        raise NblabelError(
+            f"{where} was written by a newer nblabel (schema {version}; this nblabel reads "
+            f"up to {SCHEMA_VERSION}); upgrade nblabel to read it"
+        )
 
 
 def _object_table(rows: list[tuple]) -> np.ndarray:

@@ -12,6 +12,7 @@ import nblabel
 
 PUBLIC = [
     "Action",
+    "Assignment",
     "HTML",
     "LabelStore",
     "LabelWidget",
@@ -34,6 +35,7 @@ PUBLIC = [
     "review",
     "review_steps",
     "sample",
+    "status",
     "suggestion_report",
     "testing",
 ]

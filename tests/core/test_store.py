@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nblabel import LabelStore, NblabelError, StoreError
-from nblabel._store import ANNOTATION_COLUMNS
+from nblabel import LabelStore, NblabelError
+from nblabel._store import ANNOTATION_COLUMNS, SCHEMA_VERSION
 
 REQUIRED_COLUMNS = [
     "task", "item", "annotator", "label", "rationale", "created_at", "duration_s", "source",
@@ -24,14 +24,17 @@ def event_count(path: Path) -> int:
 
 
 # -- opening ---------------------------------------------------------------------------------
-def test_a_missing_file_is_created_as_an_nblabel_database(tmp_path):
-    path = tmp_path / "new.db"
-    with LabelStore(path) as store:
-        assert path.exists()
+def test_a_missing_store_is_created_as_an_nblabel_database(store_url, read_raw):
+    with LabelStore(store_url) as store:
         assert store.tasks() == []
         assert list(store.annotations().columns[: len(REQUIRED_COLUMNS)]) == REQUIRED_COLUMNS
-    with LabelStore(path) as again:  # and it opens again as ours
-        assert again.path == path.resolve()
+    assert dict(read_raw("SELECT key, value FROM nblabel_meta")) == {
+        "format": "nblabel", "schema_version": str(SCHEMA_VERSION),
+    }  # fmt: skip
+    with LabelStore(store_url) as again:  # and it opens again as ours
+        assert again.url == store.url
+        if again.path is not None:
+            assert again.path == Path(store_url).resolve()
 
 
 def test_an_empty_file_is_taken_as_new(tmp_path):
@@ -67,16 +70,25 @@ def test_sqlite_urls_relative_and_absolute(tmp_path, monkeypatch):
     assert (tmp_path / "rel.db").exists() and absolute_path.exists()
 
 
-@pytest.mark.parametrize("url", ["postgresql://u@localhost/db", "postgres://h/db"])
-def test_postgresql_is_refused_as_not_yet_supported(url):
-    with pytest.raises(StoreError, match=r"PostgreSQL.*not available"):
-        LabelStore(url)
-
-
 @pytest.mark.parametrize("url", ["mysql://h/db", "sqlite://", "sqlite:///"])
 def test_other_urls_are_refused_with_the_accepted_forms(url):
     with pytest.raises(NblabelError, match="sqlite:///"):
         LabelStore(url)
+
+
+def test_the_store_url_variable_names_the_store_when_none_is_given(
+    store_url, monkeypatch, tmp_path
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NBLABEL_STORE_URL", store_url)
+    with LabelStore() as store:
+        store.append(task="t", item=1, annotator="a", label="x")
+    with LabelStore(store_url) as again:
+        assert again.current_label("t", 1, "a").label == "x"
+    assert not (tmp_path / "nblabel.db").exists()
+    monkeypatch.delenv("NBLABEL_STORE_URL")
+    with LabelStore() as default:
+        assert default.path == (tmp_path / "nblabel.db").resolve()
 
 
 def test_bad_durability_is_refused(tmp_path):
@@ -141,14 +153,15 @@ def test_a_missing_folder_is_refused_not_created(tmp_path):
     assert not (tmp_path / "nope").exists()
 
 
-def test_a_store_from_a_newer_nblabel_is_refused(tmp_path):
-    path = tmp_path / "future.db"
-    LabelStore(path).close()
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE nblabel_meta SET value = '999' WHERE key = 'schema_version'")
-    db.close()
-    with pytest.raises(NblabelError, match="newer nblabel"):
-        LabelStore(path)
+def test_a_store_from_a_newer_nblabel_is_refused(store_url, write_raw, read_raw):
+    with LabelStore(store_url) as store:
+        store.append(task="t", item=1, annotator="a", label="x")
+    write_raw("UPDATE nblabel_meta SET value = '999' WHERE key = 'schema_version'")
+    with pytest.raises(NblabelError, match=r"newer nblabel \(schema 999.*upgrade nblabel"):
+        LabelStore(store_url)
+    # refused, not touched
+    assert read_raw("SELECT value FROM nblabel_meta WHERE key = 'schema_version'") == [("999",)]
+    assert read_raw("SELECT COUNT(*) FROM nblabel_events") == [(1,)]
 
 
 # -- writing and reading ---------------------------------------------------------------------
@@ -166,9 +179,9 @@ def test_append_returns_increasing_event_ids_and_reads_back(store):
     assert table["event_id"].tolist() == [first, second]
 
 
-def test_created_at_is_utc_and_follows_the_injected_clock(tmp_path, make_clock):
+def test_created_at_is_utc_and_follows_the_injected_clock(store_url, make_clock):
     clock = make_clock(start=pd.Timestamp("2024-01-01", tz="UTC").timestamp())
-    with LabelStore(tmp_path / "c.db", clock=clock) as store:
+    with LabelStore(store_url, clock=clock) as store:
         store.append(task="t", item=1, annotator="a", label="x")
         clock.tick(90.25)
         store.append(task="t", item=2, annotator="a", label="x")
@@ -221,21 +234,23 @@ def test_history_gives_every_label_event_with_its_status(store):
     assert set(REQUIRED_COLUMNS) <= set(history.columns)
 
 
-def test_events_are_append_only(store):
+def test_events_are_append_only(store, read_raw):
     """Every write adds exactly one row and none is ever removed or changed."""
-    counts = [event_count(store.path)]
+
+    def count() -> int:
+        return read_raw("SELECT COUNT(*) FROM nblabel_events")[0][0]
+
+    counts = [count()]
     e1 = store.append(task="t", item=1, annotator="a", label="x")
-    counts.append(event_count(store.path))
+    counts.append(count())
     e2 = store.append(task="t", item=1, annotator="a", label="y")
-    counts.append(event_count(store.path))
+    counts.append(count())
     store.undo(e2, annotator="a")
-    counts.append(event_count(store.path))
+    counts.append(count())
     store.undo(e1, annotator="a")
-    counts.append(event_count(store.path))
+    counts.append(count())
     assert counts == [0, 1, 2, 3, 4]
-    with sqlite3.connect(store.path) as db:
-        rows = db.execute("SELECT id, action, label FROM nblabel_events ORDER BY id").fetchall()
-    db.close()
+    rows = read_raw("SELECT id, action, label FROM nblabel_events ORDER BY id")
     assert [(r[1], r[2]) for r in rows] == [
         ("label", '"x"'), ("label", '"y"'), ("undo", None), ("undo", None),
     ]  # fmt: skip
@@ -316,10 +331,9 @@ def test_last_label_event_skips_undone_events(store):
         store.item_of(10_000)
 
 
-def test_two_stores_on_one_file_see_each_others_writes(tmp_path):
-    """Two kernels labeling into one file."""
-    path = tmp_path / "shared.db"
-    with LabelStore(path) as one, LabelStore(path) as two:
+def test_two_stores_on_one_file_see_each_others_writes(store_url):
+    """Two kernels labeling into one file (or one database)."""
+    with LabelStore(store_url) as one, LabelStore(store_url) as two:
         event = one.append(task="t", item=1, annotator="a", label="x")
         assert two.current_label("t", 1, "a").label == "x"
         two.append(task="t", item=2, annotator="b", label="y")
@@ -328,22 +342,25 @@ def test_two_stores_on_one_file_see_each_others_writes(tmp_path):
         assert one.current_label("t", 1, "a") is None
 
 
-def test_labels_survive_closing_and_reopening(tmp_path):
-    path = tmp_path / "keep.db"
-    with LabelStore(path) as store:
+def test_labels_survive_closing_and_reopening(store_url):
+    with LabelStore(store_url) as store:
         store.append(task="t", item=("a", 2), annotator="a", label=["p", "q"])
-    with LabelStore(path, durability="full") as reopened:
+    with LabelStore(store_url, durability="full") as reopened:
         assert reopened.current_label("t", ("a", 2), "a").label == ["p", "q"]
 
 
-def test_non_finite_label_is_refused_and_nothing_is_written(store):
+def test_non_finite_label_is_refused_and_nothing_is_written(store, read_raw):
     with pytest.raises(NblabelError, match="finite"):
         store.append(task="t", item=1, annotator="a", label=float("nan"))
-    assert event_count(store.path) == 0
+    assert read_raw("SELECT COUNT(*) FROM nblabel_events") == [(0,)]
 
 
-def test_repr_is_cheap_and_names_the_file(store):
-    assert "labels.db" in repr(store)
+def test_repr_is_cheap_and_names_the_file(store, store_url):
+    if store.path is not None:
+        assert "labels.db" in repr(store) and store.location == str(store.path)
+    else:  # the URL, without its password
+        assert "127.0.0.1" in repr(store) and store.engine == "PostgreSQL"
+        assert store.location in repr(store) and ":***@" in repr(store)
 
 
 def test_equal_list_labels_are_separate_objects(store):
@@ -392,7 +409,7 @@ def test_a_store_of_the_first_schema_is_upgraded_in_place_keeping_its_labels(tmp
     version = sqlite3.connect(path).execute(
         "SELECT value FROM nblabel_meta WHERE key = 'schema_version'"
     ).fetchone()[0]
-    assert int(version) == 3
+    assert int(version) == SCHEMA_VERSION
 
 
 def test_current_labels_are_the_same_when_keys_are_too_many_to_pack(store, monkeypatch):

@@ -119,6 +119,7 @@ def test_resume_per_annotator(df, store):
 
 def test_default_store_annotator_and_task(df, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     monkeypatch.setattr("getpass.getuser", lambda: "carol")
     w = nblabel.classify(df, OPTIONS, text="review")
     w.press("1")

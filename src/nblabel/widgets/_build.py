@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._assign import AssignedOrder, Assignment
 from .._checks import (
     check_callable,
     check_column,
@@ -22,6 +23,7 @@ from .._checks import (
     checked_keymap,
 )
 from .._content import ContentMaker
+from .._errors import NblabelError
 from .._fingerprint import Fingerprinter, data_key, fingerprint_columns
 from .._job import (
     Columns,
@@ -34,11 +36,31 @@ from .._job import (
     mix_gold,
     store_label,
 )
-from .._session import LabelingSession
+from .._session import LabelingSession, Ordering
 from .._store import DEFAULT_PATH, LabelStore
 from ._base import LabelWidget
 
-__all__ = ["build"]
+__all__ = ["build", "check_assign"]
+
+
+def check_assign(assign: Any, order: Any, gold: Any) -> None:
+    """``assign=``: an :class:`~nblabel.Assignment`, with a plain order (a list of ids: the
+    priority of the items) and no gold items."""
+    if not isinstance(assign, Assignment):
+        raise NblabelError(
+            f"assign= must be an nblabel.Assignment, such as nblabel.Assignment(overlap=2, "
+            f"batch=20), not {assign!r}"
+        )
+    if isinstance(order, Ordering):
+        raise NblabelError(
+            "assign= takes the items in the order of order= as a list of ids: give "
+            "order=list(...) (an ordering that changes while labeling cannot yet share work)"
+        )
+    if gold is not None:
+        raise NblabelError(
+            "gold= cannot be mixed into an assignment yet: put the gold items up with the "
+            "others, or label them without assign="
+        )
 
 
 def build(
@@ -65,10 +87,13 @@ def build(
     option_notes: Sequence[str | None] | None = None,
     widget_options: Mapping[str, Any] | None = None,
     source: str = "annotator",
+    assign: Assignment | None = None,
 ) -> LabelWidget:
     # every argument is checked before anything is opened or written
     multi, rationale = check_flag(multi, "multi"), check_flag(rationale, "rationale")
     order = check_order(order)
+    if assign is not None:
+        check_assign(assign, order, gold)
     if text is not None:
         check_column(text, "text")
     if display is not None:
@@ -97,6 +122,8 @@ def build(
     if defaulted:
         identifying = locs if locs is not None else fingerprint_columns(frame, None, text)
         task = default_task(kind, choices, data_key(frame, identifying))
+    if assign is not None:  # the queue: this annotator's claims, a batch at a time
+        order = AssignedOrder(assign, store, task, annotator, order)
     session = LabelingSession(
         frame.index, store=store, task=task, annotator=annotator, order=order, source=source,
         fingerprint=None if locs is None else Fingerprinter(frame, locs),
@@ -125,4 +152,12 @@ def build(
         option_notes=option_notes,
         **(widget_options or {}),  # what one modality's widget takes besides the rest
     )
+    if isinstance(order, AssignedOrder) and order.waiting:
+        minutes = max(1, round(assign.claim_timeout / 60))
+        waiting = (
+            f"Every item left of task {task!r} is claimed by other annotators for now: run this "
+            f"cell again later (claims not labeled within {minutes} min go to whoever asks "
+            "next)."
+        )
+        widget.notice = f"{widget.notice}\n{waiting}" if widget.notice else waiting
     return widget

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
+from .._assign import Assignment
 from .._checks import check_options, check_rationale
 from .._codec import encode
 from .._errors import NblabelError
@@ -185,6 +186,7 @@ def classify(
     allow_empty: bool = False,
     suggest: Any = None,
     suggest_version: str | None = None,
+    assign: Assignment | None = None,
 ) -> ClassifyWidget:
     """Label each row with one of ``options`` (or several, with ``multi=True``).
 
@@ -243,6 +245,10 @@ def classify(
         Known answers ``{item: label}`` for gold checks: those items are spread through the
         order at ``gold_rate`` (shown like any other item); score annotators on them with
         :func:`nblabel.gold_report`. ``seed`` fixes where they land.
+    assign
+        An :class:`nblabel.Assignment` to share the items with a team on one store: this
+        widget shows the annotator's claimed items, a batch at a time (``order=``, as a list,
+        is their priority); each item goes to ``overlap`` different annotators.
 
     Returns
     -------
@@ -272,6 +278,7 @@ def classify(
         text=text, display=display, fingerprint=fingerprint, multi=multi, store=store,
         annotator=annotator, task=task, order=order, keys=keys, rationale=ask,
         gold=gold, gold_rate=gold_rate, seed=seed, allow_empty=bool(allow_empty),
+        assign=assign,
     )  # fmt: skip
     widget.rationale_required = required
     if suggest is not None:

@@ -1,0 +1,151 @@
+"""Splitting the work of a team: each item labeled by ``overlap`` different annotators.
+
+An :class:`Assignment` is plain settings; the store does the claiming, atomically, so many
+kernels on one store (PostgreSQL, or one SQLite file) never over-assign an item: each item has
+``overlap`` slots, a claim takes one slot of an item its annotator has not labeled or claimed,
+and a claim not labeled within ``claim_timeout`` seconds lapses, so a closed laptop does not
+hold work forever. Pure: no widget library is imported here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ._checks import check_int, check_name, given
+from ._errors import NblabelError
+from ._store import LabelStore
+
+__all__ = ["AssignedOrder", "Assignment"]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """How a task's items are split among annotators.
+
+    Parameters
+    ----------
+    overlap
+        How many different annotators label each item (2 or more to measure agreement).
+    batch
+        How many items an annotator claims at a time.
+    claim_timeout
+        Seconds after which a claimed item that is still not labeled can go to someone else.
+
+    Examples
+    --------
+    >>> plan = nblabel.Assignment(overlap=2, batch=20)                # doctest: +SKIP
+    >>> plan.claim(store, "sentiment", "alice", items=df.index)      # doctest: +SKIP
+    [17, 3, 42, ...]
+    """
+
+    overlap: int = 1
+    batch: int = 20
+    claim_timeout: float = 1800.0
+
+    def __post_init__(self) -> None:
+        check_int(self.overlap, "overlap", minimum=1)
+        check_int(self.batch, "batch", minimum=1)
+        timeout = self.claim_timeout
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not math.isfinite(timeout)
+            or timeout <= 0
+        ):
+            raise NblabelError(
+                f"claim_timeout= must be a number of seconds above 0, such as 1800 (half an "
+                f"hour), not {given(timeout)}"
+            )
+
+    def claim(
+        self,
+        store: LabelStore,
+        task: str,
+        annotator: str,
+        items: Iterable[Any] | None = None,
+    ) -> list[Any]:
+        """Claim the next batch of ``task`` for ``annotator`` and return its items, in
+        priority order (the annotator's unlabeled claims first, renewed).
+
+        ``items`` (optional) puts those items up for assignment first, their order being
+        their priority; every annotator's kernel may pass the same items. An empty list means
+        nothing is left for this annotator, or all that is left is claimed by others for now
+        (claims lapse after ``claim_timeout`` seconds).
+        """
+        if not isinstance(store, LabelStore):
+            raise NblabelError(f"store= must be a LabelStore, not {given(store)}")
+        check_name(task, "task", "sentiment")
+        check_name(annotator, "annotator")
+        if items is not None:
+            store.add_items(task, items, overlap=self.overlap)
+        return store.claim(
+            task, annotator, batch=self.batch, claim_timeout=float(self.claim_timeout)
+        )
+
+    def release(self, store: LabelStore, task: str, annotator: str) -> None:
+        """Give back what ``annotator`` claimed on ``task`` and has not labeled."""
+        store.release(task, annotator)
+
+
+class AssignedOrder:
+    """A session's order under an assignment: the annotator's claimed items, a batch at a time.
+
+    An :class:`~nblabel._session.Ordering` that grows: :meth:`start` puts the data's items up
+    (in ``order``, else the data's order: their priority) and returns the first batch;
+    once every claimed item is labeled, :meth:`poll` claims the next batch, which the session
+    appends to its queue. :attr:`waiting` is true while nothing could be claimed although
+    items are left: they are claimed by others (their claims may lapse; :meth:`refresh`).
+    """
+
+    grows = True  # the session appends what poll returns, items outside its first order too
+
+    def __init__(
+        self,
+        plan: Assignment,
+        store: LabelStore,
+        task: str,
+        annotator: str,
+        order: Sequence[Hashable] | None = None,
+    ) -> None:
+        self.plan, self.store, self.task, self.annotator = plan, store, task, annotator
+        self.order = None if order is None else list(order)
+        self.error: str | None = None
+        self.waiting = False
+        self._items: pd.Index | None = None
+        self._open: set[Hashable] = set()
+
+    def _claim(self) -> list[Hashable]:
+        claimed = self.store.claim(
+            self.task, self.annotator, batch=self.plan.batch,
+            claim_timeout=float(self.plan.claim_timeout),
+        )  # fmt: skip
+        # an item of another annotator's data (not in this widget's) is left to lapse
+        mine = [item for item in claimed if item in self._items]
+        self._open = set(mine)
+        self.waiting = not mine and not self.store.slots(self.task)["done"].all()
+        return mine
+
+    def start(self, items: pd.Index, labeled: pd.Series) -> list[Hashable]:
+        self._items = items
+        self.store.add_items(
+            self.task, items if self.order is None else self.order, overlap=self.plan.overlap
+        )
+        return self._claim()
+
+    def observe(self, item: Hashable, label: Any) -> None:
+        if label is not None:
+            self._open.discard(item)
+
+    def poll(self) -> list[Hashable] | None:
+        if self._open:
+            return None
+        return self._claim() or None
+
+    def refresh(self) -> list[Hashable] | None:
+        """Claim again now (after waiting for others' claims to lapse)."""
+        return self._claim() or None

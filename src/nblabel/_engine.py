@@ -1,0 +1,90 @@
+"""What a database engine gives the label store: the one seam between SQL and SQLite or PostgreSQL.
+
+:class:`~nblabel.LabelStore` writes its SQL once, with ``?`` placeholders and the subset of SQL
+both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEngine``) runs it:
+
+- ``read(sql, params)`` returns the rows; ``insert(sql, params)`` commits one insert and returns
+  the new event id (``None`` when it inserted nothing); ``execute(sql, params)`` commits a write;
+- ``transaction(run, lock=name)`` calls ``run(tx)`` inside one write transaction and commits it,
+  or rolls it back if ``run`` raises; ``tx`` offers ``execute``, ``executemany``, ``tables``.
+  SQLite takes the file's write lock (``BEGIN IMMEDIATE``); PostgreSQL locks the rows a query
+  with ``lock_clause`` reads, and, given ``lock``, waits for any other transaction holding the
+  same name (an advisory lock) first;
+- ``schema``: the DDL of the current schema, ``migration(version)``: the statements that bring a
+  store of an older schema version up to it before that DDL runs; ``tables()``;
+- ``json_array``: the SQL of a JSON array of columns, as text (``{}`` stands for them);
+- ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.
+
+A write that breaks a unique index raises :class:`Conflict`; every other failure is a
+:class:`~nblabel.StoreError` or :class:`~nblabel.NblabelError` whose message says what to fix.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Conflict", "schema_statements"]
+
+
+class Conflict(Exception):
+    """A write broke a unique index (an event undone twice, an item claimed twice)."""
+
+
+#: The tables and indexes of the current schema, with the column types each engine spells
+#: its own way: ``{id}`` an auto-increasing integer key, ``{real}`` a double, ``{int}`` a
+#: 64-bit integer.
+_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS nblabel_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS nblabel_events (
+        id {id},
+        task TEXT NOT NULL,
+        item TEXT NOT NULL,
+        annotator TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('label', 'undo')),
+        label TEXT,
+        rationale TEXT,
+        created_at {real} NOT NULL,
+        duration_s {real},
+        source TEXT NOT NULL,
+        target {int},
+        meta TEXT,
+        fingerprint TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS nblabel_tasks (
+        task TEXT PRIMARY KEY,
+        info TEXT NOT NULL
+    )""",
+    # schema 3: where each annotator's session last moved by hand (skip, back, go to, undo): a
+    # page reloaded after a skip resumes there, not at the skipped item
+    """CREATE TABLE IF NOT EXISTS nblabel_places (
+        task TEXT NOT NULL,
+        annotator TEXT NOT NULL,
+        source TEXT NOT NULL,
+        item TEXT NOT NULL,
+        updated_at {real} NOT NULL,
+        PRIMARY KEY (task, annotator, source)
+    )""",
+    "CREATE INDEX IF NOT EXISTS nblabel_events_by_annotator"
+    " ON nblabel_events (task, annotator, item)",
+    # schema 4: the slots of an assignment, ``overlap`` per item; a claimed slot names its
+    # annotator, one slot per annotator and item
+    """CREATE TABLE IF NOT EXISTS nblabel_slots (
+        task TEXT NOT NULL,
+        item TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        priority {int} NOT NULL,
+        annotator TEXT,
+        claimed_at {real},
+        expires_at {real},
+        PRIMARY KEY (task, item, slot)
+    )""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS nblabel_slots_one_per_annotator"
+    " ON nblabel_slots (task, item, annotator) WHERE annotator IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS nblabel_slots_by_priority ON nblabel_slots (task, priority, slot)",
+]
+
+
+def schema_statements(*, id: str, real: str, int: str) -> list[str]:
+    """The schema's DDL with an engine's column types."""
+    return [s.format(id=id, real=real, int=int) for s in _SCHEMA]

@@ -1,0 +1,343 @@
+"""Splitting work with overlap: each item labeled by ``overlap`` different annotators, claims
+taken atomically, lapsing after ``claim_timeout``; on SQLite and on PostgreSQL, with real
+concurrent annotator processes (``assign_children.py``), one of them killed mid-batch."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import nblabel
+from nblabel import Assignment, NblabelError
+from postgres_server import raw_rows
+
+CHILD = Path(__file__).with_name("assign_children.py")
+SOURCE = Path(nblabel.__file__).resolve().parents[1]
+
+
+# -- the settings -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"overlap": 0}, "overlap= must be 1 or more"),
+        ({"overlap": 2.0}, "overlap= must be a whole number"),
+        ({"batch": 0}, "batch= must be 1 or more"),
+        ({"claim_timeout": 0}, "claim_timeout= must be a number of seconds above 0"),
+        ({"claim_timeout": "30m"}, "claim_timeout= .*'30m'"),
+        ({"claim_timeout": float("inf")}, "claim_timeout="),
+    ],
+)
+def test_bad_settings_are_refused_naming_the_argument(kwargs, match):
+    with pytest.raises(NblabelError, match=match):
+        Assignment(**kwargs)
+
+
+def test_settings_have_defaults_and_compare_by_value():
+    assert Assignment() == Assignment(overlap=1, batch=20, claim_timeout=1800.0)
+    assert Assignment(overlap=2, batch=5).overlap == 2
+
+
+def test_claim_needs_a_store(tmp_path):
+    with pytest.raises(NblabelError, match="store= must be a LabelStore"):
+        Assignment().claim(str(tmp_path / "x.db"), "t", "alice")
+
+
+# -- claiming, on both engines ------------------------------------------------------------------
+def test_each_item_goes_to_overlap_different_annotators(store):
+    plan = Assignment(overlap=2, batch=3)
+    got = {a: plan.claim(store, "t", a, items=range(5)) for a in ("alice", "bob", "carol")}
+    assert got == {"alice": [0, 1, 2], "bob": [0, 1, 2], "carol": [3, 4]}
+    # a fourth annotator finds item 3 and 4 (one free slot each) and nothing else
+    assert plan.claim(store, "t", "dave") == [3, 4]
+    assert plan.claim(store, "t", "erin") == []
+    slots = store.slots("t")
+    assert slots["annotator"].notna().all()
+    per_item = slots.groupby("item")["annotator"].agg(lambda a: sorted(a))
+    assert all(len(set(a)) == 2 for a in per_item)
+
+
+def test_open_claims_come_back_first_and_labeled_items_never_again(store, clock):
+    plan = Assignment(overlap=1, batch=2, claim_timeout=60)
+    assert plan.claim(store, "t", "alice", items=["a", "b", "c", "d"]) == ["a", "b"]
+    assert plan.claim(store, "t", "alice") == ["a", "b"]  # the same batch, as after a restart
+    store.append(task="t", item="a", annotator="alice", label="x")
+    assert plan.claim(store, "t", "alice") == ["b", "c"]
+    clock.tick(3600)  # her claims lapse, but what she labeled stays hers
+    assert plan.claim(store, "t", "bob") == ["b", "c"]
+    assert plan.claim(store, "t", "alice") == ["d"]
+
+
+def test_a_claim_lapses_after_the_timeout_and_a_renewed_one_does_not(store, clock):
+    plan = Assignment(overlap=1, batch=1, claim_timeout=100)
+    assert plan.claim(store, "t", "alice", items=[1, 2]) == [1]
+    assert plan.claim(store, "t", "bob") == [2]
+    assert plan.claim(store, "t", "carol") == []  # all claimed by others, for now
+    clock.tick(90)
+    assert plan.claim(store, "t", "alice") == [1]  # renewed for another 100 s
+    clock.tick(90)
+    assert plan.claim(store, "t", "carol") == [2]  # bob's lapsed; alice's renewed one holds
+    clock.tick(200)
+    assert plan.claim(store, "t", "dave") == [1]  # now alice's lapsed too
+    assert store.slots("t")["annotator"].tolist() == ["dave", "carol"]
+
+
+def test_an_undone_label_frees_the_slot_once_the_claim_lapses(store, clock):
+    plan = Assignment(overlap=1, batch=1, claim_timeout=10)
+    assert plan.claim(store, "t", "alice", items=[1]) == [1]
+    event = store.append(task="t", item=1, annotator="alice", label="x")
+    clock.tick(60)
+    assert plan.claim(store, "t", "bob") == []  # labeled: done, whatever the clock says
+    assert store.slots("t")["done"].tolist() == [True]
+    store.undo(event, annotator="alice")
+    assert store.slots("t")["done"].tolist() == [False]
+    assert plan.claim(store, "t", "bob") == [1]  # her claim had lapsed
+    assert plan.claim(store, "t", "alice") == []  # she never gets an item she labeled once
+
+
+def test_an_item_the_annotator_labeled_before_is_not_assigned_to_them(store):
+    store.append(task="t", item=2, annotator="alice", label="x")
+    assert Assignment(overlap=1, batch=5).claim(store, "t", "alice", items=[1, 2, 3]) == [1, 3]
+
+
+def test_release_gives_back_unlabeled_claims(store):
+    plan = Assignment(overlap=1, batch=2)
+    assert plan.claim(store, "t", "alice", items=[1, 2, 3]) == [1, 2]
+    store.append(task="t", item=1, annotator="alice", label="x")
+    plan.release(store, "t", "alice")
+    assert plan.claim(store, "t", "bob") == [2, 3]
+
+
+def test_items_added_again_keep_their_priority_and_new_ones_go_last(store):
+    store.add_items("t", [5, 4, 3], overlap=1)
+    store.add_items("t", [1, 3, 4, 5], overlap=1)
+    assert Assignment(overlap=1, batch=10).claim(store, "t", "a") == [5, 4, 3, 1]
+
+
+def test_hostile_task_and_annotator_names_are_data(store, read_raw):
+    name = "'); DELETE FROM nblabel_slots; --"
+    plan = Assignment(overlap=1, batch=2)
+    assert plan.claim(store, name, name, items=[name, 1]) == [name, 1]
+    assert read_raw("SELECT COUNT(*) FROM nblabel_slots") == [(2,)]
+
+
+def test_a_schema_2_sqlite_store_gains_the_assignment_table(tmp_path):
+    path = tmp_path / "v2.db"
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE nblabel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE nblabel_events (id INTEGER PRIMARY KEY AUTOINCREMENT, task TEXT NOT NULL,"
+        " item TEXT NOT NULL, annotator TEXT NOT NULL, action TEXT NOT NULL, label TEXT,"
+        " rationale TEXT, created_at REAL NOT NULL, duration_s REAL, source TEXT NOT NULL,"
+        " target INTEGER, meta TEXT, fingerprint TEXT);"
+        "CREATE TABLE nblabel_tasks (task TEXT PRIMARY KEY, info TEXT NOT NULL);"
+        "INSERT INTO nblabel_meta VALUES ('format', 'nblabel'), ('schema_version', '2');"
+    )
+    db.close()
+    with nblabel.LabelStore(path) as store:
+        assert Assignment(batch=1).claim(store, "t", "a", items=[7]) == [7]
+
+
+# -- many annotators at once --------------------------------------------------------------------
+class Annotator:
+    def __init__(self, where: str, tmp_path: Path, name: str, *args: object) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SOURCE), env.get("PYTHONPATH")]))
+        self.errors = tmp_path / f"{name}.err"
+        with open(self.errors, "w") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, str(CHILD), where, "t", name, *map(str, args)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                env=env, cwd=tmp_path,
+            )  # fmt: skip
+
+    def line(self) -> str:
+        line = self.process.stdout.readline()
+        assert line, f"ended ({self.process.poll()}): {self.errors.read_text()}"
+        return line.strip()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+        self.process.stdout.close()
+        if self.process.stdin and not self.process.stdin.closed:
+            with contextlib.suppress(BrokenPipeError):
+                self.process.stdin.close()
+
+
+@pytest.fixture
+def annotators(tmp_path):
+    started: list[Annotator] = []
+
+    def start(where: str, name: str, *args: object) -> Annotator:
+        started.append(Annotator(where, tmp_path, name, *args))
+        return started[-1]
+
+    yield start
+    for each in started:
+        each.stop()
+
+
+def check_every_item_has_overlap_labels(
+    where: str, n: int, overlap: int, *, resent: bool = False
+) -> None:
+    with nblabel.LabelStore(where) as store:
+        history = store.annotations(task="t", history=True)
+        current = store.annotations(task="t")
+    assert len(current) == n * overlap and not current.duplicated(["item", "annotator"]).any()
+    if not resent:  # nothing duplicated: one label event per annotator and item
+        assert len(history) == n * overlap
+    else:  # a label whose commit's answer was lost in a restart may be sent twice: the same
+        resends = history[history["status"] == "overwritten"]
+        assert len(resends) <= 8 and set(resends["label"]) <= {0, 1, 2}
+    per_item = Counter(current["item"])
+    assert sorted(per_item) == list(range(n))  # nothing lost
+    assert set(per_item.values()) == {overlap}
+
+
+def go(children: list[Annotator]) -> None:
+    for child in children:
+        assert child.line() == "ready"
+    for child in children:
+        child.process.stdin.write("go\n")
+        child.process.stdin.flush()
+
+
+def test_eight_annotators_label_two_thousand_items_with_overlap_two(store_url, annotators):
+    n, overlap = 2000, 2
+    children = [annotators(store_url, f"a{i}", n, overlap, 20, 60) for i in range(8)]
+    go(children)
+    results = [json.loads(child.line()) for child in children]
+    for child in children:
+        assert child.process.wait(timeout=60) == 0, child.errors.read_text()
+    assert sum(r["labeled"] for r in results) == n * overlap
+    assert all(r["labeled"] > 0 for r in results)  # the work was shared, not taken by one
+    check_every_item_has_overlap_labels(store_url, n, overlap)
+
+
+def labels_in(where: str) -> int:
+    return raw_rows(where, "SELECT COUNT(*) FROM nblabel_events")[0][0]
+
+
+def test_a_server_restarted_mid_run_loses_and_over_assigns_nothing(pg_url, postgres, annotators):
+    n, overlap = 400, 2
+    children = [annotators(pg_url, f"a{i}", n, overlap, 10, 60) for i in range(4)]
+    go(children)
+    deadline = time.monotonic() + 60
+    while labels_in(pg_url) < n // 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    postgres.restart()  # mid-run: about a quarter of the labels are in
+    assert labels_in(pg_url) < n * overlap
+    for child in children:
+        json.loads(child.line())
+        assert child.process.wait(timeout=60) == 0, child.errors.read_text()
+    check_every_item_has_overlap_labels(pg_url, n, overlap, resent=True)
+
+
+def test_the_claims_of_an_annotator_killed_mid_batch_lapse_and_others_finish(
+    store_url, annotators
+):
+    n, overlap, timeout = 200, 2, 2
+    victim = annotators(store_url, "victim", n, overlap, 10, timeout, 5)
+    go([victim])
+    stalled = json.loads(victim.line())["stalled"]
+    assert len(stalled) == 10
+    victim.process.send_signal(signal.SIGKILL)
+    victim.process.wait(timeout=30)
+    others = [annotators(store_url, f"a{i}", n, overlap, 10, timeout) for i in range(3)]
+    go(others)
+    for child in others:
+        json.loads(child.line())
+        assert child.process.wait(timeout=60) == 0, child.errors.read_text()
+    check_every_item_has_overlap_labels(store_url, n, overlap)
+    with nblabel.LabelStore(store_url) as store:
+        mine = store.annotations(task="t", annotator="victim")
+    assert sorted(mine["item"]) == sorted(stalled[:5])  # what it labeled before it died stays
+
+
+def test_one_annotator_claiming_from_two_kernels_at_once_shares_one_batch(store_url, store):
+    """Two kernels of one annotator (two browser tabs) claim at the same moment: they get the
+    same open batch, never two slots of one item, never more than a batch."""
+    import threading
+
+    store.add_items("t", range(200), overlap=3)
+    kernels = [nblabel.LabelStore(store_url), nblabel.LabelStore(store_url)]
+    got: list[set] = [set(), set()]
+    barrier = threading.Barrier(2)
+
+    def work(n: int) -> None:
+        barrier.wait()
+        for _ in range(20):
+            got[n].update(kernels[n].claim("t", "alice", batch=5, claim_timeout=60))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for kernel in kernels:
+        kernel.close()
+    slots = store.slots("t")
+    held = slots[slots["annotator"] == "alice"]
+    assert len(held) == 5 and held["item"].is_unique
+    assert got[0] == got[1] == set(held["item"])
+
+
+# -- a labeling session on an assignment --------------------------------------------------------
+def session(store, annotator, plan, items=range(6), order=None):
+    from nblabel._assign import AssignedOrder
+    from nblabel._session import LabelingSession
+
+    ordering = AssignedOrder(plan, store, "t", annotator, order)
+    return LabelingSession(
+        pd.Index(list(items)), store=store, task="t", annotator=annotator, order=ordering
+    )
+
+
+def test_a_session_shows_its_claims_a_batch_at_a_time(store):
+    plan = Assignment(overlap=1, batch=2)
+    alice, bob = session(store, "alice", plan), session(store, "bob", plan)
+    assert (alice.current, bob.current) == (0, 2)
+    seen = []
+    while alice.current is not None:
+        seen.append(alice.current)
+        alice.submit("x")
+    # alice took the batches nobody held: hers, then the two after bob's
+    assert seen == [0, 1, 4, 5] and alice.progress == nblabel.Progress(4, 4)
+    assert bob.current == 2
+    bob.submit("y")
+    bob.submit("y")
+    assert bob.current is None and not bob._ordering.waiting  # all done, nothing to wait for
+
+
+def test_a_session_waits_while_the_rest_is_claimed_then_refreshes(store, clock):
+    plan = Assignment(overlap=1, batch=2, claim_timeout=60)
+    alice = session(store, "alice", plan, items=range(2))
+    bob = session(store, "bob", plan, items=range(2))
+    assert alice.current == 0 and bob.current is None and bob._ordering.waiting
+    assert bob.progress == nblabel.Progress(0, 0)
+    assert not bob.refresh_order()
+    clock.tick(120)  # alice's claims lapse: she walked away
+    assert bob.refresh_order() and bob.current == 0
+    bob.submit("z")
+    assert bob.current == 1
+
+
+def test_priority_follows_order(store):
+    plan = Assignment(overlap=1, batch=3)
+    s = session(store, "alice", plan, order=[5, 3, 1, 0, 2, 4])
+    assert [s.current] == [5]
+    s.submit("x")
+    assert s.current == 3

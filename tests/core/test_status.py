@@ -1,0 +1,88 @@
+"""``nblabel.status``: per annotator and overall, done, claimed, left, pace and ETA, read from
+the store alone (on both engines), with a readable repr."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import nblabel
+from nblabel import Assignment, NblabelError
+
+
+def label(store, clock, annotator, items, every=30.0):
+    for item in items:
+        clock.tick(every)
+        store.append(task="t", item=item, annotator=annotator, label="x")
+
+
+def test_progress_per_annotator_and_overall(store, clock):
+    plan = Assignment(overlap=2, batch=5, claim_timeout=600)
+    alice = plan.claim(store, "t", "alice", items=range(20))
+    bob = plan.claim(store, "t", "bob", items=range(20))
+    label(store, clock, "alice", alice[:4])
+    label(store, clock, "bob", bob[:2])
+    result = nblabel.status(store, "t")
+    frame = result.frame
+    assert list(frame.index) == ["alice", "bob", "(all)"]
+    assert frame.loc["alice", "done"] == 4 and frame.loc["bob", "done"] == 2
+    assert frame.loc["alice", "claimed"] == 1 and frame.loc["bob", "claimed"] == 3
+    # each can still take the 15 items neither holds (alice and bob share items 0-4)
+    assert frame.loc["alice", "left"] == 15 and frame.loc["bob", "left"] == 15
+    assert frame.loc["(all)", ["done", "claimed", "left"]].tolist() == [6, 4, 34]
+    # bob: 2 labels, the first 60 s before now (one minute at least): 120 per hour
+    assert frame.loc["bob", "pace_per_h"] == pytest.approx(120)
+    assert frame.loc["bob", "eta"] == pd.Timedelta(minutes=3 / 120 * 60)
+    team = frame.loc["(all)", "pace_per_h"]
+    assert frame.loc["(all)", "eta"] == pd.Timedelta(hours=34 / team)
+    assert result["done"].sum() == 12  # the DataFrame answers through the result
+    text = repr(result)
+    assert "6 of 40 labels done (15%), 4 claimed, 34 left" in text and "alice" in text
+
+
+def test_lapsed_claims_are_not_counted_as_claimed(store, clock):
+    plan = Assignment(overlap=1, batch=3, claim_timeout=60)
+    plan.claim(store, "t", "alice", items=range(5))
+    clock.tick(120)
+    frame = nblabel.status(store, "t").frame
+    assert frame.loc["alice", "claimed"] == 0 and frame.loc["(all)", "left"] == 5
+    assert frame.loc["alice", "left"] == 2  # what she holds, lapsed or not, is hers to label
+
+
+def test_a_finished_task_says_so(store, clock):
+    plan = Assignment(overlap=1, batch=5)
+    label(store, clock, "alice", plan.claim(store, "t", "alice", items=range(3)))
+    result = nblabel.status(store, "t")
+    assert result.frame.loc["(all)", "left"] == 0 and "finished" in repr(result)
+
+
+def test_without_an_assignment_nothing_is_known_to_be_left(store, clock):
+    label(store, clock, "carol", [1, 2, 3])
+    result = nblabel.status(store, "t")
+    assert pd.isna(result.frame.loc["(all)", "left"]) and pd.isna(result.frame.loc["(all)", "eta"])
+    assert result.frame.loc["carol", "done"] == 3
+    assert "no assignment" in repr(result) and "?" in repr(result)
+
+
+def test_no_recent_label_means_no_pace_and_no_eta(store, clock):
+    plan = Assignment(overlap=1, batch=2)
+    label(store, clock, "alice", plan.claim(store, "t", "alice", items=range(4))[:1])
+    clock.tick(7200)
+    frame = nblabel.status(store, "t", window=3600).frame
+    assert frame.loc["(all)", "pace_per_h"] == 0 and pd.isna(frame.loc["(all)", "eta"])
+
+
+def test_names_are_escaped_in_html(store, clock):
+    store.append(task="t", item=1, annotator="<b>eve</b>", label="x")
+    html = nblabel.status(store, "t")._repr_html_()
+    assert "<b>eve</b>" not in html and "&lt;b&gt;eve&lt;/b&gt;" in html
+
+
+def test_bad_calls_say_what_to_fix(store, tmp_path):
+    with pytest.raises(NblabelError, match="store= must be a LabelStore"):
+        nblabel.status(str(tmp_path / "x.db"), "t")
+    with pytest.raises(NblabelError, match="no task 'nope'"):
+        nblabel.status(store, "nope")
+    store.append(task="t", item=1, annotator="a", label="x")
+    with pytest.raises(NblabelError, match="window="):
+        nblabel.status(store, "t", window=0)

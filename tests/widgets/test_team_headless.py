@@ -1,0 +1,117 @@
+"""A widget on a team's store: labels saved on PostgreSQL, the store named without its
+password, and the annotator taken from JupyterHub where there is one."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import nblabel
+
+OPTIONS = ["pos", "neg"]
+
+
+@pytest.fixture
+def df() -> pd.DataFrame:
+    return pd.DataFrame({"review": ["good", "bad", "meh"]}, index=pd.Index([10, 11, 12], name="id"))
+
+
+def test_a_widget_labels_into_postgresql_and_names_it_without_the_password(df, pg_url):
+    secret = pg_url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    w = nblabel.classify(df, OPTIONS, text="review", store=pg_url, annotator="alice", task="s")
+    w.press("1")
+    w.press("2")
+    assert w.current == 12
+    shown = w.info["store"]
+    assert "127.0.0.1" in shown and secret not in shown and secret not in repr(w.session.store)
+    assert secret not in str(w.get_state())  # nothing of it reaches the page
+    with nblabel.LabelStore(pg_url) as store:
+        assert store.annotations(task="s")["label"].tolist() == ["pos", "neg"]
+    again = nblabel.classify(df, OPTIONS, text="review", store=pg_url, annotator="alice", task="s")
+    assert again.current == 12 and again.progress.done == 2  # resumes from the server
+
+
+def test_the_default_annotator_is_the_jupyterhub_user(df, tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_USER", "dana")
+    monkeypatch.setattr("getpass.getuser", lambda: "jovyan")  # every hub kernel's OS user
+    w = nblabel.classify(df, OPTIONS, text="review", store=tmp_path / "l.db", task="s")
+    assert w.session.annotator == "dana"
+    monkeypatch.delenv("JUPYTERHUB_USER")
+    w = nblabel.classify(df, OPTIONS, text="review", store=tmp_path / "l.db", task="s")
+    assert w.session.annotator == "jovyan"
+
+
+def test_a_label_sent_while_the_server_restarts_stays_pending_and_is_saved_when_resent(
+    df, pg_url, postgres
+):
+    from nblabel._codec import encode
+    from nblabel.testing import browser_message
+
+    w = nblabel.classify(df, OPTIONS, text="review", store=pg_url, annotator="alice", task="s")
+
+    def message(value, seq, **extra):
+        return {"kind": "label", "value": encode(value), "item": w.sample.get("item"),
+                "client": "tab-1", "seq": seq, **extra}  # fmt: skip
+
+    browser_message(w, message("pos", 1))
+    assert w.acks == {"tab-1": 1}
+    postgres.restart()
+    pending = message("neg", 2)
+    browser_message(w, pending)
+    assert w.acks == {"tab-1": 1}  # not acknowledged: the browser keeps it
+    assert "Not saved" in w.error and "connection to the server was lost" in w.error
+    assert pg_url.split("@")[0].rsplit(":", 1)[1] not in w.error  # no password shown
+    browser_message(w, {**pending, "resent": True})  # the browser sends it again
+    assert w.acks == {"tab-1": 2}
+    with nblabel.LabelStore(pg_url) as store:
+        assert store.annotations(task="s")["label"].tolist() == ["pos", "neg"]
+
+
+def test_classify_with_assign_shows_the_annotators_share_of_the_work(tmp_path):
+    data = pd.DataFrame({"review": [f"r{i}" for i in range(6)]})
+    store = tmp_path / "team.db"
+    plan = nblabel.Assignment(overlap=1, batch=2)
+    alice = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="alice",
+                             task="s", assign=plan)  # fmt: skip
+    bob = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="bob",
+                           task="s", assign=plan, order=[5, 4, 3, 2, 1, 0])  # fmt: skip
+    assert (alice.current, bob.current) == (0, 2)  # the items' order was set when first put up
+    for _ in range(4):
+        alice.press("1")
+    assert alice.current is None
+    assert bob.current == 2
+    bob.press("2")
+    bob.press("2")
+    labels = nblabel.LabelStore(store).annotations(task="s")
+    assert sorted(labels["item"]) == list(range(6)) and labels["item"].is_unique
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"assign": 2}, r"assign= must be an nblabel.Assignment"),
+        ({"assign": nblabel.Assignment(), "gold": {10: "pos"}}, "gold= cannot be mixed"),
+    ],
+)
+def test_assign_is_checked(df, tmp_path, kwargs, match):
+    with pytest.raises(nblabel.NblabelError, match=match):
+        nblabel.classify(df, OPTIONS, text="review", store=tmp_path / "x.db", **kwargs)
+    assert not (tmp_path / "x.db").exists()  # refused before anything was opened
+
+
+def test_a_widget_with_nothing_to_claim_says_others_hold_the_rest(tmp_path):
+    data = pd.DataFrame({"review": ["a", "b"]})
+    store = tmp_path / "team.db"
+    plan = nblabel.Assignment(overlap=1, batch=2, claim_timeout=600)
+    alice = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="alice",
+                             task="s", assign=plan)  # fmt: skip
+    bob = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="bob",
+                           task="s", assign=plan)  # fmt: skip
+    assert alice.current == 0 and alice.notice == ""
+    assert bob.current is None
+    assert "claimed by other annotators for now" in bob.notice and "10 min" in bob.notice
+    for _ in range(2):
+        alice.press("1")
+    done = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="bob",
+                            task="s", assign=plan)  # fmt: skip
+    assert done.current is None and done.notice == ""  # finished, not waiting
