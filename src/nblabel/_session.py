@@ -504,6 +504,12 @@ class LabelingSession:
         self._set_queue(np.concatenate([placed, left_out]))
         self._cursor, self._furthest = cursor, furthest
 
+    @property
+    def waiting(self) -> bool:
+        """Items are left, but every one is claimed by other annotators for now (an
+        assignment): :meth:`refresh_order` asks again."""
+        return bool(getattr(self._ordering, "waiting", False)) and self.position is None
+
     def refresh_order(self) -> bool:
         """Ask a growing ordering (an assignment) for more items now, e.g. once others' claims
         lapsed while this session was waiting; True if the item on screen changed."""

@@ -3,10 +3,13 @@ password, and the annotator taken from JupyterHub where there is one."""
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import pytest
 
 import nblabel
+from nblabel.testing import browser_message
 
 OPTIONS = ["pos", "neg"]
 
@@ -115,3 +118,22 @@ def test_a_widget_with_nothing_to_claim_says_others_hold_the_rest(tmp_path):
     done = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="bob",
                             task="s", assign=plan)  # fmt: skip
     assert done.current is None and done.notice == ""  # finished, not waiting
+
+
+def test_a_waiting_widget_takes_items_whose_claims_lapsed_when_the_page_asks(tmp_path):
+    data = pd.DataFrame({"review": ["a", "b"]})
+    store = tmp_path / "team.db"
+    plan = nblabel.Assignment(overlap=1, batch=2, claim_timeout=1)
+    alice = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="alice",
+                             task="s", assign=plan)  # fmt: skip
+    bob = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="bob",
+                           task="s", assign=plan)  # fmt: skip
+    assert alice.current == 0 and bob.current is None and bob.waiting and bob.done
+    browser_message(bob, {"kind": "refresh"})
+    assert bob.current is None and bob.waiting  # alice's claims still hold
+    time.sleep(1.2)  # alice left without labeling: her claims lapse
+    browser_message(bob, {"kind": "refresh"})
+    assert bob.current == 0 and not bob.waiting and not bob.done
+    assert "claimed by other annotators" not in bob.notice
+    bob.press("1")
+    assert bob.labels["label"].to_dict() == {0: "pos"}

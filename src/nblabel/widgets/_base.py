@@ -115,6 +115,9 @@ class LabelWidget(anywidget.AnyWidget):
     """The next items a submit would show, prefetched so the browser shows them at once."""
     done = t.Bool(False).tag(sync=True)
     """Every item in the queue is labeled."""
+    waiting = t.Bool(False).tag(sync=True)
+    """Items are left but all are claimed by other annotators for now (``assign=``): the page
+    says so and asks the kernel again every few seconds (a ``refresh`` message)."""
     progress_state = t.Dict().tag(sync=True)
     """``{"done": n, "total": n}``."""
     selection = t.List().tag(sync=True)
@@ -144,6 +147,7 @@ class LabelWidget(anywidget.AnyWidget):
     before sending, the kernel refuses a label without one."""
 
     _value_kind: ClassVar[str] = "option"
+    waiting_notice: str = ""  # the part of notice that says the widget waits for claims
 
     def __init__(
         self,
@@ -174,6 +178,7 @@ class LabelWidget(anywidget.AnyWidget):
             "key": self._on_key_message,
             "action": self._on_action_message,
             "goto": self._on_goto_message,
+            "refresh": self._on_refresh_message,
             # sent by earlier front ends, which named options by position: may still be pending
             "pick": self._on_positional_message,
             "confirm": self._on_positional_message,
@@ -495,6 +500,7 @@ class LabelWidget(anywidget.AnyWidget):
     def _push_state(self) -> None:
         session = self.session
         position = session.position
+        self.waiting = session.waiting
         if position is None:
             self.sample = {}
             self.done = True
@@ -604,6 +610,16 @@ class LabelWidget(anywidget.AnyWidget):
         if intent.item is None:
             raise NblabelError("a goto message names no item")
         self.session.goto(intent.item)
+        self._after_move(intent)
+
+    def _on_refresh_message(self, content: dict, intent: _Intent) -> None:
+        """The page waits for items claimed by others: claim again (any that lapsed)."""
+        if not self.session.waiting:
+            return
+        self.session.refresh_order()
+        if not self.session.waiting and self.waiting_notice:  # items came: the notice is done
+            lines = [n for n in self.notice.split("\n") if n != self.waiting_notice]
+            self.notice, self.waiting_notice = "\n".join(lines), ""
         self._after_move(intent)
 
     def _on_action_message(self, content: dict, intent: _Intent) -> None:

@@ -155,9 +155,10 @@ def build(
     if isinstance(order, AssignedOrder) and order.waiting:
         minutes = max(1, round(assign.claim_timeout / 60))
         waiting = (
-            f"Every item left of task {task!r} is claimed by other annotators for now: run this "
-            f"cell again later (claims not labeled within {minutes} min go to whoever asks "
-            "next)."
+            f"Every item left of task {task!r} is claimed by other annotators for now: the "
+            f"widget asks again every few seconds (claims not labeled within {minutes} min go "
+            "to whoever asks next)."
         )
+        widget.waiting_notice = waiting
         widget.notice = f"{widget.notice}\n{waiting}" if widget.notice else waiting
     return widget

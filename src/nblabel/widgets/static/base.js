@@ -16,6 +16,7 @@ const LEAVE_TO_NOTEBOOK = new Set(["Tab", "Escape"]);
 const SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
 const ACTIONS = { confirm: "Confirm", undo: "Undo", back: "Back", skip: "Skip" };
 const KEY_NAMES = { Enter: "⏎", Backspace: "⌫", ArrowLeft: "←", ArrowRight: "→", Escape: "Esc", " ": "Space" };
+const ASK_AGAIN_MS = 5000; // waiting for items claimed by others: how often to ask again
 const HELP_KEY = "?"; // shows the list of keys (the key map's help, from Python)
 const PACE_OF = 20; // the pace is the mean time of the last labels made in this view
 
@@ -277,6 +278,10 @@ function mount({ model, el }, makeView) {
     "div",
     { class: "nblabel-done" },
     h("div", { class: "nblabel-done-title", text: "All items are labeled." }),
+    h("div", {
+      class: "nblabel-waiting",
+      text: "Every item left is claimed by other annotators for now: this page asks again every few seconds and shows the next one as soon as a claim lapses.",
+    }),
     h(
       "div",
       { class: "nblabel-done-next" },
@@ -541,6 +546,9 @@ function mount({ model, el }, makeView) {
     el.dataset.done = String(done);
     body.hidden = done;
     doneBox.hidden = !done;
+    const claimedByOthers = done && model.get("waiting");
+    doneBox.classList.toggle("nblabel-is-waiting", claimedByOthers);
+    el.dataset.waiting = String(claimedByOthers);
 
     const held = !done && !loading && sample.label != null ? JSON.parse(sample.label) : null;
     heldLabel.textContent =
@@ -654,7 +662,18 @@ function mount({ model, el }, makeView) {
       }
     }
   };
-  const timer = setInterval(resend, 1000);
+  // waiting for items claimed by others: ask the kernel again now and then (not an intent:
+  // nothing to keep or resend)
+  let askedAt = 0;
+  const askAgain = () => {
+    if (!model.get("waiting") || Date.now() - askedAt < ASK_AGAIN_MS) return;
+    askedAt = Date.now();
+    trySend({ kind: "refresh" });
+  };
+  const timer = setInterval(() => {
+    resend();
+    askAgain();
+  }, 1000);
   for (const old of Object.values(readPending(model.get("info")))) {
     pending.push({ msg: old.msg, sentAt: 0, since: Date.now(), advances: false });
   }
