@@ -3,8 +3,12 @@
 Examples
 --------
 >>> nblabel.export.table(store, "sentiment", "labels.parquet")     # doctest: +SKIP
+>>> nblabel.export.coco(store, "detect", images=df, image="path", path="coco.json")
+... # doctest: +SKIP
 """
 
+from ._coco import coco
 from ._table import table
+from ._yolo import yolo
 
-__all__ = ["table"]
+__all__ = ["coco", "table", "yolo"]
