@@ -25,11 +25,13 @@ from ._coefficients import (
     scott_pi,
 )
 from ._report import AgreementReport, reading, report
+from ._shapes import ShapeAgreement, shapes
 from ._tables import confusion_matrices, pairwise_confusion, per_item_agreement
 
 __all__ = [
     "AgreementReport",
     "BootstrapResult",
+    "ShapeAgreement",
     "bootstrap",
     "brennan_prediger",
     "cohen_kappa",
@@ -45,4 +47,5 @@ __all__ = [
     "reading",
     "report",
     "scott_pi",
+    "shapes",
 ]
