@@ -1,7 +1,8 @@
 """nblabel: label data where it already is, in a notebook.
 
 The pure core (store, sessions, sampling, agreement, export) imports no widget library;
-the widgets (``classify``, ``rate``, ``caption``, ``review``) load ipywidgets and anywidget
+the widgets (``classify``, ``rate``, ``caption``, ``review``, ``annotate_images``) load
+ipywidgets and anywidget
 on first use.
 
 Examples
@@ -29,6 +30,7 @@ _LAZY = {
     "LabelWidget": ".widgets._base",
     "ReviewWidget": ".widgets.review",
     "SubmitEvent": ".widgets._base",
+    "annotate_images": ".widgets.images",
     "caption": ".widgets.text",
     "classify": ".widgets.text",
     "rate": ".widgets.text",
@@ -48,6 +50,7 @@ __all__ = [
     "StoreError",
     "SubmitEvent",
     "agreement",
+    "annotate_images",
     "caption",
     "classify",
     "consensus",

@@ -22,6 +22,7 @@ PUBLIC = [
     "StoreError",
     "SubmitEvent",
     "agreement",
+    "annotate_images",
     "caption",
     "classify",
     "consensus",

@@ -1,0 +1,519 @@
+// The images view: boxes, polygons and points drawn on a picture. Joined after base.js, whose
+// functions it uses by name. Two canvases: the picture with the committed shapes, and a top
+// canvas for the live shape (rubber band, polygon in progress, a shape being moved), drawn in
+// the pointer's own listener so it keeps up with the hand. Every coordinate kept here is in
+// the ORIGINAL image's pixels; only drawing scales them to the canvas.
+
+const TOOL_KEYS = { b: "box", p: "polygon", k: "point" }; // also in images.py
+const TOOL_NAMES = { box: "Box", polygon: "Polygon", point: "Point" };
+const PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0fa3b1", "#f032e6", "#9a6324", "#469990"];
+const CLOSE_PX = 9; // a click this near the first vertex closes the polygon (screen pixels)
+const HIT_PX = 7; // how near a point or an edge a click selects it
+const MIN_DRAG_PX = 3; // a shorter drag is a click, not a box
+
+function shapeBounds(s) {
+  if (s.type === "box") return [s.x, s.y, s.x + s.width, s.y + s.height];
+  if (s.type === "point") return [s.x, s.y, s.x, s.y];
+  if (s.type === "polygon") {
+    const xs = s.points.map((p) => p[0]);
+    const ys = s.points.map((p) => p[1]);
+    return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+  }
+  return null;
+}
+
+function insidePolygon(points, x, y) {
+  let inside = false;
+  for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
+    const [xi, yi] = points[i];
+    const [xj, yj] = points[j];
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+function moved(s, dx, dy) {
+  const out = { ...s };
+  if (s.type === "polygon") out.points = s.points.map(([x, y]) => [x + dx, y + dy]);
+  else if (s.type !== "mask") {
+    out.x = s.x + dx;
+    out.y = s.y + dy;
+  }
+  delete out.prelabel; // touched: no longer a model's suggestion
+  return out;
+}
+
+const round2 = (v) => Math.round(v * 100) / 100;
+
+// a mask's RLE (column-major runs of 0 then 1) as a translucent picture
+function maskCanvas(shape, color) {
+  const [height, width] = shape.size;
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const g = canvas.getContext("2d");
+  const pixels = g.createImageData(width, height);
+  const rgb = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
+  let at = 0;
+  shape.counts.forEach((run, k) => {
+    if (k % 2 === 1) {
+      for (let n = at; n < at + run; n++) {
+        const x = Math.floor(n / height);
+        const y = n % height;
+        const o = 4 * (y * width + x);
+        pixels.data.set([...rgb, 110], o);
+      }
+    }
+    at += run;
+  });
+  g.putImageData(pixels, 0, 0);
+  return canvas;
+}
+
+function imagesView(ctx) {
+  const { model } = ctx;
+  let sample = null; // the sample on screen
+  let meta = null; // its picture: {width, height, display_width, display_height}
+  let bitmap = null;
+  let shapes = []; // the image's shapes, original pixels
+  let selected = -1;
+  let drawing = null; // the live shape
+  let tool = model.get("tools")[0] ?? "box";
+  let classIndex = model.get("active_class") ?? 0;
+  let seenRev = -1;
+
+  const toolBar = h("div", { class: "nblabel-image-tools", role: "group", "aria-label": "tools" });
+  const classBar = h("div", { class: "nblabel-options nblabel-classes", role: "group", "aria-label": "classes" });
+  const counter = h("span", { class: "nblabel-shape-count" });
+  ctx.body.append(h("div", { class: "nblabel-image-bar" }, toolBar, counter), classBar);
+
+  const picture = h("canvas", { class: "nblabel-picture" });
+  const live = h("canvas", { class: "nblabel-live" });
+  const stage = h("div", { class: "nblabel-stage" }, picture, live);
+
+  const options = () => model.get("options");
+  const classValue = (i) => JSON.parse(options()[i].value);
+  const classOf = (label) => options().findIndex((o) => JSON.stringify(JSON.parse(o.value)) === JSON.stringify(label));
+  const colorOf = (label) => PALETTE[Math.max(0, classOf(label)) % PALETTE.length];
+  const nameOf = (label) => options()[classOf(label)]?.label ?? String(label);
+
+  // canvas pixels per original pixel, and screen (CSS) pixels per original pixel
+  const factor = () => meta.display_width / meta.width;
+  const screenFactor = () => live.getBoundingClientRect().width / meta.width;
+
+  function toImage(event) {
+    const rect = live.getBoundingClientRect();
+    const x = ((event.clientX - rect.left) / rect.width) * meta.width;
+    const y = ((event.clientY - rect.top) / rect.height) * meta.height;
+    return [Math.min(meta.width, Math.max(0, x)), Math.min(meta.height, Math.max(0, y))];
+  }
+
+  function sendDraft() {
+    if (!sample) return;
+    try {
+      model.send({ kind: "draft", item: sample.item, shapes: JSON.stringify(shapes) });
+    } catch (err) {
+      // the kernel is gone: the shapes stay here and are saved with Enter once it is back
+      console.warn("nblabel: shapes not sent", err);
+    }
+  }
+
+  function commit(list, select = -1) {
+    shapes = list;
+    selected = select;
+    drawPicture();
+    ctx.paint();
+    sendDraft();
+  }
+
+  // ---- drawing ----------------------------------------------------------------------------------
+  function strokeShape(g, s, { dashed = false, thick = false } = {}) {
+    const f = factor();
+    const color = colorOf(s.label);
+    g.save();
+    g.lineWidth = (thick ? 3.5 : 2) / f;
+    g.strokeStyle = color;
+    g.fillStyle = color;
+    if (dashed) g.setLineDash([7 / f, 5 / f]);
+    if (s.type === "box") {
+      g.strokeRect(s.x, s.y, s.width, s.height);
+    } else if (s.type === "polygon") {
+      g.beginPath();
+      s.points.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
+      g.closePath();
+      g.globalAlpha = 0.15;
+      g.fill();
+      g.globalAlpha = 1;
+      g.stroke();
+    } else if (s.type === "point") {
+      g.beginPath();
+      g.arc(s.x, s.y, (thick ? 6 : 4.5) / f, 0, 2 * Math.PI);
+      g.fill();
+      g.lineWidth = 1.5 / f;
+      g.strokeStyle = "#fff";
+      g.stroke();
+    } else if (s.type === "mask") {
+      g.drawImage(maskCanvas(s, color), 0, 0, meta.width, meta.height);
+    }
+    if (thick) {
+      // handles on the corners of the selection
+      const b = shapeBounds(s);
+      if (b) {
+        g.setLineDash([]);
+        g.fillStyle = "#fff";
+        g.lineWidth = 1.5 / f;
+        for (const [x, y] of [[b[0], b[1]], [b[2], b[1]], [b[0], b[3]], [b[2], b[3]]]) {
+          g.fillRect(x - 3.5 / f, y - 3.5 / f, 7 / f, 7 / f);
+          g.strokeRect(x - 3.5 / f, y - 3.5 / f, 7 / f, 7 / f);
+        }
+      }
+    }
+    const b = shapeBounds(s);
+    if (b && s.type !== "point") {
+      // the class name on the shape's top-left corner (text, never markup)
+      g.setLineDash([]);
+      g.font = `${12 / f}px sans-serif`;
+      const text = nameOf(s.label) + (s.prelabel ? " (suggested)" : "");
+      const w = g.measureText(text).width + 6 / f;
+      const y = b[1] > 16 / f ? b[1] - 16 / f : b[1];
+      g.fillStyle = color;
+      g.fillRect(b[0], y, w, 16 / f);
+      g.fillStyle = "#fff";
+      g.fillText(text, b[0] + 3 / f, y + 12 / f);
+    }
+    g.restore();
+  }
+
+  function drawPicture() {
+    if (!meta) return;
+    const g = picture.getContext("2d");
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, picture.width, picture.height);
+    if (bitmap) g.drawImage(bitmap, 0, 0, picture.width, picture.height);
+    const f = factor();
+    g.setTransform(f, 0, 0, f, 0, 0);
+    shapes.forEach((s, i) => {
+      if (drawing?.type === "move" && drawing.index === i) return; // drawn live instead
+      strokeShape(g, s, { dashed: !!s.prelabel, thick: i === selected });
+    });
+  }
+
+  function drawLive() {
+    if (!meta) return;
+    const g = live.getContext("2d");
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, live.width, live.height);
+    if (!drawing) return;
+    const f = factor();
+    g.setTransform(f, 0, 0, f, 0, 0);
+    const color = PALETTE[classIndex % PALETTE.length];
+    g.lineWidth = 2 / f;
+    g.strokeStyle = color;
+    if (drawing.type === "box") {
+      const { x0, y0, x1, y1 } = drawing;
+      g.setLineDash([6 / f, 4 / f]);
+      g.strokeRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
+    } else if (drawing.type === "polygon") {
+      g.beginPath();
+      drawing.points.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
+      if (drawing.hover) g.lineTo(...drawing.hover);
+      g.stroke();
+      g.fillStyle = color;
+      for (const [x, y] of drawing.points) g.fillRect(x - 3 / f, y - 3 / f, 6 / f, 6 / f);
+    } else if (drawing.type === "move") {
+      strokeShape(g, drawing.current, { thick: true });
+    }
+  }
+
+  // ---- the pointer ----------------------------------------------------------------------------
+  function hitTest([x, y]) {
+    const near = HIT_PX / screenFactor();
+    for (let i = shapes.length - 1; i >= 0; i--) {
+      const s = shapes[i];
+      if (s.type === "point" && Math.hypot(s.x - x, s.y - y) <= near) return i;
+    }
+    for (let i = shapes.length - 1; i >= 0; i--) {
+      const s = shapes[i];
+      const b = shapeBounds(s);
+      if (s.type === "box" && x >= b[0] - near && x <= b[2] + near && y >= b[1] - near && y <= b[3] + near) return i;
+      if (s.type === "polygon" && insidePolygon(s.points, x, y)) return i;
+    }
+    return -1;
+  }
+
+  function newShape(fields) {
+    return { ...fields, label: classValue(classIndex) };
+  }
+
+  function finishPolygon() {
+    const points = drawing.points.map(([x, y]) => [round2(x), round2(y)]);
+    drawing = null;
+    drawLive();
+    if (points.length >= 3) commit([...shapes, newShape({ type: "polygon", points })], shapes.length);
+  }
+
+  live.addEventListener(
+    "pointerdown",
+    (event) => {
+      if (event.button !== 0 || !meta) return;
+      event.preventDefault(); // no text selection, no image drag
+      ctx.el.focus({ preventScroll: true });
+      const p = toImage(event);
+      if (drawing?.type === "polygon") {
+        const [fx, fy] = drawing.points[0];
+        const closeTo = CLOSE_PX / screenFactor();
+        if (drawing.points.length >= 3 && Math.hypot(p[0] - fx, p[1] - fy) <= closeTo) finishPolygon();
+        else drawing.points.push(p);
+        drawLive();
+        return;
+      }
+      const hit = hitTest(p);
+      if (hit >= 0) {
+        selected = hit;
+        drawing = { type: "move", index: hit, start: p, current: shapes[hit], moved: false };
+        live.setPointerCapture(event.pointerId);
+        drawPicture();
+        drawLive();
+        ctx.paint();
+        return;
+      }
+      if (selected >= 0) {
+        selected = -1;
+        drawPicture();
+        ctx.paint();
+      }
+      if (tool === "box") {
+        drawing = { type: "box", x0: p[0], y0: p[1], x1: p[0], y1: p[1] };
+        live.setPointerCapture(event.pointerId);
+      } else if (tool === "polygon") {
+        drawing = { type: "polygon", points: [p], hover: p };
+      } else if (tool === "point") {
+        commit([...shapes, newShape({ type: "point", x: round2(p[0]), y: round2(p[1]) })], shapes.length);
+      }
+      drawLive();
+    },
+    { signal: ctx.signal },
+  );
+
+  live.addEventListener(
+    "pointermove",
+    (event) => {
+      if (!drawing || !meta) return;
+      const p = toImage(event);
+      if (drawing.type === "box") {
+        drawing.x1 = p[0];
+        drawing.y1 = p[1];
+      } else if (drawing.type === "polygon") {
+        drawing.hover = p;
+      } else if (drawing.type === "move") {
+        const s = shapes[drawing.index];
+        const b = shapeBounds(s) ?? [0, 0, 0, 0];
+        // keep the shape inside the image
+        const dx = Math.min(meta.width - b[2], Math.max(-b[0], p[0] - drawing.start[0]));
+        const dy = Math.min(meta.height - b[3], Math.max(-b[1], p[1] - drawing.start[1]));
+        drawing.moved = drawing.moved || Math.hypot(dx, dy) * screenFactor() >= MIN_DRAG_PX;
+        drawing.current = drawing.moved ? moved(s, dx, dy) : s;
+        if (drawing.moved && !drawing.hidden) {
+          drawing.hidden = true;
+          drawPicture(); // once: the shape leaves the picture while it moves on the top canvas
+        }
+      }
+      drawLive(); // in this listener: the same frame as the pointer
+    },
+    { signal: ctx.signal },
+  );
+
+  live.addEventListener(
+    "pointerup",
+    () => {
+      if (!drawing || !meta) return;
+      if (drawing.type === "box") {
+        const { x0, y0, x1, y1 } = drawing;
+        drawing = null;
+        drawLive();
+        const big = Math.min(Math.abs(x1 - x0), Math.abs(y1 - y0)) * screenFactor() >= MIN_DRAG_PX;
+        if (big) {
+          const x = round2(Math.min(x0, x1));
+          const y = round2(Math.min(y0, y1));
+          const box = newShape({ type: "box", x, y, width: round2(Math.max(x0, x1)) - x, height: round2(Math.max(y0, y1)) - y });
+          commit([...shapes, box], shapes.length);
+        }
+      } else if (drawing.type === "move") {
+        const { index, current, moved: wasMoved } = drawing;
+        drawing = null;
+        drawLive();
+        if (wasMoved) {
+          const rounded = current.type === "polygon"
+            ? { ...current, points: current.points.map(([x, y]) => [round2(x), round2(y)]) }
+            : current.type === "mask" ? current : { ...current, x: round2(current.x), y: round2(current.y) };
+          commit(shapes.map((s, i) => (i === index ? rounded : s)), index);
+        } else {
+          drawPicture();
+        }
+      }
+    },
+    { signal: ctx.signal },
+  );
+
+  // ---- the view's hooks -------------------------------------------------------------------------
+  function setTool(name) {
+    if (!model.get("tools").includes(name)) return false;
+    if (drawing?.type === "polygon") drawing = null;
+    tool = name;
+    drawLive();
+    ctx.paint();
+    return true;
+  }
+
+  function removeSelected() {
+    if (selected < 0) return false;
+    commit(shapes.filter((_, i) => i !== selected));
+    return true;
+  }
+
+  function pick(index) {
+    if (selected >= 0) {
+      const s = { ...shapes[selected], label: classValue(index) };
+      delete s.prelabel;
+      commit(shapes.map((old, i) => (i === selected ? s : old)), selected);
+    } else {
+      classIndex = index;
+    }
+    ctx.paint();
+  }
+
+  function confirm() {
+    if (drawing?.type === "polygon") {
+      if (drawing.points.length < 3) return ctx.flash("A polygon needs 3 points: click more, or Esc to drop it");
+      return finishPolygon();
+    }
+    ctx.labelIntent(JSON.stringify(shapes));
+  }
+
+  function content(box, shown) {
+    const c = shown.content;
+    if (!c || c.type !== "shapes-image") {
+      meta = null;
+      return renderContent(box, c, model, ctx.signal); // an image that cannot be shown: its error
+    }
+    meta = c;
+    bitmap = null;
+    for (const canvas of [picture, live]) {
+      canvas.width = c.display_width;
+      canvas.height = c.display_height;
+    }
+    stage.style.aspectRatio = `${c.display_width} / ${c.display_height}`;
+    stage.style.maxWidth = `${c.display_width}px`;
+    box.replaceChildren(stage);
+    const item = shown.item;
+    const bytes = c.data instanceof DataView ? c.data.buffer : c.data;
+    createImageBitmap(new Blob([bytes], { type: c.mime }))
+      .then((b) => {
+        if (sample?.item !== item) return b.close();
+        bitmap = b;
+        drawPicture();
+      })
+      .catch((err) => ctx.flash(`This image cannot be shown here: ${err}`, 5000));
+  }
+
+  function show(shown) {
+    sample = shown;
+    selected = -1;
+    drawing = null;
+    const draft = model.get("draft");
+    if (draft && draft.item === shown.item) shapes = structuredClone(draft.shapes);
+    else if (shown.label != null) shapes = JSON.parse(shown.label);
+    else shapes = structuredClone(shown.content?.prelabels ?? []);
+    seenRev = Math.max(seenRev, draft?.rev ?? -1);
+    drawPicture();
+    drawLive();
+  }
+
+  function onDraft() {
+      // shapes added or removed from Python (w.add_box, w.remove_shape): shown here
+      const draft = model.get("draft");
+      if (!draft || draft.rev <= seenRev) return;
+      seenRev = draft.rev;
+      if (draft.edit && sample && draft.item === sample.item) {
+        shapes = structuredClone(draft.shapes);
+        selected = -1;
+        drawPicture();
+        ctx.paint();
+      }
+  }
+  function onClass() {
+    classIndex = model.get("active_class");
+    ctx.paint();
+  }
+  model.on("change:draft", onDraft);
+  model.on("change:active_class", onClass);
+  ctx.signal.addEventListener("abort", () => {
+    model.off("change:draft", onDraft);
+    model.off("change:active_class", onClass);
+  });
+
+  function paint(shown) {
+    const tools = model.get("tools");
+    const keyOf = Object.fromEntries(Object.entries(TOOL_KEYS).map(([k, t]) => [t, k]));
+    toolBar.replaceChildren(
+      ...tools.map((name) => {
+        const button = h("button", { class: "nblabel-tool", type: "button", "data-tool": name, title: `${TOOL_NAMES[name]} (${keyOf[name].toUpperCase()})` });
+        button.append(h("kbd", { text: keyOf[name].toUpperCase() }), h("span", { text: TOOL_NAMES[name] }));
+        if (name === tool) button.classList.add("nblabel-selected");
+        button.setAttribute("aria-pressed", String(name === tool));
+        button.addEventListener("click", () => setTool(name));
+        return button;
+      }),
+    );
+    const current = selected >= 0 ? classOf(shapes[selected]?.label) : classIndex;
+    classBar.replaceChildren(...optionButtons(options(), (i) => i === current, pick));
+    classBar.querySelectorAll(".nblabel-option").forEach((b, i) => (b.style.borderLeft = `5px solid ${PALETTE[i % PALETTE.length]}`));
+    if (!shown) {
+      counter.textContent = "";
+      return;
+    }
+    const n = shapes.length;
+    const suggested = shapes.filter((s) => s.prelabel).length;
+    counter.textContent =
+      (n ? `${n} shape${n > 1 ? "s" : ""}` : "no shapes yet") +
+      (suggested ? ` · ${suggested} suggested (dashed)` : "") +
+      (selected >= 0 ? " · selected: a digit changes its class, Delete removes it" : "");
+  }
+
+  return {
+    hint: "Click the picture, then draw · 1–9 class · B box, P polygon, K point · Enter saves · ? lists the keys",
+    content,
+    show,
+    paint,
+    pick,
+    confirm,
+    confirmShown: () => true,
+    labelText(label) {
+      if (!Array.isArray(label)) return String(label);
+      if (!label.length) return "no shapes";
+      const counts = new Map();
+      for (const s of label) counts.set(nameOf(s.label), (counts.get(nameOf(s.label)) ?? 0) + 1);
+      return [...counts].map(([name, n]) => `${n} ${name}`).join(", ");
+    },
+    onKey(event, key) {
+      if (TOOL_KEYS[key]) return setTool(TOOL_KEYS[key]);
+      if (event.key === "Delete") return removeSelected();
+      if (event.key === "Escape") {
+        if (drawing) {
+          drawing = null;
+          drawLive();
+          return true;
+        }
+        if (selected >= 0) {
+          selected = -1;
+          drawPicture();
+          ctx.paint();
+          return true;
+        }
+      }
+      return false;
+    },
+  };
+}
+
+export default { render: (args) => mount(args, imagesView) };
