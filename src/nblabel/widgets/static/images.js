@@ -127,14 +127,20 @@ function imagesView(ctx) {
   }
 
   // ---- drawing ----------------------------------------------------------------------------------
+  // image pixels per screen pixel: line widths and text are sized on screen, whatever the scale
+  function unit() {
+    const width = live.getBoundingClientRect().width;
+    return width ? meta.width / width : 1 / factor();
+  }
+
   function strokeShape(g, s, { dashed = false, thick = false } = {}) {
-    const f = factor();
+    const u = unit();
     const color = colorOf(s.label);
     g.save();
-    g.lineWidth = (thick ? 3.5 : 2) / f;
+    g.lineWidth = (thick ? 3.5 : 2.5) * u;
     g.strokeStyle = color;
     g.fillStyle = color;
-    if (dashed) g.setLineDash([7 / f, 5 / f]);
+    if (dashed) g.setLineDash([7 * u, 5 * u]);
     if (s.type === "box") {
       g.strokeRect(s.x, s.y, s.width, s.height);
     } else if (s.type === "polygon") {
@@ -147,24 +153,25 @@ function imagesView(ctx) {
       g.stroke();
     } else if (s.type === "point") {
       g.beginPath();
-      g.arc(s.x, s.y, (thick ? 6 : 4.5) / f, 0, 2 * Math.PI);
+      g.arc(s.x, s.y, (thick ? 6.5 : 5) * u, 0, 2 * Math.PI);
       g.fill();
-      g.lineWidth = 1.5 / f;
+      g.lineWidth = 1.5 * u;
       g.strokeStyle = "#fff";
       g.stroke();
     } else if (s.type === "mask") {
       g.drawImage(maskCanvas(s, color), 0, 0, meta.width, meta.height);
     }
     if (thick) {
-      // handles on the corners of the selection
+      // handles on the corners (a polygon's vertices) of the selection
       const b = shapeBounds(s);
       if (b) {
         g.setLineDash([]);
         g.fillStyle = "#fff";
-        g.lineWidth = 1.5 / f;
-        for (const [x, y] of [[b[0], b[1]], [b[2], b[1]], [b[0], b[3]], [b[2], b[3]]]) {
-          g.fillRect(x - 3.5 / f, y - 3.5 / f, 7 / f, 7 / f);
-          g.strokeRect(x - 3.5 / f, y - 3.5 / f, 7 / f, 7 / f);
+        g.lineWidth = 1.5 * u;
+        const corners = s.type === "polygon" ? s.points : [[b[0], b[1]], [b[2], b[1]], [b[0], b[3]], [b[2], b[3]]];
+        for (const [x, y] of corners) {
+          g.fillRect(x - 3.5 * u, y - 3.5 * u, 7 * u, 7 * u);
+          g.strokeRect(x - 3.5 * u, y - 3.5 * u, 7 * u, 7 * u);
         }
       }
     }
@@ -172,14 +179,14 @@ function imagesView(ctx) {
     if (b && s.type !== "point") {
       // the class name on the shape's top-left corner (text, never markup)
       g.setLineDash([]);
-      g.font = `${12 / f}px sans-serif`;
+      g.font = `${12 * u}px sans-serif`;
       const text = nameOf(s.label) + (s.prelabel ? " (suggested)" : "");
-      const w = g.measureText(text).width + 6 / f;
-      const y = b[1] > 16 / f ? b[1] - 16 / f : b[1];
+      const w = g.measureText(text).width + 6 * u;
+      const y = b[1] > 16 * u ? b[1] - 16 * u : b[1];
       g.fillStyle = color;
-      g.fillRect(b[0], y, w, 16 / f);
+      g.fillRect(b[0], y, w, 16 * u);
       g.fillStyle = "#fff";
-      g.fillText(text, b[0] + 3 / f, y + 12 / f);
+      g.fillText(text, b[0] + 3 * u, y + 12 * u);
     }
     g.restore();
   }
@@ -205,13 +212,14 @@ function imagesView(ctx) {
     g.clearRect(0, 0, live.width, live.height);
     if (!drawing) return;
     const f = factor();
+    const u = unit();
     g.setTransform(f, 0, 0, f, 0, 0);
     const color = PALETTE[classIndex % PALETTE.length];
-    g.lineWidth = 2 / f;
+    g.lineWidth = 2 * u;
     g.strokeStyle = color;
     if (drawing.type === "box") {
       const { x0, y0, x1, y1 } = drawing;
-      g.setLineDash([6 / f, 4 / f]);
+      g.setLineDash([6 * u, 4 * u]);
       g.strokeRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
     } else if (drawing.type === "polygon") {
       g.beginPath();
@@ -219,7 +227,7 @@ function imagesView(ctx) {
       if (drawing.hover) g.lineTo(...drawing.hover);
       g.stroke();
       g.fillStyle = color;
-      for (const [x, y] of drawing.points) g.fillRect(x - 3 / f, y - 3 / f, 6 / f, 6 / f);
+      for (const [x, y] of drawing.points) g.fillRect(x - 3 * u, y - 3 * u, 6 * u, 6 * u);
     } else if (drawing.type === "move") {
       strokeShape(g, drawing.current, { thick: true });
     }

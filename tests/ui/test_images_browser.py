@@ -1,0 +1,162 @@
+"""The images widget in real JupyterLab: a box dragged with the mouse on a 6000×4000 JPEG
+shown downscaled lands in the store in original pixels (within 1 px); a polygon clicked
+vertex by vertex; a digit picks the class; after a reload the saved shapes are drawn again."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from lab import (
+    KernelProbe,
+    canvas_pixel,
+    notebook_in_lab,
+    press,
+    reload,
+    screenshot,
+    wait_attr,
+    wait_saved,
+    wait_until,
+    widget_errors,
+)
+
+NOTEBOOK = "images/images.ipynb"
+W = ".nblabel-images"
+LIVE = f"{W} >> .nblabel-live"
+
+CELLS = [
+    """\
+import pandas as pd
+from PIL import Image, ImageDraw
+
+import nblabel
+
+# a large street scene: a red car from (1500, 1000) to (3600, 2500) on grey
+big = Image.new("RGB", (6000, 4000), (120, 120, 120))
+ImageDraw.Draw(big).rectangle((1500, 1000, 3600, 2500), fill=(200, 30, 30))
+big.save("big.jpg", quality=85)
+small = Image.new("RGB", (800, 600), (30, 90, 160))
+ImageDraw.Draw(small).polygon([(100, 100), (500, 120), (300, 450)], fill=(240, 200, 0))
+small.save("small.png")
+df = pd.DataFrame({"path": ["big.jpg", "small.png", "big.jpg"]}, index=["a", "b", "c"])
+store = nblabel.LabelStore("images.db")
+""",
+    """\
+w = nblabel.annotate_images(df, image="path", classes=["car", "person", "bike"],
+                            store=store, annotator="alice", task="detect", fingerprint=False)
+w
+""",
+]
+
+
+@pytest.fixture(scope="module")
+def lab(jupyter_server, browser):
+    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS, widgets=W,
+                         viewport={"width": 1280, "height": 1400}) as (page, probe):
+        yield page, probe, jupyter_server
+
+
+def stage_box(page) -> dict:
+    page.wait_for_function(
+        "() => { const c = document.querySelector('.nblabel-live');"
+        " return c && c.getBoundingClientRect().width > 100; }")
+    return page.locator(LIVE).bounding_box()
+
+
+def to_screen(box: dict, size: tuple[int, int], x: float, y: float) -> tuple[float, float]:
+    return box["x"] + x / size[0] * box["width"], box["y"] + y / size[1] * box["height"]
+
+
+def drag(page, start, end, steps=12):
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=steps)
+    page.mouse.up()
+
+
+def flat(points) -> list[float]:
+    return [v for point in points for v in point]
+
+
+def stored(probe: KernelProbe) -> dict:
+    return probe.eval("store.annotations(task='detect').set_index('item')['label'].to_dict()")
+
+
+def test_a_dragged_box_is_stored_in_original_pixels(lab):
+    page, probe, _ = lab
+    assert probe.eval("w.sample['content']['display_width']") == 2048
+    box = stage_box(page)
+    page.locator(LIVE).scroll_into_view_if_needed()
+    box = stage_box(page)
+    start = to_screen(box, (6000, 4000), 1500, 1000)
+    end = to_screen(box, (6000, 4000), 3600, 2500)
+    # exactly where the pointer is, in original pixels (what 1 px is measured against)
+    expected = [(start[0] - box["x"]) / box["width"] * 6000,
+                (start[1] - box["y"]) / box["height"] * 4000,
+                (end[0] - box["x"]) / box["width"] * 6000,
+                (end[1] - box["y"]) / box["height"] * 4000]
+    press(page, W, "2")  # "person" for the next shape
+    drag(page, start, end)
+    shapes = wait_until(lambda: probe.eval("w.draft['shapes']"), timeout=10)
+    assert len(shapes) == 1 and shapes[0]["label"] == "person"
+    # the picture shows the committed box: its edge is drawn in the class colour
+    edge_x = round(box["width"] and 1500 / 6000 * 2048)
+    assert canvas_pixel(page, f"{W} .nblabel-picture", edge_x, 700) != canvas_pixel(
+        page, f"{W} .nblabel-picture", edge_x - 20, 700)
+    screenshot(page, "images-01-box-drawn", page.locator(W))
+    press(page, W, "Enter")
+    wait_attr(page, W, "data-item", json.dumps("b"))
+    wait_saved(page, W)
+    (saved,) = stored(probe)["a"]
+    got = [saved["x"], saved["y"], saved["x"] + saved["width"], saved["y"] + saved["height"]]
+    assert saved["type"] == "box" and saved["label"] == "person"
+    assert got == pytest.approx(expected, abs=1.0)
+    assert not widget_errors(page), page.errors
+
+
+def test_a_polygon_clicked_vertex_by_vertex(lab):
+    page, probe, _ = lab
+    assert probe.eval("w.current") == "b"
+    page.wait_for_function(
+        "() => document.querySelector('.nblabel-images').dataset.item === '\"b\"'")
+    box = stage_box(page)
+    press(page, W, "p")
+    press(page, W, "3")  # bike
+    corners = [(100, 100), (500, 120), (300, 450)]
+    for x, y in corners:
+        page.mouse.click(*to_screen(box, (800, 600), x, y))
+    page.mouse.move(*to_screen(box, (800, 600), 420, 300))  # the live edge follows the pointer
+    screenshot(page, "images-02-polygon-in-progress", page.locator(W))
+    page.mouse.click(*to_screen(box, (800, 600), 102, 101))  # near the first vertex: closed
+    shapes = wait_until(lambda: probe.eval("w.draft['shapes']"), timeout=10)
+    assert shapes[0]["type"] == "polygon" and shapes[0]["label"] == "bike"
+    assert flat(shapes[0]["points"]) == pytest.approx(flat(corners), abs=1.5)
+    page.locator(f"{W} >> .nblabel-shape-count").filter(has_text="1 shape").wait_for()
+    screenshot(page, "images-03-polygon-closed", page.locator(W))
+    press(page, W, "Enter")
+    wait_attr(page, W, "data-item", json.dumps("c"))
+    wait_saved(page, W)
+    assert flat(stored(probe)["b"][0]["points"]) == pytest.approx(flat(corners), abs=1.5)
+
+
+def test_select_delete_and_reload_shows_the_saved_shapes(lab):
+    page, probe, _ = lab
+    box = stage_box(page)
+    press(page, W, "b")
+    drag(page, to_screen(box, (6000, 4000), 300, 300), to_screen(box, (6000, 4000), 900, 800))
+    wait_until(lambda: len(probe.eval("w.draft['shapes']")) == 1, timeout=10)
+    page.mouse.click(*to_screen(box, (6000, 4000), 600, 550))  # select it
+    page.locator(f"{W} >> .nblabel-shape-count").filter(has_text="selected").wait_for()
+    press(page, W, "Delete")
+    wait_until(lambda: probe.eval("w.draft['shapes']") == [], timeout=10)
+    # the saved shapes come back after a reload
+    probe.run("w.goto('a')")
+    wait_attr(page, W, "data-item", json.dumps("a"))
+    reload(page, widgets=W)
+    wait_attr(page, W, "data-item", json.dumps("a"))
+    page.locator(f"{W} >> .nblabel-shape-count").filter(has_text="1 shape").wait_for()
+    page.locator(f"{W} >> .nblabel-held").filter(has_text="1 person").wait_for()
+    stage_box(page)
+    page.wait_for_timeout(300)  # the picture is decoded off the main thread
+    screenshot(page, "images-04-after-reload", page.locator(W))
+    assert not widget_errors(page), page.errors
