@@ -23,6 +23,7 @@ from lab import (
 NOTEBOOK = "images/images.ipynb"
 W = ".nblabel-images"
 LIVE = f"{W} >> .nblabel-live"
+ZOOM_ATTRIBUTES = ("zoom", "pan-x", "pan-y")  # the stage's view: canvas = zoom * display + pan
 
 CELLS = [
     """\
@@ -160,3 +161,44 @@ def test_select_delete_and_reload_shows_the_saved_shapes(lab):
     page.wait_for_timeout(300)  # the picture is decoded off the main thread
     screenshot(page, "images-04-after-reload", page.locator(W))
     assert not widget_errors(page), page.errors
+
+
+def test_zoom_in_and_draw_again(lab):
+    page, probe, _ = lab
+    probe.run("w.goto('c')")
+    wait_attr(page, W, "data-item", json.dumps("c"))
+    box = stage_box(page)
+    press(page, W, "1")  # car; the widget has the keys, so the wheel zooms
+    page.mouse.move(*to_screen(box, (6000, 4000), 2000, 1500))
+    for _ in range(4):
+        page.mouse.wheel(0, -200)
+    stage = page.locator(f"{W} >> .nblabel-stage")
+    page.wait_for_function(
+        "() => Number(document.querySelector('.nblabel-stage').dataset.zoom) > 2")
+    zoom, pan_x, pan_y = (float(stage.get_attribute(f"data-{k}")) for k in ZOOM_ATTRIBUTES)
+    box = stage_box(page)
+    canvas_per_screen = 2048 / box["width"]
+
+    def image_point(sx, sy):  # the inverse of ViewTransform: screen -> original pixels
+        cx = (sx - box["x"]) * canvas_per_screen
+        cy = (sy - box["y"]) * canvas_per_screen
+        f = 2048 / 6000 * zoom
+        return (cx - pan_x) / f, (cy - pan_y) / f
+
+    start = (box["x"] + 200, box["y"] + 150)
+    end = (box["x"] + 420, box["y"] + 330)
+    drag(page, start, end)
+    shapes = wait_until(lambda: probe.eval("w.draft['shapes']"), timeout=10)
+    (x0, y0), (x1, y1) = image_point(*start), image_point(*end)
+    got = shapes[0]
+    assert [got["x"], got["y"], got["x"] + got["width"], got["y"] + got["height"]] == (
+        pytest.approx([x0, y0, x1, y1], abs=1.0))
+    # zoomed about 2.5×: the box is about 2.5× smaller in original pixels than unzoomed
+    assert got["width"] < 220 * 6000 / box["width"] / 2
+    screenshot(page, "images-05-zoomed-box", page.locator(W))
+    press(page, W, "0")  # the whole picture again
+    page.wait_for_function("() => document.querySelector('.nblabel-stage').dataset.zoom === '1'")
+    screenshot(page, "images-06-unzoomed", page.locator(W))
+    press(page, W, "Enter")
+    wait_saved(page, W)
+    assert stored(probe)["c"][0]["label"] == "car"

@@ -130,6 +130,8 @@ class ImagesWidget(LabelWidget):
                 ["Enter", "save the image's shapes (or close the polygon being drawn)"],
                 ["Delete", "remove the selected shape"],
                 ["Escape", "drop the polygon being drawn, or the selection"],
+                ["Space", "held: a drag pans the zoomed picture (the wheel zooms)"],
+                ["0", "show the whole picture again"],
                 *rest,
             ]
             self.tools = list(tools)

@@ -10,6 +10,7 @@ const PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0fa3b1
 const CLOSE_PX = 9; // a click this near the first vertex closes the polygon (screen pixels)
 const HIT_PX = 7; // how near a point or an edge a click selects it
 const MIN_DRAG_PX = 3; // a shorter drag is a click, not a box
+const MAX_ZOOM = 32;
 
 function shapeBounds(s) {
   if (s.type === "box") return [s.x, s.y, s.x + s.width, s.y + s.height];
@@ -81,6 +82,12 @@ function imagesView(ctx) {
   let tool = model.get("tools")[0] ?? "box";
   let classIndex = model.get("active_class") ?? 0;
   let seenRev = -1;
+  // the view: canvas = zoom * (display pixels) + pan, in canvas pixels (ViewTransform in Python)
+  let zoom = 1;
+  let panX = 0;
+  let panY = 0;
+  let spaceHeld = false;
+  let panning = null; // {x, y, panX, panY} while a drag pans
 
   const toolBar = h("div", { class: "nblabel-image-tools", role: "group", "aria-label": "tools" });
   const classBar = h("div", { class: "nblabel-options nblabel-classes", role: "group", "aria-label": "classes" });
@@ -97,15 +104,35 @@ function imagesView(ctx) {
   const colorOf = (label) => PALETTE[Math.max(0, classOf(label)) % PALETTE.length];
   const nameOf = (label) => options()[classOf(label)]?.label ?? String(label);
 
-  // canvas pixels per original pixel, and screen (CSS) pixels per original pixel
+  // canvas pixels per original pixel at zoom 1, and screen (CSS) pixels per original pixel
   const factor = () => meta.display_width / meta.width;
-  const screenFactor = () => live.getBoundingClientRect().width / meta.width;
+  const screenFactor = () => (live.getBoundingClientRect().width / meta.width) * zoom;
+
+  // a pointer position in canvas pixels
+  function toCanvas(event) {
+    const rect = live.getBoundingClientRect();
+    return [((event.clientX - rect.left) / rect.width) * live.width, ((event.clientY - rect.top) / rect.height) * live.height];
+  }
 
   function toImage(event) {
-    const rect = live.getBoundingClientRect();
-    const x = ((event.clientX - rect.left) / rect.width) * meta.width;
-    const y = ((event.clientY - rect.top) / rect.height) * meta.height;
+    const [cx, cy] = toCanvas(event);
+    const x = (cx - panX) / (zoom * factor());
+    const y = (cy - panY) / (zoom * factor());
     return [Math.min(meta.width, Math.max(0, x)), Math.min(meta.height, Math.max(0, y))];
+  }
+
+  function setView(z, px, py) {
+    zoom = Math.min(MAX_ZOOM, Math.max(1, z));
+    // the picture always covers the canvas: no empty margin to draw in
+    panX = Math.min(0, Math.max(live.width * (1 - zoom), px));
+    panY = Math.min(0, Math.max(live.height * (1 - zoom), py));
+    stage.dataset.zoom = String(zoom);
+    stage.dataset.panX = String(panX);
+    stage.dataset.panY = String(panY);
+    stage.classList.toggle("nblabel-zoomed", zoom > 1);
+    drawPicture();
+    drawLive();
+    ctx.paint();
   }
 
   function sendDraft() {
@@ -130,7 +157,7 @@ function imagesView(ctx) {
   // image pixels per screen pixel: line widths and text are sized on screen, whatever the scale
   function unit() {
     const width = live.getBoundingClientRect().width;
-    return width ? meta.width / width : 1 / factor();
+    return (width ? meta.width / width : 1 / factor()) / zoom;
   }
 
   function strokeShape(g, s, { dashed = false, thick = false } = {}) {
@@ -141,8 +168,19 @@ function imagesView(ctx) {
     g.strokeStyle = color;
     g.fillStyle = color;
     if (dashed) g.setLineDash([7 * u, 5 * u]);
+    // a light halo under each outline: it shows on a picture of the class's own colour
+    const halo = () => {
+      g.save();
+      g.strokeStyle = "rgba(255, 255, 255, 0.85)";
+      g.lineWidth += 2.5 * u;
+      g.stroke();
+      g.restore();
+    };
     if (s.type === "box") {
-      g.strokeRect(s.x, s.y, s.width, s.height);
+      g.beginPath();
+      g.rect(s.x, s.y, s.width, s.height);
+      halo();
+      g.stroke();
     } else if (s.type === "polygon") {
       g.beginPath();
       s.points.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
@@ -150,6 +188,7 @@ function imagesView(ctx) {
       g.globalAlpha = 0.15;
       g.fill();
       g.globalAlpha = 1;
+      halo();
       g.stroke();
     } else if (s.type === "point") {
       g.beginPath();
@@ -196,9 +235,10 @@ function imagesView(ctx) {
     const g = picture.getContext("2d");
     g.setTransform(1, 0, 0, 1, 0, 0);
     g.clearRect(0, 0, picture.width, picture.height);
+    g.setTransform(zoom, 0, 0, zoom, panX, panY);
     if (bitmap) g.drawImage(bitmap, 0, 0, picture.width, picture.height);
-    const f = factor();
-    g.setTransform(f, 0, 0, f, 0, 0);
+    const f = factor() * zoom;
+    g.setTransform(f, 0, 0, f, panX, panY);
     shapes.forEach((s, i) => {
       if (drawing?.type === "move" && drawing.index === i) return; // drawn live instead
       strokeShape(g, s, { dashed: !!s.prelabel, thick: i === selected });
@@ -211,9 +251,9 @@ function imagesView(ctx) {
     g.setTransform(1, 0, 0, 1, 0, 0);
     g.clearRect(0, 0, live.width, live.height);
     if (!drawing) return;
-    const f = factor();
+    const f = factor() * zoom;
     const u = unit();
-    g.setTransform(f, 0, 0, f, 0, 0);
+    g.setTransform(f, 0, 0, f, panX, panY);
     const color = PALETTE[classIndex % PALETTE.length];
     g.lineWidth = 2 * u;
     g.strokeStyle = color;
@@ -263,9 +303,16 @@ function imagesView(ctx) {
   live.addEventListener(
     "pointerdown",
     (event) => {
-      if (event.button !== 0 || !meta) return;
+      if (!meta || (event.button !== 0 && event.button !== 1)) return;
       event.preventDefault(); // no text selection, no image drag
       ctx.el.focus({ preventScroll: true });
+      if (spaceHeld || event.button === 1) {
+        // Space + drag (or the middle button) pans a zoomed picture
+        const [cx, cy] = toCanvas(event);
+        panning = { x: cx, y: cy, panX, panY };
+        live.setPointerCapture(event.pointerId);
+        return;
+      }
       const p = toImage(event);
       if (drawing?.type === "polygon") {
         const [fx, fy] = drawing.points[0];
@@ -306,6 +353,11 @@ function imagesView(ctx) {
   live.addEventListener(
     "pointermove",
     (event) => {
+      if (panning) {
+        const [cx, cy] = toCanvas(event);
+        setView(zoom, panning.panX + cx - panning.x, panning.panY + cy - panning.y);
+        return;
+      }
       if (!drawing || !meta) return;
       const p = toImage(event);
       if (drawing.type === "box") {
@@ -334,6 +386,10 @@ function imagesView(ctx) {
   live.addEventListener(
     "pointerup",
     () => {
+      if (panning) {
+        panning = null;
+        return;
+      }
       if (!drawing || !meta) return;
       if (drawing.type === "box") {
         const { x0, y0, x1, y1 } = drawing;
@@ -358,6 +414,30 @@ function imagesView(ctx) {
         } else {
           drawPicture();
         }
+      }
+    },
+    { signal: ctx.signal },
+  );
+
+  // the wheel zooms at the pointer while the widget has the keys (else the page scrolls)
+  live.addEventListener(
+    "wheel",
+    (event) => {
+      if (!meta || !ctx.el.contains(document.activeElement)) return;
+      event.preventDefault();
+      const [cx, cy] = toCanvas(event);
+      const next = Math.min(MAX_ZOOM, Math.max(1, zoom * Math.exp(-event.deltaY * 0.0015)));
+      const k = next / zoom;
+      setView(next, cx - (cx - panX) * k, cy - (cy - panY) * k);
+    },
+    { signal: ctx.signal, passive: false },
+  );
+  ctx.el.addEventListener(
+    "keyup",
+    (event) => {
+      if (event.key === " ") {
+        spaceHeld = false;
+        stage.classList.remove("nblabel-panning");
       }
     },
     { signal: ctx.signal },
@@ -410,6 +490,13 @@ function imagesView(ctx) {
       canvas.width = c.display_width;
       canvas.height = c.display_height;
     }
+    zoom = 1;
+    panX = 0;
+    panY = 0;
+    stage.dataset.zoom = "1";
+    stage.dataset.panX = "0";
+    stage.dataset.panY = "0";
+    stage.classList.remove("nblabel-zoomed");
     stage.style.aspectRatio = `${c.display_width} / ${c.display_height}`;
     stage.style.maxWidth = `${c.display_width}px`;
     box.replaceChildren(stage);
@@ -485,11 +572,12 @@ function imagesView(ctx) {
     counter.textContent =
       (n ? `${n} shape${n > 1 ? "s" : ""}` : "no shapes yet") +
       (suggested ? ` · ${suggested} suggested (dashed)` : "") +
-      (selected >= 0 ? " · selected: a digit changes its class, Delete removes it" : "");
+      (selected >= 0 ? " · selected: a digit changes its class, Delete removes it" : "") +
+      (zoom > 1 ? ` · zoom ${zoom.toFixed(1)}× (0: whole picture)` : "");
   }
 
   return {
-    hint: "Click the picture, then draw · 1–9 class · B box, P polygon, K point · Enter saves · ? lists the keys",
+    hint: "Click the picture, then draw · 1–9 class · B box, P polygon, K point · wheel zooms, Space+drag pans · Enter saves",
     content,
     show,
     paint,
@@ -505,6 +593,16 @@ function imagesView(ctx) {
     },
     onKey(event, key) {
       if (TOOL_KEYS[key]) return setTool(TOOL_KEYS[key]);
+      if (event.key === " " && meta) {
+        event.preventDefault(); // held: the next drag pans
+        spaceHeld = true;
+        stage.classList.add("nblabel-panning");
+        return true;
+      }
+      if (key === "0" && meta) {
+        setView(1, 0, 0); // the whole picture again
+        return true;
+      }
       if (event.key === "Delete") return removeSelected();
       if (event.key === "Escape") {
         if (drawing) {
