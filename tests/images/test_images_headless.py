@@ -181,3 +181,32 @@ def test_arrays_pil_images_and_bytes_are_images_too(store):
         w.add_point(29, 19, "car")
         w.submit()
     assert w.progress.done == 3
+
+
+def test_the_next_images_are_prepared_in_the_background(tmp_path, store, monkeypatch):
+    import threading
+
+    import nblabel.widgets.images as images
+
+    made = {}
+    real = images.shown_image
+
+    def recording(source, max_side):
+        made[source] = threading.current_thread().name
+        return real(source, max_side)
+
+    monkeypatch.setattr(images, "shown_image", recording)
+    paths = []
+    for i in range(8):
+        Image.new("RGB", (50 + i, 40)).save(tmp_path / f"p{i}.png")
+        paths.append(str(tmp_path / f"p{i}.png"))
+    df = pd.DataFrame({"path": paths})
+    w = nblabel.annotate_images(df, image="path", classes=CLASSES, store=store, task="t",
+                                annotator="a")  # fmt: skip
+    for _ in range(4):
+        w.submit([])
+    assert w.sample["content"]["width"] == 54
+    # the one on screen and the three prefetched first are made at once; later ones ahead
+    assert [made[p] for p in paths[:4]] == ["MainThread"] * 4
+    assert all(made[p].startswith("nblabel-images") for p in paths[4:8])
+    w.close()

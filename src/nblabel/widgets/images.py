@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -30,7 +32,7 @@ from .._images import MAX_SIDE, shown_image
 from .._job import Columns, Order, as_frame
 from .._shapes import Box, Mask, Point, Polygon, Shape, check_inside, shapes_from, to_dicts
 from .._store import LabelStore
-from ._base import LabelWidget, _Intent
+from ._base import PREFETCH, LabelWidget, _Intent
 from ._build import build
 
 __all__ = ["ImagesWidget", "annotate_images"]
@@ -39,12 +41,15 @@ log = logging.getLogger("nblabel")
 
 TOOLS = ("box", "polygon", "point")
 TOOL_KEYS = {"box": "b", "polygon": "p", "point": "k"}  # also in images.js
+AHEAD = PREFETCH + 2  # images prepared in the background beyond the one on screen
+_KEPT = 16  # prepared pictures kept (each up to ~1 MB)
 
 
 class ImageContent:
     """The payload of one image: the picture downscaled for display (one compressed binary
     buffer), the original's size and the row's pre-labels. A missing or unreadable image
-    gives an error payload naming it, on that item alone."""
+    gives an error payload naming it, on that item alone. :meth:`warm` prepares the next
+    images on a background thread, so moving on seldom waits for a decode."""
 
     def __init__(
         self,
@@ -60,6 +65,26 @@ class ImageContent:
         self._classes = classes
         self._max_side = max_side
         self.sizes: dict[str, tuple[int, int]] = {}  # item (JSON) -> (width, height)
+        self._ready: dict[int, Future] = {}
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def warm(self, positions: Sequence[int]) -> None:
+        """Start preparing the pictures of ``positions`` in the background."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="nblabel-images")
+            for position in positions:
+                if position not in self._ready:
+                    self._ready[position] = self._pool.submit(self._make, position)
+            while len(self._ready) > _KEPT:  # the oldest first (dicts keep insertion order)
+                self._ready.pop(next(iter(self._ready))).cancel()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
 
     def prelabels(self, position: int) -> list[dict]:
         """The row's suggested shapes, marked as pre-labels (shown dashed until touched)."""
@@ -73,6 +98,13 @@ class ImageContent:
         return [{**shape.to_dict(), "prelabel": True} for shape in shapes]
 
     def __call__(self, position: int) -> dict:
+        with self._lock:
+            future = self._ready.pop(position, None)
+        if future is not None and not future.cancelled():
+            return future.result()  # ready, or being made: wait for it rather than start again
+        return self._make(position)
+
+    def _make(self, position: int) -> dict:
         item = self._frame.index[position]
         try:
             shown = shown_image(self._images[position], self._max_side)
@@ -114,6 +146,13 @@ class ImagesWidget(LabelWidget):
         kwargs["content"] = lambda position: {"type": "missing"}
         super().__init__(data, **kwargs)
         self._handlers["draft"] = self._on_draft_message
+
+    def close(self) -> None:
+        """Close the widget and stop preparing images."""
+        close = getattr(self._content, "close", None)
+        if close is not None:
+            close()
+        super().close()
 
     def _use_images(self, content: ImageContent, tools: Sequence[str]) -> None:
         self._content = content
@@ -210,6 +249,9 @@ class ImagesWidget(LabelWidget):
 
     def _push_state(self) -> None:
         super()._push_state()
+        warm = getattr(self._content, "warm", None)
+        if warm is not None:  # the images after the prefetched ones, made in the background
+            warm(self.session.upcoming(AHEAD)[PREFETCH:])
         item = self.sample.get("item")
         if item != self._draft_item:  # a new image: its saved shapes, else its pre-labels
             self._draft_item = item
