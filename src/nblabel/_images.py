@@ -167,9 +167,11 @@ def shown_image(source: Any, max_side: int = MAX_SIDE) -> ShownImage:
             target = (shown_h, shown_w) if orientation in _ROTATED else (shown_w, shown_h)
             image.draft("RGB", target)
         image.load()
-        image = ImageOps.exif_transpose(image)
+        if orientation != 1:  # (an upright image would only be copied)
+            image = ImageOps.exif_transpose(image)
         if image.size != (shown_w, shown_h):
-            image = image.resize((shown_w, shown_h), Image.Resampling.LANCZOS)
+            # bicubic: for the screen, half the time of Lanczos and no visible difference
+            image = image.resize((shown_w, shown_h), Image.Resampling.BICUBIC)
     except NblabelError:
         raise
     except Exception as exc:
