@@ -34,6 +34,7 @@ _LAZY = {
     "caption": ".widgets.text",
     "classify": ".widgets.text",
     "rate": ".widgets.text",
+    "read_coco": "._read_coco",
     "review": ".widgets.review",
     "testing": ".testing",
 }
@@ -58,6 +59,7 @@ __all__ = [
     "export",
     "gold_report",
     "rate",
+    "read_coco",
     "review",
     "sample",
     "testing",

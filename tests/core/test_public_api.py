@@ -30,6 +30,7 @@ PUBLIC = [
     "export",
     "gold_report",
     "rate",
+    "read_coco",
     "review",
     "sample",
     "testing",

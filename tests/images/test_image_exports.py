@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+import nblabel
 from nblabel import LabelStore, NblabelError, export
 from nblabel._shapes import Mask
 
@@ -99,3 +100,22 @@ def test_a_missing_image_file_is_named(scene):
         export.coco(store, "detect", images=df, image="path", path=tmp / "c.json")
     assert not (tmp / "c.json").exists()
     json.dumps({})  # nothing half-written above
+
+
+def test_read_coco_gives_back_the_exported_shapes_per_row(scene):
+    store, df, tmp = scene
+    export.coco(store, "detect", images=df, image="path", path=tmp / "coco.json")
+    shapes = nblabel.read_coco(tmp / "coco.json", images=df, image="path")
+    current = store.annotations(task="detect").set_index("item")["label"]
+    assert shapes.index.tolist() == ["img-a", "img-b"]
+    assert shapes["img-a"] == current["img-a"]  # box, polygon and point, as stored
+    assert shapes["img-b"] == current["img-b"]  # the mask, back from compressed RLE
+    # matched by file name when the folders differ; a row with no COCO image gets []
+    moved = pd.DataFrame({"path": ["elsewhere/a.png", "c.png"]}, index=["x", "y"])
+    back = nblabel.read_coco(tmp / "coco.json", images=moved, image="path")
+    assert back["x"] == current["img-a"] and back["y"] == []
+    with pytest.raises(NblabelError, match="does not exist"):
+        nblabel.read_coco(tmp / "none.json", images=df, image="path")
+    (tmp / "bad.json").write_text("{}")
+    with pytest.raises(NblabelError, match="is not a COCO file"):
+        nblabel.read_coco(tmp / "bad.json", images=df, image="path")
