@@ -202,3 +202,57 @@ def test_zoom_in_and_draw_again(lab):
     press(page, W, "Enter")
     wait_saved(page, W)
     assert stored(probe)["c"][0]["label"] == "car"
+
+
+PRE_CELLS = [
+    """\
+import pandas as pd
+from PIL import Image
+
+import nblabel
+
+Image.new("RGB", (1000, 500), (90, 140, 90)).save("field.png")
+guess = [{"type": "box", "x": 100, "y": 100, "width": 200, "height": 100, "label": "car"}]
+df = pd.DataFrame({"path": ["field.png"], "guess": [guess]}, index=["f"])
+pre = nblabel.annotate_images(df, image="path", classes=["car", "person"], prelabels="guess",
+                              store=nblabel.LabelStore("pre.db"), annotator="al", task="pre")
+pre
+""",
+]
+
+
+@pytest.fixture(scope="module")
+def pre_lab(jupyter_server, browser):
+    with notebook_in_lab(browser, jupyter_server, "images/prelabels.ipynb", cells=PRE_CELLS,
+                         widgets=W, viewport={"width": 1280, "height": 1200}) as (page, probe):
+        yield page, probe
+
+
+def test_a_suggestion_is_dashed_until_moved_and_relabeled(pre_lab):
+    page, probe = pre_lab
+    count = page.locator(f"{W} >> .nblabel-shape-count")
+    count.filter(has_text="1 suggested (dashed)").wait_for()
+    box = stage_box(page)
+    page.wait_for_timeout(300)  # the picture is decoded off the main thread
+    screenshot(page, "images-07-suggestion", page.locator(W))
+    # drag the suggested box by (+50, +40) original pixels: moved, no longer a suggestion
+    drag(page, to_screen(box, (1000, 500), 200, 150), to_screen(box, (1000, 500), 250, 190))
+    wait_until(lambda: not probe.eval("pre.draft['shapes'][0].get('prelabel', False)"), timeout=10)
+    moved = probe.eval("pre.draft['shapes'][0]")
+    assert [moved["x"], moved["y"]] == pytest.approx([150, 140], abs=1.0)
+    press(page, W, "2")  # the selected box becomes a person
+    wait_until(lambda: probe.eval("pre.draft['shapes'][0]['label']") == "person", timeout=10)
+    press(page, W, "k")
+    page.mouse.click(*to_screen(box, (1000, 500), 800, 400))
+    wait_until(lambda: len(probe.eval("pre.draft['shapes']")) == 2, timeout=10)
+    screenshot(page, "images-08-moved-and-point", page.locator(W))
+    press(page, W, "Enter")
+    wait_saved(page, W)
+    saved = probe.eval("pre.store.annotations(task='pre')['label'].tolist()")
+    assert saved == [[
+        {"type": "box", "x": pytest.approx(150, abs=1), "y": pytest.approx(140, abs=1),
+         "width": 200.0, "height": 100.0, "label": "person"},
+        {"type": "point", "x": pytest.approx(800, abs=1), "y": pytest.approx(400, abs=1),
+         "label": "car"},
+    ]]  # fmt: skip
+    assert not widget_errors(page), page.errors

@@ -203,7 +203,7 @@ function imagesView(ctx) {
     if (thick) {
       // handles on the corners (a polygon's vertices) of the selection
       const b = shapeBounds(s);
-      if (b) {
+      if (b && s.type !== "point") {  // a selected point is drawn larger instead
         g.setLineDash([]);
         g.fillStyle = "#fff";
         g.lineWidth = 1.5 * u;
