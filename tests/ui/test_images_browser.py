@@ -256,3 +256,60 @@ def test_a_suggestion_is_dashed_until_moved_and_relabeled(pre_lab):
          "label": "car"},
     ]]  # fmt: skip
     assert not widget_errors(page), page.errors
+
+
+MASK_CELLS = [
+    """\
+import pandas as pd
+from PIL import Image
+
+import nblabel
+from nblabel._shapes import shapes_from
+
+Image.new("RGB", (400, 300), (230, 230, 230)).save("plain.png")
+df = pd.DataFrame({"path": ["plain.png"]}, index=["m"])
+paint = nblabel.annotate_images(df, image="path", classes=["sky", "road"], tools=("mask", "box"),
+                                store=nblabel.LabelStore("mask.db"), annotator="al", task="seg")
+paint
+""",
+]
+
+
+@pytest.fixture(scope="module")
+def mask_lab(jupyter_server, browser):
+    with notebook_in_lab(browser, jupyter_server, "images/masks.ipynb", cells=MASK_CELLS,
+                         widgets=W, viewport={"width": 1280, "height": 1000}) as (page, probe):
+        yield page, probe
+
+
+def mask_at(probe, points):
+    """Whether the widget's first mask is set at each (x, y) of ``points``, and its area."""
+    check = f"[bool(m.to_array()[y, x]) for x, y in {points!r}]"
+    return probe.eval(f"(lambda m: ({check}, m.area))(paint.shapes[0])")
+
+
+def test_the_mask_brush_paints_and_shift_erases(mask_lab):
+    page, probe = mask_lab
+    box = stage_box(page)
+    assert box["width"] == pytest.approx(400, abs=1)  # shown at its own size: 1 px = 1 px
+    press(page, W, "2")  # road
+    drag(page, to_screen(box, (400, 300), 100, 150), to_screen(box, (400, 300), 300, 150))
+    wait_until(lambda: probe.eval("len(paint.draft['shapes'])") == 1, timeout=10)
+    inside, area = mask_at(probe, [(200, 150), (100, 150), (200, 160), (50, 150), (200, 100)])
+    assert inside == [True, True, True, False, False]
+    # a stroke 200 px long, 28 px wide (a 14 px brush) with round ends
+    assert area == pytest.approx(200 * 28 + 3.1416 * 14**2, rel=0.15)
+    assert probe.eval("paint.shapes[0].label") == "road"
+    screenshot(page, "images-09-mask-painted", page.locator(W))
+    page.keyboard.down("Shift")
+    drag(page, to_screen(box, (400, 300), 200, 100), to_screen(box, (400, 300), 200, 200))
+    page.keyboard.up("Shift")
+    wait_until(lambda: not mask_at(probe, [(200, 150)])[0][0], timeout=10)
+    inside, smaller = mask_at(probe, [(200, 150), (120, 150), (280, 150)])
+    assert inside == [False, True, True] and smaller < area - 500
+    screenshot(page, "images-10-mask-erased", page.locator(W))
+    press(page, W, "Enter")
+    wait_saved(page, W)
+    (saved,) = probe.eval("paint.store.annotations(task='seg')['label'].tolist()")
+    assert saved[0]["type"] == "mask" and saved[0]["size"] == [300, 400]
+    assert not widget_errors(page), page.errors

@@ -32,15 +32,15 @@ from .._images import MAX_SIDE, shown_image
 from .._job import Columns, Order, as_frame
 from .._shapes import Box, Mask, Point, Polygon, Shape, check_inside, shapes_from, to_dicts
 from .._store import LabelStore
-from ._base import PREFETCH, LabelWidget, _Intent
+from ._base import _STATIC, PREFETCH, LabelWidget, _Intent
 from ._build import build
 
 __all__ = ["ImagesWidget", "annotate_images"]
 
 log = logging.getLogger("nblabel")
 
-TOOLS = ("box", "polygon", "point")
-TOOL_KEYS = {"box": "b", "polygon": "p", "point": "k"}  # also in images.js
+TOOLS = ("box", "polygon", "point", "mask")
+TOOL_KEYS = {"box": "b", "polygon": "p", "point": "k", "mask": "m"}  # also in images.js
 AHEAD = PREFETCH + 2  # images prepared in the background beyond the one on screen
 _KEPT = 16  # prepared pictures kept (each up to ~1 MB)
 
@@ -162,6 +162,11 @@ class ImagesWidget(LabelWidget):
         picks = [[key, f"class {does.removeprefix('pick ')} (next shape, or the selected one)"]
                  for key, does in rows if does.startswith("pick ")]  # fmt: skip
         rest = [row for row in rows if not row[1].startswith("pick ")]
+        brush_keys = [
+            ["[", "a smaller mask brush"],
+            ["]", "a larger mask brush"],
+            ["Shift", "held while painting: the mask brush erases"],
+        ]
         with self.hold_sync():
             self.key_help = [
                 *picks,
@@ -171,6 +176,7 @@ class ImagesWidget(LabelWidget):
                 ["Escape", "drop the polygon being drawn, or the selection"],
                 ["Space", "held: a drag pans the zoomed picture (the wheel zooms)"],
                 ["0", "show the whole picture again"],
+                *(brush_keys if "mask" in tools else []),
                 *rest,
             ]
             self.tools = list(tools)
@@ -270,12 +276,18 @@ class ImagesWidget(LabelWidget):
         self.draft = {"item": self._draft_item, "shapes": shapes, "rev": self._rev, "edit": False}
 
 
+# masks.js (masks between RLE and the canvas) goes between base.js and images.js
+ImagesWidget._esm = "\n".join(
+    (_STATIC / name).read_text("utf-8") for name in ("base.js", "masks.js", "images.js")
+)
+
+
 def annotate_images(
     data: Any,
     *,
     image: Hashable,
     classes: Sequence[Any],
-    tools: Sequence[str] = TOOLS,
+    tools: Sequence[str] = ("box", "polygon", "point"),
     prelabels: Hashable | Callable[[pd.Series], Any] | None = None,
     fingerprint: Columns = None,
     store: LabelStore | str | os.PathLike | None = None,
@@ -306,7 +318,9 @@ def annotate_images(
     classes
         The classes of shapes, in order (keys ``1``–``9``).
     tools
-        The drawing tools offered, from ``("box", "polygon", "point")``.
+        The drawing tools offered, from ``("box", "polygon", "point", "mask")``: the mask
+        brush paints a mask of the class (``[``/``]`` size it, ``Shift`` erases), into the
+        selected mask or the last one of the class.
     prelabels
         A column, or a function ``row -> shapes``, with suggested shapes (a list of shape
         dicts, in original pixels): they show dashed until touched. Saved as they are, they

@@ -4,8 +4,8 @@
 // the pointer's own listener so it keeps up with the hand. Every coordinate kept here is in
 // the ORIGINAL image's pixels; only drawing scales them to the canvas.
 
-const TOOL_KEYS = { b: "box", p: "polygon", k: "point" }; // also in images.py
-const TOOL_NAMES = { box: "Box", polygon: "Polygon", point: "Point" };
+const TOOL_KEYS = { b: "box", p: "polygon", k: "point", m: "mask" }; // also in images.py
+const TOOL_NAMES = { box: "Box", polygon: "Polygon", point: "Point", mask: "Mask brush" };
 const PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0fa3b1", "#f032e6", "#9a6324", "#469990"];
 const CLOSE_PX = 9; // a click this near the first vertex closes the polygon (screen pixels)
 const HIT_PX = 7; // how near a point or an edge a click selects it
@@ -46,31 +46,6 @@ function moved(s, dx, dy) {
 
 const round2 = (v) => Math.round(v * 100) / 100;
 
-// a mask's RLE (column-major runs of 0 then 1) as a translucent picture
-function maskCanvas(shape, color) {
-  const [height, width] = shape.size;
-  const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
-  const g = canvas.getContext("2d");
-  const pixels = g.createImageData(width, height);
-  const rgb = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
-  let at = 0;
-  shape.counts.forEach((run, k) => {
-    if (k % 2 === 1) {
-      for (let n = at; n < at + run; n++) {
-        const x = Math.floor(n / height);
-        const y = n % height;
-        const o = 4 * (y * width + x);
-        pixels.data.set([...rgb, 110], o);
-      }
-    }
-    at += run;
-  });
-  g.putImageData(pixels, 0, 0);
-  return canvas;
-}
-
 function imagesView(ctx) {
   const { model } = ctx;
   let sample = null; // the sample on screen
@@ -88,6 +63,9 @@ function imagesView(ctx) {
   let panY = 0;
   let spaceHeld = false;
   let panning = null; // {x, y, panX, panY} while a drag pans
+  let brush = 14; // the mask brush's radius, in screen pixels ([ and ] change it)
+  let hover = null; // where the pointer is, for the brush's outline
+  const maskCanvases = new WeakMap(); // mask shape -> its display-sized canvas
 
   const toolBar = h("div", { class: "nblabel-image-tools", role: "group", "aria-label": "tools" });
   const classBar = h("div", { class: "nblabel-options nblabel-classes", role: "group", "aria-label": "classes" });
@@ -198,7 +176,9 @@ function imagesView(ctx) {
       g.strokeStyle = "#fff";
       g.stroke();
     } else if (s.type === "mask") {
-      g.drawImage(maskCanvas(s, color), 0, 0, meta.width, meta.height);
+      g.globalAlpha = thick ? 0.6 : 0.45;
+      g.drawImage(maskOf(s), 0, 0, meta.width, meta.height);
+      g.globalAlpha = 1;
     }
     if (thick) {
       // handles on the corners (a polygon's vertices) of the selection
@@ -240,7 +220,7 @@ function imagesView(ctx) {
     const f = factor() * zoom;
     g.setTransform(f, 0, 0, f, panX, panY);
     shapes.forEach((s, i) => {
-      if (drawing?.type === "move" && drawing.index === i) return; // drawn live instead
+      if ((drawing?.type === "move" || drawing?.type === "paint") && drawing.index === i) return; // drawn live instead
       strokeShape(g, s, { dashed: !!s.prelabel, thick: i === selected });
     });
   }
@@ -250,10 +230,18 @@ function imagesView(ctx) {
     const g = live.getContext("2d");
     g.setTransform(1, 0, 0, 1, 0, 0);
     g.clearRect(0, 0, live.width, live.height);
-    if (!drawing) return;
     const f = factor() * zoom;
     const u = unit();
     g.setTransform(f, 0, 0, f, panX, panY);
+    if (tool === "mask" && hover) {
+      // the brush's outline where the pointer is
+      g.beginPath();
+      g.arc(hover[0], hover[1], brush * u, 0, 2 * Math.PI);
+      g.lineWidth = 1.5 * u;
+      g.strokeStyle = drawing?.erase ? "#fff" : PALETTE[classIndex % PALETTE.length];
+      g.stroke();
+    }
+    if (!drawing) return;
     const color = PALETTE[classIndex % PALETTE.length];
     g.lineWidth = 2 * u;
     g.strokeStyle = color;
@@ -270,7 +258,20 @@ function imagesView(ctx) {
       for (const [x, y] of drawing.points) g.fillRect(x - 3 * u, y - 3 * u, 6 * u, 6 * u);
     } else if (drawing.type === "move") {
       strokeShape(g, drawing.current, { thick: true });
+    } else if (drawing.type === "paint") {
+      g.globalAlpha = 0.55;
+      g.drawImage(drawing.canvas, 0, 0, meta.width, meta.height);
+      g.globalAlpha = 1;
     }
+  }
+
+  function maskOf(s) {
+    let canvas = maskCanvases.get(s);
+    if (!canvas) {
+      canvas = maskToCanvas(s, meta.display_width, meta.display_height, colorOf(s.label));
+      maskCanvases.set(s, canvas);
+    }
+    return canvas;
   }
 
   // ---- the pointer ----------------------------------------------------------------------------
@@ -285,6 +286,11 @@ function imagesView(ctx) {
       const b = shapeBounds(s);
       if (s.type === "box" && x >= b[0] - near && x <= b[2] + near && y >= b[1] - near && y <= b[3] + near) return i;
       if (s.type === "polygon" && insidePolygon(s.points, x, y)) return i;
+      if (s.type === "mask") {
+        const dx = Math.min(meta.display_width - 1, Math.floor(x * factor()));
+        const dy = Math.min(meta.display_height - 1, Math.floor(y * factor()));
+        if (maskOf(s).getContext("2d").getImageData(dx, dy, 1, 1).data[3] > 127) return i;
+      }
     }
     return -1;
   }
@@ -298,6 +304,58 @@ function imagesView(ctx) {
     drawing = null;
     drawLive();
     if (points.length >= 3) commit([...shapes, newShape({ type: "polygon", points })], shapes.length);
+  }
+
+  // the mask a stroke paints into: the selected mask, else the last of the class, else a new
+  // one; erasing (Shift) never makes a new one
+  function startPaint(p, erase) {
+    const label = selected >= 0 && shapes[selected].type === "mask" ? shapes[selected].label : classValue(classIndex);
+    let index = selected >= 0 && shapes[selected].type === "mask" ? selected : -1;
+    if (index < 0) index = shapes.findLastIndex((s) => s.type === "mask" && classOf(s.label) === classOf(label));
+    if (index < 0 && erase) return ctx.flash("Nothing to erase: select a mask, or pick its class");
+    const canvas = document.createElement("canvas");
+    canvas.width = meta.display_width;
+    canvas.height = meta.display_height;
+    if (index >= 0) canvas.getContext("2d").drawImage(maskOf(shapes[index]), 0, 0);
+    drawing = { type: "paint", index, label, canvas, erase, last: null };
+    paintTo(p);
+    drawPicture();
+  }
+
+  function paintTo(p) {
+    const g = drawing.canvas.getContext("2d");
+    const f = factor();
+    const radius = Math.max(0.5, brush * unit() * f); // display pixels
+    g.globalCompositeOperation = drawing.erase ? "destination-out" : "source-over";
+    g.fillStyle = g.strokeStyle = colorOf(drawing.label);
+    g.lineWidth = 2 * radius;
+    g.lineCap = "round";
+    g.beginPath();
+    const [x, y] = [p[0] * f, p[1] * f];
+    if (drawing.last) {
+      g.moveTo(drawing.last[0], drawing.last[1]);
+      g.lineTo(x, y);
+      g.stroke();
+    } else {
+      g.arc(x, y, radius, 0, 2 * Math.PI);
+      g.fill();
+    }
+    drawing.last = [x, y];
+  }
+
+  function finishPaint() {
+    const { index, label, canvas } = drawing;
+    drawing = null;
+    const mask = canvasToMask(canvas, meta.height, meta.width, label);
+    if (mask) maskCanvases.set(mask, canvas);
+    if (index < 0) {
+      if (mask) commit([...shapes, mask], shapes.length);
+    } else if (mask) {
+      commit(shapes.map((s, i) => (i === index ? mask : s)), index);
+    } else {
+      commit(shapes.filter((_, i) => i !== index)); // all erased
+    }
+    drawLive();
   }
 
   live.addEventListener(
@@ -314,6 +372,12 @@ function imagesView(ctx) {
         return;
       }
       const p = toImage(event);
+      if (tool === "mask") {
+        live.setPointerCapture(event.pointerId);
+        startPaint(p, event.shiftKey);
+        drawLive();
+        return;
+      }
       if (drawing?.type === "polygon") {
         const [fx, fy] = drawing.points[0];
         const closeTo = CLOSE_PX / screenFactor();
@@ -358,9 +422,16 @@ function imagesView(ctx) {
         setView(zoom, panning.panX + cx - panning.x, panning.panY + cy - panning.y);
         return;
       }
-      if (!drawing || !meta) return;
+      if (!meta) return;
       const p = toImage(event);
-      if (drawing.type === "box") {
+      hover = p;
+      if (!drawing) {
+        if (tool === "mask") drawLive();
+        return;
+      }
+      if (drawing.type === "paint") {
+        paintTo(p);
+      } else if (drawing.type === "box") {
         drawing.x1 = p[0];
         drawing.y1 = p[1];
       } else if (drawing.type === "polygon") {
@@ -391,7 +462,9 @@ function imagesView(ctx) {
         return;
       }
       if (!drawing || !meta) return;
-      if (drawing.type === "box") {
+      if (drawing.type === "paint") {
+        finishPaint();
+      } else if (drawing.type === "box") {
         const { x0, y0, x1, y1 } = drawing;
         drawing = null;
         drawLive();
@@ -415,6 +488,15 @@ function imagesView(ctx) {
           drawPicture();
         }
       }
+    },
+    { signal: ctx.signal },
+  );
+
+  live.addEventListener(
+    "pointerleave",
+    () => {
+      hover = null;
+      if (!drawing) drawLive();
     },
     { signal: ctx.signal },
   );
@@ -573,7 +655,8 @@ function imagesView(ctx) {
       (n ? `${n} shape${n > 1 ? "s" : ""}` : "no shapes yet") +
       (suggested ? ` · ${suggested} suggested (dashed)` : "") +
       (selected >= 0 ? " · selected: a digit changes its class, Delete removes it" : "") +
-      (zoom > 1 ? ` · zoom ${zoom.toFixed(1)}× (0: whole picture)` : "");
+      (zoom > 1 ? ` · zoom ${zoom.toFixed(1)}× (0: whole picture)` : "") +
+      (tool === "mask" ? ` · brush ${Math.round(brush)} px ([ ] size, Shift erases)` : "");
   }
 
   return {
@@ -597,6 +680,12 @@ function imagesView(ctx) {
         event.preventDefault(); // held: the next drag pans
         spaceHeld = true;
         stage.classList.add("nblabel-panning");
+        return true;
+      }
+      if ((key === "[" || key === "]") && tool === "mask") {
+        brush = Math.min(200, Math.max(2, brush * (key === "]" ? 1.3 : 1 / 1.3)));
+        drawLive();
+        ctx.paint();
         return true;
       }
       if (key === "0" && meta) {
