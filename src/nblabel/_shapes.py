@@ -30,6 +30,7 @@ __all__ = [
     "Polygon",
     "Shape",
     "ViewTransform",
+    "as_suggestions",
     "mask_decode",
     "mask_encode",
     "shape_from_dict",
@@ -349,6 +350,36 @@ def check_inside(
             f"shape {index} ({shape.type}) spans x {x0:g}…{x1:g}, y {y0:g}…{y1:g}, outside the "
             f"{width}×{height} image: coordinates are in the original image's pixels"
         )
+
+
+def as_suggestions(value: Any, label: Any) -> list[Shape]:
+    """What a model returned as suggested shapes of class ``label``: a shape (or its dict), a
+    2-D boolean mask array, a list of ``(x, y)`` vertices (a polygon), or a list of those."""
+    if isinstance(value, (Box, Polygon, Point, Mask)):
+        data = {**value.to_dict(), "label": label}
+    elif isinstance(value, dict):
+        data = {**value, "label": label}
+    elif isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[1] != 2:
+        return [Mask.from_array(value, label, prelabel=True)]
+    elif isinstance(value, (list, tuple, np.ndarray)):
+        items = list(value)
+        pairs = len(items) >= 3 and all(
+            isinstance(p, (list, tuple, np.ndarray)) and len(p) == 2
+            and all(isinstance(v, (int, float, np.number)) for v in p)
+            for p in items
+        )  # fmt: skip
+        if pairs:
+            return [Polygon(tuple((float(x), float(y)) for x, y in items), label, prelabel=True)]
+        return [shape for item in items for shape in as_suggestions(item, label)]
+    elif value is None:
+        return []
+    else:
+        raise NblabelError(
+            f"the assistant returned {type(value).__name__}: return a shape dict, a 2-D boolean "
+            "mask, a list of (x, y) vertices, or a list of those"
+        )
+    data["prelabel"] = True
+    return [shape_from_dict(data)]
 
 
 def to_dicts(shapes: Iterable[Shape]) -> list[dict]:

@@ -210,3 +210,35 @@ def test_the_next_images_are_prepared_in_the_background(tmp_path, store, monkeyp
     assert [made[p] for p in paths[:4]] == ["MainThread"] * 4
     assert all(made[p].startswith("nblabel-images") for p in paths[4:8])
     w.close()
+
+
+def colour_assistant(image, prompt):
+    """Pixels of about the colour under the point, or in the middle of the box."""
+    if "point" in prompt:
+        x, y = (int(v) for v in prompt["point"])
+    else:
+        bx, by, bw, bh = prompt["box"]
+        x, y = int(bx + bw / 2), int(by + bh / 2)
+    colour = image[y, x].astype(int)
+    return (np.abs(image.astype(int) - colour).sum(axis=2) < 30)
+
+
+def test_the_assistant_answers_a_click_or_a_box_with_suggestions(tmp_path, store):
+    scene = Image.new("RGB", (120, 80), (255, 255, 255))
+    scene.paste((200, 20, 20), (30, 20, 70, 50))  # a red 40 × 30 car
+    scene.save(tmp_path / "scene.png")
+    df = pd.DataFrame({"path": [str(tmp_path / "scene.png")]}, index=["s"])
+    w = make(df, store, assist=colour_assistant)
+    assert "assist" in w.tools
+    (suggested,) = w.assist(point=(40, 30), label="car")
+    assert suggested.prelabel and suggested.area == 40 * 30 and suggested.bounds == (30, 20, 70, 50)
+    browser_message(w, {"kind": "assist", "item": w.sample["item"], "box": [25, 15, 50, 40],
+                        "label": encode("bike")})  # fmt: skip
+    assert [s.label for s in w.shapes] == ["car", "bike"] and w.draft["edit"]
+    w.submit()
+    saved = stored(store)["s"]
+    assert saved[0]["type"] == "mask" and saved[0]["prelabel"] is True
+    with pytest.raises(NblabelError, match="no assist= function"):
+        make(df, store, tools=("box", "assist"))
+    with pytest.raises(NblabelError, match="has no assistant"):
+        make(df, store, task="other").assist(point=(1, 1))

@@ -28,9 +28,19 @@ from .._checks import check_callable, check_column, check_int, check_options
 from .._codec import decode, encode
 from .._content import error_content
 from .._errors import NblabelError
-from .._images import MAX_SIDE, shown_image
+from .._images import MAX_SIDE, open_image, shown_image
 from .._job import Columns, Order, as_frame
-from .._shapes import Box, Mask, Point, Polygon, Shape, check_inside, shapes_from, to_dicts
+from .._shapes import (
+    Box,
+    Mask,
+    Point,
+    Polygon,
+    Shape,
+    as_suggestions,
+    check_inside,
+    shapes_from,
+    to_dicts,
+)
 from .._store import LabelStore
 from ._base import _STATIC, PREFETCH, LabelWidget, _Intent
 from ._build import build
@@ -39,8 +49,8 @@ __all__ = ["ImagesWidget", "annotate_images"]
 
 log = logging.getLogger("nblabel")
 
-TOOLS = ("box", "polygon", "point", "mask")
-TOOL_KEYS = {"box": "b", "polygon": "p", "point": "k", "mask": "m"}  # also in images.js
+TOOLS = ("box", "polygon", "point", "mask", "assist")
+TOOL_KEYS = {"box": "b", "polygon": "p", "point": "k", "mask": "m", "assist": "a"}  # images.js too
 AHEAD = PREFETCH + 2  # images prepared in the background beyond the one on screen
 _KEPT = 16  # prepared pictures kept (each up to ~1 MB)
 
@@ -85,6 +95,14 @@ class ImageContent:
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
+
+    def pixels(self, position: int) -> Any:
+        """The original image of the row, upright, as an RGB array (for an assistant)."""
+        import numpy as np
+        from PIL import ImageOps
+
+        image = ImageOps.exif_transpose(open_image(self._images[position]))
+        return np.asarray(image.convert("RGB"))
 
     def prelabels(self, position: int) -> list[dict]:
         """The row's suggested shapes, marked as pre-labels (shown dashed until touched)."""
@@ -146,6 +164,8 @@ class ImagesWidget(LabelWidget):
         kwargs["content"] = lambda position: {"type": "missing"}
         super().__init__(data, **kwargs)
         self._handlers["draft"] = self._on_draft_message
+        self._handlers["assist"] = self._on_assist_message
+        self._assistant: Callable[[Any, dict], Any] | None = None
 
     def close(self) -> None:
         """Close the widget and stop preparing images."""
@@ -228,6 +248,48 @@ class ImagesWidget(LabelWidget):
         """Add a mask: a 2-D boolean array the size of the original image."""
         self._add(Mask.from_array(mask, label))
 
+    def assist(
+        self,
+        *,
+        box: Sequence[float] | None = None,
+        point: Sequence[float] | None = None,
+        label: Any = None,
+    ) -> list[Shape]:
+        """Ask the assistant (``assist=``) for shapes at a rough ``box`` ``(x, y, width,
+        height)`` or a ``point`` ``(x, y)``, in original pixels; its answer joins the image's
+        shapes as suggestions of class ``label`` (default the class picked with a digit).
+        Returns the suggestions added."""
+        if self._assistant is None:
+            raise NblabelError("this widget has no assistant: pass assist= to annotate_images")
+        if (box is None) == (point is None):
+            raise NblabelError("give the assistant a box=(x, y, width, height) or a point=(x, y)")
+        label = self._choices[self.active_class] if label is None else label
+        if label not in self._choices:
+            raise NblabelError(f"{label!r} is not one of the classes {self._choices!r}")
+        size = self._size()
+        if box is not None:
+            rough = Box(*box, label)
+            check_inside(rough, size)
+            prompt = {"box": [rough.x, rough.y, rough.width, rough.height]}
+        else:
+            rough = Point(*point, label)
+            check_inside(rough, size)
+            prompt = {"point": [rough.x, rough.y]}
+        position = self.session.position
+        answer = self._assistant(self._content.pixels(position), prompt)
+        shapes = as_suggestions(answer, label)
+        for i, shape in enumerate(shapes):
+            check_inside(shape, size, index=len(self._draft) + i)
+        self._set_draft([*self._draft, *to_dicts(shapes)])
+        return shapes
+
+    def _on_assist_message(self, content: dict, intent: _Intent) -> None:
+        """A rough box or a click with the assist tool: ask the assistant."""
+        if content.get("item") != self._draft_item or self._draft_item is None:
+            return  # an image no longer on screen here
+        label = decode(content["label"]) if "label" in content else None
+        self.assist(box=content.get("box"), point=content.get("point"), label=label)
+
     def remove_shape(self, index: int) -> None:
         """Remove the shape at ``index`` of :attr:`shapes`."""
         index = check_int(index, "index", minimum=0)
@@ -297,6 +359,7 @@ def annotate_images(
     keys: Mapping[str, Any] | Sequence[str] | str | None = None,
     rationale: bool = False,
     max_side: int = MAX_SIDE,
+    assist: Callable[[Any, dict], Any] | None = None,
 ) -> ImagesWidget:
     """Draw boxes, polygons and points on each image; ``Enter`` saves the image's shapes.
 
@@ -333,6 +396,14 @@ def annotate_images(
     max_side
         The long side, in pixels, of the picture sent to the browser (larger images are
         downscaled for display only).
+    assist
+        A function ``(image, prompt) -> shapes``: ``image`` the original as an H×W×3 array,
+        ``prompt`` ``{"box": [x, y, width, height]}`` (a rough box dragged with the assist
+        tool, key ``A``) or ``{"point": [x, y]}`` (a click); it returns a 2-D boolean mask, a
+        list of ``(x, y)`` vertices, a shape dict, or a list of those (a segment-anything
+        predictor wrapped, or any function). The answer shows as dashed suggestions of the
+        picked class, to accept, correct or delete; :meth:`ImagesWidget.assist` asks it from
+        Python.
 
     Examples
     --------
@@ -347,6 +418,11 @@ def annotate_images(
     unknown = [tool for tool in tools if tool not in TOOLS]
     if unknown:
         raise NblabelError(f"tools= holds {unknown!r}; the tools are {list(TOOLS)}")
+    if assist is not None:
+        check_callable(assist, "assist", "lambda image, prompt: mask")
+        tools = tuple(tools) if "assist" in tools else (*tools, "assist")
+    elif "assist" in tools:
+        raise NblabelError('tools= holds "assist" but no assist= function was given')
     if prelabels is not None and callable(prelabels):
         check_callable(prelabels, "prelabels", "lambda row: row.predicted")
     elif prelabels is not None:
@@ -362,5 +438,6 @@ def annotate_images(
         text=image, display=None, fingerprint=fingerprint, multi=False, store=store,
         annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
     )  # fmt: skip
+    widget._assistant = assist
     widget._use_images(ImageContent(frame, image, prelabels, choices, max_side), tools)
     return widget

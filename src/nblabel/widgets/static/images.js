@@ -4,8 +4,8 @@
 // the pointer's own listener so it keeps up with the hand. Every coordinate kept here is in
 // the ORIGINAL image's pixels; only drawing scales them to the canvas.
 
-const TOOL_KEYS = { b: "box", p: "polygon", k: "point", m: "mask" }; // also in images.py
-const TOOL_NAMES = { box: "Box", polygon: "Polygon", point: "Point", mask: "Mask brush" };
+const TOOL_KEYS = { b: "box", p: "polygon", k: "point", m: "mask", a: "assist" }; // also in images.py
+const TOOL_NAMES = { box: "Box", polygon: "Polygon", point: "Point", mask: "Mask brush", assist: "Assist" };
 const PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0fa3b1", "#f032e6", "#9a6324", "#469990"];
 const CLOSE_PX = 9; // a click this near the first vertex closes the polygon (screen pixels)
 const HIT_PX = 7; // how near a point or an edge a click selects it
@@ -401,7 +401,7 @@ function imagesView(ctx) {
         drawPicture();
         ctx.paint();
       }
-      if (tool === "box") {
+      if (tool === "box" || tool === "assist") {
         drawing = { type: "box", x0: p[0], y0: p[1], x1: p[0], y1: p[1] };
         live.setPointerCapture(event.pointerId);
       } else if (tool === "polygon") {
@@ -469,7 +469,20 @@ function imagesView(ctx) {
         drawing = null;
         drawLive();
         const big = Math.min(Math.abs(x1 - x0), Math.abs(y1 - y0)) * screenFactor() >= MIN_DRAG_PX;
-        if (big) {
+        if (tool === "assist") {
+          // a rough box or a click: the kernel's assistant answers with suggestions
+          const x = round2(Math.min(x0, x1));
+          const y = round2(Math.min(y0, y1));
+          const prompt = big
+            ? { box: [x, y, round2(Math.max(x0, x1)) - x, round2(Math.max(y0, y1)) - y] }
+            : { point: [round2(x0), round2(y0)] };
+          try {
+            model.send({ kind: "assist", item: sample.item, label: options()[classIndex].value, ...prompt });
+            ctx.flash("Asking the assistant…", 800);
+          } catch (err) {
+            ctx.flash(`The kernel cannot be reached: ${err}`);
+          }
+        } else if (big) {
           const x = round2(Math.min(x0, x1));
           const y = round2(Math.min(y0, y1));
           const box = newShape({ type: "box", x, y, width: round2(Math.max(x0, x1)) - x, height: round2(Math.max(y0, y1)) - y });
