@@ -266,10 +266,20 @@ from PIL import Image
 import nblabel
 from nblabel._shapes import shapes_from
 
-Image.new("RGB", (400, 300), (230, 230, 230)).save("plain.png")
+plain = Image.new("RGB", (400, 300), (230, 230, 230))
+plain.paste((40, 60, 200), (250, 50, 350, 120))  # a blue patch of sky, 100 × 70
+plain.save("plain.png")
 df = pd.DataFrame({"path": ["plain.png"]}, index=["m"])
+
+
+def same_colour(image, prompt):  # a stand-in for a segmentation model
+    x, y = (int(v) for v in prompt["point"])
+    return (abs(image.astype(int) - image[y, x].astype(int)).sum(axis=2) < 30)
+
+
 paint = nblabel.annotate_images(df, image="path", classes=["sky", "road"], tools=("mask", "box"),
-                                store=nblabel.LabelStore("mask.db"), annotator="al", task="seg")
+                                store=nblabel.LabelStore("mask.db"), annotator="al", task="seg",
+                                assist=same_colour)
 paint
 """,
 ]
@@ -308,8 +318,18 @@ def test_the_mask_brush_paints_and_shift_erases(mask_lab):
     inside, smaller = mask_at(probe, [(200, 150), (120, 150), (280, 150)])
     assert inside == [False, True, True] and smaller < area - 500
     screenshot(page, "images-10-mask-erased", page.locator(W))
+    # the assistant: a click on the blue patch with the assist tool suggests its mask
+    for key in ("Escape", "a", "1"):  # drop the selection, the assist tool, class "sky"
+        press(page, W, key)
+    page.mouse.click(*to_screen(box, (400, 300), 300, 85))
+    wait_until(lambda: probe.eval("len(paint.draft['shapes'])") == 2, timeout=10)
+    suggested = probe.eval("(lambda s: [s.label, s.area, s.prelabel])(paint.shapes[1])")
+    assert suggested == ["sky", 7000.0, True]
+    page.locator(f"{W} >> .nblabel-shape-count").filter(has_text="1 suggested").wait_for()
+    screenshot(page, "images-11-assisted", page.locator(W))
     press(page, W, "Enter")
     wait_saved(page, W)
     (saved,) = probe.eval("paint.store.annotations(task='seg')['label'].tolist()")
     assert saved[0]["type"] == "mask" and saved[0]["size"] == [300, 400]
+    assert saved[1]["label"] == "sky" and saved[1]["prelabel"] is True
     assert not widget_errors(page), page.errors

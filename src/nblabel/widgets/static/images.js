@@ -179,10 +179,19 @@ function imagesView(ctx) {
       g.globalAlpha = thick ? 0.6 : 0.45;
       g.drawImage(maskOf(s), 0, 0, meta.width, meta.height);
       g.globalAlpha = 1;
+      const b = maskBounds(s);
+      if (b && (dashed || thick)) {
+        // a suggested or selected mask shows the outline of its extent
+        g.beginPath();
+        g.rect(b[0], b[1], b[2] - b[0], b[3] - b[1]);
+        halo();
+        g.stroke();
+      }
     }
+    const bounds = s.type === "mask" ? maskBounds(s) : shapeBounds(s);
     if (thick) {
       // handles on the corners (a polygon's vertices) of the selection
-      const b = shapeBounds(s);
+      const b = bounds;
       if (b && s.type !== "point") {  // a selected point is drawn larger instead
         g.setLineDash([]);
         g.fillStyle = "#fff";
@@ -194,7 +203,7 @@ function imagesView(ctx) {
         }
       }
     }
-    const b = shapeBounds(s);
+    const b = bounds;
     if (b && s.type !== "point") {
       // the class name on the shape's top-left corner (text, never markup)
       g.setLineDash([]);
@@ -263,6 +272,14 @@ function imagesView(ctx) {
       g.drawImage(drawing.canvas, 0, 0, meta.width, meta.height);
       g.globalAlpha = 1;
     }
+  }
+
+  // a mask's extent in original pixels (from its display-sized canvas)
+  function maskBounds(s) {
+    const b = maskOf(s).bounds;
+    if (!b) return null;
+    const f = factor();
+    return [b[0] / f, b[1] / f, b[2] / f, b[3] / f];
   }
 
   function maskOf(s) {
@@ -347,7 +364,6 @@ function imagesView(ctx) {
     const { index, label, canvas } = drawing;
     drawing = null;
     const mask = canvasToMask(canvas, meta.height, meta.width, label);
-    if (mask) maskCanvases.set(mask, canvas);
     if (index < 0) {
       if (mask) commit([...shapes, mask], shapes.length);
     } else if (mask) {

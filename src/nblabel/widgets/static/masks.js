@@ -24,10 +24,15 @@ function maskToCanvas(shape, width, height, color) {
   const [r, gr, b] = hexRgb(color);
   const columnOf = new Int32Array(width);
   for (let dx = 0; dx < width; dx++) columnOf[dx] = Math.min(W - 1, Math.floor(((dx + 0.5) * W) / width)) * H;
+  const bounds = [width, height, -1, -1]; // of the set pixels, in display pixels
   for (let dy = 0; dy < height; dy++) {
     const y = Math.min(H - 1, Math.floor(((dy + 0.5) * H) / height));
     for (let dx = 0; dx < width; dx++) {
       if (full[columnOf[dx] + y]) {
+        if (dx < bounds[0]) bounds[0] = dx;
+        if (dy < bounds[1]) bounds[1] = dy;
+        if (dx > bounds[2]) bounds[2] = dx;
+        if (dy > bounds[3]) bounds[3] = dy;
         const o = 4 * (dy * width + dx);
         pixels.data[o] = r;
         pixels.data[o + 1] = gr;
@@ -37,6 +42,7 @@ function maskToCanvas(shape, width, height, color) {
     }
   }
   g.putImageData(pixels, 0, 0);
+  canvas.bounds = bounds[2] < 0 ? null : [bounds[0], bounds[1], bounds[2] + 1, bounds[3] + 1];
   return canvas;
 }
 
