@@ -338,9 +338,11 @@ class ImagesWidget(LabelWidget):
         self.draft = {"item": self._draft_item, "shapes": shapes, "rev": self._rev, "edit": False}
 
 
-# masks.js (masks between RLE and the canvas) goes between base.js and images.js
+# the view's helpers go between base.js and images.js: masks.js (masks between RLE and the
+# canvas) and shapes.js (constants, geometry, drawing one shape)
 ImagesWidget._esm = "\n".join(
-    (_STATIC / name).read_text("utf-8") for name in ("base.js", "masks.js", "images.js")
+    (_STATIC / name).read_text("utf-8")
+    for name in ("base.js", "masks.js", "shapes.js", "images.js")
 )
 
 
