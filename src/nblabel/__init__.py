@@ -1,8 +1,8 @@
 """nblabel: label data where it already is, in a notebook.
 
 The pure core (store, sessions, sampling, agreement, export) imports no widget library;
-the widgets (``classify``, ``rate``, ``caption``, ``compare``, ``review``, ``annotate_spans``)
-load ipywidgets and anywidget on first use.
+the widgets (``classify``, ``rate``, ``caption``, ``compare``, ``review``, ``annotate_spans``,
+``annotate_images``) load ipywidgets and anywidget on first use.
 
 Examples
 --------
@@ -33,10 +33,12 @@ _LAZY = {
     "ReviewWidget": ".widgets.review",
     "SubmitEvent": ".widgets._base",
     "annotate_spans": ".widgets.spans",
+    "annotate_images": ".widgets.images",
     "caption": ".widgets.text",
     "classify": ".widgets.text",
     "compare": ".widgets.compare",
     "rate": ".widgets.text",
+    "read_coco": "._read_coco",
     "review": ".widgets.review",
     "review_steps": ".widgets.steps",
     "testing": ".testing",
@@ -55,6 +57,7 @@ __all__ = [
     "StoreError",
     "SubmitEvent",
     "agreement",
+    "annotate_images",
     "annotate_spans",
     "caption",
     "classify",
@@ -64,6 +67,7 @@ __all__ = [
     "export",
     "gold_report",
     "rate",
+    "read_coco",
     "review",
     "review_steps",
     "sample",

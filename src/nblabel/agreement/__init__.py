@@ -28,12 +28,14 @@ from ._coefficients import (
 )
 from ._position import position_bias
 from ._report import AgreementReport, reading, report
+from ._shapes import ShapeAgreement, shapes
 from ._spans import spans
 from ._tables import confusion_matrices, pairwise_confusion, per_item_agreement
 
 __all__ = [
     "AgreementReport",
     "BootstrapResult",
+    "ShapeAgreement",
     "bootstrap",
     "brennan_prediger",
     "cohen_kappa",
@@ -50,6 +52,7 @@ __all__ = [
     "reading",
     "report",
     "scott_pi",
+    "shapes",
     "spans",
     "step_labels",
 ]

@@ -1,0 +1,634 @@
+// The images view: boxes, polygons, points and masks drawn on a picture. Joined after base.js,
+// masks.js and shapes.js, whose functions it uses by name. Two canvases: the picture with the committed shapes, and a top
+// canvas for the live shape (rubber band, polygon in progress, a shape being moved), drawn in
+// the pointer's own listener so it keeps up with the hand. Every coordinate kept here is in
+// the ORIGINAL image's pixels; only drawing scales them to the canvas.
+
+function imagesView(ctx) {
+  const { model } = ctx;
+  let sample = null; // the sample on screen
+  let meta = null; // its picture: {width, height, display_width, display_height}
+  let bitmap = null;
+  let shapes = []; // the image's shapes, original pixels
+  let selected = -1;
+  let drawing = null; // the live shape
+  let tool = model.get("tools")[0] ?? "box";
+  let classIndex = model.get("active_class") ?? 0;
+  let seenRev = -1;
+  // the view: canvas = zoom * (display pixels) + pan, in canvas pixels (ViewTransform in Python)
+  let zoom = 1;
+  let panX = 0;
+  let panY = 0;
+  let spaceHeld = false;
+  let panning = null; // {x, y, panX, panY} while a drag pans
+  let brush = 14; // the mask brush's radius, in screen pixels ([ and ] change it)
+  let hover = null; // where the pointer is, for the brush's outline
+  const maskCanvases = new WeakMap(); // mask shape -> its display-sized canvas
+
+  const toolBar = h("div", { class: "nblabel-image-tools", role: "group", "aria-label": "tools" });
+  const classBar = h("div", { class: "nblabel-options nblabel-classes", role: "group", "aria-label": "classes" });
+  const counter = h("span", { class: "nblabel-shape-count" });
+  ctx.body.append(h("div", { class: "nblabel-image-bar" }, toolBar, counter), classBar);
+
+  const picture = h("canvas", { class: "nblabel-picture" });
+  const live = h("canvas", { class: "nblabel-live" });
+  const stage = h("div", { class: "nblabel-stage" }, picture, live);
+
+  const options = () => model.get("options");
+  const classValue = (i) => JSON.parse(options()[i].value);
+  const classOf = (label) => options().findIndex((o) => JSON.stringify(JSON.parse(o.value)) === JSON.stringify(label));
+  const colorOf = (label) => PALETTE[Math.max(0, classOf(label)) % PALETTE.length];
+  const nameOf = (label) => options()[classOf(label)]?.label ?? String(label);
+
+  // canvas pixels per original pixel at zoom 1, and screen (CSS) pixels per original pixel
+  const factor = () => meta.display_width / meta.width;
+  const screenFactor = () => (live.getBoundingClientRect().width / meta.width) * zoom;
+
+  // a pointer position in canvas pixels
+  function toCanvas(event) {
+    const rect = live.getBoundingClientRect();
+    return [((event.clientX - rect.left) / rect.width) * live.width, ((event.clientY - rect.top) / rect.height) * live.height];
+  }
+
+  function toImage(event) {
+    const [cx, cy] = toCanvas(event);
+    const x = (cx - panX) / (zoom * factor());
+    const y = (cy - panY) / (zoom * factor());
+    return [Math.min(meta.width, Math.max(0, x)), Math.min(meta.height, Math.max(0, y))];
+  }
+
+  function setView(z, px, py) {
+    zoom = Math.min(MAX_ZOOM, Math.max(1, z));
+    // the picture always covers the canvas: no empty margin to draw in
+    panX = Math.min(0, Math.max(live.width * (1 - zoom), px));
+    panY = Math.min(0, Math.max(live.height * (1 - zoom), py));
+    stage.dataset.zoom = String(zoom);
+    stage.dataset.panX = String(panX);
+    stage.dataset.panY = String(panY);
+    stage.classList.toggle("nblabel-zoomed", zoom > 1);
+    drawPicture();
+    drawLive();
+    ctx.paint();
+  }
+
+  function sendDraft() {
+    if (!sample) return;
+    try {
+      model.send({ kind: "draft", item: sample.item, shapes: JSON.stringify(shapes) });
+    } catch (err) {
+      // the kernel is gone: the shapes stay here and are saved with Enter once it is back
+      console.warn("nblabel: shapes not sent", err);
+    }
+  }
+
+  function commit(list, select = -1) {
+    shapes = list;
+    selected = select;
+    drawPicture();
+    ctx.paint();
+    sendDraft();
+  }
+
+  // ---- drawing ----------------------------------------------------------------------------------
+  // image pixels per screen pixel: line widths and text are sized on screen, whatever the scale
+  function unit() {
+    const width = live.getBoundingClientRect().width;
+    return (width ? meta.width / width : 1 / factor()) / zoom;
+  }
+
+  function strokeShape(g, s, { dashed = false, thick = false } = {}) {
+    const mask = s.type === "mask";
+    drawShape(g, s, {
+      u: unit(),
+      color: colorOf(s.label),
+      name: nameOf(s.label),
+      dashed,
+      thick,
+      picture: mask ? maskOf(s) : null,
+      bounds: mask ? maskBounds(s) : null,
+      size: [meta.width, meta.height],
+    });
+  }
+
+  function drawPicture() {
+    if (!meta) return;
+    const g = picture.getContext("2d");
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, picture.width, picture.height);
+    g.setTransform(zoom, 0, 0, zoom, panX, panY);
+    if (bitmap) g.drawImage(bitmap, 0, 0, picture.width, picture.height);
+    const f = factor() * zoom;
+    g.setTransform(f, 0, 0, f, panX, panY);
+    shapes.forEach((s, i) => {
+      if ((drawing?.type === "move" || drawing?.type === "paint") && drawing.index === i) return; // drawn live instead
+      strokeShape(g, s, { dashed: !!s.prelabel, thick: i === selected });
+    });
+  }
+
+  function drawLive() {
+    if (!meta) return;
+    const g = live.getContext("2d");
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, live.width, live.height);
+    const f = factor() * zoom;
+    const u = unit();
+    g.setTransform(f, 0, 0, f, panX, panY);
+    if (tool === "mask" && hover) {
+      // the brush's outline where the pointer is
+      g.beginPath();
+      g.arc(hover[0], hover[1], brush * u, 0, 2 * Math.PI);
+      g.lineWidth = 1.5 * u;
+      g.strokeStyle = drawing?.erase ? "#fff" : PALETTE[classIndex % PALETTE.length];
+      g.stroke();
+    }
+    if (!drawing) return;
+    const color = PALETTE[classIndex % PALETTE.length];
+    g.lineWidth = 2 * u;
+    g.strokeStyle = color;
+    if (drawing.type === "box") {
+      const { x0, y0, x1, y1 } = drawing;
+      g.setLineDash([6 * u, 4 * u]);
+      g.strokeRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
+    } else if (drawing.type === "polygon") {
+      g.beginPath();
+      drawing.points.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
+      if (drawing.hover) g.lineTo(...drawing.hover);
+      g.stroke();
+      g.fillStyle = color;
+      for (const [x, y] of drawing.points) g.fillRect(x - 3 * u, y - 3 * u, 6 * u, 6 * u);
+    } else if (drawing.type === "move") {
+      strokeShape(g, drawing.current, { thick: true });
+    } else if (drawing.type === "paint") {
+      g.globalAlpha = 0.55;
+      g.drawImage(drawing.canvas, 0, 0, meta.width, meta.height);
+      g.globalAlpha = 1;
+    }
+  }
+
+  // a mask's extent in original pixels (from its display-sized canvas)
+  function maskBounds(s) {
+    const b = maskOf(s).bounds;
+    if (!b) return null;
+    const f = factor();
+    return [b[0] / f, b[1] / f, b[2] / f, b[3] / f];
+  }
+
+  function maskOf(s) {
+    let canvas = maskCanvases.get(s);
+    if (!canvas) {
+      canvas = maskToCanvas(s, meta.display_width, meta.display_height, colorOf(s.label));
+      maskCanvases.set(s, canvas);
+    }
+    return canvas;
+  }
+
+  // ---- the pointer ----------------------------------------------------------------------------
+  function hitTest([x, y]) {
+    const near = HIT_PX / screenFactor();
+    for (let i = shapes.length - 1; i >= 0; i--) {
+      const s = shapes[i];
+      if (s.type === "point" && Math.hypot(s.x - x, s.y - y) <= near) return i;
+    }
+    for (let i = shapes.length - 1; i >= 0; i--) {
+      const s = shapes[i];
+      const b = shapeBounds(s);
+      if (s.type === "box" && x >= b[0] - near && x <= b[2] + near && y >= b[1] - near && y <= b[3] + near) return i;
+      if (s.type === "polygon" && insidePolygon(s.points, x, y)) return i;
+      if (s.type === "mask") {
+        const dx = Math.min(meta.display_width - 1, Math.floor(x * factor()));
+        const dy = Math.min(meta.display_height - 1, Math.floor(y * factor()));
+        if (maskOf(s).getContext("2d").getImageData(dx, dy, 1, 1).data[3] > 127) return i;
+      }
+    }
+    return -1;
+  }
+
+  function newShape(fields) {
+    return { ...fields, label: classValue(classIndex) };
+  }
+
+  function finishPolygon() {
+    const points = drawing.points.map(([x, y]) => [round2(x), round2(y)]);
+    drawing = null;
+    drawLive();
+    if (points.length >= 3) commit([...shapes, newShape({ type: "polygon", points })], shapes.length);
+  }
+
+  // the mask a stroke paints into: the selected mask, else the last of the class, else a new
+  // one; erasing (Shift) never makes a new one
+  function startPaint(p, erase) {
+    const label = selected >= 0 && shapes[selected].type === "mask" ? shapes[selected].label : classValue(classIndex);
+    let index = selected >= 0 && shapes[selected].type === "mask" ? selected : -1;
+    if (index < 0) index = shapes.findLastIndex((s) => s.type === "mask" && classOf(s.label) === classOf(label));
+    if (index < 0 && erase) return ctx.flash("Nothing to erase: select a mask, or pick its class");
+    const canvas = document.createElement("canvas");
+    canvas.width = meta.display_width;
+    canvas.height = meta.display_height;
+    if (index >= 0) canvas.getContext("2d").drawImage(maskOf(shapes[index]), 0, 0);
+    drawing = { type: "paint", index, label, canvas, erase, last: null };
+    paintTo(p);
+    drawPicture();
+  }
+
+  function paintTo(p) {
+    const g = drawing.canvas.getContext("2d");
+    const f = factor();
+    const radius = Math.max(0.5, brush * unit() * f); // display pixels
+    g.globalCompositeOperation = drawing.erase ? "destination-out" : "source-over";
+    g.fillStyle = g.strokeStyle = colorOf(drawing.label);
+    g.lineWidth = 2 * radius;
+    g.lineCap = "round";
+    g.beginPath();
+    const [x, y] = [p[0] * f, p[1] * f];
+    if (drawing.last) {
+      g.moveTo(drawing.last[0], drawing.last[1]);
+      g.lineTo(x, y);
+      g.stroke();
+    } else {
+      g.arc(x, y, radius, 0, 2 * Math.PI);
+      g.fill();
+    }
+    drawing.last = [x, y];
+  }
+
+  function finishPaint() {
+    const { index, label, canvas } = drawing;
+    drawing = null;
+    const mask = canvasToMask(canvas, meta.height, meta.width, label);
+    if (index < 0) {
+      if (mask) commit([...shapes, mask], shapes.length);
+    } else if (mask) {
+      commit(shapes.map((s, i) => (i === index ? mask : s)), index);
+    } else {
+      commit(shapes.filter((_, i) => i !== index)); // all erased
+    }
+    drawLive();
+  }
+
+  live.addEventListener(
+    "pointerdown",
+    (event) => {
+      if (!meta || (event.button !== 0 && event.button !== 1)) return;
+      event.preventDefault(); // no text selection, no image drag
+      ctx.el.focus({ preventScroll: true });
+      if (spaceHeld || event.button === 1) {
+        // Space + drag (or the middle button) pans a zoomed picture
+        const [cx, cy] = toCanvas(event);
+        panning = { x: cx, y: cy, panX, panY };
+        live.setPointerCapture(event.pointerId);
+        return;
+      }
+      const p = toImage(event);
+      if (tool === "mask") {
+        live.setPointerCapture(event.pointerId);
+        startPaint(p, event.shiftKey);
+        drawLive();
+        return;
+      }
+      if (drawing?.type === "polygon") {
+        const [fx, fy] = drawing.points[0];
+        const closeTo = CLOSE_PX / screenFactor();
+        if (drawing.points.length >= 3 && Math.hypot(p[0] - fx, p[1] - fy) <= closeTo) finishPolygon();
+        else drawing.points.push(p);
+        drawLive();
+        return;
+      }
+      const hit = hitTest(p);
+      if (hit >= 0) {
+        selected = hit;
+        drawing = { type: "move", index: hit, start: p, current: shapes[hit], moved: false };
+        live.setPointerCapture(event.pointerId);
+        drawPicture();
+        drawLive();
+        ctx.paint();
+        return;
+      }
+      if (selected >= 0) {
+        selected = -1;
+        drawPicture();
+        ctx.paint();
+      }
+      if (tool === "box" || tool === "assist") {
+        drawing = { type: "box", x0: p[0], y0: p[1], x1: p[0], y1: p[1] };
+        live.setPointerCapture(event.pointerId);
+      } else if (tool === "polygon") {
+        drawing = { type: "polygon", points: [p], hover: p };
+      } else if (tool === "point") {
+        commit([...shapes, newShape({ type: "point", x: round2(p[0]), y: round2(p[1]) })], shapes.length);
+      }
+      drawLive();
+    },
+    { signal: ctx.signal },
+  );
+
+  live.addEventListener(
+    "pointermove",
+    (event) => {
+      if (panning) {
+        const [cx, cy] = toCanvas(event);
+        setView(zoom, panning.panX + cx - panning.x, panning.panY + cy - panning.y);
+        return;
+      }
+      if (!meta) return;
+      const p = toImage(event);
+      hover = p;
+      if (!drawing) {
+        if (tool === "mask") drawLive();
+        return;
+      }
+      if (drawing.type === "paint") {
+        paintTo(p);
+      } else if (drawing.type === "box") {
+        drawing.x1 = p[0];
+        drawing.y1 = p[1];
+      } else if (drawing.type === "polygon") {
+        drawing.hover = p;
+      } else if (drawing.type === "move") {
+        const s = shapes[drawing.index];
+        const b = shapeBounds(s) ?? [0, 0, 0, 0];
+        // keep the shape inside the image
+        const dx = Math.min(meta.width - b[2], Math.max(-b[0], p[0] - drawing.start[0]));
+        const dy = Math.min(meta.height - b[3], Math.max(-b[1], p[1] - drawing.start[1]));
+        drawing.moved = drawing.moved || Math.hypot(dx, dy) * screenFactor() >= MIN_DRAG_PX;
+        drawing.current = drawing.moved ? moved(s, dx, dy) : s;
+        if (drawing.moved && !drawing.hidden) {
+          drawing.hidden = true;
+          drawPicture(); // once: the shape leaves the picture while it moves on the top canvas
+        }
+      }
+      drawLive(); // in this listener: the same frame as the pointer
+    },
+    { signal: ctx.signal },
+  );
+
+  live.addEventListener(
+    "pointerup",
+    () => {
+      if (panning) {
+        panning = null;
+        return;
+      }
+      if (!drawing || !meta) return;
+      if (drawing.type === "paint") {
+        finishPaint();
+      } else if (drawing.type === "box") {
+        const { x0, y0, x1, y1 } = drawing;
+        drawing = null;
+        drawLive();
+        const big = Math.min(Math.abs(x1 - x0), Math.abs(y1 - y0)) * screenFactor() >= MIN_DRAG_PX;
+        if (tool === "assist") {
+          // a rough box or a click: the kernel's assistant answers with suggestions
+          const x = round2(Math.min(x0, x1));
+          const y = round2(Math.min(y0, y1));
+          const prompt = big
+            ? { box: [x, y, round2(Math.max(x0, x1)) - x, round2(Math.max(y0, y1)) - y] }
+            : { point: [round2(x0), round2(y0)] };
+          try {
+            model.send({ kind: "assist", item: sample.item, label: options()[classIndex].value, ...prompt });
+            ctx.flash("Asking the assistant…", 800);
+          } catch (err) {
+            ctx.flash(`The kernel cannot be reached: ${err}`);
+          }
+        } else if (big) {
+          const x = round2(Math.min(x0, x1));
+          const y = round2(Math.min(y0, y1));
+          const box = newShape({ type: "box", x, y, width: round2(Math.max(x0, x1)) - x, height: round2(Math.max(y0, y1)) - y });
+          commit([...shapes, box], shapes.length);
+        }
+      } else if (drawing.type === "move") {
+        const { index, current, moved: wasMoved } = drawing;
+        drawing = null;
+        drawLive();
+        if (wasMoved) {
+          const rounded = current.type === "polygon"
+            ? { ...current, points: current.points.map(([x, y]) => [round2(x), round2(y)]) }
+            : current.type === "mask" ? current : { ...current, x: round2(current.x), y: round2(current.y) };
+          commit(shapes.map((s, i) => (i === index ? rounded : s)), index);
+        } else {
+          drawPicture();
+        }
+      }
+    },
+    { signal: ctx.signal },
+  );
+
+  live.addEventListener(
+    "pointerleave",
+    () => {
+      hover = null;
+      if (!drawing) drawLive();
+    },
+    { signal: ctx.signal },
+  );
+
+  // the wheel zooms at the pointer while the widget has the keys (else the page scrolls)
+  live.addEventListener(
+    "wheel",
+    (event) => {
+      if (!meta || !ctx.el.contains(document.activeElement)) return;
+      event.preventDefault();
+      const [cx, cy] = toCanvas(event);
+      const next = Math.min(MAX_ZOOM, Math.max(1, zoom * Math.exp(-event.deltaY * 0.0015)));
+      const k = next / zoom;
+      setView(next, cx - (cx - panX) * k, cy - (cy - panY) * k);
+    },
+    { signal: ctx.signal, passive: false },
+  );
+  ctx.el.addEventListener(
+    "keyup",
+    (event) => {
+      if (event.key === " ") {
+        spaceHeld = false;
+        stage.classList.remove("nblabel-panning");
+      }
+    },
+    { signal: ctx.signal },
+  );
+
+  // ---- the view's hooks -------------------------------------------------------------------------
+  function setTool(name) {
+    if (!model.get("tools").includes(name)) return false;
+    if (drawing?.type === "polygon") drawing = null;
+    tool = name;
+    drawLive();
+    ctx.paint();
+    return true;
+  }
+
+  function removeSelected() {
+    if (selected < 0) return false;
+    commit(shapes.filter((_, i) => i !== selected));
+    return true;
+  }
+
+  function pick(index) {
+    if (selected >= 0) {
+      const s = { ...shapes[selected], label: classValue(index) };
+      delete s.prelabel;
+      commit(shapes.map((old, i) => (i === selected ? s : old)), selected);
+    } else {
+      classIndex = index;
+    }
+    ctx.paint();
+  }
+
+  function confirm() {
+    if (drawing?.type === "polygon") {
+      if (drawing.points.length < 3) return ctx.flash("A polygon needs 3 points: click more, or Esc to drop it");
+      return finishPolygon();
+    }
+    ctx.labelIntent(JSON.stringify(shapes));
+  }
+
+  function content(box, shown) {
+    const c = shown.content;
+    if (!c || c.type !== "shapes-image") {
+      meta = null;
+      return renderContent(box, c, model, ctx.signal); // an image that cannot be shown: its error
+    }
+    meta = c;
+    bitmap = null;
+    for (const canvas of [picture, live]) {
+      canvas.width = c.display_width;
+      canvas.height = c.display_height;
+    }
+    zoom = 1;
+    panX = 0;
+    panY = 0;
+    stage.dataset.zoom = "1";
+    stage.dataset.panX = "0";
+    stage.dataset.panY = "0";
+    stage.classList.remove("nblabel-zoomed");
+    stage.style.aspectRatio = `${c.display_width} / ${c.display_height}`;
+    stage.style.maxWidth = `${c.display_width}px`;
+    box.replaceChildren(stage);
+    const item = shown.item;
+    const bytes = c.data instanceof DataView ? c.data.buffer : c.data;
+    createImageBitmap(new Blob([bytes], { type: c.mime }))
+      .then((b) => {
+        if (sample?.item !== item) return b.close();
+        bitmap = b;
+        drawPicture();
+      })
+      .catch((err) => ctx.flash(`This image cannot be shown here: ${err}`, 5000));
+  }
+
+  function show(shown) {
+    sample = shown;
+    selected = -1;
+    drawing = null;
+    const draft = model.get("draft");
+    if (draft && draft.item === shown.item) shapes = structuredClone(draft.shapes);
+    else if (shown.label != null) shapes = JSON.parse(shown.label);
+    else shapes = structuredClone(shown.content?.prelabels ?? []);
+    seenRev = Math.max(seenRev, draft?.rev ?? -1);
+    drawPicture();
+    drawLive();
+  }
+
+  function onDraft() {
+      // shapes added or removed from Python (w.add_box, w.remove_shape): shown here
+      const draft = model.get("draft");
+      if (!draft || draft.rev <= seenRev) return;
+      seenRev = draft.rev;
+      if (draft.edit && sample && draft.item === sample.item) {
+        shapes = structuredClone(draft.shapes);
+        selected = -1;
+        drawPicture();
+        ctx.paint();
+      }
+  }
+  function onClass() {
+    classIndex = model.get("active_class");
+    ctx.paint();
+  }
+  model.on("change:draft", onDraft);
+  model.on("change:active_class", onClass);
+  ctx.signal.addEventListener("abort", () => {
+    model.off("change:draft", onDraft);
+    model.off("change:active_class", onClass);
+  });
+
+  function paint(shown) {
+    const tools = model.get("tools");
+    const keyOf = Object.fromEntries(Object.entries(TOOL_KEYS).map(([k, t]) => [t, k]));
+    toolBar.replaceChildren(
+      ...tools.map((name) => {
+        const button = h("button", { class: "nblabel-tool", type: "button", "data-tool": name, title: `${TOOL_NAMES[name]} (${keyOf[name].toUpperCase()})` });
+        button.append(h("kbd", { text: keyOf[name].toUpperCase() }), h("span", { text: TOOL_NAMES[name] }));
+        if (name === tool) button.classList.add("nblabel-selected");
+        button.setAttribute("aria-pressed", String(name === tool));
+        button.addEventListener("click", () => setTool(name));
+        return button;
+      }),
+    );
+    const current = selected >= 0 ? classOf(shapes[selected]?.label) : classIndex;
+    classBar.replaceChildren(...optionButtons(options(), (i) => i === current, pick));
+    classBar.querySelectorAll(".nblabel-option").forEach((b, i) => (b.style.borderLeft = `5px solid ${PALETTE[i % PALETTE.length]}`));
+    if (!shown) {
+      counter.textContent = "";
+      return;
+    }
+    const n = shapes.length;
+    const suggested = shapes.filter((s) => s.prelabel).length;
+    counter.textContent =
+      (n ? `${n} shape${n > 1 ? "s" : ""}` : "no shapes yet") +
+      (suggested ? ` · ${suggested} suggested (dashed)` : "") +
+      (selected >= 0 ? " · selected: a digit changes its class, Delete removes it" : "") +
+      (zoom > 1 ? ` · zoom ${zoom.toFixed(1)}× (0: whole picture)` : "") +
+      (tool === "mask" ? ` · brush ${Math.round(brush)} px ([ ] size, Shift erases)` : "");
+  }
+
+  return {
+    hint: "Click the picture, then draw · 1–9 class · B box, P polygon, K point · wheel zooms, Space+drag pans · Enter saves",
+    content,
+    show,
+    paint,
+    pick,
+    confirm,
+    confirmShown: () => true,
+    labelText(label) {
+      if (!Array.isArray(label)) return String(label);
+      if (!label.length) return "no shapes";
+      const counts = new Map();
+      for (const s of label) counts.set(nameOf(s.label), (counts.get(nameOf(s.label)) ?? 0) + 1);
+      return [...counts].map(([name, n]) => `${n} ${name}`).join(", ");
+    },
+    onKey(event, key) {
+      if (TOOL_KEYS[key]) return setTool(TOOL_KEYS[key]);
+      if (event.key === " " && meta) {
+        event.preventDefault(); // held: the next drag pans
+        spaceHeld = true;
+        stage.classList.add("nblabel-panning");
+        return true;
+      }
+      if ((key === "[" || key === "]") && tool === "mask") {
+        brush = Math.min(200, Math.max(2, brush * (key === "]" ? 1.3 : 1 / 1.3)));
+        drawLive();
+        ctx.paint();
+        return true;
+      }
+      if (key === "0" && meta) {
+        setView(1, 0, 0); // the whole picture again
+        return true;
+      }
+      if (event.key === "Delete") return removeSelected();
+      if (event.key === "Escape") {
+        if (drawing) {
+          drawing = null;
+          drawLive();
+          return true;
+        }
+        if (selected >= 0) {
+          selected = -1;
+          drawPicture();
+          ctx.paint();
+          return true;
+        }
+      }
+      return false;
+    },
+  };
+}
+
+export default { render: (args) => mount(args, imagesView) };
