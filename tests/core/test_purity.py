@@ -23,6 +23,7 @@ CORE = [
     "nblabel._optional",
     "nblabel._job",
     "nblabel._content",
+    "nblabel._segments",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present
