@@ -1,8 +1,8 @@
 """nblabel: label data where it already is, in a notebook.
 
 The pure core (store, sessions, sampling, agreement, export) imports no widget library;
-the widgets (``classify``, ``rate``, ``caption``, ``review``, ``label_series``) load ipywidgets,
-anywidget (and bqplot) on first use.
+the widgets (``classify``, ``rate``, ``caption``, ``review``, ``label_series``,
+``label_scatter``) load ipywidgets, anywidget (and bqplot) on first use.
 
 Examples
 --------
@@ -32,6 +32,7 @@ _LAZY = {
     "caption": ".widgets.text",
     "classify": ".widgets.text",
     "rate": ".widgets.text",
+    "label_scatter": ".widgets.scatter",
     "label_series": ".widgets.series",
     "review": ".widgets.review",
     "testing": ".testing",
@@ -55,6 +56,7 @@ __all__ = [
     "datasets",
     "export",
     "gold_report",
+    "label_scatter",
     "label_series",
     "rate",
     "review",

@@ -24,6 +24,7 @@ CORE = [
     "nblabel._job",
     "nblabel._content",
     "nblabel._segments",
+    "nblabel._bulk",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present
