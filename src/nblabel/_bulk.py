@@ -116,7 +116,7 @@ class BulkLabels:
         value = self.choices[code - 1]
         positions = np.unique(np.asarray(positions, dtype=np.int64))
         if len(positions) == 0:
-            raise NblabelError("nothing is selected: select points (lasso or brush) first")
+            raise NblabelError("nothing is selected: drag a lasso (or a box) around points first")
         batch = uuid.uuid4().hex[:16]
         ids = self.store.append_many(
             task=self.session.task,

@@ -101,7 +101,7 @@ class ScatterWidget(anywidget.AnyWidget):
         self.points = bq.Scatter(
             x=frame[x].to_numpy(dtype=float), y=frame[y].to_numpy(dtype=float),
             color=bulk.codes.copy(), scales={"x": xs, "y": ys, "color": self._colors},
-            default_size=14, stroke_width=0, selected_style={"stroke": "black", "stroke-width": 1},
+            default_size=24, stroke_width=0, selected_style={"stroke": "black", "stroke-width": 1},
             unselected_style={"opacity": 0.35},
         )  # fmt: skip
         """The bqplot ``Scatter``: its ``selected`` holds the positions of the selected points."""
@@ -115,7 +115,7 @@ class ScatterWidget(anywidget.AnyWidget):
         fig = bq.Figure(
             marks=[self.points],
             axes=[bq.Axis(scale=xs, label=str(x)), bq.Axis(scale=ys, label=str(y), side="left")],
-            interaction=self.selector, animation_duration=0,
+            interaction=self.selector, animation_duration=0, padding_x=0.04, padding_y=0.04,
             fig_margin={"top": 12, "bottom": 40, "left": 50, "right": 12},
         )  # fmt: skip
         fig.layout.width, fig.layout.height = "100%", f"{height}px"

@@ -9,7 +9,7 @@ function renderScatter({ model, el }) {
   const client = randomId();
   let seq = 0;
   const pending = new Map(); // seq -> what was sent, until the kernel acknowledges it
-  let localError = ""; // said by the view itself (nothing selected, no kernel)
+  let localError = ""; // said by the view itself (no kernel)
   el.classList.add("nblabel", "nblabel-scatter");
   el.tabIndex = 0;
 
@@ -64,10 +64,7 @@ function renderScatter({ model, el }) {
   function pick(index) {
     const option = model.get("options")[index];
     if (!option) return;
-    if (!model.get("picked")) {
-      localError = "Select points first: drag a lasso (or a box) around them";
-      return paint();
-    }
+    // the selection lives in the kernel (bqplot's Scatter.selected), which refuses an empty one
     localError = "";
     send({ kind: "label", value: option.value });
   }
