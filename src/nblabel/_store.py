@@ -441,25 +441,32 @@ class LabelStore:
         def run(db: sqlite3.Connection) -> list[int]:
             db.execute("BEGIN IMMEDIATE")
             try:
-                new = []
-                for event_id in ids:
-                    cursor = db.execute(
-                        "INSERT INTO nblabel_events (task, item, annotator, action, created_at,"
-                        " source, target) SELECT task, item, ?, 'undo', ?, source, id FROM"
-                        " nblabel_events WHERE id = ? AND action = 'label' AND NOT EXISTS"
-                        " (SELECT 1 FROM nblabel_events u WHERE u.target = ?)",
-                        (annotator, self._clock(), event_id, event_id),
-                    )
-                    if cursor.rowcount != 1:
-                        refused.append(event_id)
-                        break
-                    new.append(int(cursor.lastrowid))
-                db.execute("ROLLBACK" if refused else "COMMIT")
+                # one statement for the whole batch (SQLite's json_each lists the ids)
+                listed = json.dumps(ids)
+                found = db.execute(
+                    "SELECT j.value FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM"
+                    " nblabel_events e WHERE e.id = j.value AND e.action = 'label') OR EXISTS"
+                    " (SELECT 1 FROM nblabel_events u WHERE u.target = j.value) LIMIT 1",
+                    (listed,),
+                ).fetchone()
+                if found is not None:
+                    refused.append(int(found[0]))
+                    db.execute("ROLLBACK")
+                    return []
+                cursor = db.execute(
+                    "INSERT INTO nblabel_events (task, item, annotator, action, created_at,"
+                    " source, target) SELECT e.task, e.item, ?, 'undo', ?, e.source, e.id FROM"
+                    " json_each(?) j JOIN nblabel_events e ON e.id = j.value ORDER BY j.key",
+                    (annotator, self._clock(), listed),
+                )
+                count = cursor.rowcount
+                last = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+                db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
-            return new
+            return list(range(last - count + 1, last + 1))
 
         new_ids = self._shared.write(run)
         if refused:

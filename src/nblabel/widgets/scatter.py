@@ -49,6 +49,7 @@ log = logging.getLogger("nblabel")
 
 UNLABELED = "#c4c4c4"
 PREVIEW_PAGE = 12  # previews shown per page
+ACTIONS_UNUSED = {"confirm", "skip", "back"}  # no queue here: only undo is an action
 
 
 class ScatterWidget(anywidget.AnyWidget):
@@ -131,7 +132,7 @@ class ScatterWidget(anywidget.AnyWidget):
                  "color": colors[i + 1]}
                 for i, c in enumerate(choices)
             ]  # fmt: skip
-            self.keymap = {k: v for k, v in keymap.to_json().items() if v != "confirm"}
+            self.keymap = {k: v for k, v in keymap.to_json().items() if v not in ACTIONS_UNUSED}
             undo = keymap.key_for(Action.UNDO)
             self.key_help = [
                 *([k, f"label the selected points {c}"] for i, c in enumerate(choices)
