@@ -35,6 +35,7 @@ class Batch:
     label: Any
     positions: np.ndarray
     event_ids: list[int]
+    before: np.ndarray  # the colour codes the points had: back after an undo
 
 
 class BulkLabels:
@@ -85,16 +86,12 @@ class BulkLabels:
                 return i + 1
         return next((i + 1 for i, c in enumerate(self.choices) if c == label), 0)
 
-    def _read_codes(self, positions: np.ndarray | None = None) -> None:
-        """The colour code of each item from the store (all, or ``positions`` only)."""
+    def _read_codes(self) -> None:
+        """The colour code of each item, from the store."""
         labels = self.session.labels()["label"]
         where = self.items.get_indexer(labels.index)
-        codes = np.zeros(len(self.items), dtype=np.int64)
-        codes[where] = [self._code(v) for v in labels.to_numpy()]
-        if positions is None:
-            self.codes = codes
-        else:
-            self.codes[positions] = codes[positions]
+        self.codes = np.zeros(len(self.items), dtype=np.int64)
+        self.codes[where] = [self._code(v) for v in labels.to_numpy()]
 
     def positions_of(self, items: Sequence[Hashable]) -> np.ndarray:
         """The positions of item ids, or an error naming one that is not in the data."""
@@ -127,7 +124,7 @@ class BulkLabels:
             meta={"batch": batch},
             fingerprints=None if self._fingerprint is None else self._fingerprint(positions),
         )
-        done = Batch(batch, value, positions, ids)
+        done = Batch(batch, value, positions, ids, self.codes[positions].copy())
         self._batches.append(done)
         self.codes[positions] = code
         return done
@@ -146,7 +143,9 @@ class BulkLabels:
             self._batches.pop()  # undone meanwhile elsewhere: dropped
             raise
         self._batches.pop()
-        self._read_codes(batch.positions)
+        # the labels before come back; read from memory (the store has them too, but reading
+        # every label of the task to recolour a batch costs about a second per 100,000)
+        self.codes[batch.positions] = batch.before
         return batch
 
     def counts(self) -> dict[str, int]:
