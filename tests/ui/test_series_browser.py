@@ -1,6 +1,7 @@
 """label_series in real JupyterLab: brush a range with a real mouse drag on the bqplot figure,
 press a digit, click the band and change its class, press Enter; the stored segment has exact
-data times within one drawn pixel of the drag; after a reload the segments come back."""
+data times within one drawn pixel of the drag; after a reload the segments come back, and a
+click on the band then Delete removes it."""
 
 from __future__ import annotations
 
@@ -104,3 +105,12 @@ def test_brush_with_the_mouse_label_save_and_reload(opened):
     assert page.locator(f"{W} .nblabel-series-label").all_text_contents() == ["idle"]
     assert page.locator(f"{W} .nblabel-held").first.text_content().startswith("Saved label: 1 seg")
     screenshot(page, "series-reloaded", page.locator(W).first)
+
+    # click the band, Delete: gone from the draft (the saved label stays until Enter)
+    box = plot_box(page)
+    page.mouse.click(box["x"] + 0.3 * box["width"], box["y"] + box["height"] / 2)
+    wait_until(lambda: probe.eval("w.chosen") == 0)
+    page.keyboard.press("Delete")
+    page.locator(f"{W} .nblabel-series-band").first.wait_for(state="detached")
+    assert probe.eval("w.segments") == []
+    assert probe.eval("len(w.store.annotations(task='acts'))") == 1

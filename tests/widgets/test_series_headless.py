@@ -194,3 +194,15 @@ def test_a_recording_whose_data_changed_counts_as_not_labeled(tmp_path):
     with pytest.warns(nblabel.NblabelWarning, match="other content"):
         again = make(signals(seed=1), tmp_path / "s.db")
     assert again.progress.done == 0
+
+
+def test_the_brush_the_page_showed_wins_and_a_late_update_of_a_used_brush_is_dropped(tmp_path):
+    w = make(signals(), tmp_path / "s.db")
+    w.selector.selected = np.array([1.0, 2.0])  # an early update of a brush still moving
+    msg = {"kind": "assign", "value": encode("run"), "brush": [1.0, 3.0], "editor": "v", "edit": 1}
+    browser_message(w, msg)  # the brush as the page showed it when the digit was pressed
+    assert w.segments == [{"start": 1.0, "end": 3.0, "label": "run"}]
+    w.selector.selected = np.array([3.0, 1.0])  # the page's last update, held back until now
+    assert w.selector.selected is None and w.brushed == ""
+    browser_message(w, {"kind": "assign", "value": encode("walk"), "brush": None})
+    assert w.segments[0]["label"] == "walk"  # no brush: the selected segment changes class

@@ -141,6 +141,7 @@ class SeriesWidget(LabelWidget):
         self._sent: dict[Hashable, Any] = {}  # segments saved from here: back after an undo
         self._shown: tuple | None = None  # (item, saved label text) the draft was loaded from
         self._brush: tuple[float, float] | None = None
+        self._consumed: tuple[float, float] | None = None  # the brush the last segment came from
         self._range: tuple[float, float] | None = None  # the zoomed range, None: everything
         self._build_figure(bq, height)
         kwargs["content"] = functools.partial(_series_content, recordings, data)
@@ -321,6 +322,12 @@ class SeriesWidget(LabelWidget):
             self.brushed = ""
             return
         lo, hi = sorted(self._from_scale(v) for v in selected)
+        if (lo, hi) == self._consumed:
+            # the page's last update of a brush already made a segment, arriving late
+            # (ipywidgets holds a model's updates back while the kernel is busy): cleared again
+            self.selector.selected = None
+            return
+        self._consumed = None
         self._brush = (lo, hi)
         start, end = self._timeline.snap(lo, hi)
         self.brushed = (
@@ -393,7 +400,7 @@ class SeriesWidget(LabelWidget):
         if self._brush is not None:
             seg = line.segment(*line.snap(*self._brush), label)
             self._segments = line.add(self._segments, seg)
-            self._brush = None
+            self._brush, self._consumed = None, self._brush
             with self.hold_sync():
                 self.selector.selected = None
                 self.brushed = ""
@@ -436,6 +443,11 @@ class SeriesWidget(LabelWidget):
             self.edit_acks = {**self.edit_acks, str(content["editor"]): content.get("edit")}
 
     def _on_assign(self, content: dict, intent: _Intent) -> None:
+        if "brush" in content:  # the brush the page showed: the kernel may lag behind it
+            brush = content["brush"]
+            self._brush = None
+            if isinstance(brush, list) and len(brush) == 2 and self.session.current is not None:
+                self._brush = tuple(sorted(self._from_scale(v) for v in brush))
         value = decode(content.get("value"))
         index = next((i for i, c in enumerate(self._choices) if encode(c) == encode(value)), None)
         if index is None:

@@ -16,6 +16,7 @@ function seriesView(ctx) {
   const frame = h("div", { class: "nblabel-series-frame" }, plot, cover);
   let figureRef = null;
   let figureView = null;
+  let figureModel = null;
   const editor = randomId();
   let edits = 0; // draft edits sent; the kernel says which it applied (edit_acks)
   let confirmWaits = false; // Enter pressed while an edit was on its way: saved once it lands
@@ -37,7 +38,10 @@ function seriesView(ctx) {
     figureRef = ref;
     model.widget_manager
       .get_model(ref.replace(/^IPY_MODEL_/, ""))
-      .then((child) => model.widget_manager.create_view(child))
+      .then((child) => {
+        figureModel = child;
+        return model.widget_manager.create_view(child);
+      })
       .then((view) => {
         if (ctx.signal.aborted) return view.remove();
         figureView?.remove();
@@ -89,9 +93,19 @@ function seriesView(ctx) {
     { capture: true },
   );
 
+  // The brush as this page shows it: ipywidgets holds back a model's updates while the
+  // kernel is busy, so the kernel may not have the last one yet when a digit is pressed.
+  function shownBrush() {
+    const selector = figureModel?.get("interaction");
+    const selected = selector?.get?.("selected");
+    if (selected === undefined) return undefined; // not known here: the kernel's brush
+    if (selected == null || selected.length !== 2) return null;
+    return Array.from(selected, Number); // a date scale's ends as milliseconds
+  }
+
   function pick(index) {
     const option = model.get("options")[index];
-    if (option) send({ kind: "assign", value: option.value });
+    if (option) send({ kind: "assign", value: option.value, brush: shownBrush() });
   }
 
   function paintBands() {
