@@ -2,7 +2,7 @@
 
 The pure core (store, sessions, sampling, agreement, export) imports no widget library;
 the widgets (``classify``, ``rate``, ``caption``, ``review``, ``label_series``,
-``label_scatter``) load ipywidgets, anywidget (and bqplot) on first use.
+``label_scatter``, ``label_audio``) load ipywidgets, anywidget (and bqplot) on first use.
 
 Examples
 --------
@@ -32,6 +32,7 @@ _LAZY = {
     "caption": ".widgets.text",
     "classify": ".widgets.text",
     "rate": ".widgets.text",
+    "label_audio": ".widgets.audio",
     "label_scatter": ".widgets.scatter",
     "label_series": ".widgets.series",
     "review": ".widgets.review",
@@ -56,6 +57,7 @@ __all__ = [
     "datasets",
     "export",
     "gold_report",
+    "label_audio",
     "label_scatter",
     "label_series",
     "rate",

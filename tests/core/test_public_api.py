@@ -28,6 +28,7 @@ PUBLIC = [
     "datasets",
     "export",
     "gold_report",
+    "label_audio",
     "label_scatter",
     "label_series",
     "rate",

@@ -133,7 +133,7 @@ class SeriesWidget(LabelWidget):
     after a digit waits for that edit, so it saves what the digit made."""
 
     def __init__(self, data: pd.DataFrame, *, recordings: _Recordings, points: int,
-                 height: int, **kwargs: Any) -> None:  # fmt: skip
+                 height: int, content_maker: Any = None, **kwargs: Any) -> None:  # fmt: skip
         bq = require("bqplot", extra="plots", purpose="label_series")
         self._recs = recordings
         self._points = points
@@ -144,7 +144,8 @@ class SeriesWidget(LabelWidget):
         self._consumed: tuple[float, float] | None = None  # the brush the last segment came from
         self._range: tuple[float, float] | None = None  # the zoomed range, None: everything
         self._build_figure(bq, height)
-        kwargs["content"] = functools.partial(_series_content, recordings, data)
+        maker = _series_content if content_maker is None else content_maker
+        kwargs["content"] = functools.partial(maker, recordings, data)
         super().__init__(data, **kwargs)
         self._handlers.update(
             assign=self._on_assign, select=self._on_select, select_at=self._on_select_at,
@@ -167,8 +168,10 @@ class SeriesWidget(LabelWidget):
 
     # -- the figure ---------------------------------------------------------------------------
     def _build_figure(self, bq: Any, height: int) -> None:
-        first = self._recs.timeline(next(iter(self._recs.rows)))
-        self._x = bq.DateScale() if first.datetime else bq.LinearScale()
+        dates = getattr(self._recs, "datetime", None)  # known without reading a recording
+        if dates is None:
+            dates = self._recs.timeline(next(iter(self._recs.rows))).datetime
+        self._x = bq.DateScale() if dates else bq.LinearScale()
         y = bq.LinearScale()
         unit = bq.LinearScale(min=0.0, max=1.0)
         self._lines = [

@@ -132,10 +132,81 @@ function seriesView(ctx) {
     const range = keys.length ? `${keys[0]}–${keys[keys.length - 1]}` : "a class";
     if (brushed) brushLine.textContent = `Brushed ${brushed}: press ${range} to label it · z zooms to it`;
     else if (chosen >= 0) brushLine.textContent = `Segment ${chosen + 1} selected: ${range} changes its class · Delete removes it`;
+    else if (model.get("kind") === "audio")
+      brushLine.textContent = `Drag across the waveform to brush a range, then press ${range} (with nothing brushed, ${range} labels the whole clip) · Space plays`;
     else brushLine.textContent = `Drag across the plot to brush a range, then press ${range} · click a band to select it`;
   }
 
   ctx.body.append(frame, brushLine, optionsBox, bandList); // base repaints on every change
+
+  // ---- audio (label_audio): the clip plays in the page's own audio element ----------------
+  const isAudio = model.get("kind") === "audio";
+  const sound = new Audio();
+  const playhead = h("div", { class: "nblabel-audio-playhead", hidden: "" });
+  const playButton = h("button", { class: "nblabel-audio-play", type: "button", text: "Play ␣" });
+  const selectionButton = h("button", { class: "nblabel-audio-selection", type: "button", text: "Play the selection p" });
+  let soundData = null;
+  let soundUrl = null;
+  let stopAt = null; // playing the selection: where to stop
+  if (isAudio) {
+    frame.append(playhead);
+    ctx.body.insertBefore(h("div", { class: "nblabel-audio-controls" }, playButton, selectionButton), brushLine);
+    playButton.addEventListener("click", () => togglePlay());
+    selectionButton.addEventListener("click", () => playSelection());
+    ctx.signal.addEventListener("abort", () => {
+      sound.pause();
+      if (soundUrl) URL.revokeObjectURL(soundUrl);
+    });
+  }
+
+  function loadSound() {
+    const data = model.get("audio_data");
+    if (!isAudio || data === soundData) return;
+    soundData = data;
+    sound.pause();
+    if (soundUrl) URL.revokeObjectURL(soundUrl);
+    const bytes = data instanceof DataView ? data.buffer : data;
+    soundUrl = URL.createObjectURL(new Blob([bytes], { type: model.get("audio_mime") || "audio/wav" }));
+    sound.src = soundUrl;
+    playhead.hidden = true;
+  }
+
+  // where a time of the axis is drawn, in pixels from the left of the frame
+  function pixelAt(value) {
+    const first = dataAt(0);
+    if (!first) return null;
+    return (value - first.value) / first.perPixel - frame.getBoundingClientRect().left;
+  }
+
+  function follow() {
+    if (stopAt != null && sound.currentTime >= stopAt) {
+      sound.pause();
+      stopAt = null;
+    }
+    const x = pixelAt(sound.currentTime);
+    playhead.hidden = x == null;
+    if (x != null) playhead.style.left = `${x}px`;
+    frame.dataset.playing = String(!sound.paused);
+    playButton.textContent = sound.paused ? "Play ␣" : "Pause ␣";
+    if (!sound.paused && !ctx.signal.aborted) requestAnimationFrame(follow);
+  }
+  sound.addEventListener("play", () => requestAnimationFrame(follow));
+  sound.addEventListener("pause", () => follow());
+
+  function togglePlay() {
+    if (sound.paused) {
+      stopAt = null;
+      sound.play().catch((err) => ctx.flash(`cannot play: ${err.message ?? err}`));
+    } else sound.pause();
+  }
+
+  function playSelection() {
+    const brush = shownBrush();
+    if (!brush) return ctx.flash("Brush a range first: p plays it");
+    sound.currentTime = brush[0];
+    stopAt = brush[1];
+    sound.play().catch((err) => ctx.flash(`cannot play: ${err.message ?? err}`));
+  }
 
   return {
     hint: "Click here, then brush the plot and press a digit · Enter saves · ? lists the keys",
@@ -147,12 +218,16 @@ function seriesView(ctx) {
     confirmShown: () => true,
     content(box, sample) {
       // the figure stays in the view's body: the sample box says which recording it is
+      if (sample.content.type !== "series") return renderContent(box, sample.content, model, ctx.signal);
       box.replaceChildren(meta);
-      meta.textContent = `${sample.content.rows} samples · ${sample.content.from} to ${sample.content.to}`;
+      const file = sample.content.file ? `${sample.content.file} · ` : "";
+      meta.textContent = `${file}${sample.content.rows} samples · ${sample.content.from} to ${sample.content.to}`;
     },
     onKey(event, key) {
       if (event.repeat) return false;
-      if (key === "Delete") send({ kind: "remove" });
+      if (isAudio && key === " ") togglePlay();
+      else if (isAudio && key === "p") playSelection();
+      else if (key === "Delete") send({ kind: "remove" });
       else if (key === "z") send({ kind: "zoom", to: "brush" });
       else if (key === "r") send({ kind: "zoom", to: "all" });
       else return false;
@@ -171,6 +246,7 @@ function seriesView(ctx) {
         queueMicrotask(() => ctx.labelIntent(model.get("draft")));
       }
       showFigure();
+      loadSound();
       // the kernel's recording is drawn; a prefetched one shown ahead of it waits under a cover
       const ahead = sample != null && sample.item !== model.get("sample").item;
       cover.hidden = !ahead;
