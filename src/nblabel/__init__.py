@@ -2,7 +2,8 @@
 
 The pure core (store, sessions, sampling, agreement, export) imports no widget library;
 the widgets (``classify``, ``rate``, ``caption``, ``compare``, ``review``, ``annotate_spans``,
-``annotate_images``) load ipywidgets and anywidget on first use.
+``annotate_images``, ``label_series``, ``label_scatter``, ``label_audio``) load ipywidgets and
+anywidget (and bqplot) on first use.
 
 Examples
 --------
@@ -39,6 +40,9 @@ _LAZY = {
     "compare": ".widgets.compare",
     "rate": ".widgets.text",
     "read_coco": "._read_coco",
+    "label_audio": ".widgets.audio",
+    "label_scatter": ".widgets.scatter",
+    "label_series": ".widgets.series",
     "review": ".widgets.review",
     "review_steps": ".widgets.steps",
     "testing": ".testing",
@@ -66,6 +70,9 @@ __all__ = [
     "datasets",
     "export",
     "gold_report",
+    "label_audio",
+    "label_scatter",
+    "label_series",
     "rate",
     "read_coco",
     "review",

@@ -381,6 +381,99 @@ class LabelStore:
             raise NblabelError(f"the label event {event_id} is already undone")
         return new_id
 
+    def append_many(
+        self,
+        *,
+        task: str,
+        items: Iterable[Any],
+        annotator: str,
+        label: Any,
+        source: str = "annotator",
+        meta: dict | None = None,
+        fingerprints: Iterable[str | None] | None = None,
+    ) -> list[int]:
+        """Append one annotation with ``label`` per item of ``items`` in ONE transaction (a
+        bulk label): every event is committed when this returns, or none is. Returns the event
+        ids, in the order of ``items``. ``meta`` (e.g. ``{"batch": ...}``) goes with each."""
+        self._check_open()
+        items = [encode(item) for item in items]
+        prints = [None] * len(items) if fingerprints is None else list(fingerprints)
+        if len(prints) != len(items):
+            raise NblabelError(f"{len(prints)} fingerprints for {len(items)} items: give one each")
+        if not items:
+            return []
+        shared = (annotator, encode(label), self._clock(), source,
+                  None if meta is None else json.dumps(meta))  # fmt: skip
+        rows = [(task, item, *shared, fp) for item, fp in zip(items, prints, strict=True)]
+
+        def run(db: sqlite3.Connection) -> list[int]:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(
+                    "INSERT INTO nblabel_events (task, item, annotator, action, label,"
+                    " created_at, source, meta, fingerprint) VALUES (?, ?, ?, 'label', ?, ?, ?,"
+                    " ?, ?)",
+                    rows,
+                )
+                # the write lock is held: the ids of these rows are the last len(rows) ones
+                last = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            return list(range(last - len(rows) + 1, last + 1))
+
+        return self._shared.write(run)
+
+    def undo_many(self, event_ids: Iterable[int], *, annotator: str) -> list[int]:
+        """:meth:`undo` every event of ``event_ids`` in ONE transaction: all are undone, or
+        (one is not a label event, or is undone already) none is and ``NblabelError`` says
+        which. Returns the new event ids."""
+        self._check_open()
+        ids = [int(i) for i in event_ids]
+        if len(set(ids)) != len(ids):
+            raise NblabelError("event_ids names an event twice: undo each once")
+        refused: list[int] = []
+
+        def run(db: sqlite3.Connection) -> list[int]:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                # one statement for the whole batch (SQLite's json_each lists the ids)
+                listed = json.dumps(ids)
+                found = db.execute(
+                    "SELECT j.value FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM"
+                    " nblabel_events e WHERE e.id = j.value AND e.action = 'label') OR EXISTS"
+                    " (SELECT 1 FROM nblabel_events u WHERE u.target = j.value) LIMIT 1",
+                    (listed,),
+                ).fetchone()
+                if found is not None:
+                    refused.append(int(found[0]))
+                    db.execute("ROLLBACK")
+                    return []
+                cursor = db.execute(
+                    "INSERT INTO nblabel_events (task, item, annotator, action, created_at,"
+                    " source, target) SELECT e.task, e.item, ?, 'undo', ?, e.source, e.id FROM"
+                    " json_each(?) j JOIN nblabel_events e ON e.id = j.value ORDER BY j.key",
+                    (annotator, self._clock(), listed),
+                )
+                count = cursor.rowcount
+                last = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            return list(range(last - count + 1, last + 1))
+
+        new_ids = self._shared.write(run)
+        if refused:
+            raise NblabelError(
+                f"the label event {refused[0]} is not a label event or is undone already: "
+                "nothing of this batch was undone"
+            )
+        return new_ids
+
     def task_info(self, task: str) -> dict | None:
         """What the store knows about ``task`` (its kind and options), or ``None``."""
         if self._fingerprint_sql == "NULL":

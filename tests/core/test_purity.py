@@ -32,6 +32,8 @@ CORE = [
     "nblabel._job",
     "nblabel._content",
     "nblabel._spans",
+    "nblabel._segments",
+    "nblabel._bulk",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present

@@ -1,0 +1,364 @@
+"""``label_scatter``: label the points of an embedding in bulk. Lasso (or brush) a group of
+points, press a digit: every selected point gets that label, one annotation per point.
+
+Why a sibling of :class:`~nblabel.widgets.LabelWidget` and not a subclass: the base is a queue
+shown one item at a time (a cursor, skip, back, prefetch of the next items), and none of that
+applies when every point is on screen at once and a key labels thousands of them. What the
+base guarantees is kept by standing on the same core: :class:`~nblabel._bulk.BulkLabels` writes
+a bulk label as ONE store transaction (one event per point, a shared ``batch`` id) that is
+acknowledged only once committed, undone as ONE step (this widget's batches only), and reads
+through a :class:`~nblabel._session.LabelingSession`, so labels given for other content
+(fingerprints) are set aside as everywhere else. The front end (``static/scatter.js``) uses
+base.js's helpers (``h``, option buttons, key names) but not its item-by-item shell.
+
+A label from the browser names the label value and the points the view showed as selected;
+it is acknowledged (``acks``) once committed or refused, and shown as pending until then.
+Pending labels are not kept across a page reload (unlike the item widgets'): the selection
+they name lives in the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Hashable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import numpy as np
+import pandas as pd
+import traitlets as t
+from ipywidgets import widget_serialization
+
+from .._bulk import BulkLabels
+from .._checks import check_column, check_int, check_name, check_options, checked_keymap
+from .._codec import decode, encode
+from .._errors import NblabelError, StoreError
+from .._fingerprint import Fingerprinter, data_key, fingerprint_columns
+from .._job import as_frame, default_annotator, default_task, store_label
+from .._keymap import Action
+from .._optional import require
+from .._store import DEFAULT_PATH, LabelStore
+from ._base import front_end
+from .series import CLASS_COLORS
+
+__all__ = ["ScatterWidget", "label_scatter"]
+
+log = logging.getLogger("nblabel")
+
+UNLABELED = "#c4c4c4"
+PREVIEW_PAGE = 12  # previews shown per page
+ACTIONS_UNUSED = {"confirm", "skip", "back"}  # no queue here: only undo is an action
+
+
+class ScatterWidget(anywidget.AnyWidget):
+    """Points of an embedding, labeled a selection at a time; build with
+    :func:`nblabel.label_scatter`."""
+
+    _esm, _css = front_end("scatter")
+
+    figure = t.Instance(object, allow_none=True).tag(sync=True, **widget_serialization)
+    """The bqplot ``Figure``: the points, coloured by their current label, and the selector."""
+    options = t.List().tag(sync=True)
+    """``[{"label", "key", "value": JSON text, "color"}]``, in order."""
+    keymap = t.Dict().tag(sync=True)
+    """Key → option position or action name (``undo``)."""
+    key_help = t.List().tag(sync=True)
+    """Every key and what it does, ``[[key, does], ...]``."""
+    picked = t.Int(0).tag(sync=True)
+    """How many points are selected."""
+    preview = t.List().tag(sync=True)
+    """The selected points' ``preview=`` column, a page of them: ``[{"item", "text",
+    "label"}]``."""
+    preview_page = t.Int(0).tag(sync=True)
+    """Which page of the selection the preview shows."""
+    preview_pages = t.Int(0).tag(sync=True)
+    """How many pages the selection's preview has."""
+    counts = t.Dict().tag(sync=True)
+    """How many points hold each label, and ``"unlabeled"``."""
+    saved = t.Int(0).tag(sync=True)
+    """Bulk labels committed through this widget."""
+    acks = t.Dict().tag(sync=True)
+    """Per browser view, the sequence number of its last intent the kernel has handled."""
+    error = t.Unicode("").tag(sync=True)
+    """The last error, shown under the widget; empty when all is well."""
+    notice = t.Unicode("").tag(sync=True)
+    """What the widget found about labels stored before (given for other content)."""
+    info = t.Dict().tag(sync=True)
+    """``{"store", "task", "annotator"}`` for the status line."""
+
+    def __init__(self, frame: pd.DataFrame, bulk: BulkLabels, *, x: Hashable, y: Hashable,
+                 preview: Hashable | None, keymap: Any, selector: str, height: int,
+                 store_text: str) -> None:  # fmt: skip
+        super().__init__()
+        bq = require("bqplot", extra="plots", purpose="label_scatter")
+        self.data, self.bulk, self._keys = frame, bulk, keymap
+        self._preview_column = preview
+        choices = bulk.choices
+        colors = [UNLABELED] + [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(len(choices))]
+        xs, ys = bq.LinearScale(), bq.LinearScale()
+        self._colors = bq.OrdinalColorScale(domain=list(range(len(choices) + 1)), colors=colors)
+        self.points = bq.Scatter(
+            x=frame[x].to_numpy(dtype=float), y=frame[y].to_numpy(dtype=float),
+            color=bulk.codes.copy(), scales={"x": xs, "y": ys, "color": self._colors},
+            default_size=24, stroke_width=0, selected_style={"stroke": "black", "stroke-width": 1},
+            unselected_style={"opacity": 0.35},
+        )  # fmt: skip
+        """The bqplot ``Scatter``: its ``selected`` holds the positions of the selected points."""
+        if selector == "lasso":
+            self.selector = bq.interacts.LassoSelector(marks=[self.points], color="#555")
+        else:
+            self.selector = bq.interacts.BrushSelector(
+                x_scale=xs, y_scale=ys, marks=[self.points], color="#555"
+            )
+        self.points.observe(self._on_selected, names="selected")
+        fig = bq.Figure(
+            marks=[self.points],
+            axes=[bq.Axis(scale=xs, label=str(x)), bq.Axis(scale=ys, label=str(y), side="left")],
+            interaction=self.selector, animation_duration=0, padding_x=0.04, padding_y=0.04,
+            fig_margin={"top": 12, "bottom": 40, "left": 50, "right": 12},
+        )  # fmt: skip
+        fig.layout.width, fig.layout.height = "100%", f"{height}px"
+        self._handlers = {"label": self._on_label, "action": self._on_action,
+                          "page": self._on_page}  # fmt: skip
+        self.on_msg(self._handle_message)
+        self.add_class("nblabel")
+        self.add_class("nblabel-scatter")
+        with self.hold_sync():
+            self.figure = fig
+            self.options = [
+                {"label": str(c), "key": keymap.key_for(i), "value": encode(c),
+                 "color": colors[i + 1]}
+                for i, c in enumerate(choices)
+            ]  # fmt: skip
+            self.keymap = {k: v for k, v in keymap.to_json().items() if v not in ACTIONS_UNUSED}
+            undo = keymap.key_for(Action.UNDO)
+            self.key_help = [
+                *([k, f"label the selected points {c}"] for i, c in enumerate(choices)
+                  if (k := keymap.key_for(i)) is not None),
+                *([[undo, "take back the last bulk label"]] if undo else []),
+            ]  # fmt: skip
+            self.info = {"store": store_text, "task": bulk.session.task,
+                         "annotator": bulk.session.annotator}  # fmt: skip
+            self.notice = bulk.session.notice or ""
+            self.counts = bulk.counts()
+
+    def __repr__(self) -> str:
+        return (f"<ScatterWidget task={self.bulk.session.task!r} "
+                f"annotator={self.bulk.session.annotator!r} {len(self.data)} points>")  # fmt: skip
+
+    # -- public state and twins ---------------------------------------------------------------
+    @property
+    def selected(self) -> list[Hashable]:
+        """The ids of the selected points (what a digit labels)."""
+        return self.data.index[self._selected_positions()].tolist()
+
+    @property
+    def labels(self) -> pd.DataFrame:
+        """This annotator's labels, indexed like the data (``df.join(w.labels)``)."""
+        return self.bulk.session.labels()
+
+    @property
+    def store(self) -> LabelStore:
+        return self.bulk.store
+
+    def select(self, items: Sequence[Hashable]) -> None:
+        """Select the points with these ids, as a lasso around them does."""
+        if isinstance(items, (str, bytes)) or not isinstance(
+            items, (Sequence, pd.Index, np.ndarray)
+        ):
+            raise NblabelError(f"items= is a list of ids, not {items!r}")  # fmt: skip
+        positions = self.bulk.positions_of(list(items))
+        self.points.selected = np.unique(positions) if len(positions) else None
+
+    def label_selection(self, label: Any) -> int:
+        """Give ``label`` to every selected point, as one batch (one store transaction, one
+        undo step). Returns how many points were labeled."""
+        return self._label(self._selected_positions(), label)
+
+    def undo(self) -> int:
+        """Take back this widget's last bulk label as one step. Returns how many points it
+        had; 0 when there is nothing to undo."""
+        batch = self.bulk.undo()
+        if batch is None:
+            self.error = "Nothing labeled here to undo"
+            return 0
+        self._repaint()
+        return len(batch.positions)
+
+    # -- inside -------------------------------------------------------------------------------
+    def _selected_positions(self) -> np.ndarray:
+        chosen = self.points.selected
+        if chosen is None:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.asarray(chosen, dtype=np.int64))
+
+    def _label(self, positions: np.ndarray, label: Any) -> int:
+        self.bulk.label(positions, label)
+        with self.hold_sync():
+            self.saved += 1
+            self.error = ""
+            self._repaint()
+        return len(positions)
+
+    def _repaint(self) -> None:
+        with self.hold_sync():
+            self.points.color = self.bulk.codes.copy()
+            self.counts = self.bulk.counts()
+            self._show_preview()
+
+    def _on_selected(self, change: dict) -> None:
+        self.preview_page = 0
+        self._show_preview()
+
+    def _show_preview(self) -> None:
+        positions = self._selected_positions()
+        self.picked = len(positions)
+        self.preview_pages = -(-len(positions) // PREVIEW_PAGE)
+        page = positions[self.preview_page * PREVIEW_PAGE :][:PREVIEW_PAGE]
+        column = self._preview_column
+        choices = self.bulk.choices
+        self.preview = [
+            {
+                "item": encode(self.data.index[p]),
+                "text": "" if column is None else str(self.data[column].iloc[p]),
+                "label": "" if self.bulk.codes[p] == 0 else str(choices[self.bulk.codes[p] - 1]),
+            }
+            for p in page
+        ]
+
+    # -- browser intents ----------------------------------------------------------------------
+    def _handle_message(self, _widget: Any, content: dict, buffers: list) -> None:
+        handler = self._handlers.get(content.get("kind")) if isinstance(content, dict) else None
+        if handler is None:
+            log.warning("nblabel: ignored a message of unknown kind: %r", content)
+            return
+        client, seq = content.get("client"), content.get("seq")
+        if client is not None and seq is not None and seq <= self.acks.get(client, -1):
+            return  # handled before
+        try:
+            handler(content)
+        except StoreError as exc:
+            self.error = f"Not saved: {exc}. Press the key again when it is fixed."
+            return  # not acknowledged: the view shows it as not saved
+        except Exception as exc:
+            self.error = (
+                str(exc) if isinstance(exc, NblabelError) else f"{type(exc).__name__}: {exc}"
+            )
+        if client is not None and seq is not None:
+            self.acks = {**self.acks, client: seq}
+
+    def _on_label(self, content: dict) -> None:
+        value = decode(content["value"])
+        sent = content.get("items")
+        positions = (
+            self._selected_positions() if sent is None
+            else self.bulk.positions_of([decode(i) for i in sent])
+        )  # fmt: skip
+        self._label(positions, value)
+
+    def _on_action(self, content: dict) -> None:
+        if content.get("name") == "undo":
+            self.undo()
+
+    def _on_page(self, content: dict) -> None:
+        pages = max((self.picked - 1) // PREVIEW_PAGE, 0)
+        self.preview_page = int(np.clip(int(content.get("page", 0)), 0, pages))
+        self._show_preview()
+
+
+def label_scatter(
+    data: Any,
+    *,
+    x: Hashable,
+    y: Hashable,
+    options: Sequence[Any],
+    preview: Hashable | None = None,
+    selector: str = "lasso",
+    fingerprint: Hashable | Sequence[Hashable] | bool | None = None,
+    store: LabelStore | str | os.PathLike | None = None,
+    annotator: str | None = None,
+    task: str | None = None,
+    keys: Mapping[str, Any] | Sequence[str] | str | None = None,
+    height: int = 420,
+) -> ScatterWidget:
+    """Label the points of a 2-D embedding in bulk: select a group, press a digit.
+
+    Parameters
+    ----------
+    data
+        A DataFrame with one row per point and a unique index (never modified).
+    x, y
+        The columns of the point coordinates (e.g. ``"umap_x"``, ``"umap_y"``).
+    options
+        The labels, in order (keys ``1``–``9``).
+    preview
+        A column shown for the selected points beside the plot (e.g. their ``"text"``),
+        a page at a time.
+    selector
+        ``"lasso"`` (default) or ``"brush"`` (a rectangle).
+    fingerprint, store, annotator, task, keys
+        As for :func:`nblabel.classify`; the fingerprint defaults to the ``preview`` column,
+        else every column. The default task is ``scatter:[options]@`` a short hash of the
+        identifying columns' names.
+
+    Returns
+    -------
+    ScatterWidget
+        Every selected point gets the label of the key pressed: one annotation per point,
+        written in one transaction with a shared ``batch`` id; ``Backspace`` takes the last bulk
+        label back as one step. Points are coloured by their current label. From Python:
+        ``w.select(items)``, ``w.selected``, ``w.label_selection(label)``, ``w.undo()``,
+        ``w.labels``.
+
+    Examples
+    --------
+    >>> w = nblabel.label_scatter(df, x="umap_x", y="umap_y", options=["spam", "ham"],
+    ...                           preview="text")   # doctest: +SKIP
+    """
+    frame, _ = as_frame(data)
+    for argument, column in {"x": x, "y": y, "preview": preview}.items():
+        if column is None and argument == "preview":
+            continue
+        check_column(column, argument)
+        if column not in frame.columns:
+            raise NblabelError(
+                f"{argument}={column!r} is not a column of the data; its columns are "
+                f"{list(frame.columns)!r}"
+            )
+    for argument, column in {"x": x, "y": y}.items():
+        values = frame[column]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            raise NblabelError(f"{argument}={column!r} holds {values.dtype} values, not numbers")
+        if not np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)).all():
+            raise NblabelError(
+                f"{argument}={column!r} holds missing or infinite values: drop those rows first"
+            )
+    if selector not in ("lasso", "brush"):
+        raise NblabelError(f"selector= is 'lasso' or 'brush', not {selector!r}")
+    choices = check_options(options)
+    height = check_int(height, "height", minimum=120)
+    if annotator is not None:
+        check_name(annotator, "annotator")
+    if task is not None:
+        check_name(task, "task", "topics")
+    keymap = checked_keymap(choices, keys)
+    require("bqplot", extra="plots", purpose="label_scatter")
+    locs = fingerprint_columns(frame, fingerprint, preview)
+    identifying = locs if locs is not None else fingerprint_columns(frame, None, preview)
+    if task is None:
+        task = default_task("scatter", choices, data_key(frame, identifying))
+    if store is None:
+        store = LabelStore(Path.cwd() / DEFAULT_PATH)
+    elif not isinstance(store, LabelStore):
+        store = LabelStore(store)
+    bulk = BulkLabels(
+        frame.index, store=store, task=task,
+        annotator=default_annotator() if annotator is None else annotator, choices=choices,
+        fingerprint=None if locs is None else Fingerprinter(frame, locs),
+    )  # fmt: skip
+    return ScatterWidget(
+        frame, bulk, x=x, y=y, preview=preview, keymap=keymap, selector=selector,
+        height=height, store_text=store_label(store),
+    )  # fmt: skip

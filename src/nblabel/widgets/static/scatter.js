@@ -1,0 +1,180 @@
+// The scatter view: the embedding's bqplot figure (a child widget), the labels as buttons with
+// their colours, and a preview of the selected points. A digit labels the selection: the
+// message names the label value and is shown as pending until the kernel acknowledges it.
+// Joined after base.js, whose helpers (h, optionButtons, keyName, randomId) it uses by name;
+// it has no item queue, so it does not mount base's item-by-item shell.
+
+function renderScatter({ model, el }) {
+  const controller = new AbortController();
+  const client = randomId();
+  let seq = 0;
+  const pending = new Map(); // seq -> what was sent, until the kernel acknowledges it
+  let localError = ""; // said by the view itself (no kernel)
+  el.classList.add("nblabel", "nblabel-scatter");
+  el.tabIndex = 0;
+
+  const title = h("span", { class: "nblabel-task", text: model.get("info").task ?? "" });
+  const tally = h("span", { class: "nblabel-scatter-counts" });
+  const plot = h("div", { class: "nblabel-scatter-plot" });
+  const side = h("div", { class: "nblabel-scatter-side" });
+  const optionsBox = h("div", { class: "nblabel-options", role: "group" });
+  const hint = h("div", { class: "nblabel-scatter-hint" });
+  const status = h("div", { class: "nblabel-status" });
+  const errorBox = h("div", { class: "nblabel-error", role: "alert" });
+  const noticeBox = h("div", { class: "nblabel-notice", role: "note" });
+  el.replaceChildren(
+    h("div", { class: "nblabel-header" }, title, tally),
+    noticeBox,
+    h("div", { class: "nblabel-scatter-main" }, plot, side),
+    hint,
+    optionsBox,
+    status,
+    errorBox,
+  );
+
+  let figureView = null;
+  const ref = model.get("figure");
+  if (ref) {
+    model.widget_manager
+      .get_model(ref.replace(/^IPY_MODEL_/, ""))
+      .then((child) => model.widget_manager.create_view(child))
+      .then((view) => {
+        if (controller.signal.aborted) return view.remove();
+        figureView = view;
+        plot.replaceChildren(view.el);
+        view.trigger?.("displayed");
+        requestAnimationFrame(() => window.dispatchEvent(new Event("resize")));
+      })
+      .catch((err) => plot.replaceChildren(h("div", { class: "nblabel-note", text: `cannot show the plot: ${err}` })));
+  }
+
+  function send(msg) {
+    msg.client = client;
+    msg.seq = ++seq;
+    pending.set(msg.seq, msg);
+    paint();
+    try {
+      model.send(msg);
+    } catch (err) {
+      localError = "The kernel is not connected: run the cell again";
+      paint();
+    }
+  }
+
+  function pick(index) {
+    const option = model.get("options")[index];
+    if (!option) return;
+    // the selection lives in the kernel (bqplot's Scatter.selected), which refuses an empty one
+    localError = "";
+    send({ kind: "label", value: option.value });
+  }
+
+  function paint() {
+    const acked = model.get("acks")[client] ?? 0;
+    for (const n of [...pending.keys()]) if (n <= acked) pending.delete(n);
+    const options = model.get("options");
+    optionsBox.replaceChildren(...optionButtons(options, () => false, pick));
+    optionsBox.querySelectorAll(".nblabel-option").forEach((button, i) => {
+      button.style.borderLeft = `6px solid ${options[i].color}`;
+    });
+    const counts = model.get("counts");
+    tally.textContent = Object.entries(counts)
+      .map(([label, n]) => `${label}: ${n}`)
+      .join(" · ");
+    const picked = model.get("picked");
+    const keys = options.map((o) => o.key).filter((k) => k != null);
+    const range = keys.length ? `${keyName(keys[0])}–${keyName(keys[keys.length - 1])}` : "a label";
+    hint.textContent = picked
+      ? `${picked} point${picked > 1 ? "s" : ""} selected: ${range} labels them all · ⌫ takes the last label back`
+      : "Drag a lasso around points to select them, then press a key to label them all";
+
+    const preview = model.get("preview");
+    const page = model.get("preview_page");
+    const pages = model.get("preview_pages");
+    side.replaceChildren(h("div", { class: "nblabel-scatter-side-title", text: picked ? `Selected (${picked})` : "Selected: none" }));
+    const list = h("ol", { class: "nblabel-scatter-preview" });
+    for (const entry of preview) {
+      const row = h("li", { "data-item": entry.item }, h("span", { class: "nblabel-scatter-id", text: itemText(entry.item) }));
+      if (entry.label) row.append(h("span", { class: "nblabel-scatter-label", text: entry.label }));
+      if (entry.text) row.append(h("div", { class: "nblabel-scatter-text", dir: "auto", text: entry.text }));
+      list.append(row);
+    }
+    side.append(list);
+    if (pages > 1) {
+      const nav = h("div", { class: "nblabel-scatter-pages" });
+      const prev = h("button", { type: "button", text: "‹" });
+      const next = h("button", { type: "button", text: "›" });
+      prev.disabled = page <= 0;
+      next.disabled = page + 1 >= pages;
+      prev.addEventListener("click", () => model.send({ kind: "page", page: page - 1 }));
+      next.addEventListener("click", () => model.send({ kind: "page", page: page + 1 }));
+      nav.append(prev, h("span", { text: ` page ${page + 1} of ${pages} ` }), next);
+      side.append(nav);
+    }
+
+    const info = model.get("info");
+    status.dataset.saved = String(model.get("saved"));
+    status.dataset.pending = String(pending.size);
+    status.classList.toggle("nblabel-is-pending", pending.size > 0);
+    status.replaceChildren(
+      h("span", { class: `nblabel-mark ${pending.size ? "nblabel-mark-pending" : "nblabel-mark-ok"}`, "aria-hidden": "true" }),
+      h("span", {
+        class: "nblabel-save-state",
+        text: pending.size ? "saving…" : model.get("saved") ? "all labels saved" : "ready",
+      }),
+      h("span", { class: "nblabel-where", text: ` · annotator: ${info.annotator} · task: ${info.task} · ${info.store}` }),
+    );
+    const error = model.get("error") || localError;
+    errorBox.textContent = error;
+    errorBox.hidden = !error;
+    noticeBox.textContent = model.get("notice");
+    noticeBox.hidden = !model.get("notice");
+  }
+
+  el.addEventListener(
+    "keydown",
+    (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+      const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+      const bound = model.get("keymap")[key];
+      if (bound === undefined) {
+        if (!LEAVE_TO_NOTEBOOK.has(event.key)) event.stopPropagation();
+        return;
+      }
+      event.preventDefault();
+      event.stopPropagation(); // keys the widget owns never reach JupyterLab
+      if (event.repeat) return;
+      if (typeof bound === "number") pick(bound);
+      else if (bound === "undo") send({ kind: "action", name: "undo" });
+    },
+    { signal: controller.signal },
+  );
+  // keys meant for the widget are marked for Lumino first (see base.js, markOwnKey)
+  window.addEventListener(
+    "keydown",
+    (event) => {
+      const target = event.target;
+      if (!(target instanceof Element) || !el.contains(target)) return;
+      if (event.ctrlKey || event.metaKey || event.altKey || LEAVE_TO_NOTEBOOK.has(event.key)) return;
+      target.setAttribute(SUPPRESS_SHORTCUTS, "");
+      setTimeout(() => target.removeAttribute(SUPPRESS_SHORTCUTS), 0);
+    },
+    { capture: true, signal: controller.signal },
+  );
+  el.addEventListener("focusin", () => el.classList.add("nblabel-focused"), { signal: controller.signal });
+  el.addEventListener("focusout", (e) => !el.contains(e.relatedTarget) && el.classList.remove("nblabel-focused"), {
+    signal: controller.signal,
+  });
+  // the lasso is drawn with the mouse: keep the keys on the widget afterwards
+  el.addEventListener("pointerup", () => el.focus({ preventScroll: true }), { signal: controller.signal });
+
+  model.on("change", paint);
+  paint();
+  return () => {
+    controller.abort();
+    model.off("change", paint);
+    figureView?.remove();
+  };
+}
+
+export default { render: renderScatter };

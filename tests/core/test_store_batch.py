@@ -1,0 +1,54 @@
+"""Bulk labels: ``append_many`` writes one annotation per item in one transaction (all or
+none), ``undo_many`` takes a whole batch back in one transaction (all or none)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nblabel import LabelStore, NblabelError, StoreError
+
+
+def test_append_many_stores_one_event_per_item_with_the_batch_meta(tmp_path):
+    with LabelStore(tmp_path / "s.db") as store:
+        store.append(task="t", item="before", annotator="a", label="x")
+        prints = [f"f{i}" for i in range(1000)]
+        ids = store.append_many(task="t", items=range(1000), annotator="a", label="spam",
+                                meta={"batch": "b1"}, fingerprints=prints)  # fmt: skip
+        assert len(ids) == 1000 and ids == list(range(ids[0], ids[0] + 1000))
+        current = store.current("t", "a")
+        assert {current[str(i)].label for i in range(1000)} == {"spam"}
+        assert current["999"].event_id == ids[-1] and current["999"].fingerprint == "f999"
+        rows = store._query("SELECT item, meta FROM nblabel_events WHERE id = ?", (ids[3],))
+        assert rows == [("3", json.dumps({"batch": "b1"}))]
+        assert store.append_many(task="t", items=[], annotator="a", label="spam") == []
+
+
+def test_append_many_writes_nothing_when_one_row_fails(tmp_path):
+    with LabelStore(tmp_path / "s.db") as store:
+        with pytest.raises(NblabelError, match="2 fingerprints for 3 items"):
+            store.append_many(task="t", items=[1, 2, 3], annotator="a", label="x",
+                              fingerprints=["a", "b"])  # fmt: skip
+        # the third row cannot be bound: the two before it are rolled back
+        with pytest.raises(StoreError):
+            store.append_many(task="t", items=[1, 2, 3], annotator="a", label="x",
+                              fingerprints=["a", "b", object()])  # fmt: skip
+        assert store.annotations().empty
+        ids = store.append_many(task="t", items=[1, 2], annotator="a", label="x")
+        assert len(store.annotations()) == 2 and len(ids) == 2  # the store goes on
+
+
+def test_undo_many_takes_a_batch_back_at_once_or_not_at_all(tmp_path):
+    with LabelStore(tmp_path / "s.db") as store:
+        first = store.append_many(task="t", items=["a", "b"], annotator="x", label="ham")
+        batch = store.append_many(task="t", items=["a", "b", "c"], annotator="x", label="spam")
+        undone = store.undo_many(batch, annotator="x")
+        assert len(undone) == 3
+        labels = store.annotations(task="t").set_index("item")["label"].to_dict()
+        assert labels == {"a": "ham", "b": "ham"}  # the labels before the batch are back
+        with pytest.raises(NblabelError, match="nothing of this batch was undone"):
+            store.undo_many([first[0], batch[0]], annotator="x")  # the second is undone already
+        assert len(store.annotations(task="t")) == 2  # first[0] was not undone either
+        with pytest.raises(NblabelError, match="twice"):
+            store.undo_many([first[0], first[0]], annotator="x")

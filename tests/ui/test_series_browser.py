@@ -1,0 +1,116 @@
+"""label_series in real JupyterLab: brush a range with a real mouse drag on the bqplot figure,
+press a digit, click the band and change its class, press Enter; the stored segment has exact
+data times within one drawn pixel of the drag; after a reload the segments come back, and a
+click on the band then Delete removes it."""
+
+from __future__ import annotations
+
+import pytest
+from lab import KernelProbe, focus, notebook_in_lab, reload, screenshot, wait_saved, wait_until
+
+W = ".nblabel-series"
+CELLS = [
+    """\
+import numpy as np
+import pandas as pd
+
+import nblabel
+
+t = np.arange(6000) / 100.0  # 60 s at 100 Hz, two recordings
+rng = np.random.default_rng(0)
+walk = (t > 20) & (t < 35)
+df = pd.DataFrame({
+    "t": np.tile(t, 2),
+    "x": np.concatenate([np.sin(t * 2) * (1 + 2 * walk), np.sin(t)]) + rng.normal(0, .1, 12000),
+    "y": np.concatenate([np.cos(t * 3) * walk, np.cos(t)]) + rng.normal(0, .1, 12000),
+    "recording": np.repeat(["a", "b"], 6000),
+})
+w = nblabel.label_series(df, time="t", value=["x", "y"], by="recording",
+                         classes=["walk", "run", "idle"], store="series.db", annotator="al",
+                         task="acts")
+w
+""",
+]
+
+
+@pytest.fixture(scope="module")
+def opened(browser, jupyter_server):
+    with notebook_in_lab(browser, jupyter_server, "series.ipynb", cells=CELLS,
+                         widgets=f"{W} svg") as (page, probe):  # fmt: skip
+        yield page, probe
+
+
+def plot_box(page):
+    area = page.locator(f"{W} rect.overlay").first
+    area.wait_for(state="attached")
+    return area.bounding_box()
+
+
+# the time under a pixel, read off the drawn axis: two ticks (d3 binds their values) and where
+# they are (bqplot pads the scale's range inside the plot area)
+TIME_AT = """x => {
+  const ticks = [...document.querySelector('.nblabel-series g.tick').parentNode.children]
+    .filter(t => t.matches('g.tick'));
+  const at = t => { const b = t.querySelector('line').getBoundingClientRect(); return b.x; };
+  const [a, b] = [ticks[0], ticks[ticks.length - 1]];
+  const per = (b.__data__ - a.__data__) / (at(b) - at(a));
+  return [a.__data__ + (x - at(a)) * per, per];
+}"""
+
+
+def test_brush_with_the_mouse_label_save_and_reload(opened):
+    page, probe = opened
+    probe: KernelProbe
+    focus(page, W)
+    box = plot_box(page)
+    y = box["y"] + box["height"] / 2
+    x0, x1 = box["x"] + 0.25 * box["width"], box["x"] + 0.5 * box["width"]
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    page.mouse.move(x1, y, steps=12)
+    page.mouse.up()
+    wait_until(lambda: probe.eval("w.brushed"))
+    if not page.evaluate(f"document.querySelector('{W}').contains(document.activeElement)"):
+        page.locator(W).first.evaluate("e => e.focus()")
+    page.keyboard.press("1")
+    page.locator(f"{W} .nblabel-series-band").first.wait_for()
+    screenshot(page, "series-brushed", page.locator(W).first)
+
+    segments = probe.eval("w.segments")
+    assert [s["label"] for s in segments] == ["walk"]
+    (t0, per_pixel), (t1, _) = page.evaluate(TIME_AT, x0), page.evaluate(TIME_AT, x1)
+    start, end = segments[0]["start"], segments[0]["end"]
+    # within one pixel of the drag (plus one sample, the snap to data values)
+    assert abs(start - t0) <= per_pixel + 0.01, (start, t0)
+    assert abs(end - t1) <= per_pixel + 0.01, (end, t1)
+    exact = f"{{float(v) for v in df.t[df.recording == 'a']}} >= {{{start!r}, {end!r}}}"
+    assert probe.eval(exact)
+
+    # a click on the band selects it; 3 changes its class
+    page.mouse.click(box["x"] + 0.375 * box["width"], y)
+    wait_until(lambda: probe.eval("w.chosen") == 0)
+    page.keyboard.press("3")
+    wait_until(lambda: probe.eval("w.segments[0]['label']") == "idle")
+    page.keyboard.press("Enter")
+    wait_saved(page, W)
+    wait_until(lambda: probe.eval("w.current") == "b")
+    stored = probe.eval("w.store.annotations(task='acts')[['item', 'label']].values.tolist()")
+    assert stored == [["a", [{"start": start, "end": end, "label": "idle"}]]]
+    screenshot(page, "series-saved", page.locator(W).first)
+
+    reload(page, widgets=f"{W} svg")
+    focus(page, W)
+    page.keyboard.press("ArrowLeft")  # back to recording a: its saved segments are shown
+    page.locator(f"{W} .nblabel-series-band").first.wait_for()
+    assert page.locator(f"{W} .nblabel-series-label").all_text_contents() == ["idle"]
+    assert page.locator(f"{W} .nblabel-held").first.text_content().startswith("Saved label: 1 seg")
+    screenshot(page, "series-reloaded", page.locator(W).first)
+
+    # click the band, Delete: gone from the draft (the saved label stays until Enter)
+    box = plot_box(page)
+    page.mouse.click(box["x"] + 0.3 * box["width"], box["y"] + box["height"] / 2)
+    wait_until(lambda: probe.eval("w.chosen") == 0)
+    page.keyboard.press("Delete")
+    page.locator(f"{W} .nblabel-series-band").first.wait_for(state="detached")
+    assert probe.eval("w.segments") == []
+    assert probe.eval("len(w.store.annotations(task='acts'))") == 1

@@ -1,0 +1,122 @@
+"""label_scatter without a browser: a selection set on bqplot's Scatter as the lasso sets it,
+bulk labels through the twins and browser messages, one transaction and one undo step per
+batch, points coloured by their label."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nblabel
+from nblabel import NblabelError
+from nblabel._codec import encode
+from nblabel.testing import browser_message
+
+pytest.importorskip("bqplot")
+
+
+def points(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "ux": rng.normal(size=n),
+            "uy": rng.normal(size=n),
+            "text": [f"msg {i}" for i in range(n)],
+        },
+        index=[f"m{i}" for i in range(n)],
+    )
+
+
+def make(data, store, **kwargs):
+    kwargs.setdefault("annotator", "alice")
+    return nblabel.label_scatter(data, x="ux", y="uy", options=["spam", "ham"], preview="text",
+                                 store=store, **kwargs)  # fmt: skip
+
+
+def batches(store):
+    rows = store._query("SELECT item, meta FROM nblabel_events WHERE action = 'label' ORDER BY id")
+    return [(json.loads(item), json.loads(meta)["batch"]) for item, meta in rows]
+
+
+def test_a_key_labels_every_selected_point_as_one_batch(tmp_path):
+    w = make(points(), tmp_path / "s.db")
+    w.points.selected = np.array([3, 1, 4])  # as the lasso sets it in the browser
+    assert w.selected == ["m1", "m3", "m4"] and w.picked == 3
+    assert [p["text"] for p in w.preview] == ["msg 1", "msg 3", "msg 4"]
+    browser_message(w, {"kind": "label", "value": encode("ham"), "client": "c", "seq": 1})
+    assert w.acks == {"c": 1} and w.saved == 1
+    assert w.labels["label"].to_dict() == {"m1": "ham", "m3": "ham", "m4": "ham"}
+    (first, one), *rest = batches(w.store)
+    assert first == "m1" and {b for _, b in rest} == {one}  # one batch id for the three
+    assert list(w.points.color[[1, 3, 4]]) == [2, 2, 2] and w.points.color[0] == 0
+    assert w.counts == {"unlabeled": 197, "spam": 0, "ham": 3}
+    assert [p["label"] for p in w.preview] == ["ham"] * 3
+
+
+def test_undo_takes_a_whole_batch_back_and_the_labels_before_return(tmp_path):
+    w = make(points(), tmp_path / "s.db")
+    w.select([f"m{i}" for i in range(10)])
+    assert w.label_selection("spam") == 10
+    w.select([f"m{i}" for i in range(5, 60)])
+    assert w.label_selection("ham") == 55
+    browser_message(w, {"kind": "action", "name": "undo", "client": "c", "seq": 1})
+    labels = w.labels["label"]
+    assert len(labels) == 10 and set(labels) == {"spam"}  # m5..m9 are spam again
+    assert w.counts == {"unlabeled": 190, "spam": 10, "ham": 0}
+    assert list(w.points.color[:10]) == [1] * 10 and w.points.color[10] == 0
+    assert w.undo() == 10 and w.labels.empty
+    assert w.undo() == 0 and "Nothing labeled here to undo" in w.error
+
+
+def test_refusals_are_acknowledged_and_a_failed_write_is_not(tmp_path):
+    w = make(points(), tmp_path / "s.db")
+    browser_message(w, {"kind": "label", "value": encode("spam"), "client": "c", "seq": 1})
+    assert "nothing is selected" in w.error and w.acks == {"c": 1}
+    w.select(["m1"])
+    browser_message(w, {"kind": "label", "value": encode("eggs"), "client": "c", "seq": 2})
+    assert "'eggs' is not one of the options" in w.error and w.acks == {"c": 2}
+    w.store.close()
+    browser_message(w, {"kind": "label", "value": encode("spam"), "client": "c", "seq": 3})
+    assert w.error.startswith("Not saved:") and w.acks == {"c": 2}  # pending in the browser
+    browser_message(w, {"kind": "label", "value": encode("spam"), "client": "c", "seq": 2})
+    assert w.acks == {"c": 2}  # handled before: ignored
+
+
+def test_the_preview_pages_through_a_large_selection(tmp_path):
+    w = make(points(), tmp_path / "s.db")
+    w.points.selected = np.arange(30)
+    assert len(w.preview) == 12 and w.preview_pages == 3
+    browser_message(w, {"kind": "page", "page": 2})
+    assert [p["text"] for p in w.preview] == [f"msg {i}" for i in range(24, 30)]
+    browser_message(w, {"kind": "page", "page": 9})
+    assert w.preview_page == 2
+    w.points.selected = np.arange(3)
+    assert w.preview_page == 0 and w.preview_pages == 1
+
+
+def test_labels_of_points_whose_content_changed_are_set_aside(tmp_path):
+    w = make(points(), tmp_path / "s.db")
+    w.select(["m1", "m2"])
+    w.label_selection("spam")
+    changed = points()
+    changed.loc["m1", "text"] = "another message"
+    with pytest.warns(nblabel.NblabelWarning, match="other content"):
+        again = make(changed, tmp_path / "s.db")
+    assert again.counts["spam"] == 1 and again.points.color[1] == 0
+
+
+def test_wrong_arguments_are_named(tmp_path):
+    data = points()
+    with pytest.raises(NblabelError, match="x='nope' is not a column"):
+        nblabel.label_scatter(data, x="nope", y="uy", options=["a"], store=tmp_path / "s")
+    with pytest.raises(NblabelError, match=r"y='text' holds \w+ values, not numbers"):
+        nblabel.label_scatter(data, x="ux", y="text", options=["a"], store=tmp_path / "s")
+    with pytest.raises(NblabelError, match="selector= is 'lasso' or 'brush'"):
+        nblabel.label_scatter(data, x="ux", y="uy", options=["a"], selector="box",
+                              store=tmp_path / "s")  # fmt: skip
+    with pytest.raises(NblabelError, match="'m999' is not an item"):
+        make(data, tmp_path / "t.db").select(["m999"])
+    assert not (tmp_path / "s").exists()
