@@ -7,7 +7,7 @@ kernel while the team labels. Pure: no widget library is imported here.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,25 @@ class Status:
     at: pd.Timestamp
     frame: pd.DataFrame
     assigned: bool
+    store: LabelStore | None = field(default=None, repr=False, compare=False)
+    window: float = 3600.0
+
+    def widget(self, every: float = 10.0) -> Any:
+        """The same, live: the summary, the table and a bqplot chart of each annotator's
+        done, claimed and left, read again from the store every ``every`` seconds while the
+        widget is shown (``close()`` stops it).
+
+        Examples
+        --------
+        >>> nblabel.status(store, task="sentiment").widget()            # doctest: +SKIP
+        """
+        from .widgets.status import StatusView
+
+        if self.store is None:
+            raise NblabelError("this status was made without its store: use nblabel.status()")
+        if isinstance(every, bool) or not isinstance(every, (int, float)) or not every > 0:
+            raise NblabelError(f"every= must be a number of seconds above 0, not {given(every)}")
+        return StatusView(self, every=float(every))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -210,4 +229,4 @@ def status(store: LabelStore, task: str, *, window: float = 3600.0) -> Status:
     frame.index.name = "annotator"
     frame["left"] = frame["left"].astype(float)
     frame["eta"] = pd.to_timedelta([row["eta"] for row in rows.values()])
-    return Status(task, pd.Timestamp(now, unit="s", tz="UTC"), frame, assigned)
+    return Status(task, pd.Timestamp(now, unit="s", tz="UTC"), frame, assigned, store, window)

@@ -1,0 +1,88 @@
+"""The live view of :func:`nblabel.status`: the summary, the table and a bqplot chart of each
+annotator's done, claimed and left, read again from the store every few seconds."""
+
+from __future__ import annotations
+
+import html
+import threading
+from typing import TYPE_CHECKING
+
+import ipywidgets as ipw
+
+from .._optional import require
+from .._status import ALL, status
+
+if TYPE_CHECKING:
+    from .._status import Status
+
+__all__ = ["StatusView"]
+
+PARTS = ["done", "claimed", "left"]
+COLOURS = ["#2e7d32", "#f9a825", "#bdbdbd"]
+
+
+class StatusView(ipw.VBox):
+    """A task's progress, refreshed from the store every ``every`` seconds until closed."""
+
+    def __init__(self, first: Status, *, every: float = 10.0) -> None:
+        bq = require("bqplot", extra="plots", purpose="the live status chart")
+        self._status, self.every = first, every
+        self._stop = threading.Event()
+        self._summary = ipw.HTML()
+        self._table = ipw.HTML()
+        x, y = bq.OrdinalScale(), bq.LinearScale(min=0)
+        self._bars = bq.Bars(
+            x=[], y=[], scales={"x": x, "y": y}, type="stacked", colors=COLOURS,
+            labels=PARTS, display_legend=True,
+        )  # fmt: skip
+        self._figure = bq.Figure(
+            marks=[self._bars],
+            axes=[bq.Axis(scale=x, label="annotator"),
+                  bq.Axis(scale=y, side="left", label="labels", tick_format="d")],
+            title=f"Task {first.task!r}", legend_location="top-right",
+            layout=ipw.Layout(width="100%", height="320px"), fig_margin={
+                "top": 50, "bottom": 50, "left": 60, "right": 20},
+        )  # fmt: skip
+        super().__init__([self._summary, self._figure, self._table])
+        self.add_class("nblabel-status-view")
+        self._show(first)
+        self._thread = threading.Thread(target=self._run, name="nblabel-status", daemon=True)
+        self._thread.start()
+
+    @property
+    def status(self) -> Status:
+        """The status shown now."""
+        return self._status
+
+    def refresh(self) -> None:
+        """Read the status again from the store and show it."""
+        now = self._status
+        self._show(status(now.store, now.task, window=now.window))
+
+    def close(self) -> None:
+        self._stop.set()
+        super().close()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.refresh()
+            except Exception as exc:  # a store that went away: say so, keep the last view
+                self._summary.value = (
+                    f"<p>{html.escape(self._status.summary())}</p><p><b>Not refreshed:</b> "
+                    f"{html.escape(f'{type(exc).__name__}: {exc}')}</p>"
+                )
+
+    def _show(self, now: Status) -> None:
+        self._status = now
+        people = now.frame.drop(index=ALL)
+        left = people["left"].fillna(0).astype(float)
+        with self.hold_sync():
+            self._summary.value = f"<p>{html.escape(now.summary())}</p>"
+            self._table.value = now._shown().to_html(escape=True)
+            self._bars.x = [str(name) for name in people.index]
+            self._bars.y = [people["done"].astype(float).tolist(),
+                            people["claimed"].astype(float).tolist(), left.tolist()]
+
+    def __repr__(self) -> str:
+        return f"<StatusView task={self._status.task!r} every={self.every:g}s>"
