@@ -16,6 +16,7 @@ import os
 import sqlite3
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,17 @@ ANNOTATION_COLUMNS = [
     "source",
     "event_id",
 ]
+
+_CHUNK = 500  # ids per statement in the bulk undo
+
+
+class _Refused(Exception):
+    """A bulk undo names an event that is no label event, or one undone already."""
+
+    def __init__(self, event_id: int) -> None:
+        super().__init__(event_id)
+        self.event_id = event_id
+
 
 @dataclass(frozen=True)
 class CurrentLabel:
@@ -402,29 +414,27 @@ class LabelStore:
             raise NblabelError(f"{len(prints)} fingerprints for {len(items)} items: give one each")
         if not items:
             return []
-        shared = (annotator, encode(label), self._clock(), source,
-                  None if meta is None else json.dumps(meta))  # fmt: skip
-        rows = [(task, item, *shared, fp) for item, fp in zip(items, prints, strict=True)]
+        # a batch id in meta tells this batch's rows from any other's, on both engines
+        meta = {**(meta or {}), "bulk": uuid.uuid4().hex}
+        text, at = json.dumps(meta), self._clock()
+        rows = [(task, item, annotator, encode(label), at, source, text, fp)
+                for item, fp in zip(items, prints, strict=True)]  # fmt: skip
 
-        def run(db: sqlite3.Connection) -> list[int]:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.executemany(
-                    "INSERT INTO nblabel_events (task, item, annotator, action, label,"
-                    " created_at, source, meta, fingerprint) VALUES (?, ?, ?, 'label', ?, ?, ?,"
-                    " ?, ?)",
-                    rows,
-                )
-                # the write lock is held: the ids of these rows are the last len(rows) ones
-                last = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-            return list(range(last - len(rows) + 1, last + 1))
+        def run(tx: Any) -> list[int]:
+            tx.executemany(
+                "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
+                " source, meta, fingerprint) VALUES (?, ?, ?, 'label', ?, ?, ?, ?, ?)",
+                rows,
+            )
+            # ids grow with the insertion order: sorted, they follow the items
+            found = tx.execute(
+                "SELECT id FROM nblabel_events WHERE task = ? AND annotator = ? AND meta = ?"
+                " ORDER BY id",
+                (task, annotator, text),
+            )
+            return [int(r[0]) for r in found]
 
-        return self._shared.write(run)
+        return self._engine.transaction(run)
 
     def undo_many(self, event_ids: Iterable[int], *, annotator: str) -> list[int]:
         """:meth:`undo` every event of ``event_ids`` in ONE transaction: all are undone, or
@@ -434,45 +444,42 @@ class LabelStore:
         ids = [int(i) for i in event_ids]
         if len(set(ids)) != len(ids):
             raise NblabelError("event_ids names an event twice: undo each once")
-        refused: list[int] = []
+        if not ids:
+            return []
+        at = self._clock()
 
-        def run(db: sqlite3.Connection) -> list[int]:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                # one statement for the whole batch (SQLite's json_each lists the ids)
-                listed = json.dumps(ids)
-                found = db.execute(
-                    "SELECT j.value FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM"
-                    " nblabel_events e WHERE e.id = j.value AND e.action = 'label') OR EXISTS"
-                    " (SELECT 1 FROM nblabel_events u WHERE u.target = j.value) LIMIT 1",
-                    (listed,),
-                ).fetchone()
-                if found is not None:
-                    refused.append(int(found[0]))
-                    db.execute("ROLLBACK")
-                    return []
-                cursor = db.execute(
-                    "INSERT INTO nblabel_events (task, item, annotator, action, created_at,"
-                    " source, target) SELECT e.task, e.item, ?, 'undo', ?, e.source, e.id FROM"
-                    " json_each(?) j JOIN nblabel_events e ON e.id = j.value ORDER BY j.key",
-                    (annotator, self._clock(), listed),
+        def run(tx: Any) -> list[int]:
+            new_ids: list[int] = []
+            for start in range(0, len(ids), _CHUNK):  # well under either engine's limit
+                chunk = ids[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                found = tx.execute(
+                    f"SELECT id FROM nblabel_events e WHERE id IN ({marks}) AND action = 'label'"
+                    " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id)",
+                    chunk,
                 )
-                count = cursor.rowcount
-                last = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-            return list(range(last - count + 1, last + 1))
+                free = {int(r[0]) for r in found}
+                refused = [i for i in chunk if i not in free]
+                if refused:
+                    raise _Refused(refused[0])
+                rows = tx.execute(
+                    "INSERT INTO nblabel_events (task, item, annotator, action, created_at,"
+                    " source, target) SELECT task, item, CAST(? AS TEXT), 'undo',"
+                    f" CAST(? AS DOUBLE PRECISION), source, id FROM nblabel_events WHERE id IN"
+                    f" ({marks}) ORDER BY id RETURNING id",
+                    (annotator, at, *chunk),
+                )
+                new_ids.extend(sorted(int(r[0]) for r in rows))
+            return new_ids
 
-        new_ids = self._shared.write(run)
-        if refused:
+        try:
+            return self._engine.transaction(run)
+        except (_Refused, Conflict) as exc:  # Conflict: undone meanwhile by another kernel
+            which = exc.event_id if isinstance(exc, _Refused) else "of this batch"
             raise NblabelError(
-                f"the label event {refused[0]} is not a label event or is undone already: "
+                f"the label event {which} is not a label event or is undone already: "
                 "nothing of this batch was undone"
-            )
-        return new_ids
+            ) from None
 
     def task_info(self, task: str) -> dict | None:
         """What the store knows about ``task`` (its kind and options), or ``None``."""

@@ -21,7 +21,11 @@ def test_append_many_stores_one_event_per_item_with_the_batch_meta(tmp_path):
         assert {current[str(i)].label for i in range(1000)} == {"spam"}
         assert current["999"].event_id == ids[-1] and current["999"].fingerprint == "f999"
         rows = store._query("SELECT item, meta FROM nblabel_events WHERE id = ?", (ids[3],))
-        assert rows == [("3", json.dumps({"batch": "b1"}))]
+        assert rows[0][0] == "3" and json.loads(rows[0][1])["batch"] == "b1"
+        # each call's rows carry an id of their own: two batches alike never mix
+        again = store.append_many(task="t", items=range(3), annotator="a", label="spam",
+                                  meta={"batch": "b1"})  # fmt: skip
+        assert again == list(range(ids[-1] + 1, ids[-1] + 4))
         assert store.append_many(task="t", items=[], annotator="a", label="spam") == []
 
 
@@ -52,3 +56,16 @@ def test_undo_many_takes_a_batch_back_at_once_or_not_at_all(tmp_path):
         assert len(store.annotations(task="t")) == 2  # first[0] was not undone either
         with pytest.raises(NblabelError, match="twice"):
             store.undo_many([first[0], first[0]], annotator="x")
+
+
+def test_a_batch_and_its_undo_on_either_engine(store):
+    # the store fixture runs this on SQLite and on PostgreSQL
+    ids = store.append_many(task="t", items=["a", "b", "c"], annotator="ann", label="spam",
+                            meta={"batch": "x"})  # fmt: skip
+    assert sorted(store.current("t", "ann")) == ['"a"', '"b"', '"c"']
+    undone = store.undo_many(ids[:2], annotator="ann")
+    assert len(undone) == 2 and min(undone) > max(ids)
+    assert sorted(store.current("t", "ann")) == ['"c"']
+    with pytest.raises(NblabelError, match="undone already: nothing of this batch"):
+        store.undo_many([ids[2], ids[0]], annotator="ann")
+    assert sorted(store.current("t", "ann")) == ['"c"']  # all or nothing
