@@ -137,6 +137,15 @@ class AssignedOrder:
         )
         return self._claim()
 
+    def admit(self, item: Hashable) -> None:
+        """Refuse a label on ``item`` when its claim lapsed and another annotator took the
+        slot: it would be one label more than the overlap asks."""
+        if self.store.holds_slot(self.task, item, self.annotator) is False:
+            raise NblabelError(
+                f"your claim on item {item!r} lapsed and another annotator took it: it needs "
+                "no label from you; skip it"
+            )
+
     def observe(self, item: Hashable, label: Any) -> None:
         if label is not None:
             self._open.discard(item)

@@ -368,6 +368,9 @@ class LabelingSession:
             raise NblabelError("every item is labeled: there is nothing on screen to label")
         if duration_s is None and position == self.position:
             duration_s = self._clock() - self._shown_at
+        admit = getattr(self._ordering, "admit", None)
+        if admit is not None:  # an assignment: the item's slot must still be this annotator's
+            admit(self.items[position])
         event_id = self.store.append(
             task=self.task,
             item=self.items[position],

@@ -647,6 +647,20 @@ class LabelStore:
             (task, annotator),
         )
 
+    def holds_slot(self, task: str, item: Any, annotator: str) -> bool | None:
+        """Whether ``annotator`` holds a slot of ``item`` (claimed, lapsed but not taken by
+        anyone else, or labeled); ``None`` when the item is not up for assignment."""
+        self._check_open()
+        if self._no_slots:
+            return None
+        rows = self._query(
+            "SELECT annotator FROM nblabel_slots WHERE task = ? AND item = ?",
+            (task, encode(item)),
+        )
+        if not rows:
+            return None
+        return any(row[0] == annotator for row in rows)
+
     def slots(self, task: str) -> pd.DataFrame:
         """The assignment of ``task``: one row per slot, with columns ``item, slot,
         priority, annotator, claimed_at, expires_at, done`` (``done``: its annotator holds a

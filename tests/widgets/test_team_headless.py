@@ -137,3 +137,20 @@ def test_a_waiting_widget_takes_items_whose_claims_lapsed_when_the_page_asks(tmp
     assert "claimed by other annotators" not in bob.notice
     bob.press("1")
     assert bob.labels["label"].to_dict() == {0: "pos"}
+
+
+def test_a_label_on_an_item_whose_lapsed_claim_someone_took_is_refused(tmp_path):
+    data = pd.DataFrame({"review": ["a", "b"]})
+    store = tmp_path / "team.db"
+    plan = nblabel.Assignment(overlap=1, batch=1, claim_timeout=1)
+    alice = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="alice",
+                             task="s", assign=plan)  # fmt: skip
+    assert alice.current == 0
+    time.sleep(1.2)  # alice is away: her claim lapses, bob takes the item
+    bob = nblabel.classify(data, OPTIONS, text="review", store=store, annotator="bob",
+                           task="s", assign=plan)  # fmt: skip
+    assert bob.current == 0
+    bob.press("2")
+    with pytest.raises(nblabel.NblabelError, match="lapsed and another annotator took it"):
+        alice.submit("pos")  # the item has its one label already
+    assert nblabel.LabelStore(store).annotations(task="s")["annotator"].tolist() == ["bob"]
