@@ -17,7 +17,7 @@ import sys
 import time
 import warnings
 from collections import deque
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -102,6 +102,35 @@ def check_items(items: pd.Index) -> None:
     )
     if has_nan:
         raise NblabelError("the data's index holds NaN: give every row an id (df.reset_index())")
+
+
+class _Identity:
+    """The queue of a session in the data's order: position i at queue index i, without an
+    array of every row (10 million rows would cost 80 MB and most of a build). Indexing by a
+    number gives that number, by a slice the positions in it."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return np.arange(*index.indices(self.n), dtype=np.int64)
+        index = int(index)
+        if not -self.n <= index < self.n:
+            raise IndexError(index)
+        return index % self.n
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.n))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.arange(self.n, dtype=dtype or np.int64)
+
+    def copy(self) -> np.ndarray:
+        return np.arange(self.n, dtype=np.int64)
 
 
 class LabelingSession:
@@ -251,12 +280,13 @@ class LabelingSession:
 
     def _set_queue(self, positions: np.ndarray | None) -> None:
         if positions is None:
-            self._queue = np.arange(len(self.items), dtype=np.int64)
+            self._queue: np.ndarray | _Identity = _Identity(len(self.items))
             self._queue_index = None  # identity: queue index == position
-        else:
-            self._queue = positions
-            self._queue_index = np.full(len(self.items), -1, dtype=np.int64)
-            self._queue_index[positions] = np.arange(len(positions))
+            self._done = int(self._labeled.sum())
+            return
+        self._queue = positions
+        self._queue_index = np.full(len(self.items), -1, dtype=np.int64)
+        self._queue_index[positions] = np.arange(len(positions))
         self._done = int(self._labeled[self._queue].sum())
 
     def _queue_index_of(self, position: int) -> int:

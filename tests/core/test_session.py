@@ -773,3 +773,18 @@ def test_check_options_returns_plain_python_values():
 def test_check_options_refuses_bad_options(options, message):
     with pytest.raises(NblabelError, match=message):
         check_options(options)
+
+
+def test_a_session_in_the_datas_order_keeps_no_array_of_every_row(store):
+    import tracemalloc
+
+    items = pd.RangeIndex(2_000_000)
+    tracemalloc.start()
+    s = session(items, store)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4 * 2**20  # the labeled flags (1 byte a row), not an 8-byte queue of rows
+    assert (s.current, s.progress.total) == (0, 2_000_000)
+    s.submit("x")
+    s.goto(1_999_999)
+    assert s.current == 1_999_999 and list(s._queue[-2:]) == [1_999_998, 1_999_999]
