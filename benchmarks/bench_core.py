@@ -2,8 +2,9 @@
 
 Baseline: the usual plain-ipywidgets labeler (an HTML sample, one Button per option, a
 progress Label; the click handler stores the label by position and shows the next text),
-driven the same way in the same run. Every message goes through a comm that encodes it
-to JSON, as ipykernel would, and is counted.
+driven the same way in the same run. Every message takes the kernel's whole path up to its
+socket (content cleaned, message built, signed with HMAC-SHA256 and serialised, as ipykernel
+does) and is counted.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def run(quick: bool = False) -> list[dict]:
     presses = 100 if quick else 1_000
     prelabeled = 2_000 if quick else 100_000
     rows = []
-    with tempfile.TemporaryDirectory() as tmp, recording_comms() as comms:
+    with tempfile.TemporaryDirectory() as tmp, recording_comms(signed=True) as comms:
         for n in sizes:
             frame = make_frame(n)
             store = nblabel.LabelStore(Path(tmp) / f"bench-{n}.db")

@@ -46,6 +46,8 @@ class RecordingComm(BaseComm):
     """A comm that encodes each message to JSON, as ipykernel does, and records it."""
 
     log: CommLog
+    session: Any = None  # a jupyter_client Session: sign each message as a kernel does
+    clean: Any = None  # ipykernel's json_clean, with it
 
     def publish_msg(
         self,
@@ -55,14 +57,25 @@ class RecordingComm(BaseComm):
         buffers: list | None = None,
         **keys: Any,
     ) -> None:
-        encoded = json.dumps({"data": data, "metadata": metadata}, default=str)
-        self.log.bytes_sent += len(encoded) + sum(len(memoryview(b)) for b in buffers or ())
+        if self.session is None:
+            encoded = json.dumps({"data": data, "metadata": metadata}, default=str)
+            sent = len(encoded)
+        else:  # ipykernel's Comm.publish_msg and Session.send, up to the socket
+            content = self.clean(dict(data=data or {}, comm_id=self.comm_id, **keys))
+            message = self.session.msg(msg_type, content, metadata=self.clean(metadata or {}))
+            sent = sum(len(part) for part in self.session.serialize(message, ident=b"comm"))
+        self.log.bytes_sent += sent + sum(len(memoryview(b)) for b in buffers or ())
         self.log.messages.append((msg_type, data or {}))
 
 
 @contextlib.contextmanager
-def recording_comms() -> Iterator[CommLog]:
-    """Widgets created inside the block send their messages to a :class:`CommLog`."""
+def recording_comms(signed: bool = False) -> Iterator[CommLog]:
+    """Widgets created inside the block send their messages to a :class:`CommLog`.
+
+    ``signed=True`` takes each message the whole way a kernel does before its socket (the
+    content cleaned, the message built and signed with HMAC-SHA256, serialised): what a
+    benchmark of one label should count.
+    """
     log = CommLog()
     original = comm.create_comm
 
@@ -70,6 +83,12 @@ def recording_comms() -> Iterator[CommLog]:
         pass
 
     BoundComm.log = log  # set before __init__, which already sends comm_open
+    if signed:
+        from ipykernel.jsonutil import json_clean
+        from jupyter_client.session import Session
+
+        BoundComm.clean = staticmethod(json_clean)
+        BoundComm.session = Session(key=b"nblabel-benchmark-key", signature_scheme="hmac-sha256")
 
     def create(*args: Any, **kwargs: Any) -> RecordingComm:
         return BoundComm(*args, **kwargs)

@@ -365,6 +365,20 @@ def test_browser_messages_are_acknowledged_and_cost_one_message(df, store):
     assert labels.loc["b", "rationale"] == "because"
 
 
+def test_signed_recording_takes_the_kernels_path_and_counts_its_bytes(df, store):
+    sizes = {}
+    for signed in (False, True):
+        with recording_comms(signed=signed) as comms:
+            w = make(df, store, task=f"signed-{signed}")
+            before, bytes_before = comms.count(), comms.bytes_sent
+            w.press("1")
+            assert comms.count() - before == 1
+            sizes[signed] = comms.bytes_sent - bytes_before
+            w.close()
+    # the signed message carries a header, a parent, a signature: more bytes, the same state
+    assert sizes[True] > sizes[False] + 64
+
+
 def test_browser_ahead_of_the_kernel_labels_the_items_it_showed(df, store):
     w = make(df, store)
     first, second = w.sample["item"], w.upcoming[0]["item"]
