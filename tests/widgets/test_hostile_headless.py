@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -336,3 +337,25 @@ def test_changed_content_is_reported_and_labeled_again(tmp_path, kind):
                 assert spans != given[item]["label"]  # the offsets moved with the words
         w.close()
 
+
+def test_a_cached_suggestion_is_not_shown_for_other_content(tmp_path):
+    """The model's suggestion is cached per item in the store: when the item now shows another
+    text, the model is asked again instead of the old text's answer being shown."""
+    data = frame("suggest", 6)
+    with nblabel.LabelStore(tmp_path / "labels.db") as store:
+        w = build("suggest", store, data)
+        for _ in range(3):
+            label_one("suggest", w)
+        w.close()
+        # the same ids, other texts: i0 now shows message 1's text, and so on
+        moved = data.assign(text=[f"message {i + 1}" for i in range(6)])
+        with pytest.warns(NblabelWarning, match="3 labels were given to items"):
+            w = build("suggest", store, moved)
+        assert w.current == "i0"
+        deadline = time.monotonic() + 10
+        while w.suggestion is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert w.suggestion is not None and w.suggestion.label == predicted(1)
+        w.press("Enter")
+        assert store.current_label("suggest", "i0", "alice").label == predicted(1)
+        w.close()
