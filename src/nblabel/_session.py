@@ -378,6 +378,11 @@ class LabelingSession:
             raise NblabelError(f"item={item!r} does not name a single item of the data")
         return int(position)
 
+    def fingerprint_at(self, position: int) -> str | None:
+        """The fingerprint of what the row at ``position`` shows (stored with its label);
+        ``None`` when labels follow the ids alone."""
+        return None if self._fingerprint is None else self._fingerprint([position])[0]
+
     def submit(
         self,
         value: Any,
@@ -410,7 +415,7 @@ class LabelingSession:
             duration_s=duration_s,
             source=self.source,
             meta=meta,
-            fingerprint=None if self._fingerprint is None else self._fingerprint([position])[0],
+            fingerprint=self.fingerprint_at(position),
         )
         self._mark(position, True)
         self._saved.append((event_id, position))

@@ -99,6 +99,10 @@ class Suggester:
         The model's name (default: the column name, the function's ``name`` or ``__name__``,
         the estimator's class) and version (default: its ``version`` attribute, if any).
         A suggestion cached under another version is computed again.
+    fingerprint
+        A function ``position -> fingerprint`` of what the row shows (the session's). A
+        suggestion is cached with it, and one cached for other content (the ids no longer
+        follow their rows) is computed again.
     """
 
     def __init__(
@@ -112,8 +116,10 @@ class Suggester:
         multi: bool = False,
         name: str | None = None,
         version: str | None = None,
+        fingerprint: Callable[[int], str | None] | None = None,
     ) -> None:
         self._data = data
+        self._fingerprint = fingerprint
         self._options = list(options)
         self._multi = multi
         self._store = store
@@ -210,10 +216,12 @@ class Suggester:
         """The suggestion for the row at ``position``, now: the store's cached one, or the
         model's (then cached). Never raises: a failure is a suggestion with ``error``."""
         item = self._data.index[position]
+        shows = None if self._fingerprint is None else self._fingerprint(position)
         if self._column is None:
             try:
                 cached = self._store.current_label(self._task, item, self.model, source="model")
-                if cached is not None:
+                # a suggestion cached for what this id showed before is not this row's
+                if cached is not None and cached.fingerprint == shows:
                     meta = self._store.event_meta([cached.event_id]).get(cached.event_id, {})
                     if meta.get("version") == self.version:
                         label, _ = self._interpret(cached.label)  # still an option?
@@ -235,6 +243,7 @@ class Suggester:
                 event_id = self._store.append(
                     task=self._task, item=item, annotator=self.model, label=label,
                     source="model", meta={"version": self.version, "score": score},
+                    fingerprint=shows,
                 )  # fmt: skip
             except Exception:  # not cached: the suggestion still stands
                 event_id = None

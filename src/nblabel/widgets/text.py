@@ -284,7 +284,8 @@ def classify(
     if suggest is not None:
         widget._attach_suggester(
             Suggester(suggest, widget.data, options=choices, store=widget.store,
-                      task=widget.session.task, multi=bool(multi), version=suggest_version)
+                      task=widget.session.task, multi=bool(multi), version=suggest_version,
+                      fingerprint=widget.session.fingerprint_at)
         )  # fmt: skip
     return widget
 
