@@ -545,6 +545,10 @@ class LabelStore:
                 else:
                     priority, fresh = start + fresh, fresh + 1
                 rows += [(task, item, slot, priority) for slot in range(overlap)]
+            # in key order, whatever the priority: kernels putting the same items up in
+            # different orders (each annotator's own ranking) then never wait on each other
+            # in a cycle (PostgreSQL would end one of them as a deadlock)
+            rows.sort(key=lambda row: (row[1], row[2]))
             tx.executemany(
                 "INSERT INTO nblabel_slots (task, item, slot, priority) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (task, item, slot) DO NOTHING",

@@ -297,6 +297,33 @@ def test_one_annotator_claiming_from_two_kernels_at_once_shares_one_batch(store_
     assert got[0] == got[1] == set(held["item"])
 
 
+def test_kernels_putting_the_same_items_up_in_other_orders_at_once_never_deadlock(store_url):
+    import threading
+
+    kernels = [nblabel.LabelStore(store_url) for _ in range(4)]
+    orders = [list(range(300)), list(range(299, -1, -1))] * 2
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(kernels))
+
+    def work(n: int) -> None:
+        barrier.wait()
+        try:
+            kernels[n].add_items("t", orders[n], overlap=2)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(len(kernels))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    slots = kernels[0].slots("t")
+    for kernel in kernels:
+        kernel.close()
+    assert not errors, errors
+    assert len(slots) == 600 and not slots.duplicated(["item", "slot"]).any()
+
+
 # -- a labeling session on an assignment --------------------------------------------------------
 def session(store, annotator, plan, items=range(6), order=None):
     from nblabel._assign import AssignedOrder
