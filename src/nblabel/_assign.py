@@ -68,6 +68,8 @@ class Assignment:
         task: str,
         annotator: str,
         items: Iterable[Any] | None = None,
+        *,
+        ranking: Iterable[Any] | None = None,
     ) -> list[Any]:
         """Claim the next batch of ``task`` for ``annotator`` and return its items, in
         priority order (the annotator's unlabeled claims first, renewed).
@@ -76,6 +78,11 @@ class Assignment:
         their priority; every annotator's kernel may pass the same items. An empty list means
         nothing is left for this annotator, or all that is left is claimed by others for now
         (claims lapse after ``claim_timeout`` seconds).
+
+        ``ranking`` (optional) is this annotator's own priority, item ids most wanted first
+        (e.g. a model's most uncertain items): the new claims are the top-ranked items still
+        open to them (fewer than ``overlap`` annotators labeled or hold it, not labeled by
+        them), and only items it names.
         """
         if not isinstance(store, LabelStore):
             raise NblabelError(f"store= must be a LabelStore, not {given(store)}")
@@ -84,8 +91,9 @@ class Assignment:
         if items is not None:
             store.add_items(task, items, overlap=self.overlap)
         return store.claim(
-            task, annotator, batch=self.batch, claim_timeout=float(self.claim_timeout)
-        )
+            task, annotator, batch=self.batch, claim_timeout=float(self.claim_timeout),
+            ranking=ranking,
+        )  # fmt: skip
 
     def release(self, store: LabelStore, task: str, annotator: str) -> None:
         """Give back what ``annotator`` claimed on ``task`` and has not labeled."""

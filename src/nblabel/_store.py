@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import _sqlite
-from ._checks import check_int, check_store_path
+from ._checks import check_int, check_order, check_store_path, given
 from ._codec import decode, decode_distinct, encode
 from ._engine import Conflict
 from ._errors import NblabelError, StoreError
@@ -558,7 +558,13 @@ class LabelStore:
         self._engine.transaction(run)
 
     def claim(
-        self, task: str, annotator: str, *, batch: int, claim_timeout: float
+        self,
+        task: str,
+        annotator: str,
+        *,
+        batch: int,
+        claim_timeout: float,
+        ranking: Iterable[Any] | None = None,
     ) -> list[Any]:
         """Claim up to ``batch`` items of ``task`` for ``annotator``, atomically, and return
         them in priority order: the annotator's open claims (renewed) topped up with new ones.
@@ -567,6 +573,11 @@ class LabelStore:
         annotator has neither labeled nor claimed; at most ``overlap`` annotators hold an item
         (see :meth:`add_items`). An empty list: nothing left, or all that is left is claimed
         by others for now.
+
+        ``ranking`` (optional): item ids, most wanted first (an active-learning order). New
+        claims then take the top-ranked items still open to this annotator, and only items
+        it names; the open claims come back first, in its order. Without it, the priority
+        given by :meth:`add_items` decides.
         """
         self._check_open()
         self._check_slots()
@@ -575,7 +586,14 @@ class LabelStore:
             raise NblabelError(
                 f"claim_timeout= must be a number of seconds above 0, not {claim_timeout!r}"
             )
+        ranks = None if ranking is None else _ranks(ranking)
         lock = self._engine.lock_clause
+        # with a ranking, the free slots come joined to it, best rank first
+        if ranks is None:
+            source, order_by, first = "nblabel_slots s", "s.priority, s.slot", ()
+        else:
+            source = f"nblabel_slots s JOIN {self._engine.ranked} r ON r.value = s.item"
+            order_by, first = "r.rank, s.slot", (json.dumps(list(ranks)),)
 
         def run(tx: Any) -> list[str]:
             now = self._clock()
@@ -588,22 +606,25 @@ class LabelStore:
                 f" ORDER BY s.priority, s.slot{lock}",
                 (task, annotator, task, annotator),
             )
+            if ranks is not None:  # stable: items the ranking leaves out keep their priority
+                mine.sort(key=lambda row: ranks.get(row[0], len(ranks)))
             renew = [(until, task, item, slot) for item, slot in mine]
             need = batch - len(mine)
             new: list[tuple] = []
             if need > 0:
                 (most,) = tx.execute("SELECT MAX(slot) FROM nblabel_slots WHERE task = ?", (task,))
                 free = tx.execute(
-                    "SELECT s.item, s.slot FROM nblabel_slots s WHERE s.task = ?"
+                    f"SELECT s.item, s.slot FROM {source} WHERE s.task = ?"
                     f" AND (s.annotator IS NULL OR (s.expires_at < ? AND NOT {_LABELED}))"
                     # uncorrelated: each engine hashes the annotator's items once
                     " AND s.item NOT IN (SELECT m.item FROM nblabel_slots m WHERE m.task = ?"
                     " AND m.annotator = ?)"
                     " AND s.item NOT IN (SELECT e.item FROM nblabel_events e WHERE e.task = ?"
                     " AND e.annotator = ? AND e.action = 'label' AND e.source = 'annotator')"
-                    f" ORDER BY s.priority, s.slot LIMIT ?{lock}",
-                    (task, now, task, annotator, task, annotator, need * ((most[0] or 0) + 1)),
-                )
+                    f" ORDER BY {order_by} LIMIT ?{lock}",
+                    (*first, task, now, task, annotator, task, annotator,
+                     need * ((most[0] or 0) + 1)),
+                )  # fmt: skip
                 taken: set[str] = set()
                 for item, slot in free:  # one slot of an item, however many are free
                     if item not in taken and len(new) < need:
@@ -897,6 +918,26 @@ class LabelStore:
         status[undone] = "undone"
         frame["status"] = status
         return frame
+
+
+def _ranks(ranking: Any) -> dict[str, int]:
+    """A claim's ``ranking`` as ``{encoded item: rank}``, best first, each item once."""
+    if hasattr(ranking, "start") and hasattr(ranking, "poll"):
+        raise NblabelError(
+            f"ranking= takes item ids, most wanted first, not an ordering ({given(ranking)}): "
+            "pass the ordering as order= to a widget built with assign=, or the list its "
+            "start() or poll() returned"
+        )
+    if isinstance(ranking, pd.DataFrame):
+        raise NblabelError(
+            "ranking= is a DataFrame: give its item ids in order, e.g. "
+            "ranking=df.sort_values('score', ascending=False).index"
+        )
+    ranking = check_order(ranking, "ranking")
+    ranks: dict[str, int] = {}
+    for item in ranking:
+        ranks.setdefault(encode(item), len(ranks))
+    return ranks
 
 
 # a slot ``s`` is done: its annotator holds a label (not undone) on its item

@@ -370,3 +370,99 @@ def test_priority_follows_order(store):
     assert [s.current] == [5]
     s.submit("x")
     assert s.current == 3
+
+
+# -- an active-learning order under an assignment -----------------------------------------------
+class Ranker:
+    """A ranking ordering driven by hand, as ActiveLearning is by its model: ``start`` gives
+    ``first`` (less what is labeled), and the next ``poll`` gives ``refit`` once it is set."""
+
+    error = None
+
+    def __init__(self, first) -> None:
+        self.first, self.refit, self.heard = list(first), None, []
+
+    def start(self, items, labeled):
+        return [item for item in self.first if item not in set(labeled.index)]
+
+    def observe(self, item, label) -> None:
+        self.heard.append((item, label))
+
+    def poll(self):
+        ranked, self.refit = self.refit, None
+        return ranked
+
+
+def held(store, annotator):
+    slots = store.slots("t")
+    return set(slots.loc[slots["annotator"] == annotator, "item"])
+
+
+def test_claims_take_the_top_of_the_ranking_among_the_items_still_open(store):
+    store.add_items("t", range(10), overlap=2)
+    plan = Assignment(overlap=2, batch=3)
+    assert plan.claim(store, "t", "alice", ranking=[7, 3, 9, 0, 1]) == [7, 3, 9]
+    assert plan.claim(store, "t", "bob", ranking=[3, 7, 1, 0]) == [3, 7, 1]
+    # 3 and 7 have two live claims: carol gets the next ones of her ranking
+    assert plan.claim(store, "t", "carol", ranking=[3, 7, 9, 1, 2, 8]) == [9, 1, 2]
+    store.append(task="t", item=0, annotator="dave", label="x")  # dave labeled 0 before
+    assert plan.claim(store, "t", "dave", ranking=[3, 0, 8, 5, 4]) == [8, 5, 4]
+    per_item = store.slots("t").dropna(subset=["annotator"]).groupby("item")["annotator"]
+    assert per_item.nunique().max() == 2 and (per_item.size() == per_item.nunique()).all()
+
+
+def test_a_ranking_claims_only_items_it_names_and_that_are_up(store):
+    store.add_items("t", ["a", "b", "c"], overlap=1)
+    plan = Assignment(overlap=1, batch=5)
+    # "zz" was never put up for assignment; "b" and "c" are not in the ranking
+    assert plan.claim(store, "t", "alice", ranking=["zz", "a"]) == ["a"]
+    assert plan.claim(store, "t", "bob") == ["b", "c"]  # without a ranking: priority
+
+
+def test_open_claims_come_back_first_in_the_new_rankings_order(store):
+    plan = Assignment(overlap=1, batch=3)
+    assert plan.claim(store, "t", "alice", items=range(8), ranking=[5, 6, 7, 0]) == [5, 6, 7]
+    # a refit ranks differently: her open claims come first in its order, none dropped
+    assert plan.claim(store, "t", "alice", ranking=[0, 7, 1, 5]) == [7, 5, 6]
+    store.append(task="t", item=7, annotator="alice", label="x")
+    assert plan.claim(store, "t", "alice", ranking=[0, 1, 5, 6]) == [5, 6, 0]
+    assert held(store, "alice") == {0, 5, 6, 7}
+
+
+def test_a_ranked_claim_lapses_after_the_timeout(store, clock):
+    plan = Assignment(overlap=1, batch=2, claim_timeout=100)
+    assert plan.claim(store, "t", "alice", items=range(4), ranking=[3, 2, 1, 0]) == [3, 2]
+    assert plan.claim(store, "t", "bob", ranking=[3, 2, 1]) == [1]
+    clock.tick(200)
+    assert plan.claim(store, "t", "bob", ranking=[3, 2, 1]) == [1, 3]  # alice's lapsed
+    assert plan.claim(store, "t", "alice", ranking=[3, 2, 1, 0]) == [2, 0]
+
+
+def test_hostile_item_ids_in_a_ranking_are_data(store, read_raw):
+    name = "'); DELETE FROM nblabel_slots; --"
+    odd = 'quote " back\\slash é \udcff'
+    plan = Assignment(overlap=1, batch=3)
+    assert plan.claim(store, "t", "a", items=[1, name, odd], ranking=[odd, name, 1]) == [
+        odd, name, 1,
+    ]  # fmt: skip
+    assert read_raw("SELECT COUNT(*) FROM nblabel_slots") == [(3,)]
+
+
+@pytest.mark.parametrize(
+    ("ranking", "match"),
+    [
+        ("abc", "ranking= is the string 'abc'"),
+        (5, "ranking= must be a list of item ids"),
+        ({1: 0.5}, "ranking= is a dict"),
+        ({1, 2}, "ranking= is a set"),
+        (pd.DataFrame({"score": [1]}), "ranking= is a DataFrame"),
+        (Ranker([1]), "ranking= takes item ids, most wanted first, not an ordering"),
+    ],
+)
+def test_a_ranking_of_the_wrong_type_is_refused(store, ranking, match):
+    store.add_items("t", [1, 2], overlap=1)
+    with pytest.raises(NblabelError, match=match):
+        Assignment().claim(store, "t", "alice", ranking=ranking)
+    with pytest.raises(NblabelError, match=match):
+        store.claim("t", "alice", batch=1, claim_timeout=60, ranking=ranking)
+    assert store.slots("t")["annotator"].isna().all()  # nothing claimed
