@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -466,3 +467,139 @@ def test_a_ranking_of_the_wrong_type_is_refused(store, ranking, match):
     with pytest.raises(NblabelError, match=match):
         store.claim("t", "alice", batch=1, claim_timeout=60, ranking=ranking)
     assert store.slots("t")["annotator"].isna().all()  # nothing claimed
+
+
+def ranked_order(store, annotator, ranker, plan, items=range(12)):
+    from nblabel._assign import AssignedOrder
+
+    order = AssignedOrder(plan, store, "t", annotator, ranker)
+    return order, order.start(pd.Index(list(items)), pd.Series(dtype=object))
+
+
+def label(store, order, item, annotator, value="x"):
+    store.append(task="t", item=item, annotator=annotator, label=value)
+    order.observe(item, value)
+
+
+def test_an_assigned_order_claims_by_its_rankers_ranking_and_refits_reorder_the_rest(store):
+    plan = Assignment(overlap=2, batch=3)
+    alice = Ranker(range(11, -1, -1))
+    order, first = ranked_order(store, "alice", alice, plan)
+    assert first == [11, 10, 9]
+    _, bobs = ranked_order(store, "bob", Ranker([10, 11, 9, 8, 7, 6]), plan)
+    _, carols = ranked_order(store, "carol", Ranker([11, 10, 9, 8, 7, 6]), plan)
+    assert (bobs, carols) == ([10, 11, 9], [8, 7, 6])  # 11, 10, 9 have their two claims
+    alice.refit = [0, 9, 1, 10, 2, 3, 4]  # a refit: what alice labeled is left out
+    label(store, order, 11, "alice")
+    assert alice.heard == [(11, "x")]
+    # the open claims, in the refit's order; nothing claimed is given back
+    assert order.poll() == [9, 10] and held(store, "alice") == {9, 10, 11}
+    label(store, order, 9, "alice")
+    assert order.poll() is None  # one claim still open: no new batch yet
+    label(store, order, 10, "alice")
+    assert order.poll() == [0, 1, 2]  # the next batch: the top of the newest ranking
+    assert not order.waiting and order.error is None
+
+
+def test_a_session_under_an_assignment_follows_the_rankers_refits(store):
+    from nblabel._assign import AssignedOrder
+    from nblabel._session import LabelingSession
+
+    plan = Assignment(overlap=1, batch=4)
+    ranker = Ranker([5, 4, 3, 2, 1, 0, 6, 7, 8, 9])
+    order = AssignedOrder(plan, store, "t", "alice", ranker)
+    s = LabelingSession(pd.Index(range(10)), store=store, task="t", annotator="alice", order=order)
+    seen = []
+    for _ in range(4):
+        seen.append(s.current)
+        if len(seen) == 2:
+            ranker.refit = [9, 8, 1, 7, 0]  # lands mid-batch: decides the next batch
+        s.submit("x")
+    assert seen == [5, 4, 3, 2]
+    while s.current is not None:
+        seen.append(s.current)
+        s.submit("x")
+    assert seen[4:8] == [9, 8, 1, 7] and sorted(seen) == sorted(set(seen))
+    assert seen[8:] == [0]  # the ranking names no other item
+
+
+def blobs(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    X = rng.normal(size=(n, 2)) + np.where(y[:, None] == 1, 1.5, -1.5)
+    return X, y
+
+
+def test_an_active_learning_order_claims_the_models_most_uncertain_open_items(store):
+    from sklearn.linear_model import LogisticRegression
+
+    from nblabel.sample import ActiveLearning
+
+    X, y = blobs()
+    plan = Assignment(overlap=1, batch=4)
+    with ActiveLearning(LogisticRegression(), X, refit_every=4, seed=0) as active:
+        order, first = ranked_order(store, "alice", active, plan, items=range(40))
+        _, bobs = ranked_order(store, "bob", Ranker(range(40)), plan, items=range(40))
+        assert len(first) == 4 and bobs == [i for i in range(40) if i not in first][:4]
+        assert len(set(y[first])) == 2  # the cold start found both classes: a fit follows
+        for item in first:
+            label(store, order, item, "alice", int(y[item]))
+        assert active.wait(30)
+        claimed = order.poll()
+    assert active.error is None and len(claimed) == 4
+    # the model's ranking, best first, less what bob holds and what alice labeled
+    ranks = {i: active.explain(i)["rank"] for i in range(40) if i not in first}
+    open_to_her = sorted((i for i in ranks if i not in bobs), key=ranks.get)
+    assert claimed == open_to_her[:4]
+
+
+def test_annotators_claiming_by_their_own_rankings_at_once_never_pass_the_overlap(
+    store_url, store
+):
+    import threading
+
+    from nblabel._assign import AssignedOrder
+
+    n, overlap, names = 120, 2, [f"a{i}" for i in range(5)]
+    plan = Assignment(overlap=overlap, batch=4, claim_timeout=600)
+    kernels = {name: nblabel.LabelStore(store_url) for name in names}
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(names))
+
+    def work(name: str, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        kernel, ranker = kernels[name], Ranker(rng.permutation(n).tolist())
+        order = AssignedOrder(plan, kernel, "t", name, ranker)
+        try:
+            barrier.wait()
+            queue = list(order.start(pd.RangeIndex(n), pd.Series(dtype=object)))
+            for _ in range(2000):
+                if not queue:
+                    queue = list(order.refresh() or [])
+                    if not queue and not order.waiting:
+                        return
+                    time.sleep(0.01)
+                    continue
+                item = queue.pop(0)
+                kernel.append(task="t", item=item, annotator=name, label=item % 3)
+                if rng.random() < 0.2:  # a refit: a new ranking of the rest
+                    ranker.refit = rng.permutation(n).tolist()
+                order.observe(item, item % 3)
+                new = order.poll()
+                if new is not None:
+                    queue = [i for i in new if i != item]
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(name, i)) for i, name in enumerate(names)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for kernel in kernels.values():
+        kernel.close()
+    assert not errors, errors
+    history = store.annotations(task="t", history=True)
+    assert not history.duplicated(["item", "annotator"]).any()  # nobody got an item twice
+    per_item = history.groupby("item")["annotator"].nunique()
+    assert sorted(per_item.index) == list(range(n)) and set(per_item) == {overlap}
