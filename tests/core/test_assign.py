@@ -439,6 +439,16 @@ def test_a_ranked_claim_lapses_after_the_timeout(store, clock):
     assert plan.claim(store, "t", "alice", ranking=[3, 2, 1, 0]) == [2, 0]
 
 
+
+def test_a_long_ranking_whose_top_is_taken_claims_from_further_down(store):
+    store.add_items("t", range(1000), overlap=1)
+    assert len(store.claim("t", "bob", batch=700, claim_timeout=60)) == 700  # items 0..699
+    plan = Assignment(overlap=1, batch=3)
+    ranking = [5, 5, *range(1000)]  # an id twice counts once
+    assert plan.claim(store, "t", "alice", ranking=ranking) == [700, 701, 702]
+    # her open claims, deep in a reversed ranking, come back in its order
+    assert plan.claim(store, "t", "alice", ranking=ranking[::-1]) == [702, 701, 700]
+
 def test_hostile_item_ids_in_a_ranking_are_data(store, read_raw):
     name = "'); DELETE FROM nblabel_slots; --"
     odd = 'quote " back\\slash é \udcff'
