@@ -511,6 +511,19 @@ def test_an_assigned_order_claims_by_its_rankers_ranking_and_refits_reorder_the_
     assert not order.waiting and order.error is None
 
 
+
+def test_a_ranked_order_waits_while_others_hold_the_rest_then_takes_lapsed_claims(store, clock):
+    plan = Assignment(overlap=1, batch=2, claim_timeout=60)
+    _, alices = ranked_order(store, "alice", Ranker([3, 1, 0, 2]), plan, items=range(4))
+    _, bobs = ranked_order(store, "bob", Ranker([1, 0, 2, 3]), plan, items=range(4))
+    carol = Ranker([2, 1, 3, 0])
+    order, carols = ranked_order(store, "carol", carol, plan, items=range(4))
+    assert (alices, bobs, carols) == ([3, 1], [0, 2], [])
+    assert order.waiting and order.refresh() is None
+    clock.tick(120)  # alice and bob walked away: their claims lapse
+    carol.refit = [1, 3, 2, 0]
+    assert order.refresh() == [1, 3] and not order.waiting  # by her newest ranking
+
 def test_a_session_under_an_assignment_follows_the_rankers_refits(store):
     from nblabel._assign import AssignedOrder
     from nblabel._session import LabelingSession
