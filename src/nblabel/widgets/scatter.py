@@ -36,7 +36,7 @@ import pandas as pd
 import traitlets as t
 from ipywidgets import widget_serialization
 
-from .._bulk import BulkLabels
+from .._bulk import BulkLabels, sorted_unique
 from .._checks import check_column, check_int, check_name, check_options, checked_keymap
 from .._codec import decode, encode
 from .._errors import NblabelError, StoreError
@@ -203,7 +203,7 @@ class ScatterWidget(anywidget.AnyWidget):
         chosen = self.points.selected
         if chosen is None:
             return np.empty(0, dtype=np.int64)
-        return np.unique(np.asarray(chosen, dtype=np.int64))
+        return sorted_unique(chosen)
 
     def _label(self, positions: np.ndarray, label: Any) -> int:
         self.bulk.label(positions, label)
