@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import _sqlite
 from ._checks import check_int, check_order, check_store_path, given
-from ._codec import decode, decode_distinct, encode
+from ._codec import decode, decode_distinct, encode, encode_many
 from ._engine import Conflict
 from ._errors import NblabelError, StoreError
 from ._postgres import PostgresEngine, is_postgres_url
@@ -408,7 +408,7 @@ class LabelStore:
         bulk label): every event is committed when this returns, or none is. Returns the event
         ids, in the order of ``items``. ``meta`` (e.g. ``{"batch": ...}``) goes with each."""
         self._check_open()
-        items = [encode(item) for item in items]
+        items = encode_many(items)
         prints = [None] * len(items) if fingerprints is None else list(fingerprints)
         if len(prints) != len(items):
             raise NblabelError(f"{len(prints)} fingerprints for {len(items)} items: give one each")
@@ -416,11 +416,14 @@ class LabelStore:
             return []
         # a batch id in meta tells this batch's rows from any other's, on both engines
         meta = {**(meta or {}), "bulk": uuid.uuid4().hex}
-        text, at = json.dumps(meta), self._clock()
-        rows = [(task, item, annotator, encode(label), at, source, text, fp)
+        text, at, value = json.dumps(meta), self._clock(), encode(label)
+        rows = [(task, item, annotator, value, at, source, text, fp)
                 for item, fp in zip(items, prints, strict=True)]  # fmt: skip
 
         def run(tx: Any) -> list[int]:
+            # the rows are new: their ids are above the largest before them (read through the
+            # primary key), so only they are looked at for the batch id
+            ((last,),) = tx.execute("SELECT COALESCE(MAX(id), 0) FROM nblabel_events")
             tx.executemany(
                 "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
                 " source, meta, fingerprint) VALUES (?, ?, ?, 'label', ?, ?, ?, ?, ?)",
@@ -428,9 +431,8 @@ class LabelStore:
             )
             # ids grow with the insertion order: sorted, they follow the items
             found = tx.execute(
-                "SELECT id FROM nblabel_events WHERE task = ? AND annotator = ? AND meta = ?"
-                " ORDER BY id",
-                (task, annotator, text),
+                "SELECT id FROM nblabel_events WHERE id > ? AND meta = ? ORDER BY id",
+                (last, text),
             )
             return [int(r[0]) for r in found]
 
