@@ -4,7 +4,8 @@ rules in the browser (so a click answers at once); the tests drive it directly.
 
 A page is a slice of the session's queue, ``[k * N, (k + 1) * N)``: pages follow the session's
 order, and the page on screen is the one holding the session's cursor. A cell that cannot be
-shown (an unreadable image) takes no selection and no label; the others work as usual.
+shown (an unreadable image) is left out of ranges and of "label the rest": it is labeled only
+when clicked itself (e.g. with an option that says so), else it stays, to skip.
 """
 
 from __future__ import annotations
@@ -53,10 +54,9 @@ def click(
     A plain click selects that cell alone (a click on the only selected cell clears the
     selection); ``toggle`` (Ctrl/Cmd-click) adds or removes it; ``shift`` selects the range
     from the anchor (the cell clicked last without Shift) to it, in place of the selection or,
-    with ``toggle`` too, added to it. Cells in ``disabled`` (unreadable) are never selected.
+    with ``toggle`` too, added to it. A range leaves out the cells in ``disabled``
+    (unreadable images): only a click of its own selects one.
     """
-    if index in disabled:
-        return sorted(selected), anchor
     if shift and anchor is not None:
         lo, hi = sorted((anchor, index))
         span = {i for i in range(lo, hi + 1) if i not in disabled}
@@ -102,16 +102,12 @@ class PageDraft:
         """Select exactly ``indexes`` (an empty list clears the selection)."""
         for index in indexes:
             self._check(index)
-            if index in self.disabled:
-                raise NblabelError(
-                    f"cell {index} shows an image that cannot be read: it takes no label"
-                )
         self.selected = sorted(set(indexes))
         self.anchor = self.selected[-1] if self.selected else None
 
     def label(self, option: int) -> list[int]:
-        """Give option ``option`` to the selected cells, or with none selected to every cell
-        still unlabeled; the selection is cleared. Returns the cells labeled."""
+        """Give option ``option`` to the selected cells, or with none selected to every
+        readable cell still unlabeled; the selection is cleared. Returns the cells labeled."""
         if self.selected:
             cells = list(self.selected)
         else:

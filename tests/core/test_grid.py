@@ -40,18 +40,17 @@ def test_a_click_selects_one_shift_a_range_ctrl_one_more():
     assert click([], None, 2, shift=True) == ([2], 2)  # no anchor yet: a plain click
 
 
-def test_an_unreadable_cell_takes_no_selection_and_no_label():
+def test_an_unreadable_cell_is_labeled_only_when_clicked_itself():
     draft = PageDraft([None] * 4, disabled=frozenset({1}))
-    draft.click(1)
-    assert draft.selected == []
     draft.click(0)
     draft.click(3, shift=True)
-    assert draft.selected == [0, 2, 3]
-    with pytest.raises(NblabelError, match="cannot be read"):
-        draft.select([1])
+    assert draft.selected == [0, 2, 3]  # a range leaves it out
     draft.select([])
-    assert draft.label(0) == [0, 2, 3]  # nothing selected: every unlabeled readable cell
+    assert draft.label(0) == [0, 2, 3]  # so does "label the rest"
     assert draft.labels == [0, None, 0, 0] and draft.unlabeled == []
+    draft.click(1)
+    assert draft.selected == [1]
+    assert draft.label(1) == [1] and draft.labels[1] == 1
 
 
 def test_a_digit_labels_the_selection_then_the_rest():
@@ -78,11 +77,15 @@ def test_cells_off_the_page_are_refused():
     st.lists(st.tuples(st.integers(0, 11), st.booleans(), st.booleans()), max_size=30),
     st.frozensets(st.integers(0, 11), max_size=3),
 )
-def test_a_selection_is_always_readable_cells_of_the_page(clicks, disabled):
+def test_a_selection_is_always_cells_of_the_page(clicks, disabled):
     draft = PageDraft([None] * 12, disabled=disabled)
     for index, shift, toggle in clicks:
+        before, had_anchor = set(draft.selected), draft.anchor is not None
         draft.click(index, shift=shift, toggle=toggle)
-        assert set(draft.selected) <= set(range(12)) - disabled
+        assert set(draft.selected) <= set(range(12))
         assert draft.selected == sorted(set(draft.selected))
+        if shift and had_anchor:  # a range adds no unreadable cell
+            assert not (set(draft.selected) - before) & disabled
+    draft.select([])
     draft.label(0)
     assert all(draft.labels[i] is None for i in disabled)

@@ -191,14 +191,20 @@ def test_nothing_labeled_is_refused_and_a_saved_page_goes_on(df, store):
     assert len(events(store)) == 11 and w.page_items[0] == "r12"
 
 
-def test_an_unreadable_image_takes_no_label_and_the_page_still_works(df, store):
+def test_an_unreadable_image_is_left_out_unless_clicked_itself(df, store):
     w = grid(df, store)
-    with pytest.raises(NblabelError, match="cannot be read"):
-        w.select([5])
-    w.click(5)
-    assert w.selected == []
-    w.submit("dog")  # label_selection + submit_page
+    w.click(3)
+    w.click(7, shift=True)
+    assert w.selected == [3, 4, 6, 7]  # a range leaves r5 out
+    w.label_selection("dog")
+    w.press("1")  # the rest, but not r5
+    w.submit_page()
     assert "r5" not in w.labels.index and len(w.labels) == 11
+    assert w.page_items[0] == "r12"
+    w.goto("r5")
+    w.click(5)  # labeled when clicked itself (say, as unusable)
+    w.submit("cat")  # label_selection + submit_page
+    assert w.labels.loc["r5", "label"] == "cat"
 
 
 def test_numpy_and_pil_images_with_exif_orientation(store):

@@ -374,8 +374,8 @@ class GridWidget(ClassifyWidget):
             raise NblabelError("a grid message without the page's selection and labels")
         options = len(self._choices)
         self._draft.labels = [
-            v if isinstance(v, int) and 0 <= v < options and i not in self._draft.disabled else None
-            for i, v in enumerate(labels)
+            v if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < options else None
+            for v in labels
         ]
         self._draft.selected = sorted(
             {int(i) for i in selected if isinstance(i, int) and 0 <= i < n}

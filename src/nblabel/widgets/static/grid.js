@@ -57,8 +57,7 @@ function gridView(ctx) {
   const disabled = (i) => cells[i]?.error != null;
 
   function click(index, shift, toggle) {
-    // the rules of nblabel._grid.click
-    if (disabled(index)) return;
+    // the rules of nblabel._grid.click: a range leaves out unreadable cells
     if (shift && anchor != null) {
       const [lo, hi] = anchor < index ? [anchor, index] : [index, anchor];
       const span = [];
@@ -125,7 +124,11 @@ function gridView(ctx) {
       const img = h("img", { class: "nblabel-grid-img", src: urlOf(cell), alt: itemText(cell.item), draggable: "false" });
       node.append(img);
     }
-    node.append(h("span", { class: "nblabel-grid-id", text: itemText(cell.item) }), h("span", { class: "nblabel-grid-badge" }));
+    node.append(
+      h("span", { class: "nblabel-grid-id", text: itemText(cell.item) }),
+      h("span", { class: "nblabel-grid-check", "aria-hidden": "true" }),
+      h("span", { class: "nblabel-grid-badge" }),
+    );
     return node;
   }
 
@@ -173,11 +176,15 @@ function gridView(ctx) {
     const n = selected.size;
     const left = labels.filter((label, i) => label == null && !disabled(i)).length;
     const enter = ctx.keyHint("confirm") ?? "Enter";
-    how.textContent = n
-      ? `${n} selected: a digit labels ${n === 1 ? "it" : "them"}`
-      : left
-        ? `Click to select (Shift: a range, Ctrl/⌘: one more); a digit alone labels the ${left} unlabeled · ${enter} saves the page`
-        : `Every image is labeled · ${enter} saves the page`;
+    const unsaved = labels.some((label, i) => label != null && label !== held[i]);
+    const broken = cells.filter((cell) => cell.error != null).length;
+    const all = broken ? `All readable images labeled (${broken} cannot be read)` : "All images labeled";
+    how.textContent =
+      (n
+        ? `${n} selected: a digit labels ${n === 1 ? "it" : "them"}`
+        : left
+          ? `Click to select (Shift: a range, Ctrl/⌘: one more); a digit alone labels the ${left} unlabeled`
+          : all) + (unsaved ? ` · dashed: not saved yet, ${enter} saves the page` : ` · ${enter} saves the page`);
     for (const button of optionsBox.children) button.disabled = !cells.length;
   }
 
