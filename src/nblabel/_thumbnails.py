@@ -22,7 +22,8 @@ from ._images import shown_image
 __all__ = ["THUMB_SIDE", "Thumbnails"]
 
 THUMB_SIDE = 256  # a 2048-px JPEG decodes straight to it (Pillow's draft at 1/8)
-_KEPT = 2048  # thumbnails kept (each ~10 kB)
+_KEPT = 2048  # thumbnails kept (each ~5-10 kB)
+_AHEAD = 64  # thumbnails waiting to be made in the background, at most
 
 
 class Thumbnails:
@@ -79,7 +80,7 @@ class Thumbnails:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="nblabel-thumbnails")
             for position in todo:
                 self._ready[position] = self._pool.submit(self._make, position)
-            while len(self._ready) > 4 * _KEPT // 8:
+            while len(self._ready) > _AHEAD:
                 self._ready.pop(next(iter(self._ready))).cancel()
 
     def close(self) -> None:

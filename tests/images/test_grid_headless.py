@@ -258,3 +258,20 @@ def test_one_image_at_a_time_without_grid(df, store):
     w.skip()
     w.press("2")
     assert w.labels["label"].to_dict() == {"r6": "dog"}
+
+
+def test_thumbnails_go_as_binary_buffers_and_gold_and_current_work(df, store):
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    w = grid(df, store, gold={"r20": "dog"}, gold_rate=0.2, seed=1)
+    state, _paths, buffers = _remove_buffers(w.get_state())
+    assert len(buffers) >= 11 + 12  # this page and the prefetched one, none as text
+    assert "base64" not in json.dumps(state)
+    queue = [df.index[p] for p in w.session.queue_positions(0, 30)]
+    assert w.page_items == queue[:12] and w.current == queue[0]  # pages follow the queue
+    assert queue.index("r20") != 20  # the gold item was placed by gold=
+    w.goto("r20")
+    w.select([w.page_items.index("r20")])
+    w.submit("dog")
+    report = nblabel.gold_report(store, "pets", {"r20": "dog"})
+    assert report["accuracy"].iloc[0] == 1.0

@@ -70,22 +70,30 @@ class GridWidget(ClassifyWidget):
     def _use_thumbnails(self, thumbnails: Thumbnails, size: int) -> None:
         self._content = thumbnails
         self._grid = size
-        picks = [[key, f"{does} (the selected images; none selected: every unlabeled one)"]
-                 for key, does in self.key_help if does.startswith("pick ")]  # fmt: skip
-        rest = [
-            row for row in self.key_help if not row[1].startswith("pick ") and row[0] != "Enter"
+        pages = {  # what the actions do here: they move by pages
+            Action.CONFIRM: "save the page (one label per image labeled or changed)",
+            Action.UNDO: "undo the last page saved (all of it) and show it again",
+            Action.BACK: "show the previous page",
+            Action.SKIP: "skip the page: leave its unlabeled images for later",
+        }
+        rows = [
+            ["click", "select an image (click it again: none)"],
+            ["Shift+click", "select the range from the last image clicked"],
+            ["Ctrl/⌘+click", "add or remove one image"],
         ]
-        confirm = self._keys.key_for(Action.CONFIRM)
+        for key, does in self.key_help:
+            target = self._keys.resolve(key)
+            if isinstance(target, int):
+                does = (
+                    f"label as {self._choices[target]}: the selected images, or with none "
+                    "selected every unlabeled one"
+                )
+            elif isinstance(target, Action):
+                does = pages.get(target, does)
+            rows.append([key, does])
         with self.hold_sync():
             self.grid_size = size
-            self.key_help = [
-                ["click", "select an image (click again: none)"],
-                ["Shift+click", "select the range from the last image clicked"],
-                ["Ctrl/⌘+click", "add or remove one image"],
-                *picks,
-                *([[confirm, "save the page (one label per labeled image)"]] if confirm else []),
-                *rest,
-            ]
+            self.key_help = rows
             self._push_state()
 
     def close(self) -> None:
@@ -94,9 +102,6 @@ class GridWidget(ClassifyWidget):
         if close is not None:
             close()
         super().close()
-
-    def _export_call(self) -> str:
-        return f"nblabel.export.table(w.store, {self.session.task!r}, 'labels.csv')"
 
     # -- pages ----------------------------------------------------------------------------------
     def _span(self, queue_index: int) -> tuple[int, int]:
@@ -281,8 +286,7 @@ class GridWidget(ClassifyWidget):
     def _act(self, action: Action, intent: _Intent) -> None:
         if action is Action.SKIP and self.session.queue_index is not None:
             # the next page with an unlabeled image, not the next image of this page
-            page = intent.item if intent.item is not None else None
-            start = self._page_start(page)
+            start = self._page_start(intent.item)
             self.session.show_unlabeled_from(self._span(start)[1])
             self._after_move(intent)
             return
