@@ -98,8 +98,10 @@ def test_undo_takes_the_whole_page_back_and_shows_it(df, store):
     w.press("2")
     w.press("Enter")
     assert w.progress.done == 23 and w.page_items[0] == "r24"
+    assert [e["item"] for e in w.trail] == [encode(f"r{i}") for i in (23, 22, 21, 20, 19)]
     w.press("Backspace")
     assert w.progress.done == 11 and w.page_items[0] == "r12"
+    assert w.trail == []  # the page's images left the recent labels with it
     assert set(w.page_labels.values()) == {None}
     w.undo()
     assert w.progress.done == 0 and w.page_items[0] == "r0"

@@ -26,7 +26,7 @@ import pandas as pd
 import traitlets as t
 
 from .._checks import check_column, required_rationale
-from .._codec import encode
+from .._codec import decode, encode
 from .._content import error_content
 from .._errors import NblabelError, StoreError
 from .._grid import PageDraft, check_grid, page_span
@@ -291,6 +291,10 @@ class GridWidget(ClassifyWidget):
             self._after_move(intent)
             return
         super()._act(action, intent)
+        if action is Action.UNDO:  # a page undone: none of its images stays in the trail
+            items = self.session.items
+            self.trail = [e for e in self.trail
+                          if self.session.is_labeled(items.get_loc(decode(e["item"])))]  # fmt: skip
 
     def _page_start(self, item: Hashable | None) -> int:
         """Queue index of the page of ``item`` (a page's first item), else of the screen."""
