@@ -399,34 +399,51 @@ class LabelStore:
         task: str,
         items: Iterable[Any],
         annotator: str,
-        label: Any,
+        label: Any = None,
+        labels: Iterable[Any] | None = None,
         source: str = "annotator",
         meta: dict | None = None,
         fingerprints: Iterable[str | None] | None = None,
+        rationale: str | None = None,
+        duration_s: float | None = None,
     ) -> list[int]:
         """Append one annotation with ``label`` per item of ``items`` in ONE transaction (a
         bulk label): every event is committed when this returns, or none is. Returns the event
-        ids, in the order of ``items``. ``meta`` (e.g. ``{"batch": ...}``) goes with each."""
+        ids, in the order of ``items``. ``meta`` (e.g. ``{"batch": ...}``) goes with each.
+
+        ``labels`` gives each item its own label instead (a page of a grid), one per item;
+        ``rationale`` and ``duration_s`` (seconds per item) go with every event."""
         self._check_open()
         items = encode_many(items)
         prints = [None] * len(items) if fingerprints is None else list(fingerprints)
         if len(prints) != len(items):
             raise NblabelError(f"{len(prints)} fingerprints for {len(items)} items: give one each")
+        if labels is None:
+            values = [encode(label)] * len(items)
+        else:
+            if label is not None:
+                raise NblabelError("give label= (the same for every item) or labels=, not both")
+            values = encode_many(labels)
+            if len(values) != len(items):
+                raise NblabelError(f"{len(values)} labels for {len(items)} items: give one each")
         if not items:
             return []
         # a batch id in meta tells this batch's rows from any other's, on both engines
         meta = {**(meta or {}), "bulk": uuid.uuid4().hex}
-        text, at, value = json.dumps(meta), self._clock(), encode(label)
-        rows = [(task, item, annotator, value, at, source, text, fp)
-                for item, fp in zip(items, prints, strict=True)]  # fmt: skip
+        text, at = json.dumps(meta), self._clock()
+        why = _storable_text(rationale, "rationale")
+        took = None if duration_s is None else float(duration_s)
+        rows = [(task, item, annotator, value, why, at, took, source, text, fp)
+                for item, value, fp in zip(items, values, prints, strict=True)]  # fmt: skip
 
         def run(tx: Any) -> list[int]:
             # the rows are new: their ids are above the largest before them (read through the
             # primary key), so only they are looked at for the batch id
             ((last,),) = tx.execute("SELECT COALESCE(MAX(id), 0) FROM nblabel_events")
             tx.executemany(
-                "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
-                " source, meta, fingerprint) VALUES (?, ?, ?, 'label', ?, ?, ?, ?, ?)",
+                "INSERT INTO nblabel_events (task, item, annotator, action, label, rationale,"
+                " created_at, duration_s, source, meta, fingerprint)"
+                " VALUES (?, ?, ?, 'label', ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             # ids grow with the insertion order: sorted, they follow the items

@@ -34,6 +34,8 @@ CORE = [
     "nblabel._spans",
     "nblabel._segments",
     "nblabel._bulk",
+    "nblabel._grid",
+    "nblabel._thumbnails",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present
