@@ -204,6 +204,41 @@ def test_zoom_in_and_draw_again(lab):
     assert stored(probe)["c"][0]["label"] == "car"
 
 
+
+def test_a_handle_resizes_a_box_and_ctrl_z_takes_it_back(lab):
+    page, probe, _ = lab
+    probe.run("w.goto('b')")  # 800 × 600, its saved polygon shown
+    wait_attr(page, W, "data-item", json.dumps("b"))
+    probe.run("w.add_box(400, 300, 200, 100, 'car')")
+    page.locator(f"{W} >> .nblabel-shape-count").filter(has_text="2 shapes").wait_for()
+    box = stage_box(page)
+    size = (800, 600)
+    page.mouse.click(*to_screen(box, size, 500, 350))  # select it: its eight handles show
+    page.locator(f"{W} >> .nblabel-shape-count").filter(has_text="selected").wait_for()
+    start, end = to_screen(box, size, 600, 400), to_screen(box, size, 700, 520)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=8)
+    screenshot(page, "images-06b-resizing", page.locator(W))
+    page.mouse.up()
+    corner = [(end[0] - box["x"]) / box["width"] * 800, (end[1] - box["y"]) / box["height"] * 600]
+    resized = wait_until(lambda: (lambda s: s if s["width"] != 200 else None)(
+        probe.eval("w.draft['shapes'][1]")), timeout=10)
+    assert [resized["x"], resized["y"]] == [400, 300]  # the opposite corner stayed
+    assert [resized["x"] + resized["width"], resized["y"] + resized["height"]] == (
+        pytest.approx(corner, abs=1.0))
+    press(page, W, "Control+z")  # the resize taken back, in the page and in Python
+    wait_until(lambda: probe.eval("w.draft['shapes'][1]['width']") == 200, timeout=10)
+    assert probe.eval("len(w.draft['shapes'])") == 2 and probe.eval("w.current") == "b"
+    page.mouse.click(*to_screen(box, size, 500, 350))
+    drag(page, to_screen(box, size, 400, 350), to_screen(box, size, 350, 350), steps=6)  # "w"
+    press(page, W, "Enter")
+    wait_saved(page, W)
+    saved = stored(probe)["b"][1]
+    assert [saved["x"], saved["y"], saved["width"], saved["height"]] == pytest.approx(
+        [350, 300, 250, 100], abs=1.0)
+    assert not widget_errors(page), page.errors
+
 PRE_CELLS = [
     """\
 import pandas as pd

@@ -27,6 +27,7 @@ import traitlets as t
 from .._checks import check_callable, check_column, check_int, check_options
 from .._codec import decode, encode
 from .._content import error_content
+from .._edits import resize_shape
 from .._errors import NblabelError
 from .._images import MAX_SIDE, open_image, shown_image
 from .._job import Columns, Order, as_frame
@@ -53,6 +54,7 @@ TOOLS = ("box", "polygon", "point", "mask", "assist")
 TOOL_KEYS = {"box": "b", "polygon": "p", "point": "k", "mask": "m", "assist": "a"}  # images.js too
 AHEAD = PREFETCH + 2  # images prepared in the background beyond the one on screen
 _KEPT = 16  # prepared pictures kept (each up to ~1 MB)
+_UNDO_DEPTH = 100  # shape edits kept per image for undo_shape (edit.js keeps as many)
 
 
 class ImageContent:
@@ -153,12 +155,14 @@ class ImagesWidget(LabelWidget):
     """The class new shapes get: its position in ``options`` (keys ``1``–``9`` pick it)."""
     draft = t.Dict().tag(sync=True)
     """The shapes of the item on screen not yet saved: ``{"item": JSON id, "shapes": [...],
-    "rev": n, "edit": bool}``; ``edit`` marks a change made from Python (``add_box``...),
-    which the browser then shows."""
+    "rev": n, "edit": bool, "undo": bool}``; ``edit`` marks a change made from Python
+    (``add_box``...), which the browser then shows; ``undo`` one that takes the last edit
+    back (the browser drops it from its own undo list)."""
 
     def __init__(self, data: pd.DataFrame, **kwargs: Any) -> None:
         self._draft: list[dict] = []
         self._draft_item: str | None = None
+        self._history: list[list[dict]] = []  # the image's earlier shape lists, newest last
         self._rev = 0
         # the pictures are made once _use_images gives their maker: not first as text
         kwargs["content"] = lambda position: {"type": "missing"}
@@ -193,6 +197,7 @@ class ImagesWidget(LabelWidget):
                 *([k, d] for k, d in tool_keys),
                 ["Enter", "save the image's shapes (or close the polygon being drawn)"],
                 ["Delete", "remove the selected shape"],
+                ["Ctrl+Z", "undo the last shape edit of this image (Cmd+Z on a Mac)"],
                 ["Escape", "drop the polygon being drawn, or the selection"],
                 ["Space", "held: a drag pans the zoomed picture (the wheel zooms)"],
                 ["0", "show the whole picture again"],
@@ -226,11 +231,45 @@ class ImagesWidget(LabelWidget):
         check_inside(shape, self._size(), index=len(self._draft))
         self._set_draft([*self._draft, shape.to_dict()])
 
-    def _set_draft(self, shapes: list[dict], edit: bool = True) -> None:
+    def _set_draft(self, shapes: list[dict], edit: bool = True, undo: bool = False) -> None:
         # edit: made from Python (the browser shows it); else the shapes a new image starts with
+        if not edit:
+            self._history = []
+        elif not undo:
+            self._history = [*self._history[-(_UNDO_DEPTH - 1) :], self._draft]
         self._draft = shapes
         self._rev += 1
-        self.draft = {"item": self._draft_item, "shapes": shapes, "rev": self._rev, "edit": edit}
+        self.draft = {"item": self._draft_item, "shapes": shapes, "rev": self._rev,
+                      "edit": edit, "undo": undo}  # fmt: skip
+
+    def resize_shape(self, index: int, handle: str | int, x: float, y: float) -> None:
+        """Drag a handle of shape ``index`` to ``(x, y)`` (original pixels), as the pointer
+        does: a box's handle is a compass point (``"nw"``, ``"n"``, ``"ne"``, ``"e"``,
+        ``"se"``, ``"s"``, ``"sw"``, ``"w"``: that corner or edge moves, the opposite one
+        stays), a polygon's the number of the vertex to move. The shape stays inside the
+        image and is no longer a suggestion."""
+        index = self._shape_index(index)
+        edited = resize_shape(self.shapes[index], handle, x, y, self._size())
+        self._set_draft([edited.to_dict() if i == index else s for i, s in enumerate(self._draft)])
+
+    def undo_shape(self) -> None:
+        """Take back the last edit of the image's shapes (added, moved, resized, class changed,
+        removed), as ``Ctrl+Z`` does in the page; the image's saved label is undone with
+        :meth:`undo` (``⌫``)."""
+        if not self._history:
+            raise NblabelError(
+                "no shape edit to undo on this image: w.undo() undoes the last image saved"
+            )
+        *self._history, last = self._history
+        self._set_draft(last, undo=True)
+
+    def _shape_index(self, index: int) -> int:
+        index = check_int(index, "index", minimum=0)
+        if index >= len(self._draft):
+            raise NblabelError(
+                f"index={index}: the image has {len(self._draft)} shape(s), numbered from 0"
+            )
+        return index
 
     def add_box(self, x: float, y: float, width: float, height: float, label: Any) -> None:
         """Add a box (top-left corner, size, in original pixels) of class ``label``."""
@@ -292,11 +331,7 @@ class ImagesWidget(LabelWidget):
 
     def remove_shape(self, index: int) -> None:
         """Remove the shape at ``index`` of :attr:`shapes`."""
-        index = check_int(index, "index", minimum=0)
-        if index >= len(self._draft):
-            raise NblabelError(
-                f"index={index}: the image has {len(self._draft)} shape(s), numbered from 0"
-            )
+        index = self._shape_index(index)
         self._set_draft(self._draft[:index] + self._draft[index + 1 :])
 
     def submit(self, value: Any = None, rationale: str | None = None) -> None:
@@ -333,16 +368,21 @@ class ImagesWidget(LabelWidget):
         if content.get("item") != self._draft_item or self._draft_item is None:
             return  # an image no longer on screen here
         shapes = self._validate(decode(content["shapes"]))
+        if content.get("undo"):  # the browser took its last edit back: so is it here
+            self._history = self._history[:-1]
+        else:
+            self._history = [*self._history[-(_UNDO_DEPTH - 1) :], self._draft]
         self._draft = shapes
         # the browser has them already: the trait is updated for new views, rev unchanged
         self.draft = {"item": self._draft_item, "shapes": shapes, "rev": self._rev, "edit": False}
 
 
 # the view's helpers go between base.js and images.js: masks.js (masks between RLE and the
-# canvas) and shapes.js (constants, geometry, drawing one shape)
+# canvas, the mask brush), shapes.js (constants, geometry, drawing one shape) and edit.js
+# (moving, resizing by handles, per-shape undo)
 ImagesWidget._esm = "\n".join(
     (_STATIC / name).read_text("utf-8")
-    for name in ("base.js", "masks.js", "shapes.js", "images.js")
+    for name in ("base.js", "masks.js", "shapes.js", "edit.js", "images.js")
 )
 
 

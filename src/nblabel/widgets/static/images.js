@@ -1,8 +1,9 @@
 // The images view: boxes, polygons, points and masks drawn on a picture. Joined after base.js,
-// masks.js and shapes.js, whose functions it uses by name. Two canvases: the picture with the committed shapes, and a top
-// canvas for the live shape (rubber band, polygon in progress, a shape being moved), drawn in
-// the pointer's own listener so it keeps up with the hand. Every coordinate kept here is in
-// the ORIGINAL image's pixels; only drawing scales them to the canvas.
+// masks.js, shapes.js, edit.js and votes.js, whose functions it uses by name. Two canvases: the
+// picture with the committed shapes, and a top canvas for the live shape (rubber band, polygon
+// in progress, a shape being moved or resized, a brush stroke), drawn in the pointer's own
+// listener so it keeps up with the hand. Every coordinate kept here is in the ORIGINAL image's
+// pixels; only drawing scales them to the canvas.
 
 function imagesView(ctx) {
   const { model } = ctx;
@@ -11,7 +12,7 @@ function imagesView(ctx) {
   let bitmap = null;
   let shapes = []; // the image's shapes, original pixels
   let selected = -1;
-  let drawing = null; // the live shape
+  let drawing = null; // the live shape being drawn (box, polygon); edits are the editor's
   let tool = model.get("tools")[0] ?? "box";
   let classIndex = model.get("active_class") ?? 0;
   let seenRev = -1;
@@ -21,7 +22,6 @@ function imagesView(ctx) {
   let panY = 0;
   let spaceHeld = false;
   let panning = null; // {x, y, panX, panY} while a drag pans
-  let brush = 14; // the mask brush's radius, in screen pixels ([ and ] change it)
   let hover = null; // where the pointer is, for the brush's outline
   const maskCanvases = new WeakMap(); // mask shape -> its display-sized canvas
 
@@ -71,22 +71,24 @@ function imagesView(ctx) {
     ctx.paint();
   }
 
-  function sendDraft() {
+  function sendDraft(undo) {
     if (!sample) return;
     try {
-      model.send({ kind: "draft", item: sample.item, shapes: JSON.stringify(shapes) });
+      model.send({ kind: "draft", item: sample.item, shapes: JSON.stringify(shapes), ...(undo ? { undo: true } : {}) });
     } catch (err) {
       // the kernel is gone: the shapes stay here and are saved with Enter once it is back
       console.warn("nblabel: shapes not sent", err);
     }
   }
 
-  function commit(list, select = -1) {
+  // a finished edit (undo: taking the last one back): shown, kept for undo, sent to Python
+  function commit(list, select = -1, undo = false) {
+    if (!undo) editor.remember(shapes);
     shapes = list;
     selected = select;
     drawPicture();
     ctx.paint();
-    sendDraft();
+    sendDraft(undo);
   }
 
   // ---- drawing ----------------------------------------------------------------------------------
@@ -120,7 +122,7 @@ function imagesView(ctx) {
     const f = factor() * zoom;
     g.setTransform(f, 0, 0, f, panX, panY);
     shapes.forEach((s, i) => {
-      if ((drawing?.type === "move" || drawing?.type === "paint") && drawing.index === i) return; // drawn live instead
+      if (editor.hides(i) || brushTool.hides(i)) return; // drawn live instead
       strokeShape(g, s, { dashed: !!s.prelabel, thick: i === selected });
     });
   }
@@ -133,14 +135,8 @@ function imagesView(ctx) {
     const f = factor() * zoom;
     const u = unit();
     g.setTransform(f, 0, 0, f, panX, panY);
-    if (tool === "mask" && hover) {
-      // the brush's outline where the pointer is
-      g.beginPath();
-      g.arc(hover[0], hover[1], brush * u, 0, 2 * Math.PI);
-      g.lineWidth = 1.5 * u;
-      g.strokeStyle = drawing?.erase ? "#fff" : PALETTE[classIndex % PALETTE.length];
-      g.stroke();
-    }
+    if (tool === "mask") brushTool.drawLive(g, hover);
+    editor.drawLive(g);
     if (!drawing) return;
     const color = PALETTE[classIndex % PALETTE.length];
     g.lineWidth = 2 * u;
@@ -156,12 +152,6 @@ function imagesView(ctx) {
       g.stroke();
       g.fillStyle = color;
       for (const [x, y] of drawing.points) g.fillRect(x - 3 * u, y - 3 * u, 6 * u, 6 * u);
-    } else if (drawing.type === "move") {
-      strokeShape(g, drawing.current, { thick: true });
-    } else if (drawing.type === "paint") {
-      g.globalAlpha = 0.55;
-      g.drawImage(drawing.canvas, 0, 0, meta.width, meta.height);
-      g.globalAlpha = 1;
     }
   }
 
@@ -183,25 +173,27 @@ function imagesView(ctx) {
   }
 
   // ---- the pointer ----------------------------------------------------------------------------
-  function hitTest([x, y]) {
-    const near = HIT_PX / screenFactor();
-    for (let i = shapes.length - 1; i >= 0; i--) {
-      const s = shapes[i];
-      if (s.type === "point" && Math.hypot(s.x - x, s.y - y) <= near) return i;
-    }
-    for (let i = shapes.length - 1; i >= 0; i--) {
-      const s = shapes[i];
-      const b = shapeBounds(s);
-      if (s.type === "box" && x >= b[0] - near && x <= b[2] + near && y >= b[1] - near && y <= b[3] + near) return i;
-      if (s.type === "polygon" && insidePolygon(s.points, x, y)) return i;
-      if (s.type === "mask") {
-        const dx = Math.min(meta.display_width - 1, Math.floor(x * factor()));
-        const dy = Math.min(meta.display_height - 1, Math.floor(y * factor()));
-        if (maskOf(s).getContext("2d").getImageData(dx, dy, 1, 1).data[3] > 127) return i;
-      }
-    }
-    return -1;
+  // the mask shape s is set at p (original pixels)
+  function maskHit(s, [x, y]) {
+    const dx = Math.min(meta.display_width - 1, Math.floor(x * factor()));
+    const dy = Math.min(meta.display_height - 1, Math.floor(y * factor()));
+    return maskOf(s).getContext("2d").getImageData(dx, dy, 1, 1).data[3] > 127;
   }
+
+  // what the editor (edit.js) and the mask brush (masks.js) see of this view and do to it
+  const state = {
+    get shapes() { return shapes; },
+    get selected() { return selected; },
+    set selected(i) { selected = i; },
+    get meta() { return meta; },
+    label: () => classValue(classIndex),
+    sameClass: (a, b) => classOf(a) === classOf(b),
+    paint: () => ctx.paint(),
+    flash: (text, ms = 2500) => ctx.flash(text, ms),
+    ...{ colorOf, maskOf, maskHit, unit, screenFactor, commit, drawPicture, strokeShape },
+  };
+  const editor = shapeEditor(state);
+  const brushTool = maskBrush(state);
 
   function newShape(fields) {
     return { ...fields, label: classValue(classIndex) };
@@ -212,57 +204,6 @@ function imagesView(ctx) {
     drawing = null;
     drawLive();
     if (points.length >= 3) commit([...shapes, newShape({ type: "polygon", points })], shapes.length);
-  }
-
-  // the mask a stroke paints into: the selected mask, else the last of the class, else a new
-  // one; erasing (Shift) never makes a new one
-  function startPaint(p, erase) {
-    const label = selected >= 0 && shapes[selected].type === "mask" ? shapes[selected].label : classValue(classIndex);
-    let index = selected >= 0 && shapes[selected].type === "mask" ? selected : -1;
-    if (index < 0) index = shapes.findLastIndex((s) => s.type === "mask" && classOf(s.label) === classOf(label));
-    if (index < 0 && erase) return ctx.flash("Nothing to erase: select a mask, or pick its class");
-    const canvas = document.createElement("canvas");
-    canvas.width = meta.display_width;
-    canvas.height = meta.display_height;
-    if (index >= 0) canvas.getContext("2d").drawImage(maskOf(shapes[index]), 0, 0);
-    drawing = { type: "paint", index, label, canvas, erase, last: null };
-    paintTo(p);
-    drawPicture();
-  }
-
-  function paintTo(p) {
-    const g = drawing.canvas.getContext("2d");
-    const f = factor();
-    const radius = Math.max(0.5, brush * unit() * f); // display pixels
-    g.globalCompositeOperation = drawing.erase ? "destination-out" : "source-over";
-    g.fillStyle = g.strokeStyle = colorOf(drawing.label);
-    g.lineWidth = 2 * radius;
-    g.lineCap = "round";
-    g.beginPath();
-    const [x, y] = [p[0] * f, p[1] * f];
-    if (drawing.last) {
-      g.moveTo(drawing.last[0], drawing.last[1]);
-      g.lineTo(x, y);
-      g.stroke();
-    } else {
-      g.arc(x, y, radius, 0, 2 * Math.PI);
-      g.fill();
-    }
-    drawing.last = [x, y];
-  }
-
-  function finishPaint() {
-    const { index, label, canvas } = drawing;
-    drawing = null;
-    const mask = canvasToMask(canvas, meta.height, meta.width, label);
-    if (index < 0) {
-      if (mask) commit([...shapes, mask], shapes.length);
-    } else if (mask) {
-      commit(shapes.map((s, i) => (i === index ? mask : s)), index);
-    } else {
-      commit(shapes.filter((_, i) => i !== index)); // all erased
-    }
-    drawLive();
   }
 
   live.addEventListener(
@@ -281,7 +222,7 @@ function imagesView(ctx) {
       const p = toImage(event);
       if (tool === "mask") {
         live.setPointerCapture(event.pointerId);
-        startPaint(p, event.shiftKey);
+        brushTool.start(p, event.shiftKey);
         drawLive();
         return;
       }
@@ -293,14 +234,10 @@ function imagesView(ctx) {
         drawLive();
         return;
       }
-      const hit = hitTest(p);
-      if (hit >= 0) {
-        selected = hit;
-        drawing = { type: "move", index: hit, start: p, current: shapes[hit], moved: false };
+      if (editor.press(p)) {
+        // a handle of the selection (resize), or a shape (select, move)
         live.setPointerCapture(event.pointerId);
-        drawPicture();
         drawLive();
-        ctx.paint();
         return;
       }
       if (selected >= 0) {
@@ -332,29 +269,19 @@ function imagesView(ctx) {
       if (!meta) return;
       const p = toImage(event);
       hover = p;
-      if (!drawing) {
+      if (editor.dragging) {
+        editor.move(p);
+      } else if (brushTool.painting) {
+        brushTool.to(p);
+      } else if (!drawing) {
+        live.style.cursor = selected >= 0 ? editor.cursor(p) : "";
         if (tool === "mask") drawLive();
         return;
-      }
-      if (drawing.type === "paint") {
-        paintTo(p);
       } else if (drawing.type === "box") {
         drawing.x1 = p[0];
         drawing.y1 = p[1];
       } else if (drawing.type === "polygon") {
         drawing.hover = p;
-      } else if (drawing.type === "move") {
-        const s = shapes[drawing.index];
-        const b = shapeBounds(s) ?? [0, 0, 0, 0];
-        // keep the shape inside the image
-        const dx = Math.min(meta.width - b[2], Math.max(-b[0], p[0] - drawing.start[0]));
-        const dy = Math.min(meta.height - b[3], Math.max(-b[1], p[1] - drawing.start[1]));
-        drawing.moved = drawing.moved || Math.hypot(dx, dy) * screenFactor() >= MIN_DRAG_PX;
-        drawing.current = drawing.moved ? moved(s, dx, dy) : s;
-        if (drawing.moved && !drawing.hidden) {
-          drawing.hidden = true;
-          drawPicture(); // once: the shape leaves the picture while it moves on the top canvas
-        }
       }
       drawLive(); // in this listener: the same frame as the pointer
     },
@@ -368,10 +295,14 @@ function imagesView(ctx) {
         panning = null;
         return;
       }
-      if (!drawing || !meta) return;
-      if (drawing.type === "paint") {
-        finishPaint();
-      } else if (drawing.type === "box") {
+      if (!meta) return;
+      if (editor.dragging) {
+        editor.end();
+        drawLive();
+      } else if (brushTool.painting) {
+        brushTool.finish();
+        drawLive();
+      } else if (drawing?.type === "box") {
         const { x0, y0, x1, y1 } = drawing;
         drawing = null;
         drawLive();
@@ -394,18 +325,6 @@ function imagesView(ctx) {
           const y = round2(Math.min(y0, y1));
           const box = newShape({ type: "box", x, y, width: round2(Math.max(x0, x1)) - x, height: round2(Math.max(y0, y1)) - y });
           commit([...shapes, box], shapes.length);
-        }
-      } else if (drawing.type === "move") {
-        const { index, current, moved: wasMoved } = drawing;
-        drawing = null;
-        drawLive();
-        if (wasMoved) {
-          const rounded = current.type === "polygon"
-            ? { ...current, points: current.points.map(([x, y]) => [round2(x), round2(y)]) }
-            : current.type === "mask" ? current : { ...current, x: round2(current.x), y: round2(current.y) };
-          commit(shapes.map((s, i) => (i === index ? rounded : s)), index);
-        } else {
-          drawPicture();
         }
       }
     },
@@ -517,6 +436,7 @@ function imagesView(ctx) {
     sample = shown;
     selected = -1;
     drawing = null;
+    editor.forget(); // per-shape undo is the image's own
     const draft = model.get("draft");
     if (draft && draft.item === shown.item) shapes = structuredClone(draft.shapes);
     else if (shown.label != null) shapes = JSON.parse(shown.label);
@@ -532,6 +452,8 @@ function imagesView(ctx) {
       if (!draft || draft.rev <= seenRev) return;
       seenRev = draft.rev;
       if (draft.edit && sample && draft.item === sample.item) {
+        if (draft.undo) editor.drop(); // taken back in Python (w.undo_shape()): here too
+        else editor.remember(shapes);
         shapes = structuredClone(draft.shapes);
         selected = -1;
         drawPicture();
@@ -574,9 +496,10 @@ function imagesView(ctx) {
     counter.textContent =
       (n ? `${n} shape${n > 1 ? "s" : ""}` : "no shapes yet") +
       (suggested ? ` · ${suggested} suggested (dashed)` : "") +
-      (selected >= 0 ? " · selected: a digit changes its class, Delete removes it" : "") +
+      (selected >= 0 ? " · selected: drag a handle to resize, a digit changes its class, Delete removes it" : "") +
+      (editor.undoable ? " · Ctrl+Z undoes" : "") +
       (zoom > 1 ? ` · zoom ${zoom.toFixed(1)}× (0: whole picture)` : "") +
-      (tool === "mask" ? ` · brush ${Math.round(brush)} px ([ ] size, Shift erases)` : "");
+      (tool === "mask" ? ` · brush ${Math.round(brushTool.radius)} px ([ ] size, Shift erases)` : "");
   }
 
   return {
@@ -594,7 +517,10 @@ function imagesView(ctx) {
       for (const s of label) counts.set(nameOf(s.label), (counts.get(nameOf(s.label)) ?? 0) + 1);
       return [...counts].map(([name, n]) => `${n} ${name}`).join(", ");
     },
+    // Ctrl/Cmd+Z undoes the image's last shape edit (not JupyterLab's last cell action)
+    ownsKey: (event) => (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "z",
     onKey(event, key) {
+      if ((event.ctrlKey || event.metaKey) && key === "z") return editor.undo();
       if (TOOL_KEYS[key]) return setTool(TOOL_KEYS[key]);
       if (event.key === " " && meta) {
         event.preventDefault(); // held: the next drag pans
@@ -603,7 +529,7 @@ function imagesView(ctx) {
         return true;
       }
       if ((key === "[" || key === "]") && tool === "mask") {
-        brush = Math.min(200, Math.max(2, brush * (key === "]" ? 1.3 : 1 / 1.3)));
+        brushTool.resize(key === "]" ? 1.3 : 1 / 1.3);
         drawLive();
         ctx.paint();
         return true;
@@ -614,6 +540,10 @@ function imagesView(ctx) {
       }
       if (event.key === "Delete") return removeSelected();
       if (event.key === "Escape") {
+        if (editor.cancel()) {
+          drawLive();
+          return true;
+        }
         if (drawing) {
           drawing = null;
           drawLive();

@@ -97,17 +97,14 @@ function drawShape(g, s, { u, color, name, dashed = false, thick = false, pictur
   }
   if (s.type !== "mask") bounds = shapeBounds(s);
   if (thick) {
-    // handles on the corners (a polygon's vertices) of the selection
-    const b = bounds;
-    if (b && s.type !== "point") {  // a selected point is drawn larger instead
-      g.setLineDash([]);
-      g.fillStyle = "#fff";
-      g.lineWidth = 1.5 * u;
-      const corners = s.type === "polygon" ? s.points : [[b[0], b[1]], [b[2], b[1]], [b[0], b[3]], [b[2], b[3]]];
-      for (const [x, y] of corners) {
-        g.fillRect(x - 3.5 * u, y - 3.5 * u, 7 * u, 7 * u);
-        g.strokeRect(x - 3.5 * u, y - 3.5 * u, 7 * u, 7 * u);
-      }
+    // the selection's handles (edit.js): a box's corners and edges, a polygon's vertices; a
+    // selected point is drawn larger instead
+    g.setLineDash([]);
+    g.fillStyle = "#fff";
+    g.lineWidth = 1.5 * u;
+    for (const [, x, y] of shapeHandles(s)) {
+      g.fillRect(x - 4 * u, y - 4 * u, 8 * u, 8 * u);
+      g.strokeRect(x - 4 * u, y - 4 * u, 8 * u, 8 * u);
     }
   }
   const b = bounds;
