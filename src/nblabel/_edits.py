@@ -1,19 +1,27 @@
 """Edits of an image's shapes after they are drawn, in the ORIGINAL image's pixels: resizing a
-box by one of its eight handles and moving a polygon's vertex.
+box by one of its eight handles, moving a polygon's vertex, and what became of each shape a
+model suggested once the image is saved.
 
 The browser's ``static/edit.js`` does the same geometry live, under the pointer (``edgeSpan`` and
-``resized`` there); the widget's twins (``w.resize_shape``) and the tests use these. Pure.
+``resized`` there); the widget's twins (``w.resize_shape``) and the tests use these. Pure:
+numpy and the agreement's IoU only.
 """
 
 from __future__ import annotations
 
-from ._errors import NblabelError
-from ._shapes import Box, Polygon, Shape
+from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["BOX_HANDLES", "move_vertex", "resize_box", "resize_shape"]
+from ._errors import NblabelError
+from ._shapes import Box, Mask, Point, Polygon, Shape
+
+__all__ = ["BOX_HANDLES", "OUTCOMES", "move_vertex", "resize_box", "resize_shape", "shape_outcomes"]
 
 #: A box's handles: its corners and the middles of its edges, by compass point.
 BOX_HANDLES = ("nw", "n", "ne", "e", "se", "s", "sw", "w")
+
+#: What became of a suggested shape (:func:`shape_outcomes`).
+OUTCOMES = ("accepted", "relabeled", "edited", "deleted")
 
 
 def _edge(fixed: float, moving: float, toward: int, limit: float, min_size: float):
@@ -86,3 +94,60 @@ def resize_shape(
     raise NblabelError(
         f"a {shape.type} has no handles to resize: move it, or (a mask) paint and erase it"
     )
+
+
+# -- suggestions and their outcome ------------------------------------------------------------
+def _geometry(shape: Shape) -> tuple:
+    if isinstance(shape, Box):
+        return ("box", shape.x, shape.y, shape.width, shape.height)
+    if isinstance(shape, Point):
+        return ("point", shape.x, shape.y)
+    if isinstance(shape, Polygon):
+        return ("polygon", shape.points)
+    return ("mask", shape.size, shape.counts)
+
+
+def _similarity(a: Shape, b: Shape) -> float:
+    from .agreement._shapes import iou_matrix
+
+    if a.type != b.type:
+        return 0.0
+    if isinstance(a, Mask) and a.size != b.size:  # type: ignore[union-attr]
+        return 0.0
+    return float(iou_matrix([a], [b], point_distance=20.0)[0, 0])
+
+
+def shape_outcomes(suggested: Sequence[Shape], saved: Sequence[Shape]) -> list[dict]:
+    """What the human did with each suggested shape, by what was saved: ``accepted`` (saved
+    as suggested), ``relabeled`` (the same outline saved with another class: ``"to"`` names
+    it), ``edited`` (moved or resized: the saved shape of the same kind that overlaps it most,
+    not itself a suggestion; ``"to"`` its class) or ``deleted`` (nothing saved is left of
+    it). Each saved shape explains one suggestion at most, exact ones first."""
+    records: list[dict[str, Any]] = [
+        {"type": s.type, "label": s.label, "outcome": "deleted"} for s in suggested
+    ]
+    free = list(range(len(saved)))
+    for exact_label in (True, False):  # accepted first, then the same outline relabeled
+        for i, shape in enumerate(suggested):
+            if records[i]["outcome"] != "deleted":
+                continue
+            for j in free:
+                other = saved[j]
+                if _geometry(other) == _geometry(shape) and (
+                    (other.label == shape.label) == exact_label
+                ):
+                    records[i]["outcome"] = "accepted" if exact_label else "relabeled"
+                    if not exact_label:
+                        records[i]["to"] = other.label
+                    free.remove(j)
+                    break
+    # the rest: the human's own shape (no longer marked as a suggestion) overlapping it most
+    for i, shape in enumerate(suggested):
+        if records[i]["outcome"] != "deleted":
+            continue
+        scored = [(_similarity(shape, saved[j]), j) for j in free if not saved[j].prelabel]
+        best = max(scored, default=(0.0, -1))
+        if best[0] > 0:
+            records[i].update(outcome="edited", to=saved[best[1]].label)
+            free.remove(best[1])
+    return records

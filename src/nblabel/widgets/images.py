@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -26,10 +24,9 @@ import traitlets as t
 
 from .._checks import check_callable, check_column, check_int, check_options
 from .._codec import decode, encode
-from .._content import error_content
-from .._edits import resize_shape
+from .._edits import resize_shape, shape_outcomes
 from .._errors import NblabelError
-from .._images import MAX_SIDE, open_image, shown_image
+from .._images import MAX_SIDE, ImageContent
 from .._job import Columns, Order, as_frame
 from .._shapes import (
     Box,
@@ -53,95 +50,7 @@ log = logging.getLogger("nblabel")
 TOOLS = ("box", "polygon", "point", "mask", "assist")
 TOOL_KEYS = {"box": "b", "polygon": "p", "point": "k", "mask": "m", "assist": "a"}  # images.js too
 AHEAD = PREFETCH + 2  # images prepared in the background beyond the one on screen
-_KEPT = 16  # prepared pictures kept (each up to ~1 MB)
 _UNDO_DEPTH = 100  # shape edits kept per image for undo_shape (edit.js keeps as many)
-
-
-class ImageContent:
-    """The payload of one image: the picture downscaled for display (one compressed binary
-    buffer), the original's size and the row's pre-labels. A missing or unreadable image
-    gives an error payload naming it, on that item alone. :meth:`warm` prepares the next
-    images on a background thread, so moving on seldom waits for a decode."""
-
-    def __init__(
-        self,
-        frame: pd.DataFrame,
-        image: Hashable,
-        prelabels: Hashable | Callable[[pd.Series], Any] | None,
-        classes: list,
-        max_side: int,
-    ) -> None:
-        self._frame = frame
-        self._images = frame[image].array
-        self._prelabels = prelabels
-        self._classes = classes
-        self._max_side = max_side
-        self.sizes: dict[str, tuple[int, int]] = {}  # item (JSON) -> (width, height)
-        self._ready: dict[int, Future] = {}
-        self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
-
-    def warm(self, positions: Sequence[int]) -> None:
-        """Start preparing the pictures of ``positions`` in the background."""
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="nblabel-images")
-            for position in positions:
-                if position not in self._ready:
-                    self._ready[position] = self._pool.submit(self._make, position)
-            while len(self._ready) > _KEPT:  # the oldest first (dicts keep insertion order)
-                self._ready.pop(next(iter(self._ready))).cancel()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
-
-    def pixels(self, position: int) -> Any:
-        """The original image of the row, upright, as an RGB array (for an assistant)."""
-        import numpy as np
-        from PIL import ImageOps
-
-        image = ImageOps.exif_transpose(open_image(self._images[position]))
-        return np.asarray(image.convert("RGB"))
-
-    def prelabels(self, position: int) -> list[dict]:
-        """The row's suggested shapes, marked as pre-labels (shown dashed until touched)."""
-        if self._prelabels is None:
-            return []
-        row = self._frame.iloc[position]
-        value = self._prelabels(row) if callable(self._prelabels) else row[self._prelabels]
-        if value is None or (isinstance(value, float) and value != value):
-            return []
-        shapes = shapes_from(value, classes=self._classes)
-        return [{**shape.to_dict(), "prelabel": True} for shape in shapes]
-
-    def __call__(self, position: int) -> dict:
-        with self._lock:
-            future = self._ready.pop(position, None)
-        if future is not None and not future.cancelled():
-            return future.result()  # ready, or being made: wait for it rather than start again
-        return self._make(position)
-
-    def _make(self, position: int) -> dict:
-        item = self._frame.index[position]
-        try:
-            shown = shown_image(self._images[position], self._max_side)
-            prelabels = self.prelabels(position)
-        except NblabelError as exc:
-            return error_content(f"{exc} (for the row {item!r}); skip it with →")
-        self.sizes[encode(item)] = (shown.width, shown.height)
-        return {
-            "type": "shapes-image",
-            "data": shown.data,
-            "mime": shown.mime,
-            "width": shown.width,
-            "height": shown.height,
-            "display_width": shown.display_width,
-            "display_height": shown.display_height,
-            "prelabels": prelabels,
-        }
 
 
 class ImagesWidget(LabelWidget):
@@ -163,6 +72,9 @@ class ImagesWidget(LabelWidget):
         self._draft: list[dict] = []
         self._draft_item: str | None = None
         self._history: list[list[dict]] = []  # the image's earlier shape lists, newest last
+        # the shapes suggested on the image on screen: (shape, model, version) each
+        self._suggested: list[tuple[Shape, str, str | None]] = []
+        self._prelabels_model: tuple[str, str | None] = ("prelabels", None)
         self._rev = 0
         # the pictures are made once _use_images gives their maker: not first as text
         kwargs["content"] = lambda position: {"type": "missing"}
@@ -252,6 +164,16 @@ class ImagesWidget(LabelWidget):
         edited = resize_shape(self.shapes[index], handle, x, y, self._size())
         self._set_draft([edited.to_dict() if i == index else s for i, s in enumerate(self._draft)])
 
+    def relabel_shape(self, index: int, label: Any) -> None:
+        """Give shape ``index`` the class ``label``, as a digit does to the selected shape; it is
+        no longer a suggestion."""
+        index = self._shape_index(index)
+        if label not in self._choices:
+            raise NblabelError(f"{label!r} is not one of the classes {self._choices!r}")
+        shape = {**self._draft[index], "label": label}
+        shape.pop("prelabel", None)
+        self._set_draft([shape if i == index else s for i, s in enumerate(self._draft)])
+
     def undo_shape(self) -> None:
         """Take back the last edit of the image's shapes (added, moved, resized, class changed,
         removed), as ``Ctrl+Z`` does in the page; the image's saved label is undone with
@@ -319,6 +241,7 @@ class ImagesWidget(LabelWidget):
         shapes = as_suggestions(answer, label)
         for i, shape in enumerate(shapes):
             check_inside(shape, size, index=len(self._draft) + i)
+        self._suggested += [(shape, *_model_of(self._assistant, "assist")) for shape in shapes]
         self._set_draft([*self._draft, *to_dicts(shapes)])
         return shapes
 
@@ -344,6 +267,22 @@ class ImagesWidget(LabelWidget):
     def _validate(self, value: Any) -> Any:
         return to_dicts(shapes_from(value, classes=self._choices))
 
+    def _record(self, value: Any, item: Hashable) -> tuple[Any, dict | None]:
+        # with pre-labels or an assistant, what became of each suggested shape, for
+        # nblabel.suggestion_report
+        if encode(item) == self._draft_item:
+            suggested = self._suggested
+        else:  # a label resent for an image no longer on screen: its pre-labels
+            position = self.session.items.get_loc(item)
+            model = self._prelabels_model
+            suggested = [(s, *model) for s in shapes_from(self._content.prelabels(position))]
+        if not suggested:
+            return value, None
+        outcomes = shape_outcomes([shape for shape, _, _ in suggested], shapes_from(value))
+        for record, (_, model, version) in zip(outcomes, suggested, strict=True):
+            record.update(model=model, version=version)
+        return value, {"shape_suggestions": outcomes}
+
     def _confirm_value(self, sent: Any) -> Any:
         return self._validate(self._draft if sent is None else sent)
 
@@ -362,6 +301,8 @@ class ImagesWidget(LabelWidget):
             content = self.sample.get("content") or {}
             shapes = decode(label) if label is not None else content.get("prelabels", [])
             self._set_draft(list(shapes or []), edit=False)
+            model = self._prelabels_model
+            self._suggested = [(s, *model) for s in shapes_from(content.get("prelabels") or [])]
 
     def _on_draft_message(self, content: dict, intent: _Intent) -> None:
         """The browser's shapes of its image after a finished edit (not yet saved)."""
@@ -384,6 +325,16 @@ ImagesWidget._esm = "\n".join(
     (_STATIC / name).read_text("utf-8")
     for name in ("base.js", "masks.js", "shapes.js", "edit.js", "images.js")
 )
+
+
+def _model_of(source: Any, default: str) -> tuple[str, str | None]:
+    """The name and version a suggestion is recorded under: a column's name, or a function's
+    ``name`` (else ``__name__``) and ``version`` attributes."""
+    if not callable(source):
+        return str(source), None
+    name = getattr(source, "name", None) or getattr(source, "__name__", None) or default
+    version = getattr(source, "version", None)
+    return str(name), None if version is None else str(version)
 
 
 def annotate_images(
@@ -481,5 +432,7 @@ def annotate_images(
         annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
     )  # fmt: skip
     widget._assistant = assist
+    if prelabels is not None:
+        widget._prelabels_model = _model_of(prelabels, "prelabels")
     widget._use_images(ImageContent(frame, image, prelabels, choices, max_side), tools)
     return widget
