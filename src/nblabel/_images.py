@@ -213,7 +213,9 @@ class ImageContent:
         prelabels: Hashable | Callable[[pd.Series], Any] | None,
         classes: list,
         max_side: int,
+        extra: Callable[[int], dict] | None = None,
     ) -> None:
+        self._extra = extra  # more of the payload, by position (a review's votes)
         self._frame = frame
         self._images = frame[image].array
         self._prelabels = prelabels
@@ -284,4 +286,5 @@ class ImageContent:
             "display_width": shown.display_width,
             "display_height": shown.display_height,
             "prelabels": prelabels,
+            **(self._extra(position) if self._extra is not None else {}),
         }

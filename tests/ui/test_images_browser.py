@@ -317,6 +317,12 @@ paint = nblabel.annotate_images(df, image="path", classes=["sky", "road"], tools
                                 assist=same_colour)
 paint
 """,
+    """\
+import ipywidgets
+
+holder = ipywidgets.VBox([])  # the review of shapes shows here (test_a_review_...)
+holder
+""",
 ]
 
 
@@ -367,4 +373,41 @@ def test_the_mask_brush_paints_and_shift_erases(mask_lab):
     (saved,) = probe.eval("paint.store.annotations(task='seg')['label'].tolist()")
     assert saved[0]["type"] == "mask" and saved[0]["size"] == [300, 400]
     assert saved[1]["label"] == "sky" and saved[1]["prelabel"] is True
+    assert not widget_errors(page), page.errors
+
+
+REVIEW = """
+rstore = nblabel.LabelStore("review.db")
+drawn = {"alice": [(240, 40, 120, 90), (30, 180, 90, 70)], "bob": [(250, 50, 100, 70)]}
+for who, boxes in drawn.items():
+    one = nblabel.annotate_images(df, image="path", classes=["sky", "road"], store=rstore,
+                                  annotator=who, task="sky", fingerprint=False)
+    for box in boxes:
+        one.add_box(*box, "sky")
+    one.submit()
+    one.close()
+r = nblabel.review(rstore, "sky", data=df, image="path", reviewer="carol")
+holder.children = [r]
+"""
+
+
+def test_a_review_shows_each_annotators_shapes_and_takes_one_set(mask_lab):
+    page, probe = mask_lab
+    probe.run(REVIEW)  # two annotators' boxes on one picture, reviewed under the mask widget
+    review = ".nblabel-shape-review"
+    legend = page.locator(f"{review} >> .nblabel-votes")
+    legend.filter(has_text="1 matched pair").wait_for()
+    assert legend.locator(".nblabel-vote").all_inner_texts() == [
+        "⇧1\nalice\n2 shapes", "⇧2\nbob\n1 shape"]  # fmt: skip
+    page.locator(review).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # the picture is decoded off the main thread
+    screenshot(page, "images-12-review", page.locator(review))
+    press(page, review, "Shift+2")  # bob's shapes, whole
+    wait_until(lambda: probe.eval("len(r.draft['shapes'])") == 1
+               and "prelabel" not in probe.eval("r.draft['shapes'][0]"), timeout=10)
+    press(page, review, "Enter")
+    wait_saved(page, review)
+    final = probe.eval("rstore.annotations(task='sky', source='review')['label'].tolist()")
+    assert final == [[{"type": "box", "x": 250.0, "y": 50.0, "width": 100.0, "height": 70.0,
+                       "label": "sky"}]]  # fmt: skip
     assert not widget_errors(page), page.errors

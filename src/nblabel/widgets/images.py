@@ -320,10 +320,10 @@ class ImagesWidget(LabelWidget):
 
 # the view's helpers go between base.js and images.js: masks.js (masks between RLE and the
 # canvas, the mask brush), shapes.js (constants, geometry, drawing one shape) and edit.js
-# (moving, resizing by handles, per-shape undo)
+# (moving, resizing by handles, per-shape undo); votes.js draws a review's annotators' shapes
 ImagesWidget._esm = "\n".join(
     (_STATIC / name).read_text("utf-8")
-    for name in ("base.js", "masks.js", "shapes.js", "edit.js", "images.js")
+    for name in ("base.js", "masks.js", "shapes.js", "edit.js", "votes.js", "images.js")
 )
 
 

@@ -121,6 +121,7 @@ function imagesView(ctx) {
     if (bitmap) g.drawImage(bitmap, 0, 0, picture.width, picture.height);
     const f = factor() * zoom;
     g.setTransform(f, 0, 0, f, panX, panY);
+    votes.draw(g, unit());
     shapes.forEach((s, i) => {
       if (editor.hides(i) || brushTool.hides(i)) return; // drawn live instead
       strokeShape(g, s, { dashed: !!s.prelabel, thick: i === selected });
@@ -190,10 +191,15 @@ function imagesView(ctx) {
     sameClass: (a, b) => classOf(a) === classOf(b),
     paint: () => ctx.paint(),
     flash: (text, ms = 2500) => ctx.flash(text, ms),
+    boundsOf: (s) => (s.type === "mask" ? maskBounds(s) : shapeBounds(s)),
+    el: ctx.el,
+    signal: ctx.signal,
     ...{ colorOf, maskOf, maskHit, unit, screenFactor, commit, drawPicture, strokeShape },
   };
   const editor = shapeEditor(state);
   const brushTool = maskBrush(state);
+  const votes = reviewVotes(state); // a review's annotators' shapes (votes.js)
+  ctx.body.append(votes.legend);
 
   function newShape(fields) {
     return { ...fields, label: classValue(classIndex) };
@@ -401,6 +407,7 @@ function imagesView(ctx) {
 
   function content(box, shown) {
     const c = shown.content;
+    votes.set(c?.type === "shapes-image" ? c : null);
     if (!c || c.type !== "shapes-image") {
       meta = null;
       return renderContent(box, c, model, ctx.signal); // an image that cannot be shown: its error
@@ -521,6 +528,7 @@ function imagesView(ctx) {
     ownsKey: (event) => (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "z",
     onKey(event, key) {
       if ((event.ctrlKey || event.metaKey) && key === "z") return editor.undo();
+      if (votes.onKey(event, key)) return true;
       if (TOOL_KEYS[key]) return setTool(TOOL_KEYS[key]);
       if (event.key === " " && meta) {
         event.preventDefault(); // held: the next drag pans
