@@ -1,6 +1,6 @@
 // Editing the shapes already drawn, for images.js (joined after shapes.js, before images.js):
-// select a shape, move it, resize a box by its eight handles or move a polygon's vertices, and
-// undo the image's last shape edit (Ctrl/Cmd+Z). Live, on the view's top canvas: only the
+// select a shape, move it, resize a box by its eight handles or move a polygon's vertices,
+// change its class or remove it, and undo the image's last shape edit (Ctrl/Cmd+Z). Live, on the view's top canvas: only the
 // finished edit is committed (and sent to Python). Every coordinate is in the ORIGINAL image's
 // pixels. The geometry is _edits.py's, under the same names.
 
@@ -170,6 +170,21 @@ function shapeEditor(v) {
     },
     drawLive(g) {
       if (drag?.changed) v.strokeShape(g, drag.current, { thick: true });
+    },
+    // the selection given the class `label` (no longer a suggestion): false with none selected
+    relabel(label) {
+      const i = v.selected;
+      if (i < 0) return false;
+      const s = { ...v.shapes[i], label };
+      delete s.prelabel;
+      v.commit(v.shapes.map((old, k) => (k === i ? s : old)), i);
+      return true;
+    },
+    remove() {
+      const i = v.selected;
+      if (i < 0) return false;
+      v.commit(v.shapes.filter((_, k) => k !== i));
+      return true;
     },
     // ---- per-shape undo of the image on screen
     remember(shapes) {

@@ -23,7 +23,6 @@ function imagesView(ctx) {
   let spaceHeld = false;
   let panning = null; // {x, y, panX, panY} while a drag pans
   let hover = null; // where the pointer is, for the brush's outline
-  const maskCanvases = new WeakMap(); // mask shape -> its display-sized canvas
 
   const toolBar = h("div", { class: "nblabel-image-tools", role: "group", "aria-label": "tools" });
   const classBar = h("div", { class: "nblabel-options nblabel-classes", role: "group", "aria-label": "classes" });
@@ -39,6 +38,9 @@ function imagesView(ctx) {
   const classOf = (label) => options().findIndex((o) => JSON.stringify(JSON.parse(o.value)) === JSON.stringify(label));
   const colorOf = (label) => PALETTE[Math.max(0, classOf(label)) % PALETTE.length];
   const nameOf = (label) => options()[classOf(label)]?.label ?? String(label);
+  // each mask's display-sized canvas, its extent, what it covers (masks.js)
+  const masks = maskPictures({ meta: () => meta, colorOf });
+  const [maskOf, maskBounds, maskHit] = [masks.of, masks.bounds, masks.hit];
 
   // canvas pixels per original pixel at zoom 1, and screen (CSS) pixels per original pixel
   const factor = () => meta.display_width / meta.width;
@@ -156,31 +158,7 @@ function imagesView(ctx) {
     }
   }
 
-  // a mask's extent in original pixels (from its display-sized canvas)
-  function maskBounds(s) {
-    const b = maskOf(s).bounds;
-    if (!b) return null;
-    const f = factor();
-    return [b[0] / f, b[1] / f, b[2] / f, b[3] / f];
-  }
-
-  function maskOf(s) {
-    let canvas = maskCanvases.get(s);
-    if (!canvas) {
-      canvas = maskToCanvas(s, meta.display_width, meta.display_height, colorOf(s.label));
-      maskCanvases.set(s, canvas);
-    }
-    return canvas;
-  }
-
   // ---- the pointer ----------------------------------------------------------------------------
-  // the mask shape s is set at p (original pixels)
-  function maskHit(s, [x, y]) {
-    const dx = Math.min(meta.display_width - 1, Math.floor(x * factor()));
-    const dy = Math.min(meta.display_height - 1, Math.floor(y * factor()));
-    return maskOf(s).getContext("2d").getImageData(dx, dy, 1, 1).data[3] > 127;
-  }
-
   // what the editor (edit.js) and the mask brush (masks.js) see of this view and do to it
   const state = {
     get shapes() { return shapes; },
@@ -313,13 +291,10 @@ function imagesView(ctx) {
         drawing = null;
         drawLive();
         const big = Math.min(Math.abs(x1 - x0), Math.abs(y1 - y0)) * screenFactor() >= MIN_DRAG_PX;
+        const { x, y, width, height } = boxBetween(x0, y0, x1, y1);
         if (tool === "assist") {
           // a rough box or a click: the kernel's assistant answers with suggestions
-          const x = round2(Math.min(x0, x1));
-          const y = round2(Math.min(y0, y1));
-          const prompt = big
-            ? { box: [x, y, round2(Math.max(x0, x1)) - x, round2(Math.max(y0, y1)) - y] }
-            : { point: [round2(x0), round2(y0)] };
+          const prompt = big ? { box: [x, y, width, height] } : { point: [round2(x0), round2(y0)] };
           try {
             model.send({ kind: "assist", item: sample.item, label: options()[classIndex].value, ...prompt });
             ctx.flash("Asking the assistant…", 800);
@@ -327,10 +302,7 @@ function imagesView(ctx) {
             ctx.flash(`The kernel cannot be reached: ${err}`);
           }
         } else if (big) {
-          const x = round2(Math.min(x0, x1));
-          const y = round2(Math.min(y0, y1));
-          const box = newShape({ type: "box", x, y, width: round2(Math.max(x0, x1)) - x, height: round2(Math.max(y0, y1)) - y });
-          commit([...shapes, box], shapes.length);
+          commit([...shapes, newShape({ type: "box", x, y, width, height })], shapes.length);
         }
       }
     },
@@ -380,20 +352,8 @@ function imagesView(ctx) {
     return true;
   }
 
-  function removeSelected() {
-    if (selected < 0) return false;
-    commit(shapes.filter((_, i) => i !== selected));
-    return true;
-  }
-
   function pick(index) {
-    if (selected >= 0) {
-      const s = { ...shapes[selected], label: classValue(index) };
-      delete s.prelabel;
-      commit(shapes.map((old, i) => (i === selected ? s : old)), selected);
-    } else {
-      classIndex = index;
-    }
+    if (!editor.relabel(classValue(index))) classIndex = index; // the selection's, else the next's
     ctx.paint();
   }
 
@@ -479,18 +439,7 @@ function imagesView(ctx) {
   });
 
   function paint(shown) {
-    const tools = model.get("tools");
-    const keyOf = Object.fromEntries(Object.entries(TOOL_KEYS).map(([k, t]) => [t, k]));
-    toolBar.replaceChildren(
-      ...tools.map((name) => {
-        const button = h("button", { class: "nblabel-tool", type: "button", "data-tool": name, title: `${TOOL_NAMES[name]} (${keyOf[name].toUpperCase()})` });
-        button.append(h("kbd", { text: keyOf[name].toUpperCase() }), h("span", { text: TOOL_NAMES[name] }));
-        if (name === tool) button.classList.add("nblabel-selected");
-        button.setAttribute("aria-pressed", String(name === tool));
-        button.addEventListener("click", () => setTool(name));
-        return button;
-      }),
-    );
+    toolBar.replaceChildren(...toolButtons(model.get("tools"), tool, setTool));
     const current = selected >= 0 ? classOf(shapes[selected]?.label) : classIndex;
     classBar.replaceChildren(...optionButtons(options(), (i) => i === current, pick));
     classBar.querySelectorAll(".nblabel-option").forEach((b, i) => (b.style.borderLeft = `5px solid ${PALETTE[i % PALETTE.length]}`));
@@ -498,15 +447,8 @@ function imagesView(ctx) {
       counter.textContent = "";
       return;
     }
-    const n = shapes.length;
-    const suggested = shapes.filter((s) => s.prelabel).length;
-    counter.textContent =
-      (n ? `${n} shape${n > 1 ? "s" : ""}` : "no shapes yet") +
-      (suggested ? ` · ${suggested} suggested (dashed)` : "") +
-      (selected >= 0 ? " · selected: drag a handle to resize, a digit changes its class, Delete removes it" : "") +
-      (editor.undoable ? " · Ctrl+Z undoes" : "") +
-      (zoom > 1 ? ` · zoom ${zoom.toFixed(1)}× (0: whole picture)` : "") +
-      (tool === "mask" ? ` · brush ${Math.round(brushTool.radius)} px ([ ] size, Shift erases)` : "");
+    const brush = tool === "mask" ? brushTool.radius : null;
+    counter.textContent = shapesStatus(shapes, { selected, undoable: editor.undoable, zoom, brush });
   }
 
   return {
@@ -517,13 +459,7 @@ function imagesView(ctx) {
     pick,
     confirm,
     confirmShown: () => true,
-    labelText(label) {
-      if (!Array.isArray(label)) return String(label);
-      if (!label.length) return "no shapes";
-      const counts = new Map();
-      for (const s of label) counts.set(nameOf(s.label), (counts.get(nameOf(s.label)) ?? 0) + 1);
-      return [...counts].map(([name, n]) => `${n} ${name}`).join(", ");
-    },
+    labelText: (label) => shapesText(label, nameOf),
     // Ctrl/Cmd+Z undoes the image's last shape edit (not JupyterLab's last cell action)
     ownsKey: (event) => (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "z",
     onKey(event, key) {
@@ -546,7 +482,7 @@ function imagesView(ctx) {
         setView(1, 0, 0); // the whole picture again
         return true;
       }
-      if (event.key === "Delete") return removeSelected();
+      if (event.key === "Delete") return editor.remove();
       if (event.key === "Escape") {
         if (editor.cancel()) {
           drawLive();

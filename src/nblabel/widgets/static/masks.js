@@ -1,7 +1,8 @@
 // Masks in the browser, for images.js (joined after base.js, before images.js): a mask is
 // stored as COCO's uncompressed RLE at the ORIGINAL image's size (runs of 0 then 1, column
-// by column); it is shown and painted as a canvas at the DISPLAY's size. These two functions
-// go from one to the other by nearest pixel.
+// by column); it is shown and painted as a canvas at the DISPLAY's size. maskToCanvas and
+// canvasToMask go from one to the other by nearest pixel; maskBrush paints, maskPictures keeps
+// each mask's canvas.
 
 function hexRgb(color) {
   return [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
@@ -157,6 +158,37 @@ function maskBrush(v) {
       g.lineWidth = 1.5 * u;
       g.strokeStyle = stroke?.erase ? "#fff" : v.colorOf(v.label());
       g.stroke();
+    },
+  };
+}
+
+// The masks of one view as pictures, made once per mask shape: `of(s)` its display-sized
+// canvas, `bounds(s)` its extent in original pixels, `hit(s, p)` whether it covers the original
+// pixel p. `v` gives meta() (the picture's sizes) and colorOf(label).
+function maskPictures(v) {
+  const made = new WeakMap(); // mask shape -> its canvas
+  const factor = () => v.meta().display_width / v.meta().width;
+  function of(s) {
+    let canvas = made.get(s);
+    if (!canvas) {
+      const meta = v.meta();
+      canvas = maskToCanvas(s, meta.display_width, meta.display_height, v.colorOf(s.label));
+      made.set(s, canvas);
+    }
+    return canvas;
+  }
+  return {
+    of,
+    bounds(s) {
+      const b = of(s).bounds;
+      const f = factor();
+      return b ? [b[0] / f, b[1] / f, b[2] / f, b[3] / f] : null;
+    },
+    hit(s, [x, y]) {
+      const meta = v.meta();
+      const dx = Math.min(meta.display_width - 1, Math.floor(x * factor()));
+      const dy = Math.min(meta.display_height - 1, Math.floor(y * factor()));
+      return of(s).getContext("2d").getImageData(dx, dy, 1, 1).data[3] > 127;
     },
   };
 }
