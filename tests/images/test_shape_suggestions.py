@@ -78,7 +78,7 @@ def test_the_saved_label_records_each_suggestion_and_the_report_counts_them(df, 
     w.submit()
     w.remove_shape(0)  # the only suggestion of "b": deleted
     w.submit()
-    table = store.annotations(task="detect")
+    table = store.annotations(task="detect", source="annotator")
     meta = store.event_meta(table["event_id"].tolist())
     first = meta[int(table["event_id"].iloc[0])]["shape_suggestions"]
     assert [(s["model"], s["version"], s["label"], s["outcome"], s.get("to")) for s in first] == [
@@ -87,6 +87,12 @@ def test_the_saved_label_records_each_suggestion_and_the_report_counts_them(df, 
         ("guess", None, "person", "relabeled", "bike"),
         ("colour_assistant", "2", "car", "accepted", None),
     ]
+    # what each model suggested is kept as its own event, as suggestions of text are
+    models = store.annotations(task="detect", source="model")
+    assert models[["item", "annotator"]].values.tolist() == [
+        ["a", "guess"], ["a", "colour_assistant"], ["b", "guess"]]  # fmt: skip
+    assert models["label"].iloc[0] == [{**s, "prelabel": True} for s in df.loc["a", "guess"]]
+    assert models["label"].iloc[1][0]["type"] == "mask"
     report = nblabel.suggestion_report(store, "detect")
     outcomes = report.outcomes
     assert outcomes.loc[("guess", "", "car")].to_dict() == {
@@ -108,3 +114,5 @@ def test_undoing_a_saved_image_leaves_its_outcomes_out_of_the_report(df, tmp_pat
     w.submit()  # saved again: two of three suggestions kept this time
     outcomes = nblabel.suggestion_report(store, "detect").outcomes
     assert outcomes.sum().to_dict() == {"accepted": 2, "deleted": 1}
+    # the suggestions themselves are kept once, however often the image is saved
+    assert len(store.annotations(task="detect", source="model", history=True)) == 1

@@ -283,7 +283,7 @@ def test_a_suggestion_is_dashed_until_moved_and_relabeled(pre_lab):
     screenshot(page, "images-08-moved-and-point", page.locator(W))
     press(page, W, "Enter")
     wait_saved(page, W)
-    saved = probe.eval("pre.store.annotations(task='pre')['label'].tolist()")
+    saved = probe.eval("pre.store.annotations(task='pre', source='annotator')['label'].tolist()")
     assert saved == [[
         {"type": "box", "x": pytest.approx(150, abs=1), "y": pytest.approx(140, abs=1),
          "width": 200.0, "height": 100.0, "label": "person"},

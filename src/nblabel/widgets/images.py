@@ -278,10 +278,26 @@ class ImagesWidget(LabelWidget):
             suggested = [(s, *model) for s in shapes_from(self._content.prelabels(position))]
         if not suggested:
             return value, None
+        self._keep_suggestions(item, suggested)
         outcomes = shape_outcomes([shape for shape, _, _ in suggested], shapes_from(value))
         for record, (_, model, version) in zip(outcomes, suggested, strict=True):
             record.update(model=model, version=version)
         return value, {"shape_suggestions": outcomes}
+
+    def _keep_suggestions(self, item: Hashable, suggested: list) -> None:
+        """Each model's suggested shapes of ``item`` as a ``source="model"`` event under the
+        model's name and version, as a text suggestion is kept; again only when they changed."""
+        if self.session.source != "annotator":
+            return  # a review's draft is its annotators' majority, not a model's
+        store, task = self.session.store, self.session.task
+        by_model: dict[tuple[str, str | None], list[dict]] = {}
+        for shape, model, version in suggested:
+            by_model.setdefault((model, version), []).append(shape.to_dict())
+        for (model, version), shapes in by_model.items():
+            held = store.current_label(task, item, model, source="model")
+            if held is None or held.label != shapes:
+                store.append(task=task, item=item, annotator=model, label=shapes,
+                             source="model", meta={"version": version})  # fmt: skip
 
     def _confirm_value(self, sent: Any) -> Any:
         return self._validate(self._draft if sent is None else sent)
