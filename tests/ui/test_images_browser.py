@@ -370,7 +370,8 @@ def test_the_mask_brush_paints_and_shift_erases(mask_lab):
     screenshot(page, "images-11-assisted", page.locator(W))
     press(page, W, "Enter")
     wait_saved(page, W)
-    (saved,) = probe.eval("paint.store.annotations(task='seg')['label'].tolist()")
+    (saved,) = probe.eval(
+        "paint.store.annotations(task='seg', source='annotator')['label'].tolist()")
     assert saved[0]["type"] == "mask" and saved[0]["size"] == [300, 400]
     assert saved[1]["label"] == "sky" and saved[1]["prelabel"] is True
     assert not widget_errors(page), page.errors

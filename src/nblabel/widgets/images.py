@@ -273,9 +273,11 @@ class ImagesWidget(LabelWidget):
         if encode(item) == self._draft_item:
             suggested = self._suggested
         else:  # a label resent for an image no longer on screen: its pre-labels
-            position = self.session.items.get_loc(item)
-            model = self._prelabels_model
-            suggested = [(s, *model) for s in shapes_from(self._content.prelabels(position))]
+            try:
+                prelabels = self._content.prelabels(self.session.items.get_loc(item))
+            except NblabelError:  # the model fails now: the label is saved all the same
+                prelabels = []
+            suggested = [(s, *self._prelabels_model) for s in shapes_from(prelabels)]
         if not suggested:
             return value, None
         self._keep_suggestions(item, suggested)
