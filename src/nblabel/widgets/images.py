@@ -9,7 +9,11 @@ sends them as ``{kind: "draft", item, shapes}`` so that :attr:`ImagesWidget.shap
 ``Enter`` sends the label, ``{kind: "label", value: JSON list of shape dicts}``, through the
 shared base: checked by :meth:`ImagesWidget._validate`, committed by the session, acknowledged
 only once on disk, undoable per widget. In Python, ``add_box`` and friends edit the same shapes
-(pushed as the ``draft`` trait) and :meth:`ImagesWidget.submit` saves them.
+(pushed as the ``draft`` trait) and :meth:`ImagesWidget.submit` saves them. Moving and resizing
+by handles (``static/edit.js``) are live in the browser too, and only the finished edit is
+sent; both sides keep the image's earlier shape lists, so ``Ctrl+Z`` and
+:meth:`ImagesWidget.undo_shape` take back the same edit. With ``prelabels=`` or ``assist=``,
+the saved label records what became of each suggested shape (``_edits.shape_outcomes``).
 """
 
 from __future__ import annotations
@@ -379,7 +383,9 @@ def annotate_images(
     holds one row per image. Keys ``1``–``9`` pick the class of the next shape (or change the
     selected shape's), ``B``/``P``/``K`` the box, polygon and point tools; drag a box, click
     polygon vertices (close on the first one or with ``Enter``), click a point. Click a shape
-    to select it; ``Delete`` removes it. ``Enter`` saves; ``→`` skips, ``⌫`` undoes.
+    to select it: drag it, or its handles (a box's corners and edges, a polygon's vertices);
+    ``Delete`` removes it; ``Ctrl+Z`` takes back the image's last shape edit. ``Enter`` saves;
+    ``→`` skips, ``⌫`` undoes the last image saved.
 
     Parameters
     ----------
@@ -398,7 +404,9 @@ def annotate_images(
     prelabels
         A column, or a function ``row -> shapes``, with suggested shapes (a list of shape
         dicts, in original pixels): they show dashed until touched. Saved as they are, they
-        keep ``"prelabel": True``.
+        keep ``"prelabel": True``. They are kept as a ``source="model"`` event under the
+        column's (or the function's) name, and the saved label records what became of each
+        (see :func:`nblabel.suggestion_report`).
     fingerprint
         The column (or columns) whose content identifies an item; default the ``image``
         column (see :func:`classify`).
