@@ -3,22 +3,24 @@ box by one of its eight handles, moving a polygon's vertex, and what became of e
 model suggested once the image is saved.
 
 The browser's ``static/edit.js`` does the same geometry live, under the pointer (``edgeSpan`` and
-``resized`` there); the widget's twins (``w.resize_shape``) and the tests use these. Pure:
-numpy and the agreement's IoU only.
+``resized`` there); the widget's twins (``w.resize_shape``) and the tests use these. Pure.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from ._errors import NblabelError
-from ._shapes import Box, Mask, Point, Polygon, Shape
+from ._shapes import Box, Point, Polygon, Shape
 
 __all__ = ["BOX_HANDLES", "OUTCOMES", "move_vertex", "resize_box", "resize_shape", "shape_outcomes"]
 
 #: A box's handles: its corners and the middles of its edges, by compass point.
 BOX_HANDLES = ("nw", "n", "ne", "e", "se", "s", "sw", "w")
+
+_POINT_DISTANCE = 20.0  # pixels: a point moved farther is another point
 
 #: What became of a suggested shape (:func:`shape_outcomes`).
 OUTCOMES = ("accepted", "relabeled", "edited", "deleted")
@@ -108,13 +110,17 @@ def _geometry(shape: Shape) -> tuple:
 
 
 def _similarity(a: Shape, b: Shape) -> float:
-    from .agreement._shapes import iou_matrix
-
+    """How much two shapes of one kind overlap: the IoU of their extents (what an edit keeps
+    of a suggestion; no pixel grid, so no optional package), points by their distance."""
     if a.type != b.type:
         return 0.0
-    if isinstance(a, Mask) and a.size != b.size:  # type: ignore[union-attr]
-        return 0.0
-    return float(iou_matrix([a], [b], point_distance=20.0)[0, 0])
+    if isinstance(a, Point) and isinstance(b, Point):
+        return max(0.0, 1 - math.hypot(a.x - b.x, a.y - b.y) / _POINT_DISTANCE)
+    ax0, ay0, ax1, ay1 = a.bounds
+    bx0, by0, bx1, by1 = b.bounds
+    inter = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
+    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def shape_outcomes(suggested: Sequence[Shape], saved: Sequence[Shape]) -> list[dict]:
@@ -122,7 +128,8 @@ def shape_outcomes(suggested: Sequence[Shape], saved: Sequence[Shape]) -> list[d
     as suggested), ``relabeled`` (the same outline saved with another class: ``"to"`` names
     it), ``edited`` (moved or resized: the saved shape of the same kind that overlaps it most,
     not itself a suggestion; ``"to"`` its class) or ``deleted`` (nothing saved is left of
-    it). Each saved shape explains one suggestion at most, exact ones first."""
+    it). Each saved shape explains one suggestion at most, exact ones first; overlap is that
+    of the shapes' extents (a point: within 20 pixels)."""
     records: list[dict[str, Any]] = [
         {"type": s.type, "label": s.label, "outcome": "deleted"} for s in suggested
     ]
