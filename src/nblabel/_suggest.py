@@ -331,8 +331,26 @@ def _span_records(spans: dict) -> list[dict]:
             else human[span["outcome"]],
             "accepted": span["outcome"] == "accepted",
             "available": True,
+            "outcome": span["outcome"],
         }
         for span in spans.get("spans", [])
+    ]
+
+
+def _shape_records(shapes: list[dict]) -> list[dict]:
+    """One record per suggested shape of one saved image (see ``_edits.shape_outcomes``)."""
+    return [
+        {
+            "model": shape.get("model"),
+            "version": shape.get("version") or "",
+            "suggested": shape["label"],
+            "human": "(deleted)" if shape["outcome"] == "deleted"
+            else shape.get("to", shape["label"]),
+            "accepted": shape["outcome"] == "accepted",
+            "available": True,
+            "outcome": shape["outcome"],
+        }
+        for shape in shapes
     ]
 
 
@@ -349,21 +367,32 @@ class SuggestionReport:
     """Per ``(model, version, suggested)``: ``labels``, ``accepted``, ``acceptance``."""
     confusion: pd.DataFrame = field(repr=False)
     """Counts of ``(model, version, suggested)`` (rows) against the human label (columns)."""
+    outcomes: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]
+    """Per ``(model, version, suggested)``: how many suggestions ended each way (columns):
+    ``accepted``, else ``changed`` (a label; spans: ``changed``, ``removed``; shapes:
+    ``relabeled`` (same outline, other class), ``edited`` (moved or resized), ``deleted``)."""
 
     def __repr__(self) -> str:
-        return f"SuggestionReport\n{self.summary}\n\nper class:\n{self.by_class}"
+        return (
+            f"SuggestionReport\n{self.summary}\n\nper class:\n{self.by_class}"
+            f"\n\noutcomes:\n{self.outcomes}"
+        )
 
 
 def suggestion_report(
     store: LabelStore, task: str, *, annotator: str | None = None
 ) -> SuggestionReport:
     """How often humans accepted a model's suggestions on ``task``: per model version, per
-    suggested class, and as a confusion table of suggestion against human label.
+    suggested class, as a confusion table of suggestion against human label, and the count of
+    each outcome (accepted, changed, edited, deleted...) per model version and class.
 
     Reads the current human labels (``source="annotator"``) that were saved with a
     suggestion shown (classify with ``suggest=``), or with suggested spans
     (``annotate_spans(prelabels=...)``: each suggested span counts, accepted when saved as it
-    was; its human label is the class it was changed into, or ``"(removed)"``).
+    was; its human label is the class it was changed into, or ``"(removed)"``), or with
+    suggested shapes (``annotate_images(prelabels=...)`` or ``assist=``: each suggested shape
+    counts, accepted when saved as it was, else relabeled, edited (moved or resized) or
+    deleted; its human label is its class as saved, or ``"(deleted)"``).
 
     Examples
     --------
@@ -385,6 +414,7 @@ def suggestion_report(
         spans = meta.get(int(event_id), {}).get("span_suggestions")
         if spans:
             records.extend(_span_records(spans))
+        records.extend(_shape_records(meta.get(int(event_id), {}).get("shape_suggestions", [])))
         suggestion = meta.get(int(event_id), {}).get("suggestion")
         if not suggestion:
             continue
@@ -397,13 +427,14 @@ def suggestion_report(
                 "human": _class_name(label),
                 "accepted": (not failed) and bool(meta[int(event_id)].get("accepted")),
                 "available": not failed,
+                "outcome": "accepted" if meta[int(event_id)].get("accepted") else "changed",
             }
         )
     if not records:
         raise NblabelError(
             f"task {task!r} holds no label saved with a suggestion shown: label it with "
-            "suggest= (e.g. nblabel.classify(..., suggest='predicted')) or with "
-            "annotate_spans(..., prelabels=...) first"
+            "suggest= (e.g. nblabel.classify(..., suggest='predicted')), with "
+            "annotate_spans(..., prelabels=...) or annotate_images(..., prelabels=...) first"
         )
     table = pd.DataFrame(records)
     shown = table[table["available"]]
@@ -419,5 +450,11 @@ def suggestion_report(
     )
     by_class["acceptance"] = by_class["accepted"] / by_class["labels"]
     by_class = by_class.astype({"labels": int, "accepted": int})
-    confusion = pd.crosstab([shown["model"], shown["version"], shown["suggested"]], shown["human"])
-    return SuggestionReport(summary=summary, by_class=by_class, confusion=confusion)
+    rows = [shown["model"], shown["version"], shown["suggested"]]
+    confusion = pd.crosstab(rows, shown["human"])
+    outcomes = pd.crosstab(rows, shown["outcome"])
+    order = ["accepted", "changed", "removed", "relabeled", "edited", "deleted"]
+    outcomes = outcomes[[c for c in order if c in outcomes.columns]]
+    return SuggestionReport(
+        summary=summary, by_class=by_class, confusion=confusion, outcomes=outcomes
+    )

@@ -32,6 +32,7 @@ CORE = [
     "nblabel._job",
     "nblabel._content",
     "nblabel._spans",
+    "nblabel._edits",
     "nblabel._segments",
     "nblabel._bulk",
     "nblabel._grid",
