@@ -27,8 +27,8 @@ import pandas as pd
 
 from . import _sqlite
 from ._checks import check_int, check_store_path
-from ._codec import decode, decode_distinct, encode
-from ._engine import Conflict
+from ._codec import decode, decode_distinct, decode_joined, encode
+from ._engine import CURRENT_INDEX, OLD_INDEX, Conflict
 from ._errors import NblabelError, StoreError
 from ._postgres import PostgresEngine, is_postgres_url
 
@@ -181,6 +181,7 @@ class LabelStore:
     def _init_schema(self) -> None:
         version = self._schema_version()
         if version == SCHEMA_VERSION:
+            self._swap_index()
             return
         if self._engine.read_only:
             if version is None:
@@ -203,6 +204,7 @@ class LabelStore:
                     tx.execute(statement)
             for statement in engine.schema:
                 tx.execute(statement)
+            tx.execute(f"DROP INDEX IF EXISTS {OLD_INDEX}")
             tx.executemany(
                 "INSERT INTO nblabel_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                 [("format", FORMAT_NAME), ("schema_version", str(SCHEMA_VERSION))],
@@ -213,6 +215,18 @@ class LabelStore:
             )
 
         engine.transaction(create_or_migrate, lock="nblabel schema")
+
+    def _swap_index(self) -> None:
+        """Give a store made before :data:`~nblabel._engine.CURRENT_INDEX` that index (once:
+        it takes about a second per million events) in place of the one it replaces."""
+        if self._engine.read_only or "nblabel_events_current" in self._engine.indexes():
+            return
+
+        def swap(tx: Any) -> None:
+            tx.execute(CURRENT_INDEX)
+            tx.execute(f"DROP INDEX IF EXISTS {OLD_INDEX}")
+
+        self._engine.transaction(swap, lock="nblabel schema")
 
     _fingerprint_sql = "e.fingerprint"
     _has_places = True  # an old store opened read-only has no places (schema 3)
@@ -723,10 +737,107 @@ class LabelStore:
             out[key] = CurrentLabel(event_id, decode(item), value, rationale, fingerprint)
         return out
 
-    def _undone_ids(self, task: str) -> set[int]:
-        rows = self._query(
-            "SELECT target FROM nblabel_events WHERE target IS NOT NULL AND task = ?", (task,)
+    def labeled_items(
+        self, task: str, annotator: str, source: str = "annotator"
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The items ``annotator`` holds a current label on, each once, and the fingerprint
+        stored with each of those labels.
+
+        Returns ``(items, fingerprints)``: the decoded ids (int64 when all are whole numbers,
+        else object) and an aligned object array of fingerprints (``None`` where a label has
+        none), or ``None`` when no label has one. Read through one index, as one joined text:
+        no Python object per label when the ids are whole numbers and no label has a
+        fingerprint. Labels an undo or a relabel touched are read again one by one.
+        """
+        agg, fingerprint = self._engine.text_agg, self._fingerprint_sql.removeprefix("e.")
+        where = (
+            "FROM nblabel_events WHERE task = ? AND annotator = ? AND source = ?"
+            " AND action = 'label'"
         )
+        params = (task, annotator, source)
+        row = self._query(f"SELECT {agg.format('item')}, count({fingerprint}) {where}", params)
+        joined, n_prints = row[0] if row else (None, 0)
+        prints = None
+        if n_prints:  # read again, the fingerprints beside the ids in one pass: aligned
+            prints_sql = agg.format(f"coalesce({fingerprint}, '')")
+            row = self._query(f"SELECT {agg.format('item')}, {prints_sql} {where}", params)
+            joined, prints = row[0]
+        if joined is None:
+            return np.empty(0, dtype=np.int64), None
+        items, texts = decode_joined(joined)
+        fingerprints = None
+        if prints is not None:
+            fingerprints = np.array(prints.split("\n"), dtype=object)
+            fingerprints[fingerprints == ""] = None
+        # a relabeled item comes once per label; an undone label may leave an older one
+        # current, or none: those items are read again one by one
+        if texts is None:
+            ordered = np.sort(items)
+            touched = {str(v) for v in ordered[1:][ordered[1:] == ordered[:-1]].tolist()}
+        else:
+            stored = pd.Index(np.asarray(texts, dtype=object), dtype=object)
+            touched = set(stored[stored.duplicated()].tolist())
+        touched |= self._undone_items(task, annotator, source)
+        if not touched:
+            return items, fingerprints
+        current = self._newest(task, annotator, source, sorted(touched))
+        if texts is None:
+            keep = ~np.isin(items, np.array([int(t) for t in touched], dtype=np.int64))
+        else:
+            keep = ~stored.isin(list(touched))
+        again_items = np.empty(len(current), dtype=object)
+        again_items[:] = [decode(t) for t in current]
+        items = np.concatenate([items[keep], again_items.astype(items.dtype)])
+        if fingerprints is not None:
+            again_prints = np.empty(len(current), dtype=object)
+            again_prints[:] = [f for _, f in current.values()]
+            fingerprints = np.concatenate([fingerprints[keep], again_prints])
+        return items, fingerprints
+
+    def current_events(
+        self, task: str, annotator: str, items: Iterable[Any], source: str = "annotator"
+    ) -> list[int | None]:
+        """Ids of the current label events of ``annotator`` on ``items`` (``None``: none)."""
+        texts = [encode(item) for item in items]
+        current = self._newest(task, annotator, source, texts)
+        return [current[t][0] if t in current else None for t in texts]
+
+    def _newest(
+        self, task: str, annotator: str, source: str, texts: list[str]
+    ) -> dict[str, tuple[int, str | None]]:
+        """(event id, fingerprint) of the current label on each encoded item that has one."""
+        undone = self._undone_ids(task)
+        out: dict[str, tuple[int, str | None]] = {}
+        fingerprint = self._fingerprint_sql.removeprefix("e.")
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start : start + _CHUNK]
+            rows = self._query(
+                f"SELECT id, item, {fingerprint} FROM nblabel_events WHERE task = ?"
+                " AND annotator = ? AND source = ? AND action = 'label'"
+                f" AND item IN ({', '.join('?' * len(chunk))}) ORDER BY id",
+                (task, annotator, source, *chunk),
+            )
+            for event_id, item, print_ in rows:  # oldest first: the newest stays
+                if event_id not in undone:
+                    out[item] = (event_id, print_)
+        return out
+
+    def _undone_items(self, task: str, annotator: str, source: str) -> set[str]:
+        """Encoded items of the label events of ``annotator`` that an undo names."""
+        undone = sorted(self._undone_ids(task))
+        out: set[str] = set()
+        for start in range(0, len(undone), _CHUNK):
+            chunk = undone[start : start + _CHUNK]
+            rows = self._query(
+                f"SELECT item FROM nblabel_events WHERE id IN ({', '.join('?' * len(chunk))})"
+                " AND annotator = ? AND source = ?",
+                (*chunk, annotator, source),
+            )
+            out.update(r[0] for r in rows)
+        return out
+
+    def _undone_ids(self, task: str) -> set[int]:
+        rows = self._query(_UNDONE + " AND task || '' = ?", (task,))
         return {r[0] for r in rows}
 
     def current_label(
@@ -819,8 +930,7 @@ class LabelStore:
         )
         # undo events name their target; one indexed pass instead of a lookup per row
         undone_ids = self._query(
-            "SELECT target FROM nblabel_events WHERE target IS NOT NULL"
-            + (" AND task = ?" if task is not None else ""),
+            _UNDONE + (" AND task || '' = ?" if task is not None else ""),
             () if task is None else (task,),
         )
         if not rows:
@@ -894,6 +1004,10 @@ class LabelStore:
         frame["status"] = status
         return frame
 
+
+# the targets of undo events, through the index of undo events alone: a filter on task is
+# written ``task || ''`` so that no index on task (a million labels) is chosen instead
+_UNDONE = "SELECT target FROM nblabel_events WHERE target IS NOT NULL"
 
 # a slot ``s`` is done: its annotator holds a label (not undone) on its item
 _LABELED = (
