@@ -943,6 +943,7 @@ class LabelStore:
             frame = _empty_annotations()
             return frame.assign(status=pd.Series(dtype=object)) if history else frame
         table = _object_table(rows)
+        n_rows, rows = len(rows), None  # the row tuples go now: the table holds their values
         event_ids = table[:, 0].astype(np.int64)
         # oldest first; sorted here, since a filtered query reads the rows in index order
         if len(event_ids) > 1 and (np.diff(event_ids) < 0).any():
@@ -961,17 +962,17 @@ class LabelStore:
                 of_group, uniques = pd.factorize(np.array([p[i] for p in parts], dtype=object))
                 codes[column] = (of_group[group_codes], uniques)
         else:
-            group_codes, groups = np.zeros(len(rows), dtype=np.intp), [None]
+            group_codes, groups = np.zeros(n_rows, dtype=np.intp), [None]
         for column, value in fixed.items():
             one = np.empty(1, dtype=object)
             one[0] = value
-            codes[column] = (np.zeros(len(rows), dtype=np.intp), one)
+            codes[column] = (np.zeros(n_rows, dtype=np.intp), one)
         item_codes, items = codes["item"]
         if len(groups) * len(items) < _MAX_PACKED_KEY:  # one number per key: hashed once
             key: Any = group_codes * len(items) + item_codes
         else:
             key = pd.MultiIndex.from_arrays([group_codes, item_codes])
-        is_current = np.zeros(len(rows), dtype=bool)
+        is_current = np.zeros(n_rows, dtype=bool)
         live = np.flatnonzero(~undone)
         if len(live):
             newest = ~pd.Index(key[live]).duplicated(keep="last")
@@ -1007,7 +1008,7 @@ class LabelStore:
         )
         if not history:
             return frame
-        status = np.full(len(rows), "overwritten", dtype=object)
+        status = np.full(n_rows, "overwritten", dtype=object)
         status[is_current] = "current"
         status[undone] = "undone"
         frame["status"] = status
