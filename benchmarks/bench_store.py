@@ -43,14 +43,14 @@ def make_frame(n: int) -> pd.DataFrame:
     return pd.DataFrame({"text": [f"sample text number {i}" for i in range(n)]})
 
 
-def bulk_store(path: Path, events: Iterable[tuple]) -> None:
-    """A store at ``path`` holding ``events`` (rows of ``_INSERT``), written in one go."""
+def bulk_store(path: Path, events: Iterable[tuple], insert: str = _INSERT) -> None:
+    """A store at ``path`` holding ``events`` (rows of ``insert``), written in one go."""
     nblabel.LabelStore(path).close()  # the store's own schema
     db = sqlite3.connect(path, isolation_level=None)
     try:
         db.execute("PRAGMA cache_size = -262144")  # 256 MiB: the indexes stay in memory
         db.execute("BEGIN")
-        db.executemany(_INSERT, events)
+        db.executemany(insert, events)
         db.execute("COMMIT")
     finally:
         db.close()

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import math
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -26,7 +27,7 @@ import pandas as pd
 
 from ._errors import NblabelError
 
-__all__ = ["decode", "decode_distinct", "decode_many", "encode", "encode_many"]
+__all__ = ["decode", "decode_distinct", "decode_joined", "decode_many", "encode", "encode_many"]
 
 _TIMESTAMP = "$ts"
 _TIMEDELTA = "$td"
@@ -180,3 +181,37 @@ def decode_distinct(texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
     out = np.empty(len(values), dtype=object)
     out[:] = values
     return out, [i for i, v in enumerate(values) if isinstance(v, (list, dict))]
+
+
+#: what may follow a digit in a column of whole numbers joined by newlines
+_WHOLE = b"0123456789-\n"
+_INT64_ENDS = np.array([np.iinfo(np.int64).min, np.iinfo(np.int64).max])
+
+
+def decode_joined(text: str) -> tuple[np.ndarray, list[str] | None]:
+    """Decode stored texts joined by newlines (which :func:`encode` never writes: JSON escapes
+    them) into an array of values: int64 when all are whole numbers (parsed in one C pass,
+    no object per value), else object. Also returns the texts split, when it split them."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if not raw.translate(None, _WHOLE):
+        # whole numbers: no Python object per id
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy only warns of a text it stopped short in
+            try:
+                values = np.fromstring(text, dtype=np.int64, sep="\n")
+            except (ValueError, DeprecationWarning):
+                values = None
+        if (
+            values is not None
+            and len(values) == raw.count(b"\n") + 1
+            # numpy saturates past 64 bits: such ids are read one by one
+            and not np.isin(values, _INT64_ENDS).any()
+        ):
+            return values, None
+    texts = text.split("\n")
+    out = np.empty(len(texts), dtype=object)
+    if "\\" not in text and all(t[:1] == '"' for t in texts):
+        out[:] = [t[1:-1] for t in texts]  # plain strings: no JSON parser
+    else:
+        out[:] = decode_many(texts)
+    return out, texts

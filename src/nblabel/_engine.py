@@ -15,6 +15,10 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
 - ``json_array``: the SQL of a JSON array of columns, as text (``{}`` stands for them);
 - ``ranked``: the SQL of a table ``(value, rank)`` read from one parameter, a JSON array of
   strings: each string with its place in the array, counting up (a ranking sent in one value);
+- ``text_agg``: the SQL of the values of a text column joined by newlines into one text
+  (``{}`` stands for the column), two of them in one query in the same order of rows: a
+  million ids come back as one value instead of a million rows; ``indexes()``: the names of
+  the indexes;
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.
 
 A write that breaks a unique index raises :class:`Conflict`; every other failure is a
@@ -23,12 +27,21 @@ A write that breaks a unique index raises :class:`Conflict`; every other failure
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "schema_statements"]
+__all__ = ["CURRENT_INDEX", "OLD_INDEX", "Conflict", "schema_statements"]
 
 
 class Conflict(Exception):
     """A write broke a unique index (an event undone twice, an item claimed twice)."""
 
+
+#: The index one annotator's labels are read through: it covers what a resuming session reads
+#: (the items and their fingerprints). Stores made before it had ``nblabel_events_by_annotator``
+#: on ``(task, annotator, item)`` instead; opening such a store for writing swaps them.
+CURRENT_INDEX = (
+    "CREATE INDEX IF NOT EXISTS nblabel_events_current"
+    " ON nblabel_events (task, annotator, source, action, item, fingerprint)"
+)
+OLD_INDEX = "nblabel_events_by_annotator"
 
 #: The tables and indexes of the current schema, with the column types each engine spells
 #: its own way: ``{id}`` an auto-increasing integer key, ``{real}`` a double, ``{int}`` a
@@ -67,8 +80,9 @@ _SCHEMA = [
         updated_at {real} NOT NULL,
         PRIMARY KEY (task, annotator, source)
     )""",
-    "CREATE INDEX IF NOT EXISTS nblabel_events_by_annotator"
-    " ON nblabel_events (task, annotator, item)",
+    # every read of one annotator's labels (a widget resuming, current_label, a slot's label)
+    # is answered from this index alone, without a look into the table per row
+    CURRENT_INDEX,
     # schema 4: the slots of an assignment, ``overlap`` per item; a claimed slot names its
     # annotator, one slot per annotator and item
     """CREATE TABLE IF NOT EXISTS nblabel_slots (

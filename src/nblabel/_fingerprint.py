@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,9 +225,9 @@ def _type_name(value: Any) -> str:
 
 def check_labels(
     items: pd.Index,
-    stored_items: Sequence[Hashable],
-    stored_fingerprints: Sequence[str | None],
-    event_ids: Sequence[int],
+    stored_items: Sequence[Hashable] | np.ndarray,
+    stored_fingerprints: Sequence[str | None] | None,
+    event_ids: Sequence[int] | Callable[[list[Hashable]], Sequence[int | None]],
     fingerprinter: Fingerprinter | None,
 ) -> LabelCheck:
     """Match stored labels to the rows of the data they still belong to.
@@ -235,25 +235,48 @@ def check_labels(
     A label belongs to the row with its id unless both it and the row have a fingerprint and
     they differ (a label saved before fingerprints existed is trusted). Labels whose id is not
     in the data are checked for ids of another type (``100`` stored, ``"100"`` in the data).
-    Costs are per label, not per row.
+    Costs are per label, not per row. ``stored_fingerprints`` may be ``None`` (no label has
+    one); ``event_ids`` may be a function of the stored ids of the labels set aside (only
+    those are asked for).
     """
-    found = items.get_indexer(pd.Index(list(stored_items), dtype=object, tupleize_cols=False))
+    found = items.get_indexer(_lookup(items, stored_items))
     hit = np.flatnonzero(found >= 0)
     check = LabelCheck(positions=found[hit].astype(np.int64))
-    if fingerprinter is not None and len(hit):
+    if fingerprinter is not None and stored_fingerprints is not None and len(hit):
         stored = np.asarray(stored_fingerprints, dtype=object)[hit]
         known = np.flatnonzero(stored != None)  # noqa: E711 (elementwise)
         if len(known):
             now = np.asarray(fingerprinter(check.positions[known]), dtype=object)
             bad = known[now != stored[known]]
             if len(bad):
-                check.changed_events = np.asarray(event_ids)[hit[bad]].tolist()
+                if callable(event_ids):
+                    ids = _pick(stored_items, hit[bad])
+                    check.changed_events = [int(e) for e in event_ids(ids) if e is not None]
+                else:
+                    check.changed_events = np.asarray(event_ids)[hit[bad]].tolist()
                 check.changed_items = items[check.positions[bad]].tolist()
                 check.positions = np.delete(check.positions, bad)
-    missing = [stored_items[i] for i in np.flatnonzero(found < 0)]
+    missing = _pick(stored_items, np.flatnonzero(found < 0)) if len(hit) < len(found) else []
     if missing and not isinstance(items, pd.MultiIndex):
         check.retyped = _retyped(items, missing)
     return check
+
+
+def _lookup(items: pd.Index, stored: Sequence[Hashable] | np.ndarray) -> pd.Index:
+    """Stored ids as an Index to look up in ``items``: whole numbers as int64 against an index
+    of integers (a range index finds them by arithmetic), else as Python objects."""
+    if isinstance(stored, np.ndarray) and stored.dtype == np.int64 and items.dtype.kind in "iu":
+        return pd.Index(stored, copy=False)
+    if isinstance(stored, np.ndarray):
+        return pd.Index(stored.astype(object), dtype=object, tupleize_cols=False)
+    return pd.Index(list(stored), dtype=object, tupleize_cols=False)
+
+
+def _pick(stored: Sequence[Hashable] | np.ndarray, at: np.ndarray) -> list[Hashable]:
+    """The stored ids at positions ``at``, as Python values (tuples stay tuples)."""
+    if isinstance(stored, np.ndarray):
+        return stored[at].tolist()
+    return [stored[i] for i in at.tolist()]
 
 
 def _retyped(items: pd.Index, missing: list) -> list[tuple[Hashable, Hashable]]:

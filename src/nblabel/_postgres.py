@@ -122,6 +122,7 @@ class PostgresEngine:
         "(SELECT value, ordinality AS rank"
         " FROM jsonb_array_elements_text(CAST(? AS jsonb)) WITH ORDINALITY)"
     )
+    text_agg = "string_agg({}, chr(10) ORDER BY item, id)"
     read_only = False
     path = None
     schema: ClassVar[list[str]] = [
@@ -258,6 +259,13 @@ class PostgresEngine:
 
     def tables(self) -> set[str]:
         return self._run("read", lambda conn: _PostgresTx(conn).tables())
+
+    def indexes(self) -> set[str]:
+        rows = self.read(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            " AND tablename = 'nblabel_events'"
+        )
+        return {r[0] for r in rows}
 
     def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         params = _check_text(params)

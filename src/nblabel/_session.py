@@ -179,21 +179,31 @@ class LabelingSession:
         """What the widget should say about this session's labels (set aside, other ids), or
         ``None``; each notice is also an :class:`NblabelWarning`, once."""
         self._labeled = np.zeros(len(items), dtype=bool)
-        existing = list(store.current(task, annotator, source).values())
         # labels whose row now shows other content (or whose id changed type) are set aside
-        self._check = check_labels(
-            items,
-            [label.item for label in existing],
-            [label.fingerprint for label in existing],
-            [label.event_id for label in existing],
-            fingerprint,
-        )
+        if isinstance(order, Ordering):  # it is told the labels themselves
+            existing = list(store.current(task, annotator, source).values())
+            self._check = check_labels(
+                items,
+                [label.item for label in existing],
+                [label.fingerprint for label in existing],
+                [label.event_id for label in existing],
+                fingerprint,
+            )
+        else:  # the items alone, read as arrays: no object per label
+            held, prints = store.labeled_items(task, annotator, source)
+            self._check = check_labels(
+                items,
+                held,
+                prints,
+                lambda ids: store.current_events(task, annotator, ids, source),
+                fingerprint,
+            )
         self._labeled[self._check.positions] = True
         self._labels_warned = False
         self._set_aside = set(self._check.changed_events)
-        existing = [label for label in existing if label.event_id not in self._set_aside]
         self._ordering: Ordering | None = None
         if isinstance(order, Ordering):
+            existing = [label for label in existing if label.event_id not in self._set_aside]
             self._ordering = order
             labeled_series = pd.Series(
                 [label.label for label in existing],
@@ -303,11 +313,14 @@ class LabelingSession:
             if not labeled[queue[index]]:
                 return index
         for lo, hi in ((first, n), (0, min(first, n))):
-            for chunk_start in range(lo, hi, _SCAN_CHUNK):
-                chunk_end = min(chunk_start + _SCAN_CHUNK, hi)
+            # chunks grow: a resume past a million labeled rows takes a few dozen steps
+            chunk_start, size = lo, _SCAN_CHUNK
+            while chunk_start < hi:
+                chunk_end = min(chunk_start + size, hi)
                 free = np.flatnonzero(~self._labeled[self._queue[chunk_start:chunk_end]])
                 if len(free):
                     return chunk_start + int(free[0])
+                chunk_start, size = chunk_end, min(size * 2, 1 << 20)
         return n
 
     # -- state ---------------------------------------------------------------------------------

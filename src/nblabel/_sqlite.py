@@ -509,6 +509,9 @@ class SqliteEngine:
     lock_clause = ""  # BEGIN IMMEDIATE already keeps every other writer out
     json_array = "json_array({})"
     ranked = "(SELECT value, key AS rank FROM json_each(?))"
+    # in the order of the rows: two of them in one query stay aligned (SQLite before 3.44
+    # takes no ORDER BY inside an aggregate)
+    text_agg = "group_concat({}, char(10))"
     schema: ClassVar[list[str]] = [
         *schema_statements(id="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL", int="INTEGER"),
         # partial: a plain label (no target) costs no write to it
@@ -531,6 +534,10 @@ class SqliteEngine:
 
     def tables(self) -> set[str]:
         return self.shared.read(_tables)
+
+    def indexes(self) -> set[str]:
+        rows = self.read("SELECT name FROM sqlite_master WHERE type = 'index'")
+        return {r[0] for r in rows}
 
     def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         params = tuple(params)

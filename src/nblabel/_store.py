@@ -27,8 +27,8 @@ import pandas as pd
 
 from . import _sqlite
 from ._checks import check_int, check_order, check_store_path, given
-from ._codec import decode, decode_distinct, encode, encode_many
-from ._engine import Conflict
+from ._codec import decode, decode_distinct, decode_joined, encode, encode_many
+from ._engine import CURRENT_INDEX, OLD_INDEX, Conflict
 from ._errors import NblabelError, StoreError
 from ._postgres import PostgresEngine, is_postgres_url
 
@@ -181,6 +181,7 @@ class LabelStore:
     def _init_schema(self) -> None:
         version = self._schema_version()
         if version == SCHEMA_VERSION:
+            self._swap_index()
             return
         if self._engine.read_only:
             if version is None:
@@ -203,6 +204,7 @@ class LabelStore:
                     tx.execute(statement)
             for statement in engine.schema:
                 tx.execute(statement)
+            tx.execute(f"DROP INDEX IF EXISTS {OLD_INDEX}")
             tx.executemany(
                 "INSERT INTO nblabel_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                 [("format", FORMAT_NAME), ("schema_version", str(SCHEMA_VERSION))],
@@ -213,6 +215,18 @@ class LabelStore:
             )
 
         engine.transaction(create_or_migrate, lock="nblabel schema")
+
+    def _swap_index(self) -> None:
+        """Give a store made before :data:`~nblabel._engine.CURRENT_INDEX` that index (once:
+        it takes about a second per million events) in place of the one it replaces."""
+        if self._engine.read_only or "nblabel_events_current" in self._engine.indexes():
+            return
+
+        def swap(tx: Any) -> None:
+            tx.execute(CURRENT_INDEX)
+            tx.execute(f"DROP INDEX IF EXISTS {OLD_INDEX}")
+
+        self._engine.transaction(swap, lock="nblabel schema")
 
     _fingerprint_sql = "e.fingerprint"
     _has_places = True  # an old store opened read-only has no places (schema 3)
@@ -757,7 +771,13 @@ class LabelStore:
 
     def tasks(self) -> list[str]:
         """Names of the tasks that have events, sorted."""
-        return [r[0] for r in self._query("SELECT DISTINCT task FROM nblabel_events ORDER BY task")]
+        # one index seek per task (a store holds few), not a scan of every event
+        rows = self._query(
+            "WITH RECURSIVE t(task) AS (SELECT min(task) FROM nblabel_events UNION ALL"
+            " SELECT (SELECT min(task) FROM nblabel_events WHERE task > t.task) FROM t"
+            " WHERE t.task IS NOT NULL) SELECT task FROM t WHERE task IS NOT NULL"
+        )
+        return sorted(r[0] for r in rows)
 
     def current(
         self, task: str, annotator: str, source: str = "annotator"
@@ -783,10 +803,107 @@ class LabelStore:
             out[key] = CurrentLabel(event_id, decode(item), value, rationale, fingerprint)
         return out
 
-    def _undone_ids(self, task: str) -> set[int]:
-        rows = self._query(
-            "SELECT target FROM nblabel_events WHERE target IS NOT NULL AND task = ?", (task,)
+    def labeled_items(
+        self, task: str, annotator: str, source: str = "annotator"
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The items ``annotator`` holds a current label on, each once, and the fingerprint
+        stored with each of those labels.
+
+        Returns ``(items, fingerprints)``: the decoded ids (int64 when all are whole numbers,
+        else object) and an aligned object array of fingerprints (``None`` where a label has
+        none), or ``None`` when no label has one. Read through one index, as one joined text:
+        no Python object per label when the ids are whole numbers and no label has a
+        fingerprint. Labels an undo or a relabel touched are read again one by one.
+        """
+        agg, fingerprint = self._engine.text_agg, self._fingerprint_sql.removeprefix("e.")
+        where = (
+            "FROM nblabel_events WHERE task = ? AND annotator = ? AND source = ?"
+            " AND action = 'label'"
         )
+        params = (task, annotator, source)
+        row = self._query(f"SELECT {agg.format('item')}, count({fingerprint}) {where}", params)
+        joined, n_prints = row[0] if row else (None, 0)
+        prints = None
+        if n_prints:  # read again, the fingerprints beside the ids in one pass: aligned
+            prints_sql = agg.format(f"coalesce({fingerprint}, '')")
+            row = self._query(f"SELECT {agg.format('item')}, {prints_sql} {where}", params)
+            joined, prints = row[0]
+        if joined is None:
+            return np.empty(0, dtype=np.int64), None
+        items, texts = decode_joined(joined)
+        fingerprints = None
+        if prints is not None:
+            fingerprints = np.array(prints.split("\n"), dtype=object)
+            fingerprints[fingerprints == ""] = None
+        # a relabeled item comes once per label; an undone label may leave an older one
+        # current, or none: those items are read again one by one
+        if texts is None:
+            ordered = np.sort(items)
+            touched = {str(v) for v in ordered[1:][ordered[1:] == ordered[:-1]].tolist()}
+        else:
+            stored = pd.Index(np.asarray(texts, dtype=object), dtype=object)
+            touched = set(stored[stored.duplicated()].tolist())
+        touched |= self._undone_items(task, annotator, source)
+        if not touched:
+            return items, fingerprints
+        current = self._newest(task, annotator, source, sorted(touched))
+        if texts is None:
+            keep = ~np.isin(items, np.array([int(t) for t in touched], dtype=np.int64))
+        else:
+            keep = ~stored.isin(list(touched))
+        again_items = np.empty(len(current), dtype=object)
+        again_items[:] = [decode(t) for t in current]
+        items = np.concatenate([items[keep], again_items.astype(items.dtype)])
+        if fingerprints is not None:
+            again_prints = np.empty(len(current), dtype=object)
+            again_prints[:] = [f for _, f in current.values()]
+            fingerprints = np.concatenate([fingerprints[keep], again_prints])
+        return items, fingerprints
+
+    def current_events(
+        self, task: str, annotator: str, items: Iterable[Any], source: str = "annotator"
+    ) -> list[int | None]:
+        """Ids of the current label events of ``annotator`` on ``items`` (``None``: none)."""
+        texts = [encode(item) for item in items]
+        current = self._newest(task, annotator, source, texts)
+        return [current[t][0] if t in current else None for t in texts]
+
+    def _newest(
+        self, task: str, annotator: str, source: str, texts: list[str]
+    ) -> dict[str, tuple[int, str | None]]:
+        """(event id, fingerprint) of the current label on each encoded item that has one."""
+        undone = self._undone_ids(task)
+        out: dict[str, tuple[int, str | None]] = {}
+        fingerprint = self._fingerprint_sql.removeprefix("e.")
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start : start + _CHUNK]
+            rows = self._query(
+                f"SELECT id, item, {fingerprint} FROM nblabel_events WHERE task = ?"
+                " AND annotator = ? AND source = ? AND action = 'label'"
+                f" AND item IN ({', '.join('?' * len(chunk))}) ORDER BY id",
+                (task, annotator, source, *chunk),
+            )
+            for event_id, item, print_ in rows:  # oldest first: the newest stays
+                if event_id not in undone:
+                    out[item] = (event_id, print_)
+        return out
+
+    def _undone_items(self, task: str, annotator: str, source: str) -> set[str]:
+        """Encoded items of the label events of ``annotator`` that an undo names."""
+        undone = sorted(self._undone_ids(task))
+        out: set[str] = set()
+        for start in range(0, len(undone), _CHUNK):
+            chunk = undone[start : start + _CHUNK]
+            rows = self._query(
+                f"SELECT item FROM nblabel_events WHERE id IN ({', '.join('?' * len(chunk))})"
+                " AND annotator = ? AND source = ?",
+                (*chunk, annotator, source),
+            )
+            out.update(r[0] for r in rows)
+        return out
+
+    def _undone_ids(self, task: str) -> set[int]:
+        rows = self._query(_UNDONE + " AND task || '' = ?", (task,))
         return {r[0] for r in rows}
 
     def current_label(
@@ -879,14 +996,14 @@ class LabelStore:
         )
         # undo events name their target; one indexed pass instead of a lookup per row
         undone_ids = self._query(
-            "SELECT target FROM nblabel_events WHERE target IS NOT NULL"
-            + (" AND task = ?" if task is not None else ""),
+            _UNDONE + (" AND task || '' = ?" if task is not None else ""),
             () if task is None else (task,),
         )
         if not rows:
             frame = _empty_annotations()
             return frame.assign(status=pd.Series(dtype=object)) if history else frame
         table = _object_table(rows)
+        n_rows, rows = len(rows), None  # the row tuples go now: the table holds their values
         event_ids = table[:, 0].astype(np.int64)
         # oldest first; sorted here, since a filtered query reads the rows in index order
         if len(event_ids) > 1 and (np.diff(event_ids) < 0).any():
@@ -894,7 +1011,10 @@ class LabelStore:
             table, event_ids = table[by_id], event_ids[by_id]
         undone = np.isin(event_ids, np.fromiter((r[0] for r in undone_ids), dtype=np.int64))
         # group on codes of the stored text: the newest not-undone event of each key is current
-        codes = {c: _factorize(table[:, selected.index(c)]) for c in ("item", "label")}
+        codes = {
+            "item": _factorize_ids(table[:, selected.index("item")]),
+            "label": _factorize(table[:, selected.index("label")]),
+        }
         if grouped:
             group_codes, groups = _factorize(table[:, -1])
             parts = [json.loads(g) for g in groups] if len(grouped) > 1 else [[g] for g in groups]
@@ -902,17 +1022,17 @@ class LabelStore:
                 of_group, uniques = pd.factorize(np.array([p[i] for p in parts], dtype=object))
                 codes[column] = (of_group[group_codes], uniques)
         else:
-            group_codes, groups = np.zeros(len(rows), dtype=np.intp), [None]
+            group_codes, groups = np.zeros(n_rows, dtype=np.intp), [None]
         for column, value in fixed.items():
             one = np.empty(1, dtype=object)
             one[0] = value
-            codes[column] = (np.zeros(len(rows), dtype=np.intp), one)
+            codes[column] = (np.zeros(n_rows, dtype=np.intp), one)
         item_codes, items = codes["item"]
         if len(groups) * len(items) < _MAX_PACKED_KEY:  # one number per key: hashed once
             key: Any = group_codes * len(items) + item_codes
         else:
             key = pd.MultiIndex.from_arrays([group_codes, item_codes])
-        is_current = np.zeros(len(rows), dtype=bool)
+        is_current = np.zeros(n_rows, dtype=bool)
         live = np.flatnonzero(~undone)
         if len(live):
             newest = ~pd.Index(key[live]).duplicated(keep="last")
@@ -948,7 +1068,7 @@ class LabelStore:
         )
         if not history:
             return frame
-        status = np.full(len(rows), "overwritten", dtype=object)
+        status = np.full(n_rows, "overwritten", dtype=object)
         status[is_current] = "current"
         status[undone] = "undone"
         frame["status"] = status
@@ -1027,6 +1147,10 @@ class _Ranking:
         return True
 
 
+# the targets of undo events, through the index of undo events alone: a filter on task is
+# written ``task || ''`` so that no index on task (a million labels) is chosen instead
+_UNDONE = "SELECT target FROM nblabel_events WHERE target IS NOT NULL"
+
 # a slot ``s`` is done: its annotator holds a label (not undone) on its item
 _LABELED = (
     "EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = s.task AND e.item = s.item"
@@ -1064,6 +1188,20 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(codes) and codes.min() < 0:  # a NULL: the general table keeps it as a value
         return pd.factorize(values, use_na_sentinel=False)
     return codes.astype(np.intp, copy=False), uniques
+
+
+def _factorize_ids(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_factorize` of stored item ids; ids that are all whole numbers (the commonest,
+    and nearly all distinct) are parsed and grouped as int64: a tenth of the cost of hashing
+    their text. The uniques are then the numbers, which decode to themselves."""
+    try:
+        whole = values.astype(np.int64)
+    except (ValueError, TypeError, OverflowError):
+        return _factorize(values)
+    codes, uniques = pd.factorize(whole)
+    out = np.empty(len(uniques), dtype=object)
+    out[:] = uniques.tolist()
+    return codes.astype(np.intp, copy=False), out
 
 
 def _empty_annotations() -> pd.DataFrame:

@@ -96,3 +96,23 @@ def test_parquet_of_mixed_scalar_labels(store, tmp_path):
     export.table(store, "t", tmp_path / "mixed.parquet")
     back = pd.read_parquet(tmp_path / "mixed.parquet")
     assert len(back) == 2
+
+
+@pytest.mark.parametrize(
+    ("labels", "written"),
+    [
+        (["pos", "neg"], ["pos", "neg"]),  # one scalar type: written as it is
+        ([1, 2], [1, 2]),
+        ([0, "unsure"], ["0", '"unsure"']),  # two types: each as JSON text
+        ([["x"], "y"], ['["x"]', "y"]),
+    ],
+)
+def test_a_column_of_one_scalar_type_is_written_as_it_is_else_as_json(
+    store, tmp_path, labels, written
+):
+    for item, label in enumerate(labels):
+        store.append(task="t", item=item, annotator="a", label=label)
+    path = tmp_path / "out.parquet"
+    export.table(store, "t", path)
+    back = pd.read_parquet(path)
+    assert back["label"].tolist() == written and back["item"].tolist() == [0, 1]

@@ -446,3 +446,20 @@ def test_event_meta_reads_what_was_recorded_beside_each_label(store):
     assert plain not in found  # nothing recorded: left out
     assert len(found) == 1 + 1_200 and found[many[-1]] == {"i": 1_202}  # past one query's chunk
     assert store.event_meta([]) == {}
+
+
+def test_whole_number_ids_group_as_numbers_and_stay_apart_from_text_ids(store):
+    for item in [3, "3", 2**70, -5, 3]:
+        store.append(task="t", item=item, annotator="a", label=str(item))
+    frame = store.annotations(task="t")
+    assert frame["item"].tolist() == ["3", 2**70, -5, 3]  # 3 relabeled: its newest label
+    assert [type(v) for v in frame["item"]] == [str, int, int, int]
+    only_whole = store.annotations(task="t", history=True)
+    assert only_whole["status"].tolist() == ["overwritten", "current", "current", "current",
+                                             "current"]  # fmt: skip
+
+
+def test_tasks_are_listed_sorted_each_once(store):
+    for task in ["b", "a", "c", "a", "b"]:
+        store.append(task=task, item=1, annotator="u", label="x")
+    assert store.tasks() == ["a", "b", "c"]

@@ -194,3 +194,19 @@ def test_weighted_refuses_bad_weights(weights, n, message):
     df = pd.DataFrame({"w": [1.0, 1.0, 1.0]})
     with pytest.raises(NblabelError, match=message):
         weighted(df, weights, n=n)
+
+
+@pytest.mark.parametrize("equal", [False, True])
+@pytest.mark.parametrize("n_strata", [1, 3, 20])
+def test_stratified_takes_the_same_sample_by_a_pass_per_stratum_as_by_one_sort(
+    monkeypatch, n_strata, equal
+):
+    from nblabel.sample import _basic
+
+    rng = np.random.default_rng(n_strata)
+    frame = pd.DataFrame({"group": rng.integers(0, n_strata, 2_000)})
+    frame.loc[:4, "group"] = n_strata + 1  # a small stratum: all of it taken when equal
+    few = stratified(frame, by="group", n=300, seed=3, equal=equal)
+    monkeypatch.setattr(_basic, "_FEW_STRATA", 0)  # always the sort
+    assert stratified(frame, by="group", n=300, seed=3, equal=equal) == few
+    assert len(set(few)) == 300

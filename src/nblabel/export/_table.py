@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from .._checks import check_flag, check_name, check_out_path, check_task, given
 from .._codec import encode
@@ -14,6 +15,8 @@ from .._optional import require
 from .._store import LabelStore, refuse_store_target, write_atomically
 
 _WRITERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+#: columns pandas finds to hold values of one scalar type alone (no None, no list)
+_ONE_SCALAR_TYPE = {"integer", "string", "floating", "boolean"}
 
 
 def _scalar_or_json(value: object) -> object:
@@ -57,6 +60,8 @@ def table(
     check_task(task, store.tasks())
     frame = store.annotations(task=task, annotator=annotator, history=history)
     for column in ("item", "label"):
+        if infer_dtype(frame[column], skipna=False) in _ONE_SCALAR_TYPE:
+            continue  # nothing to write as JSON, one type already: no call per row
         values = frame[column].map(_scalar_or_json)
         if values.map(type).nunique() > 1:  # e.g. options [0, 1, "unsure"]: one type per column
             values = frame[column].map(encode)

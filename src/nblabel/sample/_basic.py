@@ -14,6 +14,9 @@ from ._common import check_n, item_ids, rng_for, to_ids
 
 __all__ = ["random", "stratified", "weighted"]
 
+#: up to this many strata, a stratified sample takes one pass per stratum instead of a sort
+_FEW_STRATA = 64
+
 
 def random(data: Any, n: int | None = None, seed: int = 0) -> list:
     """Item ids in a random order.
@@ -194,16 +197,44 @@ def stratified(data: Any, by: Any, n: int, seed: int = 0, equal: bool = False) -
         return []
     sizes = np.bincount(codes)
     quotas = _equal(sizes, n, rng) if equal else _proportional(sizes, n)
-    # by stratum, random within each: one float sort is ~10x faster than a lexsort
-    grouped = np.argsort(codes + rng.random(len(index)))
-    grouped_codes = codes[grouped]
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    rank = np.arange(len(index)) - starts[grouped_codes]
-    take = rank < quotas[grouped_codes]
-    chosen, rank, chosen_codes = grouped[take], rank[take], grouped_codes[take]
+    # by stratum, random within each: the items of a stratum with the smallest keys
+    keys = codes + rng.random(len(index))
+    if len(sizes) <= _FEW_STRATA:
+        chosen, rank, chosen_codes = _smallest_keys(keys, codes, quotas)
+    else:  # one float sort is ~10x faster than a lexsort
+        grouped = np.argsort(keys)
+        grouped_codes = codes[grouped]
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        rank = np.arange(len(index)) - starts[grouped_codes]
+        take = rank < quotas[grouped_codes]
+        chosen, rank, chosen_codes = grouped[take], rank[take], grouped_codes[take]
     # the j-th of q items of a stratum sits at a random point of slot (j, j+1)/q: prefixes mix
     spread = (rank + rng.random(len(chosen))) / quotas[chosen_codes]
     return to_ids(index, chosen[np.argsort(spread, kind="stable")])
+
+
+def _smallest_keys(
+    keys: np.ndarray, codes: np.ndarray, quotas: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per stratum, the positions of its ``quota`` smallest keys in the order of their keys,
+    their rank in it and their stratum: what sorting every key gives, at the cost of one pass
+    per stratum and a sort of the chosen alone."""
+    chosen, ranks, strata = [], [], []
+    for stratum, quota in enumerate(quotas.tolist()):
+        if quota == 0:
+            continue
+        members = np.flatnonzero(codes == stratum)
+        own = keys[members]
+        if quota < len(members):
+            picked = np.argpartition(own, quota - 1)[:quota]
+            members, own = members[picked], own[picked]
+        chosen.append(members[np.argsort(own)])
+        ranks.append(np.arange(quota))
+        strata.append(np.full(quota, stratum))
+    if not chosen:
+        empty = np.empty(0, dtype=np.intp)
+        return empty, empty, empty
+    return np.concatenate(chosen), np.concatenate(ranks), np.concatenate(strata)
 
 
 def _weights(data: Any, weights: Any, index: pd.Index) -> np.ndarray:
