@@ -105,6 +105,8 @@ def test_label_a_page_with_the_mouse_and_the_keys(grid):
     assert page.locator(CELL).count() == 12
     assert "cannot read" in cell(page, BROKEN).inner_text()
     assert page.locator(G).get_attribute("data-item") == json.dumps("s0")
+    # the status line names the page on screen, not only its first image
+    assert page.locator(f"{G} .nblabel-item").inner_text().strip() == "· page of 12: s0 to s11"
     notebook = notebook_cells(page)
 
     cell(page, 0).click()

@@ -226,6 +226,7 @@ function renderContent(box, content, model, signal) {
 //   sent(sample): a label of `sample` was just sent   heldText(label): the saved label, as text
 //   confirmShown(): whether the Save button shows
 //   labelText(label): a saved label as text (in the trail too)
+//   itemName(sample): what the status line calls the item on screen (default "item <id>")
 //   hintTarget: the element a click on the focus hint focuses (a text box)
 // ctx gives the view: model, el, signal, body (the view's slot), labelIntent(valueJSON) (true once sent),
 // flash(text), paint(), displayed(), keyHint(action).
@@ -611,7 +612,7 @@ function mount({ model, el }, makeView) {
             ? "all labels saved"
             : "ready",
       }),
-      h("span", { class: "nblabel-item", text: done || loading ? "" : ` · item ${itemText(sample.item)}` }),
+      h("span", { class: "nblabel-item", text: done || loading ? "" : ` · ${view.itemName?.(sample) ?? `item ${itemText(sample.item)}`}` }),
       h("span", { class: "nblabel-where", text: ` · annotator: ${info.annotator} · task: ${info.task} · ${info.store}` }),
       h("span", {
         class: "nblabel-pace",

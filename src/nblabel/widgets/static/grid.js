@@ -190,6 +190,11 @@ function gridView(ctx) {
 
   return {
     hint: "Click here, then select images and label them with the keys · ? lists the keys",
+    itemName(sample) {
+      const shown = sample.content?.cells ?? [];
+      if (shown.length < 2) return undefined;
+      return `page of ${shown.length}: ${itemText(shown[0].item)} to ${itemText(shown[shown.length - 1].item)}`;
+    },
     content(box, sample) {
       const content = sample.content;
       if (!content || content.type !== "grid") return renderContent(box, content, model, ctx.signal);
