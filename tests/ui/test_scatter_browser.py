@@ -1,5 +1,6 @@
 """label_scatter in real JupyterLab: draw a lasso with the mouse around one cluster of points,
-press a digit: exactly those points get the label, as one batch; Backspace takes it back."""
+press a digit: exactly those points get the label, as one batch; Backspace takes it back. The
+same with the points drawn by WebGL (bqplot-gl), where no point is an element of the page."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ w = nblabel.label_scatter(df, x="ux", y="uy", options=["spam", "ham"], preview="
                           store="scatter.db", annotator="al", task="mail")
 w
 """,
+    """\
+g = nblabel.label_scatter(df, x="ux", y="uy", options=["spam", "ham"], preview="text",
+                          store="scatter.db", annotator="al", task="mail-gl", gl=True)
+g.add_class("gl-scatter")
+g
+""",
 ]
 
 # the centre of each drawn point on the page, in data order
@@ -35,7 +42,7 @@ DOTS = """() => [...document.querySelectorAll('.nblabel-scatter path.dot')].map(
 @pytest.fixture(scope="module")
 def opened(browser, jupyter_server):
     with notebook_in_lab(browser, jupyter_server, "scatter.ipynb", cells=CELLS,
-                         widgets=f"{W} path.dot") as (page, probe):  # fmt: skip
+                         min_widget_views=2, widgets=W) as (page, probe):  # fmt: skip
         yield page, probe
 
 
@@ -66,8 +73,36 @@ def test_lasso_a_cluster_label_it_and_undo(opened):
     query = "SELECT DISTINCT meta FROM nblabel_events WHERE task = 'mail'"
     batches = probe.eval(f"len(w.store._query({query!r}))")
     assert batches == 1
-    page.locator(f"{W} .nblabel-status[data-pending='0']").wait_for()
+    page.locator(W).first.locator(".nblabel-status[data-pending='0']").wait_for()
     screenshot(page, "scatter-labeled", page.locator(W).first)
     page.keyboard.press("Backspace")
     wait_until(lambda: probe.eval("w.counts['spam']") == 0)
     assert probe.eval("w.labels.empty")
+
+
+def test_webgl_points_lasso_and_label(opened):
+    page, probe = opened
+    gl = ".gl-scatter"
+    assert probe.eval("type(g.points).__name__") == "ScatterGL"
+    page.locator(f"{gl} canvas").first.wait_for()
+    assert page.locator(f"{gl} path.dot").count() == 0  # drawn by WebGL, not as elements
+    # the left of the plot holds one cluster (ux < 0) and only it: lasso that side
+    focus(page, gl)
+    events = page.locator(f"{gl} .plotarea_events").first
+    events.scroll_into_view_if_needed()
+    area = events.bounding_box()
+    left, right = area["x"] + 2, area["x"] + area["width"] * 0.45
+    top, bottom = area["y"] + 2, area["y"] + area["height"] - 2
+    page.mouse.move(left, top)
+    page.mouse.down()
+    for x, y in [(right, top), (right, bottom), (left, bottom), (left, top + 1)]:
+        page.mouse.move(x, y, steps=8)
+    page.mouse.up()
+    cluster = set(probe.eval("list(df.index[df.ux < 0])"))
+    wait_until(lambda: probe.eval("g.picked") == len(cluster))
+    assert set(probe.eval("g.selected")) == cluster
+    page.keyboard.press("1")
+    wait_until(lambda: probe.eval("g.counts['spam']") == len(cluster))
+    assert set(probe.eval("list(g.labels.index)")) == cluster
+    page.locator(gl).locator(".nblabel-status[data-pending='0']").wait_for()
+    screenshot(page, "scatter-webgl-labeled", page.locator(gl).first)

@@ -5,6 +5,7 @@ batch, points coloured by their label."""
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pandas as pd
@@ -120,3 +121,41 @@ def test_wrong_arguments_are_named(tmp_path):
     with pytest.raises(NblabelError, match="'m999' is not an item"):
         make(data, tmp_path / "t.db").select(["m999"])
     assert not (tmp_path / "s").exists()
+
+
+def test_webgl_points_from_the_size_where_svg_slows_or_when_asked(tmp_path, monkeypatch):
+    pytest.importorskip("bqplot_gl")
+    from bqplot import ColorScale, OrdinalColorScale, Scatter
+    from bqplot_gl import ScatterGL
+
+    from nblabel.widgets.scatter import GL_FROM, scatter_mark
+
+    assert scatter_mark(None, GL_FROM - 1) is Scatter
+    assert scatter_mark(None, GL_FROM) is ScatterGL
+    assert scatter_mark(False, 10 * GL_FROM) is Scatter
+    assert scatter_mark(True, 3) is ScatterGL
+    w = make(points(), tmp_path / "gl.db", gl=True)
+    # bqplot-gl draws a linear colour scale only: its stops fall on the label codes
+    assert type(w.points) is ScatterGL and type(w._colors) is ColorScale
+    assert (w._colors.min, w._colors.max, len(w._colors.colors)) == (0, 2, 3)
+    w.points.selected = np.array([0, 2])
+    w.label_selection("spam")
+    assert list(w.points.color[[0, 2]]) == [1, 1]
+    assert w.labels["label"].to_dict() == {"m0": "spam", "m2": "spam"}
+    svg = make(points(), tmp_path / "svg.db")
+    assert type(svg.points) is Scatter and type(svg._colors) is OrdinalColorScale
+
+
+def test_webgl_asked_for_without_bqplot_gl_names_the_extra(tmp_path, monkeypatch):
+    from bqplot import Scatter
+
+    from nblabel.widgets.scatter import GL_FROM, scatter_mark
+
+    monkeypatch.setitem(sys.modules, "bqplot_gl", None)  # as if not installed: import fails
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    with pytest.raises(NblabelError, match=r"needs bqplot-gl.*nblabel\[gl\]"):
+        make(points(), tmp_path / "s.db", gl=True)
+    assert not (tmp_path / "s.db").exists()  # refused before any store
+    assert scatter_mark(None, GL_FROM) is Scatter  # SVG still works
+    with pytest.raises(NblabelError, match="gl= is True, False or None"):
+        make(points(), tmp_path / "s.db", gl="yes")

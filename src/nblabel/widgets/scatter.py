@@ -90,16 +90,21 @@ class ScatterWidget(anywidget.AnyWidget):
 
     def __init__(self, frame: pd.DataFrame, bulk: BulkLabels, *, x: Hashable, y: Hashable,
                  preview: Hashable | None, keymap: Any, selector: str, height: int,
-                 store_text: str) -> None:  # fmt: skip
+                 store_text: str, gl: bool | None = None) -> None:  # fmt: skip
         super().__init__()
         bq = require("bqplot", extra="plots", purpose="label_scatter")
+        mark = scatter_mark(gl, len(frame))
         self.data, self.bulk, self._keys = frame, bulk, keymap
         self._preview_column = preview
         choices = bulk.choices
         colors = [UNLABELED] + [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(len(choices))]
         xs, ys = bq.LinearScale(), bq.LinearScale()
-        self._colors = bq.OrdinalColorScale(domain=list(range(len(choices) + 1)), colors=colors)
-        self.points = bq.Scatter(
+        if mark is bq.Scatter:
+            self._colors = bq.OrdinalColorScale(domain=list(range(len(choices) + 1)),
+                                                colors=colors)  # fmt: skip
+        else:  # WebGL marks take a linear colour scale only: one stop per code, exact at each
+            self._colors = bq.ColorScale(colors=colors, min=0, max=len(colors) - 1)
+        self.points = mark(
             x=frame[x].to_numpy(dtype=float), y=frame[y].to_numpy(dtype=float),
             color=bulk.codes.copy(), scales={"x": xs, "y": ys, "color": self._colors},
             default_size=24, stroke_width=0, selected_style={"stroke": "black", "stroke-width": 1},
@@ -268,6 +273,31 @@ class ScatterWidget(anywidget.AnyWidget):
         self._show_preview()
 
 
+GL_FROM = 10_000
+"""With ``gl=None``, from this many points on the points are drawn with WebGL (bqplot-gl)
+when it is installed: SVG keeps one element per point, which slows the page past that."""
+
+
+def scatter_mark(gl: bool | None, n_points: int) -> Any:
+    """The bqplot mark class for ``n_points`` points: ``ScatterGL`` (WebGL) or ``Scatter``
+    (SVG). ``gl=True`` needs bqplot-gl, ``False`` is SVG, ``None`` WebGL from
+    :data:`GL_FROM` points when bqplot-gl can be imported."""
+    if gl is not None and not isinstance(gl, bool):
+        raise NblabelError(f"gl= is True, False or None (WebGL when it helps), not {gl!r}")
+    bq = require("bqplot", extra="plots", purpose="label_scatter")
+    if gl is False or (gl is None and n_points < GL_FROM):
+        return bq.Scatter
+    if gl is None:
+        try:
+            import bqplot_gl
+        except ImportError:  # not installed, or not for this bqplot: SVG still works
+            return bq.Scatter
+        return bqplot_gl.ScatterGL
+    return require(
+        "bqplot_gl", extra="gl", purpose="label_scatter(gl=True)", package="bqplot-gl"
+    ).ScatterGL
+
+
 def label_scatter(
     data: Any,
     *,
@@ -282,6 +312,7 @@ def label_scatter(
     task: str | None = None,
     keys: Mapping[str, Any] | Sequence[str] | str | None = None,
     height: int = 420,
+    gl: bool | None = None,
 ) -> ScatterWidget:
     """Label the points of a 2-D embedding in bulk: select a group, press a digit.
 
@@ -298,6 +329,10 @@ def label_scatter(
         a page at a time.
     selector
         ``"lasso"`` (default) or ``"brush"`` (a rectangle).
+    gl
+        Draw the points with WebGL (bqplot-gl's ``ScatterGL``, the ``gl`` extra): ``None``
+        (default) does from 10,000 points when bqplot-gl is installed, ``True`` always (an
+        error names the extra when it is missing), ``False`` never (SVG).
     fingerprint, store, annotator, task, keys
         As for :func:`nblabel.classify`; the fingerprint defaults to the ``preview`` column,
         else every column. The default task is ``scatter:[options]@`` a short hash of the
@@ -344,7 +379,7 @@ def label_scatter(
     if task is not None:
         check_name(task, "task", "topics")
     keymap = checked_keymap(choices, keys)
-    require("bqplot", extra="plots", purpose="label_scatter")
+    scatter_mark(gl, len(frame))  # bqplot, and bqplot-gl if asked for: before any store
     locs = fingerprint_columns(frame, fingerprint, preview)
     identifying = locs if locs is not None else fingerprint_columns(frame, None, preview)
     if task is None:
@@ -360,5 +395,5 @@ def label_scatter(
     )  # fmt: skip
     return ScatterWidget(
         frame, bulk, x=x, y=y, preview=preview, keymap=keymap, selector=selector,
-        height=height, store_text=store_label(store),
+        height=height, store_text=store_label(store), gl=gl,
     )  # fmt: skip
