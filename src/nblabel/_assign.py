@@ -68,6 +68,8 @@ class Assignment:
         task: str,
         annotator: str,
         items: Iterable[Any] | None = None,
+        *,
+        ranking: Iterable[Any] | None = None,
     ) -> list[Any]:
         """Claim the next batch of ``task`` for ``annotator`` and return its items, in
         priority order (the annotator's unlabeled claims first, renewed).
@@ -76,6 +78,11 @@ class Assignment:
         their priority; every annotator's kernel may pass the same items. An empty list means
         nothing is left for this annotator, or all that is left is claimed by others for now
         (claims lapse after ``claim_timeout`` seconds).
+
+        ``ranking`` (optional) is this annotator's own priority, item ids most wanted first
+        (e.g. a model's most uncertain items): the new claims are the top-ranked items still
+        open to them (fewer than ``overlap`` annotators labeled or hold it, not labeled by
+        them), and only items it names.
         """
         if not isinstance(store, LabelStore):
             raise NblabelError(f"store= must be a LabelStore, not {given(store)}")
@@ -84,8 +91,9 @@ class Assignment:
         if items is not None:
             store.add_items(task, items, overlap=self.overlap)
         return store.claim(
-            task, annotator, batch=self.batch, claim_timeout=float(self.claim_timeout)
-        )
+            task, annotator, batch=self.batch, claim_timeout=float(self.claim_timeout),
+            ranking=ranking,
+        )  # fmt: skip
 
     def release(self, store: LabelStore, task: str, annotator: str) -> None:
         """Give back what ``annotator`` claimed on ``task`` and has not labeled."""
@@ -100,6 +108,12 @@ class AssignedOrder:
     once every claimed item is labeled, :meth:`poll` claims the next batch, which the session
     appends to its queue. :attr:`waiting` is true while nothing could be claimed although
     items are left: they are claimed by others (their claims may lapse; :meth:`refresh`).
+
+    ``order`` may also be an ordering that ranks (:class:`~nblabel.sample.ActiveLearning`):
+    it ranks this annotator's candidates and every batch claimed is the top of its newest
+    ranking among the items still open to them. Labels go to it as they are saved; a new
+    ranking (after a refit) re-orders the open claims not yet shown and decides what is
+    claimed next; nothing claimed is given back for it.
     """
 
     grows = True  # the session appends what poll returns, items outside its first order too
@@ -110,31 +124,53 @@ class AssignedOrder:
         store: LabelStore,
         task: str,
         annotator: str,
-        order: Sequence[Hashable] | None = None,
+        order: Sequence[Hashable] | Any | None = None,
     ) -> None:
         self.plan, self.store, self.task, self.annotator = plan, store, task, annotator
-        self.order = None if order is None else list(order)
-        self.error: str | None = None
+        ranker = hasattr(order, "start") and hasattr(order, "poll")
+        self.ranker: Any = order if ranker else None
+        self.order = None if order is None or ranker else list(order)
         self.waiting = False
         self._items: pd.Index | None = None
-        self._open: set[Hashable] = set()
+        self._open: list[Hashable] = []  # claimed, not yet labeled here, in claim order
+        self._ranking: list[Hashable] | None = None
+
+    @property
+    def error(self) -> str | None:
+        """The last error of the ranking ordering (claims then follow its last good ranking)."""
+        return getattr(self.ranker, "error", None)
 
     def _claim(self) -> list[Hashable]:
         claimed = self.store.claim(
             self.task, self.annotator, batch=self.plan.batch,
-            claim_timeout=float(self.plan.claim_timeout),
+            claim_timeout=float(self.plan.claim_timeout), ranking=self._ranking,
         )  # fmt: skip
         # an item of another annotator's data (not in this widget's) is left to lapse
         mine = [item for item in claimed if item in self._items]
-        self._open = set(mine)
+        self._open = list(mine)
         self.waiting = not mine and not self.store.slots(self.task)["done"].all()
         return mine
 
+    def _rerank(self) -> bool:
+        """Take the ranking ordering's newest ranking, if it has one; True if it did."""
+        if self.ranker is None:
+            return False
+        ranked = self.ranker.poll()
+        if ranked is None:
+            return False
+        self._ranking = list(ranked)
+        return True
+
     def start(self, items: pd.Index, labeled: pd.Series) -> list[Hashable]:
         self._items = items
-        self.store.add_items(
-            self.task, items if self.order is None else self.order, overlap=self.plan.overlap
-        )
+        put_up: Any = items if self.order is None else self.order
+        if self.ranker is not None:
+            self._ranking = list(self.ranker.start(items, labeled))
+            # the first ranking is the shared priority too; items it leaves out (labeled
+            # here before) follow, for the other annotators
+            ranked = set(self._ranking)
+            put_up = self._ranking + [item for item in items if item not in ranked]
+        self.store.add_items(self.task, put_up, overlap=self.plan.overlap)
         return self._claim()
 
     def admit(self, item: Hashable) -> None:
@@ -147,14 +183,33 @@ class AssignedOrder:
             )
 
     def observe(self, item: Hashable, label: Any) -> None:
-        if label is not None:
-            self._open.discard(item)
+        if label is not None and item in self._open:
+            self._open.remove(item)
+        if self.ranker is not None:
+            self.ranker.observe(item, label)
 
     def poll(self) -> list[Hashable] | None:
+        reranked = self._rerank()
         if self._open:
-            return None
+            if not reranked:
+                return None
+            # the open claims in the new ranking's order; the session keeps what is shown
+            place = {item: rank for rank, item in enumerate(self._ranking)}
+            return sorted(self._open, key=lambda item: place.get(item, len(place)))
         return self._claim() or None
 
     def refresh(self) -> list[Hashable] | None:
         """Claim again now (after waiting for others' claims to lapse)."""
+        self._rerank()
         return self._claim() or None
+
+    def explain(self, item: Hashable) -> dict | None:
+        """Why ``item`` comes now: the ranking ordering's explanation, if it gives one."""
+        explain = getattr(self.ranker, "explain", None)
+        return None if explain is None else explain(item)
+
+    def close(self) -> None:
+        """Stop the ranking ordering's background work, if it has any."""
+        close = getattr(self.ranker, "close", None)
+        if close is not None:
+            close()

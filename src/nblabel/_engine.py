@@ -7,12 +7,14 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   the new event id (``None`` when it inserted nothing); ``execute(sql, params)`` commits a write;
 - ``transaction(run, lock=name)`` calls ``run(tx)`` inside one write transaction and commits it,
   or rolls it back if ``run`` raises; ``tx`` offers ``execute``, ``executemany``, ``tables``.
-  SQLite takes the file's write lock (``BEGIN IMMEDIATE``); PostgreSQL locks the rows a query
-  with ``lock_clause`` reads, and, given ``lock``, waits for any other transaction holding the
-  same name (an advisory lock) first;
+  SQLite takes the file's write lock (``BEGIN IMMEDIATE``); PostgreSQL locks the rows of the
+  table aliased ``s`` that a query with ``lock_clause`` reads, and, given ``lock``, waits for
+  any other transaction holding the same name (an advisory lock) first;
 - ``schema``: the DDL of the current schema, ``migration(version)``: the statements that bring a
   store of an older schema version up to it before that DDL runs; ``tables()``;
 - ``json_array``: the SQL of a JSON array of columns, as text (``{}`` stands for them);
+- ``ranked``: the SQL of a table ``(value, rank)`` read from one parameter, a JSON array of
+  strings: each string with its place in the array, counting up (a ranking sent in one value);
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.
 
 A write that breaks a unique index raises :class:`Conflict`; every other failure is a

@@ -6,25 +6,35 @@ Every coordinate nblabel stores is in the ORIGINAL image's pixels, as the user s
 many the picture sent to the browser has, so the front end can map one onto the other. A large
 JPEG is decoded at a reduced size (Pillow's ``draft``), never in full and then shrunk. A file
 that is missing, unreadable or not an image raises :class:`NblabelError` naming it, so the
-widget shows the error on that item alone. Pure: Pillow (the ``images`` extra) and numpy.
+widget shows the error on that item alone. :class:`ImageContent` makes the payload of each
+row (picture and pre-labels) for the images widget, the next ones on a background thread.
+Pure: Pillow (the ``images`` extra), numpy and pandas.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from ._codec import encode
+from ._content import error_content
 from ._errors import NblabelError
 from ._optional import require
+from ._shapes import shapes_from
 
-__all__ = ["MAX_SIDE", "ShownImage", "image_size", "open_image", "shown_image"]
+__all__ = ["MAX_SIDE", "ImageContent", "ShownImage", "image_size", "open_image", "shown_image"]
 
 MAX_SIDE = 2048  # the long side of the picture sent for display, in pixels
+_KEPT = 16  # prepared pictures kept by ImageContent (each up to ~1 MB)
 _ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 _ORIENTATION = 0x0112
 
@@ -188,3 +198,93 @@ def shown_image(source: Any, max_side: int = MAX_SIDE) -> ShownImage:
         image.convert("RGB").save(buffer, format="JPEG", quality=88)
         mime = "image/jpeg"
     return ShownImage(buffer.getvalue(), mime, width, height, shown_w, shown_h)
+
+
+class ImageContent:
+    """The payload of one image: the picture downscaled for display (one compressed binary
+    buffer), the original's size and the row's pre-labels. A missing or unreadable image
+    gives an error payload naming it, on that item alone. :meth:`warm` prepares the next
+    images on a background thread, so moving on seldom waits for a decode."""
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        image: Hashable,
+        prelabels: Hashable | Callable[[pd.Series], Any] | None,
+        classes: list,
+        max_side: int,
+        extra: Callable[[int], dict] | None = None,
+    ) -> None:
+        self._extra = extra  # more of the payload, by position (a review's votes)
+        self._frame = frame
+        self._images = frame[image].array
+        self._prelabels = prelabels
+        self._classes = classes
+        self._max_side = max_side
+        self.sizes: dict[str, tuple[int, int]] = {}  # item (JSON) -> (width, height)
+        self._ready: dict[int, Future] = {}
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def warm(self, positions: Sequence[int]) -> None:
+        """Start preparing the pictures of ``positions`` in the background."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="nblabel-images")
+            for position in positions:
+                if position not in self._ready:
+                    self._ready[position] = self._pool.submit(self._make, position)
+            while len(self._ready) > _KEPT:  # the oldest first (dicts keep insertion order)
+                self._ready.pop(next(iter(self._ready))).cancel()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
+    def pixels(self, position: int) -> Any:
+        """The original image of the row, upright, as an RGB array (for an assistant)."""
+        import numpy as np
+        from PIL import ImageOps
+
+        image = ImageOps.exif_transpose(open_image(self._images[position]))
+        return np.asarray(image.convert("RGB"))
+
+    def prelabels(self, position: int) -> list[dict]:
+        """The row's suggested shapes, marked as pre-labels (shown dashed until touched)."""
+        if self._prelabels is None:
+            return []
+        row = self._frame.iloc[position]
+        value = self._prelabels(row) if callable(self._prelabels) else row[self._prelabels]
+        if value is None or (isinstance(value, float) and value != value):
+            return []
+        shapes = shapes_from(value, classes=self._classes)
+        return [{**shape.to_dict(), "prelabel": True} for shape in shapes]
+
+    def __call__(self, position: int) -> dict:
+        with self._lock:
+            future = self._ready.pop(position, None)
+        if future is not None and not future.cancelled():
+            return future.result()  # ready, or being made: wait for it rather than start again
+        return self._make(position)
+
+    def _make(self, position: int) -> dict:
+        item = self._frame.index[position]
+        try:
+            shown = shown_image(self._images[position], self._max_side)
+            prelabels = self.prelabels(position)
+        except NblabelError as exc:
+            return error_content(f"{exc} (for the row {item!r}); skip it with →")
+        self.sizes[encode(item)] = (shown.width, shown.height)
+        return {
+            "type": "shapes-image",
+            "data": shown.data,
+            "mime": shown.mime,
+            "width": shown.width,
+            "height": shown.height,
+            "display_width": shown.display_width,
+            "display_height": shown.display_height,
+            "prelabels": prelabels,
+            **(self._extra(position) if self._extra is not None else {}),
+        }

@@ -116,8 +116,12 @@ class PostgresEngine:
     """The label store's engine on one PostgreSQL database (the protocol is in ``_engine``)."""
 
     name = "PostgreSQL"
-    lock_clause = " FOR UPDATE SKIP LOCKED"
+    lock_clause = " FOR UPDATE OF s SKIP LOCKED"  # the slots read, not a joined ranking
     json_array = "CAST(json_build_array({}) AS TEXT)"
+    ranked = (
+        "(SELECT value, ordinality AS rank"
+        " FROM jsonb_array_elements_text(CAST(? AS jsonb)) WITH ORDINALITY)"
+    )
     read_only = False
     path = None
     schema: ClassVar[list[str]] = [

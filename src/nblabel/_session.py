@@ -210,7 +210,8 @@ class LabelingSession:
         else:
             self._set_queue(self._positions(order) if order is not None else None)
         self._trail: deque[int] = deque(maxlen=TRAIL_LENGTH)  # queue indexes visited, for back()
-        self._saved: deque[tuple[int, int]] = deque(maxlen=UNDO_DEPTH)  # (event id, position)
+        # (event id, position), or (event ids, positions) for a batch
+        self._saved: deque[tuple[Any, Any]] = deque(maxlen=UNDO_DEPTH)
         self._ordering_failure: str | None = None
         self._cursor = self._next_unlabeled(self._resume_index(), include_start=True)
         self._furthest = self._cursor  # the furthest queue index shown: a re-rank keeps those
@@ -378,6 +379,11 @@ class LabelingSession:
             raise NblabelError(f"item={item!r} does not name a single item of the data")
         return int(position)
 
+    def fingerprint_at(self, position: int) -> str | None:
+        """The fingerprint of what the row at ``position`` shows (stored with its label);
+        ``None`` when labels follow the ids alone."""
+        return None if self._fingerprint is None else self._fingerprint([position])[0]
+
     def submit(
         self,
         value: Any,
@@ -410,7 +416,7 @@ class LabelingSession:
             duration_s=duration_s,
             source=self.source,
             meta=meta,
-            fingerprint=None if self._fingerprint is None else self._fingerprint([position])[0],
+            fingerprint=self.fingerprint_at(position),
         )
         self._mark(position, True)
         self._saved.append((event_id, position))
@@ -418,6 +424,71 @@ class LabelingSession:
         if position == self.position:
             self._move_to(self._next_unlabeled(self._cursor))
         return event_id
+
+    def submit_batch(
+        self,
+        positions: Sequence[int],
+        values: Sequence[Any],
+        *,
+        rationale: str | None = None,
+        duration_s: float | None = None,
+        meta: dict | None = None,
+    ) -> list[int]:
+        """Save ``values[i]`` as the label of the item at row ``positions[i]``, all in ONE
+        store transaction (a page of a grid): every label is committed when this returns, or
+        none is. :meth:`undo` takes the batch back as one step. The cursor stays where it is
+        (the caller moves on). Returns the event ids, in the order of ``positions``."""
+        positions = [int(p) for p in positions]
+        if not positions:
+            raise NblabelError("nothing to save: give at least one item and its label")
+        admit = getattr(self._ordering, "admit", None)
+        if admit is not None:
+            for position in positions:
+                admit(self.items[position])
+        ids = self.store.append_many(
+            task=self.task,
+            items=[self.items[p] for p in positions],
+            annotator=self.annotator,
+            labels=list(values),
+            source=self.source,
+            meta=meta,
+            rationale=rationale or None,
+            duration_s=duration_s,
+            fingerprints=None if self._fingerprint is None else self._fingerprint(positions),
+        )
+        for position in positions:
+            self._mark(position, True)
+        self._saved.append((tuple(ids), tuple(positions)))  # one step for undo()
+        for position, value in zip(positions, values, strict=True):
+            self._tell_ordering(self.items[position], value)
+        return ids
+
+    @property
+    def queue_index(self) -> int | None:
+        """Place of the item on screen in the queue (0 first), ``None`` when all are done."""
+        return self._cursor if self._cursor < len(self._queue) else None
+
+    def queue_positions(self, start: int, stop: int) -> np.ndarray:
+        """Row positions of the queue's items from ``start`` up to ``stop`` (a page)."""
+        return np.asarray(self._queue[max(0, start) : min(stop, len(self._queue))], np.int64)
+
+    def queue_index_of(self, position: int) -> int:
+        """Place of the item at row ``position`` in the queue, ``-1`` if it is not in it."""
+        return self._queue_index_of(int(position))
+
+    def first_unlabeled_from(self, queue_index: int) -> int | None:
+        """Queue index of the first unlabeled item at or after ``queue_index`` (wrapping
+        round), ``None`` when every item is labeled. Moves nothing."""
+        n = len(self._queue)
+        found = self._next_unlabeled(min(max(0, queue_index), n), include_start=True)
+        return found if found < n else None
+
+    def show_unlabeled_from(self, queue_index: int) -> None:
+        """Show the first unlabeled item at or after ``queue_index`` (wrapping round), like a
+        move by hand (:meth:`back` returns from it); all done when there is none."""
+        found = self.first_unlabeled_from(queue_index)
+        self._move_to(len(self._queue) if found is None else found)
+        self._remember_place()
 
     def _mark(self, position: int, labeled: bool) -> None:
         if self._labeled[position] != labeled:
@@ -468,20 +539,20 @@ class LabelingSession:
             return None
         event_id, position = self._saved[-1]
         try:
-            self.store.undo(event_id, annotator=self.annotator)
+            if isinstance(event_id, tuple):  # a batch (submit_batch): all of it, one step
+                self.store.undo_many(event_id, annotator=self.annotator)
+            else:
+                self.store.undo(event_id, annotator=self.annotator)
         except NblabelError:
             self._saved.pop()
             raise
         self._saved.pop()
+        batch = position if isinstance(position, tuple) else (position,)
+        for one in batch:
+            self._restore(one)
+        # the batch's first item in the queue is shown
+        position = min(batch, key=lambda p: (self._queue_index_of(p) < 0, self._queue_index_of(p)))
         item = self.items[position]
-        try:
-            still = self.store.current_label(self.task, item, self.annotator, self.source)
-        except StoreError:  # the undo is saved: never raise; the item's label is read again
-            still = None  # when it is shown, and that read reports the error
-        if still is not None and not self.counts(still):
-            still = None  # the label before was given for other content: still set aside
-        self._mark(position, still is not None)
-        self._tell_ordering(item, None if still is None else still.label)
         queue_index = self._queue_index_of(position)
         if queue_index >= 0:
             # back() from the undone item goes to the item before it in the queue, never to
@@ -493,6 +564,18 @@ class LabelingSession:
             self._show(queue_index)
             self._remember_place()
         return item
+
+    def _restore(self, position: int) -> None:
+        """After an undo: the item counts as labeled again if an earlier label of it stands."""
+        item = self.items[position]
+        try:
+            still = self.store.current_label(self.task, item, self.annotator, self.source)
+        except StoreError:  # the undo is saved: never raise; the item's label is read again
+            still = None  # when it is shown, and that read reports the error
+        if still is not None and not self.counts(still):
+            still = None  # the label before was given for other content: still set aside
+        self._mark(position, still is not None)
+        self._tell_ordering(item, None if still is None else still.label)
 
     # -- ordering ------------------------------------------------------------------------------
     def _tell_ordering(self, item: Hashable, label: Any) -> None:

@@ -508,6 +508,7 @@ class SqliteEngine:
     name = "SQLite"
     lock_clause = ""  # BEGIN IMMEDIATE already keeps every other writer out
     json_array = "json_array({})"
+    ranked = "(SELECT value, key AS rank FROM json_each(?))"
     schema: ClassVar[list[str]] = [
         *schema_statements(id="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL", int="INTEGER"),
         # partial: a plain label (no target) costs no write to it

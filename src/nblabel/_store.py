@@ -17,7 +17,7 @@ import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from . import _sqlite
-from ._checks import check_int, check_store_path
-from ._codec import decode, decode_distinct, encode
+from ._checks import check_int, check_order, check_store_path, given
+from ._codec import decode, decode_distinct, encode, encode_many
 from ._engine import Conflict
 from ._errors import NblabelError, StoreError
 from ._postgres import PostgresEngine, is_postgres_url
@@ -399,38 +399,57 @@ class LabelStore:
         task: str,
         items: Iterable[Any],
         annotator: str,
-        label: Any,
+        label: Any = None,
+        labels: Iterable[Any] | None = None,
         source: str = "annotator",
         meta: dict | None = None,
         fingerprints: Iterable[str | None] | None = None,
+        rationale: str | None = None,
+        duration_s: float | None = None,
     ) -> list[int]:
         """Append one annotation with ``label`` per item of ``items`` in ONE transaction (a
         bulk label): every event is committed when this returns, or none is. Returns the event
-        ids, in the order of ``items``. ``meta`` (e.g. ``{"batch": ...}``) goes with each."""
+        ids, in the order of ``items``. ``meta`` (e.g. ``{"batch": ...}``) goes with each.
+
+        ``labels`` gives each item its own label instead (a page of a grid), one per item;
+        ``rationale`` and ``duration_s`` (seconds per item) go with every event."""
         self._check_open()
-        items = [encode(item) for item in items]
+        items = encode_many(items)
         prints = [None] * len(items) if fingerprints is None else list(fingerprints)
         if len(prints) != len(items):
             raise NblabelError(f"{len(prints)} fingerprints for {len(items)} items: give one each")
+        if labels is None:
+            values = [encode(label)] * len(items)
+        else:
+            if label is not None:
+                raise NblabelError("give label= (the same for every item) or labels=, not both")
+            values = encode_many(labels)
+            if len(values) != len(items):
+                raise NblabelError(f"{len(values)} labels for {len(items)} items: give one each")
         if not items:
             return []
         # a batch id in meta tells this batch's rows from any other's, on both engines
         meta = {**(meta or {}), "bulk": uuid.uuid4().hex}
         text, at = json.dumps(meta), self._clock()
-        rows = [(task, item, annotator, encode(label), at, source, text, fp)
-                for item, fp in zip(items, prints, strict=True)]  # fmt: skip
+        why = _storable_text(rationale, "rationale")
+        took = None if duration_s is None else float(duration_s)
+        rows = [(task, item, annotator, value, why, at, took, source, text, fp)
+                for item, value, fp in zip(items, values, prints, strict=True)]  # fmt: skip
 
         def run(tx: Any) -> list[int]:
+            # the rows are new: their ids are above the largest before them (read through the
+            # primary key), so only they are looked at for the batch id
+            ((last,),) = tx.execute("SELECT COALESCE(MAX(id), 0) FROM nblabel_events")
             tx.executemany(
-                "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
-                " source, meta, fingerprint) VALUES (?, ?, ?, 'label', ?, ?, ?, ?, ?)",
+                "INSERT INTO nblabel_events (task, item, annotator, action, label, rationale,"
+                " created_at, duration_s, source, meta, fingerprint)"
+                " VALUES (?, ?, ?, 'label', ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             # ids grow with the insertion order: sorted, they follow the items
             found = tx.execute(
-                "SELECT id FROM nblabel_events WHERE task = ? AND annotator = ? AND meta = ?"
-                " ORDER BY id",
-                (task, annotator, text),
+                "SELECT id FROM nblabel_events WHERE id > ? AND meta = ? ORDER BY id",
+                (last, text),
             )
             return [int(r[0]) for r in found]
 
@@ -545,6 +564,10 @@ class LabelStore:
                 else:
                     priority, fresh = start + fresh, fresh + 1
                 rows += [(task, item, slot, priority) for slot in range(overlap)]
+            # in key order, whatever the priority: kernels putting the same items up in
+            # different orders (each annotator's own ranking) then never wait on each other
+            # in a cycle (PostgreSQL would end one of them as a deadlock)
+            rows.sort(key=lambda row: (row[1], row[2]))
             tx.executemany(
                 "INSERT INTO nblabel_slots (task, item, slot, priority) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (task, item, slot) DO NOTHING",
@@ -554,7 +577,13 @@ class LabelStore:
         self._engine.transaction(run)
 
     def claim(
-        self, task: str, annotator: str, *, batch: int, claim_timeout: float
+        self,
+        task: str,
+        annotator: str,
+        *,
+        batch: int,
+        claim_timeout: float,
+        ranking: Iterable[Any] | None = None,
     ) -> list[Any]:
         """Claim up to ``batch`` items of ``task`` for ``annotator``, atomically, and return
         them in priority order: the annotator's open claims (renewed) topped up with new ones.
@@ -563,6 +592,11 @@ class LabelStore:
         annotator has neither labeled nor claimed; at most ``overlap`` annotators hold an item
         (see :meth:`add_items`). An empty list: nothing left, or all that is left is claimed
         by others for now.
+
+        ``ranking`` (optional): item ids, most wanted first (an active-learning order). New
+        claims then take the top-ranked items still open to this annotator, and only items
+        it names; the open claims come back first, in its order. Without it, the priority
+        given by :meth:`add_items` decides.
         """
         self._check_open()
         self._check_slots()
@@ -571,7 +605,33 @@ class LabelStore:
             raise NblabelError(
                 f"claim_timeout= must be a number of seconds above 0, not {claim_timeout!r}"
             )
+        ranks = None if ranking is None else _Ranking(ranking, first=max(64, 8 * batch))
         lock = self._engine.lock_clause
+        # with a ranking, the free slots come joined to it, best rank first
+        if ranks is None:
+            source, order_by = "nblabel_slots s", "s.priority, s.slot"
+        else:
+            source = f"nblabel_slots s JOIN {self._engine.ranked} r ON r.value = s.item"
+            order_by = "r.rank, s.slot"
+        free_sql = (
+            f"SELECT s.item, s.slot FROM {source} WHERE s.task = ?"
+            f" AND (s.annotator IS NULL OR (s.expires_at < ? AND NOT {_LABELED}))"
+            # uncorrelated: each engine hashes the annotator's items once
+            " AND s.item NOT IN (SELECT m.item FROM nblabel_slots m WHERE m.task = ?"
+            " AND m.annotator = ?)"
+            " AND s.item NOT IN (SELECT e.item FROM nblabel_events e WHERE e.task = ?"
+            " AND e.annotator = ? AND e.action = 'label' AND e.source = 'annotator')"
+            f" ORDER BY {order_by} LIMIT ?{lock}"
+        )
+
+        def chunks() -> Iterator[tuple]:
+            """What the free slots are joined to: nothing, or the ranking's next part; the
+            top of a ranking usually fills a batch, so its tail is rarely even encoded."""
+            if ranks is None:
+                yield ()
+                return
+            for part in ranks.parts():
+                yield (json.dumps(part),)
 
         def run(tx: Any) -> list[str]:
             now = self._clock()
@@ -584,27 +644,27 @@ class LabelStore:
                 f" ORDER BY s.priority, s.slot{lock}",
                 (task, annotator, task, annotator),
             )
+            if ranks is not None:  # stable: items the ranking leaves out keep their priority
+                place = ranks.places({item for item, _ in mine})
+                mine.sort(key=lambda row: place.get(row[0], len(ranks)))
             renew = [(until, task, item, slot) for item, slot in mine]
             need = batch - len(mine)
             new: list[tuple] = []
             if need > 0:
                 (most,) = tx.execute("SELECT MAX(slot) FROM nblabel_slots WHERE task = ?", (task,))
-                free = tx.execute(
-                    "SELECT s.item, s.slot FROM nblabel_slots s WHERE s.task = ?"
-                    f" AND (s.annotator IS NULL OR (s.expires_at < ? AND NOT {_LABELED}))"
-                    # uncorrelated: each engine hashes the annotator's items once
-                    " AND s.item NOT IN (SELECT m.item FROM nblabel_slots m WHERE m.task = ?"
-                    " AND m.annotator = ?)"
-                    " AND s.item NOT IN (SELECT e.item FROM nblabel_events e WHERE e.task = ?"
-                    " AND e.annotator = ? AND e.action = 'label' AND e.source = 'annotator')"
-                    f" ORDER BY s.priority, s.slot LIMIT ?{lock}",
-                    (task, now, task, annotator, task, annotator, need * ((most[0] or 0) + 1)),
-                )
                 taken: set[str] = set()
-                for item, slot in free:  # one slot of an item, however many are free
-                    if item not in taken and len(new) < need:
-                        taken.add(item)
-                        new.append((annotator, now, until, task, item, slot))
+                for joined in chunks():
+                    free = tx.execute(
+                        free_sql,
+                        (*joined, task, now, task, annotator, task, annotator,
+                         (need - len(new)) * ((most[0] or 0) + 1)),
+                    )  # fmt: skip
+                    for item, slot in free:  # one slot of an item, however many are free
+                        if item not in taken and len(new) < need:
+                            taken.add(item)
+                            new.append((annotator, now, until, task, item, slot))
+                    if len(new) == need:
+                        break
             if renew:
                 tx.executemany(
                     "UPDATE nblabel_slots SET expires_at = ? WHERE task = ? AND item = ?"
@@ -893,6 +953,78 @@ class LabelStore:
         status[undone] = "undone"
         frame["status"] = status
         return frame
+
+
+class _Ranking:
+    """A claim's ``ranking``: item ids, best first, encoded a part at a time (the parts grow
+    fourfold), so a claim that the top of a long ranking fills encodes only that top."""
+
+    def __init__(self, ranking: Any, first: int) -> None:
+        if hasattr(ranking, "start") and hasattr(ranking, "poll"):
+            raise NblabelError(
+                f"ranking= takes item ids, most wanted first, not an ordering "
+                f"({given(ranking)}): pass the ordering as order= to a widget built with "
+                "assign=, or the list its start() or poll() returned"
+            )
+        if isinstance(ranking, pd.DataFrame):
+            raise NblabelError(
+                "ranking= is a DataFrame: give its item ids in order, e.g. "
+                "ranking=df.sort_values('score', ascending=False).index"
+            )
+        self._items = list(check_order(ranking, "ranking"))
+        self._first = first
+        self._parts: list[list[str]] = []  # encoded so far, each item once
+        self._seen: set[str] = set()  # encoded so far
+        self._done = 0  # how many of _items are encoded
+        self._lookup: dict[Any, int] | None = None  # id -> first rank, for places()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def parts(self) -> Iterator[list[str]]:
+        """The encoded items, part by part, best first."""
+        index = 0
+        while True:
+            if index == len(self._parts) and not self._encode_next():
+                return
+            yield self._parts[index]
+            index += 1
+
+    def places(self, wanted: set[str]) -> dict[str, int]:
+        """The ranks of those of the ``wanted`` encoded items that the ranking names (by
+        looking their ids up, not by encoding the whole ranking)."""
+        if self._lookup is None:
+            self._lookup = {}
+            try:
+                for rank, item in enumerate(self._items):
+                    self._lookup.setdefault(item, rank)
+            except TypeError:  # an unhashable id (it cannot be encoded either): none found
+                self._lookup = {}
+        found = {}
+        for text in wanted:
+            try:
+                rank = self._lookup.get(decode(text))
+            except TypeError:
+                rank = None
+            # equal is not enough: 1 and 1.0 are equal ids that are stored apart
+            if rank is not None and encode(self._items[rank]) == text:
+                found[text] = rank
+        return found
+
+    def _encode_next(self) -> bool:
+        size = self._first * 4 ** len(self._parts)
+        chunk = self._items[self._done : self._done + size]
+        if not chunk:
+            return False
+        self._done += len(chunk)
+        part = []
+        for item in chunk:
+            text = encode(item)
+            if text not in self._seen:
+                self._seen.add(text)
+                part.append(text)
+        self._parts.append(part)
+        return True
 
 
 # a slot ``s`` is done: its annotator holds a label (not undone) on its item

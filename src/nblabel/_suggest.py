@@ -99,6 +99,10 @@ class Suggester:
         The model's name (default: the column name, the function's ``name`` or ``__name__``,
         the estimator's class) and version (default: its ``version`` attribute, if any).
         A suggestion cached under another version is computed again.
+    fingerprint
+        A function ``position -> fingerprint`` of what the row shows (the session's). A
+        suggestion is cached with it, and one cached for other content (the ids no longer
+        follow their rows) is computed again.
     """
 
     def __init__(
@@ -112,8 +116,10 @@ class Suggester:
         multi: bool = False,
         name: str | None = None,
         version: str | None = None,
+        fingerprint: Callable[[int], str | None] | None = None,
     ) -> None:
         self._data = data
+        self._fingerprint = fingerprint
         self._options = list(options)
         self._multi = multi
         self._store = store
@@ -210,10 +216,12 @@ class Suggester:
         """The suggestion for the row at ``position``, now: the store's cached one, or the
         model's (then cached). Never raises: a failure is a suggestion with ``error``."""
         item = self._data.index[position]
+        shows = None if self._fingerprint is None else self._fingerprint(position)
         if self._column is None:
             try:
                 cached = self._store.current_label(self._task, item, self.model, source="model")
-                if cached is not None:
+                # a suggestion cached for what this id showed before is not this row's
+                if cached is not None and cached.fingerprint == shows:
                     meta = self._store.event_meta([cached.event_id]).get(cached.event_id, {})
                     if meta.get("version") == self.version:
                         label, _ = self._interpret(cached.label)  # still an option?
@@ -235,6 +243,7 @@ class Suggester:
                 event_id = self._store.append(
                     task=self._task, item=item, annotator=self.model, label=label,
                     source="model", meta={"version": self.version, "score": score},
+                    fingerprint=shows,
                 )  # fmt: skip
             except Exception:  # not cached: the suggestion still stands
                 event_id = None
@@ -322,8 +331,26 @@ def _span_records(spans: dict) -> list[dict]:
             else human[span["outcome"]],
             "accepted": span["outcome"] == "accepted",
             "available": True,
+            "outcome": span["outcome"],
         }
         for span in spans.get("spans", [])
+    ]
+
+
+def _shape_records(shapes: list[dict]) -> list[dict]:
+    """One record per suggested shape of one saved image (see ``_edits.shape_outcomes``)."""
+    return [
+        {
+            "model": shape.get("model"),
+            "version": shape.get("version") or "",
+            "suggested": shape["label"],
+            "human": "(deleted)" if shape["outcome"] == "deleted"
+            else shape.get("to", shape["label"]),
+            "accepted": shape["outcome"] == "accepted",
+            "available": True,
+            "outcome": shape["outcome"],
+        }
+        for shape in shapes
     ]
 
 
@@ -340,21 +367,32 @@ class SuggestionReport:
     """Per ``(model, version, suggested)``: ``labels``, ``accepted``, ``acceptance``."""
     confusion: pd.DataFrame = field(repr=False)
     """Counts of ``(model, version, suggested)`` (rows) against the human label (columns)."""
+    outcomes: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]
+    """Per ``(model, version, suggested)``: how many suggestions ended each way (columns):
+    ``accepted``, else ``changed`` (a label; spans: ``changed``, ``removed``; shapes:
+    ``relabeled`` (same outline, other class), ``edited`` (moved or resized), ``deleted``)."""
 
     def __repr__(self) -> str:
-        return f"SuggestionReport\n{self.summary}\n\nper class:\n{self.by_class}"
+        return (
+            f"SuggestionReport\n{self.summary}\n\nper class:\n{self.by_class}"
+            f"\n\noutcomes:\n{self.outcomes}"
+        )
 
 
 def suggestion_report(
     store: LabelStore, task: str, *, annotator: str | None = None
 ) -> SuggestionReport:
     """How often humans accepted a model's suggestions on ``task``: per model version, per
-    suggested class, and as a confusion table of suggestion against human label.
+    suggested class, as a confusion table of suggestion against human label, and the count of
+    each outcome (accepted, changed, edited, deleted...) per model version and class.
 
     Reads the current human labels (``source="annotator"``) that were saved with a
     suggestion shown (classify with ``suggest=``), or with suggested spans
     (``annotate_spans(prelabels=...)``: each suggested span counts, accepted when saved as it
-    was; its human label is the class it was changed into, or ``"(removed)"``).
+    was; its human label is the class it was changed into, or ``"(removed)"``), or with
+    suggested shapes (``annotate_images(prelabels=...)`` or ``assist=``: each suggested shape
+    counts, accepted when saved as it was, else relabeled, edited (moved or resized) or
+    deleted; its human label is its class as saved, or ``"(deleted)"``).
 
     Examples
     --------
@@ -376,6 +414,7 @@ def suggestion_report(
         spans = meta.get(int(event_id), {}).get("span_suggestions")
         if spans:
             records.extend(_span_records(spans))
+        records.extend(_shape_records(meta.get(int(event_id), {}).get("shape_suggestions", [])))
         suggestion = meta.get(int(event_id), {}).get("suggestion")
         if not suggestion:
             continue
@@ -388,13 +427,14 @@ def suggestion_report(
                 "human": _class_name(label),
                 "accepted": (not failed) and bool(meta[int(event_id)].get("accepted")),
                 "available": not failed,
+                "outcome": "accepted" if meta[int(event_id)].get("accepted") else "changed",
             }
         )
     if not records:
         raise NblabelError(
             f"task {task!r} holds no label saved with a suggestion shown: label it with "
-            "suggest= (e.g. nblabel.classify(..., suggest='predicted')) or with "
-            "annotate_spans(..., prelabels=...) first"
+            "suggest= (e.g. nblabel.classify(..., suggest='predicted')), with "
+            "annotate_spans(..., prelabels=...) or annotate_images(..., prelabels=...) first"
         )
     table = pd.DataFrame(records)
     shown = table[table["available"]]
@@ -410,5 +450,11 @@ def suggestion_report(
     )
     by_class["acceptance"] = by_class["accepted"] / by_class["labels"]
     by_class = by_class.astype({"labels": int, "accepted": int})
-    confusion = pd.crosstab([shown["model"], shown["version"], shown["suggested"]], shown["human"])
-    return SuggestionReport(summary=summary, by_class=by_class, confusion=confusion)
+    rows = [shown["model"], shown["version"], shown["suggested"]]
+    confusion = pd.crosstab(rows, shown["human"])
+    outcomes = pd.crosstab(rows, shown["outcome"])
+    order = ["accepted", "changed", "removed", "relabeled", "edited", "deleted"]
+    outcomes = outcomes[[c for c in order if c in outcomes.columns]]
+    return SuggestionReport(
+        summary=summary, by_class=by_class, confusion=confusion, outcomes=outcomes
+    )

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -297,6 +298,33 @@ def test_one_annotator_claiming_from_two_kernels_at_once_shares_one_batch(store_
     assert got[0] == got[1] == set(held["item"])
 
 
+def test_kernels_putting_the_same_items_up_in_other_orders_at_once_never_deadlock(store_url):
+    import threading
+
+    kernels = [nblabel.LabelStore(store_url) for _ in range(4)]
+    orders = [list(range(300)), list(range(299, -1, -1))] * 2
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(kernels))
+
+    def work(n: int) -> None:
+        barrier.wait()
+        try:
+            kernels[n].add_items("t", orders[n], overlap=2)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(len(kernels))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    slots = kernels[0].slots("t")
+    for kernel in kernels:
+        kernel.close()
+    assert not errors, errors
+    assert len(slots) == 600 and not slots.duplicated(["item", "slot"]).any()
+
+
 # -- a labeling session on an assignment --------------------------------------------------------
 def session(store, annotator, plan, items=range(6), order=None):
     from nblabel._assign import AssignedOrder
@@ -343,3 +371,258 @@ def test_priority_follows_order(store):
     assert [s.current] == [5]
     s.submit("x")
     assert s.current == 3
+
+
+# -- an active-learning order under an assignment -----------------------------------------------
+class Ranker:
+    """A ranking ordering driven by hand, as ActiveLearning is by its model: ``start`` gives
+    ``first`` (less what is labeled), and the next ``poll`` gives ``refit`` once it is set."""
+
+    error = None
+
+    def __init__(self, first) -> None:
+        self.first, self.refit, self.heard = list(first), None, []
+
+    def start(self, items, labeled):
+        return [item for item in self.first if item not in set(labeled.index)]
+
+    def observe(self, item, label) -> None:
+        self.heard.append((item, label))
+
+    def poll(self):
+        ranked, self.refit = self.refit, None
+        return ranked
+
+
+def held(store, annotator):
+    slots = store.slots("t")
+    return set(slots.loc[slots["annotator"] == annotator, "item"])
+
+
+def test_claims_take_the_top_of_the_ranking_among_the_items_still_open(store):
+    store.add_items("t", range(10), overlap=2)
+    plan = Assignment(overlap=2, batch=3)
+    assert plan.claim(store, "t", "alice", ranking=[7, 3, 9, 0, 1]) == [7, 3, 9]
+    assert plan.claim(store, "t", "bob", ranking=[3, 7, 1, 0]) == [3, 7, 1]
+    # 3 and 7 have two live claims: carol gets the next ones of her ranking
+    assert plan.claim(store, "t", "carol", ranking=[3, 7, 9, 1, 2, 8]) == [9, 1, 2]
+    store.append(task="t", item=0, annotator="dave", label="x")  # dave labeled 0 before
+    assert plan.claim(store, "t", "dave", ranking=[3, 0, 8, 5, 4]) == [8, 5, 4]
+    per_item = store.slots("t").dropna(subset=["annotator"]).groupby("item")["annotator"]
+    assert per_item.nunique().max() == 2 and (per_item.size() == per_item.nunique()).all()
+
+
+def test_a_ranking_claims_only_items_it_names_and_that_are_up(store):
+    store.add_items("t", ["a", "b", "c"], overlap=1)
+    plan = Assignment(overlap=1, batch=5)
+    # "zz" was never put up for assignment; "b" and "c" are not in the ranking
+    assert plan.claim(store, "t", "alice", ranking=["zz", "a"]) == ["a"]
+    assert plan.claim(store, "t", "bob") == ["b", "c"]  # without a ranking: priority
+
+
+def test_open_claims_come_back_first_in_the_new_rankings_order(store):
+    plan = Assignment(overlap=1, batch=3)
+    assert plan.claim(store, "t", "alice", items=range(8), ranking=[5, 6, 7, 0]) == [5, 6, 7]
+    # a refit ranks differently: her open claims come first in its order, none dropped
+    assert plan.claim(store, "t", "alice", ranking=[0, 7, 1, 5]) == [7, 5, 6]
+    store.append(task="t", item=7, annotator="alice", label="x")
+    assert plan.claim(store, "t", "alice", ranking=[0, 1, 5, 6]) == [5, 6, 0]
+    assert held(store, "alice") == {0, 5, 6, 7}
+
+
+def test_a_ranked_claim_lapses_after_the_timeout(store, clock):
+    plan = Assignment(overlap=1, batch=2, claim_timeout=100)
+    assert plan.claim(store, "t", "alice", items=range(4), ranking=[3, 2, 1, 0]) == [3, 2]
+    assert plan.claim(store, "t", "bob", ranking=[3, 2, 1]) == [1]
+    clock.tick(200)
+    assert plan.claim(store, "t", "bob", ranking=[3, 2, 1]) == [1, 3]  # alice's lapsed
+    assert plan.claim(store, "t", "alice", ranking=[3, 2, 1, 0]) == [2, 0]
+
+
+
+def test_a_long_ranking_whose_top_is_taken_claims_from_further_down(store):
+    store.add_items("t", range(1000), overlap=1)
+    assert len(store.claim("t", "bob", batch=700, claim_timeout=60)) == 700  # items 0..699
+    plan = Assignment(overlap=1, batch=3)
+    ranking = [5, 5, *range(1000)]  # an id twice counts once
+    assert plan.claim(store, "t", "alice", ranking=ranking) == [700, 701, 702]
+    # her open claims, deep in a reversed ranking, come back in its order
+    assert plan.claim(store, "t", "alice", ranking=ranking[::-1]) == [702, 701, 700]
+
+def test_hostile_item_ids_in_a_ranking_are_data(store, read_raw):
+    name = "'); DELETE FROM nblabel_slots; --"
+    odd = 'quote " back\\slash é \udcff'
+    plan = Assignment(overlap=1, batch=3)
+    assert plan.claim(store, "t", "a", items=[1, name, odd], ranking=[odd, name, 1]) == [
+        odd, name, 1,
+    ]  # fmt: skip
+    assert read_raw("SELECT COUNT(*) FROM nblabel_slots") == [(3,)]
+
+
+@pytest.mark.parametrize(
+    ("ranking", "match"),
+    [
+        ("abc", "ranking= is the string 'abc'"),
+        (5, "ranking= must be a list of item ids"),
+        ({1: 0.5}, "ranking= is a dict"),
+        ({1, 2}, "ranking= is a set"),
+        (pd.DataFrame({"score": [1]}), "ranking= is a DataFrame"),
+        (Ranker([1]), "ranking= takes item ids, most wanted first, not an ordering"),
+    ],
+)
+def test_a_ranking_of_the_wrong_type_is_refused(store, ranking, match):
+    store.add_items("t", [1, 2], overlap=1)
+    with pytest.raises(NblabelError, match=match):
+        Assignment().claim(store, "t", "alice", ranking=ranking)
+    with pytest.raises(NblabelError, match=match):
+        store.claim("t", "alice", batch=1, claim_timeout=60, ranking=ranking)
+    assert store.slots("t")["annotator"].isna().all()  # nothing claimed
+
+
+def ranked_order(store, annotator, ranker, plan, items=range(12)):
+    from nblabel._assign import AssignedOrder
+
+    order = AssignedOrder(plan, store, "t", annotator, ranker)
+    return order, order.start(pd.Index(list(items)), pd.Series(dtype=object))
+
+
+def label(store, order, item, annotator, value="x"):
+    store.append(task="t", item=item, annotator=annotator, label=value)
+    order.observe(item, value)
+
+
+def test_an_assigned_order_claims_by_its_rankers_ranking_and_refits_reorder_the_rest(store):
+    plan = Assignment(overlap=2, batch=3)
+    alice = Ranker(range(11, -1, -1))
+    order, first = ranked_order(store, "alice", alice, plan)
+    assert first == [11, 10, 9]
+    _, bobs = ranked_order(store, "bob", Ranker([10, 11, 9, 8, 7, 6]), plan)
+    _, carols = ranked_order(store, "carol", Ranker([11, 10, 9, 8, 7, 6]), plan)
+    assert (bobs, carols) == ([10, 11, 9], [8, 7, 6])  # 11, 10, 9 have their two claims
+    alice.refit = [0, 9, 1, 10, 2, 3, 4]  # a refit: what alice labeled is left out
+    label(store, order, 11, "alice")
+    assert alice.heard == [(11, "x")]
+    # the open claims, in the refit's order; nothing claimed is given back
+    assert order.poll() == [9, 10] and held(store, "alice") == {9, 10, 11}
+    label(store, order, 9, "alice")
+    assert order.poll() is None  # one claim still open: no new batch yet
+    label(store, order, 10, "alice")
+    assert order.poll() == [0, 1, 2]  # the next batch: the top of the newest ranking
+    assert not order.waiting and order.error is None
+
+
+
+def test_a_ranked_order_waits_while_others_hold_the_rest_then_takes_lapsed_claims(store, clock):
+    plan = Assignment(overlap=1, batch=2, claim_timeout=60)
+    _, alices = ranked_order(store, "alice", Ranker([3, 1, 0, 2]), plan, items=range(4))
+    _, bobs = ranked_order(store, "bob", Ranker([1, 0, 2, 3]), plan, items=range(4))
+    carol = Ranker([2, 1, 3, 0])
+    order, carols = ranked_order(store, "carol", carol, plan, items=range(4))
+    assert (alices, bobs, carols) == ([3, 1], [0, 2], [])
+    assert order.waiting and order.refresh() is None
+    clock.tick(120)  # alice and bob walked away: their claims lapse
+    carol.refit = [1, 3, 2, 0]
+    assert order.refresh() == [1, 3] and not order.waiting  # by her newest ranking
+
+def test_a_session_under_an_assignment_follows_the_rankers_refits(store):
+    from nblabel._assign import AssignedOrder
+    from nblabel._session import LabelingSession
+
+    plan = Assignment(overlap=1, batch=4)
+    ranker = Ranker([5, 4, 3, 2, 1, 0, 6, 7, 8, 9])
+    order = AssignedOrder(plan, store, "t", "alice", ranker)
+    s = LabelingSession(pd.Index(range(10)), store=store, task="t", annotator="alice", order=order)
+    seen = []
+    for _ in range(4):
+        seen.append(s.current)
+        if len(seen) == 2:
+            ranker.refit = [9, 8, 1, 7, 0]  # lands mid-batch: decides the next batch
+        s.submit("x")
+    assert seen == [5, 4, 3, 2]
+    while s.current is not None:
+        seen.append(s.current)
+        s.submit("x")
+    assert seen[4:8] == [9, 8, 1, 7] and sorted(seen) == sorted(set(seen))
+    assert seen[8:] == [0]  # the ranking names no other item
+
+
+def blobs(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    X = rng.normal(size=(n, 2)) + np.where(y[:, None] == 1, 1.5, -1.5)
+    return X, y
+
+
+def test_an_active_learning_order_claims_the_models_most_uncertain_open_items(store):
+    from sklearn.linear_model import LogisticRegression
+
+    from nblabel.sample import ActiveLearning
+
+    X, y = blobs()
+    plan = Assignment(overlap=1, batch=4)
+    with ActiveLearning(LogisticRegression(), X, refit_every=4, seed=0) as active:
+        order, first = ranked_order(store, "alice", active, plan, items=range(40))
+        _, bobs = ranked_order(store, "bob", Ranker(range(40)), plan, items=range(40))
+        assert len(first) == 4 and bobs == [i for i in range(40) if i not in first][:4]
+        assert len(set(y[first])) == 2  # the cold start found both classes: a fit follows
+        for item in first:
+            label(store, order, item, "alice", int(y[item]))
+        assert active.wait(30)
+        claimed = order.poll()
+    assert active.error is None and len(claimed) == 4
+    # the model's ranking, best first, less what bob holds and what alice labeled
+    ranks = {i: active.explain(i)["rank"] for i in range(40) if i not in first}
+    open_to_her = sorted((i for i in ranks if i not in bobs), key=ranks.get)
+    assert claimed == open_to_her[:4]
+
+
+def test_annotators_claiming_by_their_own_rankings_at_once_never_pass_the_overlap(
+    store_url, store
+):
+    import threading
+
+    from nblabel._assign import AssignedOrder
+
+    n, overlap, names = 120, 2, [f"a{i}" for i in range(5)]
+    plan = Assignment(overlap=overlap, batch=4, claim_timeout=600)
+    kernels = {name: nblabel.LabelStore(store_url) for name in names}
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(names))
+
+    def work(name: str, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        kernel, ranker = kernels[name], Ranker(rng.permutation(n).tolist())
+        order = AssignedOrder(plan, kernel, "t", name, ranker)
+        try:
+            barrier.wait()
+            queue = list(order.start(pd.RangeIndex(n), pd.Series(dtype=object)))
+            for _ in range(2000):
+                if not queue:
+                    queue = list(order.refresh() or [])
+                    if not queue and not order.waiting:
+                        return
+                    time.sleep(0.01)
+                    continue
+                item = queue.pop(0)
+                kernel.append(task="t", item=item, annotator=name, label=item % 3)
+                if rng.random() < 0.2:  # a refit: a new ranking of the rest
+                    ranker.refit = rng.permutation(n).tolist()
+                order.observe(item, item % 3)
+                new = order.poll()
+                if new is not None:
+                    queue = [i for i in new if i != item]
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(name, i)) for i, name in enumerate(names)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for kernel in kernels.values():
+        kernel.close()
+    assert not errors, errors
+    history = store.annotations(task="t", history=True)
+    assert not history.duplicated(["item", "annotator"]).any()  # nobody got an item twice
+    per_item = history.groupby("item")["annotator"].nunique()
+    assert sorted(per_item.index) == list(range(n)) and set(per_item) == {overlap}

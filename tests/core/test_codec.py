@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nblabel import NblabelError
-from nblabel._codec import decode, decode_distinct, encode
+from nblabel._codec import decode, decode_distinct, encode, encode_many
 
 SCALARS = (
     st.none()
@@ -171,3 +171,30 @@ def test_decoding_distinct_texts_at_once_gives_what_decoding_each_gives(values):
     assert list(decoded) == expected
     assert [type(v) for v in decoded] == [type(v) for v in expected]
     assert mutable == [i for i, v in enumerate(expected) if isinstance(v, (list, dict))]
+
+
+def _encoded_or_error(value):
+    try:
+        return encode(value)
+    except NblabelError as exc:
+        return type(exc), str(exc)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(VALUES, SURROGATE_TEXT, st.integers(), st.booleans(),
+                          st.integers(-(2**63), 2**63 - 1).map(np.int64)), max_size=8))  # fmt: skip
+def test_encoding_many_at_once_gives_the_texts_of_encoding_each(values):
+    expected = [_encoded_or_error(v) for v in values]
+    refused = next((e for e in expected if isinstance(e, tuple)), None)
+    if refused is None:
+        assert encode_many(values) == expected
+    else:  # the first value refused stops it, with the same message
+        with pytest.raises(refused[0]) as caught:
+            encode_many(values)
+        assert str(caught.value) == refused[1]
+
+
+def test_encoding_many_ids_keeps_the_fast_cases_exact():
+    values = [0, -7, 2**70, True, "plain", 'quo"te\\', "café", "\udcff", "tab\t", np.int64(5)]
+    assert encode_many(values) == [encode(v) for v in values]
+    assert encode_many(values)[3:5] == ["true", '"plain"']

@@ -32,8 +32,11 @@ CORE = [
     "nblabel._job",
     "nblabel._content",
     "nblabel._spans",
+    "nblabel._edits",
     "nblabel._segments",
     "nblabel._bulk",
+    "nblabel._grid",
+    "nblabel._thumbnails",
     "nblabel.export",
 ]
 OPTIONAL = ["nblabel.sample", "nblabel.agreement"]  # skipped each where not present

@@ -69,3 +69,20 @@ def test_a_batch_and_its_undo_on_either_engine(store):
     with pytest.raises(NblabelError, match="undone already: nothing of this batch"):
         store.undo_many([ids[2], ids[0]], annotator="ann")
     assert sorted(store.current("t", "ann")) == ['"c"']  # all or nothing
+
+
+def test_append_many_with_a_label_per_item_and_a_reason(tmp_path):
+    with LabelStore(tmp_path / "s.db") as store:
+        ids = store.append_many(task="t", items=["a", "b", "c"], annotator="x",
+                                labels=["cat", "dog", "cat"], rationale="by eye",
+                                duration_s=1.5)  # fmt: skip
+        frame = store.annotations(task="t").set_index("item")
+        assert frame["label"].to_dict() == {"a": "cat", "b": "dog", "c": "cat"}
+        assert set(frame["rationale"]) == {"by eye"} and set(frame["duration_s"]) == {1.5}
+        rows = store._query("SELECT DISTINCT meta FROM nblabel_events WHERE id IN (?, ?, ?)", ids)
+        assert len(rows) == 1 and json.loads(rows[0][0])["bulk"]  # one batch id for all three
+        with pytest.raises(NblabelError, match="2 labels for 3 items"):
+            store.append_many(task="t", items=[1, 2, 3], annotator="x", labels=["a", "b"])
+        with pytest.raises(NblabelError, match="not both"):
+            store.append_many(task="t", items=[1], annotator="x", label="a", labels=["a"])
+        assert len(store.annotations(task="t")) == 3

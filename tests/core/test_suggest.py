@@ -174,6 +174,32 @@ def test_the_report_refuses_what_it_cannot_read(store):
         suggestion_report("labels.db", "plain")
 
 
+def test_a_suggestion_is_cached_for_the_content_it_was_computed_for(store):
+    """The cache is keyed by id: when an id shows other content (its fingerprint changed),
+    the model is asked again, and that answer is cached for the new content."""
+    calls = []
+
+    def model(row):
+        calls.append(row.text)
+        return "billing" if "refund" in row.text else "tech"
+
+    shows = {0: "fingerprint of refund please"}
+    at = shows.__getitem__
+    assert make(store, model, fingerprint=at).compute(0).label == "billing"
+    assert make(store, model, fingerprint=at).compute(0).label == "billing"  # cached
+    assert calls == ["refund please"]
+    shows[0] = "fingerprint of other content"
+    moved_first = DF.index[0]  # the same id, now with the last row's text
+    moved = Suggester(model, DF.assign(text=DF["text"].iloc[::-1].values), options=OPTIONS,
+                      store=store, task="intent", fingerprint=at)  # fmt: skip
+    assert moved.compute(0).label == "tech"  # "invoice wrong", not the cached "billing"
+    assert calls == ["refund please", "invoice wrong"]
+    assert moved.compute(0).label == "tech"  # cached now for the new content
+    assert len(calls) == 2
+    assert len(store.annotations(task="intent", source="model", history=True)) == 2
+    cached = store.current_label("intent", moved_first, "model", source="model")
+    assert (cached.label, cached.fingerprint) == ("tech", "fingerprint of other content")
+
 def test_a_cached_suggestion_that_is_no_longer_an_option_is_asked_again(store):
     calls = []
 

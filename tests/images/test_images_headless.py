@@ -186,7 +186,7 @@ def test_arrays_pil_images_and_bytes_are_images_too(store):
 def test_the_next_images_are_prepared_in_the_background(tmp_path, store, monkeypatch):
     import threading
 
-    import nblabel.widgets.images as images
+    import nblabel._images as images
 
     made = {}
     real = images.shown_image

@@ -1,14 +1,23 @@
 """The compare widget in real JupyterLab: a key picks the candidate shown at that place after
 the per-item shuffle and the store names that candidate; the choice is back after a reload;
 three candidates ranked by keys; a hostile Markdown candidate renders inert. The tests share
-one page and run in order."""
+one page and run in order. The key test runs in Notebook 7 too, on a page of its own."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from lab import notebook_in_lab, press, reload, screenshot, wait_attr, wait_saved, widget_errors
+from lab import (
+    notebook_in_lab,
+    notebook_in_notebook7,
+    press,
+    reload,
+    screenshot,
+    wait_attr,
+    wait_saved,
+    widget_errors,
+)
 
 NOTEBOOK = "compare/compare.ipynb"
 PAIR = ".nblabel-compare >> nth=0"
@@ -67,6 +76,15 @@ def lab_page(jupyter_server, browser):
         yield page, probe
 
 
+@pytest.fixture(scope="module")
+def notebook7_page(jupyter_server, browser):
+    """The pair widget alone, in Notebook 7 (its own folder, so its own store)."""
+    with notebook_in_notebook7(browser, jupyter_server, "compare_nb7/compare.ipynb",
+                               cells=CELLS[:2], widgets=".nblabel-compare",
+                               viewport={"width": 1300, "height": 1000}) as (page, probe):
+        yield page, probe
+
+
 def card_texts(page, scope):
     return page.locator(f"{scope} >> .nblabel-candidate >> .nblabel-md").all_inner_texts()
 
@@ -93,11 +111,15 @@ def test_a_hostile_markdown_candidate_renders_inert(lab_page):
     assert widget_errors(page) == []
 
 
-def test_a_key_picks_the_candidate_shown_there_whatever_the_swap(lab_page):
-    page, probe = lab_page
+@pytest.mark.parametrize("frontend", ["lab_page", "notebook7_page"])
+def test_a_key_picks_the_candidate_shown_there_whatever_the_swap(request, frontend):
+    page, probe = request.getfixturevalue(frontend)
+    name = frontend.removesuffix("_page")
     orders = []
     for i in range(6):
         wait_attr(page, PAIR, "data-item", json.dumps(f"q{i}"))
+        if i == 0:
+            screenshot(page, f"compare-first-{name}", page.locator(PAIR))
         shown = probe.eval("w.shown")
         # what the page shows in place 1 and 2 is the text of those candidates
         texts = card_texts(page, PAIR)
@@ -114,6 +136,16 @@ def test_a_key_picks_the_candidate_shown_there_whatever_the_swap(lab_page):
     )
     assert [tuple(s) for s in stored] == orders
     assert page.locator(PAIR).get_attribute("data-done") == "true"
+    # back on a saved item, the chosen candidate is marked wherever it is shown
+    probe.run("w.goto('q1')")
+    wait_attr(page, PAIR, "data-item", json.dumps("q1"))
+    held = page.locator(f"{PAIR} >> .nblabel-candidate.nblabel-held-choice")
+    held.wait_for()
+    place = orders[1].index(probe.eval("store.current_label('pref', 'q1', 'alice').label"))
+    assert held.locator(".nblabel-candidate-place").inner_text() == f"Response {place + 1}"
+    screenshot(page, f"compare-held-{name}", page.locator(PAIR))
+    screenshot(page, f"compare-page-{name}")  # the widget in its front end's page
+    assert widget_errors(page) == []
 
 
 def test_the_choice_is_back_after_a_reload(lab_page):

@@ -204,6 +204,41 @@ def test_zoom_in_and_draw_again(lab):
     assert stored(probe)["c"][0]["label"] == "car"
 
 
+
+def test_a_handle_resizes_a_box_and_ctrl_z_takes_it_back(lab):
+    page, probe, _ = lab
+    probe.run("w.goto('b')")  # 800 × 600, its saved polygon shown
+    wait_attr(page, W, "data-item", json.dumps("b"))
+    probe.run("w.add_box(400, 300, 200, 100, 'car')")
+    page.locator(f"{W} >> .nblabel-shape-count").filter(has_text="2 shapes").wait_for()
+    box = stage_box(page)
+    size = (800, 600)
+    page.mouse.click(*to_screen(box, size, 500, 350))  # select it: its eight handles show
+    page.locator(f"{W} >> .nblabel-shape-count").filter(has_text="selected").wait_for()
+    start, end = to_screen(box, size, 600, 400), to_screen(box, size, 700, 520)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=8)
+    screenshot(page, "images-06b-resizing", page.locator(W))
+    page.mouse.up()
+    corner = [(end[0] - box["x"]) / box["width"] * 800, (end[1] - box["y"]) / box["height"] * 600]
+    resized = wait_until(lambda: (lambda s: s if s["width"] != 200 else None)(
+        probe.eval("w.draft['shapes'][1]")), timeout=10)
+    assert [resized["x"], resized["y"]] == [400, 300]  # the opposite corner stayed
+    assert [resized["x"] + resized["width"], resized["y"] + resized["height"]] == (
+        pytest.approx(corner, abs=1.0))
+    press(page, W, "Control+z")  # the resize taken back, in the page and in Python
+    wait_until(lambda: probe.eval("w.draft['shapes'][1]['width']") == 200, timeout=10)
+    assert probe.eval("len(w.draft['shapes'])") == 2 and probe.eval("w.current") == "b"
+    page.mouse.click(*to_screen(box, size, 500, 350))
+    drag(page, to_screen(box, size, 400, 350), to_screen(box, size, 350, 350), steps=6)  # "w"
+    press(page, W, "Enter")
+    wait_saved(page, W)
+    saved = stored(probe)["b"][1]
+    assert [saved["x"], saved["y"], saved["width"], saved["height"]] == pytest.approx(
+        [350, 300, 250, 100], abs=1.0)
+    assert not widget_errors(page), page.errors
+
 PRE_CELLS = [
     """\
 import pandas as pd
@@ -248,7 +283,7 @@ def test_a_suggestion_is_dashed_until_moved_and_relabeled(pre_lab):
     screenshot(page, "images-08-moved-and-point", page.locator(W))
     press(page, W, "Enter")
     wait_saved(page, W)
-    saved = probe.eval("pre.store.annotations(task='pre')['label'].tolist()")
+    saved = probe.eval("pre.store.annotations(task='pre', source='annotator')['label'].tolist()")
     assert saved == [[
         {"type": "box", "x": pytest.approx(150, abs=1), "y": pytest.approx(140, abs=1),
          "width": 200.0, "height": 100.0, "label": "person"},
@@ -281,6 +316,12 @@ paint = nblabel.annotate_images(df, image="path", classes=["sky", "road"], tools
                                 store=nblabel.LabelStore("mask.db"), annotator="al", task="seg",
                                 assist=same_colour)
 paint
+""",
+    """\
+import ipywidgets
+
+holder = ipywidgets.VBox([])  # the review of shapes shows here (test_a_review_...)
+holder
 """,
 ]
 
@@ -329,7 +370,45 @@ def test_the_mask_brush_paints_and_shift_erases(mask_lab):
     screenshot(page, "images-11-assisted", page.locator(W))
     press(page, W, "Enter")
     wait_saved(page, W)
-    (saved,) = probe.eval("paint.store.annotations(task='seg')['label'].tolist()")
+    (saved,) = probe.eval(
+        "paint.store.annotations(task='seg', source='annotator')['label'].tolist()")
     assert saved[0]["type"] == "mask" and saved[0]["size"] == [300, 400]
     assert saved[1]["label"] == "sky" and saved[1]["prelabel"] is True
+    assert not widget_errors(page), page.errors
+
+
+REVIEW = """
+rstore = nblabel.LabelStore("review.db")
+drawn = {"alice": [(240, 40, 120, 90), (30, 180, 90, 70)], "bob": [(250, 50, 100, 70)]}
+for who, boxes in drawn.items():
+    one = nblabel.annotate_images(df, image="path", classes=["sky", "road"], store=rstore,
+                                  annotator=who, task="sky", fingerprint=False)
+    for box in boxes:
+        one.add_box(*box, "sky")
+    one.submit()
+    one.close()
+r = nblabel.review(rstore, "sky", data=df, image="path", reviewer="carol")
+holder.children = [r]
+"""
+
+
+def test_a_review_shows_each_annotators_shapes_and_takes_one_set(mask_lab):
+    page, probe = mask_lab
+    probe.run(REVIEW)  # two annotators' boxes on one picture, reviewed under the mask widget
+    review = ".nblabel-shape-review"
+    legend = page.locator(f"{review} >> .nblabel-votes")
+    legend.filter(has_text="1 matched pair").wait_for()
+    assert legend.locator(".nblabel-vote").all_inner_texts() == [
+        "⇧1\nalice\n2 shapes", "⇧2\nbob\n1 shape"]  # fmt: skip
+    page.locator(review).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # the picture is decoded off the main thread
+    screenshot(page, "images-12-review", page.locator(review))
+    press(page, review, "Shift+2")  # bob's shapes, whole
+    wait_until(lambda: probe.eval("len(r.draft['shapes'])") == 1
+               and "prelabel" not in probe.eval("r.draft['shapes'][0]"), timeout=10)
+    press(page, review, "Enter")
+    wait_saved(page, review)
+    final = probe.eval("rstore.annotations(task='sky', source='review')['label'].tolist()")
+    assert final == [[{"type": "box", "x": 250.0, "y": 50.0, "width": 100.0, "height": 70.0,
+                       "label": "sky"}]]  # fmt: skip
     assert not widget_errors(page), page.errors

@@ -1,5 +1,6 @@
 """label_scatter in real JupyterLab: draw a lasso with the mouse around one cluster of points,
 press a digit: exactly those points get the label, as one batch; Backspace takes it back. The
+selected points' thumbnails (arrays, sent as bytes) show beside the plot with their text. The
 same with the points drawn by WebGL (bqplot-gl), where no point is an element of the page."""
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ import nblabel
 rng = np.random.default_rng(1)
 centers = np.repeat([[-3.0, -3.0], [3.0, 3.0], [3.0, -3.0]], 30, axis=0)
 xy = centers + rng.normal(0, 0.6, centers.shape)
+# a picture per point: a bar across an 8 x 8 square, its row the point's group
+bars = np.zeros((90, 8, 8), dtype=np.uint8)
+bars[np.arange(90), 1 + 3 * (np.arange(90) // 30), :] = 255
 df = pd.DataFrame({"ux": xy[:, 0], "uy": xy[:, 1],
-                   "text": [f"message {i} of group {i // 30}" for i in range(90)]},
+                   "text": [f"message {i} of group {i // 30}" for i in range(90)],
+                   "bar": list(bars)},
                   index=[f"p{i}" for i in range(90)])
 w = nblabel.label_scatter(df, x="ux", y="uy", options=["spam", "ham"], preview="text",
-                          store="scatter.db", annotator="al", task="mail")
+                          thumbnail="bar", store="scatter.db", annotator="al", task="mail")
 w
 """,
     """\
@@ -32,6 +37,14 @@ g.add_class("gl-scatter")
 g
 """,
 ]
+
+# the thumbnails in the preview: drawn size, natural size, whether loaded, and the row's text
+THUMBS = """() => [...document.querySelectorAll('.nblabel-scatter-preview li')].map(li => {
+  const img = li.querySelector('img.nblabel-scatter-thumb');
+  const b = img?.getBoundingClientRect();
+  return img && [b.width, b.height, img.naturalWidth, img.complete,
+                 li.querySelector('.nblabel-scatter-text').textContent];
+})"""
 
 # the centre of each drawn point on the page, in data order
 DOTS = """() => [...document.querySelectorAll('.nblabel-scatter path.dot')].map(d => {
@@ -66,6 +79,12 @@ def test_lasso_a_cluster_label_it_and_undo(opened):
     inside = {f"p{i}" for i, (x, y) in enumerate(dots) if left < x < right and top < y < bottom}
     assert inside >= {f"p{i}" for i in range(30)}
     assert set(probe.eval("w.selected")) == inside
+    # the first page of the selection: each row a loaded 8 px picture enlarged to 56 px
+    wait_until(lambda: len(page.evaluate(THUMBS)) == min(len(inside), 12)
+               and all(t and t[3] and t[2] == 8 for t in page.evaluate(THUMBS)))  # fmt: skip
+    shown = page.evaluate(THUMBS)
+    assert all(t[:2] == [56, 56] and "of group 0" in t[4] for t in shown), shown
+    screenshot(page, "scatter-thumbnails", page.locator(W).first)
     page.keyboard.press("1")
     wait_until(lambda: probe.eval("w.counts['spam']") == len(inside))
     stored = probe.eval("sorted(w.labels.index)")

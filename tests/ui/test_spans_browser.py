@@ -1,14 +1,23 @@
 """Spans in a real JupyterLab: select with the mouse in Chinese text that follows an emoji,
 give a class with a digit, change and delete a span by clicking it, mark an Arabic word with
 the keyboard, save with Enter; the store holds Python offsets that slice each text, and after
-a reload the saved spans are drawn again."""
+a reload the saved spans are drawn again. The mouse-and-key test runs in Notebook 7 too."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from lab import focus, notebook_in_lab, reload, screenshot, wait_attr, wait_saved, wait_until
+from lab import (
+    focus,
+    notebook_in_lab,
+    notebook_in_notebook7,
+    reload,
+    screenshot,
+    wait_attr,
+    wait_saved,
+    wait_until,
+)
 
 ROOT = ".nblabel-spans >> nth=0"
 SECOND = ".nblabel-spans >> nth=1"
@@ -110,8 +119,20 @@ def lab(jupyter_server, browser):
         yield page, probe
 
 
-def test_mouse_selection_in_chinese_after_an_emoji_stores_python_offsets(lab):
-    page, probe = lab
+@pytest.fixture(scope="module")
+def notebook7(jupyter_server, browser):
+    """The first widget alone, in Notebook 7 (its own folder, so its own store)."""
+    with notebook_in_notebook7(browser, jupyter_server, "spans_nb7/spans.ipynb",
+                               cells=CELLS[:1], widgets=".nblabel-spans",
+                               viewport={"width": 1100, "height": 900}) as (page, probe):
+        page.locator(ROOT).scroll_into_view_if_needed()
+        yield page, probe
+
+
+@pytest.mark.parametrize("frontend", ["lab", "notebook7"])
+def test_mouse_selection_in_chinese_after_an_emoji_stores_python_offsets(request, frontend):
+    page, probe = request.getfixturevalue(frontend)
+    suffix = "" if frontend == "lab" else "-notebook7"
     wait_attr(page, ROOT, "data-item", json.dumps("zh"))
     text = TEXTS["zh"]
     start = utf16("👍🏽 居里夫人在")  # 巴, in UTF-16 units (the emoji with its tone is 4)
@@ -124,13 +145,21 @@ def test_mouse_selection_in_chinese_after_an_emoji_stores_python_offsets(lab):
     drag_select(page, utf16("👍🏽 "), utf16("👍🏽 居里夫人"))
     page.keyboard.press("1")
     wait_until(lambda: len(probe.eval("w.spans")) == 2)
-    screenshot(page, "spans-01-chinese-marked", page.locator(ROOT))
+    screenshot(page, f"spans-01-chinese-marked{suffix}", page.locator(ROOT))
+    screenshot(page, f"spans-00-page{suffix}")  # the widget in its front end's page
     page.keyboard.press("Enter")
     wait_attr(page, ROOT, "data-item", json.dumps("en"))
     wait_saved(page, ROOT)
     spans = stored(probe, "zh")
     assert [(s["start"], s["end"], s["label"]) for s in spans] == [(3, 7, "PER"), (8, 10, "LOC")]
     assert all(text[s["start"]:s["end"]] == s["text"] for s in spans)
+    # back on the saved item, the page draws what the store holds
+    probe.run("w.back()")
+    wait_attr(page, ROOT, "data-item", json.dumps("zh"))
+    wait_until(lambda: marks(page) == [["居里夫人", "PER"], ["巴黎", "LOC"]])
+    assert page.locator(f"{ROOT} >> .nblabel-held").text_content().startswith("Saved label")
+    probe.run("w.goto('en')")
+    wait_attr(page, ROOT, "data-item", json.dumps("en"))
 
 
 def test_a_half_selected_word_snaps_and_a_clicked_span_changes_class_or_goes(lab):

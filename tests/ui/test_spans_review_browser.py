@@ -1,12 +1,22 @@
 """Reviewing a span task in a real JupyterLab: each annotator's spans show read-only under the
-text, the spans most of them marked are the draft, Enter saves them as the final spans."""
+text, the spans most of them marked are the draft, Enter saves them as the final spans. In
+JupyterLab and in Notebook 7."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from lab import focus, notebook_in_lab, screenshot, wait_attr, wait_saved, wait_until, widget_errors
+from lab import (
+    focus,
+    notebook_in_lab,
+    notebook_in_notebook7,
+    screenshot,
+    wait_attr,
+    wait_saved,
+    wait_until,
+    widget_errors,
+)
 
 ROOT = ".nblabel-spans"
 CELLS = [
@@ -33,12 +43,15 @@ r
 ]
 
 
-@pytest.fixture(scope="module")
-def lab(jupyter_server, browser):
-    with notebook_in_lab(browser, jupyter_server, "spans_review/review.ipynb", cells=CELLS,
-                         widgets=ROOT, viewport={"width": 1100, "height": 900}) as (page, probe):
+@pytest.fixture(scope="module", params=["lab", "notebook7"])
+def frontend(request, jupyter_server, browser):
+    # each front end in its own folder: its own store
+    opener = notebook_in_lab if request.param == "lab" else notebook_in_notebook7
+    with opener(browser, jupyter_server, f"spans_review_{request.param}/review.ipynb",
+                cells=CELLS, widgets=ROOT,
+                viewport={"width": 1100, "height": 900}) as (page, probe):  # fmt: skip
         page.locator(ROOT).scroll_into_view_if_needed()
-        yield page, probe
+        yield page, probe, request.param
 
 
 def votes(page) -> list[list[str]]:
@@ -47,8 +60,8 @@ def votes(page) -> list[list[str]]:
     )
 
 
-def test_each_annotators_spans_show_and_enter_saves_the_majority(lab):
-    page, probe = lab
+def test_each_annotators_spans_show_and_enter_saves_the_majority(frontend):
+    page, probe, name = frontend
     wait_attr(page, ROOT, "data-item", json.dumps("en"))
     assert votes(page) == [
         ["alice", "Ada LovelacePER", "Charles BabbagePER", "LondonLOC"],
@@ -59,7 +72,8 @@ def test_each_annotators_spans_show_and_enter_saves_the_majority(lab):
         "els => els.map(e => e.textContent)"
     )
     assert marked == ["Ada Lovelace", "London"]
-    screenshot(page, "spans-review-01", page.locator(ROOT))
+    screenshot(page, "spans-review-01" + ("" if name == "lab" else "-notebook7"),
+               page.locator(ROOT))
     focus(page, ROOT)
     page.keyboard.press("Enter")
     wait_attr(page, ROOT, "data-item", json.dumps("cobol"))

@@ -1,14 +1,22 @@
 """review_steps in real JupyterLab: keys label the steps in turn, the first wrong step ends the
-item and the store holds the list of step labels; ArrowUp takes a step back."""
+item and the store holds the list of step labels; ArrowUp takes a step back. In JupyterLab and
+in Notebook 7."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from lab import notebook_in_lab, press, screenshot, wait_attr, wait_saved, widget_errors
+from lab import (
+    notebook_in_lab,
+    notebook_in_notebook7,
+    press,
+    screenshot,
+    wait_attr,
+    wait_saved,
+    widget_errors,
+)
 
-NOTEBOOK = "steps/steps.ipynb"
 W = ".nblabel-steps"
 
 CELLS = [
@@ -32,15 +40,17 @@ w
 ]
 
 
-@pytest.fixture(scope="module")
-def lab_page(jupyter_server, browser):
-    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS,
-                         widgets=".nblabel-steps") as (page, probe):  # fmt: skip
-        yield page, probe
+@pytest.fixture(scope="module", params=["lab", "notebook7"])
+def frontend(request, jupyter_server, browser):
+    # each front end in its own folder: its own store
+    opener = notebook_in_lab if request.param == "lab" else notebook_in_notebook7
+    with opener(browser, jupyter_server, f"steps_{request.param}/steps.ipynb", cells=CELLS,
+                widgets=".nblabel-steps") as (page, probe):  # fmt: skip
+        yield page, probe, request.param
 
 
-def test_steps_are_labeled_in_turn_and_the_first_wrong_ends_the_item(lab_page):
-    page, probe = lab_page
+def test_steps_are_labeled_in_turn_and_the_first_wrong_ends_the_item(frontend):
+    page, probe, name = frontend
     wait_attr(page, W, "data-item", json.dumps("b"))
     widget = page.locator(W)
     assert widget.locator(".nblabel-step").count() == 4
@@ -55,7 +65,7 @@ def test_steps_are_labeled_in_turn_and_the_first_wrong_ends_the_item(lab_page):
     press(page, W, "1")
     assert widget.locator(".nblabel-step-label").all_inner_texts() == ["correct", "correct"]
     assert widget.locator(".nblabel-step-noted").all_inner_texts() == ["checked: 7 * 13 = 91"]
-    screenshot(page, "steps-under-way", widget)
+    screenshot(page, "steps-under-way" + ("" if name == "lab" else "-notebook7"), widget)
     press(page, W, "2")  # "So 91 is prime" is wrong: the item ends, "Done" is not judged
     wait_attr(page, W, "data-item", json.dumps("a"))
     wait_saved(page, W)
@@ -65,5 +75,13 @@ def test_steps_are_labeled_in_turn_and_the_first_wrong_ends_the_item(lab_page):
     event = probe.eval("store.current_label('steps', 'b', 'alice').event_id")
     assert probe.eval(f"store.event_meta([{event}])[{event}]['step_rationales']") == [
         None, "checked: 7 * 13 = 91", None,
+    ]  # fmt: skip
+    # back on the saved item, the page shows the stored step labels
+    probe.run("w.back()")
+    wait_attr(page, W, "data-item", json.dumps("b"))
+    page.wait_for_function(
+        "() => document.querySelectorAll('.nblabel-steps .nblabel-step-label').length === 3")
+    assert widget.locator(".nblabel-step-label").all_inner_texts() == [
+        "correct", "correct", "wrong",
     ]  # fmt: skip
     assert widget_errors(page) == []

@@ -1,15 +1,24 @@
 """Suggestions in real JupyterLab: the suggested option is marked and Enter accepts it; Enter
 pressed while a slow model still computes waits and saves the suggestion when it arrives; a
-required reason is asked for before anything is sent. The tests share one page, in order."""
+required reason is asked for before anything is sent. The tests share one page, in order; the
+first runs in Notebook 7 too."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from lab import notebook_in_lab, press, screenshot, wait_attr, wait_saved, wait_until, widget_errors
+from lab import (
+    notebook_in_lab,
+    notebook_in_notebook7,
+    press,
+    screenshot,
+    wait_attr,
+    wait_saved,
+    wait_until,
+    widget_errors,
+)
 
-NOTEBOOK = "suggest/suggest.ipynb"
 FAST = ".nblabel-classify >> nth=0"
 SLOW = ".nblabel-classify >> nth=1"
 
@@ -48,8 +57,16 @@ slow
 
 @pytest.fixture(scope="module")
 def lab_page(jupyter_server, browser):
-    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS, min_widget_views=2,
-                         widgets=".nblabel-classify") as (page, probe):  # fmt: skip
+    with notebook_in_lab(browser, jupyter_server, "suggest/suggest.ipynb", cells=CELLS,
+                         min_widget_views=2, widgets=".nblabel-classify") as (page, probe):
+        yield page, probe
+
+
+@pytest.fixture(scope="module")
+def notebook7_page(jupyter_server, browser):
+    """The fast widget alone, in Notebook 7 (its own folder, so its own store)."""
+    with notebook_in_notebook7(browser, jupyter_server, "suggest_nb7/suggest.ipynb",
+                               cells=CELLS[:2], widgets=".nblabel-classify") as (page, probe):
         yield page, probe
 
 
@@ -60,8 +77,9 @@ def accepted(probe, task, item):
     )
 
 
-def test_the_suggestion_is_marked_and_enter_accepts_it(lab_page):
-    page, _ = lab_page
+@pytest.mark.parametrize("frontend", ["lab_page", "notebook7_page"])
+def test_the_suggestion_is_marked_and_enter_accepts_it(request, frontend):
+    page, probe = request.getfixturevalue(frontend)
     widget = page.locator(FAST)
     wait_attr(page, FAST, "data-item", json.dumps("t0"))
     line = widget.locator(".nblabel-suggestion-line")
@@ -70,14 +88,19 @@ def test_the_suggestion_is_marked_and_enter_accepts_it(lab_page):
     )
     assert line.inner_text() == "Suggested by predicted: billing — ⏎ accepts"
     assert widget.locator(".nblabel-option.nblabel-suggested").inner_text().endswith("billing")
-    screenshot(page, "suggest-marked", widget)
+    screenshot(page, "suggest-marked" + ("" if frontend == "lab_page" else "-notebook7"), widget)
     press(page, FAST, "Enter")
     wait_attr(page, FAST, "data-item", json.dumps("t1"))
     press(page, FAST, "3")  # t1 is suggested "tech": changed
     wait_saved(page, FAST)
-    lab_probe = lab_page[1]
-    assert accepted(lab_probe, "intent", "t0") == ["billing", True]
-    assert accepted(lab_probe, "intent", "t1") == ["other", False]
+    assert accepted(probe, "intent", "t0") == ["billing", True]
+    assert accepted(probe, "intent", "t1") == ["other", False]
+    # back on t1, the saved choice is shown, not the suggestion
+    probe.run("fast.back()")
+    wait_attr(page, FAST, "data-item", json.dumps("t1"))
+    widget.locator('.nblabel-option.nblabel-selected[data-key="3"]').wait_for()
+    assert widget.locator(".nblabel-option.nblabel-selected").count() == 1
+    assert widget_errors(page) == []
 
 
 def test_enter_waits_for_a_slow_suggestion_and_a_reason_is_required(lab_page):

@@ -4,6 +4,7 @@ batch, points coloured by their label."""
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 
@@ -14,6 +15,7 @@ import pytest
 import nblabel
 from nblabel import NblabelError
 from nblabel._codec import encode
+from nblabel._images import shown_image
 from nblabel.testing import browser_message
 
 pytest.importorskip("bqplot")
@@ -121,6 +123,68 @@ def test_wrong_arguments_are_named(tmp_path):
     with pytest.raises(NblabelError, match="'m999' is not an item"):
         make(data, tmp_path / "t.db").select(["m999"])
     assert not (tmp_path / "s").exists()
+
+
+# -- thumbnails of the selected points -------------------------------------------------------------
+@pytest.fixture
+def pictured(tmp_path):
+    """Five points whose images are a file, PNG bytes, a PIL image, an array and a missing
+    file."""
+    Image = pytest.importorskip("PIL.Image")
+    Image.new("RGB", (300, 150), "red").save(tmp_path / "wide.png")
+    small = io.BytesIO()
+    Image.new("RGB", (20, 10), "blue").save(small, format="PNG")
+    digit = np.zeros((8, 8), dtype=np.uint8)
+    digit[2:6, 3:5] = 255
+    data = points(5)
+    data["img"] = [str(tmp_path / "wide.png"), small.getvalue(), Image.new("L", (40, 80), 128),
+                   digit, str(tmp_path / "gone.png")]  # fmt: skip
+    return data
+
+
+def test_thumbnails_of_the_selection_are_made_once_and_sent_as_bytes(pictured, tmp_path,
+                                                                     monkeypatch):  # fmt: skip
+    from ipywidgets.widgets.widget import _remove_buffers
+    from PIL import Image
+
+    import nblabel.widgets.scatter as scatter
+
+    made = []
+
+    def counted(source, side):
+        made.append(side)
+        return shown_image(source, side)
+
+    monkeypatch.setattr(scatter, "shown_image", counted)
+    w = make(pictured, tmp_path / "s.db", thumbnail="img")
+    w.select(list(pictured.index))
+    entries = w.preview
+    assert [p["text"] for p in entries] == [f"msg {i}" for i in range(5)]  # the text stays
+    sizes = []
+    for entry in entries[:4]:
+        picture = Image.open(io.BytesIO(entry["image"]["data"]))
+        assert picture.size == (entry["image"]["width"], entry["image"]["height"])
+        assert entry["image"]["mime"] == f"image/{picture.format.lower()}"
+        sizes.append(picture.size)
+    assert sizes == [(112, 56), (20, 10), (40, 80), (8, 8)]  # shrunk to 112 px, never enlarged
+    assert "image" not in entries[4] and "gone.png' does not exist" in entries[4]["image_error"]
+    assert made == [112] * 5
+    w.label_selection("spam")  # the preview is made again, the pictures are not
+    browser_message(w, {"kind": "page", "page": 0})
+    assert made == [112] * 5 and [p["label"] for p in w.preview] == ["spam"] * 5
+    _, _, buffers = _remove_buffers(w.get_state("preview"))  # what goes over the wire
+    assert sorted(len(b) for b in buffers) == sorted(len(p["image"]["data"]) for p in entries[:4])
+
+
+def test_a_thumbnail_column_is_checked_and_needs_the_images_extra(pictured, tmp_path,
+                                                                  monkeypatch):  # fmt: skip
+    with pytest.raises(NblabelError, match=r"thumbnail='pics' is not a column"):
+        make(pictured, tmp_path / "s.db", thumbnail="pics")
+    monkeypatch.setitem(sys.modules, "PIL.Image", None)  # as if Pillow were not installed
+    with pytest.raises(NblabelError, match=r"thumbnail= of label_scatter needs pillow.*"
+                                           r"pip install 'nblabel\[images\]'"):  # fmt: skip
+        make(pictured, tmp_path / "s.db", thumbnail="img")
+    assert make(pictured, tmp_path / "s.db").preview == []  # text alone needs no Pillow
 
 
 def test_webgl_points_from_the_size_where_svg_slows_or_when_asked(tmp_path, monkeypatch):

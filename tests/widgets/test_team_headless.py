@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -154,3 +155,72 @@ def test_a_label_on_an_item_whose_lapsed_claim_someone_took_is_refused(tmp_path)
     with pytest.raises(nblabel.NblabelError, match="lapsed and another annotator took it"):
         alice.submit("pos")  # the item has its one label already
     assert nblabel.LabelStore(store).annotations(task="s")["annotator"].tolist() == ["bob"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def team_store(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "team.db")
+    return request.getfixturevalue("pg_url")
+
+
+class Centroids:
+    """A small, fast classifier: each class's mean, probabilities by distance to it."""
+
+    def fit(self, X, y):
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        self.means = np.stack([X[y == c].mean(axis=0) for c in self.classes_])
+        return self
+
+    def predict_proba(self, X):
+        near = np.exp(-((X[:, None, :] - self.means[None]) ** 2).sum(axis=2))
+        return near / near.sum(axis=1, keepdims=True)
+
+
+def test_active_learning_under_an_assignment_claims_by_each_annotators_model(team_store):
+    rng = np.random.default_rng(0)
+    truth = np.arange(24) % 2
+    features = rng.normal(size=(24, 2)) + np.where(truth[:, None] == 1, 1.5, -1.5)
+    data = pd.DataFrame({"review": [f"r{i}" for i in range(24)]})
+    plan = nblabel.Assignment(overlap=2, batch=4)
+    orders, team = {}, {}
+    for who in ["alice", "bob", "cy"]:
+        orders[who] = nblabel.sample.ActiveLearning(
+            Centroids(), features, refit_every=4, seed=len(who)
+        )
+        team[who] = nblabel.classify(data, OPTIONS, text="review", store=team_store,
+                                     annotator=who, task="s", assign=plan,
+                                     order=orders[who])  # fmt: skip
+    ranked = 0
+    for _ in range(200):  # in turn, each presses the true label of what they see
+        busy = [w for w in team.values() if w.current is not None or w.waiting]
+        if not busy:
+            break
+        for who, w in team.items():
+            if w.current is None:
+                browser_message(w, {"kind": "refresh"})
+                continue
+            ranked += w.sample.get("why", {}).get("rank") is not None  # a fit ranked it
+            w.press(str(truth[w.current] + 1))
+            orders[who].wait(10)
+    for order in orders.values():
+        assert order.error is None
+        order.close()
+    assert ranked > 8  # past the cold start, claims came by the models' rankings
+    with nblabel.LabelStore(team_store) as store:
+        history = store.annotations(task="s", history=True)
+    assert not history.duplicated(["item", "annotator"]).any()
+    per_item = history.groupby("item")["annotator"].nunique()
+    assert sorted(per_item.index) == list(range(24)) and set(per_item) == {2}
+
+
+@pytest.mark.parametrize(
+    ("order", "match"),
+    [(5, "order= must be a list of item ids or an ordering"), ("abc", "order= is the string")],
+)
+def test_assign_with_an_order_of_the_wrong_type_is_refused(df, tmp_path, order, match):
+    with pytest.raises(nblabel.NblabelError, match=match):
+        nblabel.classify(df, OPTIONS, text="review", store=tmp_path / "x.db",
+                         assign=nblabel.Assignment(), order=order)  # fmt: skip
+    assert not (tmp_path / "x.db").exists()

@@ -22,7 +22,7 @@ from .._optional import require
 from .._shapes import Box, Mask, Point, Shape, shapes_from
 from .._store import LabelStore
 
-__all__ = ["ShapeAgreement", "iou_matrix", "match_shapes", "shapes"]
+__all__ = ["ShapeAgreement", "contested_shapes", "iou_matrix", "match_shapes", "shapes"]
 
 _COLUMNS = ["images", "n_a", "n_b", "matched", "precision", "recall", "f1", "mean_iou"]
 
@@ -223,3 +223,61 @@ def shapes(
     matches = pd.DataFrame(match_rows, columns=["item", "annotator_a", "annotator_b", "class",
                                                 "a", "b", "iou"])  # fmt: skip
     return ShapeAgreement(pairs=pairs, classes=classes, matches=matches, iou=float(iou))
+
+
+def contested_shapes(
+    annotations: pd.DataFrame,
+    *,
+    iou: float = 0.5,
+    min_annotators: int = 2,
+    include_agreed: bool = False,
+    point_distance: float = 10.0,
+) -> dict[Any, dict]:
+    """The images of a shape task to adjudicate, in the order first labeled: each image's
+    ``{"votes": [(annotator, shape dicts)], "matches": [...], "merged": shape dicts}`` where
+    the annotators' shapes differ (``include_agreed``: also where every shape of each is
+    matched in every other's). ``matches`` are the matched pairs of each two annotators,
+    ``{"a", "i", "b", "j", "iou"}`` (annotators by their place in ``votes``, shapes by their
+    place in that annotator's list); ``merged`` holds each shape that more than half of the
+    annotators marked (matched), as the first of them drew it."""
+    votes: dict[Any, list[tuple[str, list[Shape]]]] = {}
+    for item, annotator, label in zip(annotations["item"], annotations["annotator"],
+                                      annotations["label"], strict=True):  # fmt: skip
+        try:
+            shapes = shapes_from(label)
+        except NblabelError as exc:
+            raise NblabelError(f"{annotator}'s shapes of item {item!r}: {exc}") from None
+        key = tuple(item) if isinstance(item, list) else item
+        votes.setdefault(key, []).append((annotator, shapes))
+    out = {}
+    for item, marked in votes.items():
+        if len(marked) < min_annotators:
+            continue
+        matches = []
+        for a, b in itertools.combinations(range(len(marked)), 2):
+            for i, j, score in match_shapes(marked[a][1], marked[b][1], iou, point_distance):
+                matches.append({"a": a, "i": i, "b": b, "j": j, "iou": round(score, 4)})
+        agreed = all(
+            len(marked[a][1]) == len(marked[b][1])
+            == sum(m["a"] == a and m["b"] == b for m in matches)
+            for a, b in itertools.combinations(range(len(marked)), 2)
+        )  # fmt: skip
+        if agreed and not include_agreed:
+            continue
+        taken: set[tuple[int, int]] = set()  # (annotator, shape) already in or behind merged
+        merged = []
+        for a, (_, shapes) in enumerate(marked):
+            for i, shape in enumerate(shapes):
+                if (a, i) in taken:
+                    continue
+                partners = {(m["b"], m["j"]) for m in matches if (m["a"], m["i"]) == (a, i)}
+                partners |= {(m["a"], m["i"]) for m in matches if (m["b"], m["j"]) == (a, i)}
+                if 2 * (1 + len({who for who, _ in partners})) > len(marked):
+                    merged.append({k: v for k, v in shape.to_dict().items() if k != "prelabel"})
+                    taken |= partners | {(a, i)}
+        out[item] = {
+            "votes": [(who, [s.to_dict() for s in shapes]) for who, shapes in marked],
+            "matches": matches,
+            "merged": merged,
+        }
+    return out

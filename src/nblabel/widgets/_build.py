@@ -21,6 +21,7 @@ from .._checks import (
     check_seed,
     check_store_path,
     checked_keymap,
+    given,
 )
 from .._content import ContentMaker
 from .._errors import NblabelError
@@ -36,7 +37,7 @@ from .._job import (
     mix_gold,
     store_label,
 )
-from .._session import LabelingSession, Ordering
+from .._session import LabelingSession
 from .._store import DEFAULT_PATH, LabelStore
 from ._base import LabelWidget
 
@@ -44,17 +45,13 @@ __all__ = ["build", "check_assign"]
 
 
 def check_assign(assign: Any, order: Any, gold: Any) -> None:
-    """``assign=``: an :class:`~nblabel.Assignment`, with a plain order (a list of ids: the
-    priority of the items) and no gold items."""
+    """``assign=``: an :class:`~nblabel.Assignment`, with an order (a list of ids: the
+    priority of the items, or an ordering such as active learning: it ranks what this
+    annotator claims next) and no gold items."""
     if not isinstance(assign, Assignment):
         raise NblabelError(
             f"assign= must be an nblabel.Assignment, such as nblabel.Assignment(overlap=2, "
-            f"batch=20), not {assign!r}"
-        )
-    if isinstance(order, Ordering):
-        raise NblabelError(
-            "assign= takes the items in the order of order= as a list of ids: give "
-            "order=list(...) (an ordering that changes while labeling cannot yet share work)"
+            f"batch=20), not {given(assign)}"
         )
     if gold is not None:
         raise NblabelError(

@@ -9,16 +9,18 @@ sends them as ``{kind: "draft", item, shapes}`` so that :attr:`ImagesWidget.shap
 ``Enter`` sends the label, ``{kind: "label", value: JSON list of shape dicts}``, through the
 shared base: checked by :meth:`ImagesWidget._validate`, committed by the session, acknowledged
 only once on disk, undoable per widget. In Python, ``add_box`` and friends edit the same shapes
-(pushed as the ``draft`` trait) and :meth:`ImagesWidget.submit` saves them.
+(pushed as the ``draft`` trait) and :meth:`ImagesWidget.submit` saves them. Moving and resizing
+by handles (``static/edit.js``) are live in the browser too, and only the finished edit is
+sent; both sides keep the image's earlier shape lists, so ``Ctrl+Z`` and
+:meth:`ImagesWidget.undo_shape` take back the same edit. With ``prelabels=`` or ``assist=``,
+the saved label records what became of each suggested shape (``_edits.shape_outcomes``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -26,9 +28,9 @@ import traitlets as t
 
 from .._checks import check_callable, check_column, check_int, check_options
 from .._codec import decode, encode
-from .._content import error_content
+from .._edits import resize_shape, shape_outcomes
 from .._errors import NblabelError
-from .._images import MAX_SIDE, open_image, shown_image
+from .._images import MAX_SIDE, ImageContent
 from .._job import Columns, Order, as_frame
 from .._shapes import (
     Box,
@@ -52,94 +54,7 @@ log = logging.getLogger("nblabel")
 TOOLS = ("box", "polygon", "point", "mask", "assist")
 TOOL_KEYS = {"box": "b", "polygon": "p", "point": "k", "mask": "m", "assist": "a"}  # images.js too
 AHEAD = PREFETCH + 2  # images prepared in the background beyond the one on screen
-_KEPT = 16  # prepared pictures kept (each up to ~1 MB)
-
-
-class ImageContent:
-    """The payload of one image: the picture downscaled for display (one compressed binary
-    buffer), the original's size and the row's pre-labels. A missing or unreadable image
-    gives an error payload naming it, on that item alone. :meth:`warm` prepares the next
-    images on a background thread, so moving on seldom waits for a decode."""
-
-    def __init__(
-        self,
-        frame: pd.DataFrame,
-        image: Hashable,
-        prelabels: Hashable | Callable[[pd.Series], Any] | None,
-        classes: list,
-        max_side: int,
-    ) -> None:
-        self._frame = frame
-        self._images = frame[image].array
-        self._prelabels = prelabels
-        self._classes = classes
-        self._max_side = max_side
-        self.sizes: dict[str, tuple[int, int]] = {}  # item (JSON) -> (width, height)
-        self._ready: dict[int, Future] = {}
-        self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
-
-    def warm(self, positions: Sequence[int]) -> None:
-        """Start preparing the pictures of ``positions`` in the background."""
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="nblabel-images")
-            for position in positions:
-                if position not in self._ready:
-                    self._ready[position] = self._pool.submit(self._make, position)
-            while len(self._ready) > _KEPT:  # the oldest first (dicts keep insertion order)
-                self._ready.pop(next(iter(self._ready))).cancel()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
-
-    def pixels(self, position: int) -> Any:
-        """The original image of the row, upright, as an RGB array (for an assistant)."""
-        import numpy as np
-        from PIL import ImageOps
-
-        image = ImageOps.exif_transpose(open_image(self._images[position]))
-        return np.asarray(image.convert("RGB"))
-
-    def prelabels(self, position: int) -> list[dict]:
-        """The row's suggested shapes, marked as pre-labels (shown dashed until touched)."""
-        if self._prelabels is None:
-            return []
-        row = self._frame.iloc[position]
-        value = self._prelabels(row) if callable(self._prelabels) else row[self._prelabels]
-        if value is None or (isinstance(value, float) and value != value):
-            return []
-        shapes = shapes_from(value, classes=self._classes)
-        return [{**shape.to_dict(), "prelabel": True} for shape in shapes]
-
-    def __call__(self, position: int) -> dict:
-        with self._lock:
-            future = self._ready.pop(position, None)
-        if future is not None and not future.cancelled():
-            return future.result()  # ready, or being made: wait for it rather than start again
-        return self._make(position)
-
-    def _make(self, position: int) -> dict:
-        item = self._frame.index[position]
-        try:
-            shown = shown_image(self._images[position], self._max_side)
-            prelabels = self.prelabels(position)
-        except NblabelError as exc:
-            return error_content(f"{exc} (for the row {item!r}); skip it with →")
-        self.sizes[encode(item)] = (shown.width, shown.height)
-        return {
-            "type": "shapes-image",
-            "data": shown.data,
-            "mime": shown.mime,
-            "width": shown.width,
-            "height": shown.height,
-            "display_width": shown.display_width,
-            "display_height": shown.display_height,
-            "prelabels": prelabels,
-        }
+_UNDO_DEPTH = 100  # shape edits kept per image for undo_shape (edit.js keeps as many)
 
 
 class ImagesWidget(LabelWidget):
@@ -153,12 +68,17 @@ class ImagesWidget(LabelWidget):
     """The class new shapes get: its position in ``options`` (keys ``1``–``9`` pick it)."""
     draft = t.Dict().tag(sync=True)
     """The shapes of the item on screen not yet saved: ``{"item": JSON id, "shapes": [...],
-    "rev": n, "edit": bool}``; ``edit`` marks a change made from Python (``add_box``...),
-    which the browser then shows."""
+    "rev": n, "edit": bool, "undo": bool}``; ``edit`` marks a change made from Python
+    (``add_box``...), which the browser then shows; ``undo`` one that takes the last edit
+    back (the browser drops it from its own undo list)."""
 
     def __init__(self, data: pd.DataFrame, **kwargs: Any) -> None:
         self._draft: list[dict] = []
         self._draft_item: str | None = None
+        self._history: list[list[dict]] = []  # the image's earlier shape lists, newest last
+        # the shapes suggested on the image on screen: (shape, model, version) each
+        self._suggested: list[tuple[Shape, str, str | None]] = []
+        self._prelabels_model: tuple[str, str | None] = ("prelabels", None)
         self._rev = 0
         # the pictures are made once _use_images gives their maker: not first as text
         kwargs["content"] = lambda position: {"type": "missing"}
@@ -193,6 +113,7 @@ class ImagesWidget(LabelWidget):
                 *([k, d] for k, d in tool_keys),
                 ["Enter", "save the image's shapes (or close the polygon being drawn)"],
                 ["Delete", "remove the selected shape"],
+                ["Ctrl+Z", "undo the last shape edit of this image (Cmd+Z on a Mac)"],
                 ["Escape", "drop the polygon being drawn, or the selection"],
                 ["Space", "held: a drag pans the zoomed picture (the wheel zooms)"],
                 ["0", "show the whole picture again"],
@@ -226,11 +147,55 @@ class ImagesWidget(LabelWidget):
         check_inside(shape, self._size(), index=len(self._draft))
         self._set_draft([*self._draft, shape.to_dict()])
 
-    def _set_draft(self, shapes: list[dict], edit: bool = True) -> None:
+    def _set_draft(self, shapes: list[dict], edit: bool = True, undo: bool = False) -> None:
         # edit: made from Python (the browser shows it); else the shapes a new image starts with
+        if not edit:
+            self._history = []
+        elif not undo:
+            self._history = [*self._history[-(_UNDO_DEPTH - 1) :], self._draft]
         self._draft = shapes
         self._rev += 1
-        self.draft = {"item": self._draft_item, "shapes": shapes, "rev": self._rev, "edit": edit}
+        self.draft = {"item": self._draft_item, "shapes": shapes, "rev": self._rev,
+                      "edit": edit, "undo": undo}  # fmt: skip
+
+    def resize_shape(self, index: int, handle: str | int, x: float, y: float) -> None:
+        """Drag a handle of shape ``index`` to ``(x, y)`` (original pixels), as the pointer
+        does: a box's handle is a compass point (``"nw"``, ``"n"``, ``"ne"``, ``"e"``,
+        ``"se"``, ``"s"``, ``"sw"``, ``"w"``: that corner or edge moves, the opposite one
+        stays), a polygon's the number of the vertex to move. The shape stays inside the
+        image and is no longer a suggestion."""
+        index = self._shape_index(index)
+        edited = resize_shape(self.shapes[index], handle, x, y, self._size())
+        self._set_draft([edited.to_dict() if i == index else s for i, s in enumerate(self._draft)])
+
+    def relabel_shape(self, index: int, label: Any) -> None:
+        """Give shape ``index`` the class ``label``, as a digit does to the selected shape; it is
+        no longer a suggestion."""
+        index = self._shape_index(index)
+        if label not in self._choices:
+            raise NblabelError(f"{label!r} is not one of the classes {self._choices!r}")
+        shape = {**self._draft[index], "label": label}
+        shape.pop("prelabel", None)
+        self._set_draft([shape if i == index else s for i, s in enumerate(self._draft)])
+
+    def undo_shape(self) -> None:
+        """Take back the last edit of the image's shapes (added, moved, resized, class changed,
+        removed), as ``Ctrl+Z`` does in the page; the image's saved label is undone with
+        :meth:`undo` (``⌫``)."""
+        if not self._history:
+            raise NblabelError(
+                "no shape edit to undo on this image: w.undo() undoes the last image saved"
+            )
+        *self._history, last = self._history
+        self._set_draft(last, undo=True)
+
+    def _shape_index(self, index: int) -> int:
+        index = check_int(index, "index", minimum=0)
+        if index >= len(self._draft):
+            raise NblabelError(
+                f"index={index}: the image has {len(self._draft)} shape(s), numbered from 0"
+            )
+        return index
 
     def add_box(self, x: float, y: float, width: float, height: float, label: Any) -> None:
         """Add a box (top-left corner, size, in original pixels) of class ``label``."""
@@ -280,6 +245,7 @@ class ImagesWidget(LabelWidget):
         shapes = as_suggestions(answer, label)
         for i, shape in enumerate(shapes):
             check_inside(shape, size, index=len(self._draft) + i)
+        self._suggested += [(shape, *_model_of(self._assistant, "assist")) for shape in shapes]
         self._set_draft([*self._draft, *to_dicts(shapes)])
         return shapes
 
@@ -292,11 +258,7 @@ class ImagesWidget(LabelWidget):
 
     def remove_shape(self, index: int) -> None:
         """Remove the shape at ``index`` of :attr:`shapes`."""
-        index = check_int(index, "index", minimum=0)
-        if index >= len(self._draft):
-            raise NblabelError(
-                f"index={index}: the image has {len(self._draft)} shape(s), numbered from 0"
-            )
+        index = self._shape_index(index)
         self._set_draft(self._draft[:index] + self._draft[index + 1 :])
 
     def submit(self, value: Any = None, rationale: str | None = None) -> None:
@@ -308,6 +270,40 @@ class ImagesWidget(LabelWidget):
     # -- the base's hooks -------------------------------------------------------------------------
     def _validate(self, value: Any) -> Any:
         return to_dicts(shapes_from(value, classes=self._choices))
+
+    def _record(self, value: Any, item: Hashable) -> tuple[Any, dict | None]:
+        # with pre-labels or an assistant, what became of each suggested shape, for
+        # nblabel.suggestion_report
+        if encode(item) == self._draft_item:
+            suggested = self._suggested
+        else:  # a label resent for an image no longer on screen: its pre-labels
+            try:
+                prelabels = self._content.prelabels(self.session.items.get_loc(item))
+            except NblabelError:  # the model fails now: the label is saved all the same
+                prelabels = []
+            suggested = [(s, *self._prelabels_model) for s in shapes_from(prelabels)]
+        if not suggested:
+            return value, None
+        self._keep_suggestions(item, suggested)
+        outcomes = shape_outcomes([shape for shape, _, _ in suggested], shapes_from(value))
+        for record, (_, model, version) in zip(outcomes, suggested, strict=True):
+            record.update(model=model, version=version)
+        return value, {"shape_suggestions": outcomes}
+
+    def _keep_suggestions(self, item: Hashable, suggested: list) -> None:
+        """Each model's suggested shapes of ``item`` as a ``source="model"`` event under the
+        model's name and version, as a text suggestion is kept; again only when they changed."""
+        if self.session.source != "annotator":
+            return  # a review's draft is its annotators' majority, not a model's
+        store, task = self.session.store, self.session.task
+        by_model: dict[tuple[str, str | None], list[dict]] = {}
+        for shape, model, version in suggested:
+            by_model.setdefault((model, version), []).append(shape.to_dict())
+        for (model, version), shapes in by_model.items():
+            held = store.current_label(task, item, model, source="model")
+            if held is None or held.label != shapes:
+                store.append(task=task, item=item, annotator=model, label=shapes,
+                             source="model", meta={"version": version})  # fmt: skip
 
     def _confirm_value(self, sent: Any) -> Any:
         return self._validate(self._draft if sent is None else sent)
@@ -327,23 +323,40 @@ class ImagesWidget(LabelWidget):
             content = self.sample.get("content") or {}
             shapes = decode(label) if label is not None else content.get("prelabels", [])
             self._set_draft(list(shapes or []), edit=False)
+            model = self._prelabels_model
+            self._suggested = [(s, *model) for s in shapes_from(content.get("prelabels") or [])]
 
     def _on_draft_message(self, content: dict, intent: _Intent) -> None:
         """The browser's shapes of its image after a finished edit (not yet saved)."""
         if content.get("item") != self._draft_item or self._draft_item is None:
             return  # an image no longer on screen here
         shapes = self._validate(decode(content["shapes"]))
+        if content.get("undo"):  # the browser took its last edit back: so is it here
+            self._history = self._history[:-1]
+        else:
+            self._history = [*self._history[-(_UNDO_DEPTH - 1) :], self._draft]
         self._draft = shapes
         # the browser has them already: the trait is updated for new views, rev unchanged
         self.draft = {"item": self._draft_item, "shapes": shapes, "rev": self._rev, "edit": False}
 
 
 # the view's helpers go between base.js and images.js: masks.js (masks between RLE and the
-# canvas) and shapes.js (constants, geometry, drawing one shape)
+# canvas, the mask brush), shapes.js (constants, geometry, drawing one shape) and edit.js
+# (moving, resizing by handles, per-shape undo); votes.js draws a review's annotators' shapes
 ImagesWidget._esm = "\n".join(
     (_STATIC / name).read_text("utf-8")
-    for name in ("base.js", "masks.js", "shapes.js", "images.js")
+    for name in ("base.js", "masks.js", "shapes.js", "edit.js", "votes.js", "images.js")
 )
+
+
+def _model_of(source: Any, default: str) -> tuple[str, str | None]:
+    """The name and version a suggestion is recorded under: a column's name, or a function's
+    ``name`` (else ``__name__``) and ``version`` attributes."""
+    if not callable(source):
+        return str(source), None
+    name = getattr(source, "name", None) or getattr(source, "__name__", None) or default
+    version = getattr(source, "version", None)
+    return str(name), None if version is None else str(version)
 
 
 def annotate_images(
@@ -370,7 +383,9 @@ def annotate_images(
     holds one row per image. Keys ``1``–``9`` pick the class of the next shape (or change the
     selected shape's), ``B``/``P``/``K`` the box, polygon and point tools; drag a box, click
     polygon vertices (close on the first one or with ``Enter``), click a point. Click a shape
-    to select it; ``Delete`` removes it. ``Enter`` saves; ``→`` skips, ``⌫`` undoes.
+    to select it: drag it, or its handles (a box's corners and edges, a polygon's vertices);
+    ``Delete`` removes it; ``Ctrl+Z`` takes back the image's last shape edit. ``Enter`` saves;
+    ``→`` skips, ``⌫`` undoes the last image saved.
 
     Parameters
     ----------
@@ -389,7 +404,9 @@ def annotate_images(
     prelabels
         A column, or a function ``row -> shapes``, with suggested shapes (a list of shape
         dicts, in original pixels): they show dashed until touched. Saved as they are, they
-        keep ``"prelabel": True``.
+        keep ``"prelabel": True``. They are kept as a ``source="model"`` event under the
+        column's (or the function's) name, and the saved label records what became of each
+        (see :func:`nblabel.suggestion_report`).
     fingerprint
         The column (or columns) whose content identifies an item; default the ``image``
         column (see :func:`classify`).
@@ -441,5 +458,7 @@ def annotate_images(
         annotator=annotator, task=task, order=order, keys=keys, rationale=rationale,
     )  # fmt: skip
     widget._assistant = assist
+    if prelabels is not None:
+        widget._prelabels_model = _model_of(prelabels, "prelabels")
     widget._use_images(ImageContent(frame, image, prelabels, choices, max_side), tools)
     return widget

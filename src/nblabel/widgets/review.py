@@ -122,6 +122,7 @@ def review(
     *,
     data: Any = None,
     text: str | None = None,
+    image: Hashable | None = None,
     display: Callable[[pd.Series], Any] | None = None,
     fingerprint: Hashable | Sequence[Hashable] | bool | None = None,
     reviewer: str | None = None,
@@ -145,6 +146,8 @@ def review(
         Where the annotations are.
     data, text, display
         The labeled data, to show each sample beside the votes.
+    image
+        A task of shapes: the column of ``data`` holding the images.
     fingerprint
         With ``data``: the column (or columns) whose content identifies an item; default the
         ``text`` column, else every column. Final labels are stored with a hash of it, and a
@@ -169,6 +172,13 @@ def review(
     A task of spans (:func:`nblabel.annotate_spans`) is reviewed text by text: every
     annotator's spans show under the text, the spans most of them marked are the draft, and
     the spans saved are the final ones (see :func:`nblabel.widgets.spans.review_spans`).
+    A task of shapes (:func:`nblabel.annotate_images`) is reviewed image by image: every
+    annotator's shapes show on the picture in a style of their own, the pairs matched by IoU
+    joined; the shapes most of them marked are the draft, ``Shift`` + an annotator's number
+    takes theirs (see :func:`nblabel.widgets.shape_review.review_shapes`).
+
+    >>> w = nblabel.review(store, "detect", data=df, image="path", reviewer="carol")
+    ... # doctest: +SKIP
     """
     min_annotators = check_int(min_annotators, "min_annotators", minimum=1)
     include_agreed = check_flag(include_agreed, "include_agreed")
@@ -182,6 +192,16 @@ def review(
     if not isinstance(store, LabelStore):
         store = LabelStore(check_store_path(store, "store"))
     check_task(task, store.tasks())
+    if (store.task_info(task) or {}).get("kind") == "images":  # shapes drawn on images
+        from .shape_review import review_shapes
+
+        return review_shapes(
+            store, task, data=data, image=image if image is not None else text,
+            reviewer=reviewer, min_annotators=min_annotators, include_agreed=include_agreed,
+            keys=keys, rationale=rationale,
+        )  # fmt: skip
+    if image is not None:
+        raise NblabelError(f"image= is for a task of shapes; {task!r} is not one")
     if (store.task_info(task) or {}).get("kind") == "spans":  # texts marked with spans
         from .spans import review_spans
 

@@ -15,12 +15,17 @@ A label from the browser names the label value and the points the view showed as
 it is acknowledged (``acks``) once committed or refused, and shown as pending until then.
 Pending labels are not kept across a page reload (unlike the item widgets'): the selection
 they name lives in the page.
+
+With ``thumbnail=``, each selected point on the preview's page shows a small picture of its
+image (a path, bytes, a PIL image or an array, read by :mod:`nblabel._images`), made once per
+point and kept, and sent as binary inside the ``preview`` trait (no base64).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,11 +36,12 @@ import pandas as pd
 import traitlets as t
 from ipywidgets import widget_serialization
 
-from .._bulk import BulkLabels
+from .._bulk import BulkLabels, sorted_unique
 from .._checks import check_column, check_int, check_name, check_options, checked_keymap
 from .._codec import decode, encode
 from .._errors import NblabelError, StoreError
 from .._fingerprint import Fingerprinter, data_key, fingerprint_columns
+from .._images import shown_image
 from .._job import as_frame, default_annotator, default_task, store_label
 from .._keymap import Action
 from .._optional import require
@@ -49,6 +55,8 @@ log = logging.getLogger("nblabel")
 
 UNLABELED = "#c4c4c4"
 PREVIEW_PAGE = 12  # previews shown per page
+THUMB_SIDE = 112  # the long side of a thumbnail in pixels: shown at 56 CSS pixels, sharp at 2x
+THUMBS_KEPT = 4096  # thumbnails kept made (a few KB each)
 ACTIONS_UNUSED = {"confirm", "skip", "back"}  # no queue here: only undo is an action
 
 
@@ -70,7 +78,8 @@ class ScatterWidget(anywidget.AnyWidget):
     """How many points are selected."""
     preview = t.List().tag(sync=True)
     """The selected points' ``preview=`` column, a page of them: ``[{"item", "text",
-    "label"}]``."""
+    "label"}]``; with ``thumbnail=`` also ``"image": {"data": bytes, "mime", "width",
+    "height"}`` or ``"image_error"``, the reason it cannot be shown."""
     preview_page = t.Int(0).tag(sync=True)
     """Which page of the selection the preview shows."""
     preview_pages = t.Int(0).tag(sync=True)
@@ -90,12 +99,15 @@ class ScatterWidget(anywidget.AnyWidget):
 
     def __init__(self, frame: pd.DataFrame, bulk: BulkLabels, *, x: Hashable, y: Hashable,
                  preview: Hashable | None, keymap: Any, selector: str, height: int,
-                 store_text: str, gl: bool | None = None) -> None:  # fmt: skip
+                 store_text: str, thumbnail: Hashable | None = None,
+                 gl: bool | None = None) -> None:  # fmt: skip
         super().__init__()
         bq = require("bqplot", extra="plots", purpose="label_scatter")
         mark = scatter_mark(gl, len(frame))
         self.data, self.bulk, self._keys = frame, bulk, keymap
         self._preview_column = preview
+        self._thumb_column = thumbnail
+        self._thumbs: OrderedDict[int, dict] = OrderedDict()  # position -> its preview image
         choices = bulk.choices
         colors = [UNLABELED] + [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(len(choices))]
         xs, ys = bq.LinearScale(), bq.LinearScale()
@@ -197,7 +209,7 @@ class ScatterWidget(anywidget.AnyWidget):
         chosen = self.points.selected
         if chosen is None:
             return np.empty(0, dtype=np.int64)
-        return np.unique(np.asarray(chosen, dtype=np.int64))
+        return sorted_unique(chosen)
 
     def _label(self, positions: np.ndarray, label: Any) -> int:
         self.bulk.label(positions, label)
@@ -229,9 +241,31 @@ class ScatterWidget(anywidget.AnyWidget):
                 "item": encode(self.data.index[p]),
                 "text": "" if column is None else str(self.data[column].iloc[p]),
                 "label": "" if self.bulk.codes[p] == 0 else str(choices[self.bulk.codes[p] - 1]),
+                **({} if self._thumb_column is None else self._thumbnail(int(p))),
             }
             for p in page
         ]
+
+    def _thumbnail(self, position: int) -> dict:
+        """The preview image of the point at ``position``, made the first time it is shown;
+        a picture that cannot be made is said on that point alone."""
+        made = self._thumbs.get(position)
+        if made is not None:
+            self._thumbs.move_to_end(position)
+            return made
+        source = self.data[self._thumb_column].iloc[position]
+        try:
+            shown = shown_image(source, THUMB_SIDE)
+        except NblabelError as exc:
+            made = {"image_error": str(exc)}
+        else:
+            made = {"image": {"data": shown.data, "mime": shown.mime,
+                              "width": shown.display_width,
+                              "height": shown.display_height}}  # fmt: skip
+        self._thumbs[position] = made
+        if len(self._thumbs) > THUMBS_KEPT:
+            self._thumbs.popitem(last=False)
+        return made
 
     # -- browser intents ----------------------------------------------------------------------
     def _handle_message(self, _widget: Any, content: dict, buffers: list) -> None:
@@ -305,6 +339,7 @@ def label_scatter(
     y: Hashable,
     options: Sequence[Any],
     preview: Hashable | None = None,
+    thumbnail: Hashable | None = None,
     selector: str = "lasso",
     fingerprint: Hashable | Sequence[Hashable] | bool | None = None,
     store: LabelStore | str | os.PathLike | None = None,
@@ -327,6 +362,10 @@ def label_scatter(
     preview
         A column shown for the selected points beside the plot (e.g. their ``"text"``),
         a page at a time.
+    thumbnail
+        A column of images shown as thumbnails beside the selected points (with their
+        ``preview`` text, if any): file paths, bytes, PIL images or numpy arrays (H×W,
+        H×W×3, H×W×4), as for :func:`nblabel.annotate_images`. Needs the ``images`` extra.
     selector
         ``"lasso"`` (default) or ``"brush"`` (a rectangle).
     gl
@@ -353,8 +392,9 @@ def label_scatter(
     ...                           preview="text")   # doctest: +SKIP
     """
     frame, _ = as_frame(data)
-    for argument, column in {"x": x, "y": y, "preview": preview}.items():
-        if column is None and argument == "preview":
+    named = {"x": x, "y": y, "preview": preview, "thumbnail": thumbnail}
+    for argument, column in named.items():
+        if column is None and argument in ("preview", "thumbnail"):
             continue
         check_column(column, argument)
         if column not in frame.columns:
@@ -380,6 +420,9 @@ def label_scatter(
         check_name(task, "task", "topics")
     keymap = checked_keymap(choices, keys)
     scatter_mark(gl, len(frame))  # bqplot, and bqplot-gl if asked for: before any store
+    if thumbnail is not None:
+        require("PIL.Image", extra="images", purpose="thumbnail= of label_scatter",
+                package="pillow")  # fmt: skip
     locs = fingerprint_columns(frame, fingerprint, preview)
     identifying = locs if locs is not None else fingerprint_columns(frame, None, preview)
     if task is None:
@@ -395,5 +438,5 @@ def label_scatter(
     )  # fmt: skip
     return ScatterWidget(
         frame, bulk, x=x, y=y, preview=preview, keymap=keymap, selector=selector,
-        height=height, store_text=store_label(store), gl=gl,
+        height=height, store_text=store_label(store), thumbnail=thumbnail, gl=gl,
     )  # fmt: skip

@@ -187,6 +187,8 @@ def classify(
     suggest: Any = None,
     suggest_version: str | None = None,
     assign: Assignment | None = None,
+    image: Hashable | None = None,
+    grid: int | None = None,
 ) -> ClassifyWidget:
     """Label each row with one of ``options`` (or several, with ``multi=True``).
 
@@ -249,6 +251,18 @@ def classify(
         An :class:`nblabel.Assignment` to share the items with a team on one store: this
         widget shows the annotator's claimed items, a batch at a time (``order=``, as a list,
         is their priority); each item goes to ``overlap`` different annotators.
+    image
+        A column of images (paths, bytes, PIL images or numpy arrays) to show, downscaled
+        for display (EXIF orientation honoured); one that cannot be read shows its error in
+        its place. The image identifies the item (the default ``fingerprint``).
+    grid
+        With ``image=``: show pages of ``grid`` thumbnails (e.g. 12) and label many at a time
+        (a :class:`~nblabel.widgets.grid.GridWidget`): click, Shift+click (a range) or
+        Ctrl/⌘+click (one more) to select, a digit labels the selection (nothing selected:
+        every unlabeled image of the page), ``Enter`` saves the page, one label per image in
+        one batch (undone as one step). Python: ``w.select(cells)``, ``w.click(cell)``,
+        ``w.label_selection(option)``, ``w.submit_page()``, ``w.page_items``,
+        ``w.page_labels``. Not with ``multi``, ``suggest`` or ``assign`` yet.
 
     Returns
     -------
@@ -271,20 +285,32 @@ def classify(
         )
     ask, required = check_rationale(rationale)
     choices = check_options(options)
+    size, widget_cls = None, ClassifyWidget
+    if image is not None or grid is not None:  # images: widgets/grid.py
+        from .grid import GridWidget, check_images, image_column, show_images
+
+        size = check_images(image, grid, text=text, display=display, multi=multi,
+                            suggest=suggest, assign=assign)  # fmt: skip
+        data = image_column(data, image)
+        fingerprint = image if fingerprint is None else fingerprint
+        widget_cls = ClassifyWidget if size is None else GridWidget
     if suggest is not None:
         _check_suggest(suggest, data, suggest_version)
     widget = build(
-        ClassifyWidget, "classify", data, choices,
+        widget_cls, "classify", data, choices,
         text=text, display=display, fingerprint=fingerprint, multi=multi, store=store,
         annotator=annotator, task=task, order=order, keys=keys, rationale=ask,
         gold=gold, gold_rate=gold_rate, seed=seed, allow_empty=bool(allow_empty),
         assign=assign,
     )  # fmt: skip
+    if image is not None:
+        show_images(widget, image, size)
     widget.rationale_required = required
     if suggest is not None:
         widget._attach_suggester(
             Suggester(suggest, widget.data, options=choices, store=widget.store,
-                      task=widget.session.task, multi=bool(multi), version=suggest_version)
+                      task=widget.session.task, multi=bool(multi), version=suggest_version,
+                      fingerprint=widget.session.fingerprint_at)
         )  # fmt: skip
     return widget
 

@@ -222,6 +222,7 @@ function renderContent(box, content, model, signal) {
 //   show(sample): a new item is shown     paint(sample): repaint the view's own parts
 //   confirm(): Enter / the Save button    pick(index): the key of option `index`
 //   onKey(event, key): a key the key map does not bind; true if the view used it
+//   ownsKey(event): true for a key with Ctrl/Cmd/Alt the view takes from the notebook (onKey gets it)
 //   sent(sample): a label of `sample` was just sent   heldText(label): the saved label, as text
 //   confirmShown(): whether the Save button shows
 //   labelText(label): a saved label as text (in the trail too)
@@ -456,8 +457,16 @@ function mount({ model, el }, makeView) {
       }
       return;
     }
-    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    if (event.isComposing) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if (event.ctrlKey || event.metaKey || event.altKey) {
+      // a shortcut with a modifier is the notebook's, unless the view owns it (ownsKey)
+      if (view.ownsKey?.(event) && view.onKey?.(event, key)) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+      return;
+    }
     if (key === HELP_KEY) {
       event.preventDefault();
       event.stopPropagation();
@@ -492,7 +501,8 @@ function mount({ model, el }, makeView) {
   function markOwnKey(event) {
     const target = event.target;
     if (!(target instanceof Element) || !el.contains(target)) return;
-    if (event.ctrlKey || event.metaKey || event.altKey || LEAVE_TO_NOTEBOOK.has(event.key)) return;
+    const modified = event.ctrlKey || event.metaKey || event.altKey;
+    if ((modified && !view.ownsKey?.(event)) || LEAVE_TO_NOTEBOOK.has(event.key)) return;
     if (target.hasAttribute(SUPPRESS_SHORTCUTS)) return;
     target.setAttribute(SUPPRESS_SHORTCUTS, "");
     setTimeout(() => target.removeAttribute(SUPPRESS_SHORTCUTS), 0);

@@ -1,8 +1,9 @@
 // The images view: boxes, polygons, points and masks drawn on a picture. Joined after base.js,
-// masks.js and shapes.js, whose functions it uses by name. Two canvases: the picture with the committed shapes, and a top
-// canvas for the live shape (rubber band, polygon in progress, a shape being moved), drawn in
-// the pointer's own listener so it keeps up with the hand. Every coordinate kept here is in
-// the ORIGINAL image's pixels; only drawing scales them to the canvas.
+// masks.js, shapes.js, edit.js and votes.js, whose functions it uses by name. Two canvases: the
+// picture with the committed shapes, and a top canvas for the live shape (rubber band, polygon
+// in progress, a shape being moved or resized, a brush stroke), drawn in the pointer's own
+// listener so it keeps up with the hand. Every coordinate kept here is in the ORIGINAL image's
+// pixels; only drawing scales them to the canvas.
 
 function imagesView(ctx) {
   const { model } = ctx;
@@ -11,7 +12,7 @@ function imagesView(ctx) {
   let bitmap = null;
   let shapes = []; // the image's shapes, original pixels
   let selected = -1;
-  let drawing = null; // the live shape
+  let drawing = null; // the live shape being drawn (box, polygon); edits are the editor's
   let tool = model.get("tools")[0] ?? "box";
   let classIndex = model.get("active_class") ?? 0;
   let seenRev = -1;
@@ -21,9 +22,7 @@ function imagesView(ctx) {
   let panY = 0;
   let spaceHeld = false;
   let panning = null; // {x, y, panX, panY} while a drag pans
-  let brush = 14; // the mask brush's radius, in screen pixels ([ and ] change it)
   let hover = null; // where the pointer is, for the brush's outline
-  const maskCanvases = new WeakMap(); // mask shape -> its display-sized canvas
 
   const toolBar = h("div", { class: "nblabel-image-tools", role: "group", "aria-label": "tools" });
   const classBar = h("div", { class: "nblabel-options nblabel-classes", role: "group", "aria-label": "classes" });
@@ -39,6 +38,9 @@ function imagesView(ctx) {
   const classOf = (label) => options().findIndex((o) => JSON.stringify(JSON.parse(o.value)) === JSON.stringify(label));
   const colorOf = (label) => PALETTE[Math.max(0, classOf(label)) % PALETTE.length];
   const nameOf = (label) => options()[classOf(label)]?.label ?? String(label);
+  // each mask's display-sized canvas, its extent, what it covers (masks.js)
+  const masks = maskPictures({ meta: () => meta, colorOf });
+  const [maskOf, maskBounds, maskHit] = [masks.of, masks.bounds, masks.hit];
 
   // canvas pixels per original pixel at zoom 1, and screen (CSS) pixels per original pixel
   const factor = () => meta.display_width / meta.width;
@@ -71,22 +73,24 @@ function imagesView(ctx) {
     ctx.paint();
   }
 
-  function sendDraft() {
+  function sendDraft(undo) {
     if (!sample) return;
     try {
-      model.send({ kind: "draft", item: sample.item, shapes: JSON.stringify(shapes) });
+      model.send({ kind: "draft", item: sample.item, shapes: JSON.stringify(shapes), ...(undo ? { undo: true } : {}) });
     } catch (err) {
       // the kernel is gone: the shapes stay here and are saved with Enter once it is back
       console.warn("nblabel: shapes not sent", err);
     }
   }
 
-  function commit(list, select = -1) {
+  // a finished edit (undo: taking the last one back): shown, kept for undo, sent to Python
+  function commit(list, select = -1, undo = false) {
+    if (!undo) editor.remember(shapes);
     shapes = list;
     selected = select;
     drawPicture();
     ctx.paint();
-    sendDraft();
+    sendDraft(undo);
   }
 
   // ---- drawing ----------------------------------------------------------------------------------
@@ -119,8 +123,9 @@ function imagesView(ctx) {
     if (bitmap) g.drawImage(bitmap, 0, 0, picture.width, picture.height);
     const f = factor() * zoom;
     g.setTransform(f, 0, 0, f, panX, panY);
+    votes.draw(g, unit());
     shapes.forEach((s, i) => {
-      if ((drawing?.type === "move" || drawing?.type === "paint") && drawing.index === i) return; // drawn live instead
+      if (editor.hides(i) || brushTool.hides(i)) return; // drawn live instead
       strokeShape(g, s, { dashed: !!s.prelabel, thick: i === selected });
     });
   }
@@ -133,14 +138,8 @@ function imagesView(ctx) {
     const f = factor() * zoom;
     const u = unit();
     g.setTransform(f, 0, 0, f, panX, panY);
-    if (tool === "mask" && hover) {
-      // the brush's outline where the pointer is
-      g.beginPath();
-      g.arc(hover[0], hover[1], brush * u, 0, 2 * Math.PI);
-      g.lineWidth = 1.5 * u;
-      g.strokeStyle = drawing?.erase ? "#fff" : PALETTE[classIndex % PALETTE.length];
-      g.stroke();
-    }
+    if (tool === "mask") brushTool.drawLive(g, hover);
+    editor.drawLive(g);
     if (!drawing) return;
     const color = PALETTE[classIndex % PALETTE.length];
     g.lineWidth = 2 * u;
@@ -156,52 +155,29 @@ function imagesView(ctx) {
       g.stroke();
       g.fillStyle = color;
       for (const [x, y] of drawing.points) g.fillRect(x - 3 * u, y - 3 * u, 6 * u, 6 * u);
-    } else if (drawing.type === "move") {
-      strokeShape(g, drawing.current, { thick: true });
-    } else if (drawing.type === "paint") {
-      g.globalAlpha = 0.55;
-      g.drawImage(drawing.canvas, 0, 0, meta.width, meta.height);
-      g.globalAlpha = 1;
     }
-  }
-
-  // a mask's extent in original pixels (from its display-sized canvas)
-  function maskBounds(s) {
-    const b = maskOf(s).bounds;
-    if (!b) return null;
-    const f = factor();
-    return [b[0] / f, b[1] / f, b[2] / f, b[3] / f];
-  }
-
-  function maskOf(s) {
-    let canvas = maskCanvases.get(s);
-    if (!canvas) {
-      canvas = maskToCanvas(s, meta.display_width, meta.display_height, colorOf(s.label));
-      maskCanvases.set(s, canvas);
-    }
-    return canvas;
   }
 
   // ---- the pointer ----------------------------------------------------------------------------
-  function hitTest([x, y]) {
-    const near = HIT_PX / screenFactor();
-    for (let i = shapes.length - 1; i >= 0; i--) {
-      const s = shapes[i];
-      if (s.type === "point" && Math.hypot(s.x - x, s.y - y) <= near) return i;
-    }
-    for (let i = shapes.length - 1; i >= 0; i--) {
-      const s = shapes[i];
-      const b = shapeBounds(s);
-      if (s.type === "box" && x >= b[0] - near && x <= b[2] + near && y >= b[1] - near && y <= b[3] + near) return i;
-      if (s.type === "polygon" && insidePolygon(s.points, x, y)) return i;
-      if (s.type === "mask") {
-        const dx = Math.min(meta.display_width - 1, Math.floor(x * factor()));
-        const dy = Math.min(meta.display_height - 1, Math.floor(y * factor()));
-        if (maskOf(s).getContext("2d").getImageData(dx, dy, 1, 1).data[3] > 127) return i;
-      }
-    }
-    return -1;
-  }
+  // what the editor (edit.js) and the mask brush (masks.js) see of this view and do to it
+  const state = {
+    get shapes() { return shapes; },
+    get selected() { return selected; },
+    set selected(i) { selected = i; },
+    get meta() { return meta; },
+    label: () => classValue(classIndex),
+    sameClass: (a, b) => classOf(a) === classOf(b),
+    paint: () => ctx.paint(),
+    flash: (text, ms = 2500) => ctx.flash(text, ms),
+    boundsOf: (s) => (s.type === "mask" ? maskBounds(s) : shapeBounds(s)),
+    el: ctx.el,
+    signal: ctx.signal,
+    ...{ colorOf, maskOf, maskHit, unit, screenFactor, commit, drawPicture, strokeShape },
+  };
+  const editor = shapeEditor(state);
+  const brushTool = maskBrush(state);
+  const votes = reviewVotes(state); // a review's annotators' shapes (votes.js)
+  ctx.body.append(votes.legend);
 
   function newShape(fields) {
     return { ...fields, label: classValue(classIndex) };
@@ -212,57 +188,6 @@ function imagesView(ctx) {
     drawing = null;
     drawLive();
     if (points.length >= 3) commit([...shapes, newShape({ type: "polygon", points })], shapes.length);
-  }
-
-  // the mask a stroke paints into: the selected mask, else the last of the class, else a new
-  // one; erasing (Shift) never makes a new one
-  function startPaint(p, erase) {
-    const label = selected >= 0 && shapes[selected].type === "mask" ? shapes[selected].label : classValue(classIndex);
-    let index = selected >= 0 && shapes[selected].type === "mask" ? selected : -1;
-    if (index < 0) index = shapes.findLastIndex((s) => s.type === "mask" && classOf(s.label) === classOf(label));
-    if (index < 0 && erase) return ctx.flash("Nothing to erase: select a mask, or pick its class");
-    const canvas = document.createElement("canvas");
-    canvas.width = meta.display_width;
-    canvas.height = meta.display_height;
-    if (index >= 0) canvas.getContext("2d").drawImage(maskOf(shapes[index]), 0, 0);
-    drawing = { type: "paint", index, label, canvas, erase, last: null };
-    paintTo(p);
-    drawPicture();
-  }
-
-  function paintTo(p) {
-    const g = drawing.canvas.getContext("2d");
-    const f = factor();
-    const radius = Math.max(0.5, brush * unit() * f); // display pixels
-    g.globalCompositeOperation = drawing.erase ? "destination-out" : "source-over";
-    g.fillStyle = g.strokeStyle = colorOf(drawing.label);
-    g.lineWidth = 2 * radius;
-    g.lineCap = "round";
-    g.beginPath();
-    const [x, y] = [p[0] * f, p[1] * f];
-    if (drawing.last) {
-      g.moveTo(drawing.last[0], drawing.last[1]);
-      g.lineTo(x, y);
-      g.stroke();
-    } else {
-      g.arc(x, y, radius, 0, 2 * Math.PI);
-      g.fill();
-    }
-    drawing.last = [x, y];
-  }
-
-  function finishPaint() {
-    const { index, label, canvas } = drawing;
-    drawing = null;
-    const mask = canvasToMask(canvas, meta.height, meta.width, label);
-    if (index < 0) {
-      if (mask) commit([...shapes, mask], shapes.length);
-    } else if (mask) {
-      commit(shapes.map((s, i) => (i === index ? mask : s)), index);
-    } else {
-      commit(shapes.filter((_, i) => i !== index)); // all erased
-    }
-    drawLive();
   }
 
   live.addEventListener(
@@ -281,7 +206,7 @@ function imagesView(ctx) {
       const p = toImage(event);
       if (tool === "mask") {
         live.setPointerCapture(event.pointerId);
-        startPaint(p, event.shiftKey);
+        brushTool.start(p, event.shiftKey);
         drawLive();
         return;
       }
@@ -293,14 +218,10 @@ function imagesView(ctx) {
         drawLive();
         return;
       }
-      const hit = hitTest(p);
-      if (hit >= 0) {
-        selected = hit;
-        drawing = { type: "move", index: hit, start: p, current: shapes[hit], moved: false };
+      if (editor.press(p)) {
+        // a handle of the selection (resize), or a shape (select, move)
         live.setPointerCapture(event.pointerId);
-        drawPicture();
         drawLive();
-        ctx.paint();
         return;
       }
       if (selected >= 0) {
@@ -332,29 +253,19 @@ function imagesView(ctx) {
       if (!meta) return;
       const p = toImage(event);
       hover = p;
-      if (!drawing) {
+      if (editor.dragging) {
+        editor.move(p);
+      } else if (brushTool.painting) {
+        brushTool.to(p);
+      } else if (!drawing) {
+        live.style.cursor = selected >= 0 ? editor.cursor(p) : "";
         if (tool === "mask") drawLive();
         return;
-      }
-      if (drawing.type === "paint") {
-        paintTo(p);
       } else if (drawing.type === "box") {
         drawing.x1 = p[0];
         drawing.y1 = p[1];
       } else if (drawing.type === "polygon") {
         drawing.hover = p;
-      } else if (drawing.type === "move") {
-        const s = shapes[drawing.index];
-        const b = shapeBounds(s) ?? [0, 0, 0, 0];
-        // keep the shape inside the image
-        const dx = Math.min(meta.width - b[2], Math.max(-b[0], p[0] - drawing.start[0]));
-        const dy = Math.min(meta.height - b[3], Math.max(-b[1], p[1] - drawing.start[1]));
-        drawing.moved = drawing.moved || Math.hypot(dx, dy) * screenFactor() >= MIN_DRAG_PX;
-        drawing.current = drawing.moved ? moved(s, dx, dy) : s;
-        if (drawing.moved && !drawing.hidden) {
-          drawing.hidden = true;
-          drawPicture(); // once: the shape leaves the picture while it moves on the top canvas
-        }
       }
       drawLive(); // in this listener: the same frame as the pointer
     },
@@ -368,21 +279,22 @@ function imagesView(ctx) {
         panning = null;
         return;
       }
-      if (!drawing || !meta) return;
-      if (drawing.type === "paint") {
-        finishPaint();
-      } else if (drawing.type === "box") {
+      if (!meta) return;
+      if (editor.dragging) {
+        editor.end();
+        drawLive();
+      } else if (brushTool.painting) {
+        brushTool.finish();
+        drawLive();
+      } else if (drawing?.type === "box") {
         const { x0, y0, x1, y1 } = drawing;
         drawing = null;
         drawLive();
         const big = Math.min(Math.abs(x1 - x0), Math.abs(y1 - y0)) * screenFactor() >= MIN_DRAG_PX;
+        const { x, y, width, height } = boxBetween(x0, y0, x1, y1);
         if (tool === "assist") {
           // a rough box or a click: the kernel's assistant answers with suggestions
-          const x = round2(Math.min(x0, x1));
-          const y = round2(Math.min(y0, y1));
-          const prompt = big
-            ? { box: [x, y, round2(Math.max(x0, x1)) - x, round2(Math.max(y0, y1)) - y] }
-            : { point: [round2(x0), round2(y0)] };
+          const prompt = big ? { box: [x, y, width, height] } : { point: [round2(x0), round2(y0)] };
           try {
             model.send({ kind: "assist", item: sample.item, label: options()[classIndex].value, ...prompt });
             ctx.flash("Asking the assistant…", 800);
@@ -390,22 +302,7 @@ function imagesView(ctx) {
             ctx.flash(`The kernel cannot be reached: ${err}`);
           }
         } else if (big) {
-          const x = round2(Math.min(x0, x1));
-          const y = round2(Math.min(y0, y1));
-          const box = newShape({ type: "box", x, y, width: round2(Math.max(x0, x1)) - x, height: round2(Math.max(y0, y1)) - y });
-          commit([...shapes, box], shapes.length);
-        }
-      } else if (drawing.type === "move") {
-        const { index, current, moved: wasMoved } = drawing;
-        drawing = null;
-        drawLive();
-        if (wasMoved) {
-          const rounded = current.type === "polygon"
-            ? { ...current, points: current.points.map(([x, y]) => [round2(x), round2(y)]) }
-            : current.type === "mask" ? current : { ...current, x: round2(current.x), y: round2(current.y) };
-          commit(shapes.map((s, i) => (i === index ? rounded : s)), index);
-        } else {
-          drawPicture();
+          commit([...shapes, newShape({ type: "box", x, y, width, height })], shapes.length);
         }
       }
     },
@@ -455,20 +352,8 @@ function imagesView(ctx) {
     return true;
   }
 
-  function removeSelected() {
-    if (selected < 0) return false;
-    commit(shapes.filter((_, i) => i !== selected));
-    return true;
-  }
-
   function pick(index) {
-    if (selected >= 0) {
-      const s = { ...shapes[selected], label: classValue(index) };
-      delete s.prelabel;
-      commit(shapes.map((old, i) => (i === selected ? s : old)), selected);
-    } else {
-      classIndex = index;
-    }
+    if (!editor.relabel(classValue(index))) classIndex = index; // the selection's, else the next's
     ctx.paint();
   }
 
@@ -482,6 +367,7 @@ function imagesView(ctx) {
 
   function content(box, shown) {
     const c = shown.content;
+    votes.set(c?.type === "shapes-image" ? c : null);
     if (!c || c.type !== "shapes-image") {
       meta = null;
       return renderContent(box, c, model, ctx.signal); // an image that cannot be shown: its error
@@ -517,6 +403,7 @@ function imagesView(ctx) {
     sample = shown;
     selected = -1;
     drawing = null;
+    editor.forget(); // per-shape undo is the image's own
     const draft = model.get("draft");
     if (draft && draft.item === shown.item) shapes = structuredClone(draft.shapes);
     else if (shown.label != null) shapes = JSON.parse(shown.label);
@@ -532,6 +419,8 @@ function imagesView(ctx) {
       if (!draft || draft.rev <= seenRev) return;
       seenRev = draft.rev;
       if (draft.edit && sample && draft.item === sample.item) {
+        if (draft.undo) editor.drop(); // taken back in Python (w.undo_shape()): here too
+        else editor.remember(shapes);
         shapes = structuredClone(draft.shapes);
         selected = -1;
         drawPicture();
@@ -550,18 +439,7 @@ function imagesView(ctx) {
   });
 
   function paint(shown) {
-    const tools = model.get("tools");
-    const keyOf = Object.fromEntries(Object.entries(TOOL_KEYS).map(([k, t]) => [t, k]));
-    toolBar.replaceChildren(
-      ...tools.map((name) => {
-        const button = h("button", { class: "nblabel-tool", type: "button", "data-tool": name, title: `${TOOL_NAMES[name]} (${keyOf[name].toUpperCase()})` });
-        button.append(h("kbd", { text: keyOf[name].toUpperCase() }), h("span", { text: TOOL_NAMES[name] }));
-        if (name === tool) button.classList.add("nblabel-selected");
-        button.setAttribute("aria-pressed", String(name === tool));
-        button.addEventListener("click", () => setTool(name));
-        return button;
-      }),
-    );
+    toolBar.replaceChildren(...toolButtons(model.get("tools"), tool, setTool));
     const current = selected >= 0 ? classOf(shapes[selected]?.label) : classIndex;
     classBar.replaceChildren(...optionButtons(options(), (i) => i === current, pick));
     classBar.querySelectorAll(".nblabel-option").forEach((b, i) => (b.style.borderLeft = `5px solid ${PALETTE[i % PALETTE.length]}`));
@@ -569,14 +447,8 @@ function imagesView(ctx) {
       counter.textContent = "";
       return;
     }
-    const n = shapes.length;
-    const suggested = shapes.filter((s) => s.prelabel).length;
-    counter.textContent =
-      (n ? `${n} shape${n > 1 ? "s" : ""}` : "no shapes yet") +
-      (suggested ? ` · ${suggested} suggested (dashed)` : "") +
-      (selected >= 0 ? " · selected: a digit changes its class, Delete removes it" : "") +
-      (zoom > 1 ? ` · zoom ${zoom.toFixed(1)}× (0: whole picture)` : "") +
-      (tool === "mask" ? ` · brush ${Math.round(brush)} px ([ ] size, Shift erases)` : "");
+    const brush = tool === "mask" ? brushTool.radius : null;
+    counter.textContent = shapesStatus(shapes, { selected, undoable: editor.undoable, zoom, brush });
   }
 
   return {
@@ -587,14 +459,12 @@ function imagesView(ctx) {
     pick,
     confirm,
     confirmShown: () => true,
-    labelText(label) {
-      if (!Array.isArray(label)) return String(label);
-      if (!label.length) return "no shapes";
-      const counts = new Map();
-      for (const s of label) counts.set(nameOf(s.label), (counts.get(nameOf(s.label)) ?? 0) + 1);
-      return [...counts].map(([name, n]) => `${n} ${name}`).join(", ");
-    },
+    labelText: (label) => shapesText(label, nameOf),
+    // Ctrl/Cmd+Z undoes the image's last shape edit (not JupyterLab's last cell action)
+    ownsKey: (event) => (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "z",
     onKey(event, key) {
+      if ((event.ctrlKey || event.metaKey) && key === "z") return editor.undo();
+      if (votes.onKey(event, key)) return true;
       if (TOOL_KEYS[key]) return setTool(TOOL_KEYS[key]);
       if (event.key === " " && meta) {
         event.preventDefault(); // held: the next drag pans
@@ -603,7 +473,7 @@ function imagesView(ctx) {
         return true;
       }
       if ((key === "[" || key === "]") && tool === "mask") {
-        brush = Math.min(200, Math.max(2, brush * (key === "]" ? 1.3 : 1 / 1.3)));
+        brushTool.resize(key === "]" ? 1.3 : 1 / 1.3);
         drawLive();
         ctx.paint();
         return true;
@@ -612,8 +482,12 @@ function imagesView(ctx) {
         setView(1, 0, 0); // the whole picture again
         return true;
       }
-      if (event.key === "Delete") return removeSelected();
+      if (event.key === "Delete") return editor.remove();
       if (event.key === "Escape") {
+        if (editor.cancel()) {
+          drawLive();
+          return true;
+        }
         if (drawing) {
           drawing = null;
           drawLive();

@@ -4,6 +4,8 @@
 // Joined after base.js, whose helpers (h, optionButtons, keyName, randomId) it uses by name;
 // it has no item queue, so it does not mount base's item-by-item shell.
 
+const THUMB_BOX = 56; // CSS pixels of a thumbnail's box (scatter.css)
+
 function renderScatter({ model, el }) {
   const controller = new AbortController();
   const client = randomId();
@@ -69,6 +71,17 @@ function renderScatter({ model, el }) {
     send({ kind: "label", value: option.value });
   }
 
+  // a point's image, sent as bytes; a picture smaller than its box is enlarged without blur
+  function thumbnail(image) {
+    const bytes = image.data instanceof DataView ? image.data.buffer : image.data;
+    const url = URL.createObjectURL(new Blob([bytes], { type: image.mime }));
+    const img = h("img", { class: "nblabel-scatter-thumb", src: url, alt: "" });
+    if (Math.max(image.width, image.height) < THUMB_BOX) img.classList.add("nblabel-scatter-thumb-small");
+    img.addEventListener("load", () => URL.revokeObjectURL(url), { once: true });
+    img.addEventListener("error", () => URL.revokeObjectURL(url), { once: true });
+    return img;
+  }
+
   function paint() {
     const acked = model.get("acks")[client] ?? 0;
     for (const n of [...pending.keys()]) if (n <= acked) pending.delete(n);
@@ -94,9 +107,13 @@ function renderScatter({ model, el }) {
     side.replaceChildren(h("div", { class: "nblabel-scatter-side-title", text: picked ? `Selected (${picked})` : "Selected: none" }));
     const list = h("ol", { class: "nblabel-scatter-preview" });
     for (const entry of preview) {
-      const row = h("li", { "data-item": entry.item }, h("span", { class: "nblabel-scatter-id", text: itemText(entry.item) }));
-      if (entry.label) row.append(h("span", { class: "nblabel-scatter-label", text: entry.label }));
-      if (entry.text) row.append(h("div", { class: "nblabel-scatter-text", dir: "auto", text: entry.text }));
+      const body = h("div", { class: "nblabel-scatter-entry" }, h("span", { class: "nblabel-scatter-id", text: itemText(entry.item) }));
+      if (entry.label) body.append(h("span", { class: "nblabel-scatter-label", text: entry.label }));
+      if (entry.text) body.append(h("div", { class: "nblabel-scatter-text", dir: "auto", text: entry.text }));
+      const row = h("li", { "data-item": entry.item });
+      if (entry.image) row.append(thumbnail(entry.image));
+      else if (entry.image_error) row.append(h("div", { class: "nblabel-scatter-thumb nblabel-scatter-thumb-error", title: entry.image_error, text: "no image" }));
+      row.append(body);
       list.append(row);
     }
     side.append(list);

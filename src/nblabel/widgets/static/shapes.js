@@ -1,6 +1,6 @@
 // What the images view draws with, joined after base.js and masks.js and before images.js:
-// its constants, the geometry of a shape (in the ORIGINAL image's pixels) and how one shape is
-// drawn on a canvas.
+// its constants, the geometry of a shape (in the ORIGINAL image's pixels), how one shape is
+// drawn on a canvas, and the texts and tool buttons around the picture.
 
 const TOOL_KEYS = { b: "box", p: "polygon", k: "point", m: "mask", a: "assist" }; // also in images.py
 const TOOL_NAMES = { box: "Box", polygon: "Polygon", point: "Point", mask: "Mask brush", assist: "Assist" };
@@ -43,6 +43,51 @@ function moved(s, dx, dy) {
 }
 
 const round2 = (v) => Math.round(v * 100) / 100;
+
+// the box a drag from (x0, y0) to (x1, y1) spans, rounded
+function boxBetween(x0, y0, x1, y1) {
+  const x = round2(Math.min(x0, x1));
+  const y = round2(Math.min(y0, y1));
+  return { x, y, width: round2(Math.max(x0, x1)) - x, height: round2(Math.max(y0, y1)) - y };
+}
+
+// the tool bar: a button per tool, with its key
+function toolButtons(tools, current, choose) {
+  const keyOf = Object.fromEntries(Object.entries(TOOL_KEYS).map(([k, t]) => [t, k]));
+  return tools.map((name) => {
+    const key = keyOf[name].toUpperCase();
+    const button = h("button", { class: "nblabel-tool", type: "button", "data-tool": name, title: `${TOOL_NAMES[name]} (${key})` });
+    button.append(h("kbd", { text: key }), h("span", { text: TOOL_NAMES[name] }));
+    if (name === current) button.classList.add("nblabel-selected");
+    button.setAttribute("aria-pressed", String(name === current));
+    button.addEventListener("click", () => choose(name));
+    return button;
+  });
+}
+
+// the line beside the tools: how many shapes, and what the keys do now (brush: its radius)
+function shapesStatus(shapes, { selected, undoable, zoom, brush }) {
+  const n = shapes.length;
+  const suggested = shapes.filter((s) => s.prelabel).length;
+  const handles = ["box", "polygon"].includes(shapes[selected]?.type);
+  return (
+    (n ? `${n} shape${n > 1 ? "s" : ""}` : "no shapes yet") +
+    (suggested ? ` · ${suggested} suggested (dashed)` : "") +
+    (selected >= 0 ? ` · selected: ${handles ? "drag a handle to resize, " : ""}a digit changes its class, Delete removes it` : "") +
+    (undoable ? " · Ctrl+Z undoes" : "") +
+    (zoom > 1 ? ` · zoom ${zoom.toFixed(1)}× (0: whole picture)` : "") +
+    (brush !== null ? ` · brush ${Math.round(brush)} px ([ ] size, Shift erases)` : "")
+  );
+}
+
+// a saved label as text: "2 car, 1 person"
+function shapesText(label, nameOf) {
+  if (!Array.isArray(label)) return String(label);
+  if (!label.length) return "no shapes";
+  const counts = new Map();
+  for (const s of label) counts.set(nameOf(s.label), (counts.get(nameOf(s.label)) ?? 0) + 1);
+  return [...counts].map(([name, n]) => `${n} ${name}`).join(", ");
+}
 
 // one shape on a canvas whose transform maps original pixels: `u` is original pixels per
 // screen pixel (line widths and text are sized on screen), `name` the class's name; a mask
@@ -97,17 +142,14 @@ function drawShape(g, s, { u, color, name, dashed = false, thick = false, pictur
   }
   if (s.type !== "mask") bounds = shapeBounds(s);
   if (thick) {
-    // handles on the corners (a polygon's vertices) of the selection
-    const b = bounds;
-    if (b && s.type !== "point") {  // a selected point is drawn larger instead
-      g.setLineDash([]);
-      g.fillStyle = "#fff";
-      g.lineWidth = 1.5 * u;
-      const corners = s.type === "polygon" ? s.points : [[b[0], b[1]], [b[2], b[1]], [b[0], b[3]], [b[2], b[3]]];
-      for (const [x, y] of corners) {
-        g.fillRect(x - 3.5 * u, y - 3.5 * u, 7 * u, 7 * u);
-        g.strokeRect(x - 3.5 * u, y - 3.5 * u, 7 * u, 7 * u);
-      }
+    // the selection's handles (edit.js): a box's corners and edges, a polygon's vertices; a
+    // selected point is drawn larger instead
+    g.setLineDash([]);
+    g.fillStyle = "#fff";
+    g.lineWidth = 1.5 * u;
+    for (const [, x, y] of shapeHandles(s)) {
+      g.fillRect(x - 4 * u, y - 4 * u, 8 * u, 8 * u);
+      g.strokeRect(x - 4 * u, y - 4 * u, 8 * u, 8 * u);
     }
   }
   const b = bounds;
