@@ -103,12 +103,14 @@ def test_webgl_points_lasso_and_label(opened):
     page, probe = opened
     gl = ".gl-scatter"
     assert probe.eval("type(g.points).__name__") == "ScatterGL"
-    page.locator(f"{gl} canvas").first.wait_for()
+    page.locator(f"{gl} canvas.nblabel-scatter-lasso").wait_for()
     assert page.locator(f"{gl} path.dot").count() == 0  # drawn by WebGL, not as elements
-    # the left of the plot holds one cluster (ux < 0) and only it: lasso that side
+    # the left of the plot holds one cluster (ux < 0) and only it: lasso that side, with the
+    # view's own lasso (bqplot's select nothing on WebGL points)
     focus(page, gl)
     events = page.locator(f"{gl} .plotarea_events").first
     events.scroll_into_view_if_needed()
+    screenshot(page, "scatter-webgl", page.locator(gl).first)
     area = events.bounding_box()
     left, right = area["x"] + 2, area["x"] + area["width"] * 0.45
     top, bottom = area["y"] + 2, area["y"] + area["height"] - 2
@@ -116,12 +118,19 @@ def test_webgl_points_lasso_and_label(opened):
     page.mouse.down()
     for x, y in [(right, top), (right, bottom), (left, bottom), (left, top + 1)]:
         page.mouse.move(x, y, steps=8)
+    screenshot(page, "scatter-webgl-lasso", page.locator(gl).first)  # the lasso being drawn
     page.mouse.up()
     cluster = set(probe.eval("list(df.index[df.ux < 0])"))
     wait_until(lambda: probe.eval("g.picked") == len(cluster))
     assert set(probe.eval("g.selected")) == cluster
+    side = page.locator(f"{gl} .nblabel-scatter-side-title")
+    assert side.text_content() == f"Selected ({len(cluster)})"
+    screenshot(page, "scatter-webgl-selected", page.locator(gl).first)
     page.keyboard.press("1")
     wait_until(lambda: probe.eval("g.counts['spam']") == len(cluster))
     assert set(probe.eval("list(g.labels.index)")) == cluster
     page.locator(gl).locator(".nblabel-status[data-pending='0']").wait_for()
     screenshot(page, "scatter-webgl-labeled", page.locator(gl).first)
+    page.keyboard.press("Backspace")
+    wait_until(lambda: probe.eval("g.counts['spam']") == 0)
+    assert probe.eval("g.labels.empty")

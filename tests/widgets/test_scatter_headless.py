@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 
 import numpy as np
@@ -223,3 +224,38 @@ def test_webgl_asked_for_without_bqplot_gl_names_the_extra(tmp_path, monkeypatch
     assert scatter_mark(None, GL_FROM) is Scatter  # SVG still works
     with pytest.raises(NblabelError, match="gl= is True, False or None"):
         make(points(), tmp_path / "s.db", gl="yes")
+
+
+def test_webgl_points_are_selected_by_the_views_lasso_as_one_int32_buffer(tmp_path):
+    pytest.importorskip("bqplot_gl")
+    data = points()
+    w = make(data, tmp_path / "gl.db", gl=True, selector="brush")
+    # no bqplot selector: the view draws its own, over scales it can map exactly
+    assert w.selector is None and w.figure.interaction is None
+    x0, x1, y0, y1 = w.gl["extent"]
+    assert (x0, x1) == (w.points.scales["x"].min, w.points.scales["x"].max)
+    assert x0 < data.ux.min() < data.ux.max() < x1 and y0 < data.uy.min() < data.uy.max() < y1
+    assert not w.points.scales["x"].allow_padding
+    assert np.frombuffer(w.gl["x"], dtype=float).tolist() == data.ux.tolist()
+    assert np.frombuffer(w.gl["y"], dtype=float).tolist() == data.uy.tolist()
+    assert w.gl["selector"] == "brush"
+    sent = np.array([7, 2, 199, 2], dtype="<i4")
+    browser_message(w, {"kind": "select"}, [memoryview(sent.tobytes())])
+    assert w.selected == ["m2", "m7", "m199"] and w.picked == 3 and not w.error
+    assert [p["text"] for p in w.preview] == ["msg 2", "msg 7", "msg 199"]
+    browser_message(w, {"kind": "label", "value": encode("ham"), "client": "c", "seq": 1})
+    assert w.labels["label"].to_dict() == {"m2": "ham", "m7": "ham", "m199": "ham"}
+    assert list(w.points.color[[2, 7, 199]]) == [2, 2, 2]
+    for buffers, said in [
+        ([np.array([3, 200], dtype="<i4").tobytes()], r"positions \[200\] outside 0 to 199"),
+        ([np.array([-1], dtype="<i4").tobytes()], r"positions \[-1\] outside"),
+        ([b"\x01\x00\x00"], r"one buffer of int32 point positions; it had 1 buffer\(s\) of \[3\]"),
+        ([], r"it had 0 buffer"),
+    ]:
+        browser_message(w, {"kind": "select"}, buffers)
+        assert re.search(said, w.error), w.error
+        assert w.selected == ["m2", "m7", "m199"]  # a wrong message leaves the selection
+    browser_message(w, {"kind": "select"}, [b""])  # a click without a lasso: nothing selected
+    assert w.selected == [] and w.picked == 0 and w.points.selected is None and not w.error
+    svg = make(data, tmp_path / "svg.db")
+    assert svg.gl == {} and svg.selector is not None and svg.figure.interaction is svg.selector

@@ -96,6 +96,10 @@ class ScatterWidget(anywidget.AnyWidget):
     """What the widget found about labels stored before (given for other content)."""
     info = t.Dict().tag(sync=True)
     """``{"store", "task", "annotator"}`` for the status line."""
+    gl = t.Dict().tag(sync=True)
+    """With WebGL points (whose view has no selector of its own), what the view selects
+    with: ``{"x", "y": float64 bytes, "extent": [x0, x1, y0, y1] plotted, "selector"}``;
+    empty with SVG points."""
 
     def __init__(self, frame: pd.DataFrame, bulk: BulkLabels, *, x: Hashable, y: Hashable,
                  preview: Hashable | None, keymap: Any, selector: str, height: int,
@@ -110,20 +114,27 @@ class ScatterWidget(anywidget.AnyWidget):
         self._thumbs: OrderedDict[int, dict] = OrderedDict()  # position -> its preview image
         choices = bulk.choices
         colors = [UNLABELED] + [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(len(choices))]
-        xs, ys = bq.LinearScale(), bq.LinearScale()
+        xy = [frame[c].to_numpy(dtype=float) for c in (x, y)]
+        if mark is bq.Scatter:
+            xs, ys = bq.LinearScale(), bq.LinearScale()
+        else:  # the view maps its lasso to data through the plot area: the scales say it all
+            xs, ys = (bq.LinearScale(min=lo, max=hi, allow_padding=False)
+                      for lo, hi in (plotted_range(v) for v in xy))  # fmt: skip
         if mark is bq.Scatter:
             self._colors = bq.OrdinalColorScale(domain=list(range(len(choices) + 1)),
                                                 colors=colors)  # fmt: skip
         else:  # WebGL marks take a linear colour scale only: one stop per code, exact at each
             self._colors = bq.ColorScale(colors=colors, min=0, max=len(colors) - 1)
         self.points = mark(
-            x=frame[x].to_numpy(dtype=float), y=frame[y].to_numpy(dtype=float),
+            x=xy[0], y=xy[1],
             color=bulk.codes.copy(), scales={"x": xs, "y": ys, "color": self._colors},
             default_size=24, stroke_width=0, selected_style={"stroke": "black", "stroke-width": 1},
             unselected_style={"opacity": 0.35},
         )  # fmt: skip
         """The bqplot ``Scatter``: its ``selected`` holds the positions of the selected points."""
-        if selector == "lasso":
+        if mark is not bq.Scatter:  # bqplot's selectors select nothing on WebGL marks
+            self.selector = None
+        elif selector == "lasso":
             self.selector = bq.interacts.LassoSelector(marks=[self.points], color="#555")
         else:
             self.selector = bq.interacts.BrushSelector(
@@ -138,12 +149,15 @@ class ScatterWidget(anywidget.AnyWidget):
         )  # fmt: skip
         fig.layout.width, fig.layout.height = "100%", f"{height}px"
         self._handlers = {"label": self._on_label, "action": self._on_action,
-                          "page": self._on_page}  # fmt: skip
+                          "page": self._on_page, "select": self._on_select}  # fmt: skip
         self.on_msg(self._handle_message)
         self.add_class("nblabel")
         self.add_class("nblabel-scatter")
         with self.hold_sync():
             self.figure = fig
+            if self.selector is None:
+                self.gl = {"x": xy[0].tobytes(), "y": xy[1].tobytes(), "selector": selector,
+                           "extent": [xs.min, xs.max, ys.min, ys.max]}  # fmt: skip
             self.options = [
                 {"label": str(c), "key": keymap.key_for(i), "value": encode(c),
                  "color": colors[i + 1]}
@@ -277,7 +291,7 @@ class ScatterWidget(anywidget.AnyWidget):
         if client is not None and seq is not None and seq <= self.acks.get(client, -1):
             return  # handled before
         try:
-            handler(content)
+            handler(content, buffers)
         except StoreError as exc:
             self.error = f"Not saved: {exc}. Press the key again when it is fixed."
             return  # not acknowledged: the view shows it as not saved
@@ -288,7 +302,7 @@ class ScatterWidget(anywidget.AnyWidget):
         if client is not None and seq is not None:
             self.acks = {**self.acks, client: seq}
 
-    def _on_label(self, content: dict) -> None:
+    def _on_label(self, content: dict, buffers: list) -> None:
         value = decode(content["value"])
         sent = content.get("items")
         positions = (
@@ -297,11 +311,29 @@ class ScatterWidget(anywidget.AnyWidget):
         )  # fmt: skip
         self._label(positions, value)
 
-    def _on_action(self, content: dict) -> None:
+    def _on_action(self, content: dict, buffers: list) -> None:
         if content.get("name") == "undo":
             self.undo()
 
-    def _on_page(self, content: dict) -> None:
+    def _on_select(self, content: dict, buffers: list) -> None:
+        """The view's own lasso (WebGL points): the positions inside it, one int32 buffer."""
+        if len(buffers) != 1 or len(buffers[0]) % 4:
+            raise NblabelError(
+                "a selection message carries one buffer of int32 point positions; it had "
+                f"{len(buffers)} buffer(s) of {[len(b) for b in buffers]} bytes"
+            )
+        positions = np.frombuffer(buffers[0], dtype="<i4")
+        wrong = positions[(positions < 0) | (positions >= len(self.data))]
+        if len(wrong):
+            raise NblabelError(
+                f"the selection names point positions {wrong[:5].tolist()} outside 0 to "
+                f"{len(self.data) - 1}: the view's points are not this widget's; show it again"
+            )
+        with self.hold_sync():
+            self.error = ""
+            self.points.selected = np.unique(positions) if len(positions) else None
+
+    def _on_page(self, content: dict, buffers: list) -> None:
         pages = max((self.picked - 1) // PREVIEW_PAGE, 0)
         self.preview_page = int(np.clip(int(content.get("page", 0)), 0, pages))
         self._show_preview()
@@ -310,6 +342,16 @@ class ScatterWidget(anywidget.AnyWidget):
 GL_FROM = 10_000
 """With ``gl=None``, from this many points on the points are drawn with WebGL (bqplot-gl)
 when it is installed: SVG keeps one element per point, which slows the page past that."""
+
+
+def plotted_range(values: np.ndarray) -> tuple[float, float]:
+    """The axis range that shows ``values`` with a margin of 4% each side (of 1 when all are
+    equal)."""
+    if not len(values):
+        return 0.0, 1.0
+    lo, hi = float(values.min()), float(values.max())
+    margin = 0.04 * (hi - lo) if hi > lo else 1.0
+    return lo - margin, hi + margin
 
 
 def scatter_mark(gl: bool | None, n_points: int) -> Any:
