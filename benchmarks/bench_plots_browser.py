@@ -134,9 +134,9 @@ def lasso_times(page, probe, reps: int) -> tuple[list[float], int]:
         page.evaluate(ARM_SELECTED)
         page.mouse.up()
         took = page.evaluate("() => window.__painted")
-        if took is None:
+        if took is None:  # not shown within 2 minutes: said as such, not waited for again
             lab.screenshot(page, "bench-scatter-lasso-timeout")
-            raise RuntimeError("the selection was not shown within 2 minutes")
+            return [], probe.eval("w.picked")
         times.append(took)
         picked = lab.wait_until(lambda: probe.eval("w.picked"))
     return times, picked
@@ -189,7 +189,9 @@ def run(quick: bool = False) -> list[dict]:
           f"gl {gl_selected} svg {svg_selected}; picked gl {gl_picked} svg {svg_picked} of "
           f"the cluster's {cluster}", file=sys.stderr)  # fmt: skip
     shown, svg_s = statistics.median(gl_shown) / 1000, statistics.median(svg_shown) / 1000
-    chosen, svg_c = statistics.median(gl_selected) / 1000, statistics.median(svg_selected) / 1000
+    chosen = statistics.median(gl_selected) / 1000
+    svg_c = statistics.median(svg_selected) / 1000 if svg_selected else None
+    svg_said = f"{svg_picked:,} selected" if svg_selected else "not shown within 2 minutes"
     return [
         {
             "name": f"label_scatter, {n:,} points: run the cell → points painted (WebGL)",
@@ -203,7 +205,7 @@ def run(quick: bool = False) -> list[dict]:
             "name": f"label_scatter, {n:,} points: lasso released → 'Selected (N)' shown "
             f"(WebGL, the view's own lasso; {gl_picked:,} selected)",
             "nblabel_s": chosen,
-            "baseline": f"bqplot's lasso on the SVG points ({svg_picked:,} selected)",
+            "baseline": f"bqplot's lasso on the SVG points ({svg_said})",
             "baseline_s": svg_c,
             "target": "the whole cluster, ≤ 0.5 s",
             "passed": gl_picked == cluster and chosen <= 0.5,
