@@ -188,46 +188,40 @@ def test_a_thumbnail_column_is_checked_and_needs_the_images_extra(pictured, tmp_
     assert make(pictured, tmp_path / "s.db").preview == []  # text alone needs no Pillow
 
 
-def test_webgl_points_from_the_size_where_svg_slows_or_when_asked(tmp_path, monkeypatch):
-    pytest.importorskip("bqplot_gl")
-    from bqplot import ColorScale, OrdinalColorScale, Scatter
-    from bqplot_gl import ScatterGL
-
-    from nblabel.widgets.scatter import GL_FROM, scatter_mark
-
-    assert scatter_mark(None, GL_FROM - 1) is Scatter
-    assert scatter_mark(None, GL_FROM) is ScatterGL
-    assert scatter_mark(False, 10 * GL_FROM) is Scatter
-    assert scatter_mark(True, 3) is ScatterGL
-    w = make(points(), tmp_path / "gl.db", gl=True)
-    # bqplot-gl draws a linear colour scale only: its stops fall on the label codes
-    assert type(w.points) is ScatterGL and type(w._colors) is ColorScale
-    assert (w._colors.min, w._colors.max, len(w._colors.colors)) == (0, 2, 3)
-    w.points.selected = np.array([0, 2])
-    w.label_selection("spam")
-    assert list(w.points.color[[0, 2]]) == [1, 1]
-    assert w.labels["label"].to_dict() == {"m0": "spam", "m2": "spam"}
-    svg = make(points(), tmp_path / "svg.db")
-    assert type(svg.points) is Scatter and type(svg._colors) is OrdinalColorScale
-
-
-def test_webgl_asked_for_without_bqplot_gl_names_the_extra(tmp_path, monkeypatch):
+def test_canvas_points_from_the_size_where_svg_slows_or_when_asked(tmp_path, monkeypatch):
     from bqplot import Scatter
 
-    from nblabel.widgets.scatter import GL_FROM, scatter_mark
+    from nblabel.widgets.scatter import GL_FROM, CanvasPoints, drawn_by_canvas
 
-    monkeypatch.setitem(sys.modules, "bqplot_gl", None)  # as if not installed: import fails
-    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
-    with pytest.raises(NblabelError, match=r"needs bqplot-gl.*nblabel\[gl\]"):
-        make(points(), tmp_path / "s.db", gl=True)
-    assert not (tmp_path / "s.db").exists()  # refused before any store
-    assert scatter_mark(None, GL_FROM) is Scatter  # SVG still works
+    assert drawn_by_canvas(None, GL_FROM - 1) is False
+    assert drawn_by_canvas(None, GL_FROM) is True
+    assert drawn_by_canvas(False, 10 * GL_FROM) is False
+    assert drawn_by_canvas(True, 3) is True
+    monkeypatch.setitem(sys.modules, "bqplot_gl", None)  # no optional package beyond bqplot
+    w = make(points(), tmp_path / "gl.db", gl=True)
+    # bqplot draws the axes only: the points are the view's, coloured by the codes it is sent
+    assert type(w.points) is CanvasPoints and w.figure.marks == []
+    assert w.gl["colors"][0] == "#c4c4c4" and len(w.gl["colors"]) == 3
+    assert np.frombuffer(w.codes, dtype="<i2").tolist() == [0] * 200 and w.chosen == b""
+    w.points.selected = np.array([2, 0])
+    assert np.frombuffer(w.chosen, dtype="<i4").tolist() == [0, 2]
+    w.label_selection("spam")
+    assert list(w.points.color[[0, 2]]) == [1, 1]
+    assert np.frombuffer(w.codes, dtype="<i2")[[0, 1, 2]].tolist() == [1, 0, 1]
+    assert w.labels["label"].to_dict() == {"m0": "spam", "m2": "spam"}
+    w.undo()
+    assert np.frombuffer(w.codes, dtype="<i2").tolist() == [0] * 200
+    svg = make(points(), tmp_path / "svg.db")
+    assert type(svg.points) is Scatter and svg.figure.marks == [svg.points]
+    assert svg.codes == b"" and svg.chosen == b""
+    svg.points.selected = np.array([1])
+    assert svg.chosen == b""  # SVG points: bqplot shows the selection itself
     with pytest.raises(NblabelError, match="gl= is True, False or None"):
-        make(points(), tmp_path / "s.db", gl="yes")
+        make(points(), tmp_path / "bad.db", gl="yes")
+    assert not (tmp_path / "bad.db").exists()  # refused before any store
 
 
-def test_webgl_points_are_selected_by_the_views_lasso_as_one_int32_buffer(tmp_path):
-    pytest.importorskip("bqplot_gl")
+def test_canvas_points_are_selected_by_the_views_lasso_as_one_int32_buffer(tmp_path):
     data = points()
     w = make(data, tmp_path / "gl.db", gl=True, selector="brush")
     # no bqplot selector: the view draws its own, over scales it can map exactly
@@ -242,6 +236,7 @@ def test_webgl_points_are_selected_by_the_views_lasso_as_one_int32_buffer(tmp_pa
     sent = np.array([7, 2, 199, 2], dtype="<i4")
     browser_message(w, {"kind": "select"}, [memoryview(sent.tobytes())])
     assert w.selected == ["m2", "m7", "m199"] and w.picked == 3 and not w.error
+    assert np.frombuffer(w.chosen, dtype="<i4").tolist() == [2, 7, 199]  # drawn on top
     assert [p["text"] for p in w.preview] == ["msg 2", "msg 7", "msg 199"]
     browser_message(w, {"kind": "label", "value": encode("ham"), "client": "c", "seq": 1})
     assert w.labels["label"].to_dict() == {"m2": "ham", "m7": "ham", "m199": "ham"}

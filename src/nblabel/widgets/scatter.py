@@ -97,9 +97,14 @@ class ScatterWidget(anywidget.AnyWidget):
     info = t.Dict().tag(sync=True)
     """``{"store", "task", "annotator"}`` for the status line."""
     gl = t.Dict().tag(sync=True)
-    """With WebGL points (whose view has no selector of its own), what the view selects
-    with: ``{"x", "y": float64 bytes, "extent": [x0, x1, y0, y1] plotted, "selector"}``;
-    empty with SVG points."""
+    """With points drawn by the view's own canvas (which also draws the lasso), what it draws
+    and selects with: ``{"x", "y": float64 bytes, "extent": [x0, x1, y0, y1] plotted,
+    "selector", "colors": [unlabeled, one per option]}``; empty with SVG points."""
+    codes = t.Bytes(b"").tag(sync=True)
+    """With canvas points, each point's label code (int16 bytes, 0 unlabeled; option ``i`` is
+    ``i + 1``): the view colours the points by it."""
+    chosen = t.Bytes(b"").tag(sync=True)
+    """With canvas points, the positions of the selected points (int32 bytes), drawn on top."""
 
     def __init__(self, frame: pd.DataFrame, bulk: BulkLabels, *, x: Hashable, y: Hashable,
                  preview: Hashable | None, keymap: Any, selector: str, height: int,
@@ -107,7 +112,7 @@ class ScatterWidget(anywidget.AnyWidget):
                  gl: bool | None = None) -> None:  # fmt: skip
         super().__init__()
         bq = require("bqplot", extra="plots", purpose="label_scatter")
-        mark = scatter_mark(gl, len(frame))
+        canvas = drawn_by_canvas(gl, len(frame))
         self.data, self.bulk, self._keys = frame, bulk, keymap
         self._preview_column = preview
         self._thumb_column = thumbnail
@@ -115,24 +120,27 @@ class ScatterWidget(anywidget.AnyWidget):
         choices = bulk.choices
         colors = [UNLABELED] + [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(len(choices))]
         xy = [frame[c].to_numpy(dtype=float) for c in (x, y)]
-        if mark is bq.Scatter:
-            xs, ys = bq.LinearScale(), bq.LinearScale()
-        else:  # the view maps its lasso to data through the plot area: the scales say it all
+        if canvas:  # the view maps points and lasso through the plot area: fixed scales
             xs, ys = (bq.LinearScale(min=lo, max=hi, allow_padding=False)
                       for lo, hi in (plotted_range(v) for v in xy))  # fmt: skip
-        if mark is bq.Scatter:
+            self.points: Any = CanvasPoints(x=xy[0], y=xy[1], color=bulk.codes.copy(),
+                                            scales={"x": xs, "y": ys})  # fmt: skip
+            marks = []  # bqplot draws the axes only
+        else:
+            xs, ys = bq.LinearScale(), bq.LinearScale()
             self._colors = bq.OrdinalColorScale(domain=list(range(len(choices) + 1)),
                                                 colors=colors)  # fmt: skip
-        else:  # WebGL marks take a linear colour scale only: one stop per code, exact at each
-            self._colors = bq.ColorScale(colors=colors, min=0, max=len(colors) - 1)
-        self.points = mark(
-            x=xy[0], y=xy[1],
-            color=bulk.codes.copy(), scales={"x": xs, "y": ys, "color": self._colors},
-            default_size=24, stroke_width=0, selected_style={"stroke": "black", "stroke-width": 1},
-            unselected_style={"opacity": 0.35},
-        )  # fmt: skip
-        """The bqplot ``Scatter``: its ``selected`` holds the positions of the selected points."""
-        if mark is not bq.Scatter:  # bqplot's selectors select nothing on WebGL marks
+            self.points = bq.Scatter(
+                x=xy[0], y=xy[1],
+                color=bulk.codes.copy(), scales={"x": xs, "y": ys, "color": self._colors},
+                default_size=24, stroke_width=0,
+                selected_style={"stroke": "black", "stroke-width": 1},
+                unselected_style={"opacity": 0.35},
+            )  # fmt: skip
+            marks = [self.points]
+        """The points: a bqplot ``Scatter``, or with canvas points a :class:`CanvasPoints`;
+        either way ``selected`` holds the positions of the selected points, ``color`` codes."""
+        if canvas:  # the view draws its own lasso or brush over its canvas
             self.selector = None
         elif selector == "lasso":
             self.selector = bq.interacts.LassoSelector(marks=[self.points], color="#555")
@@ -142,7 +150,7 @@ class ScatterWidget(anywidget.AnyWidget):
             )
         self.points.observe(self._on_selected, names="selected")
         fig = bq.Figure(
-            marks=[self.points],
+            marks=marks,
             axes=[bq.Axis(scale=xs, label=str(x)), bq.Axis(scale=ys, label=str(y), side="left")],
             interaction=self.selector, animation_duration=0, padding_x=0.04, padding_y=0.04,
             fig_margin={"top": 12, "bottom": 40, "left": 50, "right": 12},
@@ -157,7 +165,9 @@ class ScatterWidget(anywidget.AnyWidget):
             self.figure = fig
             if self.selector is None:
                 self.gl = {"x": xy[0].tobytes(), "y": xy[1].tobytes(), "selector": selector,
-                           "extent": [xs.min, xs.max, ys.min, ys.max]}  # fmt: skip
+                           "extent": [xs.min, xs.max, ys.min, ys.max],
+                           "colors": colors}  # fmt: skip
+                self.codes = bulk.codes.astype("<i2").tobytes()
             self.options = [
                 {"label": str(c), "key": keymap.key_for(i), "value": encode(c),
                  "color": colors[i + 1]}
@@ -236,10 +246,14 @@ class ScatterWidget(anywidget.AnyWidget):
     def _repaint(self) -> None:
         with self.hold_sync():
             self.points.color = self.bulk.codes.copy()
+            if self.selector is None:
+                self.codes = self.bulk.codes.astype("<i2").tobytes()
             self.counts = self.bulk.counts()
             self._show_preview()
 
     def _on_selected(self, change: dict) -> None:
+        if self.selector is None:
+            self.chosen = self._selected_positions().astype("<i4").tobytes()
         self.preview_page = 0
         self._show_preview()
 
@@ -316,7 +330,7 @@ class ScatterWidget(anywidget.AnyWidget):
             self.undo()
 
     def _on_select(self, content: dict, buffers: list) -> None:
-        """The view's own lasso (WebGL points): the positions inside it, one int32 buffer."""
+        """The view's own lasso (canvas points): the positions inside it, one int32 buffer."""
         if len(buffers) != 1 or len(buffers[0]) % 4:
             raise NblabelError(
                 "a selection message carries one buffer of int32 point positions; it had "
@@ -340,8 +354,20 @@ class ScatterWidget(anywidget.AnyWidget):
 
 
 GL_FROM = 10_000
-"""With ``gl=None``, from this many points on the points are drawn with WebGL (bqplot-gl)
-when it is installed: SVG keeps one element per point, which slows the page past that."""
+"""With ``gl=None``, from this many points on the view draws the points on its own canvas:
+bqplot's SVG keeps one element per point, which slows the page past that."""
+
+
+class CanvasPoints(t.HasTraits):
+    """The points of a scatter whose view draws them on its own canvas: what a bqplot
+    ``Scatter`` would hold (``selected`` positions, ``color`` codes), kept in Python only; the
+    widget sends them to the view as bytes (``gl``, ``codes``, ``chosen``)."""
+
+    x = t.Any()
+    y = t.Any()
+    color = t.Any()
+    selected = t.Any(None, allow_none=True)
+    scales = t.Dict()
 
 
 def plotted_range(values: np.ndarray) -> tuple[float, float]:
@@ -354,24 +380,14 @@ def plotted_range(values: np.ndarray) -> tuple[float, float]:
     return lo - margin, hi + margin
 
 
-def scatter_mark(gl: bool | None, n_points: int) -> Any:
-    """The bqplot mark class for ``n_points`` points: ``ScatterGL`` (WebGL) or ``Scatter``
-    (SVG). ``gl=True`` needs bqplot-gl, ``False`` is SVG, ``None`` WebGL from
-    :data:`GL_FROM` points when bqplot-gl can be imported."""
+def drawn_by_canvas(gl: bool | None, n_points: int) -> bool:
+    """Whether the view draws ``n_points`` points on its own canvas (``True``) or bqplot
+    draws them as SVG: ``gl=True`` always, ``False`` never, ``None`` from :data:`GL_FROM`
+    points."""
     if gl is not None and not isinstance(gl, bool):
-        raise NblabelError(f"gl= is True, False or None (WebGL when it helps), not {gl!r}")
-    bq = require("bqplot", extra="plots", purpose="label_scatter")
-    if gl is False or (gl is None and n_points < GL_FROM):
-        return bq.Scatter
-    if gl is None:
-        try:
-            import bqplot_gl
-        except ImportError:  # not installed, or not for this bqplot: SVG still works
-            return bq.Scatter
-        return bqplot_gl.ScatterGL
-    return require(
-        "bqplot_gl", extra="gl", purpose="label_scatter(gl=True)", package="bqplot-gl"
-    ).ScatterGL
+        raise NblabelError(f"gl= is True, False or None (canvas from {GL_FROM:,} points), "
+                           f"not {gl!r}")  # fmt: skip
+    return gl is True or (gl is None and n_points >= GL_FROM)
 
 
 def label_scatter(
@@ -411,9 +427,9 @@ def label_scatter(
     selector
         ``"lasso"`` (default) or ``"brush"`` (a rectangle).
     gl
-        Draw the points with WebGL (bqplot-gl's ``ScatterGL``, the ``gl`` extra): ``None``
-        (default) does from 10,000 points when bqplot-gl is installed, ``True`` always (an
-        error names the extra when it is missing), ``False`` never (SVG).
+        Draw the points on the view's own canvas (fast for 100,000 points; bqplot keeps the
+        axes): ``None`` (default) does from 10,000 points, ``True`` always, ``False`` never
+        (bqplot's SVG points, one page element each). No optional package beyond ``plots``.
     fingerprint, store, annotator, task, keys
         As for :func:`nblabel.classify`; the fingerprint defaults to the ``preview`` column,
         else every column. The default task is ``scatter:[options]@`` a short hash of the
@@ -461,7 +477,8 @@ def label_scatter(
     if task is not None:
         check_name(task, "task", "topics")
     keymap = checked_keymap(choices, keys)
-    scatter_mark(gl, len(frame))  # bqplot, and bqplot-gl if asked for: before any store
+    drawn_by_canvas(gl, len(frame))  # gl= checked before any store
+    require("bqplot", extra="plots", purpose="label_scatter")
     if thumbnail is not None:
         require("PIL.Image", extra="images", purpose="thumbnail= of label_scatter",
                 package="pillow")  # fmt: skip

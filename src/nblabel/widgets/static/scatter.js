@@ -6,13 +6,8 @@
 
 const THUMB_BOX = 56; // CSS pixels of a thumbnail's box (scatter.css)
 
-// The coordinates of the points, float64 bytes as sent (copied only when not 8-aligned).
-function floats(bytes) {
-  const view = bytes instanceof DataView ? bytes : new DataView(bytes.buffer ?? bytes);
-  const { buffer, byteOffset, byteLength } = view;
-  if (byteOffset % 8 === 0) return new Float64Array(buffer, byteOffset, byteLength / 8);
-  return new Float64Array(buffer.slice(byteOffset, byteOffset + byteLength));
-}
+// The coordinates of the points, float64 bytes as sent.
+const floats = (bytes) => typed(Float64Array, bytes);
 
 // The positions of the points inside a polygon given in data coordinates (even-odd rule).
 function pointsInside(xs, ys, polygon) {
@@ -40,7 +35,100 @@ function pointsInside(xs, ys, polygon) {
   return Int32Array.from(found);
 }
 
-// With WebGL points the figure has no selector (bqplot's select nothing on them): the lasso,
+// The view's own bytes as a typed array (copied only when not aligned).
+function typed(Kind, bytes) {
+  const view = bytes instanceof DataView ? bytes : new DataView(bytes.buffer ?? bytes);
+  const { buffer, byteOffset, byteLength } = view;
+  const size = Kind.BYTES_PER_ELEMENT;
+  if (byteOffset % size === 0) return new Kind(buffer, byteOffset, byteLength / size);
+  return new Kind(buffer.slice(byteOffset, byteOffset + byteLength));
+}
+
+// Many points (gl=): bqplot draws the axes only, the points are drawn here on a 2D canvas over
+// the plot area, in the same fixed scales (min/max, no padding): one small square per point in
+// its label's colour, grouped by colour (one fillStyle each); with a selection the others are
+// faded and the selected drawn last, outlined. Redrawn when the labels, the selection or the
+// plot area's size change.
+function canvasPoints(plot, model, gl, signal) {
+  const xs = floats(gl.x);
+  const ys = floats(gl.y);
+  const [x0, x1, y0, y1] = gl.extent;
+  const canvas = h("canvas", { class: "nblabel-scatter-points" });
+  plot.append(canvas);
+  let frame = 0;
+  const SIZE = 4; // CSS pixels of a point's square
+
+  function draw() {
+    frame = 0;
+    const ctx = canvas.getContext("2d");
+    const ratio = window.devicePixelRatio || 1;
+    const own = canvas.getBoundingClientRect();
+    const width = Math.round(own.width * ratio);
+    const height = Math.round(own.height * ratio);
+    if (canvas.width !== width) canvas.width = width;
+    if (canvas.height !== height) canvas.height = height;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    const box = plot.querySelector(".plotarea_events")?.getBoundingClientRect();
+    if (!box || !box.width || !box.height) return;
+    const codes = typed(Int16Array, model.get("codes") || new ArrayBuffer(0));
+    const chosen = typed(Int32Array, model.get("chosen") || new ArrayBuffer(0));
+    const left = (box.left - own.left) * ratio;
+    const top = (box.top - own.top) * ratio;
+    const sx = (box.width * ratio) / (x1 - x0);
+    const sy = (box.height * ratio) / (y1 - y0);
+    const size = SIZE * ratio;
+    const half = size / 2;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, box.width * ratio, box.height * ratio);
+    ctx.clip();
+    const colors = gl.colors;
+    const groups = colors.map(() => []);
+    for (let i = 0; i < xs.length; i++) groups[codes[i] ?? 0]?.push(i);
+    ctx.globalAlpha = chosen.length ? 0.3 : 1;
+    groups.forEach((group, code) => {
+      ctx.fillStyle = colors[code];
+      for (const i of group) {
+        ctx.fillRect(left + (xs[i] - x0) * sx - half, top + (y1 - ys[i]) * sy - half, size, size);
+      }
+    });
+    if (chosen.length) {
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = "#000";
+      ctx.lineWidth = ratio;
+      const big = size + 2 * ratio;
+      for (const i of chosen) {
+        const px = left + (xs[i] - x0) * sx - big / 2;
+        const py = top + (y1 - ys[i]) * sy - big / 2;
+        ctx.fillStyle = colors[codes[i] ?? 0];
+        ctx.fillRect(px, py, big, big);
+        ctx.strokeRect(px, py, big, big);
+      }
+    }
+    ctx.restore();
+    canvas.dataset.drawn = String(xs.length);
+    canvas.dataset.chosen = String(chosen.length);
+  }
+  const redraw = () => (frame ||= requestAnimationFrame(draw));
+  // bqplot lays the figure out again after a resize: draw after it, in the next frame
+  const later = () => requestAnimationFrame(redraw);
+  const sizes = new ResizeObserver(later);
+  sizes.observe(plot);
+  const area = plot.querySelector(".plotarea_events");
+  if (area) sizes.observe(area);
+  window.addEventListener("resize", later, { signal });
+  model.on("change:codes", redraw);
+  model.on("change:chosen", redraw);
+  signal.addEventListener("abort", () => {
+    sizes.disconnect();
+    model.off("change:codes", redraw);
+    model.off("change:chosen", redraw);
+  });
+  redraw();
+}
+
+// With canvas points the figure has no selector (its points are not bqplot's): the lasso,
 // or the brush, is drawn here on a canvas over the plot while the pointer moves. On release
 // its outline is mapped to data through the plot area (the scales' fixed min/max, no padding)
 // and the points inside are sent as one int32 buffer. The outline is kept in the plot area's
@@ -173,7 +261,10 @@ function renderScatter({ model, el }) {
         plot.replaceChildren(view.el);
         view.trigger?.("displayed");
         const gl = model.get("gl");
-        if (gl?.x) glSelector(plot, gl, selectPositions, controller.signal);
+        if (gl?.x) {
+          canvasPoints(plot, model, gl, controller.signal);
+          glSelector(plot, gl, selectPositions, controller.signal);
+        }
         requestAnimationFrame(() => window.dispatchEvent(new Event("resize")));
       })
       .catch((err) => plot.replaceChildren(h("div", { class: "nblabel-note", text: `cannot show the plot: ${err}` })));
@@ -192,7 +283,7 @@ function renderScatter({ model, el }) {
     }
   }
 
-  // the points the view's own lasso holds (WebGL points): their positions, one binary buffer
+  // the points the view's own lasso holds (canvas points): their positions, one binary buffer
   function selectPositions(positions) {
     try {
       model.send({ kind: "select" }, undefined, [positions.buffer]);
