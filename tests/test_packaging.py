@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parent.parent
-USER_EXTRAS = ["images", "plots", "gl", "learn", "parquet", "spans", "llm", "postgres"]
+USER_EXTRAS = ["images", "plots", "learn", "parquet", "spans", "llm", "postgres"]
 
 if sys.version_info >= (3, 11):
     import tomllib
