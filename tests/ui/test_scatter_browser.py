@@ -1,7 +1,8 @@
 """label_scatter in real JupyterLab: draw a lasso with the mouse around one cluster of points,
 press a digit: exactly those points get the label, as one batch; Backspace takes it back. The
 selected points' thumbnails (arrays, sent as bytes) show beside the plot with their text. The
-same with the points drawn by WebGL (bqplot-gl), where no point is an element of the page."""
+same with the points drawn by the view on its own canvas (gl=True), where no point is an
+element of the page: the canvas's pixels show each point's label colour and the selection."""
 
 from __future__ import annotations
 
@@ -52,6 +53,20 @@ DOTS = """() => [...document.querySelectorAll('.nblabel-scatter path.dot')].map(
 })"""
 
 
+# the canvas pixel (r, g, b, a) at the centre of each point given in data coordinates
+PIXELS = """([points, [x0, x1, y0, y1]]) => {
+  const c = document.querySelector('.gl-scatter canvas.nblabel-scatter-points');
+  const box = document.querySelector('.gl-scatter .plotarea_events').getBoundingClientRect();
+  const own = c.getBoundingClientRect();
+  const r = c.width / own.width;
+  const ctx = c.getContext('2d');
+  return points.map(([x, y]) => [...ctx.getImageData(
+    Math.round((box.left - own.left + (x - x0) / (x1 - x0) * box.width) * r),
+    Math.round((box.top - own.top + (y1 - y) / (y1 - y0) * box.height) * r), 1, 1).data]);
+}"""
+GREY, SPAM = [196, 196, 196], [0x1F, 0x77, 0xB4]  # unlabeled, the first class colour
+
+
 @pytest.fixture(scope="module")
 def opened(browser, jupyter_server):
     with notebook_in_lab(browser, jupyter_server, "scatter.ipynb", cells=CELLS,
@@ -99,18 +114,24 @@ def test_lasso_a_cluster_label_it_and_undo(opened):
     assert probe.eval("w.labels.empty")
 
 
-def test_webgl_points_lasso_and_label(opened):
+def test_canvas_points_lasso_and_label(opened):
     page, probe = opened
     gl = ".gl-scatter"
-    assert probe.eval("type(g.points).__name__") == "ScatterGL"
+    assert probe.eval("type(g.points).__name__") == "CanvasPoints"
     page.locator(f"{gl} canvas.nblabel-scatter-lasso").wait_for()
-    assert page.locator(f"{gl} path.dot").count() == 0  # drawn by WebGL, not as elements
+    page.locator(f"{gl} canvas.nblabel-scatter-points[data-drawn='90']").wait_for()
+    assert page.locator(f"{gl} path.dot").count() == 0  # drawn on the canvas, not as elements
+    # a point of the left cluster and one of the right (the clusters are sparse: few overlap)
+    where = probe.eval("[[df.ux.iloc[0], df.uy.iloc[0]], [df.ux.iloc[30], df.uy.iloc[30]]]")
+    extent = probe.eval("g.gl['extent']")
+    left_point, right_point = page.evaluate(PIXELS, [where, extent])
+    assert left_point == [*GREY, 255] and right_point == [*GREY, 255]
     # the left of the plot holds one cluster (ux < 0) and only it: lasso that side, with the
-    # view's own lasso (bqplot's select nothing on WebGL points)
+    # view's own lasso
     focus(page, gl)
     events = page.locator(f"{gl} .plotarea_events").first
     events.scroll_into_view_if_needed()
-    screenshot(page, "scatter-webgl", page.locator(gl).first)
+    screenshot(page, "scatter-canvas", page.locator(gl).first)
     area = events.bounding_box()
     left, right = area["x"] + 2, area["x"] + area["width"] * 0.45
     top, bottom = area["y"] + 2, area["y"] + area["height"] - 2
@@ -118,19 +139,29 @@ def test_webgl_points_lasso_and_label(opened):
     page.mouse.down()
     for x, y in [(right, top), (right, bottom), (left, bottom), (left, top + 1)]:
         page.mouse.move(x, y, steps=8)
-    screenshot(page, "scatter-webgl-lasso", page.locator(gl).first)  # the lasso being drawn
+    screenshot(page, "scatter-canvas-lasso", page.locator(gl).first)  # the lasso being drawn
     page.mouse.up()
     cluster = set(probe.eval("list(df.index[df.ux < 0])"))
     wait_until(lambda: probe.eval("g.picked") == len(cluster))
     assert set(probe.eval("g.selected")) == cluster
     side = page.locator(f"{gl} .nblabel-scatter-side-title")
     assert side.text_content() == f"Selected ({len(cluster)})"
-    screenshot(page, "scatter-webgl-selected", page.locator(gl).first)
+    page.locator(f"{gl} canvas.nblabel-scatter-points[data-chosen='{len(cluster)}']").wait_for()
+    left_point, right_point = page.evaluate(PIXELS, [where, extent])
+    assert left_point == [*GREY, 255]  # selected: drawn on top, whole
+    # the others faded (read back with alpha, a colour is rounded by one or two)
+    assert max(abs(a - b) for a, b in zip(right_point[:3], GREY, strict=True)) <= 2
+    assert 40 < right_point[3] < 120
+    screenshot(page, "scatter-canvas-selected", page.locator(gl).first)
     page.keyboard.press("1")
     wait_until(lambda: probe.eval("g.counts['spam']") == len(cluster))
     assert set(probe.eval("list(g.labels.index)")) == cluster
     page.locator(gl).locator(".nblabel-status[data-pending='0']").wait_for()
-    screenshot(page, "scatter-webgl-labeled", page.locator(gl).first)
+    wait_until(lambda: page.evaluate(PIXELS, [where, extent])[0] == [*SPAM, 255])
+    right_point = page.evaluate(PIXELS, [where, extent])[1]
+    assert max(abs(a - b) for a, b in zip(right_point[:3], GREY, strict=True)) <= 2
+    screenshot(page, "scatter-canvas-labeled", page.locator(gl).first)
     page.keyboard.press("Backspace")
     wait_until(lambda: probe.eval("g.counts['spam']") == 0)
     assert probe.eval("g.labels.empty")
+    wait_until(lambda: page.evaluate(PIXELS, [where, extent])[0] == [*GREY, 255])
