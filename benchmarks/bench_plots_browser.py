@@ -1,11 +1,12 @@
 """label_scatter with 100,000 points in real JupyterLab with headless Chromium (the machinery
-of tests/ui/lab.py): the points drawn by WebGL (bqplot-gl, the view's own lasso) beside the
-same points drawn by bqplot's SVG (bqplot's lasso), in the same run.
+of tests/ui/lab.py): the points drawn on the view's own canvas (gl=True, the view's own lasso)
+beside the same points drawn by bqplot's SVG (bqplot's lasso), in the same run.
 
 Two times each, medians: from running the cell that shows the widget to the points painted
-(SVG: every point's element is in the page, then the next frame; WebGL: the first instanced
-draw call of every point, then the next frame), and from releasing a lasso around one cluster
-to the preview saying "Selected (N)" (the kernel has set the selection and sent it back).
+(SVG: every point's element is in the page; canvas: the canvas has drawn every point; then
+the next frame), and from releasing a lasso around one cluster to the preview saying
+"Selected (N)" (the kernel has set the selection and sent it back) and, on the canvas, the N
+selected points drawn on top, then the next frame.
 """
 
 from __future__ import annotations
@@ -39,38 +40,16 @@ if "w" not in globals():
 ARM_SHOWN = """
 ([n, gl]) => {
   document.querySelectorAll('.nblabel-scatter').forEach((e) => e.dataset.old = '1');
-  let drawn = null;
-  if (gl && !window.__drawHooked) {  // every instanced draw call of WebGL 1 and 2
-    window.__drawHooked = true;
-    const hook = (proto, name, at) => {
-      if (!proto?.[name]) return;
-      const original = proto[name];
-      proto[name] = function (...args) {
-        if (args[at] >= window.__points) window.__drawn?.();
-        return original.apply(this, args);
-      };
-    };
-    for (const p of [globalThis.WebGL2RenderingContext?.prototype]) {
-      hook(p, 'drawArraysInstanced', 3);
-      hook(p, 'drawElementsInstanced', 4);
-    }
-    // bqplot's WebGL 1 context draws through this extension; its class is not a global
-    const probe = document.createElement('canvas').getContext('webgl');
-    const angle = probe && Object.getPrototypeOf(probe.getExtension('ANGLE_instanced_arrays'));
-    hook(angle, 'drawArraysInstancedANGLE', 3);
-    hook(angle, 'drawElementsInstancedANGLE', 4);
-  }
-  window.__points = n;
   window.__painted = new Promise((resolve) => {
     let t0 = null;
     setTimeout(() => resolve(null), 120000);
     document.addEventListener('keydown', () => { t0 ??= performance.now(); },
                               {capture: true, once: true});
-    window.__drawn = () => { drawn ??= performance.now(); };
     const check = () => {
       const view = document.querySelector('.nblabel-scatter:not([data-old])');
-      const done = view && t0 !== null && (gl ? drawn !== null && drawn >= t0
-                                              : view.querySelectorAll('path.dot').length >= n);
+      const done = view && t0 !== null && (
+        gl ? view.querySelector(`canvas.nblabel-scatter-points[data-drawn="${n}"]`)
+           : view.querySelectorAll('path.dot').length >= n);
       if (done) requestAnimationFrame(() => resolve(performance.now() - t0));
       else requestAnimationFrame(check);
     };
@@ -79,7 +58,8 @@ ARM_SHOWN = """
 }
 """
 
-# from releasing the lasso to the preview's title saying how many are selected
+# from releasing the lasso to the preview's title saying how many are selected (and, with canvas
+# points, the canvas having drawn that many on top)
 ARM_SELECTED = """
 () => {
   const title = () => document.querySelector('.nblabel-scatter-side-title')?.textContent ?? '';
@@ -89,7 +69,9 @@ ARM_SELECTED = """
     window.addEventListener('pointerup', () => { t0 ??= performance.now(); },
                             {capture: true, once: true});
     const check = () => {
-      if (t0 !== null && /^Selected \\(\\d+\\)$/.test(title())) {
+      const said = /^Selected \\((\\d+)\\)$/.exec(title());
+      const canvas = document.querySelector('canvas.nblabel-scatter-points');
+      if (t0 !== null && said && (!canvas || canvas.dataset.chosen === said[1])) {
         requestAnimationFrame(() => resolve(performance.now() - t0));
       } else requestAnimationFrame(check);
     };
@@ -155,7 +137,7 @@ def measure(browser, server, n: int, gl: bool, reps: int) -> tuple[list, list, i
         print(f"[plots_browser] {name} open", file=sys.stderr, flush=True)
         try:
             mark = probe.eval("type(w.points).__name__")
-            assert mark == ("ScatterGL" if gl else "Scatter"), mark
+            assert mark == ("CanvasPoints" if gl else "Scatter"), mark
             # the lasso on the view shown by opening the notebook (bqplot's lasso on SVG
             # points selected nothing once the cell had been run again)
             selected, picked = lasso_times(page, probe, reps)
@@ -194,7 +176,7 @@ def run(quick: bool = False) -> list[dict]:
     svg_said = f"{svg_picked:,} selected" if svg_selected else "not shown within 2 minutes"
     return [
         {
-            "name": f"label_scatter, {n:,} points: run the cell → points painted (WebGL)",
+            "name": f"label_scatter, {n:,} points: run the cell → points painted (canvas)",
             "nblabel_s": shown,
             "baseline": "the same points drawn by bqplot's SVG (gl=False)",
             "baseline_s": svg_s,
@@ -203,7 +185,7 @@ def run(quick: bool = False) -> list[dict]:
         },
         {
             "name": f"label_scatter, {n:,} points: lasso released → 'Selected (N)' shown "
-            f"(WebGL, the view's own lasso; {gl_picked:,} selected)",
+            f"(canvas, the view's own lasso; {gl_picked:,} selected)",
             "nblabel_s": chosen,
             "baseline": f"bqplot's lasso on the SVG points ({svg_said})",
             "baseline_s": svg_c,
