@@ -121,8 +121,9 @@ def test_canvas_points_lasso_and_label(opened):
     page.locator(f"{gl} canvas.nblabel-scatter-lasso").wait_for()
     page.locator(f"{gl} canvas.nblabel-scatter-points[data-drawn='90']").wait_for()
     assert page.locator(f"{gl} path.dot").count() == 0  # drawn on the canvas, not as elements
-    # a point of the left cluster and one of the right (the clusters are sparse: few overlap)
-    where = probe.eval("[[df.ux.iloc[0], df.uy.iloc[0]], [df.ux.iloc[30], df.uy.iloc[30]]]")
+    # the loneliest point of the left cluster and of the right (no other point drawn over it)
+    where = probe.eval("[[float(v) for v in xy[max(range(a, a + 30), key=lambda i: "
+                       "np.delete(np.hypot(*(xy - xy[i]).T), i).min())]] for a in (0, 30)]")
     extent = probe.eval("g.gl['extent']")
     left_point, right_point = page.evaluate(PIXELS, [where, extent])
     assert left_point == [*GREY, 255] and right_point == [*GREY, 255]
@@ -161,6 +162,22 @@ def test_canvas_points_lasso_and_label(opened):
     right_point = page.evaluate(PIXELS, [where, extent])[1]
     assert max(abs(a - b) for a, b in zip(right_point[:3], GREY, strict=True)) <= 2
     screenshot(page, "scatter-canvas-labeled", page.locator(gl).first)
+    # a narrower page: the plot area shrinks and the canvas draws the points at their new places
+    size = page.viewport_size
+    drawn_width = page.locator(f"{gl} canvas.nblabel-scatter-points").bounding_box()["width"]
+    page.set_viewport_size({**size, "width": size["width"] - 600})
+    try:
+        wait_until(lambda: page.locator(f"{gl} canvas.nblabel-scatter-points")
+                   .bounding_box()["width"] < drawn_width - 80)  # fmt: skip
+
+        def redrawn():
+            left_point, right_point = page.evaluate(PIXELS, [where, extent])
+            return left_point == [*SPAM, 255] and 40 < right_point[3] < 120
+
+        wait_until(redrawn)
+        screenshot(page, "scatter-canvas-narrower", page.locator(gl).first)
+    finally:
+        page.set_viewport_size(size)
     page.keyboard.press("Backspace")
     wait_until(lambda: probe.eval("g.counts['spam']") == 0)
     assert probe.eval("g.labels.empty")

@@ -56,10 +56,20 @@ function canvasPoints(plot, model, gl, signal) {
   const canvas = h("canvas", { class: "nblabel-scatter-points" });
   plot.append(canvas);
   let frame = 0;
+  let drawnAt = null; // the plot area's place in the canvas when last drawn
+  let settling = 0; // frames left to watch for bqplot laying the figure out again
   const SIZE = 4; // CSS pixels of a point's square
+
+  function place() {
+    const own = canvas.getBoundingClientRect();
+    const box = plot.querySelector(".plotarea_events")?.getBoundingClientRect();
+    if (!box) return null;
+    return [box.left - own.left, box.top - own.top, box.width, box.height, own.width, own.height].join();
+  }
 
   function draw() {
     frame = 0;
+    drawnAt = place();
     const ctx = canvas.getContext("2d");
     const ratio = window.devicePixelRatio || 1;
     const own = canvas.getBoundingClientRect();
@@ -111,8 +121,18 @@ function canvasPoints(plot, model, gl, signal) {
     canvas.dataset.chosen = String(chosen.length);
   }
   const redraw = () => (frame ||= requestAnimationFrame(draw));
-  // bqplot lays the figure out again after a resize: draw after it, in the next frame
-  const later = () => requestAnimationFrame(redraw);
+  // bqplot lays the figure out again after a resize, in its own time: for a second after one,
+  // each frame redraws when the plot area has moved or changed size since the last drawing
+  function watch() {
+    if (signal.aborted) return;
+    if (place() !== drawnAt) redraw();
+    if (--settling > 0) requestAnimationFrame(watch);
+  }
+  const later = () => {
+    const idle = settling <= 0;
+    settling = 60;
+    if (idle) requestAnimationFrame(watch);
+  };
   const sizes = new ResizeObserver(later);
   sizes.observe(plot);
   const area = plot.querySelector(".plotarea_events");
@@ -126,6 +146,7 @@ function canvasPoints(plot, model, gl, signal) {
     model.off("change:chosen", redraw);
   });
   redraw();
+  later(); // the figure's first layout
 }
 
 // With canvas points the figure has no selector (its points are not bqplot's): the lasso,
