@@ -1,6 +1,8 @@
 """label_scatter in real JupyterLab: draw a lasso with the mouse around one cluster of points,
 press a digit: exactly those points get the label, as one batch; Backspace takes it back. The
-selected points' thumbnails (arrays, sent as bytes) show beside the plot with their text."""
+selected points' thumbnails (arrays, sent as bytes) show beside the plot with their text. The
+same with the points drawn by the view on its own canvas (gl=True), where no point is an
+element of the page: the canvas's pixels show each point's label colour and the selection."""
 
 from __future__ import annotations
 
@@ -29,6 +31,12 @@ w = nblabel.label_scatter(df, x="ux", y="uy", options=["spam", "ham"], preview="
                           thumbnail="bar", store="scatter.db", annotator="al", task="mail")
 w
 """,
+    """\
+g = nblabel.label_scatter(df, x="ux", y="uy", options=["spam", "ham"], preview="text",
+                          store="scatter.db", annotator="al", task="mail-gl", gl=True)
+g.add_class("gl-scatter")
+g
+""",
 ]
 
 # the thumbnails in the preview: drawn size, natural size, whether loaded, and the row's text
@@ -45,10 +53,24 @@ DOTS = """() => [...document.querySelectorAll('.nblabel-scatter path.dot')].map(
 })"""
 
 
+# the canvas pixel (r, g, b, a) at the centre of each point given in data coordinates
+PIXELS = """([points, [x0, x1, y0, y1]]) => {
+  const c = document.querySelector('.gl-scatter canvas.nblabel-scatter-points');
+  const box = document.querySelector('.gl-scatter .plotarea_events').getBoundingClientRect();
+  const own = c.getBoundingClientRect();
+  const r = c.width / own.width;
+  const ctx = c.getContext('2d');
+  return points.map(([x, y]) => [...ctx.getImageData(
+    Math.round((box.left - own.left + (x - x0) / (x1 - x0) * box.width) * r),
+    Math.round((box.top - own.top + (y1 - y) / (y1 - y0) * box.height) * r), 1, 1).data]);
+}"""
+GREY, SPAM = [196, 196, 196], [0x1F, 0x77, 0xB4]  # unlabeled, the first class colour
+
+
 @pytest.fixture(scope="module")
 def opened(browser, jupyter_server):
     with notebook_in_lab(browser, jupyter_server, "scatter.ipynb", cells=CELLS,
-                         widgets=f"{W} path.dot") as (page, probe):  # fmt: skip
+                         min_widget_views=2, widgets=W) as (page, probe):  # fmt: skip
         yield page, probe
 
 
@@ -85,8 +107,78 @@ def test_lasso_a_cluster_label_it_and_undo(opened):
     query = "SELECT DISTINCT meta FROM nblabel_events WHERE task = 'mail'"
     batches = probe.eval(f"len(w.store._query({query!r}))")
     assert batches == 1
-    page.locator(f"{W} .nblabel-status[data-pending='0']").wait_for()
+    page.locator(W).first.locator(".nblabel-status[data-pending='0']").wait_for()
     screenshot(page, "scatter-labeled", page.locator(W).first)
     page.keyboard.press("Backspace")
     wait_until(lambda: probe.eval("w.counts['spam']") == 0)
     assert probe.eval("w.labels.empty")
+
+
+def test_canvas_points_lasso_and_label(opened):
+    page, probe = opened
+    gl = ".gl-scatter"
+    assert probe.eval("type(g.points).__name__") == "CanvasPoints"
+    page.locator(f"{gl} canvas.nblabel-scatter-lasso").wait_for()
+    page.locator(f"{gl} canvas.nblabel-scatter-points[data-drawn='90']").wait_for()
+    assert page.locator(f"{gl} path.dot").count() == 0  # drawn on the canvas, not as elements
+    # the loneliest point of the left cluster and of the right (no other point drawn over it)
+    where = probe.eval("[[float(v) for v in xy[max(range(a, a + 30), key=lambda i: "
+                       "np.delete(np.hypot(*(xy - xy[i]).T), i).min())]] for a in (0, 30)]")
+    extent = probe.eval("g.gl['extent']")
+    left_point, right_point = page.evaluate(PIXELS, [where, extent])
+    assert left_point == [*GREY, 255] and right_point == [*GREY, 255]
+    # the left of the plot holds one cluster (ux < 0) and only it: lasso that side, with the
+    # view's own lasso
+    focus(page, gl)
+    events = page.locator(f"{gl} .plotarea_events").first
+    events.scroll_into_view_if_needed()
+    screenshot(page, "scatter-canvas", page.locator(gl).first)
+    area = events.bounding_box()
+    left, right = area["x"] + 2, area["x"] + area["width"] * 0.45
+    top, bottom = area["y"] + 2, area["y"] + area["height"] - 2
+    page.mouse.move(left, top)
+    page.mouse.down()
+    for x, y in [(right, top), (right, bottom), (left, bottom), (left, top + 1)]:
+        page.mouse.move(x, y, steps=8)
+    screenshot(page, "scatter-canvas-lasso", page.locator(gl).first)  # the lasso being drawn
+    page.mouse.up()
+    cluster = set(probe.eval("list(df.index[df.ux < 0])"))
+    wait_until(lambda: probe.eval("g.picked") == len(cluster))
+    assert set(probe.eval("g.selected")) == cluster
+    side = page.locator(f"{gl} .nblabel-scatter-side-title")
+    assert side.text_content() == f"Selected ({len(cluster)})"
+    page.locator(f"{gl} canvas.nblabel-scatter-points[data-chosen='{len(cluster)}']").wait_for()
+    left_point, right_point = page.evaluate(PIXELS, [where, extent])
+    assert left_point == [*GREY, 255]  # selected: drawn on top, whole
+    # the others faded (read back with alpha, a colour is rounded by one or two)
+    assert max(abs(a - b) for a, b in zip(right_point[:3], GREY, strict=True)) <= 2
+    assert 40 < right_point[3] < 120
+    screenshot(page, "scatter-canvas-selected", page.locator(gl).first)
+    page.keyboard.press("1")
+    wait_until(lambda: probe.eval("g.counts['spam']") == len(cluster))
+    assert set(probe.eval("list(g.labels.index)")) == cluster
+    page.locator(gl).locator(".nblabel-status[data-pending='0']").wait_for()
+    wait_until(lambda: page.evaluate(PIXELS, [where, extent])[0] == [*SPAM, 255])
+    right_point = page.evaluate(PIXELS, [where, extent])[1]
+    assert max(abs(a - b) for a, b in zip(right_point[:3], GREY, strict=True)) <= 2
+    screenshot(page, "scatter-canvas-labeled", page.locator(gl).first)
+    # a narrower page: the plot area shrinks and the canvas draws the points at their new places
+    size = page.viewport_size
+    drawn_width = page.locator(f"{gl} canvas.nblabel-scatter-points").bounding_box()["width"]
+    page.set_viewport_size({**size, "width": size["width"] - 600})
+    try:
+        wait_until(lambda: page.locator(f"{gl} canvas.nblabel-scatter-points")
+                   .bounding_box()["width"] < drawn_width - 80)  # fmt: skip
+
+        def redrawn():
+            left_point, right_point = page.evaluate(PIXELS, [where, extent])
+            return left_point == [*SPAM, 255] and 40 < right_point[3] < 120
+
+        wait_until(redrawn)
+        screenshot(page, "scatter-canvas-narrower", page.locator(gl).first)
+    finally:
+        page.set_viewport_size(size)
+    page.keyboard.press("Backspace")
+    wait_until(lambda: probe.eval("g.counts['spam']") == 0)
+    assert probe.eval("g.labels.empty")
+    wait_until(lambda: page.evaluate(PIXELS, [where, extent])[0] == [*GREY, 255])

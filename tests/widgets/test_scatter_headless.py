@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 
 import numpy as np
@@ -185,3 +186,71 @@ def test_a_thumbnail_column_is_checked_and_needs_the_images_extra(pictured, tmp_
                                            r"pip install 'nblabel\[images\]'"):  # fmt: skip
         make(pictured, tmp_path / "s.db", thumbnail="img")
     assert make(pictured, tmp_path / "s.db").preview == []  # text alone needs no Pillow
+
+
+def test_canvas_points_from_the_size_where_svg_slows_or_when_asked(tmp_path, monkeypatch):
+    from bqplot import Scatter
+
+    from nblabel.widgets.scatter import GL_FROM, CanvasPoints, drawn_by_canvas
+
+    assert drawn_by_canvas(None, GL_FROM - 1) is False
+    assert drawn_by_canvas(None, GL_FROM) is True
+    assert drawn_by_canvas(False, 10 * GL_FROM) is False
+    assert drawn_by_canvas(True, 3) is True
+    monkeypatch.setitem(sys.modules, "bqplot_gl", None)  # no optional package beyond bqplot
+    w = make(points(), tmp_path / "gl.db", gl=True)
+    # bqplot draws the axes only: the points are the view's, coloured by the codes it is sent
+    assert type(w.points) is CanvasPoints and w.figure.marks == []
+    assert w.gl["colors"][0] == "#c4c4c4" and len(w.gl["colors"]) == 3
+    assert np.frombuffer(w.codes, dtype="<i2").tolist() == [0] * 200 and w.chosen == b""
+    w.points.selected = np.array([2, 0])
+    assert np.frombuffer(w.chosen, dtype="<i4").tolist() == [0, 2]
+    w.label_selection("spam")
+    assert list(w.points.color[[0, 2]]) == [1, 1]
+    assert np.frombuffer(w.codes, dtype="<i2")[[0, 1, 2]].tolist() == [1, 0, 1]
+    assert w.labels["label"].to_dict() == {"m0": "spam", "m2": "spam"}
+    w.undo()
+    assert np.frombuffer(w.codes, dtype="<i2").tolist() == [0] * 200
+    svg = make(points(), tmp_path / "svg.db")
+    assert type(svg.points) is Scatter and svg.figure.marks == [svg.points]
+    assert svg.codes == b"" and svg.chosen == b""
+    svg.points.selected = np.array([1])
+    assert svg.chosen == b""  # SVG points: bqplot shows the selection itself
+    with pytest.raises(NblabelError, match="gl= is True, False or None"):
+        make(points(), tmp_path / "bad.db", gl="yes")
+    assert not (tmp_path / "bad.db").exists()  # refused before any store
+
+
+def test_canvas_points_are_selected_by_the_views_lasso_as_one_int32_buffer(tmp_path):
+    data = points()
+    w = make(data, tmp_path / "gl.db", gl=True, selector="brush")
+    # no bqplot selector: the view draws its own, over scales it can map exactly
+    assert w.selector is None and w.figure.interaction is None
+    x0, x1, y0, y1 = w.gl["extent"]
+    assert (x0, x1) == (w.points.scales["x"].min, w.points.scales["x"].max)
+    assert x0 < data.ux.min() < data.ux.max() < x1 and y0 < data.uy.min() < data.uy.max() < y1
+    assert not w.points.scales["x"].allow_padding
+    assert np.frombuffer(w.gl["x"], dtype=float).tolist() == data.ux.tolist()
+    assert np.frombuffer(w.gl["y"], dtype=float).tolist() == data.uy.tolist()
+    assert w.gl["selector"] == "brush"
+    sent = np.array([7, 2, 199, 2], dtype="<i4")
+    browser_message(w, {"kind": "select"}, [memoryview(sent.tobytes())])
+    assert w.selected == ["m2", "m7", "m199"] and w.picked == 3 and not w.error
+    assert np.frombuffer(w.chosen, dtype="<i4").tolist() == [2, 7, 199]  # drawn on top
+    assert [p["text"] for p in w.preview] == ["msg 2", "msg 7", "msg 199"]
+    browser_message(w, {"kind": "label", "value": encode("ham"), "client": "c", "seq": 1})
+    assert w.labels["label"].to_dict() == {"m2": "ham", "m7": "ham", "m199": "ham"}
+    assert list(w.points.color[[2, 7, 199]]) == [2, 2, 2]
+    for buffers, said in [
+        ([np.array([3, 200], dtype="<i4").tobytes()], r"positions \[200\] outside 0 to 199"),
+        ([np.array([-1], dtype="<i4").tobytes()], r"positions \[-1\] outside"),
+        ([b"\x01\x00\x00"], r"one buffer of int32 point positions; it had 1 buffer\(s\) of \[3\]"),
+        ([], r"it had 0 buffer"),
+    ]:
+        browser_message(w, {"kind": "select"}, buffers)
+        assert re.search(said, w.error), w.error
+        assert w.selected == ["m2", "m7", "m199"]  # a wrong message leaves the selection
+    browser_message(w, {"kind": "select"}, [b""])  # a click without a lasso: nothing selected
+    assert w.selected == [] and w.picked == 0 and w.points.selected is None and not w.error
+    svg = make(data, tmp_path / "svg.db")
+    assert svg.gl == {} and svg.selector is not None and svg.figure.interaction is svg.selector

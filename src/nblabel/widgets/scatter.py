@@ -96,28 +96,53 @@ class ScatterWidget(anywidget.AnyWidget):
     """What the widget found about labels stored before (given for other content)."""
     info = t.Dict().tag(sync=True)
     """``{"store", "task", "annotator"}`` for the status line."""
+    gl = t.Dict().tag(sync=True)
+    """With points drawn by the view's own canvas (which also draws the lasso), what it draws
+    and selects with: ``{"x", "y": float64 bytes, "extent": [x0, x1, y0, y1] plotted,
+    "selector", "colors": [unlabeled, one per option]}``; empty with SVG points."""
+    codes = t.Bytes(b"").tag(sync=True)
+    """With canvas points, each point's label code (int16 bytes, 0 unlabeled; option ``i`` is
+    ``i + 1``): the view colours the points by it."""
+    chosen = t.Bytes(b"").tag(sync=True)
+    """With canvas points, the positions of the selected points (int32 bytes), drawn on top."""
 
     def __init__(self, frame: pd.DataFrame, bulk: BulkLabels, *, x: Hashable, y: Hashable,
                  preview: Hashable | None, keymap: Any, selector: str, height: int,
-                 store_text: str, thumbnail: Hashable | None = None) -> None:  # fmt: skip
+                 store_text: str, thumbnail: Hashable | None = None,
+                 gl: bool | None = None) -> None:  # fmt: skip
         super().__init__()
         bq = require("bqplot", extra="plots", purpose="label_scatter")
+        canvas = drawn_by_canvas(gl, len(frame))
         self.data, self.bulk, self._keys = frame, bulk, keymap
         self._preview_column = preview
         self._thumb_column = thumbnail
         self._thumbs: OrderedDict[int, dict] = OrderedDict()  # position -> its preview image
         choices = bulk.choices
         colors = [UNLABELED] + [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(len(choices))]
-        xs, ys = bq.LinearScale(), bq.LinearScale()
-        self._colors = bq.OrdinalColorScale(domain=list(range(len(choices) + 1)), colors=colors)
-        self.points = bq.Scatter(
-            x=frame[x].to_numpy(dtype=float), y=frame[y].to_numpy(dtype=float),
-            color=bulk.codes.copy(), scales={"x": xs, "y": ys, "color": self._colors},
-            default_size=24, stroke_width=0, selected_style={"stroke": "black", "stroke-width": 1},
-            unselected_style={"opacity": 0.35},
-        )  # fmt: skip
-        """The bqplot ``Scatter``: its ``selected`` holds the positions of the selected points."""
-        if selector == "lasso":
+        xy = [frame[c].to_numpy(dtype=float) for c in (x, y)]
+        if canvas:  # the view maps points and lasso through the plot area: fixed scales
+            xs, ys = (bq.LinearScale(min=lo, max=hi, allow_padding=False)
+                      for lo, hi in (plotted_range(v) for v in xy))  # fmt: skip
+            self.points: Any = CanvasPoints(x=xy[0], y=xy[1], color=bulk.codes.copy(),
+                                            scales={"x": xs, "y": ys})  # fmt: skip
+            marks = []  # bqplot draws the axes only
+        else:
+            xs, ys = bq.LinearScale(), bq.LinearScale()
+            self._colors = bq.OrdinalColorScale(domain=list(range(len(choices) + 1)),
+                                                colors=colors)  # fmt: skip
+            self.points = bq.Scatter(
+                x=xy[0], y=xy[1],
+                color=bulk.codes.copy(), scales={"x": xs, "y": ys, "color": self._colors},
+                default_size=24, stroke_width=0,
+                selected_style={"stroke": "black", "stroke-width": 1},
+                unselected_style={"opacity": 0.35},
+            )  # fmt: skip
+            marks = [self.points]
+        """The points: a bqplot ``Scatter``, or with canvas points a :class:`CanvasPoints`;
+        either way ``selected`` holds the positions of the selected points, ``color`` codes."""
+        if canvas:  # the view draws its own lasso or brush over its canvas
+            self.selector = None
+        elif selector == "lasso":
             self.selector = bq.interacts.LassoSelector(marks=[self.points], color="#555")
         else:
             self.selector = bq.interacts.BrushSelector(
@@ -125,19 +150,24 @@ class ScatterWidget(anywidget.AnyWidget):
             )
         self.points.observe(self._on_selected, names="selected")
         fig = bq.Figure(
-            marks=[self.points],
+            marks=marks,
             axes=[bq.Axis(scale=xs, label=str(x)), bq.Axis(scale=ys, label=str(y), side="left")],
             interaction=self.selector, animation_duration=0, padding_x=0.04, padding_y=0.04,
             fig_margin={"top": 12, "bottom": 40, "left": 50, "right": 12},
         )  # fmt: skip
         fig.layout.width, fig.layout.height = "100%", f"{height}px"
         self._handlers = {"label": self._on_label, "action": self._on_action,
-                          "page": self._on_page}  # fmt: skip
+                          "page": self._on_page, "select": self._on_select}  # fmt: skip
         self.on_msg(self._handle_message)
         self.add_class("nblabel")
         self.add_class("nblabel-scatter")
         with self.hold_sync():
             self.figure = fig
+            if self.selector is None:
+                self.gl = {"x": xy[0].tobytes(), "y": xy[1].tobytes(), "selector": selector,
+                           "extent": [xs.min, xs.max, ys.min, ys.max],
+                           "colors": colors}  # fmt: skip
+                self.codes = bulk.codes.astype("<i2").tobytes()
             self.options = [
                 {"label": str(c), "key": keymap.key_for(i), "value": encode(c),
                  "color": colors[i + 1]}
@@ -216,10 +246,14 @@ class ScatterWidget(anywidget.AnyWidget):
     def _repaint(self) -> None:
         with self.hold_sync():
             self.points.color = self.bulk.codes.copy()
+            if self.selector is None:
+                self.codes = self.bulk.codes.astype("<i2").tobytes()
             self.counts = self.bulk.counts()
             self._show_preview()
 
     def _on_selected(self, change: dict) -> None:
+        if self.selector is None:
+            self.chosen = self._selected_positions().astype("<i4").tobytes()
         self.preview_page = 0
         self._show_preview()
 
@@ -271,7 +305,7 @@ class ScatterWidget(anywidget.AnyWidget):
         if client is not None and seq is not None and seq <= self.acks.get(client, -1):
             return  # handled before
         try:
-            handler(content)
+            handler(content, buffers)
         except StoreError as exc:
             self.error = f"Not saved: {exc}. Press the key again when it is fixed."
             return  # not acknowledged: the view shows it as not saved
@@ -282,7 +316,7 @@ class ScatterWidget(anywidget.AnyWidget):
         if client is not None and seq is not None:
             self.acks = {**self.acks, client: seq}
 
-    def _on_label(self, content: dict) -> None:
+    def _on_label(self, content: dict, buffers: list) -> None:
         value = decode(content["value"])
         sent = content.get("items")
         positions = (
@@ -291,14 +325,69 @@ class ScatterWidget(anywidget.AnyWidget):
         )  # fmt: skip
         self._label(positions, value)
 
-    def _on_action(self, content: dict) -> None:
+    def _on_action(self, content: dict, buffers: list) -> None:
         if content.get("name") == "undo":
             self.undo()
 
-    def _on_page(self, content: dict) -> None:
+    def _on_select(self, content: dict, buffers: list) -> None:
+        """The view's own lasso (canvas points): the positions inside it, one int32 buffer."""
+        if len(buffers) != 1 or len(buffers[0]) % 4:
+            raise NblabelError(
+                "a selection message carries one buffer of int32 point positions; it had "
+                f"{len(buffers)} buffer(s) of {[len(b) for b in buffers]} bytes"
+            )
+        positions = np.frombuffer(buffers[0], dtype="<i4")
+        wrong = positions[(positions < 0) | (positions >= len(self.data))]
+        if len(wrong):
+            raise NblabelError(
+                f"the selection names point positions {wrong[:5].tolist()} outside 0 to "
+                f"{len(self.data) - 1}: the view's points are not this widget's; show it again"
+            )
+        with self.hold_sync():
+            self.error = ""
+            self.points.selected = np.unique(positions) if len(positions) else None
+
+    def _on_page(self, content: dict, buffers: list) -> None:
         pages = max((self.picked - 1) // PREVIEW_PAGE, 0)
         self.preview_page = int(np.clip(int(content.get("page", 0)), 0, pages))
         self._show_preview()
+
+
+GL_FROM = 10_000
+"""With ``gl=None``, from this many points on the view draws the points on its own canvas:
+bqplot's SVG keeps one element per point, which slows the page past that."""
+
+
+class CanvasPoints(t.HasTraits):
+    """The points of a scatter whose view draws them on its own canvas: what a bqplot
+    ``Scatter`` would hold (``selected`` positions, ``color`` codes), kept in Python only; the
+    widget sends them to the view as bytes (``gl``, ``codes``, ``chosen``)."""
+
+    x = t.Any()
+    y = t.Any()
+    color = t.Any()
+    selected = t.Any(None, allow_none=True)
+    scales = t.Dict()
+
+
+def plotted_range(values: np.ndarray) -> tuple[float, float]:
+    """The axis range that shows ``values`` with a margin of 4% each side (of 1 when all are
+    equal)."""
+    if not len(values):
+        return 0.0, 1.0
+    lo, hi = float(values.min()), float(values.max())
+    margin = 0.04 * (hi - lo) if hi > lo else 1.0
+    return lo - margin, hi + margin
+
+
+def drawn_by_canvas(gl: bool | None, n_points: int) -> bool:
+    """Whether the view draws ``n_points`` points on its own canvas (``True``) or bqplot
+    draws them as SVG: ``gl=True`` always, ``False`` never, ``None`` from :data:`GL_FROM`
+    points."""
+    if gl is not None and not isinstance(gl, bool):
+        raise NblabelError(f"gl= is True, False or None (canvas from {GL_FROM:,} points), "
+                           f"not {gl!r}")  # fmt: skip
+    return gl is True or (gl is None and n_points >= GL_FROM)
 
 
 def label_scatter(
@@ -316,6 +405,7 @@ def label_scatter(
     task: str | None = None,
     keys: Mapping[str, Any] | Sequence[str] | str | None = None,
     height: int = 420,
+    gl: bool | None = None,
 ) -> ScatterWidget:
     """Label the points of a 2-D embedding in bulk: select a group, press a digit.
 
@@ -336,6 +426,10 @@ def label_scatter(
         H×W×3, H×W×4), as for :func:`nblabel.annotate_images`. Needs the ``images`` extra.
     selector
         ``"lasso"`` (default) or ``"brush"`` (a rectangle).
+    gl
+        Draw the points on the view's own canvas (fast for 100,000 points; bqplot keeps the
+        axes): ``None`` (default) does from 10,000 points, ``True`` always, ``False`` never
+        (bqplot's SVG points, one page element each). No optional package beyond ``plots``.
     fingerprint, store, annotator, task, keys
         As for :func:`nblabel.classify`; the fingerprint defaults to the ``preview`` column,
         else every column. The default task is ``scatter:[options]@`` a short hash of the
@@ -383,6 +477,7 @@ def label_scatter(
     if task is not None:
         check_name(task, "task", "topics")
     keymap = checked_keymap(choices, keys)
+    drawn_by_canvas(gl, len(frame))  # gl= checked before any store
     require("bqplot", extra="plots", purpose="label_scatter")
     if thumbnail is not None:
         require("PIL.Image", extra="images", purpose="thumbnail= of label_scatter",
@@ -402,5 +497,5 @@ def label_scatter(
     )  # fmt: skip
     return ScatterWidget(
         frame, bulk, x=x, y=y, preview=preview, keymap=keymap, selector=selector,
-        height=height, store_text=store_label(store), thumbnail=thumbnail,
+        height=height, store_text=store_label(store), thumbnail=thumbnail, gl=gl,
     )  # fmt: skip

@@ -6,6 +6,242 @@
 
 const THUMB_BOX = 56; // CSS pixels of a thumbnail's box (scatter.css)
 
+// The coordinates of the points, float64 bytes as sent.
+const floats = (bytes) => typed(Float64Array, bytes);
+
+// The positions of the points inside a polygon given in data coordinates (even-odd rule).
+function pointsInside(xs, ys, polygon) {
+  let [left, right, bottom, top] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const [x, y] of polygon) {
+    left = Math.min(left, x);
+    right = Math.max(right, x);
+    bottom = Math.min(bottom, y);
+    top = Math.max(top, y);
+  }
+  const found = [];
+  const n = polygon.length;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    const y = ys[i];
+    if (x < left || x > right || y < bottom || y > top) continue;
+    let inside = false;
+    for (let a = 0, b = n - 1; a < n; b = a++) {
+      const [xa, ya] = polygon[a];
+      const [xb, yb] = polygon[b];
+      if (ya > y !== yb > y && x < ((xb - xa) * (y - ya)) / (yb - ya) + xa) inside = !inside;
+    }
+    if (inside) found.push(i);
+  }
+  return Int32Array.from(found);
+}
+
+// The view's own bytes as a typed array (copied only when not aligned).
+function typed(Kind, bytes) {
+  const view = bytes instanceof DataView ? bytes : new DataView(bytes.buffer ?? bytes);
+  const { buffer, byteOffset, byteLength } = view;
+  const size = Kind.BYTES_PER_ELEMENT;
+  if (byteOffset % size === 0) return new Kind(buffer, byteOffset, byteLength / size);
+  return new Kind(buffer.slice(byteOffset, byteOffset + byteLength));
+}
+
+// Many points (gl=): bqplot draws the axes only, the points are drawn here on a 2D canvas over
+// the plot area, in the same fixed scales (min/max, no padding): one small square per point in
+// its label's colour, grouped by colour (one fillStyle each); with a selection the others are
+// faded and the selected drawn last, outlined. Redrawn when the labels, the selection or the
+// plot area's size change.
+function canvasPoints(plot, model, gl, signal) {
+  const xs = floats(gl.x);
+  const ys = floats(gl.y);
+  const [x0, x1, y0, y1] = gl.extent;
+  const canvas = h("canvas", { class: "nblabel-scatter-points" });
+  plot.append(canvas);
+  let frame = 0;
+  let drawnAt = null; // the plot area's place in the canvas when last drawn
+  let settling = 0; // frames left to watch for bqplot laying the figure out again
+  const SIZE = 4; // CSS pixels of a point's square
+
+  function place() {
+    const own = canvas.getBoundingClientRect();
+    const box = plot.querySelector(".plotarea_events")?.getBoundingClientRect();
+    if (!box) return null;
+    return [box.left - own.left, box.top - own.top, box.width, box.height, own.width, own.height].join();
+  }
+
+  function draw() {
+    frame = 0;
+    drawnAt = place();
+    const ctx = canvas.getContext("2d");
+    const ratio = window.devicePixelRatio || 1;
+    const own = canvas.getBoundingClientRect();
+    const width = Math.round(own.width * ratio);
+    const height = Math.round(own.height * ratio);
+    if (canvas.width !== width) canvas.width = width;
+    if (canvas.height !== height) canvas.height = height;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    const box = plot.querySelector(".plotarea_events")?.getBoundingClientRect();
+    if (!box || !box.width || !box.height) return;
+    const codes = typed(Int16Array, model.get("codes") || new ArrayBuffer(0));
+    const chosen = typed(Int32Array, model.get("chosen") || new ArrayBuffer(0));
+    const left = (box.left - own.left) * ratio;
+    const top = (box.top - own.top) * ratio;
+    const sx = (box.width * ratio) / (x1 - x0);
+    const sy = (box.height * ratio) / (y1 - y0);
+    const size = SIZE * ratio;
+    const half = size / 2;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, box.width * ratio, box.height * ratio);
+    ctx.clip();
+    const colors = gl.colors;
+    const groups = colors.map(() => []);
+    for (let i = 0; i < xs.length; i++) groups[codes[i] ?? 0]?.push(i);
+    ctx.globalAlpha = chosen.length ? 0.3 : 1;
+    groups.forEach((group, code) => {
+      ctx.fillStyle = colors[code];
+      for (const i of group) {
+        ctx.fillRect(left + (xs[i] - x0) * sx - half, top + (y1 - ys[i]) * sy - half, size, size);
+      }
+    });
+    if (chosen.length) {
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = "#000";
+      ctx.lineWidth = ratio;
+      const big = size + 2 * ratio;
+      for (const i of chosen) {
+        const px = left + (xs[i] - x0) * sx - big / 2;
+        const py = top + (y1 - ys[i]) * sy - big / 2;
+        ctx.fillStyle = colors[codes[i] ?? 0];
+        ctx.fillRect(px, py, big, big);
+        ctx.strokeRect(px, py, big, big);
+      }
+    }
+    ctx.restore();
+    canvas.dataset.drawn = String(xs.length);
+    canvas.dataset.chosen = String(chosen.length);
+  }
+  const redraw = () => (frame ||= requestAnimationFrame(draw));
+  // bqplot lays the figure out again after a resize, in its own time: for a second after one,
+  // each frame redraws when the plot area has moved or changed size since the last drawing
+  function watch() {
+    if (signal.aborted) return;
+    if (place() !== drawnAt) redraw();
+    if (--settling > 0) requestAnimationFrame(watch);
+  }
+  const later = () => {
+    const idle = settling <= 0;
+    settling = 60;
+    if (idle) requestAnimationFrame(watch);
+  };
+  const sizes = new ResizeObserver(later);
+  sizes.observe(plot);
+  const area = plot.querySelector(".plotarea_events");
+  if (area) sizes.observe(area);
+  window.addEventListener("resize", later, { signal });
+  model.on("change:codes", redraw);
+  model.on("change:chosen", redraw);
+  signal.addEventListener("abort", () => {
+    sizes.disconnect();
+    model.off("change:codes", redraw);
+    model.off("change:chosen", redraw);
+  });
+  redraw();
+  later(); // the figure's first layout
+}
+
+// With canvas points the figure has no selector (its points are not bqplot's): the lasso,
+// or the brush, is drawn here on a canvas over the plot while the pointer moves. On release
+// its outline is mapped to data through the plot area (the scales' fixed min/max, no padding)
+// and the points inside are sent as one int32 buffer. The outline is kept in the plot area's
+// pixels, so a page scrolled meanwhile does not move it.
+function glSelector(plot, gl, select, signal) {
+  const xs = floats(gl.x);
+  const ys = floats(gl.y);
+  const [x0, x1, y0, y1] = gl.extent;
+  const canvas = h("canvas", { class: "nblabel-scatter-lasso" });
+  plot.append(canvas);
+  let outline = null; // [[x, y] in the plot area's pixels], while drawing
+  let start = null;
+  let frame = 0;
+
+  const area = () => plot.querySelector(".plotarea_events")?.getBoundingClientRect();
+  const local = (event, box) => [
+    Math.min(Math.max(event.clientX - box.left, 0), box.width),
+    Math.min(Math.max(event.clientY - box.top, 0), box.height),
+  ];
+
+  function draw() {
+    frame = 0;
+    const ctx = canvas.getContext("2d");
+    const ratio = window.devicePixelRatio || 1;
+    const own = canvas.getBoundingClientRect();
+    if (canvas.width !== Math.round(own.width * ratio)) canvas.width = Math.round(own.width * ratio);
+    if (canvas.height !== Math.round(own.height * ratio)) canvas.height = Math.round(own.height * ratio);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const box = area();
+    if (!outline || !box) return;
+    ctx.setTransform(ratio, 0, 0, ratio, (box.left - own.left) * ratio, (box.top - own.top) * ratio);
+    ctx.beginPath();
+    outline.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+    ctx.closePath();
+    ctx.fillStyle = "rgba(85, 85, 85, 0.08)";
+    ctx.fill();
+    ctx.setLineDash([4, 3]);
+    ctx.strokeStyle = "#555";
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+  }
+  const redraw = () => (frame ||= requestAnimationFrame(draw));
+
+  function extend(event) {
+    const box = area();
+    if (!box) return;
+    const point = local(event, box);
+    if (gl.selector === "brush") {
+      const [sx, sy] = start;
+      outline = [start, [point[0], sy], point, [sx, point[1]]];
+    } else outline.push(point);
+    redraw();
+  }
+
+  canvas.addEventListener(
+    "pointerdown",
+    (event) => {
+      const box = area();
+      if (event.button !== 0 || !box) return;
+      const { clientX: cx, clientY: cy } = event;
+      if (cx < box.left || cx > box.right || cy < box.top || cy > box.bottom) return;
+      event.preventDefault();
+      canvas.setPointerCapture(event.pointerId);
+      start = local(event, box);
+      outline = [start];
+      redraw();
+    },
+    { signal },
+  );
+  canvas.addEventListener("pointermove", (event) => outline && extend(event), { signal });
+  canvas.addEventListener(
+    "pointerup",
+    (event) => {
+      if (!outline) return;
+      extend(event);
+      const box = area();
+      const drawn = outline;
+      outline = null;
+      redraw();
+      if (!box || !box.width || !box.height) return;
+      const polygon = drawn.map(([px, py]) => [
+        x0 + (px / box.width) * (x1 - x0),
+        y1 - (py / box.height) * (y1 - y0),
+      ]);
+      select(polygon.length < 3 ? new Int32Array(0) : pointsInside(xs, ys, polygon));
+    },
+    { signal },
+  );
+  canvas.addEventListener("pointercancel", () => ((outline = null), redraw()), { signal });
+}
+
 function renderScatter({ model, el }) {
   const controller = new AbortController();
   const client = randomId();
@@ -45,6 +281,11 @@ function renderScatter({ model, el }) {
         figureView = view;
         plot.replaceChildren(view.el);
         view.trigger?.("displayed");
+        const gl = model.get("gl");
+        if (gl?.x) {
+          canvasPoints(plot, model, gl, controller.signal);
+          glSelector(plot, gl, selectPositions, controller.signal);
+        }
         requestAnimationFrame(() => window.dispatchEvent(new Event("resize")));
       })
       .catch((err) => plot.replaceChildren(h("div", { class: "nblabel-note", text: `cannot show the plot: ${err}` })));
@@ -57,6 +298,16 @@ function renderScatter({ model, el }) {
     paint();
     try {
       model.send(msg);
+    } catch (err) {
+      localError = "The kernel is not connected: run the cell again";
+      paint();
+    }
+  }
+
+  // the points the view's own lasso holds (canvas points): their positions, one binary buffer
+  function selectPositions(positions) {
+    try {
+      model.send({ kind: "select" }, undefined, [positions.buffer]);
     } catch (err) {
       localError = "The kernel is not connected: run the cell again";
       paint();
