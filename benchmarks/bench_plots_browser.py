@@ -109,10 +109,7 @@ def lasso_times(page, probe, reps: int) -> tuple[list[float], int]:
         area = events.bounding_box()
         left, right = area["x"] + 2, area["x"] + area["width"] * 0.45
         top, bottom = area["y"] + 2, area["y"] + area["height"] - 2
-        page.mouse.move(left, top)
-        page.mouse.down()
-        for x, y in [(right, top), (right, bottom), (left, bottom), (left, top + 1)]:
-            page.mouse.move(x, y, steps=4)
+        lab.lasso_rectangle(page, left, top, right, bottom, steps=4)
         page.evaluate(ARM_SELECTED)
         page.mouse.up()
         took = page.evaluate("() => window.__painted")

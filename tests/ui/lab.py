@@ -637,6 +637,18 @@ def focus(page: Page, selector: str) -> None:
         el.focus()
 
 
+
+def lasso_rectangle(page: Page, left: float, top: float, right: float, bottom: float,
+                    steps: int = 8) -> None:
+    """Press the mouse at (left, top) and drag it round the rectangle back to the start, as a
+    hand draws a lasso; the button stays down (the caller releases it with
+    ``page.mouse.up()``, after a screenshot or a timer armed on the release)."""
+    page.mouse.move(left, top)
+    page.mouse.down()
+    for x, y in [(right, top), (right, bottom), (left, bottom), (left, top + 1)]:
+        page.mouse.move(x, y, steps=steps)
+
+
 def press(page: Page, selector: str, key: str) -> None:
     """``focus(page, selector)``, then press ``key`` as a real key event (Playwright
     names: "1", "Enter", "Backspace", "ArrowLeft", "Shift+Enter", ...)."""

@@ -7,7 +7,7 @@ element of the page: the canvas's pixels show each point's label colour and the 
 from __future__ import annotations
 
 import pytest
-from lab import focus, notebook_in_lab, screenshot, wait_until
+from lab import focus, lasso_rectangle, notebook_in_lab, screenshot, wait_until
 
 W = ".nblabel-scatter"
 CELLS = [
@@ -85,10 +85,7 @@ def test_lasso_a_cluster_label_it_and_undo(opened):
     right = max(x for x, _ in group) + 8
     top = min(y for _, y in group) - 8
     bottom = min(max(y for _, y in group) + 8, area["y"] + area["height"] - 2)
-    page.mouse.move(left, top)
-    page.mouse.down()
-    for x, y in [(right, top), (right, bottom), (left, bottom), (left, top + 1)]:
-        page.mouse.move(x, y, steps=8)
+    lasso_rectangle(page, left, top, right, bottom)
     page.mouse.up()
     wait_until(lambda: probe.eval("w.picked") > 0)
     inside = {f"p{i}" for i, (x, y) in enumerate(dots) if left < x < right and top < y < bottom}
@@ -136,10 +133,7 @@ def test_canvas_points_lasso_and_label(opened):
     area = events.bounding_box()
     left, right = area["x"] + 2, area["x"] + area["width"] * 0.45
     top, bottom = area["y"] + 2, area["y"] + area["height"] - 2
-    page.mouse.move(left, top)
-    page.mouse.down()
-    for x, y in [(right, top), (right, bottom), (left, bottom), (left, top + 1)]:
-        page.mouse.move(x, y, steps=8)
+    lasso_rectangle(page, left, top, right, bottom)
     screenshot(page, "scatter-canvas-lasso", page.locator(gl).first)  # the lasso being drawn
     page.mouse.up()
     cluster = set(probe.eval("list(df.index[df.ux < 0])"))
