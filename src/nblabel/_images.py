@@ -200,6 +200,42 @@ def shown_image(source: Any, max_side: int = MAX_SIDE) -> ShownImage:
     return ShownImage(buffer.getvalue(), mime, width, height, shown_w, shown_h)
 
 
+class Ahead:
+    """Work started ahead by position on one background thread (the next pictures made while
+    this one is looked at). At most ``limit`` wait or are kept unclaimed; the oldest go first."""
+
+    def __init__(self, make: Callable[[int], Any], limit: int, name: str) -> None:
+        self._make, self._limit, self._name = make, limit, name
+        self._ready: dict[int, Future] = {}
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def start(self, positions: Sequence[int], skip: Callable[[int], bool] | None = None) -> None:
+        """Start ``make`` for each of ``positions`` not started yet (nor ``skip``-ped)."""
+        with self._lock:
+            todo = [p for p in positions if p not in self._ready and not (skip and skip(p))]
+            if not todo:
+                return
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix=self._name)
+            for position in todo:
+                self._ready[position] = self._pool.submit(self._make, position)
+            while len(self._ready) > self._limit:  # the oldest first (dicts keep their order)
+                self._ready.pop(next(iter(self._ready))).cancel()
+
+    def take(self, position: int) -> Future | None:
+        """The work started for ``position`` (done or under way), if any: it is the caller's."""
+        with self._lock:
+            future = self._ready.pop(position, None)
+        return None if future is None or future.cancelled() else future
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
+
 class ImageContent:
     """The payload of one image: the picture downscaled for display (one compressed binary
     buffer), the original's size and the row's pre-labels. A missing or unreadable image
@@ -222,26 +258,14 @@ class ImageContent:
         self._classes = classes
         self._max_side = max_side
         self.sizes: dict[str, tuple[int, int]] = {}  # item (JSON) -> (width, height)
-        self._ready: dict[int, Future] = {}
-        self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._ahead = Ahead(self._make, _KEPT, "nblabel-images")
 
     def warm(self, positions: Sequence[int]) -> None:
         """Start preparing the pictures of ``positions`` in the background."""
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="nblabel-images")
-            for position in positions:
-                if position not in self._ready:
-                    self._ready[position] = self._pool.submit(self._make, position)
-            while len(self._ready) > _KEPT:  # the oldest first (dicts keep insertion order)
-                self._ready.pop(next(iter(self._ready))).cancel()
+        self._ahead.start(positions)
 
     def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
+        self._ahead.close()
 
     def pixels(self, position: int) -> Any:
         """The original image of the row, upright, as an RGB array (for an assistant)."""
@@ -263,9 +287,8 @@ class ImageContent:
         return [{**shape.to_dict(), "prelabel": True} for shape in shapes]
 
     def __call__(self, position: int) -> dict:
-        with self._lock:
-            future = self._ready.pop(position, None)
-        if future is not None and not future.cancelled():
+        future = self._ahead.take(position)
+        if future is not None:
             return future.result()  # ready, or being made: wait for it rather than start again
         return self._make(position)
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
 
 from ._errors import NblabelError
-from ._images import shown_image
+from ._images import Ahead, shown_image
 
 __all__ = ["THUMB_SIDE", "Thumbnails"]
 
@@ -38,8 +37,7 @@ class Thumbnails:
         self._side = side
         self._kept: OrderedDict[int, dict] = OrderedDict()
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
-        self._ready: dict[int, Future] = {}
+        self._ahead = Ahead(self._make, _AHEAD, "nblabel-thumbnails")
         self.made = 0
         """How many thumbnails were made (not taken from the cache)."""
 
@@ -49,8 +47,8 @@ class Thumbnails:
             if cell is not None:
                 self._kept.move_to_end(position)
                 return cell
-            future = self._ready.pop(position, None)
-        if future is not None and not future.cancelled():
+        future = self._ahead.take(position)
+        if future is not None:
             return future.result()  # being made: wait for it rather than start again
         return self._make(position)
 
@@ -72,19 +70,7 @@ class Thumbnails:
 
     def warm(self, positions: Sequence[int]) -> None:
         """Start making the thumbnails of ``positions`` in the background."""
-        with self._lock:
-            todo = [p for p in positions if p not in self._kept and p not in self._ready]
-            if not todo:
-                return
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="nblabel-thumbnails")
-            for position in todo:
-                self._ready[position] = self._pool.submit(self._make, position)
-            while len(self._ready) > _AHEAD:
-                self._ready.pop(next(iter(self._ready))).cancel()
+        self._ahead.start(positions, skip=self._kept.__contains__)
 
     def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
+        self._ahead.close()
