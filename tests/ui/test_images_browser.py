@@ -11,6 +11,7 @@ from lab import (
     KernelProbe,
     canvas_pixel,
     notebook_in_lab,
+    notebook_in_notebook7,
     press,
     reload,
     screenshot,
@@ -57,6 +58,15 @@ def lab(jupyter_server, browser):
         yield page, probe, jupyter_server
 
 
+@pytest.fixture(scope="module")
+def notebook7(jupyter_server, browser):
+    """The same notebook in Notebook 7 (its own folder, so its own store)."""
+    with notebook_in_notebook7(browser, jupyter_server, "images_nb7/images.ipynb",
+                               cells=CELLS, widgets=W,
+                               viewport={"width": 1280, "height": 1400}) as (page, probe):
+        yield page, probe, jupyter_server
+
+
 def stage_box(page) -> dict:
     page.wait_for_function(
         "() => { const c = document.querySelector('.nblabel-live');"
@@ -79,12 +89,28 @@ def flat(points) -> list[float]:
     return [v for point in points for v in point]
 
 
+KERNEL = f"{W} .nblabel-kernel-canvas"
+
+
+def kernel_pixel(page, x: int, y: int) -> list[int] | None:
+    """RGBA of pixel (x, y) of the kernel's canvas (ipycanvas shows its layers, the picture
+    under the committed shapes, as one <canvas>)."""
+    return canvas_pixel(page, f"{KERNEL} canvas", x, y)
+
+
+def wait_kernel_drawn(page) -> None:
+    """Until the kernel's canvas is the one shown: it has drawn what the browser has."""
+    page.locator(f"{KERNEL}.nblabel-current").wait_for()
+
+
 def stored(probe: KernelProbe) -> dict:
     return probe.eval("store.annotations(task='detect').set_index('item')['label'].to_dict()")
 
 
-def test_a_dragged_box_is_stored_in_original_pixels(lab):
-    page, probe, _ = lab
+@pytest.mark.parametrize("frontend", ["lab", "notebook7"])
+def test_a_dragged_box_is_stored_in_original_pixels(request, frontend):
+    page, probe, _ = request.getfixturevalue(frontend)
+    suffix = "" if frontend == "lab" else "-notebook7"
     assert probe.eval("w.sample['content']['display_width']") == 2048
     box = stage_box(page)
     page.locator(LIVE).scroll_into_view_if_needed()
@@ -104,7 +130,13 @@ def test_a_dragged_box_is_stored_in_original_pixels(lab):
     edge_x = round(box["width"] and 1500 / 6000 * 2048)
     assert canvas_pixel(page, f"{W} .nblabel-picture", edge_x, 700) != canvas_pixel(
         page, f"{W} .nblabel-picture", edge_x - 20, 700)
-    screenshot(page, "images-01-box-drawn", page.locator(W))
+    # and so does the kernel's canvas once it has the box, the picture under it
+    wait_kernel_drawn(page)
+    edge = kernel_pixel(page, edge_x, 700)
+    assert edge[:3] == pytest.approx([0x3C, 0xB4, 0x4B], abs=40)  # "person"
+    assert kernel_pixel(page, edge_x - 20, 700)[:3] == pytest.approx([120] * 3, abs=12)
+    assert kernel_pixel(page, edge_x + 20, 700)[:3] == pytest.approx([200, 30, 30], abs=25)
+    screenshot(page, f"images-01-box-drawn{suffix}", page.locator(W))
     press(page, W, "Enter")
     wait_attr(page, W, "data-item", json.dumps("b"))
     wait_saved(page, W)
@@ -112,6 +144,14 @@ def test_a_dragged_box_is_stored_in_original_pixels(lab):
     got = [saved["x"], saved["y"], saved["x"] + saved["width"], saved["y"] + saved["height"]]
     assert saved["type"] == "box" and saved["label"] == "person"
     assert got == pytest.approx(expected, abs=1.0)
+    # back on it: both the page and the kernel's canvas draw what the store holds
+    probe.run("w.back()")
+    wait_attr(page, W, "data-item", json.dumps("a"))
+    page.locator(f"{W} >> .nblabel-held").filter(has_text="1 person").wait_for()
+    wait_kernel_drawn(page)
+    assert kernel_pixel(page, edge_x, 700)[:3] == pytest.approx([0x3C, 0xB4, 0x4B], abs=40)
+    probe.run("w.goto('b')")
+    wait_attr(page, W, "data-item", json.dumps("b"))
     assert not widget_errors(page), page.errors
 
 
@@ -158,6 +198,10 @@ def test_select_delete_and_reload_shows_the_saved_shapes(lab):
     page.locator(f"{W} >> .nblabel-shape-count").filter(has_text="1 shape").wait_for()
     page.locator(f"{W} >> .nblabel-held").filter(has_text="1 person").wait_for()
     stage_box(page)
+    # a reloaded page starts with a blank canvas: the kernel draws it again for the new view
+    wait_kernel_drawn(page)
+    edge_x = round(1500 / 6000 * 2048)
+    assert kernel_pixel(page, edge_x, 700)[:3] == pytest.approx([0x3C, 0xB4, 0x4B], abs=40)
     page.wait_for_timeout(300)  # the picture is decoded off the main thread
     screenshot(page, "images-04-after-reload", page.locator(W))
     assert not widget_errors(page), page.errors
@@ -176,6 +220,9 @@ def test_zoom_in_and_draw_again(lab):
     page.wait_for_function(
         "() => Number(document.querySelector('.nblabel-stage').dataset.zoom) > 2")
     zoom, pan_x, pan_y = (float(stage.get_attribute(f"data-{k}")) for k in ZOOM_ATTRIBUTES)
+    # once the zoom settles, the kernel draws its canvas at it, sharp
+    wait_kernel_drawn(page)
+    assert probe.eval("w.drawn['view']") == pytest.approx([zoom, pan_x, pan_y])
     box = stage_box(page)
     canvas_per_screen = 2048 / box["width"]
 
@@ -213,12 +260,17 @@ def test_a_handle_resizes_a_box_and_ctrl_z_takes_it_back(lab):
     page.locator(f"{W} >> .nblabel-shape-count").filter(has_text="2 shapes").wait_for()
     box = stage_box(page)
     size = (800, 600)
+    wait_kernel_drawn(page)  # the box added in Python, drawn by Python
+    assert kernel_pixel(page, 400, 350)[:3] == pytest.approx([0xE6, 0x19, 0x4B], abs=40)  # car
     page.mouse.click(*to_screen(box, size, 500, 350))  # select it: its eight handles show
     page.locator(f"{W} >> .nblabel-shape-count").filter(has_text="selected").wait_for()
     start, end = to_screen(box, size, 600, 400), to_screen(box, size, 700, 520)
     page.mouse.move(*start)
     page.mouse.down()
     page.mouse.move(*end, steps=8)
+    # the box is lifted off the picture while it moves: the kernel's canvas, which still has
+    # it in place, gives way to the page's own drawing until the edit is sent
+    assert not page.locator(f"{KERNEL}.nblabel-current").count()
     screenshot(page, "images-06b-resizing", page.locator(W))
     page.mouse.up()
     corner = [(end[0] - box["x"]) / box["width"] * 800, (end[1] - box["y"]) / box["height"] * 600]
@@ -227,6 +279,8 @@ def test_a_handle_resizes_a_box_and_ctrl_z_takes_it_back(lab):
     assert [resized["x"], resized["y"]] == [400, 300]  # the opposite corner stayed
     assert [resized["x"] + resized["width"], resized["y"] + resized["height"]] == (
         pytest.approx(corner, abs=1.0))
+    wait_kernel_drawn(page)
+    assert probe.eval("w.drawn['seq']") >= 1  # the page's edit, drawn by the kernel
     press(page, W, "Control+z")  # the resize taken back, in the page and in Python
     wait_until(lambda: probe.eval("w.draft['shapes'][1]['width']") == 200, timeout=10)
     assert probe.eval("len(w.draft['shapes'])") == 2 and probe.eval("w.current") == "b"
@@ -351,6 +405,9 @@ def test_the_mask_brush_paints_and_shift_erases(mask_lab):
     # a stroke 200 px long, 28 px wide (a 14 px brush) with round ends
     assert area == pytest.approx(200 * 28 + 3.1416 * 14**2, rel=0.15)
     assert probe.eval("paint.shapes[0].label") == "road"
+    wait_kernel_drawn(page)  # the kernel's canvas draws the mask, tinted with its class
+    tinted = kernel_pixel(page, 200, 150)
+    assert tinted[1] > tinted[0] + 30 and tinted[1] > tinted[2] + 30  # green: "road"
     screenshot(page, "images-09-mask-painted", page.locator(W))
     page.keyboard.down("Shift")
     drag(page, to_screen(box, (400, 300), 200, 100), to_screen(box, (400, 300), 200, 200))
@@ -358,6 +415,9 @@ def test_the_mask_brush_paints_and_shift_erases(mask_lab):
     wait_until(lambda: not mask_at(probe, [(200, 150)])[0][0], timeout=10)
     inside, smaller = mask_at(probe, [(200, 150), (120, 150), (280, 150)])
     assert inside == [False, True, True] and smaller < area - 500
+    wait_kernel_drawn(page)
+    hole, kept = kernel_pixel(page, 200, 150), kernel_pixel(page, 120, 150)
+    assert abs(hole[1] - hole[0]) < 15 and kept[1] > kept[0] + 30  # erased, and not
     screenshot(page, "images-10-mask-erased", page.locator(W))
     # the assistant: a click on the blue patch with the assist tool suggests its mask
     for key in ("Escape", "a", "1"):  # drop the selection, the assist tool, class "sky"

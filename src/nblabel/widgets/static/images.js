@@ -1,9 +1,14 @@
 // The images view: boxes, polygons, points and masks drawn on a picture. Joined after base.js,
-// masks.js, shapes.js, edit.js and votes.js, whose functions it uses by name. Two canvases: the
-// picture with the committed shapes, and a top canvas for the live shape (rubber band, polygon
-// in progress, a shape being moved or resized, a brush stroke), drawn in the pointer's own
-// listener so it keeps up with the hand. Every coordinate kept here is in the ORIGINAL image's
-// pixels; only drawing scales them to the canvas.
+// masks.js, shapes.js, edit.js and votes.js, whose functions it uses by name. Three layers:
+// - the kernel's canvas (ipycanvas, widgets/_canvas.py): the picture and the shapes Python holds,
+//   redrawn once per committed change;
+// - under it, this view's own drawing of the same, shown while the kernel's canvas lags behind
+//   (the next image the instant a key moves on, an edit or a zoom not yet drawn there, a
+//   shape lifted by a drag, a review's votes), so that nothing waits for the kernel;
+// - on top, the live layer: the rubber band, the polygon in progress, a shape being moved or
+//   resized, a brush stroke, the selection, drawn in the pointer's own listener so they keep up
+//   with the hand.
+// Every coordinate kept here is in the ORIGINAL image's pixels; only drawing scales them.
 
 function imagesView(ctx) {
   const { model } = ctx;
@@ -16,6 +21,10 @@ function imagesView(ctx) {
   let tool = model.get("tools")[0] ?? "box";
   let classIndex = model.get("active_class") ?? 0;
   let seenRev = -1;
+  let seq = 0; // this view's edits of the image on screen, as sent to the kernel
+  let firstDrawn = model.get("drawn")?.n ?? 0; // the kernel drew before this view existed
+  let settledDrawn = -1; // the last of the kernel's drawings that ipycanvas has finished
+  let canvasManager = null; // ipycanvas's queue of drawing commands (its model)
   // the view: canvas = zoom * (display pixels) + pan, in canvas pixels (ViewTransform in Python)
   let zoom = 1;
   let panX = 0;
@@ -30,8 +39,26 @@ function imagesView(ctx) {
   ctx.body.append(h("div", { class: "nblabel-image-bar" }, toolBar, counter), classBar);
 
   const picture = h("canvas", { class: "nblabel-picture" });
+  const kernelCanvas = h("div", { class: "nblabel-kernel-canvas" });
   const live = h("canvas", { class: "nblabel-live" });
-  const stage = h("div", { class: "nblabel-stage" }, picture, live);
+  const stage = h("div", { class: "nblabel-stage" }, picture, kernelCanvas, live);
+  const canvasRef = model.get("canvas");
+  if (canvasRef) {
+    model.widget_manager
+      .get_model(canvasRef.replace(/^IPY_MODEL_/, ""))
+      .then((child) => {
+        canvasManager = child.get("_canvases")?.[0]?.get("_canvas_manager") ?? null;
+        return model.widget_manager.create_view(child);
+      })
+      .then((view) => {
+        if (ctx.signal.aborted) return view.remove();
+        kernelCanvas.replaceChildren(view.el);
+        view.trigger?.("displayed");
+        ctx.signal.addEventListener("abort", () => view.remove());
+        sendView(); // the kernel draws for this view (a canvas keeps nothing)
+      })
+      .catch((err) => console.warn("nblabel: the kernel's canvas cannot be shown", err));
+  }
 
   const options = () => model.get("options");
   const classValue = (i) => JSON.parse(options()[i].value);
@@ -69,14 +96,53 @@ function imagesView(ctx) {
     stage.dataset.panY = String(panY);
     stage.classList.toggle("nblabel-zoomed", zoom > 1);
     drawPicture();
-    drawLive();
     ctx.paint();
+    clearTimeout(viewTimer);
+    viewTimer = setTimeout(sendView, VIEW_SETTLE_MS); // the kernel redraws once it settles
+  }
+
+  // the zoom and pan to the kernel, which draws its canvas at them
+  let viewTimer = null;
+  function sendView() {
+    if (!sample || !meta) return;
+    const width = live.getBoundingClientRect().width;
+    try {
+      model.send({ kind: "view", item: sample.item, zoom, pan_x: panX, pan_y: panY, screen: width ? width / live.width : 1 });
+    } catch (err) {
+      console.warn("nblabel: view not sent", err); // the view's own drawing stays
+    }
+  }
+
+  // the kernel says what it drew; ipycanvas runs the commands (sent just before) on its own
+  // queue, decoding the picture on the way: the drawing counts once that queue has run them
+  function onDrawn() {
+    const n = model.get("drawn")?.n;
+    const queue = canvasManager?.currentProcessing ?? new Promise((done) => setTimeout(done, 150));
+    Promise.resolve(queue)
+      .catch(() => {})
+      .then(() => requestAnimationFrame(() => {
+        settledDrawn = Math.max(settledDrawn, n ?? -1);
+        syncCanvas();
+      }));
+    syncCanvas(); // until then, the view's own drawing
+  }
+
+  // the kernel's canvas shows only when it shows exactly what this view would draw
+  function syncCanvas() {
+    const d = model.get("drawn") ?? {};
+    const lifted = shapes.some((_, i) => editor.hides(i) || brushTool.hides(i));
+    const same =
+      meta && sample && (d.n ?? 0) > firstDrawn && d.n === settledDrawn &&
+      d.item === sample.item && d.rev === seenRev && d.seq === seq &&
+      d.view?.[0] === zoom && d.view?.[1] === panX && d.view?.[2] === panY && !lifted && !votes.active;
+    kernelCanvas.classList.toggle("nblabel-current", !!same);
   }
 
   function sendDraft(undo) {
     if (!sample) return;
     try {
-      model.send({ kind: "draft", item: sample.item, shapes: JSON.stringify(shapes), ...(undo ? { undo: true } : {}) });
+      seq += 1;
+      model.send({ kind: "draft", item: sample.item, seq, shapes: JSON.stringify(shapes), ...(undo ? { undo: true } : {}) });
     } catch (err) {
       // the kernel is gone: the shapes stay here and are saved with Enter once it is back
       console.warn("nblabel: shapes not sent", err);
@@ -100,12 +166,12 @@ function imagesView(ctx) {
     return (width ? meta.width / width : 1 / factor()) / zoom;
   }
 
-  function strokeShape(g, s, { dashed = false, thick = false } = {}) {
+  function strokeShape(g, s, { dashed = false, thick = false, named = true } = {}) {
     const mask = s.type === "mask";
     drawShape(g, s, {
       u: unit(),
       color: colorOf(s.label),
-      name: nameOf(s.label),
+      name: named ? nameOf(s.label) : null,
       dashed,
       thick,
       picture: mask ? maskOf(s) : null,
@@ -126,8 +192,10 @@ function imagesView(ctx) {
     votes.draw(g, unit());
     shapes.forEach((s, i) => {
       if (editor.hides(i) || brushTool.hides(i)) return; // drawn live instead
-      strokeShape(g, s, { dashed: !!s.prelabel, thick: i === selected });
+      strokeShape(g, s, { dashed: !!s.prelabel });
     });
+    syncCanvas();
+    drawLive(); // the selection
   }
 
   function drawLive() {
@@ -140,6 +208,11 @@ function imagesView(ctx) {
     g.setTransform(f, 0, 0, f, panX, panY);
     if (tool === "mask") brushTool.drawLive(g, hover);
     editor.drawLive(g);
+    const chosen = shapes[selected];
+    if (chosen && !editor.hides(selected) && !brushTool.hides(selected)) {
+      // over both pictures: its outline and handles (its tag is drawn there already)
+      strokeShape(g, chosen, { dashed: !!chosen.prelabel, thick: true, named: false });
+    }
     if (!drawing) return;
     const color = PALETTE[classIndex % PALETTE.length];
     g.lineWidth = 2 * u;
@@ -388,18 +461,28 @@ function imagesView(ctx) {
     stage.style.aspectRatio = `${c.display_width} / ${c.display_height}`;
     stage.style.maxWidth = `${c.display_width}px`;
     box.replaceChildren(stage);
+    requestAnimationFrame(sendView); // the kernel learns the stage's size on screen
     const item = shown.item;
-    const bytes = c.data instanceof DataView ? c.data.buffer : c.data;
-    createImageBitmap(new Blob([bytes], { type: c.mime }))
+    // the picture's bytes, sent once in the Image widget that the kernel's canvas draws too
+    // (get_model throws at once for a picture the kernel has let go: a stale prefetch)
+    Promise.resolve()
+      .then(() => model.widget_manager.get_model(c.picture))
+      .then((image) => {
+        const value = image.get("value");
+        return createImageBitmap(new Blob([value instanceof DataView ? value.buffer : value], { type: c.mime }));
+      })
       .then((b) => {
         if (sample?.item !== item) return b.close();
         bitmap = b;
         drawPicture();
       })
-      .catch((err) => ctx.flash(`This image cannot be shown here: ${err}`, 5000));
+      .catch((err) => {
+        if (sample?.item === item) ctx.flash(`This image cannot be shown here: ${err}`, 5000);
+      });
   }
 
   function show(shown) {
+    if (shown.item !== sample?.item) seq = 0; // the kernel counts each image's edits afresh
     sample = shown;
     selected = -1;
     drawing = null;
@@ -410,7 +493,6 @@ function imagesView(ctx) {
     else shapes = structuredClone(shown.content?.prelabels ?? []);
     seenRev = Math.max(seenRev, draft?.rev ?? -1);
     drawPicture();
-    drawLive();
   }
 
   function onDraft() {
@@ -418,6 +500,7 @@ function imagesView(ctx) {
       const draft = model.get("draft");
       if (!draft || draft.rev <= seenRev) return;
       seenRev = draft.rev;
+      syncCanvas();
       if (draft.edit && sample && draft.item === sample.item) {
         if (draft.undo) editor.drop(); // taken back in Python (w.undo_shape()): here too
         else editor.remember(shapes);
@@ -433,9 +516,12 @@ function imagesView(ctx) {
   }
   model.on("change:draft", onDraft);
   model.on("change:active_class", onClass);
+  model.on("change:drawn", onDrawn);
   ctx.signal.addEventListener("abort", () => {
     model.off("change:draft", onDraft);
     model.off("change:active_class", onClass);
+    model.off("change:drawn", onDrawn);
+    clearTimeout(viewTimer);
   });
 
   function paint(shown) {

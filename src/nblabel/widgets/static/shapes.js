@@ -9,6 +9,8 @@ const CLOSE_PX = 9; // a click this near the first vertex closes the polygon (sc
 const HIT_PX = 7; // how near a point or an edge a click selects it
 const MIN_DRAG_PX = 3; // a shorter drag is a click, not a box
 const MAX_ZOOM = 32;
+const TAG_CHAR_PX = 6.8; // a class tag's width per character (the kernel's canvas cannot measure)
+const VIEW_SETTLE_MS = 150; // a zoom or pan still this long is drawn again by the kernel
 
 function shapeBounds(s) {
   if (s.type === "box") return [s.x, s.y, s.x + s.width, s.y + s.height];
@@ -153,12 +155,12 @@ function drawShape(g, s, { u, color, name, dashed = false, thick = false, pictur
     }
   }
   const b = bounds;
-  if (b && s.type !== "point") {
+  if (b && s.type !== "point" && name !== null) {
     // the class name on the shape's top-left corner (text, never markup)
     g.setLineDash([]);
     g.font = `${12 * u}px sans-serif`;
     const text = name + (s.prelabel ? " (suggested)" : "");
-    const w = g.measureText(text).width + 6 * u;
+    const w = (text.length * TAG_CHAR_PX + 6) * u; // as the kernel's canvas sizes it
     const y = b[1] > 16 * u ? b[1] - 16 * u : b[1];
     g.fillStyle = color;
     g.fillRect(b[0], y, w, 16 * u);
