@@ -1,12 +1,21 @@
-"""label_series in real JupyterLab: brush a range with a real mouse drag on the bqplot figure,
-press a digit, click the band and change its class, press Enter; the stored segment has exact
-data times within one drawn pixel of the drag; after a reload the segments come back, and a
-click on the band then Delete removes it."""
+"""label_series in real JupyterLab and in Notebook 7: brush a range with a real mouse drag on the
+bqplot figure, press a digit, click the band and change its class, press Enter; the stored
+segment has exact data times within one drawn pixel of the drag; back on the recording (in Lab
+after a reload) the saved segments come back, and a click on the band then Delete removes it."""
 
 from __future__ import annotations
 
 import pytest
-from lab import KernelProbe, focus, notebook_in_lab, reload, screenshot, wait_saved, wait_until
+from lab import (
+    KernelProbe,
+    focus,
+    notebook_in_lab,
+    notebook_in_notebook7,
+    reload,
+    screenshot,
+    wait_saved,
+    wait_until,
+)
 
 W = ".nblabel-series"
 CELLS = [
@@ -34,9 +43,17 @@ w
 
 
 @pytest.fixture(scope="module")
-def opened(browser, jupyter_server):
+def lab(browser, jupyter_server):
     with notebook_in_lab(browser, jupyter_server, "series.ipynb", cells=CELLS,
                          widgets=f"{W} svg") as (page, probe):  # fmt: skip
+        yield page, probe
+
+
+@pytest.fixture(scope="module")
+def notebook7(browser, jupyter_server):
+    """The same notebook in Notebook 7 (its own folder, so its own store)."""
+    with notebook_in_notebook7(browser, jupyter_server, "series_nb7/series.ipynb", cells=CELLS,
+                               widgets=f"{W} svg") as (page, probe):  # fmt: skip
         yield page, probe
 
 
@@ -58,9 +75,11 @@ TIME_AT = """x => {
 }"""
 
 
-def test_brush_with_the_mouse_label_save_and_reload(opened):
-    page, probe = opened
+@pytest.mark.parametrize("frontend", ["lab", "notebook7"])
+def test_brush_with_the_mouse_label_save_and_show_again(request, frontend):
+    page, probe = request.getfixturevalue(frontend)
     probe: KernelProbe
+    suffix = "" if frontend == "lab" else "-notebook7"
     focus(page, W)
     box = plot_box(page)
     y = box["y"] + box["height"] / 2
@@ -74,7 +93,9 @@ def test_brush_with_the_mouse_label_save_and_reload(opened):
         page.locator(W).first.evaluate("e => e.focus()")
     page.keyboard.press("1")
     page.locator(f"{W} .nblabel-series-band").first.wait_for()
-    screenshot(page, "series-brushed", page.locator(W).first)
+    screenshot(page, f"series-brushed{suffix}", page.locator(W).first)
+    if frontend == "notebook7":
+        screenshot(page, "series-page-notebook7")  # the widget in Notebook 7's page
 
     segments = probe.eval("w.segments")
     assert [s["label"] for s in segments] == ["walk"]
@@ -96,15 +117,16 @@ def test_brush_with_the_mouse_label_save_and_reload(opened):
     wait_until(lambda: probe.eval("w.current") == "b")
     stored = probe.eval("w.store.annotations(task='acts')[['item', 'label']].values.tolist()")
     assert stored == [["a", [{"start": start, "end": end, "label": "idle"}]]]
-    screenshot(page, "series-saved", page.locator(W).first)
+    screenshot(page, f"series-saved{suffix}", page.locator(W).first)
 
-    reload(page, widgets=f"{W} svg")
+    if frontend == "lab":  # Notebook 7: the saved segments come back from the store alike
+        reload(page, widgets=f"{W} svg")
     focus(page, W)
     page.keyboard.press("ArrowLeft")  # back to recording a: its saved segments are shown
     page.locator(f"{W} .nblabel-series-band").first.wait_for()
     assert page.locator(f"{W} .nblabel-series-label").all_text_contents() == ["idle"]
     assert page.locator(f"{W} .nblabel-held").first.text_content().startswith("Saved label: 1 seg")
-    screenshot(page, "series-reloaded", page.locator(W).first)
+    screenshot(page, f"series-reloaded{suffix}", page.locator(W).first)
 
     # click the band, Delete: gone from the draft (the saved label stays until Enter)
     box = plot_box(page)
