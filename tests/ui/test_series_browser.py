@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from lab import (
     KernelProbe,
+    axis_value_at,
     focus,
     notebook_in_lab,
     notebook_in_notebook7,
@@ -63,18 +64,6 @@ def plot_box(page):
     return area.bounding_box()
 
 
-# the time under a pixel, read off the drawn axis: two ticks (d3 binds their values) and where
-# they are (bqplot pads the scale's range inside the plot area)
-TIME_AT = """x => {
-  const ticks = [...document.querySelector('.nblabel-series g.tick').parentNode.children]
-    .filter(t => t.matches('g.tick'));
-  const at = t => { const b = t.querySelector('line').getBoundingClientRect(); return b.x; };
-  const [a, b] = [ticks[0], ticks[ticks.length - 1]];
-  const per = (b.__data__ - a.__data__) / (at(b) - at(a));
-  return [a.__data__ + (x - at(a)) * per, per];
-}"""
-
-
 @pytest.mark.parametrize("frontend", ["lab", "notebook7"])
 def test_brush_with_the_mouse_label_save_and_show_again(request, frontend):
     page, probe = request.getfixturevalue(frontend)
@@ -99,7 +88,7 @@ def test_brush_with_the_mouse_label_save_and_show_again(request, frontend):
 
     segments = probe.eval("w.segments")
     assert [s["label"] for s in segments] == ["walk"]
-    (t0, per_pixel), (t1, _) = page.evaluate(TIME_AT, x0), page.evaluate(TIME_AT, x1)
+    (t0, per_pixel), (t1, _) = axis_value_at(page, W, x0), axis_value_at(page, W, x1)
     start, end = segments[0]["start"], segments[0]["end"]
     # within one pixel of the drag (plus one sample, the snap to data values)
     assert abs(start - t0) <= per_pixel + 0.01, (start, t0)
