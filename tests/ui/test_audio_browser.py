@@ -36,24 +36,17 @@ w
 ]
 
 
-@pytest.fixture(scope="module")
-def lab(browser, jupyter_server):
-    with notebook_in_lab(browser, jupyter_server, "audio.ipynb", cells=CELLS,
-                         widgets=f"{W} svg") as (page, probe):  # fmt: skip
-        yield page, probe
+@pytest.fixture(scope="module", params=["lab", "notebook7"])
+def opened(request, browser, jupyter_server):
+    """The notebook in JupyterLab, then in Notebook 7 (its own folder, so its own store)."""
+    opener, path = {"lab": (notebook_in_lab, "audio.ipynb"), "notebook7": (
+        notebook_in_notebook7, "audio_nb7/audio.ipynb")}[request.param]
+    with opener(browser, jupyter_server, path, cells=CELLS, widgets=f"{W} svg") as (page, probe):
+        yield page, probe, request.param
 
 
-@pytest.fixture(scope="module")
-def notebook7(browser, jupyter_server):
-    """The same notebook in Notebook 7 (its own folder, so its own store)."""
-    with notebook_in_notebook7(browser, jupyter_server, "audio_nb7/audio.ipynb", cells=CELLS,
-                               widgets=f"{W} svg") as (page, probe):  # fmt: skip
-        yield page, probe
-
-
-@pytest.mark.parametrize("frontend", ["lab", "notebook7"])
-def test_play_moves_the_playhead_a_key_labels_the_clip_and_a_brush_a_segment(request, frontend):
-    page, probe = request.getfixturevalue(frontend)
+def test_play_moves_the_playhead_a_key_labels_the_clip_and_a_brush_a_segment(opened):
+    page, probe, frontend = opened
     suffix = "" if frontend == "lab" else "-notebook7"
     focus(page, W)
     page.locator(f"{W} rect.overlay").first.wait_for(state="attached")

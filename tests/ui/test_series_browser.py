@@ -43,19 +43,13 @@ w
 ]
 
 
-@pytest.fixture(scope="module")
-def lab(browser, jupyter_server):
-    with notebook_in_lab(browser, jupyter_server, "series.ipynb", cells=CELLS,
-                         widgets=f"{W} svg") as (page, probe):  # fmt: skip
-        yield page, probe
-
-
-@pytest.fixture(scope="module")
-def notebook7(browser, jupyter_server):
-    """The same notebook in Notebook 7 (its own folder, so its own store)."""
-    with notebook_in_notebook7(browser, jupyter_server, "series_nb7/series.ipynb", cells=CELLS,
-                               widgets=f"{W} svg") as (page, probe):  # fmt: skip
-        yield page, probe
+@pytest.fixture(scope="module", params=["lab", "notebook7"])
+def opened(request, browser, jupyter_server):
+    """The notebook in JupyterLab, then in Notebook 7 (its own folder, so its own store)."""
+    opener, path = {"lab": (notebook_in_lab, "series.ipynb"), "notebook7": (
+        notebook_in_notebook7, "series_nb7/series.ipynb")}[request.param]
+    with opener(browser, jupyter_server, path, cells=CELLS, widgets=f"{W} svg") as (page, probe):
+        yield page, probe, request.param
 
 
 def plot_box(page):
@@ -64,9 +58,8 @@ def plot_box(page):
     return area.bounding_box()
 
 
-@pytest.mark.parametrize("frontend", ["lab", "notebook7"])
-def test_brush_with_the_mouse_label_save_and_show_again(request, frontend):
-    page, probe = request.getfixturevalue(frontend)
+def test_brush_with_the_mouse_label_save_and_show_again(opened):
+    page, probe, frontend = opened
     probe: KernelProbe
     suffix = "" if frontend == "lab" else "-notebook7"
     focus(page, W)
@@ -115,7 +108,7 @@ def test_brush_with_the_mouse_label_save_and_show_again(request, frontend):
     page.locator(f"{W} .nblabel-series-band").first.wait_for()
     assert page.locator(f"{W} .nblabel-series-label").all_text_contents() == ["idle"]
     assert page.locator(f"{W} .nblabel-held").first.text_content().startswith("Saved label: 1 seg")
-    screenshot(page, f"series-reloaded{suffix}", page.locator(W).first)
+    screenshot(page, f"series-shown-again{suffix}", page.locator(W).first)
 
     # click the band, Delete: gone from the draft (the saved label stays until Enter)
     box = plot_box(page)
