@@ -728,6 +728,27 @@ def canvas_pixel(page: Page, selector: str, x: int, y: int) -> list[int] | None:
     return page.evaluate(_PIXEL_JS, [selector, x, y])
 
 
+# the value of a bqplot figure's first axis under a page pixel, read off two of its drawn ticks
+# (d3 binds each tick's value to its element) and where they are: bqplot pads the scale's range
+# inside the plot area, so the area's own box is no guide
+_AXIS_VALUE_JS = """([scope, x]) => {
+    const ticks = [...document.querySelector(scope + ' g.tick').parentNode.children]
+        .filter(t => t.matches('g.tick'));
+    const at = t => t.querySelector('line').getBoundingClientRect().x;
+    const [a, b] = [ticks[0], ticks[ticks.length - 1]];
+    const per = (b.__data__ - a.__data__) / (at(b) - at(a));
+    return [a.__data__ + (x - at(a)) * per, per];
+}"""
+
+
+def axis_value_at(page: Page, scope: str, x: float) -> tuple[float, float]:
+    """The value of the first axis (the time axis of ``label_series``/``label_audio``) of the
+    bqplot figure in the first element at ``scope`` under the page's pixel column ``x``, and
+    the value one pixel spans."""
+    value, per_pixel = page.evaluate(_AXIS_VALUE_JS, [scope, x])
+    return value, per_pixel
+
+
 # --------------------------------------------------------------------------
 # Reading Python-side state from the running kernel
 # --------------------------------------------------------------------------

@@ -1,10 +1,20 @@
-"""label_audio in real JupyterLab: play a clip and see the playhead move over the waveform,
-label the whole clip with one key, save it."""
+"""label_audio in real JupyterLab and in Notebook 7: play a clip and see the playhead move over
+the waveform, label the whole clip with one key, save it; on the next clip brush a range with
+the mouse and label it: the stored segment has times in seconds within one drawn pixel of the
+drag."""
 
 from __future__ import annotations
 
 import pytest
-from lab import focus, notebook_in_lab, screenshot, wait_saved, wait_until
+from lab import (
+    axis_value_at,
+    focus,
+    notebook_in_lab,
+    notebook_in_notebook7,
+    screenshot,
+    wait_saved,
+    wait_until,
+)
 
 W = ".nblabel-audio"
 CELLS = [
@@ -26,15 +36,18 @@ w
 ]
 
 
-@pytest.fixture(scope="module")
-def opened(browser, jupyter_server):
-    with notebook_in_lab(browser, jupyter_server, "audio.ipynb", cells=CELLS,
-                         widgets=f"{W} svg") as (page, probe):  # fmt: skip
-        yield page, probe
+@pytest.fixture(scope="module", params=["lab", "notebook7"])
+def opened(request, browser, jupyter_server):
+    """The notebook in JupyterLab, then in Notebook 7 (its own folder, so its own store)."""
+    opener, path = {"lab": (notebook_in_lab, "audio.ipynb"), "notebook7": (
+        notebook_in_notebook7, "audio_nb7/audio.ipynb")}[request.param]
+    with opener(browser, jupyter_server, path, cells=CELLS, widgets=f"{W} svg") as (page, probe):
+        yield page, probe, request.param
 
 
-def test_play_moves_the_playhead_and_a_key_labels_the_whole_clip(opened):
-    page, probe = opened
+def test_play_moves_the_playhead_a_key_labels_the_clip_and_a_brush_a_segment(opened):
+    page, probe, frontend = opened
+    suffix = "" if frontend == "lab" else "-notebook7"
     focus(page, W)
     page.locator(f"{W} rect.overlay").first.wait_for(state="attached")
     page.locator(f"{W} .nblabel-audio-play").click()
@@ -42,7 +55,7 @@ def test_play_moves_the_playhead_and_a_key_labels_the_whole_clip(opened):
     head.wait_for(state="visible")
     first = head.evaluate("e => parseFloat(e.style.left)")
     wait_until(lambda: head.evaluate("e => parseFloat(e.style.left)") > first + 20, timeout=10)
-    screenshot(page, "audio-playing", page.locator(W).first)
+    screenshot(page, f"audio-playing{suffix}", page.locator(W).first)
     page.keyboard.press(" ")  # pause
     wait_until(lambda: page.locator(f"{W} .nblabel-series-frame").get_attribute("data-playing")
                == "false")  # fmt: skip
@@ -53,3 +66,32 @@ def test_play_moves_the_playhead_and_a_key_labels_the_whole_clip(opened):
     wait_until(lambda: probe.eval("w.current") == "low")
     stored = probe.eval("w.store.annotations(task='sounds')[['item', 'label']].values.tolist()")
     assert stored == [["tone", [{"start": 0.0, "end": 23999 / 8000, "label": "music"}]]]
+
+    # the next clip (2 s): brush its second quarter with the mouse, 1 labels that range
+    page.locator(W).get_by_text("16000 samples").wait_for()
+    page.locator(f"{W} .nblabel-series-band").first.wait_for(state="detached")
+    box = page.locator(f"{W} rect.overlay").first.bounding_box()
+    y = box["y"] + box["height"] / 2
+    x0, x1 = box["x"] + 0.25 * box["width"], box["x"] + 0.5 * box["width"]
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    page.mouse.move(x1, y, steps=12)
+    page.mouse.up()
+    wait_until(lambda: probe.eval("w.brushed"))
+    if not page.evaluate(f"document.querySelector('{W}').contains(document.activeElement)"):
+        page.locator(W).first.evaluate("e => e.focus()")
+    page.keyboard.press("1")
+    page.locator(f"{W} .nblabel-series-band").first.wait_for()
+    screenshot(page, f"audio-brushed{suffix}", page.locator(W).first)
+    if frontend == "notebook7":
+        screenshot(page, "audio-page-notebook7")  # the widget in Notebook 7's page
+    (t0, per_pixel), (t1, _) = axis_value_at(page, W, x0), axis_value_at(page, W, x1)
+    page.keyboard.press("Enter")
+    wait_saved(page, W)
+    (segment,) = probe.eval("w.store.current_label('sounds', 'low', 'al').label")
+    assert segment["label"] == "speech"
+    # within one pixel of the drag (plus one sample, the snap to samples)
+    assert abs(segment["start"] - t0) <= per_pixel + 1 / 8000, (segment, t0)
+    assert abs(segment["end"] - t1) <= per_pixel + 1 / 8000, (segment, t1)
+    assert all(abs(segment[end] * 8000 - round(segment[end] * 8000)) < 1e-6  # on a sample
+               for end in ("start", "end"))

@@ -1,4 +1,4 @@
-"""Grid mode in real JupyterLab: a page of 12 thumbnails labeled with the mouse
+"""Grid mode in real JupyterLab and in Notebook 7: a page of 12 thumbnails labeled with the mouse
 (click, Shift+click, Ctrl+click, an option button) and the keys (digits, Enter, Backspace);
 the store holds one event per image in one batch, and an undo takes the page back."""
 
@@ -12,6 +12,7 @@ from lab import (
     focus,
     notebook_cells,
     notebook_in_lab,
+    notebook_in_notebook7,
     screenshot,
     wait_attr,
     wait_saved,
@@ -68,14 +69,15 @@ w
 ]
 
 
-# JupyterLab only: Notebook 7 runs the same front end and cost ~40 s more here (a second
-# kernel and page); test_kinds_browser.py covers both front ends' key handling
-@pytest.fixture(scope="module")
-def grid(jupyter_server, browser):
-    cells = [cell.replace("{frontend}", "lab") for cell in CELLS]
-    with notebook_in_lab(browser, jupyter_server, "grid/grid_lab.ipynb", cells=cells,
-                         widgets=G, viewport={"width": 1280, "height": 1300}) as (page, probe):
-        yield page, probe, "lab"
+@pytest.fixture(scope="module", params=["lab", "notebook7"])
+def grid(request, jupyter_server, browser):
+    """The notebook in JupyterLab, then in Notebook 7 (each with its own images and store)."""
+    frontend = request.param
+    opener = notebook_in_lab if frontend == "lab" else notebook_in_notebook7
+    cells = [cell.replace("{frontend}", frontend) for cell in CELLS]
+    with opener(browser, jupyter_server, f"grid/grid_{frontend}.ipynb", cells=cells,
+                widgets=G, viewport={"width": 1280, "height": 1300}) as (page, probe):
+        yield page, probe, frontend
 
 
 def cell(page, i: int):
@@ -125,6 +127,8 @@ def test_label_a_page_with_the_mouse_and_the_keys(grid):
     squares = [i for i, label in enumerate(labels) if label == "square"]
     assert squares == [0, 1, 2, 3, 4, 6, 8, 10, 11]
     screenshot(page, f"grid-02-labeled-{frontend}", page.locator(G))
+    if frontend == "notebook7":
+        screenshot(page, "grid-00-page-notebook7")  # the widget in Notebook 7's page
     assert events(probe) == []  # nothing saved before Enter
 
     page.keyboard.press("Enter")
@@ -148,6 +152,7 @@ def test_label_a_page_with_the_mouse_and_the_keys(grid):
     wait_attr(page, G, "data-item", json.dumps("s0"))
     wait_saved(page, G)
     assert shown_labels(page)[BROKEN] == "" and shown_labels(page)[0] == "square"
+    screenshot(page, f"grid-03-saved-shown-{frontend}", page.locator(G))
     assert len(events(probe)) == 23
     assert probe.eval("w.labels.loc[['s12', 's14', 's17'], 'label'].tolist()") == ["circle"] * 3
 

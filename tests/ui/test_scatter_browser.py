@@ -1,13 +1,21 @@
-"""label_scatter in real JupyterLab: draw a lasso with the mouse around one cluster of points,
-press a digit: exactly those points get the label, as one batch; Backspace takes it back. The
-selected points' thumbnails (arrays, sent as bytes) show beside the plot with their text. The
-same with the points drawn by the view on its own canvas (gl=True), where no point is an
-element of the page: the canvas's pixels show each point's label colour and the selection."""
+"""label_scatter in real JupyterLab and in Notebook 7: draw a lasso with the mouse around one
+cluster of points, press a digit: exactly those points get the label, as one batch; Backspace
+takes it back. The selected points' thumbnails (arrays, sent as bytes) show beside the plot with
+their text. The same with the points drawn by the view on its own canvas (gl=True), where no
+point is an element of the page: the canvas's pixels show each point's label colour and the
+selection."""
 
 from __future__ import annotations
 
 import pytest
-from lab import focus, lasso_rectangle, notebook_in_lab, screenshot, wait_until
+from lab import (
+    focus,
+    lasso_rectangle,
+    notebook_in_lab,
+    notebook_in_notebook7,
+    screenshot,
+    wait_until,
+)
 
 W = ".nblabel-scatter"
 CELLS = [
@@ -67,15 +75,18 @@ PIXELS = """([points, [x0, x1, y0, y1]]) => {
 GREY, SPAM = [196, 196, 196], [0x1F, 0x77, 0xB4]  # unlabeled, the first class colour
 
 
-@pytest.fixture(scope="module")
-def opened(browser, jupyter_server):
-    with notebook_in_lab(browser, jupyter_server, "scatter.ipynb", cells=CELLS,
-                         min_widget_views=2, widgets=W) as (page, probe):  # fmt: skip
-        yield page, probe
+@pytest.fixture(scope="module", params=["lab", "notebook7"])
+def opened(request, browser, jupyter_server):
+    """The notebook in JupyterLab, then in Notebook 7 (its own folder, so its own store)."""
+    opener, path = {"lab": (notebook_in_lab, "scatter.ipynb"), "notebook7": (
+        notebook_in_notebook7, "scatter_nb7/scatter.ipynb")}[request.param]
+    with opener(browser, jupyter_server, path, cells=CELLS, min_widget_views=2,
+                widgets=W) as (page, probe):
+        yield page, probe, "" if request.param == "lab" else "-notebook7"
 
 
 def test_lasso_a_cluster_label_it_and_undo(opened):
-    page, probe = opened
+    page, probe, suffix = opened
     focus(page, W)
     wait_until(lambda: len(page.evaluate(DOTS)) == 90)
     dots = page.evaluate(DOTS)
@@ -96,7 +107,9 @@ def test_lasso_a_cluster_label_it_and_undo(opened):
                and all(t and t[3] and t[2] == 8 for t in page.evaluate(THUMBS)))  # fmt: skip
     shown = page.evaluate(THUMBS)
     assert all(t[:2] == [56, 56] and "of group 0" in t[4] for t in shown), shown
-    screenshot(page, "scatter-thumbnails", page.locator(W).first)
+    screenshot(page, f"scatter-thumbnails{suffix}", page.locator(W).first)
+    if suffix:
+        screenshot(page, f"scatter-page{suffix}")  # the widget in Notebook 7's page
     page.keyboard.press("1")
     wait_until(lambda: probe.eval("w.counts['spam']") == len(inside))
     stored = probe.eval("sorted(w.labels.index)")
@@ -105,14 +118,14 @@ def test_lasso_a_cluster_label_it_and_undo(opened):
     batches = probe.eval(f"len(w.store._query({query!r}))")
     assert batches == 1
     page.locator(W).first.locator(".nblabel-status[data-pending='0']").wait_for()
-    screenshot(page, "scatter-labeled", page.locator(W).first)
+    screenshot(page, f"scatter-labeled{suffix}", page.locator(W).first)
     page.keyboard.press("Backspace")
     wait_until(lambda: probe.eval("w.counts['spam']") == 0)
     assert probe.eval("w.labels.empty")
 
 
 def test_canvas_points_lasso_and_label(opened):
-    page, probe = opened
+    page, probe, suffix = opened
     gl = ".gl-scatter"
     assert probe.eval("type(g.points).__name__") == "CanvasPoints"
     page.locator(f"{gl} canvas.nblabel-scatter-lasso").wait_for()
@@ -129,17 +142,20 @@ def test_canvas_points_lasso_and_label(opened):
     focus(page, gl)
     events = page.locator(f"{gl} .plotarea_events").first
     events.scroll_into_view_if_needed()
-    screenshot(page, "scatter-canvas", page.locator(gl).first)
+    screenshot(page, f"scatter-canvas{suffix}", page.locator(gl).first)
     area = events.bounding_box()
     left, right = area["x"] + 2, area["x"] + area["width"] * 0.45
     top, bottom = area["y"] + 2, area["y"] + area["height"] - 2
     lasso_rectangle(page, left, top, right, bottom)
-    screenshot(page, "scatter-canvas-lasso", page.locator(gl).first)  # the lasso being drawn
+    # the lasso being drawn
+    screenshot(page, f"scatter-canvas-lasso{suffix}", page.locator(gl).first)
     page.mouse.up()
     cluster = set(probe.eval("list(df.index[df.ux < 0])"))
     wait_until(lambda: probe.eval("g.picked") == len(cluster))
     assert set(probe.eval("g.selected")) == cluster
+    # the page draws the selection the kernel sends back: wait for it
     side = page.locator(f"{gl} .nblabel-scatter-side-title")
+    side.filter(has_text=f"Selected ({len(cluster)})").wait_for()
     assert side.text_content() == f"Selected ({len(cluster)})"
     page.locator(f"{gl} canvas.nblabel-scatter-points[data-chosen='{len(cluster)}']").wait_for()
     left_point, right_point = page.evaluate(PIXELS, [where, extent])
@@ -147,7 +163,7 @@ def test_canvas_points_lasso_and_label(opened):
     # the others faded (read back with alpha, a colour is rounded by one or two)
     assert max(abs(a - b) for a, b in zip(right_point[:3], GREY, strict=True)) <= 2
     assert 40 < right_point[3] < 120
-    screenshot(page, "scatter-canvas-selected", page.locator(gl).first)
+    screenshot(page, f"scatter-canvas-selected{suffix}", page.locator(gl).first)
     page.keyboard.press("1")
     wait_until(lambda: probe.eval("g.counts['spam']") == len(cluster))
     assert set(probe.eval("list(g.labels.index)")) == cluster
@@ -155,7 +171,7 @@ def test_canvas_points_lasso_and_label(opened):
     wait_until(lambda: page.evaluate(PIXELS, [where, extent])[0] == [*SPAM, 255])
     right_point = page.evaluate(PIXELS, [where, extent])[1]
     assert max(abs(a - b) for a, b in zip(right_point[:3], GREY, strict=True)) <= 2
-    screenshot(page, "scatter-canvas-labeled", page.locator(gl).first)
+    screenshot(page, f"scatter-canvas-labeled{suffix}", page.locator(gl).first)
     # a narrower page: the plot area shrinks and the canvas draws the points at their new places
     size = page.viewport_size
     drawn_width = page.locator(f"{gl} canvas.nblabel-scatter-points").bounding_box()["width"]
@@ -169,7 +185,7 @@ def test_canvas_points_lasso_and_label(opened):
             return left_point == [*SPAM, 255] and 40 < right_point[3] < 120
 
         wait_until(redrawn)
-        screenshot(page, "scatter-canvas-narrower", page.locator(gl).first)
+        screenshot(page, f"scatter-canvas-narrower{suffix}", page.locator(gl).first)
     finally:
         page.set_viewport_size(size)
     page.keyboard.press("Backspace")

@@ -1,12 +1,22 @@
-"""label_series in real JupyterLab: brush a range with a real mouse drag on the bqplot figure,
-press a digit, click the band and change its class, press Enter; the stored segment has exact
-data times within one drawn pixel of the drag; after a reload the segments come back, and a
-click on the band then Delete removes it."""
+"""label_series in real JupyterLab and in Notebook 7: brush a range with a real mouse drag on the
+bqplot figure, press a digit, click the band and change its class, press Enter; the stored
+segment has exact data times within one drawn pixel of the drag; back on the recording (in Lab
+after a reload) the saved segments come back, and a click on the band then Delete removes it."""
 
 from __future__ import annotations
 
 import pytest
-from lab import KernelProbe, focus, notebook_in_lab, reload, screenshot, wait_saved, wait_until
+from lab import (
+    KernelProbe,
+    axis_value_at,
+    focus,
+    notebook_in_lab,
+    notebook_in_notebook7,
+    reload,
+    screenshot,
+    wait_saved,
+    wait_until,
+)
 
 W = ".nblabel-series"
 CELLS = [
@@ -33,11 +43,13 @@ w
 ]
 
 
-@pytest.fixture(scope="module")
-def opened(browser, jupyter_server):
-    with notebook_in_lab(browser, jupyter_server, "series.ipynb", cells=CELLS,
-                         widgets=f"{W} svg") as (page, probe):  # fmt: skip
-        yield page, probe
+@pytest.fixture(scope="module", params=["lab", "notebook7"])
+def opened(request, browser, jupyter_server):
+    """The notebook in JupyterLab, then in Notebook 7 (its own folder, so its own store)."""
+    opener, path = {"lab": (notebook_in_lab, "series.ipynb"), "notebook7": (
+        notebook_in_notebook7, "series_nb7/series.ipynb")}[request.param]
+    with opener(browser, jupyter_server, path, cells=CELLS, widgets=f"{W} svg") as (page, probe):
+        yield page, probe, request.param
 
 
 def plot_box(page):
@@ -46,21 +58,10 @@ def plot_box(page):
     return area.bounding_box()
 
 
-# the time under a pixel, read off the drawn axis: two ticks (d3 binds their values) and where
-# they are (bqplot pads the scale's range inside the plot area)
-TIME_AT = """x => {
-  const ticks = [...document.querySelector('.nblabel-series g.tick').parentNode.children]
-    .filter(t => t.matches('g.tick'));
-  const at = t => { const b = t.querySelector('line').getBoundingClientRect(); return b.x; };
-  const [a, b] = [ticks[0], ticks[ticks.length - 1]];
-  const per = (b.__data__ - a.__data__) / (at(b) - at(a));
-  return [a.__data__ + (x - at(a)) * per, per];
-}"""
-
-
-def test_brush_with_the_mouse_label_save_and_reload(opened):
-    page, probe = opened
+def test_brush_with_the_mouse_label_save_and_show_again(opened):
+    page, probe, frontend = opened
     probe: KernelProbe
+    suffix = "" if frontend == "lab" else "-notebook7"
     focus(page, W)
     box = plot_box(page)
     y = box["y"] + box["height"] / 2
@@ -74,11 +75,13 @@ def test_brush_with_the_mouse_label_save_and_reload(opened):
         page.locator(W).first.evaluate("e => e.focus()")
     page.keyboard.press("1")
     page.locator(f"{W} .nblabel-series-band").first.wait_for()
-    screenshot(page, "series-brushed", page.locator(W).first)
+    screenshot(page, f"series-brushed{suffix}", page.locator(W).first)
+    if frontend == "notebook7":
+        screenshot(page, "series-page-notebook7")  # the widget in Notebook 7's page
 
     segments = probe.eval("w.segments")
     assert [s["label"] for s in segments] == ["walk"]
-    (t0, per_pixel), (t1, _) = page.evaluate(TIME_AT, x0), page.evaluate(TIME_AT, x1)
+    (t0, per_pixel), (t1, _) = axis_value_at(page, W, x0), axis_value_at(page, W, x1)
     start, end = segments[0]["start"], segments[0]["end"]
     # within one pixel of the drag (plus one sample, the snap to data values)
     assert abs(start - t0) <= per_pixel + 0.01, (start, t0)
@@ -96,15 +99,16 @@ def test_brush_with_the_mouse_label_save_and_reload(opened):
     wait_until(lambda: probe.eval("w.current") == "b")
     stored = probe.eval("w.store.annotations(task='acts')[['item', 'label']].values.tolist()")
     assert stored == [["a", [{"start": start, "end": end, "label": "idle"}]]]
-    screenshot(page, "series-saved", page.locator(W).first)
+    screenshot(page, f"series-saved{suffix}", page.locator(W).first)
 
-    reload(page, widgets=f"{W} svg")
+    if frontend == "lab":  # Notebook 7: the saved segments come back from the store alike
+        reload(page, widgets=f"{W} svg")
     focus(page, W)
     page.keyboard.press("ArrowLeft")  # back to recording a: its saved segments are shown
     page.locator(f"{W} .nblabel-series-band").first.wait_for()
     assert page.locator(f"{W} .nblabel-series-label").all_text_contents() == ["idle"]
     assert page.locator(f"{W} .nblabel-held").first.text_content().startswith("Saved label: 1 seg")
-    screenshot(page, "series-reloaded", page.locator(W).first)
+    screenshot(page, f"series-shown-again{suffix}", page.locator(W).first)
 
     # click the band, Delete: gone from the draft (the saved label stays until Enter)
     box = plot_box(page)
