@@ -12,8 +12,7 @@ from PIL import Image
 
 import nblabel
 from nblabel.testing import browser_message
-from nblabel.widgets._canvas import PALETTE
-from nblabel.widgets.images import PICTURES_KEPT
+from nblabel.widgets._canvas import PALETTE, PICTURES_KEPT
 
 NAMES = {number: name for name, number in COMMANDS.items()}
 CLASSES = ["car", "person"]

@@ -8,25 +8,32 @@ polygon in progress, a drag) never comes here: the browser draws it in the point
 listener (``static/images.js``), and shows its own drawing until this one has caught up.
 
 Each picture travels once, as the compressed bytes of an ``ipywidgets.Image`` that the browser
-also decodes for the instant it moves on, before the kernel has drawn.
+also decodes for the instant it moves on, before the kernel has drawn. :class:`CanvasWidget` is
+the images widget's side of it: the pictures, the browser's zoom and pan, a redraw per change.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import traitlets as t
+from ipywidgets import Image, widget_serialization
 
 from .._optional import require
 from .._shapes import mask_decode
-from ._base import _STATIC
+from ._base import _STATIC, PREFETCH, LabelWidget, _Intent
 
 _MASK_ALPHA = 0.45  # as shapes.js draws a mask
 _MASKS_KEPT = 64
+# pictures kept beyond the ones near the cursor: the browser's canvas may still be drawing them,
+# and going back finds them there
+PICTURES_KEPT = 8
 
 
 def _shared(name: str) -> Any:
@@ -243,3 +250,110 @@ def pictures_kept(held: dict[int, Any], near: Iterable[int], spare: int = 0) -> 
     others = [p for p in held if p not in near]
     for position in others[: max(0, len(others) - spare)]:
         held.pop(position).close()
+
+
+class CanvasWidget(LabelWidget):
+    """The images view's side of the kernel's canvas: the pictures sent once as Image widgets,
+    the browser's zoom and pan, and a redraw after each committed change. A subclass keeps
+    the image's shapes in ``_draft`` (for ``_draft_item``, revision ``_rev``), calls
+    :meth:`_start_canvas` once its content is set, :meth:`_new_picture` when an image comes on
+    screen, :meth:`_edited_in_browser` after the browser's edits and :meth:`_draw` after its
+    own."""
+
+    canvas = t.Instance(object, allow_none=True).tag(sync=True, **widget_serialization)
+    """The ipycanvas ``MultiCanvas`` that shows the picture and the committed shapes."""
+    drawn = t.Dict().tag(sync=True)
+    """What :attr:`canvas` shows since its last redraw: ``{"item", "rev", "seq", "view", "n"}``
+    (the browser shows its own drawing until this matches what it has)."""
+
+    def __init__(self, data: Any, **kwargs: Any) -> None:
+        self._pictures: dict[int, Image] = {}  # the pictures near the cursor, by position
+        self._seq = 0  # the browser's last edit of the image on screen
+        self._zoom_pan = (1.0, 0.0, 0.0)  # the browser's zoom and pan
+        self._screen = 1.0  # the browser's screen pixels per canvas pixel
+        self._picture_canvas: PictureCanvas | None = None
+        super().__init__(data, **kwargs)
+        self._handlers["view"] = self._on_view_message
+
+    def close(self) -> None:
+        pictures_kept(self._pictures, ())
+        if self._picture_canvas is not None:
+            self._picture_canvas.close()
+        super().close()
+
+    def _start_canvas(self) -> None:
+        self._picture_canvas = PictureCanvas(self._class_style, self._on_drawn)
+        self.canvas = self._picture_canvas.canvas
+
+    def _new_picture(self) -> None:
+        self._seq = 0
+        self._zoom_pan = (1.0, 0.0, 0.0)
+
+    def _edited_in_browser(self, seq: Any) -> None:
+        if isinstance(seq, int):
+            self._seq = seq
+        self._draw()
+
+    def _push_state(self) -> None:
+        super()._push_state()
+        position = self.session.position
+        near = [] if position is None else [position]
+        pictures_kept(self._pictures, [*near, *self.session.upcoming(PREFETCH)], PICTURES_KEPT)
+
+    def _payload(self, position: int) -> dict:
+        # the picture travels once, as an Image widget that the browser and the canvas share
+        payload = super()._payload(position)
+        content = payload["content"]
+        if content.get("type") != "shapes-image":
+            return payload
+        picture = self._pictures.pop(position, None)  # (and back in, as the newest)
+        if picture is None:
+            picture = Image(value=content["data"], format=content["mime"].split("/")[-1])
+        self._pictures[position] = picture
+        shown = {k: v for k, v in content.items() if k != "data"}
+        return {**payload, "content": {**shown, "picture": picture.model_id}}
+
+    def _on_view_message(self, content: dict, intent: _Intent) -> None:
+        """The browser's zoom and pan of its image, once they settle (or a new view's)."""
+        if self._picture_canvas is not None:
+            self._picture_canvas.connected = True  # a view is there: the canvas draws for it
+        if content.get("item") != self._draft_item or self._draft_item is None:
+            return self._draw()  # a view behind the kernel: it catches up
+        try:
+            zoom_pan = tuple(float(content[k]) for k in ("zoom", "pan_x", "pan_y"))
+            screen = float(content.get("screen", self._screen))
+        except (KeyError, TypeError, ValueError):
+            return  # not a view this side can draw
+        if all(map(math.isfinite, (*zoom_pan, screen))) and zoom_pan[0] >= 1 and screen > 0:
+            self._zoom_pan, self._screen = zoom_pan, screen
+        self._draw()
+
+    def _draw(self) -> None:
+        """Draw the image on screen with its shapes in the kernel's canvas: one message."""
+        if self._picture_canvas is None:
+            return
+        content = self.sample.get("content") or {}
+        position = self.session.position
+        picture = self._pictures.get(position) if position is not None else None
+        size = getattr(self._content, "sizes", {}).get(self._draft_item)
+        if content.get("type") != "shapes-image" or picture is None or size is None:
+            self._picture_canvas.show(Scene(item=self._draft_item, rev=self._rev, seq=self._seq))
+            return
+        display = (content["display_width"], content["display_height"])
+        self._picture_canvas.show(Scene(
+            item=self._draft_item, picture=picture, size=size, display=display,
+            shapes=self._draft, rev=self._rev, seq=self._seq, view=self._zoom_pan,
+            screen=self._screen,
+        ))  # fmt: skip
+
+    def _on_drawn(self, scene: Scene, count: int) -> None:
+        self.drawn = {"item": scene.item, "rev": scene.rev, "seq": scene.seq,
+                      "view": list(scene.view), "n": count}  # fmt: skip
+
+    def _class_style(self, label: Any) -> tuple[str, str]:
+        """A class's colour and name, as the browser draws them."""
+        try:
+            index = self._choices.index(label)
+        except ValueError:
+            return PALETTE[0], str(label)
+        return PALETTE[index % len(PALETTE)], str(self.options[index]["label"])

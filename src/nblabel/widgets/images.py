@@ -23,14 +23,12 @@ new view; the browser shows its own drawing of the same only while that one lags
 from __future__ import annotations
 
 import logging
-import math
 import os
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 import traitlets as t
-from ipywidgets import Image, widget_serialization
 
 from .._checks import check_callable, check_column, check_int, check_options
 from .._codec import decode, encode
@@ -50,9 +48,9 @@ from .._shapes import (
     to_dicts,
 )
 from .._store import LabelStore
-from ._base import _STATIC, PREFETCH, LabelWidget, _Intent
+from ._base import _STATIC, PREFETCH, _Intent
 from ._build import build
-from ._canvas import PALETTE, PictureCanvas, Scene, pictures_kept
+from ._canvas import CanvasWidget
 
 __all__ = ["ImagesWidget", "annotate_images"]
 
@@ -61,13 +59,10 @@ log = logging.getLogger("nblabel")
 TOOLS = ("box", "polygon", "point", "mask", "assist")
 TOOL_KEYS = {"box": "b", "polygon": "p", "point": "k", "mask": "m", "assist": "a"}  # images.js too
 AHEAD = PREFETCH + 2  # images prepared in the background beyond the one on screen
-# pictures kept beyond the ones near the cursor: the browser's canvas may still be drawing them,
-# and going back finds them there
-PICTURES_KEPT = 8
 _UNDO_DEPTH = 100  # shape edits kept per image for undo_shape (edit.js keeps as many)
 
 
-class ImagesWidget(LabelWidget):
+class ImagesWidget(CanvasWidget):
     """Draw boxes, polygons and points on each image; ``Enter`` saves the image's shapes."""
 
     _view = "images"
@@ -82,19 +77,8 @@ class ImagesWidget(LabelWidget):
     (``add_box``...), which the browser then shows; ``undo`` one that takes the last edit
     back (the browser drops it from its own undo list)."""
 
-    canvas = t.Instance(object, allow_none=True).tag(sync=True, **widget_serialization)
-    """The ipycanvas ``MultiCanvas`` that shows the picture and the committed shapes."""
-    drawn = t.Dict().tag(sync=True)
-    """What :attr:`canvas` shows since its last redraw: ``{"item", "rev", "seq", "view", "n"}``
-    (the browser shows its own drawing until this matches what it has)."""
-
     def __init__(self, data: pd.DataFrame, **kwargs: Any) -> None:
         self._draft: list[dict] = []
-        self._pictures: dict[int, Image] = {}  # the pictures near the cursor, by position
-        self._seq = 0  # the browser's last edit of the image on screen
-        self._view = (1.0, 0.0, 0.0)  # the browser's zoom and pan
-        self._screen = 1.0  # the browser's screen pixels per canvas pixel
-        self._picture_canvas: PictureCanvas | None = None
         self._draft_item: str | None = None
         self._history: list[list[dict]] = []  # the image's earlier shape lists, newest last
         # the shapes suggested on the image on screen: (shape, model, version) each
@@ -106,7 +90,6 @@ class ImagesWidget(LabelWidget):
         super().__init__(data, **kwargs)
         self._handlers["draft"] = self._on_draft_message
         self._handlers["assist"] = self._on_assist_message
-        self._handlers["view"] = self._on_view_message
         self._assistant: Callable[[Any, dict], Any] | None = None
 
     def close(self) -> None:
@@ -114,16 +97,12 @@ class ImagesWidget(LabelWidget):
         close = getattr(self._content, "close", None)
         if close is not None:
             close()
-        pictures_kept(self._pictures, ())
-        if self._picture_canvas is not None:
-            self._picture_canvas.close()
         super().close()
 
     def _use_images(self, content: ImageContent, tools: Sequence[str]) -> None:
         self._content = content
         self._payloads.clear()
-        self._picture_canvas = PictureCanvas(self._class_style, self._on_drawn)
-        self.canvas = self._picture_canvas.canvas
+        self._start_canvas()
         tool_keys = [(key, f"{tool} tool") for tool, key in TOOL_KEYS.items() if tool in tools]
         rows = [row for row in self.key_help if row[0] not in ("Enter", "Escape")]
         picks = [[key, f"class {does.removeprefix('pick ')} (next shape, or the selected one)"]
@@ -178,8 +157,7 @@ class ImagesWidget(LabelWidget):
         # edit: made from Python (the browser shows it); else the shapes a new image starts with
         if not edit:
             self._history = []
-            self._seq = 0
-            self._view = (1.0, 0.0, 0.0)
+            self._new_picture()
         elif not undo:
             self._history = [*self._history[-(_UNDO_DEPTH - 1) :], self._draft]
         self._draft = shapes
@@ -343,9 +321,6 @@ class ImagesWidget(LabelWidget):
 
     def _push_state(self) -> None:
         super()._push_state()
-        position = self.session.position
-        near = [] if position is None else [position]
-        pictures_kept(self._pictures, [*near, *self.session.upcoming(PREFETCH)], PICTURES_KEPT)
         warm = getattr(self._content, "warm", None)
         if warm is not None:  # the images after the prefetched ones, made in the background
             warm(self.session.upcoming(AHEAD)[PREFETCH:])
@@ -369,78 +344,19 @@ class ImagesWidget(LabelWidget):
         else:
             self._history = [*self._history[-(_UNDO_DEPTH - 1) :], self._draft]
         self._draft = shapes
-        self._seq = content.get("seq", self._seq)
+        self._edited_in_browser(content.get("seq"))
         # the browser has them already: the trait is updated for new views, rev unchanged
         self.draft = {"item": self._draft_item, "shapes": shapes, "rev": self._rev, "edit": False}
         self._draw()
 
-    def _on_view_message(self, content: dict, intent: _Intent) -> None:
-        """The browser's zoom and pan of its image, once they settle (or a new view's)."""
-        if self._picture_canvas is not None:
-            self._picture_canvas.connected = True  # a view is there: the canvas draws for it
-        if content.get("item") != self._draft_item or self._draft_item is None:
-            return self._draw()  # a view behind the kernel: it catches up
-        try:
-            view = tuple(float(content[k]) for k in ("zoom", "pan_x", "pan_y"))
-            screen = float(content.get("screen", self._screen))
-        except (KeyError, TypeError, ValueError):
-            return  # not a view this side can draw
-        if all(map(math.isfinite, (*view, screen))) and view[0] >= 1 and screen > 0:
-            self._view, self._screen = view, screen
-        self._draw()
-
-    # -- the kernel's drawing (ipycanvas) -----------------------------------------------------
-    def _draw(self) -> None:
-        """Draw the image on screen with its shapes in Python's canvas: one message."""
-        if self._picture_canvas is None:
-            return
-        content = self.sample.get("content") or {}
-        position = self.session.position
-        picture = self._pictures.get(position) if position is not None else None
-        size = getattr(self._content, "sizes", {}).get(self._draft_item)
-        if content.get("type") != "shapes-image" or picture is None or size is None:
-            self._picture_canvas.show(Scene(item=self._draft_item, rev=self._rev, seq=self._seq))
-            return
-        display = (content["display_width"], content["display_height"])
-        self._picture_canvas.show(Scene(
-            item=self._draft_item, picture=picture, size=size, display=display,
-            shapes=self._draft, rev=self._rev, seq=self._seq, view=self._view,
-            screen=self._screen,
-        ))  # fmt: skip
-
-    def _on_drawn(self, scene: Scene, count: int) -> None:
-        self.drawn = {"item": scene.item, "rev": scene.rev, "seq": scene.seq,
-                      "view": list(scene.view), "n": count}  # fmt: skip
-
-    def _class_style(self, label: Any) -> tuple[str, str]:
-        """A class's colour and name, as the browser draws them."""
-        try:
-            index = self._choices.index(label)
-        except ValueError:
-            return PALETTE[0], str(label)
-        return PALETTE[index % len(PALETTE)], str(self.options[index]["label"])
-
-    def _payload(self, position: int) -> dict:
-        # the picture travels once, as an Image widget that the browser and the canvas share
-        payload = super()._payload(position)
-        content = payload["content"]
-        if content.get("type") != "shapes-image":
-            return payload
-        picture = self._pictures.pop(position, None)  # (and back in, as the newest)
-        if picture is None:
-            picture = Image(value=content["data"], format=content["mime"].split("/")[-1])
-        self._pictures[position] = picture
-        shown = {k: v for k, v in content.items() if k != "data"}
-        return {**payload, "content": {**shown, "picture": picture.model_id}}
 
 
 # the view's helpers go between base.js and images.js: masks.js (masks between RLE and the
 # canvas, the mask brush), shapes.js (constants, geometry, drawing one shape) and edit.js
-# (moving, resizing by handles, per-shape undo); votes.js draws a review's annotators' shapes
-ImagesWidget._esm = "\n".join(
-    (_STATIC / name).read_text("utf-8")
-    for name in ("base.js", "masks.js", "shapes.js", "edit.js", "votes.js", "images.js")
-)
+# (moving, resizing by handles, per-shape undo); votes.js draws a review's annotators' shapes;
+# kernel.js hosts the kernel's canvas
+_FILES = ("base.js", "masks.js", "shapes.js", "edit.js", "votes.js", "kernel.js", "images.js")
+ImagesWidget._esm = "\n".join((_STATIC / name).read_text("utf-8") for name in _FILES)
 
 
 def _model_of(source: Any, default: str) -> tuple[str, str | None]:

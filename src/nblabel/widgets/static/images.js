@@ -22,9 +22,6 @@ function imagesView(ctx) {
   let classIndex = model.get("active_class") ?? 0;
   let seenRev = -1;
   let seq = 0; // this view's edits of the image on screen, as sent to the kernel
-  let firstDrawn = model.get("drawn")?.n ?? 0; // the kernel drew before this view existed
-  let settledDrawn = -1; // the last of the kernel's drawings that ipycanvas has finished
-  let canvasManager = null; // ipycanvas's queue of drawing commands (its model)
   // the view: canvas = zoom * (display pixels) + pan, in canvas pixels (ViewTransform in Python)
   let zoom = 1;
   let panX = 0;
@@ -39,26 +36,16 @@ function imagesView(ctx) {
   ctx.body.append(h("div", { class: "nblabel-image-bar" }, toolBar, counter), classBar);
 
   const picture = h("canvas", { class: "nblabel-picture" });
-  const kernelCanvas = h("div", { class: "nblabel-kernel-canvas" });
   const live = h("canvas", { class: "nblabel-live" });
-  const stage = h("div", { class: "nblabel-stage" }, picture, kernelCanvas, live);
-  const canvasRef = model.get("canvas");
-  if (canvasRef) {
-    model.widget_manager
-      .get_model(canvasRef.replace(/^IPY_MODEL_/, ""))
-      .then((child) => {
-        canvasManager = child.get("_canvases")?.[0]?.get("_canvas_manager") ?? null;
-        return model.widget_manager.create_view(child);
-      })
-      .then((view) => {
-        if (ctx.signal.aborted) return view.remove();
-        kernelCanvas.replaceChildren(view.el);
-        view.trigger?.("displayed");
-        ctx.signal.addEventListener("abort", () => view.remove());
-        sendView(); // the kernel draws for this view (a canvas keeps nothing)
-      })
-      .catch((err) => console.warn("nblabel: the kernel's canvas cannot be shown", err));
-  }
+  // the kernel's picture: shown when it is what this view would draw (kernel.js)
+  const kernel = kernelCanvas(ctx, {
+    view: () => sample && meta && { item: sample.item, zoom, pan_x: panX, pan_y: panY, screen: screenScale() },
+    current: (d) =>
+      meta && sample && d.item === sample.item && d.rev === seenRev && d.seq === seq &&
+      d.view?.[0] === zoom && d.view?.[1] === panX && d.view?.[2] === panY &&
+      !shapes.some((_, i) => editor.hides(i) || brushTool.hides(i)) && !votes.active,
+  });
+  const stage = h("div", { class: "nblabel-stage" }, picture, kernel.el, live);
 
   const options = () => model.get("options");
   const classValue = (i) => JSON.parse(options()[i].value);
@@ -97,45 +84,13 @@ function imagesView(ctx) {
     stage.classList.toggle("nblabel-zoomed", zoom > 1);
     drawPicture();
     ctx.paint();
-    clearTimeout(viewTimer);
-    viewTimer = setTimeout(sendView, VIEW_SETTLE_MS); // the kernel redraws once it settles
+    kernel.viewChanged();
   }
 
-  // the zoom and pan to the kernel, which draws its canvas at them
-  let viewTimer = null;
-  function sendView() {
-    if (!sample || !meta) return;
+  // screen pixels per canvas pixel, for the kernel's line widths
+  function screenScale() {
     const width = live.getBoundingClientRect().width;
-    try {
-      model.send({ kind: "view", item: sample.item, zoom, pan_x: panX, pan_y: panY, screen: width ? width / live.width : 1 });
-    } catch (err) {
-      console.warn("nblabel: view not sent", err); // the view's own drawing stays
-    }
-  }
-
-  // the kernel says what it drew; ipycanvas runs the commands (sent just before) on its own
-  // queue, decoding the picture on the way: the drawing counts once that queue has run them
-  function onDrawn() {
-    const n = model.get("drawn")?.n;
-    const queue = canvasManager?.currentProcessing ?? new Promise((done) => setTimeout(done, 150));
-    Promise.resolve(queue)
-      .catch(() => {})
-      .then(() => requestAnimationFrame(() => {
-        settledDrawn = Math.max(settledDrawn, n ?? -1);
-        syncCanvas();
-      }));
-    syncCanvas(); // until then, the view's own drawing
-  }
-
-  // the kernel's canvas shows only when it shows exactly what this view would draw
-  function syncCanvas() {
-    const d = model.get("drawn") ?? {};
-    const lifted = shapes.some((_, i) => editor.hides(i) || brushTool.hides(i));
-    const same =
-      meta && sample && (d.n ?? 0) > firstDrawn && d.n === settledDrawn &&
-      d.item === sample.item && d.rev === seenRev && d.seq === seq &&
-      d.view?.[0] === zoom && d.view?.[1] === panX && d.view?.[2] === panY && !lifted && !votes.active;
-    kernelCanvas.classList.toggle("nblabel-current", !!same);
+    return width ? width / live.width : 1;
   }
 
   function sendDraft(undo) {
@@ -194,7 +149,7 @@ function imagesView(ctx) {
       if (editor.hides(i) || brushTool.hides(i)) return; // drawn live instead
       strokeShape(g, s, { dashed: !!s.prelabel });
     });
-    syncCanvas();
+    kernel.sync();
     drawLive(); // the selection
   }
 
@@ -461,7 +416,7 @@ function imagesView(ctx) {
     stage.style.aspectRatio = `${c.display_width} / ${c.display_height}`;
     stage.style.maxWidth = `${c.display_width}px`;
     box.replaceChildren(stage);
-    requestAnimationFrame(sendView); // the kernel learns the stage's size on screen
+    requestAnimationFrame(kernel.sendView); // the kernel learns the stage's size on screen
     const item = shown.item;
     // the picture's bytes, sent once in the Image widget that the kernel's canvas draws too
     // (get_model throws at once for a picture the kernel has let go: a stale prefetch)
@@ -500,7 +455,7 @@ function imagesView(ctx) {
       const draft = model.get("draft");
       if (!draft || draft.rev <= seenRev) return;
       seenRev = draft.rev;
-      syncCanvas();
+      kernel.sync();
       if (draft.edit && sample && draft.item === sample.item) {
         if (draft.undo) editor.drop(); // taken back in Python (w.undo_shape()): here too
         else editor.remember(shapes);
@@ -516,12 +471,9 @@ function imagesView(ctx) {
   }
   model.on("change:draft", onDraft);
   model.on("change:active_class", onClass);
-  model.on("change:drawn", onDrawn);
   ctx.signal.addEventListener("abort", () => {
     model.off("change:draft", onDraft);
     model.off("change:active_class", onClass);
-    model.off("change:drawn", onDrawn);
-    clearTimeout(viewTimer);
   });
 
   function paint(shown) {

@@ -1,0 +1,81 @@
+// The kernel's canvas of the images view (ipycanvas, widgets/_canvas.py), joined before
+// images.js: hosted in the stage between the view's own picture and its live layer, told the
+// view's zoom and pan once they settle, and shown only while it shows exactly what the view
+// would draw itself (`v.current()`: the item, the kernel's and the view's edits, the view).
+
+function kernelCanvas(ctx, v) {
+  const { model } = ctx;
+  const el = h("div", { class: "nblabel-kernel-canvas" });
+  const firstDrawn = model.get("drawn")?.n ?? 0; // the kernel drew before this view existed
+  let settledDrawn = -1; // the last of the kernel's drawings that ipycanvas has finished
+  let manager = null; // ipycanvas's queue of drawing commands (its model)
+  let viewTimer = null;
+
+  const ref = model.get("canvas");
+  if (ref) {
+    model.widget_manager
+      .get_model(ref.replace(/^IPY_MODEL_/, ""))
+      .then((canvas) => {
+        manager = canvas.get("_canvases")?.[0]?.get("_canvas_manager") ?? null;
+        return model.widget_manager.create_view(canvas);
+      })
+      .then((view) => {
+        if (ctx.signal.aborted) return view.remove();
+        el.replaceChildren(view.el);
+        view.trigger?.("displayed");
+        ctx.signal.addEventListener("abort", () => view.remove());
+        sendView(); // the kernel draws for this view (a canvas keeps nothing)
+      })
+      .catch((err) => console.warn("nblabel: the kernel's canvas cannot be shown", err));
+  }
+
+  // the zoom and pan to the kernel, which draws its canvas at them
+  function sendView() {
+    const view = v.view();
+    if (!view) return;
+    try {
+      model.send({ kind: "view", ...view });
+    } catch (err) {
+      console.warn("nblabel: view not sent", err); // the view's own drawing stays
+    }
+  }
+
+  // the kernel says what it drew; ipycanvas runs the commands (sent just before) on its own
+  // queue, decoding the picture on the way: the drawing counts once that queue has run them
+  function onDrawn() {
+    const n = model.get("drawn")?.n;
+    const queue = manager?.currentProcessing ?? new Promise((done) => setTimeout(done, 150));
+    Promise.resolve(queue)
+      .catch(() => {})
+      .then(() =>
+        requestAnimationFrame(() => {
+          settledDrawn = Math.max(settledDrawn, n ?? -1);
+          sync();
+        }),
+      );
+    sync(); // until then, the view's own drawing
+  }
+
+  function sync() {
+    const d = model.get("drawn") ?? {};
+    const settled = (d.n ?? 0) > firstDrawn && d.n === settledDrawn;
+    el.classList.toggle("nblabel-current", !!(settled && v.current(d)));
+  }
+
+  model.on("change:drawn", onDrawn);
+  ctx.signal.addEventListener("abort", () => {
+    model.off("change:drawn", onDrawn);
+    clearTimeout(viewTimer);
+  });
+
+  return {
+    el,
+    sync,
+    sendView,
+    // a zoom or pan: the kernel redraws once it has settled
+    viewChanged() {
+      clearTimeout(viewTimer);
+      viewTimer = setTimeout(sendView, VIEW_SETTLE_MS);
+    },
+  };
+}
