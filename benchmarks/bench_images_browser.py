@@ -6,7 +6,8 @@ nblabel draws the rubber band in the pointer's listener, on its own top canvas o
 6000×4000 JPEG shown at 2048 px. Baseline, in the same notebook and run: an ipycanvas canvas of
 the same size whose Python ``on_mouse_move`` handler redraws the rubber band. The same probe
 times both: each frame, it finds the band's right edge on the canvas and the pointer event
-that put it there.
+that put it there. Then, for a few boxes: mouse-up to the finished box drawn by the kernel
+(nblabel's kernel canvas shown again with it; the baseline's ``on_mouse_up`` drawing).
 """
 
 from __future__ import annotations
@@ -47,11 +48,52 @@ def on_move(x, y):
         band.stroke_style = "red"
         band.line_width = 6
         band.stroke_rect(x0, y0, x - x0, y - y0)
+def on_up(x, y):
+    x0, y0 = start.pop("xy", (x, y))
+    with hold_canvas(band):  # the finished box, in Python's hands, drawn for good
+        band.clear()
+        band.stroke_style = "blue"
+        band.line_width = 6
+        band.stroke_rect(x0, y0, x - x0, y - y0)
 band.on_mouse_down(on_down)
 band.on_mouse_move(on_move)
+band.on_mouse_up(on_up)
 band
 """,
 ]
+
+# mouse-up -> the finished box drawn by the kernel: on nblabel's canvas when the kernel's
+# canvas (ipycanvas) is shown again with the box, on the baseline's when its pixels change
+COMMIT_PROBE = """
+([selector, kernel, left, bottom, right]) => {
+  const canvas = document.querySelector(selector);
+  const rect = canvas.getBoundingClientRect();
+  const k = canvas.width / rect.width;
+  const g = canvas.getContext('2d', {willReadFrequently: true});
+  // the strip along the finished box's bottom edge, in canvas pixels
+  const [x0, y0] = [Math.round((left - rect.left) * k), Math.round((bottom - rect.top - 4) * k)];
+  const [w, h] = [Math.round((right - left) * k), Math.round(8 * k)];
+  const blue = () => {
+    const data = g.getImageData(x0, y0, w, h).data;
+    for (let i = 0; i < data.length; i += 4) if (data[i + 2] > 200 && data[i] < 60) return true;
+    return false;
+  };
+  window.__committed = new Promise((done) => {
+    let up = null;
+    window.addEventListener('pointerup', (e) => { up = e.timeStamp; }, {capture: true, once: true});
+    function frame(now) {
+      if (up !== null) {
+        const shown = kernel
+          ? document.querySelector(kernel)?.classList.contains('nblabel-current')
+          : blue();
+        if (shown) return done(now - up);
+      }
+      requestAnimationFrame(frame);
+    }
+    requestAnimationFrame(frame);
+  });
+}
+"""
 
 # Every pointer move is logged (time, x in canvas pixels); every frame, the band's right edge
 # is found in a strip of the canvas and matched to the move that put it there.
@@ -117,6 +159,25 @@ def measure(page, cdp, selector: str, seconds: float) -> list[tuple[float, float
     return page.evaluate("() => window.__bandProbe.stop()")
 
 
+def commit_times(page, cdp, selector: str, kernel: str | None, boxes: int) -> list[float]:
+    """Milliseconds from mouse-up to the finished box drawn by the kernel, ``boxes`` times."""
+    box = page.locator(selector).first.bounding_box()
+    times = []
+    for i in range(boxes):
+        # side by side, apart: a press never lands on an earlier box (that would select it)
+        x0, y0 = box["x"] + 40 + 130 * (i % 6), box["y"] + 40 + 120 * (i // 6)
+        x1, y1 = x0 + 120, y0 + 80
+        page.evaluate(COMMIT_PROBE, [selector, kernel, x0 + 10, y1, x1 - 10])
+        mouse(cdp, "mouseMoved", x0, y0)
+        mouse(cdp, "mousePressed", x0, y0, button="left", clickCount=1)
+        for step in range(1, 9):
+            mouse(cdp, "mouseMoved", x0 + 15 * step, y0 + 10 * step, button="left", buttons=1)
+        mouse(cdp, "mouseReleased", x1, y1, button="left", clickCount=1)
+        times.append(page.evaluate("() => window.__committed"))
+        page.wait_for_timeout(200)
+    return times
+
+
 def summary(lags: list) -> tuple[float, float, float]:
     values = [lag for _, lag in lags]
     third = max(1, len(lags) // 3)
@@ -147,6 +208,12 @@ def run(quick: bool = False) -> list[dict]:
             lab.focus(page, ".nblabel")
             ours = measure(page, cdp, ".nblabel-live", seconds)
             theirs = measure(page, cdp, "canvas.baseline-band, .baseline-band canvas", seconds)
+            boxes = 3 if quick else 9
+            lab.focus(page, ".nblabel")
+            ours_commit = commit_times(page, cdp, ".nblabel-live",
+                                       ".nblabel-kernel-canvas", boxes)  # fmt: skip
+            theirs_commit = commit_times(
+                page, cdp, "canvas.baseline-band, .baseline-band canvas", None, boxes)
             lab.close_page(page)
         finally:
             lab.stop_process(server.proc)
@@ -168,6 +235,15 @@ def run(quick: bool = False) -> list[dict]:
             "baseline_s": theirs_last / 1000,
             "target": f"no growth (first third {ours_first:.1f} ms)",
             "passed": ours_last <= max(16.7, 1.5 * ours_first),
+        },
+        {
+            "name": "mouse-up → the finished box drawn by the kernel (ipycanvas, one "
+            "hold_canvas message), median",
+            "nblabel_s": statistics.median(ours_commit) / 1000,
+            "baseline": "a Python on_mouse_up handler drawing the box on ipycanvas",
+            "baseline_s": statistics.median(theirs_commit) / 1000,
+            "target": "one kernel round trip (≤ 1.5× the baseline)",
+            "passed": statistics.median(ours_commit) <= 1.5 * statistics.median(theirs_commit),
         },
     ]
 

@@ -123,7 +123,13 @@ def test_a_dragged_box_is_stored_in_original_pixels(request, frontend):
                 (end[0] - box["x"]) / box["width"] * 6000,
                 (end[1] - box["y"]) / box["height"] * 4000]
     press(page, W, "2")  # "person" for the next shape
+    wait_kernel_drawn(page)
+    # at mouse-up the kernel's canvas, which lacks the box yet, gives way to the page's own
+    page.evaluate("""() => window.addEventListener('pointerup', () => {
+        window.__kernelShownAtUp = document.querySelector('.nblabel-kernel-canvas')
+            .classList.contains('nblabel-current'); }, {once: true})""")
     drag(page, start, end)
+    assert page.evaluate("() => window.__kernelShownAtUp") is False
     shapes = wait_until(lambda: probe.eval("w.draft['shapes']"), timeout=10)
     assert len(shapes) == 1 and shapes[0]["label"] == "person"
     # the picture shows the committed box: its edge is drawn in the class colour

@@ -96,7 +96,6 @@ function imagesView(ctx) {
   function sendDraft(undo) {
     if (!sample) return;
     try {
-      seq += 1;
       model.send({ kind: "draft", item: sample.item, seq, shapes: JSON.stringify(shapes), ...(undo ? { undo: true } : {}) });
     } catch (err) {
       // the kernel is gone: the shapes stay here and are saved with Enter once it is back
@@ -109,6 +108,7 @@ function imagesView(ctx) {
     if (!undo) editor.remember(shapes);
     shapes = list;
     selected = select;
+    seq += 1; // before drawing: the kernel's canvas, one edit behind now, gives way at once
     drawPicture();
     ctx.paint();
     sendDraft(undo);
