@@ -46,6 +46,10 @@ function imagesView(ctx) {
       !shapes.some((_, i) => editor.hides(i) || brushTool.hides(i)) && !votes.active,
   });
   const stage = h("div", { class: "nblabel-stage" }, picture, kernel.el, live);
+  const pictures = pictureCache(ctx);
+  const onUpcoming = () => pictures.prefetch(sample?.content?.picture);
+  model.on("change:upcoming", onUpcoming);
+  ctx.signal.addEventListener("abort", () => model.off("change:upcoming", onUpcoming));
 
   const options = () => model.get("options");
   const classValue = (i) => JSON.parse(options()[i].value);
@@ -418,16 +422,13 @@ function imagesView(ctx) {
     box.replaceChildren(stage);
     requestAnimationFrame(kernel.sendView); // the kernel learns the stage's size on screen
     const item = shown.item;
-    // the picture's bytes, sent once in the Image widget that the kernel's canvas draws too
-    // (get_model throws at once for a picture the kernel has let go: a stale prefetch)
-    Promise.resolve()
-      .then(() => model.widget_manager.get_model(c.picture))
-      .then((image) => {
-        const value = image.get("value");
-        return createImageBitmap(new Blob([value instanceof DataView ? value.buffer : value], { type: c.mime }));
-      })
+    // the picture's bytes came once, in the Image widget that the kernel's canvas draws too;
+    // a prefetched one is decoded already
+    pictures.prefetch(c.picture);
+    pictures
+      .decode(c)
       .then((b) => {
-        if (sample?.item !== item) return b.close();
+        if (sample?.item !== item) return; // moved on meanwhile
         bitmap = b;
         drawPicture();
       })

@@ -79,3 +79,41 @@ function kernelCanvas(ctx, v) {
     },
   };
 }
+
+// The pictures the kernel sends as Image widgets (one per image near the cursor), decoded as
+// soon as they are prefetched, so that the next image is drawn in the frame its key lands in.
+function pictureCache(ctx) {
+  const { model } = ctx;
+  const decoded = new Map(); // Image model id -> Promise<ImageBitmap>
+
+  function decode(c) {
+    let bitmap = decoded.get(c.picture);
+    if (!bitmap) {
+      // (get_model throws at once for a picture the kernel has let go: a stale prefetch)
+      bitmap = Promise.resolve()
+        .then(() => model.widget_manager.get_model(c.picture))
+        .then((image) => {
+          const value = image.get("value");
+          return createImageBitmap(new Blob([value instanceof DataView ? value.buffer : value], { type: c.mime }));
+        });
+      bitmap.catch(() => decoded.delete(c.picture)); // tried again when asked again
+      decoded.set(c.picture, bitmap);
+    }
+    return bitmap;
+  }
+
+  // decode the prefetched pictures; forget the others but `current`'s (not closed: the view
+  // may still be drawing one, and the collector frees it once nothing holds it)
+  function prefetch(current) {
+    const keep = new Set(current ? [current] : []);
+    for (const next of model.get("upcoming") ?? []) {
+      const c = next?.content;
+      if (c?.type !== "shapes-image" || !c.picture) continue;
+      keep.add(c.picture);
+      decode(c).catch(() => {});
+    }
+    for (const id of [...decoded.keys()]) if (!keep.has(id)) decoded.delete(id);
+  }
+
+  return { decode, prefetch };
+}
