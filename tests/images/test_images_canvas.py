@@ -96,6 +96,11 @@ def test_the_browsers_edits_and_view_are_drawn_and_echoed(df, tmp_path, drawings
     browser_message(w, {"kind": "draft", "item": w.sample["item"], "seq": 3,
                         "shapes": nblabel._codec.encode(shapes)})  # fmt: skip
     assert w.drawn["seq"] == 3 and [a for n, a in drawings[-1] if n == "rect"] == [[1, 2, 30, 40]]
+    assert w.draft["seq"] == 3  # a new view takes the count up, to match the kernel's drawing
+    n = len(drawings)
+    browser_message(w, {"kind": "draft", "item": w.sample["item"], "seq": True,
+                        "shapes": nblabel._codec.encode(shapes)})  # fmt: skip
+    assert w.drawn["seq"] == 3 and len(drawings) == n + 1  # not a count: kept; drawn once
     n = len(drawings)
     connect(w, zoom=2.5, pan_x=-100.0, pan_y=-50.0, screen=0.5)
     assert len(drawings) == n + 1 and "drawImage" in commands(drawings[-1])  # a new view

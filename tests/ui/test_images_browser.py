@@ -48,6 +48,11 @@ w = nblabel.annotate_images(df, image="path", classes=["car", "person", "bike"],
                             store=store, annotator="alice", task="detect", fingerprint=False)
 w
 """,
+    """import ipywidgets
+
+second = ipywidgets.VBox([])  # a second view of w shows here (test_zoom_in_and_draw_again)
+second
+""",
 ]
 
 
@@ -249,8 +254,19 @@ def test_zoom_in_and_draw_again(lab):
     # zoomed about 2.5×: the box is about 2.5× smaller in original pixels than unzoomed
     assert got["width"] < 220 * 6000 / box["width"] / 2
     screenshot(page, "images-05-zoomed-box", page.locator(W))
+    # a second view of the same widget, unzoomed: the kernel's one canvas draws for it, and
+    # the zoomed view, whose zoom that drawing no longer has, shows its own drawing
+    probe.run("second.children = [w]")
+    page.wait_for_function("""() => {
+        const k = document.querySelectorAll('.nblabel-kernel-canvas');
+        return k.length === 2 && k[1].classList.contains('nblabel-current')
+            && !k[0].classList.contains('nblabel-current'); }""")
+    assert probe.eval("w.drawn['view']") == [1.0, 0.0, 0.0]
+    probe.run("second.children = []")
+    page.wait_for_function("() => document.querySelectorAll('.nblabel-images').length === 1")
     press(page, W, "0")  # the whole picture again
     page.wait_for_function("() => document.querySelector('.nblabel-stage').dataset.zoom === '1'")
+    wait_kernel_drawn(page)  # at the view's zoom again
     screenshot(page, "images-06-unzoomed", page.locator(W))
     press(page, W, "Enter")
     wait_saved(page, W)

@@ -257,8 +257,8 @@ class CanvasWidget(LabelWidget):
     the browser's zoom and pan, and a redraw after each committed change. A subclass keeps
     the image's shapes in ``_draft`` (for ``_draft_item``, revision ``_rev``), calls
     :meth:`_start_canvas` once its content is set, :meth:`_new_picture` when an image comes on
-    screen, :meth:`_edited_in_browser` after the browser's edits and :meth:`_draw` after its
-    own."""
+    screen, :meth:`_count_browser_edit` with the browser's edits, and :meth:`_draw` after each
+    change."""
 
     canvas = t.Instance(object, allow_none=True).tag(sync=True, **widget_serialization)
     """The ipycanvas ``MultiCanvas`` that shows the picture and the committed shapes."""
@@ -289,10 +289,9 @@ class CanvasWidget(LabelWidget):
         self._seq = 0
         self._zoom_pan = (1.0, 0.0, 0.0)
 
-    def _edited_in_browser(self, seq: Any) -> None:
-        if isinstance(seq, int):
+    def _count_browser_edit(self, seq: Any) -> None:
+        if isinstance(seq, int) and not isinstance(seq, bool):
             self._seq = seq
-        self._draw()
 
     def _push_state(self) -> None:
         super()._push_state()

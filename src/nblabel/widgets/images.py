@@ -73,7 +73,8 @@ class ImagesWidget(CanvasWidget):
     """The class new shapes get: its position in ``options`` (keys ``1``–``9`` pick it)."""
     draft = t.Dict().tag(sync=True)
     """The shapes of the item on screen not yet saved: ``{"item": JSON id, "shapes": [...],
-    "rev": n, "edit": bool, "undo": bool}``; ``edit`` marks a change made from Python
+    "rev": n, "seq": n, "edit": bool, "undo": bool}`` (``seq``: the browser's edits of them
+    so far, which a new view takes up); ``edit`` marks a change made from Python
     (``add_box``...), which the browser then shows; ``undo`` one that takes the last edit
     back (the browser drops it from its own undo list)."""
 
@@ -163,7 +164,7 @@ class ImagesWidget(CanvasWidget):
         self._draft = shapes
         self._rev += 1
         self.draft = {"item": self._draft_item, "shapes": shapes, "rev": self._rev,
-                      "edit": edit, "undo": undo}  # fmt: skip
+                      "seq": self._seq, "edit": edit, "undo": undo}  # fmt: skip
         self._draw()
 
     def resize_shape(self, index: int, handle: str | int, x: float, y: float) -> None:
@@ -344,9 +345,10 @@ class ImagesWidget(CanvasWidget):
         else:
             self._history = [*self._history[-(_UNDO_DEPTH - 1) :], self._draft]
         self._draft = shapes
-        self._edited_in_browser(content.get("seq"))
+        self._count_browser_edit(content.get("seq"))
         # the browser has them already: the trait is updated for new views, rev unchanged
-        self.draft = {"item": self._draft_item, "shapes": shapes, "rev": self._rev, "edit": False}
+        self.draft = {"item": self._draft_item, "shapes": shapes, "rev": self._rev,
+                      "seq": self._seq, "edit": False}  # fmt: skip
         self._draw()
 
 

@@ -444,7 +444,10 @@ function imagesView(ctx) {
     drawing = null;
     editor.forget(); // per-shape undo is the image's own
     const draft = model.get("draft");
-    if (draft && draft.item === shown.item) shapes = structuredClone(draft.shapes);
+    if (draft && draft.item === shown.item) {
+      shapes = structuredClone(draft.shapes);
+      seq = draft.seq ?? seq; // a new view takes up the edits made before it
+    }
     else if (shown.label != null) shapes = JSON.parse(shown.label);
     else shapes = structuredClone(shown.content?.prelabels ?? []);
     seenRev = Math.max(seenRev, draft?.rev ?? -1);
