@@ -21,6 +21,10 @@ __all__ = ["Status", "status"]
 
 ALL = "(all)"
 COLUMNS = ["done", "claimed", "left", "pace_per_h", "eta"]
+# the columns' headings for people, and what an unknown value reads as
+HEADINGS = {"done": "done", "claimed": "claimed", "left": "left",
+            "pace_per_h": "pace (labels/h)", "eta": "ETA"}  # fmt: skip
+UNKNOWN = "–"
 
 
 @dataclass(frozen=True)
@@ -93,15 +97,25 @@ class Status:
         if self.assigned and int(left) == 0:
             tail += "; finished"
         elif not pd.isna(eta):
-            tail += f"; done in {_duration(eta)} (about {(self.at + eta):%Y-%m-%d %H:%M} UTC)"
+            tail += f"; done in {_span(eta)} (about {(self.at + eta):%Y-%m-%d %H:%M} UTC)"
         return f"Task {self.task!r} at {at}: {head}{tail}"
 
     def _shown(self) -> pd.DataFrame:
         shown = self.frame.copy()
         shown["pace_per_h"] = shown["pace_per_h"].map(lambda v: f"{v:,.1f}")
         shown["left"] = shown["left"].map(lambda v: "?" if pd.isna(v) else f"{int(v):,}")
-        shown["eta"] = shown["eta"].map(lambda v: "" if pd.isna(v) else _duration(v))
+        shown["eta"] = shown["eta"].map(_span)
         return shown
+
+    def _cells(self) -> list[tuple[str, list[str]]]:
+        """Each row as text for people: ``(annotator, [done, claimed, left, pace, ETA])``;
+        the ``"(all)"`` row last."""
+        rows = []
+        for name, row in self.frame.iterrows():
+            rows.append((str(name), [_count(row["done"]), _count(row["claimed"]),
+                                     _count(row["left"]), _rate(row["pace_per_h"]),
+                                     _span(row["eta"])]))  # fmt: skip
+        return rows
 
     def __repr__(self) -> str:
         return f"{self.summary()}\n{self._shown().to_string()}"
@@ -113,15 +127,33 @@ class Status:
         return f"<p>{html.escape(self.summary())}</p>{self._shown().to_html(escape=True)}"
 
 
-def _duration(value: pd.Timedelta) -> str:
-    seconds = value.total_seconds()
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
+def _count(value: Any) -> str:
+    return UNKNOWN if pd.isna(value) else f"{int(value):,}"
+
+
+def _rate(value: Any) -> str:
+    """A pace: whole labels per hour, a tenth below 10 (``0.4``), ``0`` with none."""
+    if pd.isna(value):
+        return UNKNOWN
+    return f"{value:,.0f}" if value == 0 or value >= 9.95 else f"{value:.1f}"
+
+
+def _span(value: Any) -> str:
+    """A duration in the two largest units that matter: ``45 s``, ``12 min``, ``1 h 20 min``,
+    ``3 d 4 h``."""
+    if pd.isna(value):
+        return UNKNOWN
+    seconds = round(value.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(round(seconds / 3600), 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 def _seconds(times: pd.Series) -> np.ndarray:

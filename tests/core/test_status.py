@@ -86,3 +86,21 @@ def test_bad_calls_say_what_to_fix(store, tmp_path):
     store.append(task="t", item=1, annotator="a", label="x")
     with pytest.raises(NblabelError, match="window="):
         nblabel.status(store, "t", window=0)
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0, "0 s"), (44.6, "45 s"), (59.6, "1 min"), (12 * 60 + 20, "12 min"),
+    (4800, "1 h 20 min"), (3 * 3600 + 10, "3 h"), (23 * 3600 + 59 * 60 + 50, "1 d"),
+    (76 * 3600, "3 d 4 h"),
+])  # fmt: skip
+def test_durations_read_in_the_two_largest_units(seconds, text):
+    from nblabel._status import _span
+
+    assert _span(pd.Timedelta(seconds=seconds)) == text
+
+
+def test_paces_are_whole_above_ten_and_unknowns_a_dash():
+    from nblabel._status import _count, _rate, _span
+
+    assert [_rate(v) for v in (0.0, 0.44, 9.94, 9.96, 1234.5)] == ["0", "0.4", "9.9", "10", "1,234"]
+    assert _rate(float("nan")) == _count(float("nan")) == _span(pd.NaT) == "–"

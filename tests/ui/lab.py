@@ -749,6 +749,24 @@ def axis_value_at(page: Page, scope: str, x: float) -> tuple[float, float]:
     return value, per_pixel
 
 
+_BAND_TAGS_JS = """scope => [...document.querySelector(scope)
+    .querySelectorAll('g.object_grp > text.label')].filter(t => t.textContent).map(t => {
+  const tag = t.parentNode.querySelector('rect.nblabel-series-tag');
+  const a = t.getBoundingClientRect(), b = tag?.getBoundingClientRect();
+  return {text: t.textContent, fill: getComputedStyle(t).fill, band: t.style.fill,
+          tag: tag ? getComputedStyle(tag).fill : null,
+          covers: !!b && b.left <= a.left && b.right >= a.right && b.top <= a.top
+                  && b.bottom >= a.bottom};
+})"""
+
+
+def band_tags(page: Page, scope: str) -> list[dict]:
+    """Each band's class drawn on the ``label_series``/``label_audio`` plot in the first element
+    at ``scope``: its ``text``, the text's drawn ``fill``, the ``band``'s colour, the ``tag``
+    behind it's fill (None without a tag) and whether the tag ``covers`` the text."""
+    return page.evaluate(_BAND_TAGS_JS, scope)
+
+
 # --------------------------------------------------------------------------
 # Reading Python-side state from the running kernel
 # --------------------------------------------------------------------------

@@ -5,9 +5,12 @@ drag."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from lab import (
     axis_value_at,
+    band_tags,
     focus,
     notebook_in_lab,
     notebook_in_notebook7,
@@ -82,6 +85,15 @@ def test_play_moves_the_playhead_a_key_labels_the_clip_and_a_brush_a_segment(ope
         page.locator(W).first.evaluate("e => e.focus()")
     page.keyboard.press("1")
     page.locator(f"{W} .nblabel-series-band").first.wait_for()
+    # the class on the waveform: white on a tag in its band's colour, the tag behind all of it
+    wait_until(lambda: [(t["text"], t["covers"]) for t in band_tags(page, W)]
+               == [("speech", True)])  # fmt: skip
+    (tag,) = band_tags(page, W)
+    assert tag["fill"] == "rgb(255, 255, 255)" and tag["tag"] == tag["band"] == "rgb(31, 119, 180)"
+    # the list says the times in seconds to the millisecond; the clip's line is no tall box
+    when = page.locator(f"{W} .nblabel-series-when").first.text_content()
+    assert re.fullmatch(r"0\.\d{3} s – [01]\.\d{3} s", when), when
+    assert page.locator(f"{W} .nblabel-sample").first.bounding_box()["height"] < 45
     screenshot(page, f"audio-brushed{suffix}", page.locator(W).first)
     if frontend == "notebook7":
         screenshot(page, "audio-page-notebook7")  # the widget in Notebook 7's page

@@ -5,10 +5,13 @@ after a reload) the saved segments come back, and a click on the band then Delet
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from lab import (
     KernelProbe,
     axis_value_at,
+    band_tags,
     focus,
     notebook_in_lab,
     notebook_in_notebook7,
@@ -19,6 +22,7 @@ from lab import (
 )
 
 W = ".nblabel-series"
+WHITE = "rgb(255, 255, 255)"
 CELLS = [
     """\
 import numpy as np
@@ -75,6 +79,14 @@ def test_brush_with_the_mouse_label_save_and_show_again(opened):
         page.locator(W).first.evaluate("e => e.focus()")
     page.keyboard.press("1")
     page.locator(f"{W} .nblabel-series-band").first.wait_for()
+    # the class on the plot: white on a tag in its band's colour, the tag behind all of it
+    wait_until(lambda: [(t["text"], t["covers"]) for t in band_tags(page, W)] == [("walk", True)])
+    (tag,) = band_tags(page, W)
+    assert tag["fill"] == WHITE and tag["tag"] == tag["band"] == "rgb(31, 119, 180)"
+    # the list says the times to the data's step (0.01 s here), the sample box is one line
+    when = page.locator(f"{W} .nblabel-series-when").first.text_content()
+    assert re.fullmatch(r"\d+\.\d\d – \d+\.\d\d", when), when
+    assert page.locator(f"{W} .nblabel-sample").first.bounding_box()["height"] < 45
     screenshot(page, f"series-brushed{suffix}", page.locator(W).first)
     if frontend == "notebook7":
         screenshot(page, "series-page-notebook7")  # the widget in Notebook 7's page
@@ -94,6 +106,8 @@ def test_brush_with_the_mouse_label_save_and_show_again(opened):
     wait_until(lambda: probe.eval("w.chosen") == 0)
     page.keyboard.press("3")
     wait_until(lambda: probe.eval("w.segments[0]['label']") == "idle")
+    wait_until(lambda: [(t["text"], t["tag"]) for t in band_tags(page, W)]
+               == [("idle", "rgb(44, 160, 44)")])  # fmt: skip
     page.keyboard.press("Enter")
     wait_saved(page, W)
     wait_until(lambda: probe.eval("w.current") == "b")

@@ -1,5 +1,6 @@
 """``nblabel.status(...).widget()`` in a real JupyterLab and in Notebook 7: the lead's live view
-draws its chart and its table, and follows labels saved meanwhile by someone else."""
+draws its chart and its table (headings in words, figures right-aligned, the team's row apart),
+and follows labels saved meanwhile by someone else."""
 
 from __future__ import annotations
 
@@ -25,6 +26,18 @@ view
 BARS = """scope => [...document.querySelector(scope).querySelectorAll('svg g.bargroup')]
     .map(g => [...g.querySelectorAll('rect.bar')].map(r => r.getBoundingClientRect().height))"""
 
+# how the table is drawn: computed styles of its parts
+TABLE_LOOK = """t => {
+    const style = (e) => getComputedStyle(e);
+    const cell = t.querySelector('tbody td'), total = t.querySelector('tfoot td');
+    const name = t.querySelector('tbody th');
+    return {collapse: style(t).borderCollapse, tableBorder: style(t).borderTopWidth,
+            numberAlign: style(cell).textAlign, nameAlign: style(name).textAlign,
+            cellSides: style(cell).borderLeftWidth, cellBottom: style(cell).borderBottomWidth,
+            rowWeight: style(cell).fontWeight, totalWeight: style(total).fontWeight,
+            totalTop: style(total).borderTopWidth};
+}"""
+
 
 @pytest.fixture(scope="module", params=["lab", "notebook7"])
 def opened(request, jupyter_server, browser):
@@ -45,6 +58,17 @@ def test_the_view_draws_and_follows_the_store(opened):
     assert "9 of 24 labels done" in view.inner_text()
     alice, _bob, cy = page.evaluate(BARS, VIEW)
     assert alice[0] > 0 and cy[0] == pytest.approx(alice[0], abs=0.5)  # 3 done each
+    # the table: one heading row in words, numbers right-aligned, single rules, the team apart
+    table = view.locator("table.nblabel-status-table")
+    assert table.locator("thead tr").count() == 1
+    assert table.locator("thead th").all_inner_texts() == [
+        "annotator", "done", "claimed", "left", "pace (labels/h)", "ETA"]
+    assert table.locator("tbody th").all_inner_texts() == ["alice", "bob", "cy"]
+    look = table.evaluate(TABLE_LOOK)
+    assert look["collapse"] == "collapse" and look["tableBorder"] == "0px"
+    assert look["numberAlign"] == "right" and look["nameAlign"] == "left"
+    assert look["cellSides"] == "0px" and look["cellBottom"] == "1px"
+    assert int(look["totalWeight"]) > int(look["rowWeight"]) and look["totalTop"] == "2px"
     screenshot(page, f"status-view-01{suffix}", view)
     if suffix:
         screenshot(page, f"status-view-page{suffix}")  # the view in Notebook 7's page

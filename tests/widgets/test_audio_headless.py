@@ -60,6 +60,18 @@ def test_a_brushed_range_snaps_to_sample_times(clips):
     assert w.segments == [{"start": 801 / 8000, "end": 0.25, "label": "noise"}]
 
 
+def test_times_are_shown_to_the_millisecond_and_stored_exactly(clips):
+    folder, data = clips
+    w = make(folder, data, order=["low"])
+    w.selector.selected = np.array([0.49471, 0.9999])
+    assert w.brushed == "0.495 s – 1.000 s"  # samples 3958 and 7999 of 8000 per second
+    w.press("1")
+    assert (w.bands[0]["start"], w.bands[0]["end"]) == ("0.495 s", "1.000 s")
+    assert w.segments == [{"start": 3958 / 8000, "end": 7999 / 8000, "label": "speech"}]
+    w.press("Enter")
+    assert w.labels.loc["low", "label"] == [{"start": 0.49475, "end": 0.999875, "label": "speech"}]
+
+
 def test_a_clip_that_cannot_be_read_is_an_error_on_that_clip_only(clips):
     folder, data = clips
     w = make(folder, data)

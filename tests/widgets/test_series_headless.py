@@ -76,6 +76,25 @@ def test_datetime_times_are_stored_exactly_in_their_zone_and_come_back(tmp_path)
     assert segment == {"start": times[10], "end": times[200], "label": "walk"}
     assert str(segment["start"].tz) == "Europe/Berlin"
     assert segment["end"].utcoffset() == pd.Timedelta(hours=2)  # after the DST change
+    assert again.bands[0]["start"] == times[10].isoformat()  # shown as the data's own time
+
+
+@pytest.mark.parametrize(("t", "brush", "shown", "stored", "span"), [
+    (np.arange(300) * 0.1, [0.25, 0.95], ("0.3", "0.9"), 0.30000000000000004, ("0.0", "29.9")),
+    (np.arange(300) * 0.01, [0.251, 0.953], ("0.26", "0.95"), 0.26, ("0.00", "2.99")),
+    (np.arange(300), [10.2, 20.7], ("11", "20"), 11, ("0", "299")),
+])  # fmt: skip
+def test_numeric_times_are_shown_to_the_step_of_the_data_and_stored_exactly(
+    tmp_path, t, brush, shown, stored, span
+):
+    data = pd.DataFrame({"t": t, "x": np.sin(np.arange(300) / 9.0), "y": 0.0})
+    w = make(data, tmp_path / "s.db", by=None)
+    w.selector.selected = np.array(brush)
+    assert w.brushed == f"{shown[0]} – {shown[1]}"
+    w.press("1")
+    assert (w.bands[0]["start"], w.bands[0]["end"]) == shown
+    assert w.segments[0]["start"] == stored and w.segments[0]["start"] in set(t)
+    assert (w.sample["content"]["from"], w.sample["content"]["to"]) == span
 
 
 def test_overlap_is_refused_by_default_and_allowed_with_the_flag(tmp_path):

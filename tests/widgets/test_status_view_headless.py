@@ -3,6 +3,8 @@ and left per annotator, read again from the store while it is shown."""
 
 from __future__ import annotations
 
+import html
+import re
 import time
 
 import pytest
@@ -48,11 +50,52 @@ def test_the_chart_and_table_follow_the_store(team):
 
 def test_names_are_text_in_the_table(tmp_path):
     store = nblabel.LabelStore(tmp_path / "s.db")
-    store.append(task="t", item=1, annotator="<img src=x onerror=alert(1)>", label="x")
+    hostile = '"><img src=x onerror=alert(1)>'
+    store.append(task="t", item=1, annotator=hostile, label="x")
     with recording_comms():
         view = nblabel.status(store, "t").widget()
         try:
-            assert "<img" not in view._table.value and "&lt;img" in view._table.value
+            table = view._table.value
+            assert "<img" not in table and "&lt;img" in table
+            # in the cell and in its title attribute: the quote cannot end the attribute
+            assert table.count("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;") == 2
+        finally:
+            view.close()
+
+
+def cells(table: str) -> list[list[str]]:
+    """The text of each row's cells, headings included."""
+    rows = re.findall(r"<tr>(.*?)</tr>", table)
+    return [[html.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)]
+            for r in rows]  # fmt: skip
+
+
+def test_the_table_has_headings_in_words_and_values_for_people(team):
+    store, _ = team
+    with recording_comms():
+        view = nblabel.status(store, "t").widget()
+        try:
+            table = view._table.value
+        finally:
+            view.close()
+    # one heading row (no row for the index's name), the team's row last and apart
+    assert cells(table)[0] == ["annotator", "done", "claimed", "left", "pace (labels/h)", "ETA"]
+    assert [row[0] for row in cells(table)[1:]] == ["alice", "bob", "all"]
+    assert re.search(r"<tfoot><tr><th[^>]*>all</th>", table)
+    assert "pace_per_h" not in table and "border=" not in table and "<style>" in table
+    # every label here was saved just now: the pace is over the one-minute floor
+    assert cells(table)[1][1:] == ["2", "2", "6", "120", "1 min"]
+    assert cells(table)[3][1:] == ["4", "4", "16", "240", "4 min"]
+
+
+def test_unknown_values_read_as_a_dash(tmp_path):
+    store = nblabel.LabelStore(tmp_path / "s.db")
+    store.append(task="t", item=1, annotator="al", label="x")
+    with recording_comms():
+        view = nblabel.status(store, "t").widget()
+        try:
+            # no assignment: nothing is known to be left, so no ETA either
+            assert cells(view._table.value)[-1] == ["all", "1", "0", "–", "60", "–"]
         finally:
             view.close()
 

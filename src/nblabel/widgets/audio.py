@@ -152,6 +152,9 @@ class AudioWidget(SeriesWidget):
             self.audio_mime = MIMES.get(path.suffix.lower(), "audio/wav")
             self.audio_data = data
 
+    def _time_text(self, value: Any) -> str:
+        return f"{float(value):.3f} s"  # to the millisecond; the stored time stays exact
+
     def _pick(self, index: int, intent: Any) -> None:
         # a digit with nothing brushed or selected labels the whole clip
         if self._brush is None and self.chosen < 0:

@@ -105,10 +105,25 @@ class _Recordings:
         return self.data[column].iloc[self.rows[key]].to_numpy(dtype=float, na_value=np.nan)
 
 
-def _time_text(value: Any) -> str:
+def _time_text(value: Any, places: int | None = None) -> str:
+    """A time as people read it: a timestamp in ISO form; a number with ``places`` decimals
+    (the stored value stays exact)."""
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
-    return repr(value)
+    if places is None or isinstance(value, (int, np.integer)):
+        return repr(value)
+    return f"{value:.{places}f}"
+
+
+def _places(line: Timeline) -> int | None:
+    """The decimals that tell a numeric recording's samples apart (those of its smallest step,
+    at most 6): ``1.3`` on a 0.1 grid, ``12`` on whole numbers; None (as they are) for
+    datetimes and a single sample."""
+    steps = np.diff(line.axis)
+    steps = steps[steps > 0]
+    if line.datetime or not len(steps):
+        return None
+    return int(np.clip(np.ceil(-np.log10(steps.min()) - 1e-9), 0, 6))
 
 
 class SeriesWidget(LabelWidget):
@@ -143,6 +158,7 @@ class SeriesWidget(LabelWidget):
         self._brush: tuple[float, float] | None = None
         self._consumed: tuple[float, float] | None = None  # the brush the last segment came from
         self._range: tuple[float, float] | None = None  # the zoomed range, None: everything
+        self._places_of: tuple[Timeline, int | None] | None = None  # decimals of times shown
         self._build_figure(bq, height)
         maker = _series_content if content_maker is None else content_maker
         kwargs["content"] = functools.partial(maker, recordings, data)
@@ -191,7 +207,7 @@ class SeriesWidget(LabelWidget):
         )
         self._band_labels = bq.Label(
             x=[], y=[], text=[], scales={"x": self._x, "y": unit}, colors=[],
-            default_size=13, font_weight="bold", align="start", x_offset=3,
+            default_size=12, font_weight="bold", align="start", x_offset=6,
         )  # fmt: skip
         self.selector = bq.interacts.BrushIntervalSelector(
             scale=self._x, marks=self._lines, color="#777"
@@ -274,6 +290,13 @@ class SeriesWidget(LabelWidget):
             else:
                 self._chosen_mark.x, self._chosen_mark.y = [], []
 
+    def _time_text(self, value: Any) -> str:
+        """A time of the recording on screen as the list and the brush line show it."""
+        line = self._timeline
+        if self._places_of is None or self._places_of[0] is not line:
+            self._places_of = (line, _places(line))
+        return _time_text(value, self._places_of[1])
+
     def _color(self, label: Any) -> str:
         index = next((i for i, c in enumerate(self._choices) if c == label), 0)
         return CLASS_COLORS[index % len(CLASS_COLORS)]
@@ -312,8 +335,8 @@ class SeriesWidget(LabelWidget):
         with self.hold_sync():
             self.draft = encode([s.to_dict() for s in self._segments])
             self.bands = [
-                {"start": _time_text(s.start), "end": _time_text(s.end), "label": str(s.label),
-                 "color": self._color(s.label)}
+                {"start": self._time_text(s.start), "end": self._time_text(s.end),
+                 "label": str(s.label), "color": self._color(s.label)}
                 for s in self._segments
             ]  # fmt: skip
             self._draw_bands()
@@ -334,7 +357,9 @@ class SeriesWidget(LabelWidget):
         self._brush = (lo, hi)
         start, end = self._timeline.snap(lo, hi)
         self.brushed = (
-            f"{_time_text(start)} – {_time_text(end)}" if start != end else _time_text(start)
+            f"{self._time_text(start)} – {self._time_text(end)}"
+            if start != end
+            else self._time_text(start)
         )
 
     # -- the public twins -----------------------------------------------------------------------
@@ -493,11 +518,12 @@ class SeriesWidget(LabelWidget):
 def _series_content(recordings: _Recordings, items: pd.DataFrame, position: int) -> dict:
     key = items.index[position]
     line = recordings.timeline(key)
+    places = _places(line)
     return {
         "type": "series",
         "rows": len(recordings.rows[key]),
-        "from": _time_text(line.first),
-        "to": _time_text(line.last),
+        "from": _time_text(line.first, places),
+        "to": _time_text(line.last, places),
     }
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import html
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ipywidgets as ipw
 
 from .._optional import require
-from .._status import ALL, status
+from .._status import ALL, HEADINGS, status
 
 if TYPE_CHECKING:
     from .._status import Status
@@ -19,6 +20,7 @@ __all__ = ["StatusView"]
 
 PARTS = ["done", "claimed", "left"]
 COLOURS = ["#2e7d32", "#f9a825", "#bdbdbd"]
+STYLE = (Path(__file__).parent / "static" / "status.css").read_text("utf-8")
 
 
 class StatusView(ipw.VBox):
@@ -79,10 +81,28 @@ class StatusView(ipw.VBox):
         left = people["left"].fillna(0).astype(float)
         with self.hold_sync():
             self._summary.value = f"<p>{html.escape(now.summary())}</p>"
-            self._table.value = now._shown().to_html(escape=True)
+            self._table.value = _table_html(now)
             self._bars.x = [str(name) for name in people.index]
             self._bars.y = [people["done"].astype(float).tolist(),
                             people["claimed"].astype(float).tolist(), left.tolist()]
 
     def __repr__(self) -> str:
         return f"<StatusView task={self._status.task!r} every={self.every:g}s>"
+
+
+def _table_html(now: Status) -> str:
+    """The status as an HTML table with its style: one row per annotator, the whole team last
+    (set apart), every cell's text escaped (names are data, never markup)."""
+    esc = html.escape
+    head = "".join(f'<th scope="col">{esc(HEADINGS[c])}</th>' for c in now.frame.columns)
+    rows = []
+    for name, cells in now._cells():
+        label = "all" if name == ALL else name
+        tds = "".join(f"<td>{esc(cell)}</td>" for cell in cells)
+        rows.append(f'<tr><th scope="row" title="{esc(label)}">{esc(label)}</th>{tds}</tr>')
+    body, total = rows[:-1], rows[-1]  # the status always ends with the "(all)" row
+    return (
+        f'<style>{STYLE}</style><table class="nblabel-status-table">'
+        f'<thead><tr><th scope="col">annotator</th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody><tfoot>{total}</tfoot></table>"
+    )

@@ -55,6 +55,47 @@ function seriesView(ctx) {
   }
   ctx.signal.addEventListener("abort", () => figureView?.remove());
 
+  // bqplot draws each band's class as text over the signal, where a dense waveform hides it:
+  // a tag in the band's colour goes behind each (the text turns white, series.css), redone
+  // whenever bqplot moves or redraws them (a new band, a zoom, a resize)
+  function tagLabels() {
+    for (const text of plot.querySelectorAll("g.object_grp > text.label")) {
+      const group = text.parentNode;
+      let tag = group.querySelector(":scope > rect.nblabel-series-tag");
+      const box = text.textContent ? text.getBBox() : null;
+      if (!box?.width) {
+        tag?.remove();
+        continue;
+      }
+      if (!tag) {
+        tag = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+        tag.setAttribute("class", "nblabel-series-tag");
+        group.insertBefore(tag, text);
+        text.classList.add("nblabel-series-tagged");
+      }
+      const want = {
+        x: box.x - 4, y: box.y - 1, width: box.width + 8, height: box.height + 2, rx: 3,
+        transform: text.getAttribute("transform") ?? "",
+      };
+      // only what changed: writing the same values would wake the observer below again
+      for (const [name, value] of Object.entries(want))
+        if (tag.getAttribute(name) !== String(value)) tag.setAttribute(name, String(value));
+      if (tag.style.fill !== text.style.fill) tag.style.fill = text.style.fill; // the band's
+    }
+  }
+  let tagFrame = 0;
+  const tagger = new MutationObserver(() => {
+    tagFrame ||= requestAnimationFrame(() => {
+      tagFrame = 0;
+      tagLabels();
+    });
+  });
+  tagger.observe(plot, {
+    subtree: true, childList: true, characterData: true, attributes: true,
+    attributeFilter: ["transform", "style", "x", "y"],
+  });
+  ctx.signal.addEventListener("abort", () => tagger.disconnect());
+
   // The data value under a pixel, read off the time axis: two of its ticks (d3 binds each
   // tick's value to its element) and where they are drawn. The plot area's own box is no
   // guide: bqplot pads the scale's range inside it.
