@@ -81,7 +81,7 @@ class PictureCanvas:
         self.canvas.on_client_ready(self._reconnected)
         self._style = style  # a class's (colour, name)
         self._on_drawn = on_drawn
-        self._masks: dict[tuple, tuple[np.ndarray, int, int]] = {}
+        self._masks: dict[tuple, tuple[Any, Any]] = {}  # (RGBA, extent) by mask and colour
         self.scene = Scene()
         self._picture_drawn: tuple | None = None  # what layer 0 shows
         self.count = 0  # redraws so far
@@ -105,7 +105,8 @@ class PictureCanvas:
             return
         scene = self.scene
         picture, shapes = self.canvas[0], self.canvas[1]
-        picture_key = (id(scene.picture), scene.display, scene.view)
+        # by model id: an id() could name a new widget where a closed one was
+        picture_key = (getattr(scene.picture, "model_id", None), scene.display, scene.view)
         with self._hold():
             if (self.canvas.width, self.canvas.height) != scene.display:
                 self.canvas.width, self.canvas.height = scene.display  # which clears them
