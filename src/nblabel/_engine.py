@@ -19,6 +19,8 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   (``{}`` stands for the column), two of them in one query in the same order of rows: a
   million ids come back as one value instead of a million rows; ``indexes()``: the names of
   the indexes;
+- optionally ``read_chunks(sql, params, consume, size)``: ``consume(rows)`` for each ``size``
+  rows of one query, in order, so that a million rows are never held as tuples at once;
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.
 
 A write that breaks a unique index raises :class:`Conflict`; every other failure is a

@@ -543,6 +543,20 @@ class SqliteEngine:
         params = tuple(params)
         return self.shared.read(lambda db: db.execute(sql, params).fetchall())
 
+    def read_chunks(
+        self, sql: str, params: Sequence[Any], consume: Callable[[list[tuple]], Any], size: int
+    ) -> None:
+        """Call ``consume(rows)`` for each ``size`` rows of one query, in order (no list of
+        every row at once)."""
+        params = tuple(params)
+
+        def run(db: sqlite3.Connection) -> None:
+            cursor = db.execute(sql, params)
+            while rows := cursor.fetchmany(size):
+                consume(rows)
+
+        self.shared.read(run)
+
     def insert(self, sql: str, params: Sequence[Any]) -> int | None:
         params = tuple(params)
 
