@@ -2,8 +2,9 @@
 
 The rows of one query are fetched a chunk at a time and each chunk is turned into columns at
 once: the tuples of a million events (a tuple and six objects each) never exist together.
-Ids that are whole numbers become int64, labels and the grouped task/annotator/source become
-codes of their distinct texts, times become floats; only rationales stay objects.
+Ids that are whole numbers become int64, labels and the task, annotator and source (where a
+filter leaves them open) become codes of their distinct texts, times become floats; only
+rationales stay objects.
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ class EventColumns:
     """Label events, oldest first (ascending ``event_ids``), one array per column.
 
     ``items`` is int64 when every stored id is a whole number, else the stored texts
-    (object); ``labels`` and ``groups`` are ``(codes, uniques)`` of the stored texts
-    (``groups``: the JSON array of the columns a query grouped, or the one grouped column;
-    ``None`` when none is).
+    (object); ``labels`` and each of ``groups`` (the columns among task, annotator and
+    source that a filter left open, by name) are ``(codes, uniques)`` of the stored texts.
     """
 
     event_ids: np.ndarray
@@ -35,7 +35,7 @@ class EventColumns:
     rationales: np.ndarray
     created_at: np.ndarray
     durations: np.ndarray
-    groups: tuple[np.ndarray, np.ndarray] | None
+    groups: dict[str, tuple[np.ndarray, np.ndarray]]
 
     def __len__(self) -> int:
         return len(self.event_ids)
@@ -102,18 +102,19 @@ class Factorizer:
 
 
 def read_event_columns(
-    engine: Any, where: str, params: list, group_sql: str | None
+    engine: Any, where: str, params: list, grouped: list[str]
 ) -> EventColumns | None:
     """The label events ``where`` selects (SQL after ``WHERE``) as columns, oldest first;
-    ``None`` when there are none. ``group_sql`` is the SQL of the grouped columns, if any.
+    ``None`` when there are none. ``grouped`` names the columns read as codes beside them
+    (of task, annotator and source).
 
     An engine with ``read_chunks`` hands its rows over a chunk at a time; from one without,
     they come in one chunk.
     """
     try:
-        columns = _read(engine, where, params, group_sql, whole=True)
+        columns = _read(engine, where, params, grouped, whole=True)
     except _NotWhole:  # ids of more than one type: read again, every id as its text
-        columns = _read(engine, where, params, group_sql, whole=False)
+        columns = _read(engine, where, params, grouped, whole=False)
     if columns is None:
         return None
     # oldest first; sorted here, since a filtered query reads the rows in index order
@@ -128,7 +129,7 @@ def read_event_columns(
             rationales=columns.rationales[by_id],
             created_at=columns.created_at[by_id],
             durations=columns.durations[by_id],
-            groups=None if groups is None else (groups[0][by_id], groups[1]),
+            groups={k: (codes[by_id], uniques) for k, (codes, uniques) in groups.items()},
         )
     return columns
 
@@ -138,20 +139,18 @@ class _NotWhole(Exception):
 
 
 def _read(
-    engine: Any, where: str, params: list, group_sql: str | None, *, whole: bool
+    engine: Any, where: str, params: list, grouped: list[str], *, whole: bool
 ) -> EventColumns | None:
     """:func:`read_event_columns` in the order read; ``whole``: item ids as int64, raising
     :class:`_NotWhole` at the first chunk that has one that is not a whole number."""
-    selected = ["id", "item", "label", "rationale", "created_at", "duration_s"]
-    if group_sql is not None:
-        selected.append(group_sql)
+    selected = ["id", "item", "label", "rationale", "created_at", "duration_s", *grouped]
     sql = f"SELECT {', '.join(selected)} FROM nblabel_events WHERE {where}"
     chunks: dict[str, list[np.ndarray]] = {
         k: [] for k in ("id", "item", "rationale", "created_at", "duration_s")
     }
-    labels, groups = Factorizer(), Factorizer()
+    labels = Factorizer()
     label_codes: list[np.ndarray] = []
-    group_codes: list[np.ndarray] = []
+    groups = {column: (Factorizer(), []) for column in grouped}
     as_ints = None if whole else False  # None: not known yet
 
     def consume(rows: list[tuple]) -> None:
@@ -175,8 +174,8 @@ def _read(
         chunks["rationale"].append(table[:, 3].copy())
         chunks["created_at"].append(table[:, 4].astype(float))
         chunks["duration_s"].append(table[:, 5].astype(float))
-        if group_sql is not None:
-            group_codes.append(groups.add(table[:, 6]))
+        for i, (factorizer, codes) in enumerate(groups.values(), start=6):
+            codes.append(factorizer.add(table[:, i]))
 
     reader = getattr(engine, "read_chunks", None)
     if reader is None:
@@ -194,5 +193,5 @@ def _read(
         rationales=np.concatenate(chunks["rationale"]),
         created_at=np.concatenate(chunks["created_at"]),
         durations=np.concatenate(chunks["duration_s"]),
-        groups=(np.concatenate(group_codes), groups.uniques()) if group_sql else None,
+        groups={k: (np.concatenate(codes), f.uniques()) for k, (f, codes) in groups.items()},
     )

@@ -1023,15 +1023,8 @@ class LabelStore:
                 where.append(f"{column} = ?")
                 params.append(value)
                 fixed[column] = value
-        # the few (task, annotator, source) a store holds come as one JSON text per row: one
-        # object and one hash per row instead of three
         grouped = [c for c in ("task", "annotator", "source") if c not in fixed]
-        group_sql = None
-        if len(grouped) > 1:
-            group_sql = self._engine.json_array.format(", ".join(grouped))
-        elif grouped:
-            group_sql = grouped[0]
-        columns = read_event_columns(self._engine, " AND ".join(where), params, group_sql)
+        columns = read_event_columns(self._engine, " AND ".join(where), params, grouped)
         # undo events name their target; one indexed pass instead of a lookup per row
         undone_ids = self._query(
             _UNDONE + (" AND task || '' = ?" if task is not None else ""),
@@ -1043,21 +1036,23 @@ class LabelStore:
         event_ids = columns.event_ids
         undone = np.isin(event_ids, np.fromiter((r[0] for r in undone_ids), dtype=np.int64))
         # group on codes of the stored text: the newest not-undone event of each key is current
-        codes = {"item": _factorize_ids(columns.items), "label": columns.labels}
-        if columns.groups is not None:
-            group_codes, groups = columns.groups
-            parts = [json.loads(g) for g in groups] if len(grouped) > 1 else [[g] for g in groups]
-            for i, column in enumerate(grouped):
-                of_group, uniques = pd.factorize(np.array([p[i] for p in parts], dtype=object))
-                codes[column] = (of_group[group_codes], uniques)
-        else:
-            group_codes, groups = np.zeros(n_rows, dtype=np.intp), [None]
+        codes = {"item": _factorize_ids(columns.items), "label": columns.labels, **columns.groups}
+        # one code per (task, annotator, source): the codes of the columns a filter left open,
+        # in mixed radix (a store holds few of each)
+        group_codes, n_groups = np.zeros(n_rows, dtype=np.int64), 1
+        for column in grouped:
+            of_column, uniques = codes[column]
+            group_codes = group_codes * len(uniques) + of_column
+            n_groups *= len(uniques)
+            if n_groups > n_rows:  # more combinations than rows: numbered as they occur
+                group_codes, seen = pd.factorize(group_codes)
+                n_groups = len(seen)
         for column, value in fixed.items():
             one = np.empty(1, dtype=object)
             one[0] = value
             codes[column] = (np.zeros(n_rows, dtype=np.intp), one)
         item_codes, items = codes["item"]
-        if len(groups) * len(items) < _MAX_PACKED_KEY:  # one number per key: hashed once
+        if n_groups * len(items) < _MAX_PACKED_KEY:  # one number per key: hashed once
             key: Any = group_codes * len(items) + item_codes
         else:
             key = pd.MultiIndex.from_arrays([group_codes, item_codes])

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nblabel import _columns
+from nblabel import _columns, export
 from nblabel._codec import decode
 from nblabel._columns import Factorizer, factorize_texts
 
@@ -195,6 +195,23 @@ def test_no_events_reads_as_the_empty_table(store):
         table.dtypes.astype(str).tolist()
         == store.annotations(task="none").dtypes.astype(str).tolist()
     )
+
+
+# -- export.table: the file is the same, whatever the chunks ------------------------------------
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_export_in_chunks_writes_the_same_file_as_in_one_read(store, tmp_path, monkeypatch, suffix):
+    fill(store)
+    monkeypatch.setattr(_columns, "_CHUNK", 10**9)  # every row in one chunk
+    one = export.table(store, "t", tmp_path / f"one{suffix}", history=True)
+    monkeypatch.setattr(_columns, "_CHUNK", 2)
+    chunked = export.table(store, "t", tmp_path / f"chunked{suffix}", history=True)
+    assert (tmp_path / f"one{suffix}").read_bytes() == (tmp_path / f"chunked{suffix}").read_bytes()
+    pd.testing.assert_frame_equal(one, chunked)
+    if suffix == ".parquet":
+        back = pd.read_parquet(tmp_path / f"chunked{suffix}")
+        # mixed ids and labels are written as JSON text, one type per column
+        assert back["item"].tolist()[:3] == ["0", "1", "2"]
+        assert back["label"].tolist()[:3] == ['"pos"', "1", '["x","y"]']
 
 
 # -- w.labels: the session's table of its annotator's labels -----------------------------------
