@@ -1192,11 +1192,20 @@ def _refuse_newer(where: str, version: Any) -> None:
 def _factorize_ids(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`factorize_texts` of stored item ids; ids that are all whole numbers (the commonest,
     and nearly all distinct) are parsed and grouped as int64: a tenth of the cost of hashing
-    their text. The uniques are then the numbers (int64), which decode to themselves."""
+    their text. The uniques are then the numbers (int64, in any order), which decode to
+    themselves."""
     try:
         whole = values.astype(np.int64, copy=False)
     except (ValueError, TypeError, OverflowError):
         return factorize_texts(values)
+    if len(whole):
+        low, high = int(whole.min()), int(whole.max())
+        if high - low < 4 * len(whole) + 1024:  # ids 0..n, as most data has: no hashing
+            offsets = whole - low
+            present = np.zeros(high - low + 1, dtype=bool)
+            present[offsets] = True
+            code_of = np.cumsum(present, dtype=np.intp) - 1
+            return code_of[offsets], np.flatnonzero(present) + low
     codes, uniques = pd.factorize(whole)
     return codes.astype(np.intp, copy=False), uniques
 

@@ -54,6 +54,24 @@ def test_factorizer_gives_one_code_per_text_across_chunks():
     assert uniques[np.concatenate([first, second, third])].tolist() == given
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (np.array([5, 3, 5, -2, 9]), [5, 3, 5, -2, 9]),  # a dense range: coded without hashing
+        (np.array([2**62, 0, 2**62, -(2**62)]), [2**62, 0, 2**62, -(2**62)]),  # far apart
+        (objects(["7", "1", "7"]), [7, 1, 7]),  # stored texts of whole numbers: the numbers
+        (objects(['"a"', "1", '"a"']), ['"a"', "1", '"a"']),  # not all whole: the texts
+        (np.array([], dtype=np.int64), []),
+    ],
+)
+def test_factorize_ids_codes_each_id_to_its_unique(given, expected):
+    from nblabel._store import _factorize_ids
+
+    codes, uniques = _factorize_ids(given)
+    assert sorted(map(repr, uniques.tolist())) == sorted(map(repr, set(expected)))
+    assert typed(uniques[codes].tolist()) == typed(expected)
+
+
 # -- a hostile store ---------------------------------------------------------------------------
 #: (item, label) of annotator a, in the order given: ids of four types (whole numbers first,
 #: then text, a tuple, a float and a bool), labels of every kind, relabels and an undo
