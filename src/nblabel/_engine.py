@@ -12,7 +12,6 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   any other transaction holding the same name (an advisory lock) first;
 - ``schema``: the DDL of the current schema, ``migration(version)``: the statements that bring a
   store of an older schema version up to it before that DDL runs; ``tables()``;
-- ``json_array``: the SQL of a JSON array of columns, as text (``{}`` stands for them);
 - ``ranked``: the SQL of a table ``(value, rank)`` read from one parameter, a JSON array of
   strings: each string with its place in the array, counting up (a ranking sent in one value);
 - ``text_agg``: the SQL of the values of a text column joined by newlines into one text

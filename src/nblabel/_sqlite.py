@@ -507,7 +507,6 @@ class SqliteEngine:
 
     name = "SQLite"
     lock_clause = ""  # BEGIN IMMEDIATE already keeps every other writer out
-    json_array = "json_array({})"
     ranked = "(SELECT value, key AS rank FROM json_each(?))"
     # in the order of the rows: two of them in one query stay aligned (SQLite before 3.44
     # takes no ORDER BY inside an aggregate)
