@@ -12,13 +12,14 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   any other transaction holding the same name (an advisory lock) first;
 - ``schema``: the DDL of the current schema, ``migration(version)``: the statements that bring a
   store of an older schema version up to it before that DDL runs; ``tables()``;
-- ``json_array``: the SQL of a JSON array of columns, as text (``{}`` stands for them);
 - ``ranked``: the SQL of a table ``(value, rank)`` read from one parameter, a JSON array of
   strings: each string with its place in the array, counting up (a ranking sent in one value);
 - ``text_agg``: the SQL of the values of a text column joined by newlines into one text
   (``{}`` stands for the column), two of them in one query in the same order of rows: a
   million ids come back as one value instead of a million rows; ``indexes()``: the names of
   the indexes;
+- optionally ``read_chunks(sql, params, consume, size)``: ``consume(rows)`` for each ``size``
+  rows of one query, in order, so that a million rows are never held as tuples at once;
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.
 
 A write that breaks a unique index raises :class:`Conflict`; every other failure is a

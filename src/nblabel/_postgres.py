@@ -117,7 +117,6 @@ class PostgresEngine:
 
     name = "PostgreSQL"
     lock_clause = " FOR UPDATE OF s SKIP LOCKED"  # the slots read, not a joined ranking
-    json_array = "CAST(json_build_array({}) AS TEXT)"
     ranked = (
         "(SELECT value, ordinality AS rank"
         " FROM jsonb_array_elements_text(CAST(? AS jsonb)) WITH ORDINALITY)"

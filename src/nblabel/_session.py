@@ -24,10 +24,10 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from ._codec import encode
+from ._codec import decode_distinct, encode
 from ._errors import NblabelError, NblabelWarning, StoreError
 from ._fingerprint import LabelCheck, check_labels
-from ._store import CurrentLabel, LabelStore
+from ._store import CurrentLabel, LabelStore, _spread
 
 __all__ = ["LabelingSession", "Ordering", "Progress"]
 
@@ -673,31 +673,52 @@ class LabelingSession:
     # -- results -------------------------------------------------------------------------------
     def labels(self) -> pd.DataFrame:
         """This annotator's current labels, indexed like the data (in data order)."""
-        frame = self.store.annotations(task=self.task, annotator=self.annotator, source=self.source)
-        positions = self.items.get_indexer(_id_index(frame["item"].tolist()))
+        parts = self.store._annotation_parts(self.task, self.annotator, self.source)
+        if parts is None:
+            current = np.empty(0, dtype=np.intp)
+            event_ids = np.empty(0, dtype=np.int64)
+            item_codes, item_uniques = current, np.empty(0, dtype=object)
+            label_codes, label_uniques = current, np.empty(0, dtype=object)
+            rationales, created_at, durations = np.empty(0, dtype=object), np.empty(0), np.empty(0)
+        else:
+            current = np.flatnonzero(parts.is_current)  # oldest first
+            columns = parts.columns
+            event_ids = columns.event_ids[current]
+            item_codes, item_uniques = parts.codes["item"]
+            item_codes = item_codes[current]
+            label_codes, label_uniques = parts.codes["label"]
+            label_codes = label_codes[current]
+            rationales = columns.rationales[current]
+            created_at, durations = columns.created_at[current], columns.durations[current]
+            parts = columns = None
+        # each distinct item is looked up once, and its row spread to its labels
+        if item_uniques.dtype.kind == "i":
+            ids = pd.Index(item_uniques)  # whole numbers: what an Index of them infers
+        else:
+            ids = _id_index(decode_distinct(item_uniques)[0].tolist())
+        positions = self.items.get_indexer(ids)[item_codes]
         keep = positions >= 0
         if self._check.changed_events:
             # labels given for other content than the rows now show are left out
-            set_aside = np.isin(frame["event_id"].to_numpy(), self._check.changed_events)
-            self._warn_left_out(frame["item"].to_numpy(dtype=object)[set_aside & keep].tolist())
+            set_aside = np.isin(event_ids, self._check.changed_events)
+            changed = item_codes[set_aside & keep]
+            self._warn_left_out(ids[changed].tolist() if len(changed) else [])
             keep &= ~set_aside
         elif self._check.retyped:
             self._warn_left_out([])
-        frame = frame.loc[keep]
-        positions = positions[keep]
-        order = np.argsort(positions, kind="stable")
+        kept = np.flatnonzero(keep)
+        order = kept[np.argsort(positions[kept], kind="stable")]
         index = self.items[positions[order]]
         return pd.DataFrame(
             {
                 # object columns: labels keep their Python type, a missing reason stays None
-                "label": pd.Series(frame["label"].to_numpy()[order], index=index, dtype=object),
-                "annotator": frame["annotator"].to_numpy()[order],
-                # taken as it is: to_numpy() of a tz-aware column is a slow object array
-                "labeled_at": frame["created_at"].take(order).set_axis(index),
-                "rationale": pd.Series(
-                    frame["rationale"].to_numpy(dtype=object)[order], index=index, dtype=object
+                "label": _spread(label_codes, label_uniques, order, decoded=True).set_axis(index),
+                "annotator": np.full(len(order), self.annotator, dtype=object),
+                "labeled_at": pd.Series(
+                    pd.to_datetime(created_at[order], unit="s", utc=True), index=index
                 ),
-                "duration_s": frame["duration_s"].to_numpy()[order],
+                "rationale": pd.Series(rationales[order], index=index, dtype=object),
+                "duration_s": durations[order],
             },
             index=index,
         )

@@ -507,7 +507,6 @@ class SqliteEngine:
 
     name = "SQLite"
     lock_clause = ""  # BEGIN IMMEDIATE already keeps every other writer out
-    json_array = "json_array({})"
     ranked = "(SELECT value, key AS rank FROM json_each(?))"
     # in the order of the rows: two of them in one query stay aligned (SQLite before 3.44
     # takes no ORDER BY inside an aggregate)
@@ -542,6 +541,20 @@ class SqliteEngine:
     def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         params = tuple(params)
         return self.shared.read(lambda db: db.execute(sql, params).fetchall())
+
+    def read_chunks(
+        self, sql: str, params: Sequence[Any], consume: Callable[[list[tuple]], Any], size: int
+    ) -> None:
+        """Call ``consume(rows)`` for each ``size`` rows of one query, in order (no list of
+        every row at once)."""
+        params = tuple(params)
+
+        def run(db: sqlite3.Connection) -> None:
+            cursor = db.execute(sql, params)
+            while rows := cursor.fetchmany(size):
+                consume(rows)
+
+        self.shared.read(run)
 
     def insert(self, sql: str, params: Sequence[Any]) -> int | None:
         params = tuple(params)

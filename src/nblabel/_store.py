@@ -28,6 +28,7 @@ import pandas as pd
 from . import _sqlite
 from ._checks import check_int, check_order, check_store_path, given
 from ._codec import decode, decode_distinct, decode_joined, encode, encode_many
+from ._columns import EventColumns, factorize_texts, read_event_columns
 from ._engine import CURRENT_INDEX, OLD_INDEX, Conflict
 from ._errors import NblabelError, StoreError
 from ._postgres import PostgresEngine, is_postgres_url
@@ -157,8 +158,10 @@ class LabelStore:
         if "nblabel_meta" not in tables:
             ours = sorted(t for t in tables if t.startswith("nblabel_"))
             # a SQLite file is the store alone; a PostgreSQL schema may hold other tables
-            foreign = ours if self.path is None else sorted(
-                t for t in tables if not t.startswith("sqlite_")
+            foreign = (
+                ours
+                if self.path is None
+                else sorted(t for t in tables if not t.startswith("sqlite_"))
             )
             if foreign:
                 raise NblabelError(
@@ -741,11 +744,15 @@ class LabelStore:
         label on the item). Empty when no items were put up (:meth:`add_items`)."""
         self._check_open()
         columns = ["item", "slot", "priority", "annotator", "claimed_at", "expires_at"]
-        rows = [] if self._no_slots else self._query(
-            f"SELECT s.item, s.slot, s.priority, s.annotator, s.claimed_at, s.expires_at,"
-            f" CASE WHEN s.annotator IS NOT NULL AND {_LABELED} THEN 1 ELSE 0 END"
-            " FROM nblabel_slots s WHERE s.task = ? ORDER BY s.priority, s.slot",
-            (task,),
+        rows = (
+            []
+            if self._no_slots
+            else self._query(
+                f"SELECT s.item, s.slot, s.priority, s.annotator, s.claimed_at, s.expires_at,"
+                f" CASE WHEN s.annotator IS NOT NULL AND {_LABELED} THEN 1 ELSE 0 END"
+                " FROM nblabel_slots s WHERE s.task = ? ORDER BY s.priority, s.slot",
+                (task,),
+            )
         )
         frame = pd.DataFrame(rows, columns=[*columns, "done"])
         frame["item"] = pd.Series([decode(i) for i in frame["item"]], dtype=object)
@@ -975,6 +982,40 @@ class LabelStore:
         --------
         >>> store.annotations(task="sentiment", annotator="alice")     # doctest: +SKIP
         """
+        parts = self._annotation_parts(task, annotator, source)
+        if parts is None:
+            frame = _empty_annotations()
+            return frame.assign(status=pd.Series(dtype=object)) if history else frame
+        columns, codes = parts.columns, parts.codes
+        keep = slice(None) if history else parts.is_current
+        frame = pd.DataFrame(
+            {
+                "task": _spread(*codes["task"], keep),
+                "item": _spread(*codes["item"], keep, decoded=True),
+                "annotator": _spread(*codes["annotator"], keep),
+                "label": _spread(*codes["label"], keep, decoded=True),
+                "rationale": pd.Series(columns.rationales[keep], dtype=object),
+                "created_at": pd.to_datetime(columns.created_at[keep], unit="s", utc=True),
+                "duration_s": columns.durations[keep],
+                "source": _spread(*codes["source"], keep),
+                "event_id": columns.event_ids[keep],
+            }
+        )
+        if not history:
+            return frame
+        status = np.full(len(columns), "overwritten", dtype=object)
+        status[parts.is_current] = "current"
+        status[parts.undone] = "undone"
+        frame["status"] = status
+        return frame
+
+    def _annotation_parts(
+        self, task: str | None, annotator: str | None, source: str | None
+    ) -> _Parts | None:
+        """The label events of :meth:`annotations` as columns, each text column as codes of
+        its distinct stored texts, and which events are current and undone; ``None`` when
+        there are none."""
+        self._check_open()
         where, params = ["action = 'label'"], []
         fixed = {}  # columns a filter fixes are not read: one value, no object per row
         for column, value in (("task", task), ("annotator", annotator), ("source", source)):
@@ -982,53 +1023,36 @@ class LabelStore:
                 where.append(f"{column} = ?")
                 params.append(value)
                 fixed[column] = value
-        # the few (task, annotator, source) a store holds come as one JSON text per row: one
-        # object and one hash per row instead of three
         grouped = [c for c in ("task", "annotator", "source") if c not in fixed]
-        selected = ["id", "item", "label", "rationale", "created_at", "duration_s"]
-        if len(grouped) > 1:
-            selected.append(self._engine.json_array.format(", ".join(grouped)))
-        elif grouped:
-            selected.append(grouped[0])
-        rows = self._query(
-            f"SELECT {', '.join(selected)} FROM nblabel_events WHERE {' AND '.join(where)}",
-            params,
-        )
+        columns = read_event_columns(self._engine, " AND ".join(where), params, grouped)
         # undo events name their target; one indexed pass instead of a lookup per row
         undone_ids = self._query(
             _UNDONE + (" AND task || '' = ?" if task is not None else ""),
             () if task is None else (task,),
         )
-        if not rows:
-            frame = _empty_annotations()
-            return frame.assign(status=pd.Series(dtype=object)) if history else frame
-        table = _object_table(rows)
-        n_rows, rows = len(rows), None  # the row tuples go now: the table holds their values
-        event_ids = table[:, 0].astype(np.int64)
-        # oldest first; sorted here, since a filtered query reads the rows in index order
-        if len(event_ids) > 1 and (np.diff(event_ids) < 0).any():
-            by_id = np.argsort(event_ids, kind="stable")
-            table, event_ids = table[by_id], event_ids[by_id]
+        if columns is None:
+            return None
+        n_rows = len(columns)
+        event_ids = columns.event_ids
         undone = np.isin(event_ids, np.fromiter((r[0] for r in undone_ids), dtype=np.int64))
         # group on codes of the stored text: the newest not-undone event of each key is current
-        codes = {
-            "item": _factorize_ids(table[:, selected.index("item")]),
-            "label": _factorize(table[:, selected.index("label")]),
-        }
-        if grouped:
-            group_codes, groups = _factorize(table[:, -1])
-            parts = [json.loads(g) for g in groups] if len(grouped) > 1 else [[g] for g in groups]
-            for i, column in enumerate(grouped):
-                of_group, uniques = pd.factorize(np.array([p[i] for p in parts], dtype=object))
-                codes[column] = (of_group[group_codes], uniques)
-        else:
-            group_codes, groups = np.zeros(n_rows, dtype=np.intp), [None]
+        codes = {"item": _factorize_ids(columns.items), "label": columns.labels, **columns.groups}
+        # one code per (task, annotator, source): the codes of the columns a filter left open,
+        # in mixed radix (a store holds few of each)
+        group_codes, n_groups = np.zeros(n_rows, dtype=np.int64), 1
+        for column in grouped:
+            of_column, uniques = codes[column]
+            group_codes = group_codes * len(uniques) + of_column
+            n_groups *= len(uniques)
+            if n_groups > n_rows:  # more combinations than rows: numbered as they occur
+                group_codes, seen = pd.factorize(group_codes)
+                n_groups = len(seen)
         for column, value in fixed.items():
             one = np.empty(1, dtype=object)
             one[0] = value
             codes[column] = (np.zeros(n_rows, dtype=np.intp), one)
         item_codes, items = codes["item"]
-        if len(groups) * len(items) < _MAX_PACKED_KEY:  # one number per key: hashed once
+        if n_groups * len(items) < _MAX_PACKED_KEY:  # one number per key: hashed once
             key: Any = group_codes * len(items) + item_codes
         else:
             key = pd.MultiIndex.from_arrays([group_codes, item_codes])
@@ -1037,42 +1061,40 @@ class LabelStore:
         if len(live):
             newest = ~pd.Index(key[live]).duplicated(keep="last")
             is_current[live[newest]] = True
-        keep = slice(None) if history else is_current
+        return _Parts(columns, codes, is_current, undone)
 
-        def objects(column: str, decoded: bool = False) -> pd.Series:
-            # each distinct stored text is decoded once, then spread by its code
-            positions, uniques = codes[column]
-            if decoded:
-                lookup, mutable = decode_distinct(uniques)
-            else:
-                lookup, mutable = np.asarray(uniques, dtype=object), []
-            chosen = positions[keep]
-            out = lookup[chosen]
-            if mutable:  # a list or dict must not be shared between rows
-                for row in np.flatnonzero(np.isin(chosen, mutable)):
-                    out[row] = decode(uniques[chosen[row]])
-            return pd.Series(out, dtype=object)
 
-        frame = pd.DataFrame(
-            {
-                "task": objects("task"),
-                "item": objects("item", decoded=True),
-                "annotator": objects("annotator"),
-                "label": objects("label", decoded=True),
-                "rationale": pd.Series(table[keep, 3], dtype=object),
-                "created_at": pd.to_datetime(table[keep, 4].astype(float), unit="s", utc=True),
-                "duration_s": table[keep, 5].astype(float),
-                "source": objects("source"),
-                "event_id": event_ids[keep],
-            }
-        )
-        if not history:
-            return frame
-        status = np.full(n_rows, "overwritten", dtype=object)
-        status[is_current] = "current"
-        status[undone] = "undone"
-        frame["status"] = status
-        return frame
+@dataclass
+class _Parts:
+    """What :meth:`LabelStore.annotations` builds its table from (``_annotation_parts``):
+    ``codes`` maps item, label, task, annotator and source to ``(codes, uniques)``, the
+    uniques being stored texts (items: whole numbers, when all are)."""
+
+    columns: EventColumns
+    codes: dict[str, tuple[np.ndarray, np.ndarray]]
+    is_current: np.ndarray
+    undone: np.ndarray
+
+
+def _spread(
+    positions: np.ndarray, uniques: np.ndarray, keep: Any = slice(None), decoded: bool = False
+) -> pd.Series:
+    """The values of the rows ``keep`` selects, of a column given as codes of its distinct
+    values: each distinct stored text is decoded once (``decoded=True``), then spread by its
+    code; a list or dict is decoded again for each row, never shared between rows."""
+    if decoded and uniques.dtype.kind == "i":  # whole-number ids decode to themselves
+        lookup, mutable = np.empty(len(uniques), dtype=object), []
+        lookup[:] = uniques.tolist()
+    elif decoded:
+        lookup, mutable = decode_distinct(uniques)
+    else:
+        lookup, mutable = np.asarray(uniques, dtype=object), []
+    chosen = positions[keep]
+    out = lookup[chosen]
+    if mutable:
+        for row in np.flatnonzero(np.isin(chosen, mutable)):
+            out[row] = decode(uniques[chosen[row]])
+    return pd.Series(out, dtype=object)
 
 
 class _Ranking:
@@ -1167,41 +1189,25 @@ def _refuse_newer(where: str, version: Any) -> None:
         )
 
 
-def _object_table(rows: list[tuple]) -> np.ndarray:
-    """Rows of a query as a 2-D object array (pandas' C loop where it has one: 3x zip)."""
-    try:
-        from pandas._libs.lib import to_object_array_tuples
-    except ImportError:  # pragma: no cover - a pandas without it
-        return np.array(rows, dtype=object)
-    return to_object_array_tuples(rows)
-
-
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes and uniques of a column of stored text (pandas' string table where it has one:
-    2x its general object table on the few labels and groups of a store)."""
-    try:
-        from pandas._libs.hashtable import StringHashTable
-
-        uniques, codes = StringHashTable(64).factorize(values)
-    except (ImportError, TypeError, ValueError):  # pragma: no cover - another pandas, or not text
-        return pd.factorize(values, use_na_sentinel=False)
-    if len(codes) and codes.min() < 0:  # a NULL: the general table keeps it as a value
-        return pd.factorize(values, use_na_sentinel=False)
-    return codes.astype(np.intp, copy=False), uniques
-
-
 def _factorize_ids(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_factorize` of stored item ids; ids that are all whole numbers (the commonest,
+    """:func:`factorize_texts` of stored item ids; ids that are all whole numbers (the commonest,
     and nearly all distinct) are parsed and grouped as int64: a tenth of the cost of hashing
-    their text. The uniques are then the numbers, which decode to themselves."""
+    their text. The uniques are then the numbers (int64, in any order), which decode to
+    themselves."""
     try:
-        whole = values.astype(np.int64)
+        whole = values.astype(np.int64, copy=False)
     except (ValueError, TypeError, OverflowError):
-        return _factorize(values)
+        return factorize_texts(values)
+    if len(whole):
+        low, high = int(whole.min()), int(whole.max())
+        if high - low < 4 * len(whole) + 1024:  # ids 0..n, as most data has: no hashing
+            offsets = whole - low
+            present = np.zeros(high - low + 1, dtype=bool)
+            present[offsets] = True
+            code_of = np.cumsum(present, dtype=np.intp) - 1
+            return code_of[offsets], np.flatnonzero(present) + low
     codes, uniques = pd.factorize(whole)
-    out = np.empty(len(uniques), dtype=object)
-    out[:] = uniques.tolist()
-    return codes.astype(np.intp, copy=False), out
+    return codes.astype(np.intp, copy=False), uniques
 
 
 def _empty_annotations() -> pd.DataFrame:

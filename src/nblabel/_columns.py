@@ -1,0 +1,197 @@
+"""Label events read as columns: what ``LabelStore.annotations()`` and ``w.labels`` build on.
+
+The rows of one query are fetched a chunk at a time and each chunk is turned into columns at
+once: the tuples of a million events (a tuple and six objects each) never exist together.
+Ids that are whole numbers become int64, labels and the task, annotator and source (where a
+filter leaves them open) become codes of their distinct texts, times become floats; only
+rationales stay objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["EventColumns", "Factorizer", "factorize_texts", "read_event_columns"]
+
+_CHUNK = 16_384  # rows per fetch: a few MB of tuples at a time
+
+
+@dataclass
+class EventColumns:
+    """Label events, oldest first (ascending ``event_ids``), one array per column.
+
+    ``items`` is int64 when every stored id is a whole number, else the stored texts
+    (object); ``labels`` and each of ``groups`` (the columns among task, annotator and
+    source that a filter left open, by name) are ``(codes, uniques)`` of the stored texts.
+    """
+
+    event_ids: np.ndarray
+    items: np.ndarray
+    labels: tuple[np.ndarray, np.ndarray]
+    rationales: np.ndarray
+    created_at: np.ndarray
+    durations: np.ndarray
+    groups: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    def __len__(self) -> int:
+        return len(self.event_ids)
+
+
+def factorize_texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and uniques of a column of stored texts; ``None`` (SQL NULL) is a value of its
+    own, the last of the uniques.
+
+    >>> codes, uniques = factorize_texts(np.array(['"a"', None, '"b"', '"a"'], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 2, 1, 0], ['"a"', '"b"', None])
+    """
+    try:
+        from pandas._libs.hashtable import StringHashTable
+
+        # pandas' string table: 2x its general object table on the few labels of a store
+        uniques, codes = StringHashTable(64).factorize(values)
+        if len(codes) and codes.min() < 0:  # a NULL, or a value that is not text
+            raise TypeError
+    except (ImportError, TypeError, ValueError):  # the general table: any value, NULL as -1
+        codes, uniques = pd.factorize(values)
+    codes = codes.astype(np.intp, copy=False)
+    uniques = np.asarray(uniques, dtype=object)
+    if len(codes) and codes.min() < 0:  # a NULL: kept as None, not as pandas' NaN
+        codes = np.where(codes < 0, len(uniques), codes)
+        uniques = np.append(uniques, np.array([None], dtype=object))
+    return codes, uniques
+
+
+def _object_table(rows: list[tuple]) -> np.ndarray:
+    """Rows of a query as a 2-D object array (pandas' C loop where it has one: 3x zip)."""
+    try:
+        from pandas._libs.lib import to_object_array_tuples
+    except ImportError:  # pragma: no cover - a pandas without it
+        return np.array(rows, dtype=object)
+    return to_object_array_tuples(rows)
+
+
+class Factorizer:
+    """Codes of stored texts given a chunk at a time, the same text getting the same code
+    in every chunk.
+
+    >>> f = Factorizer()
+    >>> f.add(np.array(['"a"', '"b"'], dtype=object)).tolist()
+    [0, 1]
+    >>> f.add(np.array(['"b"', None], dtype=object)).tolist(), f.uniques().tolist()
+    ([1, 2], ['"a"', '"b"', None])
+    """
+
+    def __init__(self) -> None:
+        self._codes: dict[Any, int] = {}
+
+    def add(self, values: np.ndarray) -> np.ndarray:
+        codes, uniques = factorize_texts(values)
+        known = self._codes
+        to_code = np.array([known.setdefault(u, len(known)) for u in uniques], dtype=np.intp)
+        return to_code[codes] if len(codes) else codes
+
+    def uniques(self) -> np.ndarray:
+        out = np.empty(len(self._codes), dtype=object)
+        out[:] = list(self._codes)
+        return out
+
+
+def read_event_columns(
+    engine: Any, where: str, params: list, grouped: list[str]
+) -> EventColumns | None:
+    """The label events ``where`` selects (SQL after ``WHERE``) as columns, oldest first;
+    ``None`` when there are none. ``grouped`` names the columns read as codes beside them
+    (of task, annotator and source).
+
+    An engine with ``read_chunks`` hands its rows over a chunk at a time; from one without,
+    they come in one chunk.
+    """
+    try:
+        columns = _read(engine, where, params, grouped, whole=True)
+    except _NotWhole:  # ids of more than one type: read again, every id as its text
+        columns = _read(engine, where, params, grouped, whole=False)
+    if columns is None:
+        return None
+    # oldest first; sorted here, since a filtered query reads the rows in index order
+    ids = columns.event_ids
+    if len(ids) > 1 and (np.diff(ids) < 0).any():
+        by_id = np.argsort(ids, kind="stable")
+        groups = columns.groups
+        columns = EventColumns(
+            event_ids=ids[by_id],
+            items=columns.items[by_id],
+            labels=(columns.labels[0][by_id], columns.labels[1]),
+            rationales=columns.rationales[by_id],
+            created_at=columns.created_at[by_id],
+            durations=columns.durations[by_id],
+            groups={k: (codes[by_id], uniques) for k, (codes, uniques) in groups.items()},
+        )
+    return columns
+
+
+class _NotWhole(Exception):
+    """Item ids read as whole numbers met one that is not."""
+
+
+def _read(
+    engine: Any, where: str, params: list, grouped: list[str], *, whole: bool
+) -> EventColumns | None:
+    """:func:`read_event_columns` in the order read; ``whole``: item ids as int64, raising
+    :class:`_NotWhole` at the first chunk that has one that is not a whole number."""
+    selected = ["id", "item", "label", "rationale", "created_at", "duration_s", *grouped]
+    sql = f"SELECT {', '.join(selected)} FROM nblabel_events WHERE {where}"
+    chunks: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("id", "item", "rationale", "created_at", "duration_s")
+    }
+    labels = Factorizer()
+    label_codes: list[np.ndarray] = []
+    groups = {column: (Factorizer(), []) for column in grouped}
+    as_ints = None if whole else False  # None: not known yet
+
+    def consume(rows: list[tuple]) -> None:
+        nonlocal as_ints
+        table = _object_table(rows)
+        rows.clear()  # the tuples go now: the table holds their values
+        chunks["id"].append(table[:, 0].astype(np.int64))
+        # copies, not views: a view would keep the chunk's whole table (every text) alive
+        items = table[:, 1].copy()
+        if as_ints is not False:
+            try:
+                items = items.astype(np.int64)
+            except (ValueError, TypeError, OverflowError):
+                if as_ints:  # whole numbers before this chunk
+                    raise _NotWhole from None
+                as_ints = False  # the first chunk: every id is read as its text
+            else:
+                as_ints = True
+        chunks["item"].append(items)
+        label_codes.append(labels.add(table[:, 2]))
+        chunks["rationale"].append(table[:, 3].copy())
+        chunks["created_at"].append(table[:, 4].astype(float))
+        chunks["duration_s"].append(table[:, 5].astype(float))
+        for i, (factorizer, codes) in enumerate(groups.values(), start=6):
+            codes.append(factorizer.add(table[:, i]))
+
+    reader = getattr(engine, "read_chunks", None)
+    if reader is None:
+        rows = engine.read(sql, params)
+        if rows:
+            consume(rows)
+    else:
+        reader(sql, params, consume, _CHUNK)
+    if not chunks["id"]:
+        return None
+    return EventColumns(
+        event_ids=np.concatenate(chunks["id"]),
+        items=np.concatenate(chunks["item"]),
+        labels=(np.concatenate(label_codes), labels.uniques()),
+        rationales=np.concatenate(chunks["rationale"]),
+        created_at=np.concatenate(chunks["created_at"]),
+        durations=np.concatenate(chunks["duration_s"]),
+        groups={k: (np.concatenate(codes), f.uniques()) for k, (f, codes) in groups.items()},
+    )
