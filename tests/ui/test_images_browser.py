@@ -230,7 +230,17 @@ def test_zoom_in_and_draw_again(lab):
     stage = page.locator(f"{W} >> .nblabel-stage")
     page.wait_for_function(
         "() => Number(document.querySelector('.nblabel-stage').dataset.zoom) > 2")
+    # Space held: a drag pans (by the drag, in canvas pixels) and draws nothing
+    _, before_x, before_y = (float(stage.get_attribute(f"data-{k}")) for k in ZOOM_ATTRIBUTES)
+    box = stage_box(page)
+    page.keyboard.down(" ")
+    drag(page, (box["x"] + 300, box["y"] + 200), (box["x"] + 260, box["y"] + 170), steps=4)
+    page.keyboard.up(" ")
     zoom, pan_x, pan_y = (float(stage.get_attribute(f"data-{k}")) for k in ZOOM_ATTRIBUTES)
+    per_screen = 2048 / box["width"]
+    assert [pan_x - before_x, pan_y - before_y] == pytest.approx(
+        [-40 * per_screen, -30 * per_screen], abs=2)
+    assert probe.eval("w.draft['shapes']") == []
     # once the zoom settles, the kernel draws its canvas at it, sharp
     wait_kernel_drawn(page)
     assert probe.eval("w.drawn['view']") == pytest.approx([zoom, pan_x, pan_y])

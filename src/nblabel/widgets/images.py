@@ -356,8 +356,9 @@ class ImagesWidget(CanvasWidget):
 # the view's helpers go between base.js and images.js: masks.js (masks between RLE and the
 # canvas, the mask brush), shapes.js (constants, geometry, drawing one shape) and edit.js
 # (moving, resizing by handles, per-shape undo); votes.js draws a review's annotators' shapes;
-# kernel.js hosts the kernel's canvas
-_FILES = ("base.js", "masks.js", "shapes.js", "edit.js", "votes.js", "kernel.js", "images.js")
+# kernel.js hosts the kernel's canvas, zoom.js zooms and pans
+_FILES = ("base.js", "masks.js", "shapes.js", "edit.js", "votes.js", "kernel.js", "zoom.js",
+          "images.js")
 ImagesWidget._esm = "\n".join((_STATIC / name).read_text("utf-8") for name in _FILES)
 
 

@@ -1,5 +1,6 @@
 // The images view: boxes, polygons, points and masks drawn on a picture. Joined after base.js,
-// masks.js, shapes.js, edit.js and votes.js, whose functions it uses by name. Three layers:
+// masks.js, shapes.js, edit.js, votes.js, kernel.js and zoom.js, whose functions it uses by
+// name. Three layers:
 // - the kernel's canvas (ipycanvas, widgets/_canvas.py): the picture and the shapes Python holds,
 //   redrawn once per committed change;
 // - under it, this view's own drawing of the same, shown while the kernel's canvas lags behind
@@ -22,12 +23,6 @@ function imagesView(ctx) {
   let classIndex = model.get("active_class") ?? 0;
   let seenRev = -1;
   let seq = 0; // this view's edits of the image on screen, as sent to the kernel
-  // the view: canvas = zoom * (display pixels) + pan, in canvas pixels (ViewTransform in Python)
-  let zoom = 1;
-  let panX = 0;
-  let panY = 0;
-  let spaceHeld = false;
-  let panning = null; // {x, y, panX, panY} while a drag pans
   let hover = null; // where the pointer is, for the brush's outline
 
   const toolBar = h("div", { class: "nblabel-image-tools", role: "group", "aria-label": "tools" });
@@ -39,13 +34,23 @@ function imagesView(ctx) {
   const live = h("canvas", { class: "nblabel-live" });
   // the kernel's picture: shown when it is what this view would draw (kernel.js)
   const kernel = kernelCanvas(ctx, {
-    view: () => sample && meta && { item: sample.item, zoom, pan_x: panX, pan_y: panY, screen: screenScale() },
+    view: () => sample && meta && { item: sample.item, zoom: view.zoom, pan_x: view.panX, pan_y: view.panY, screen: screenScale() },
     current: (d) =>
       meta && sample && d.item === sample.item && d.rev === seenRev && d.seq === seq &&
-      d.view?.[0] === zoom && d.view?.[1] === panX && d.view?.[2] === panY &&
+      d.view?.[0] === view.zoom && d.view?.[1] === view.panX && d.view?.[2] === view.panY &&
       !shapes.some((_, i) => editor.hides(i) || brushTool.hides(i)) && !votes.active,
   });
   const stage = h("div", { class: "nblabel-stage" }, picture, kernel.el, live);
+  const view = zoomPan(ctx, {
+    stage,
+    live,
+    meta: () => meta,
+    changed() {
+      drawPicture();
+      ctx.paint();
+      kernel.viewChanged();
+    },
+  });
   const pictures = pictureCache(ctx);
   const onUpcoming = () => pictures.prefetch(sample?.content?.picture);
   model.on("change:upcoming", onUpcoming);
@@ -62,34 +67,8 @@ function imagesView(ctx) {
 
   // canvas pixels per original pixel at zoom 1, and screen (CSS) pixels per original pixel
   const factor = () => meta.display_width / meta.width;
-  const screenFactor = () => (live.getBoundingClientRect().width / meta.width) * zoom;
+  const screenFactor = () => (live.getBoundingClientRect().width / meta.width) * view.zoom;
 
-  // a pointer position in canvas pixels
-  function toCanvas(event) {
-    const rect = live.getBoundingClientRect();
-    return [((event.clientX - rect.left) / rect.width) * live.width, ((event.clientY - rect.top) / rect.height) * live.height];
-  }
-
-  function toImage(event) {
-    const [cx, cy] = toCanvas(event);
-    const x = (cx - panX) / (zoom * factor());
-    const y = (cy - panY) / (zoom * factor());
-    return [Math.min(meta.width, Math.max(0, x)), Math.min(meta.height, Math.max(0, y))];
-  }
-
-  function setView(z, px, py) {
-    zoom = Math.min(MAX_ZOOM, Math.max(1, z));
-    // the picture always covers the canvas: no empty margin to draw in
-    panX = Math.min(0, Math.max(live.width * (1 - zoom), px));
-    panY = Math.min(0, Math.max(live.height * (1 - zoom), py));
-    stage.dataset.zoom = String(zoom);
-    stage.dataset.panX = String(panX);
-    stage.dataset.panY = String(panY);
-    stage.classList.toggle("nblabel-zoomed", zoom > 1);
-    drawPicture();
-    ctx.paint();
-    kernel.viewChanged();
-  }
 
   // screen pixels per canvas pixel, for the kernel's line widths
   function screenScale() {
@@ -122,7 +101,7 @@ function imagesView(ctx) {
   // image pixels per screen pixel: line widths and text are sized on screen, whatever the scale
   function unit() {
     const width = live.getBoundingClientRect().width;
-    return (width ? meta.width / width : 1 / factor()) / zoom;
+    return (width ? meta.width / width : 1 / factor()) / view.zoom;
   }
 
   function strokeShape(g, s, { dashed = false, thick = false, named = true } = {}) {
@@ -144,6 +123,7 @@ function imagesView(ctx) {
     const g = picture.getContext("2d");
     g.setTransform(1, 0, 0, 1, 0, 0);
     g.clearRect(0, 0, picture.width, picture.height);
+    const { zoom, panX, panY } = view;
     g.setTransform(zoom, 0, 0, zoom, panX, panY);
     if (bitmap) g.drawImage(bitmap, 0, 0, picture.width, picture.height);
     const f = factor() * zoom;
@@ -162,9 +142,9 @@ function imagesView(ctx) {
     const g = live.getContext("2d");
     g.setTransform(1, 0, 0, 1, 0, 0);
     g.clearRect(0, 0, live.width, live.height);
-    const f = factor() * zoom;
+    const f = factor() * view.zoom;
     const u = unit();
-    g.setTransform(f, 0, 0, f, panX, panY);
+    g.setTransform(f, 0, 0, f, view.panX, view.panY);
     if (tool === "mask") brushTool.drawLive(g, hover);
     editor.drawLive(g);
     const chosen = shapes[selected];
@@ -228,14 +208,8 @@ function imagesView(ctx) {
       if (!meta || (event.button !== 0 && event.button !== 1)) return;
       event.preventDefault(); // no text selection, no image drag
       ctx.el.focus({ preventScroll: true });
-      if (spaceHeld || event.button === 1) {
-        // Space + drag (or the middle button) pans a zoomed picture
-        const [cx, cy] = toCanvas(event);
-        panning = { x: cx, y: cy, panX, panY };
-        live.setPointerCapture(event.pointerId);
-        return;
-      }
-      const p = toImage(event);
+      if (view.pointerDown(event)) return; // Space + drag (or the middle button) pans
+      const p = view.toImage(event);
       if (tool === "mask") {
         live.setPointerCapture(event.pointerId);
         brushTool.start(p, event.shiftKey);
@@ -277,13 +251,9 @@ function imagesView(ctx) {
   live.addEventListener(
     "pointermove",
     (event) => {
-      if (panning) {
-        const [cx, cy] = toCanvas(event);
-        setView(zoom, panning.panX + cx - panning.x, panning.panY + cy - panning.y);
-        return;
-      }
+      if (view.pointerMove(event)) return;
       if (!meta) return;
-      const p = toImage(event);
+      const p = view.toImage(event);
       hover = p;
       if (editor.dragging) {
         editor.move(p);
@@ -307,10 +277,7 @@ function imagesView(ctx) {
   live.addEventListener(
     "pointerup",
     () => {
-      if (panning) {
-        panning = null;
-        return;
-      }
+      if (view.pointerUp()) return;
       if (!meta) return;
       if (editor.dragging) {
         editor.end();
@@ -350,29 +317,6 @@ function imagesView(ctx) {
     { signal: ctx.signal },
   );
 
-  // the wheel zooms at the pointer while the widget has the keys (else the page scrolls)
-  live.addEventListener(
-    "wheel",
-    (event) => {
-      if (!meta || !ctx.el.contains(document.activeElement)) return;
-      event.preventDefault();
-      const [cx, cy] = toCanvas(event);
-      const next = Math.min(MAX_ZOOM, Math.max(1, zoom * Math.exp(-event.deltaY * 0.0015)));
-      const k = next / zoom;
-      setView(next, cx - (cx - panX) * k, cy - (cy - panY) * k);
-    },
-    { signal: ctx.signal, passive: false },
-  );
-  ctx.el.addEventListener(
-    "keyup",
-    (event) => {
-      if (event.key === " ") {
-        spaceHeld = false;
-        stage.classList.remove("nblabel-panning");
-      }
-    },
-    { signal: ctx.signal },
-  );
 
   // ---- the view's hooks -------------------------------------------------------------------------
   function setTool(name) {
@@ -410,13 +354,7 @@ function imagesView(ctx) {
       canvas.width = c.display_width;
       canvas.height = c.display_height;
     }
-    zoom = 1;
-    panX = 0;
-    panY = 0;
-    stage.dataset.zoom = "1";
-    stage.dataset.panX = "0";
-    stage.dataset.panY = "0";
-    stage.classList.remove("nblabel-zoomed");
+    view.reset();
     stage.style.aspectRatio = `${c.display_width} / ${c.display_height}`;
     stage.style.maxWidth = `${c.display_width}px`;
     box.replaceChildren(stage);
@@ -490,7 +428,7 @@ function imagesView(ctx) {
       return;
     }
     const brush = tool === "mask" ? brushTool.radius : null;
-    counter.textContent = shapesStatus(shapes, { selected, undoable: editor.undoable, zoom, brush });
+    counter.textContent = shapesStatus(shapes, { selected, undoable: editor.undoable, zoom: view.zoom, brush });
   }
 
   return {
@@ -508,20 +446,11 @@ function imagesView(ctx) {
       if ((event.ctrlKey || event.metaKey) && key === "z") return editor.undo();
       if (votes.onKey(event, key)) return true;
       if (TOOL_KEYS[key]) return setTool(TOOL_KEYS[key]);
-      if (event.key === " " && meta) {
-        event.preventDefault(); // held: the next drag pans
-        spaceHeld = true;
-        stage.classList.add("nblabel-panning");
-        return true;
-      }
+      if (view.onKey(event, key)) return true; // Space held pans, 0 the whole picture
       if ((key === "[" || key === "]") && tool === "mask") {
         brushTool.resize(key === "]" ? 1.3 : 1 / 1.3);
         drawLive();
         ctx.paint();
-        return true;
-      }
-      if (key === "0" && meta) {
-        setView(1, 0, 0); // the whole picture again
         return true;
       }
       if (event.key === "Delete") return editor.remove();
