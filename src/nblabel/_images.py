@@ -200,6 +200,31 @@ def shown_image(source: Any, max_side: int = MAX_SIDE) -> ShownImage:
     return ShownImage(buffer.getvalue(), mime, width, height, shown_w, shown_h)
 
 
+def _encoded(image) -> tuple[bytes, str]:
+    """``image`` as compressed bytes: PNG where it has transparency, else JPEG."""
+    buffer = io.BytesIO()
+    if image.mode in ("RGBA", "LA", "P"):
+        image.convert("RGBA").save(buffer, format="PNG", compress_level=1)
+        return buffer.getvalue(), "image/png"
+    image.convert("RGB").save(buffer, format="JPEG", quality=88)
+    return buffer.getvalue(), "image/jpeg"
+
+
+def region_image(
+    image: Any, box: Sequence[float], size: Sequence[int]
+) -> tuple[bytes, str]:
+    """The part ``box`` = ``(x0, y0, x1, y1)`` (pixels) of the loaded PIL ``image``, resized to
+    ``size`` = ``(width, height)``, as compressed bytes and their MIME type: what a zoomed
+    view shows sharp, where the picture sent for display would be upscaled."""
+    Image = _pil()
+    x0, y0, x1, y1 = (float(v) for v in box)
+    width, height = (max(1, int(v)) for v in size)
+    if not (x1 > x0 and y1 > y0):
+        raise NblabelError(f"a region of an image needs x1 > x0 and y1 > y0, not {tuple(box)}")
+    part = image.resize((width, height), Image.Resampling.BICUBIC, box=(x0, y0, x1, y1))
+    return _encoded(part)
+
+
 class Ahead:
     """Work started ahead by position on one background thread (the next pictures made while
     this one is looked at). At most ``limit`` wait or are kept unclaimed; the oldest go first."""
@@ -259,6 +284,7 @@ class ImageContent:
         self._max_side = max_side
         self.sizes: dict[str, tuple[int, int]] = {}  # item (JSON) -> (width, height)
         self._ahead = Ahead(self._make, _KEPT, "nblabel-images")
+        self._original: tuple[int, Any] | None = None  # (position, upright image) last zoomed
 
     def warm(self, positions: Sequence[int]) -> None:
         """Start preparing the pictures of ``positions`` in the background."""
@@ -266,6 +292,29 @@ class ImageContent:
 
     def close(self) -> None:
         self._ahead.close()
+        self._original = None
+
+    def region(
+        self, position: int, box: Sequence[float], size: Sequence[int]
+    ) -> tuple[bytes, str]:
+        """The part ``box`` (original pixels) of the row's image, upright, at ``size``: the
+        whole original is decoded once and kept while the same row is asked about."""
+        if self._original is None or self._original[0] != position:
+            from PIL import ImageOps
+
+            self._original = None  # (let the last one go before decoding the next)
+            try:
+                image = ImageOps.exif_transpose(open_image(self._images[position]))
+                image.load()
+            except NblabelError:
+                raise
+            except Exception as exc:
+                raise NblabelError(
+                    f"cannot read {_name(self._images[position])} as an image "
+                    f"({type(exc).__name__}: {exc})"
+                ) from None
+            self._original = (position, image)
+        return region_image(self._original[1], box, size)
 
     def pixels(self, position: int) -> Any:
         """The original image of the row, upright, as an RGB array (for an assistant)."""

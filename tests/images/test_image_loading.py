@@ -104,3 +104,31 @@ def test_a_truncated_file_names_the_file(tmp_path):
     path.write_bytes(jpeg(64, 48)[:300])
     with pytest.raises(NblabelError, match=r"cut\.jpg"):
         shown_image(path)
+
+
+def test_a_region_of_the_original_is_cut_upright_at_the_size_asked():
+    import pandas as pd
+
+    from nblabel._images import ImageContent
+
+    # stored 800 × 400 with its blue corner top-left; orientation 6: upright 400 × 800, the
+    # blue corner top-right (x 300–400, y 0–200 upright)
+    frame = pd.DataFrame({"image": [jpeg(800, 400, orientation=6)]})
+    content = ImageContent(frame, "image", None, ["x"], MAX_SIDE)
+    data, mime = content.region(0, (300, 0, 400, 200), (50, 100))
+    part = Image.open(io.BytesIO(data)).convert("RGB")
+    assert mime == "image/jpeg" and part.size == (50, 100)
+    assert part.getpixel((25, 50))[2] > 150  # all blue: the upright corner
+    data, _ = content.region(0, (0, 400, 100, 500), (100, 100))
+    assert Image.open(io.BytesIO(data)).convert("RGB").getpixel((50, 50))[0] > 150  # red
+    content.close()
+
+
+def test_a_region_keeps_transparency_and_refuses_an_empty_box():
+    from nblabel._images import region_image
+
+    image = Image.new("RGBA", (100, 100), (0, 0, 0, 0))
+    data, mime = region_image(image, (10, 10, 60, 60), (25, 25))
+    assert mime == "image/png" and Image.open(io.BytesIO(data)).getpixel((5, 5))[3] == 0
+    with pytest.raises(NblabelError, match="x1 > x0"):
+        region_image(image, (60, 10, 10, 60), (25, 25))

@@ -106,7 +106,10 @@ def test_the_browsers_edits_and_view_are_drawn_and_echoed(df, tmp_path, drawings
     assert len(drawings) == n + 1 and "drawImage" in commands(drawings[-1])  # a new view
     assert w.drawn["view"] == [2.5, -100.0, -50.0]
     transforms = [a for name, a in drawings[-1] if name == "setTransform"]
-    assert transforms[0] == [2.5, 0, 0, 2.5, -100.0, -50.0]  # the picture, zoomed and panned
+    # the picture is the part in view, cut sharp from the original; the shapes are zoomed
+    scale = 2048 / 3000 * 2.5
+    assert transforms[0] == [1, 0, 0, 1, 0, 0]
+    assert transforms[1] == pytest.approx([scale, 0, 0, scale, -100.0, -50.0])
     # line widths are screen pixels: at half a screen pixel per canvas pixel and 2.5x zoom
     line_width = Canvas.ATTRS["line_width"]
     widths = [a[1] for name, a in drawings[-1] if name == "set" and a[0] == line_width]
@@ -190,3 +193,83 @@ def test_an_image_that_cannot_be_read_clears_the_canvas(tmp_path, drawings):
     assert w.sample["content"]["type"] == "error"
     assert "drawImage" not in commands(drawings[-1]) and "clear" in commands(drawings[-1])
     assert w.drawn["item"] == w.sample["item"]
+
+
+@pytest.fixture
+def halves(tmp_path) -> pd.DataFrame:
+    """A 3000 × 1000 image, red left of x = 1500 and blue right of it, and a small one."""
+    pixels = np.zeros((1000, 3000, 3), np.uint8)
+    pixels[:, :1500] = (255, 0, 0)
+    pixels[:, 1500:] = (0, 0, 255)
+    Image.fromarray(pixels).save(tmp_path / "halves.png")
+    Image.new("RGB", (400, 300), (0, 200, 0)).save(tmp_path / "small.png")
+    paths = [str(tmp_path / "halves.png"), str(tmp_path / "small.png")]
+    return pd.DataFrame({"path": paths}, index=["big", "small"])
+
+
+def drawn_picture(w, drawings):
+    """The Image widget and transform the last message drew the picture with."""
+    batch = drawings[-1]
+    (ref, *place) = next(a for name, a in batch if name == "drawImage")
+    transform = next(a for name, a in batch if name == "setTransform")
+    pictures = {p.model_id: p for p in [*w._pictures.values(), *(s for _, s in w._sharp)]}
+    return pictures[ref.removeprefix("IPY_MODEL_")], transform, place
+
+
+def test_zoomed_in_a_large_image_the_canvas_shows_the_part_in_view_cut_from_the_original(
+    halves, tmp_path, drawings
+):
+    import io
+
+    w = make(halves, tmp_path)
+    connect(w)
+    assert w.sample["content"]["display_width"] == 2048
+    connect(w, zoom=4.0, pan_x=-4000.0)  # x from 1464.8 to 2214.8 original pixels
+    sharp, transform, place = drawn_picture(w, drawings)
+    assert sharp.model_id != w.sample["content"]["picture"]
+    assert transform == [1, 0, 0, 1, 0, 0] and place == [0, 0, 2048, 683]  # as it is
+    part = Image.open(io.BytesIO(sharp.value)).convert("RGB")
+    scale = 2048 / 3000 * 4
+    x0, x1 = 4000 / scale, (2048 + 4000) / scale
+    assert part.size == (round(x1 - x0), round(683 / scale))  # the original's own pixels
+    edge = (1500 - x0) / (x1 - x0) * part.size[0]  # where red turns blue, in the part
+    assert part.getpixel((int(edge) - 3, 100))[0] > 200
+    assert part.getpixel((int(edge) + 3, 100))[2] > 200
+    # the shapes are drawn over it at the view as ever
+    w.add_box(1400, 100, 200, 200, "car")
+    (rect,) = [a for name, a in drawings[-1] if name == "rect"]
+    assert rect == [1400, 100, 200, 200] and "drawImage" not in commands(drawings[-1])
+    connect(w)  # back to the whole picture: the picture sent for display
+    picture, transform, _ = drawn_picture(w, drawings)
+    assert picture.model_id == w.sample["content"]["picture"] and transform[0] == 1.0
+
+
+def test_only_the_last_two_zoomed_parts_stay_open(halves, tmp_path, drawings):
+    w = make(halves, tmp_path)
+    connect(w)
+    made = []
+    for pan in (-100.0, -200.0, -300.0):
+        connect(w, zoom=2.0, pan_x=pan)
+        made.append(drawn_picture(w, drawings)[0])
+    assert made[0].comm is None and made[1].comm is not None and made[2].comm is not None
+    connect(w, zoom=2.0, pan_x=-200.0)  # a view seen before: its part again, not a new one
+    assert drawn_picture(w, drawings)[0] is made[1]
+    w.close()
+    assert all(p.comm is None for p in made)
+
+
+def test_a_small_image_or_a_lost_original_is_zoomed_as_its_picture(halves, tmp_path, drawings):
+    import os
+
+    w = make(halves, tmp_path)
+    w.goto("small")  # 400 × 300: its picture has every pixel already
+    connect(w, zoom=3.0)
+    picture, transform, _ = drawn_picture(w, drawings)
+    assert picture.model_id == w.sample["content"]["picture"] and transform[0] == 3.0
+    w.goto("big")
+    connect(w)
+    os.remove(halves.loc["big", "path"])  # the original gone after it was shown
+    connect(w, zoom=2.0)
+    picture, transform, _ = drawn_picture(w, drawings)
+    assert picture.model_id == w.sample["content"]["picture"] and transform[0] == 2.0
+    assert not w.error

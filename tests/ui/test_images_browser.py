@@ -244,6 +244,14 @@ def test_zoom_in_and_draw_again(lab):
     # once the zoom settles, the kernel draws its canvas at it, sharp
     wait_kernel_drawn(page)
     assert probe.eval("w.drawn['view']") == pytest.approx([zoom, pan_x, pan_y])
+    # from the part in view cut from the 6000 px original, not the 2048 px picture upscaled:
+    # the car's left edge (x = 1500) where the view puts it
+    assert probe.eval("w._picture_canvas.scene.sharp") is True
+    f = 2048 / 6000 * zoom
+    edge_x, mid_y = round(1500 * f + pan_x), round(1800 * f + pan_y)
+    assert 10 < edge_x < 2038 and 0 < mid_y < 1365
+    assert kernel_pixel(page, edge_x - 8, mid_y)[:3] == pytest.approx([120] * 3, abs=12)
+    assert kernel_pixel(page, edge_x + 8, mid_y)[:3] == pytest.approx([200, 30, 30], abs=25)
     box = stage_box(page)
     canvas_per_screen = 2048 / box["width"]
 

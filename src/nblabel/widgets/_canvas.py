@@ -25,6 +25,7 @@ import numpy as np
 import traitlets as t
 from ipywidgets import Image, widget_serialization
 
+from .._errors import NblabelError
 from .._optional import require
 from .._shapes import mask_decode
 from ._base import _STATIC, PREFETCH, LabelWidget, _Intent
@@ -52,6 +53,7 @@ class Scene:
 
     item: str | None = None
     picture: Any = None  # the ipywidgets.Image of the picture
+    sharp: bool = False  # the picture is the visible part at the canvas's size, drawn as is
     size: tuple[int, int] = (1, 1)  # the original image's (width, height)
     display: tuple[int, int] = (1, 1)  # the picture's (width, height) as sent
     shapes: list[dict] = field(default_factory=list)
@@ -117,7 +119,7 @@ class PictureCanvas:
                 layer.clear()
             if scene.picture is not None:
                 if picture in layers:
-                    zoom, pan_x, pan_y = scene.view
+                    zoom, pan_x, pan_y = (1, 0, 0) if scene.sharp else scene.view
                     picture.set_transform(zoom, 0, 0, zoom, pan_x, pan_y)
                     picture.draw_image(scene.picture, 0, 0, *scene.display)
                 for shape in scene.shapes:
@@ -273,11 +275,14 @@ class CanvasWidget(LabelWidget):
         self._zoom_pan = (1.0, 0.0, 0.0)  # the browser's zoom and pan
         self._screen = 1.0  # the browser's screen pixels per canvas pixel
         self._picture_canvas: PictureCanvas | None = None
+        self._sharp: list[tuple[tuple, Image]] = []  # the last zoomed views' sharp pictures
         super().__init__(data, **kwargs)
         self._handlers["view"] = self._on_view_message
 
     def close(self) -> None:
         pictures_kept(self._pictures, ())
+        for _, sharp in self._sharp:
+            sharp.close()
         if self._picture_canvas is not None:
             self._picture_canvas.close()
         super().close()
@@ -340,11 +345,38 @@ class CanvasWidget(LabelWidget):
             self._picture_canvas.show(Scene(item=self._draft_item, rev=self._rev, seq=self._seq))
             return
         display = (content["display_width"], content["display_height"])
+        sharp = self._sharp_picture(position, size, display)
         self._picture_canvas.show(Scene(
-            item=self._draft_item, picture=picture, size=size, display=display,
-            shapes=self._draft, rev=self._rev, seq=self._seq, view=self._zoom_pan,
-            screen=self._screen,
+            item=self._draft_item, picture=sharp or picture, sharp=sharp is not None,
+            size=size, display=display, shapes=self._draft, rev=self._rev, seq=self._seq,
+            view=self._zoom_pan, screen=self._screen,
         ))  # fmt: skip
+
+    def _sharp_picture(self, position: int, size: tuple, display: tuple) -> Image | None:
+        """Zoomed into an image larger than its picture: the part in view, cut from the
+        original at the canvas's size (else the canvas would show the picture upscaled)."""
+        zoom, pan_x, pan_y = self._zoom_pan
+        if zoom <= 1 or size[0] <= display[0] or not hasattr(self._content, "region"):
+            return None
+        scale = display[0] / size[0] * zoom  # canvas pixels per original pixel
+        box = (-pan_x / scale, -pan_y / scale,
+               (display[0] - pan_x) / scale, (display[1] - pan_y) / scale)  # fmt: skip
+        box = (max(0.0, box[0]), max(0.0, box[1]), min(size[0], box[2]), min(size[1], box[3]))
+        # no more pixels than the original has there: the canvas scales up the rest
+        shape = (min(display[0], round(box[2] - box[0])), min(display[1], round(box[3] - box[1])))
+        key = (position, box, shape)
+        for made, sharp in self._sharp:
+            if made == key:
+                return sharp
+        try:
+            data, mime = self._content.region(position, box, shape)
+        except NblabelError:
+            return None  # the original cannot be read again: the picture, upscaled
+        sharp = Image(value=data, format=mime.split("/")[-1])
+        self._sharp = [*self._sharp, (key, sharp)]
+        while len(self._sharp) > 2:  # the last one may still be drawing in the browser
+            self._sharp.pop(0)[1].close()
+        return sharp
 
     def _on_drawn(self, scene: Scene, count: int) -> None:
         self.drawn = {"item": scene.item, "rev": scene.rev, "seq": scene.seq,
