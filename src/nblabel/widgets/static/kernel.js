@@ -1,7 +1,8 @@
 // The kernel's canvas of the images view (ipycanvas, widgets/_canvas.py), joined before
 // images.js: hosted in the stage between the view's own picture and its live layer, told the
 // view's zoom and pan once they settle, and shown only while it shows exactly what the view
-// would draw itself (`v.current()`: the item, the kernel's and the view's edits, the view).
+// would draw itself (`v.current()`: the item, the kernel's and the view's edits, the view);
+// and the pictures the kernel sends as Image widgets, decoded as they arrive (pictureCache).
 
 function kernelCanvas(ctx, v) {
   const { model } = ctx;
