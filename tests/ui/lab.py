@@ -760,6 +760,26 @@ _BAND_TAGS_JS = """scope => [...document.querySelector(scope)
 })"""
 
 
+def brush_plot(page: Page, scope: str, probe: KernelProbe, start: float = 0.25,
+               end: float = 0.5) -> tuple[float, float]:
+    """Brush, with the mouse, the ``label_series``/``label_audio`` plot in the first element at
+    ``scope`` from ``start`` to ``end`` (fractions of its width), wait until the kernel has the
+    range (``w.brushed``) and give the widget the keys; the page's x of both ends."""
+    area = page.locator(f"{scope} rect.overlay").first
+    area.wait_for(state="attached")
+    box = area.bounding_box()
+    y = box["y"] + box["height"] / 2
+    x0, x1 = box["x"] + start * box["width"], box["x"] + end * box["width"]
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    page.mouse.move(x1, y, steps=12)
+    page.mouse.up()
+    wait_until(lambda: probe.eval("w.brushed"))
+    if not page.evaluate(f"document.querySelector('{scope}').contains(document.activeElement)"):
+        page.locator(scope).first.evaluate("e => e.focus()")
+    return x0, x1
+
+
 def band_tags(page: Page, scope: str) -> list[dict]:
     """Each band's class drawn on the ``label_series``/``label_audio`` plot in the first element
     at ``scope``: its ``text``, the text's drawn ``fill``, the ``band``'s colour, the ``tag``

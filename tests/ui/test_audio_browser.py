@@ -11,6 +11,7 @@ import pytest
 from lab import (
     axis_value_at,
     band_tags,
+    brush_plot,
     focus,
     notebook_in_lab,
     notebook_in_notebook7,
@@ -73,16 +74,7 @@ def test_play_moves_the_playhead_a_key_labels_the_clip_and_a_brush_a_segment(ope
     # the next clip (2 s): brush its second quarter with the mouse, 1 labels that range
     page.locator(W).get_by_text("16000 samples").wait_for()
     page.locator(f"{W} .nblabel-series-band").first.wait_for(state="detached")
-    box = page.locator(f"{W} rect.overlay").first.bounding_box()
-    y = box["y"] + box["height"] / 2
-    x0, x1 = box["x"] + 0.25 * box["width"], box["x"] + 0.5 * box["width"]
-    page.mouse.move(x0, y)
-    page.mouse.down()
-    page.mouse.move(x1, y, steps=12)
-    page.mouse.up()
-    wait_until(lambda: probe.eval("w.brushed"))
-    if not page.evaluate(f"document.querySelector('{W}').contains(document.activeElement)"):
-        page.locator(W).first.evaluate("e => e.focus()")
+    x0, x1 = brush_plot(page, W, probe)
     page.keyboard.press("1")
     page.locator(f"{W} .nblabel-series-band").first.wait_for()
     # the class on the waveform: white on a tag in its band's colour, the tag behind all of it

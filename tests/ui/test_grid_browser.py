@@ -126,6 +126,16 @@ def test_label_a_page_with_the_mouse_and_the_keys(grid):
     assert labels[5] == labels[7] == "circle" and labels[BROKEN] == ""
     squares = [i for i, label in enumerate(labels) if label == "square"]
     assert squares == [0, 1, 2, 3, 4, 6, 8, 10, 11]
+    # each option's colour on its badges and on its button's edge
+    colours = page.evaluate("""() => [
+        ...[0, 5].map((i) => document.querySelectorAll('.nblabel-grid-cell')[i]
+            .querySelector('.nblabel-grid-badge')),
+        ...document.querySelectorAll('.nblabel-grid .nblabel-option')].map((e) => {
+            const style = getComputedStyle(e);
+            return e.classList.contains('nblabel-option') ? style.borderLeftColor
+                                                          : style.backgroundColor; })""")
+    blue, red = "rgb(31, 119, 180)", "rgb(214, 39, 40)"  # options 0 (circle) and 1 (square)
+    assert colours == [red, blue, blue, red]  # badges: square, circle; buttons: circle, square
     screenshot(page, f"grid-02-labeled-{frontend}", page.locator(G))
     if frontend == "notebook7":
         screenshot(page, "grid-00-page-notebook7")  # the widget in Notebook 7's page

@@ -12,6 +12,7 @@ from lab import (
     KernelProbe,
     axis_value_at,
     band_tags,
+    brush_plot,
     focus,
     notebook_in_lab,
     notebook_in_notebook7,
@@ -67,16 +68,7 @@ def test_brush_with_the_mouse_label_save_and_show_again(opened):
     probe: KernelProbe
     suffix = "" if frontend == "lab" else "-notebook7"
     focus(page, W)
-    box = plot_box(page)
-    y = box["y"] + box["height"] / 2
-    x0, x1 = box["x"] + 0.25 * box["width"], box["x"] + 0.5 * box["width"]
-    page.mouse.move(x0, y)
-    page.mouse.down()
-    page.mouse.move(x1, y, steps=12)
-    page.mouse.up()
-    wait_until(lambda: probe.eval("w.brushed"))
-    if not page.evaluate(f"document.querySelector('{W}').contains(document.activeElement)"):
-        page.locator(W).first.evaluate("e => e.focus()")
+    x0, x1 = brush_plot(page, W, probe)
     page.keyboard.press("1")
     page.locator(f"{W} .nblabel-series-band").first.wait_for()
     # the class on the plot: white on a tag in its band's colour, the tag behind all of it
@@ -102,7 +94,8 @@ def test_brush_with_the_mouse_label_save_and_show_again(opened):
     assert probe.eval(exact)
 
     # a click on the band selects it; 3 changes its class
-    page.mouse.click(box["x"] + 0.375 * box["width"], y)
+    box = plot_box(page)
+    page.mouse.click(box["x"] + 0.375 * box["width"], box["y"] + box["height"] / 2)
     wait_until(lambda: probe.eval("w.chosen") == 0)
     page.keyboard.press("3")
     wait_until(lambda: probe.eval("w.segments[0]['label']") == "idle")

@@ -9,6 +9,8 @@
 
 const GRID_URLS_KEPT = 600; // object URLs of thumbnails kept (a few pages' worth)
 
+const GRID_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
+
 function gridView(ctx) {
   const { model, el } = ctx;
   el.classList.add("nblabel-grid");
@@ -158,6 +160,12 @@ function gridView(ctx) {
     changed();
   });
 
+  // one colour per option (the first eight), on its badges and its button alike
+  function setColour(node, option) {
+    if (option == null) node.style.removeProperty("--nbl-grid-colour");
+    else node.style.setProperty("--nbl-grid-colour", GRID_COLOURS[option % GRID_COLOURS.length]);
+  }
+
   function paintCells() {
     const options = model.get("options");
     cellsBox.querySelectorAll(".nblabel-grid-cell").forEach((node, i) => {
@@ -168,7 +176,7 @@ function gridView(ctx) {
       node.classList.toggle("nblabel-grid-labeled", label != null);
       node.classList.toggle("nblabel-grid-unsaved", label != null && label !== held[i]);
       node.dataset.label = label == null ? "" : options[label]?.label ?? "";
-      node.dataset.option = label == null ? "" : String(label % 8);
+      setColour(node, label);
       const badge = node.querySelector(".nblabel-grid-badge");
       badge.textContent = label == null ? "" : options[label]?.label ?? "";
       badge.hidden = label == null;
@@ -225,6 +233,7 @@ function gridView(ctx) {
       optionsBox.replaceChildren(
         ...optionButtons(model.get("options"), (i) => [...selected].some((c) => labels[c] === i), pick),
       );
+      optionsBox.querySelectorAll(".nblabel-option").forEach((button, i) => setColour(button, i));
       optionsBox.hidden = !sample;
       tools.hidden = !sample;
       warm(model.get("upcoming")[0]);
