@@ -12,13 +12,10 @@ from __future__ import annotations
 import errno
 import json
 import os
-import queue
 import random
 import re
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -28,7 +25,7 @@ import pandas as pd
 import pytest
 from store_abuse_children import label_items
 
-import nblabel
+from children import ChildProcess
 from nblabel import LabelStore, NblabelError, StoreError, export
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals and locks")
@@ -37,73 +34,30 @@ linux_only = pytest.mark.skipif(
 )
 
 CHILDREN = Path(__file__).with_name("store_abuse_children.py")
-#: the folder that holds the nblabel under test, first on the children's path
-SOURCE = Path(nblabel.__file__).resolve().parents[1]
 
 
 # -- helpers ----------------------------------------------------------------------------------
-class Child:
+class Child(ChildProcess):
     """One process of ``store_abuse_children.py``, read line by line without blocking forever."""
 
     def __init__(self, tmp_path: Path, role: str, *args: object) -> None:
         self.role = role
-        self.errors = tmp_path / f"{role}-{id(self)}.err"
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SOURCE), env.get("PYTHONPATH")]))
-        with open(self.errors, "w") as stderr:
-            self.process = subprocess.Popen(
-                [sys.executable, str(CHILDREN), role, *map(str, args)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-                env=env,
-                cwd=tmp_path,
-            )
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self._lines.put(line.rstrip("\n"))
-        self._lines.put(None)
+        errors = tmp_path / f"{role}-{id(self)}.err"
+        super().__init__(CHILDREN, [role, *args], errors, tmp_path)
 
     def line(self, timeout: float = 60) -> str:
-        try:
-            line = self._lines.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError(f"{self.role}: no answer in {timeout} s") from None
-        if line is None:
-            self.process.wait(timeout=30)
-            raise AssertionError(
-                f"{self.role} ended ({self.process.returncode}): {self.errors.read_text()}"
-            )
-        return line
+        return super().line(timeout, self.role)
 
     def json(self) -> object:
         return json.loads(self.line())
 
     def send(self, text: str = "go") -> None:
-        self.process.stdin.write(text + "\n")
-        self.process.stdin.flush()
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-        assert self.process.returncode == -signal.SIGKILL, self.errors.read_text()
+        super().send(text)
 
     def finish(self) -> None:
         self.process.stdin.close()
         self.process.wait(timeout=60)
         assert self.process.returncode == 0, self.errors.read_text()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
-            if not pipe.closed:
-                pipe.close()
 
 
 @pytest.fixture

@@ -9,15 +9,11 @@ with plain ``sqlite3``, as any other program would."""
 from __future__ import annotations
 
 import json
-import os
-import queue
 import random
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -36,55 +32,26 @@ from hostile_children import (
 )
 
 import nblabel
+from children import ChildProcess
 from nblabel import NblabelWarning
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
 CHILD = Path(__file__).with_name("hostile_children.py")
-#: the folder that holds the nblabel under test, first on the child's path
-SOURCE = Path(nblabel.__file__).resolve().parents[1]
 KINDS = ["spans", "compare", "steps", "suggest"]
 
 
 # -- the labeling process and what is on disk ---------------------------------------------------
-class Labeler:
+class Labeler(ChildProcess):
     """``hostile_children.py KIND PATH``, its acknowledgements read without blocking forever."""
 
     def __init__(self, tmp_path: Path, kind: str, path: Path) -> None:
-        self.errors = tmp_path / f"{kind}.err"
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SOURCE), env.get("PYTHONPATH")]))
-        with open(self.errors, "w") as stderr:
-            self.process = subprocess.Popen(
-                [sys.executable, str(CHILD), kind, str(path)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True,
-                env=env, cwd=tmp_path,
-            )  # fmt: skip
-        self.lines: queue.Queue[str | None] = queue.Queue()
+        super().__init__(CHILD, [kind, path], tmp_path / f"{kind}.err", tmp_path)
         self.acknowledged: list[dict] = []
-        threading.Thread(target=self._read, daemon=True).start()
         assert "ready" in self._next(), "the child did not start"
 
-    def _read(self) -> None:
-        # a line cut by the kill has no newline: it is no acknowledgement
-        for line in self.process.stdout:
-            if line.endswith("\n"):
-                self.lines.put(line)
-        self.lines.put(None)
-
     def _next(self, timeout: float = 60) -> dict:
-        try:
-            line = self.lines.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError(f"no acknowledgement in {timeout} s") from None
-        if line is None:
-            self.process.wait(timeout=30)
-            raise AssertionError(f"the child ended: {self.errors.read_text()}")
-        return json.loads(line)
-
-    def send(self, line: str) -> None:
-        self.process.stdin.write(line + "\n")
-        self.process.stdin.flush()
+        return json.loads(self.line(timeout, "the labeling child"))
 
     def one(self) -> dict:
         """Let the child label one item; its acknowledgement."""
@@ -98,20 +65,10 @@ class Labeler:
         self.send("run")
         for _ in range(n):
             self.acknowledged.append(self._next())
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-        assert self.process.returncode == -signal.SIGKILL, self.errors.read_text()
+        self.kill()
         # acknowledgements printed before the kill and not read yet count too
         while (line := self.lines.get(timeout=30)) is not None:
             self.acknowledged.append(json.loads(line))
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
-            if not pipe.closed:
-                pipe.close()
 
 
 @pytest.fixture
