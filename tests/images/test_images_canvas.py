@@ -46,11 +46,11 @@ def make(df, tmp_path, **kwargs):
                                    task="detect", store=tmp_path / "l.db", **kwargs)  # fmt: skip
 
 
-def connect(w, zoom=1.0, pan_x=0.0, pan_y=0.0, screen=1.0, item=None):
-    """The browser's view says where it is, as a new view does."""
+def connect(w, zoom=1.0, pan_x=0.0, pan_y=0.0, screen=1.0, item=None, new=True):
+    """The browser's view says where it is: ``new``, as a new view's first message does."""
     item = w.sample["item"] if item is None else item
     browser_message(w, {"kind": "view", "item": item, "zoom": zoom, "pan_x": pan_x,
-                        "pan_y": pan_y, "screen": screen})  # fmt: skip
+                        "pan_y": pan_y, "screen": screen, **({"connect": True} if new else {})})
 
 
 def commands(batch) -> list[str]:
@@ -135,6 +135,18 @@ def test_a_hostile_view_message_changes_no_view(df, tmp_path, drawings, bad):
                "pan_y": 0.0, "screen": 1.0, **bad}  # fmt: skip
     browser_message(w, message)
     assert w.drawn["view"] == [2.0, 0.0, 0.0] and not w.error
+
+
+def test_a_view_that_says_nothing_new_draws_nothing(df, tmp_path, drawings):
+    w = make(df, tmp_path)
+    connect(w, zoom=2.0)
+    n = len(drawings)
+    connect(w, zoom=2.0, new=False)  # each new image's view, the same: drawn already
+    assert len(drawings) == n
+    connect(w, zoom=2.0, screen=0.5, new=False)  # the stage on screen resized: lines redrawn
+    assert len(drawings) == n + 1
+    connect(w, zoom=2.0, screen=0.5)  # a new view of the widget: drawn for it
+    assert len(drawings) == n + 2
 
 
 def test_a_view_of_another_item_is_ignored_but_drawn_for(df, tmp_path, drawings):

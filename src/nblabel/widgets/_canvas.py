@@ -319,19 +319,24 @@ class CanvasWidget(LabelWidget):
         return {**payload, "content": {**shown, "picture": picture.model_id}}
 
     def _on_view_message(self, content: dict, intent: _Intent) -> None:
-        """The browser's zoom and pan of its image, once they settle (or a new view's)."""
-        if self._picture_canvas is not None:
-            self._picture_canvas.connected = True  # a view is there: the canvas draws for it
-        if content.get("item") != self._draft_item or self._draft_item is None:
-            return self._draw()  # a view behind the kernel: it catches up
-        try:
-            zoom_pan = tuple(float(content[k]) for k in ("zoom", "pan_x", "pan_y"))
-            screen = float(content.get("screen", self._screen))
-        except (KeyError, TypeError, ValueError):
-            return  # not a view this side can draw
-        if all(map(math.isfinite, (*zoom_pan, screen))) and zoom_pan[0] >= 1 and screen > 0:
-            self._zoom_pan, self._screen = zoom_pan, screen
-        self._draw()
+        """The browser's zoom and pan of its image, once they settle; ``connect``: a new view,
+        which the canvas draws for (it shows the kernel's canvas once that has drawn since)."""
+        if self._picture_canvas is None:
+            return
+        new_view = content.get("connect") is True or not self._picture_canvas.connected
+        self._picture_canvas.connected = True
+        before = (self._zoom_pan, self._screen)
+        if content.get("item") == self._draft_item and self._draft_item is not None:
+            try:
+                zoom_pan = tuple(float(content[k]) for k in ("zoom", "pan_x", "pan_y"))
+                screen = float(content.get("screen", self._screen))
+            except (KeyError, TypeError, ValueError):
+                zoom_pan, screen = before  # not a view this side can draw
+            if all(map(math.isfinite, (*zoom_pan, screen))) and zoom_pan[0] >= 1 and screen > 0:
+                self._zoom_pan, self._screen = zoom_pan, screen
+        # (else a view behind the kernel: it catches up with the kernel's next state)
+        if new_view or (self._zoom_pan, self._screen) != before:
+            self._draw()  # drawn already otherwise: a new image's view says nothing new
 
     def _draw(self) -> None:
         """Draw the image on screen with its shapes in the kernel's canvas: one message."""

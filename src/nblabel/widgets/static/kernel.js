@@ -25,17 +25,20 @@ function kernelCanvas(ctx, v) {
         el.replaceChildren(view.el);
         view.trigger?.("displayed");
         ctx.signal.addEventListener("abort", () => view.remove());
-        sendView(); // the kernel draws for this view (a canvas keeps nothing)
+        sendView(); // the kernel draws for this new view (a canvas keeps nothing)
       })
       .catch((err) => console.warn("nblabel: the kernel's canvas cannot be shown", err));
   }
 
-  // the zoom and pan to the kernel, which draws its canvas at them
+  // the zoom and pan to the kernel, which draws its canvas at them; this view's first one
+  // says it is new (`connect`), so that the kernel draws for it even if nothing changed
+  let connect = true;
   function sendView() {
     const view = v.view();
     if (!view) return;
     try {
-      model.send({ kind: "view", ...view });
+      model.send({ kind: "view", ...view, ...(connect ? { connect: true } : {}) });
+      connect = false;
     } catch (err) {
       console.warn("nblabel: view not sent", err); // the view's own drawing stays
     }
