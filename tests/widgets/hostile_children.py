@@ -1,5 +1,6 @@
-"""The labeling process of ``test_hostile_headless.py``: one widget (spans, compare, review_steps
-or classify with suggestions) on a real SQLite store, labeling through its Python twins.
+"""The labeling process of ``test_hostile_headless.py``: one widget (spans, compare, review_steps,
+classify with suggestions, or shapes on images) on a real SQLite store, labeling through its
+Python twins.
 
 Run as ``python hostile_children.py KIND PATH``. After each label it prints a JSON line: only
 once the twin has returned, so each line is an acknowledged label. It reads a line from stdin
@@ -10,10 +11,12 @@ functions the test imports too; the child never decides whether the store behave
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 
 import pandas as pd
+from PIL import Image
 
 import nblabel
 
@@ -64,6 +67,22 @@ def expected_intent(i: int) -> tuple[str, bool]:
     return (INTENTS[(i + 1) % 3], False) if i % 4 == 0 else (predicted(i), True)
 
 
+def picture(i: int, shade: int = 7) -> bytes:
+    """Item i's image: a small PNG of a colour of its own (``shade`` another version of it)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (12, 8), (i % 256, i // 256 % 256, shade)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def expected_shapes(i: int) -> list[dict]:
+    """The shapes item i gets, in its image's pixels: a box, and every other item a point."""
+    shapes = [{"type": "box", "x": i % 5, "y": 1, "width": 3, "height": 2,
+               "label": CLASSES[i % 3]}]  # fmt: skip
+    if i % 2:
+        shapes.append({"type": "point", "x": 2.5, "y": 3, "label": CLASSES[(i + 1) % 3]})
+    return shapes
+
+
 def frame(kind: str, n: int = N) -> pd.DataFrame:
     ids = pd.Index([f"i{i}" for i in range(n)], name="id")
     if kind == "spans":
@@ -83,6 +102,8 @@ def frame(kind: str, n: int = N) -> pd.DataFrame:
         )  # fmt: skip
     if kind == "suggest":
         return pd.DataFrame({"text": [f"message {i}" for i in range(n)]}, index=ids)
+    if kind == "images":
+        return pd.DataFrame({"image": [picture(i) for i in range(n)]}, index=ids)
     raise ValueError(kind)
 
 
@@ -108,6 +129,9 @@ def build(kind: str, store: nblabel.LabelStore, data: pd.DataFrame):
                                     options=STEP_OPTIONS, stop_at_first="wrong", **common)
     if kind == "suggest":
         return nblabel.classify(data, INTENTS, text="text", suggest=intent_model, **common)
+    if kind == "images":
+        return nblabel.annotate_images(data, image="image", classes=CLASSES,
+                                       tools=("box", "point"), **common)  # fmt: skip
     raise ValueError(kind)
 
 
@@ -140,6 +164,19 @@ def label_one(kind: str, w) -> dict:
         label, accepts = expected_intent(i)
         w.press("Enter" if accepts else str(INTENTS.index(label) + 1))
         return {"item": item, "label": label, "accepted": accepts}
+    if kind == "images":
+        shapes = expected_shapes(i)
+        if i % 2:  # drawn one by one, then saved; else saved as one list
+            for shape in shapes:
+                if shape["type"] == "box":
+                    w.add_box(shape["x"], shape["y"], shape["width"], shape["height"],
+                              shape["label"])  # fmt: skip
+                else:
+                    w.add_point(shape["x"], shape["y"], shape["label"])
+            w.submit()
+        else:
+            w.submit(shapes)
+        return {"item": item, "label": shapes}
     raise ValueError(kind)
 
 

@@ -1,7 +1,8 @@
-"""Spans, compare, review_steps and suggestions under hostile conditions, headless on real SQLite
-files: the labeling process killed with SIGKILL in the middle of its saves, other programs
-opening the store file between labels, and the data re-sorted, filtered or edited between two
-sessions. Each acknowledged label must be on disk, whole, on the content it was given for.
+"""Spans, compare, review_steps, suggestions and shapes on images under hostile conditions,
+headless on real SQLite files: the labeling process killed with SIGKILL in the middle of its
+saves, other programs opening the store file between labels, and the data re-sorted, filtered
+or edited between two sessions. Each acknowledged label must be on disk, whole, on the content
+it was given for.
 
 The labeling process is ``hostile_children.py``; every check on disk after a kill reads the file
 with plain ``sqlite3``, as any other program would."""
@@ -22,11 +23,13 @@ import pytest
 from hostile_children import (
     build,
     expected_intent,
+    expected_shapes,
     expected_spans,
     expected_steps,
     frame,
     label_one,
     number,
+    picture,
     predicted,
     span_text,
 )
@@ -38,7 +41,7 @@ from nblabel import NblabelWarning
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
 CHILD = Path(__file__).with_name("hostile_children.py")
-KINDS = ["spans", "compare", "steps", "suggest"]
+KINDS = ["spans", "compare", "steps", "suggest", "images"]
 
 
 # -- the labeling process and what is on disk ---------------------------------------------------
@@ -142,6 +145,8 @@ def check_stored(kind: str, stored: dict[str, dict], acknowledged: list[dict]) -
                 assert label in ("answer_a", "answer_b", "tie"), item
             elif kind == "steps":
                 assert label == expected_steps(i), item
+            elif kind == "images":
+                assert label == expected_shapes(i), item
             else:
                 assert label == expected_intent(i)[0], item
         if "model" in events:  # a cached suggestion is the model's, for this item's text
@@ -251,6 +256,8 @@ def edited(kind: str, data: pd.DataFrame, items: list[str]) -> pd.DataFrame:
             out.loc[item, ["answer_a", "answer_b"]] = out.loc[item, ["answer_b", "answer_a"]].values
         elif kind == "steps":  # a step rewritten
             out.at[item, "steps"] = [*out.at[item, "steps"][:-1], "a rewritten last step"]
+        elif kind == "images":  # the picture retouched
+            out.at[item, "image"] = picture(number(item), shade=200)
         else:
             out.loc[item, "text"] = "Re: " + out.loc[item, "text"]
     return out
