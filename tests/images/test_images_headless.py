@@ -245,3 +245,52 @@ def test_the_assistant_answers_a_click_or_a_box_with_suggestions(tmp_path, store
         make(df, store, tools=("box", "assist"))
     with pytest.raises(NblabelError, match="has no assistant"):
         make(df, store, task="other").assist(point=(1, 1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"image": ["path"]}, "image"),
+        ({"classes": "car"}, "classes"),
+        ({"classes": []}, "classes"),
+        ({"tools": "box"}, "tools="),
+        ({"tools": ()}, "tools="),
+        ({"tools": ("assist",)}, "no assist= function"),
+        ({"prelabels": 5}, "prelabels"),
+        ({"prelabels": "guess"}, "prelabels='guess' is not a column"),
+        ({"max_side": "big"}, "max_side"),
+        ({"max_side": 4}, "max_side"),
+        ({"assist": "sam"}, "assist"),
+        ({"store": 5}, "store"),
+        ({"annotator": 5}, "annotator"),
+        ({"task": ["t"]}, "task"),
+        ({"keys": 5}, "keys"),
+        ({"order": "backwards"}, "order"),
+    ],
+)
+def test_every_parameter_of_the_wrong_type_is_refused_naming_it(df, store, kwargs, pattern):
+    call = {"image": "path", "classes": CLASSES, "store": store, **kwargs}
+    with pytest.raises(NblabelError, match=pattern):
+        nblabel.annotate_images(df, **call)
+    assert stored(store) == {}
+
+
+@pytest.mark.parametrize(
+    ("twin", "args", "pattern"),
+    [
+        ("add_box", ("a", 1, 5, 5, "car"), "x"),
+        ("add_box", (1, 1, float("nan"), 5, "car"), "width"),
+        ("add_point", (1e9, 1, "car"), "outside|inside"),
+        ("add_polygon", ([(1, 1), (2, 2)], "car"), "3"),
+        ("add_mask", (np.ones((2, 2), bool), "car"), "size|400"),
+        ("remove_shape", ("0",), "index"),
+        ("resize_shape", (0, "up", 1, 1), "handle|index|shape"),
+        ("relabel_shape", (True, "car"), "index"),
+    ],
+)
+def test_a_twin_given_the_wrong_type_is_refused_naming_the_fix(df, store, twin, args, pattern):
+    w = make(df, store)
+    with pytest.raises(NblabelError, match=pattern):
+        getattr(w, twin)(*args)
+    assert w.shapes == [] and stored(store) == {}
+    w.close()
