@@ -118,13 +118,15 @@ def open_image(source: Any):
     except NblabelError:
         raise
     except Exception as exc:
-        raise NblabelError(
-            f"cannot read {_name(source)} as an image ({type(exc).__name__}: {exc})"
-        ) from None
+        raise _unreadable(source, exc) from None
     raise NblabelError(
         "an image is a file path, bytes, a PIL image or a numpy array (H×W, H×W×3 or H×W×4), "
         f"not {type(source).__name__}"
     )
+
+
+def _unreadable(source: Any, exc: Exception) -> NblabelError:
+    return NblabelError(f"cannot read {_name(source)} as an image ({type(exc).__name__}: {exc})")
 
 
 def _orientation(image) -> int:
@@ -185,26 +187,19 @@ def shown_image(source: Any, max_side: int = MAX_SIDE) -> ShownImage:
     except NblabelError:
         raise
     except Exception as exc:
-        raise NblabelError(
-            f"cannot read {_name(source)} as an image ({type(exc).__name__}: {exc})"
-        ) from None
+        raise _unreadable(source, exc) from None
+    data, mime = _encoded(image, png=fmt == "PNG" and factor == 1.0)
+    return ShownImage(data, mime, width, height, shown_w, shown_h)
+
+
+def _encoded(image: Any, png: bool = False) -> tuple[bytes, str]:
+    """``image`` as compressed bytes and their MIME type: PNG where it has transparency (or
+    ``png``: a PNG shown at its own size stays lossless), else JPEG."""
     buffer = io.BytesIO()
-    if image.mode in ("RGBA", "LA", "P") or (fmt == "PNG" and factor == 1.0):
+    if image.mode in ("RGBA", "LA", "P") or png:
         if image.mode == "P":
             image = image.convert("RGBA")
         image.save(buffer, format="PNG", compress_level=1)
-        mime = "image/png"
-    else:
-        image.convert("RGB").save(buffer, format="JPEG", quality=88)
-        mime = "image/jpeg"
-    return ShownImage(buffer.getvalue(), mime, width, height, shown_w, shown_h)
-
-
-def _encoded(image) -> tuple[bytes, str]:
-    """``image`` as compressed bytes: PNG where it has transparency, else JPEG."""
-    buffer = io.BytesIO()
-    if image.mode in ("RGBA", "LA", "P"):
-        image.convert("RGBA").save(buffer, format="PNG", compress_level=1)
         return buffer.getvalue(), "image/png"
     image.convert("RGB").save(buffer, format="JPEG", quality=88)
     return buffer.getvalue(), "image/jpeg"
@@ -309,10 +304,7 @@ class ImageContent:
             except NblabelError:
                 raise
             except Exception as exc:
-                raise NblabelError(
-                    f"cannot read {_name(self._images[position])} as an image "
-                    f"({type(exc).__name__}: {exc})"
-                ) from None
+                raise _unreadable(self._images[position], exc) from None
             self._original = (position, image)
         return region_image(self._original[1], box, size)
 
