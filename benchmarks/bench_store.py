@@ -146,6 +146,17 @@ def plain_fetch(db: sqlite3.Connection) -> list[tuple]:
     ).fetchall()
 
 
+def without_snapshots(store: nblabel.LabelStore, fn: Callable[[], object]) -> Callable:
+    """``fn`` run on a store that keeps no snapshot of its label events, as on its first read
+    (``_snapshot``: that read writes one)."""
+
+    def first_read() -> object:
+        store._engine.execute("DELETE FROM nblabel_snapshots")
+        return fn()
+
+    return first_read
+
+
 def plain_timed(path: Path, fn: Callable[[sqlite3.Connection], object], repeats: int, **kw):
     """``median_s`` of ``fn(connection)`` on a plain connection of its own; run while no
     ``LabelStore`` has the file open (closing a second connection to an open SQLite file
@@ -175,6 +186,7 @@ def run(quick: bool = False) -> list[dict]:
         widget = nblabel.classify(
             frame, OPTIONS, text="text", store=store, annotator="bench", task="t"
         )
+        first_s, _ = median_s(without_snapshots(store, lambda: widget.labels), 5)
         ours_s, labels = median_s(lambda: widget.labels, 5)
         if len(labels) != n_labels or len(plain) != n_labels:
             raise AssertionError(
@@ -183,15 +195,16 @@ def run(quick: bool = False) -> list[dict]:
             )
         if not labels["label"].equals(plain["label"].reindex(labels.index).astype(object)):
             raise AssertionError("w.labels and the plain query disagree on the labels")
-        rows.append({
-            "name": f"w.labels, {n_labels:,} labels, {n_rows:,} rows",
-            "nblabel_s": ours_s,
-            "baseline": "plain sqlite3 + pandas: the same label rows, decoded, indexed by item "
-                        "(no undo/relabel handling, no alignment)",
-            "baseline_s": theirs_s,
-            "target": "≤ 0.3 s",
-            "passed": ours_s <= 0.3,
-        })  # fmt: skip
+        for name, seconds in [("first read", first_s), ("from the snapshot", ours_s)]:
+            rows.append({
+                "name": f"w.labels, {n_labels:,} labels, {n_rows:,} rows, {name}",
+                "nblabel_s": seconds,
+                "baseline": "plain sqlite3 + pandas: the same label rows, decoded, indexed by "
+                            "item (no undo/relabel handling, no alignment)",
+                "baseline_s": theirs_s,
+                "target": "≤ 0.3 s",
+                "passed": seconds <= 0.3,
+            })  # fmt: skip
 
         after = statistics.median(time_undos(widget, undo_rounds))
         widget.close()
@@ -223,20 +236,25 @@ def run(quick: bool = False) -> list[dict]:
         n_fetched = len(fetched)
         del fetched
         store = nblabel.LabelStore(big)
-        ours_s, table = median_s(store.annotations, 3, warmup=False)
+        first_s, table = median_s(without_snapshots(store, store.annotations), 3, warmup=False)
+        ours_s, again = median_s(store.annotations, 3)
         store.close()
         if len(table) != n_current:
             raise AssertionError(f"annotations() has {len(table):,} rows, expected {n_current:,}")
-        rows.append({
-            "name": f"store.annotations(), {n_stored:,} events ({len(ANNOTATORS)} annotators × "
-                    f"{len(TASKS)} tasks, 1% relabels, 1% undos)",
-            "nblabel_s": ours_s,
-            "baseline": f"plain sqlite3: SELECT the same columns of the {n_fetched:,} label "
-                        "events, fetchall",
-            "baseline_s": theirs_s,
-            "target": "≤ 2 s",
-            "passed": ours_s <= 2.0,
-        })  # fmt: skip
+        if not again.equals(table):
+            raise AssertionError("annotations() from the snapshot differs from the first read")
+        for name, seconds in [("first read (every row fetched, the snapshot written)", first_s),
+                              ("from the snapshot", ours_s)]:  # fmt: skip
+            rows.append({
+                "name": f"store.annotations(), {n_stored:,} events ({len(ANNOTATORS)} annotators"
+                        f" × {len(TASKS)} tasks, 1% relabels, 1% undos), {name}",
+                "nblabel_s": seconds,
+                "baseline": f"plain sqlite3: SELECT the same columns of the {n_fetched:,} label "
+                            "events, fetchall",
+                "baseline_s": theirs_s,
+                "target": "≤ 2 s, ≤ 1.5× the plain fetch",
+                "passed": seconds <= min(2.0, 1.5 * theirs_s),
+            })  # fmt: skip
     return rows
 
 

@@ -4,7 +4,7 @@ The rows of one query are fetched a chunk at a time and each chunk is turned int
 once: the tuples of a million events (a tuple and six objects each) never exist together.
 Ids that are whole numbers become int64, labels and the task, annotator and source (where a
 filter leaves them open) become codes of their distinct texts, times become floats; only
-rationales stay objects.
+rationales and fingerprints stay objects.
 """
 
 from __future__ import annotations
@@ -15,7 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["EventColumns", "Factorizer", "factorize_texts", "read_event_columns"]
+__all__ = [
+    "EventColumns",
+    "Factorizer",
+    "NotWhole",
+    "concat_columns",
+    "factorize_texts",
+    "read_event_columns",
+]
 
 _CHUNK = 16_384  # rows per fetch: a few MB of tuples at a time
 
@@ -36,9 +43,23 @@ class EventColumns:
     created_at: np.ndarray
     durations: np.ndarray
     groups: dict[str, tuple[np.ndarray, np.ndarray]]
+    fingerprints: np.ndarray | None = None  # None: not read
 
     def __len__(self) -> int:
         return len(self.event_ids)
+
+    def take(self, rows: np.ndarray) -> EventColumns:
+        """The events at ``rows`` (positions), every column alike."""
+        return EventColumns(
+            event_ids=self.event_ids[rows],
+            items=self.items[rows],
+            labels=(self.labels[0][rows], self.labels[1]),
+            rationales=self.rationales[rows],
+            created_at=self.created_at[rows],
+            durations=self.durations[rows],
+            groups={k: (codes[rows], uniques) for k, (codes, uniques) in self.groups.items()},
+            fingerprints=None if self.fingerprints is None else self.fingerprints[rows],
+        )
 
 
 def factorize_texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -102,56 +123,106 @@ class Factorizer:
 
 
 def read_event_columns(
-    engine: Any, where: str, params: list, grouped: list[str]
+    engine: Any,
+    where: str,
+    params: list,
+    grouped: list[str],
+    *,
+    fingerprint: str = "fingerprint",
+    items_whole: bool | None = None,
+    table_sql: str = "nblabel_events",
 ) -> EventColumns | None:
     """The label events ``where`` selects (SQL after ``WHERE``) as columns, oldest first;
     ``None`` when there are none. ``grouped`` names the columns read as codes beside them
-    (of task, annotator and source).
+    (of task, annotator and source); ``fingerprint`` is the SQL of the fingerprint column.
+
+    Item ids come as int64 when every one is a whole number, else as their stored texts;
+    ``items_whole`` fixes that instead: ``True`` raises :class:`NotWhole` at an id that is
+    not a whole number, ``False`` reads every id as its text. ``table_sql`` may add a clause to
+    the table's name (SQLite's ``NOT INDEXED``).
 
     An engine with ``read_chunks`` hands its rows over a chunk at a time; from one without,
     they come in one chunk.
     """
-    try:
-        columns = _read(engine, where, params, grouped, whole=True)
-    except _NotWhole:  # ids of more than one type: read again, every id as its text
-        columns = _read(engine, where, params, grouped, whole=False)
+    read = dict(fingerprint=fingerprint, table_sql=table_sql)
+    if items_whole is None:
+        try:
+            columns = _read(engine, where, params, grouped, as_ints=None, **read)
+        except NotWhole:  # ids of more than one type: read again, every id as its text
+            columns = _read(engine, where, params, grouped, as_ints=False, **read)
+    else:
+        columns = _read(engine, where, params, grouped, as_ints=items_whole, **read)
     if columns is None:
         return None
     # oldest first; sorted here, since a filtered query reads the rows in index order
     ids = columns.event_ids
     if len(ids) > 1 and (np.diff(ids) < 0).any():
-        by_id = np.argsort(ids, kind="stable")
-        groups = columns.groups
-        columns = EventColumns(
-            event_ids=ids[by_id],
-            items=columns.items[by_id],
-            labels=(columns.labels[0][by_id], columns.labels[1]),
-            rationales=columns.rationales[by_id],
-            created_at=columns.created_at[by_id],
-            durations=columns.durations[by_id],
-            groups={k: (codes[by_id], uniques) for k, (codes, uniques) in groups.items()},
-        )
+        columns = columns.take(np.argsort(ids, kind="stable"))
     return columns
 
 
-class _NotWhole(Exception):
+def concat_columns(older: EventColumns, newer: EventColumns) -> EventColumns:
+    """The events of ``older`` then those of ``newer``, as one set of columns: the codes of
+    ``newer``'s texts are mapped onto ``older``'s, new texts coded after them. Both must read
+    their ids alike (int64, or texts) and both have fingerprints, or neither."""
+    if older.items.dtype != newer.items.dtype:
+        raise TypeError("item ids read as whole numbers and as texts")
+    if (older.fingerprints is None) != (newer.fingerprints is None):
+        raise TypeError("fingerprints read in one set of columns only")
+    fingerprints = None
+    if older.fingerprints is not None:
+        fingerprints = np.concatenate([older.fingerprints, newer.fingerprints])
+    return EventColumns(
+        event_ids=np.concatenate([older.event_ids, newer.event_ids]),
+        items=np.concatenate([older.items, newer.items]),
+        labels=_concat_codes(older.labels, newer.labels),
+        rationales=np.concatenate([older.rationales, newer.rationales]),
+        created_at=np.concatenate([older.created_at, newer.created_at]),
+        durations=np.concatenate([older.durations, newer.durations]),
+        groups={k: _concat_codes(v, newer.groups[k]) for k, v in older.groups.items()},
+        fingerprints=fingerprints,
+    )
+
+
+def _concat_codes(
+    older: tuple[np.ndarray, np.ndarray], newer: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    known: dict[Any, int] = {}
+    for value in older[1].tolist():
+        known.setdefault(value, len(known))
+    to_code = np.array([known.setdefault(v, len(known)) for v in newer[1].tolist()], np.intp)
+    uniques = np.empty(len(known), dtype=object)
+    uniques[:] = list(known)
+    codes = to_code[newer[0]] if len(newer[0]) else newer[0].astype(np.intp)
+    return np.concatenate([older[0].astype(np.intp, copy=False), codes]), uniques
+
+
+class NotWhole(Exception):
     """Item ids read as whole numbers met one that is not."""
 
 
 def _read(
-    engine: Any, where: str, params: list, grouped: list[str], *, whole: bool
+    engine: Any,
+    where: str,
+    params: list,
+    grouped: list[str],
+    *,
+    as_ints: bool | None,
+    fingerprint: str,
+    table_sql: str,
 ) -> EventColumns | None:
-    """:func:`read_event_columns` in the order read; ``whole``: item ids as int64, raising
-    :class:`_NotWhole` at the first chunk that has one that is not a whole number."""
-    selected = ["id", "item", "label", "rationale", "created_at", "duration_s", *grouped]
-    sql = f"SELECT {', '.join(selected)} FROM nblabel_events WHERE {where}"
+    """:func:`read_event_columns` in the order read; ``as_ints``: item ids as int64, raising
+    :class:`NotWhole` at the first chunk that has one that is not a whole number (``True``),
+    as texts (``False``), or as the first chunk allows (``None``)."""
+    selected = ["id", "item", "label", "rationale", "created_at", "duration_s",
+                f"{fingerprint} AS fingerprint", *grouped]  # fmt: skip
+    sql = f"SELECT {', '.join(selected)} FROM {table_sql} WHERE {where}"
     chunks: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("id", "item", "rationale", "created_at", "duration_s")
+        k: [] for k in ("id", "item", "rationale", "created_at", "duration_s", "fingerprint")
     }
     labels = Factorizer()
     label_codes: list[np.ndarray] = []
     groups = {column: (Factorizer(), []) for column in grouped}
-    as_ints = None if whole else False  # None: not known yet
 
     def consume(rows: list[tuple]) -> None:
         nonlocal as_ints
@@ -164,8 +235,8 @@ def _read(
             try:
                 items = items.astype(np.int64)
             except (ValueError, TypeError, OverflowError):
-                if as_ints:  # whole numbers before this chunk
-                    raise _NotWhole from None
+                if as_ints:  # whole numbers before this chunk, or asked for
+                    raise NotWhole from None
                 as_ints = False  # the first chunk: every id is read as its text
             else:
                 as_ints = True
@@ -174,7 +245,8 @@ def _read(
         chunks["rationale"].append(table[:, 3].copy())
         chunks["created_at"].append(table[:, 4].astype(float))
         chunks["duration_s"].append(table[:, 5].astype(float))
-        for i, (factorizer, codes) in enumerate(groups.values(), start=6):
+        chunks["fingerprint"].append(table[:, 6].copy())
+        for i, (factorizer, codes) in enumerate(groups.values(), start=7):
             codes.append(factorizer.add(table[:, i]))
 
     reader = getattr(engine, "read_chunks", None)
@@ -194,4 +266,5 @@ def _read(
         created_at=np.concatenate(chunks["created_at"]),
         durations=np.concatenate(chunks["duration_s"]),
         groups={k: (np.concatenate(codes), f.uniques()) for k, (f, codes) in groups.items()},
+        fingerprints=np.concatenate(chunks["fingerprint"]),
     )

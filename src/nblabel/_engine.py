@@ -20,6 +20,10 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   the indexes;
 - optionally ``read_chunks(sql, params, consume, size)``: ``consume(rows)`` for each ``size``
   rows of one query, in order, so that a million rows are never held as tuples at once;
+- optionally ``keeps_snapshots`` (with ``snapshot_schema``, its DDL, ``triggers()`` and a
+  ``transaction(..., wait=False)`` that fails at once while another connection writes): an
+  event's id is larger than that of every event committed before it, so label events may be
+  read from snapshots of columns (``_snapshot``);
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.
 
 A write that breaks a unique index raises :class:`Conflict`; every other failure is a

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 from ._engine import Conflict, schema_statements
 from ._errors import NblabelError, StoreError
+from ._snapshot import SQLITE_SCHEMA as SNAPSHOT_SCHEMA
 
 __all__ = [
     "IDLE_CHECKPOINT_S",
@@ -516,7 +517,11 @@ class SqliteEngine:
         # partial: a plain label (no target) costs no write to it
         "CREATE INDEX IF NOT EXISTS nblabel_events_by_target ON nblabel_events (target)"
         " WHERE target IS NOT NULL",
+        *SNAPSHOT_SCHEMA,
     ]
+    # ids grow in commit order (AUTOINCREMENT, one writer at a time): see ``_snapshot``
+    keeps_snapshots = True
+    snapshot_schema = SNAPSHOT_SCHEMA
 
     def __init__(self, path: Path, durability: str) -> None:
         self.path = path
@@ -536,6 +541,10 @@ class SqliteEngine:
 
     def indexes(self) -> set[str]:
         rows = self.read("SELECT name FROM sqlite_master WHERE type = 'index'")
+        return {r[0] for r in rows}
+
+    def triggers(self) -> set[str]:
+        rows = self.read("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         return {r[0] for r in rows}
 
     def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
@@ -569,10 +578,20 @@ class SqliteEngine:
         params = tuple(params)
         self.shared.write(lambda db: db.execute(sql, params))
 
-    def transaction(self, run: Callable[[_SqliteTx], Any], *, lock: str | None = None) -> Any:
-        # BEGIN IMMEDIATE: one write transaction at a time on the file, whatever ``lock``
+    def transaction(
+        self, run: Callable[[_SqliteTx], Any], *, lock: str | None = None, wait: bool = True
+    ) -> Any:
+        # BEGIN IMMEDIATE: one write transaction at a time on the file, whatever ``lock``;
+        # ``wait=False``: fail at once if another connection is writing
         def in_transaction(db: sqlite3.Connection) -> Any:
-            db.execute("BEGIN IMMEDIATE")
+            if wait:
+                db.execute("BEGIN IMMEDIATE")
+            else:
+                db.execute("PRAGMA busy_timeout = 0")
+                try:
+                    db.execute("BEGIN IMMEDIATE")
+                finally:
+                    db.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
             try:
                 result = run(_SqliteTx(db))
             except BaseException:

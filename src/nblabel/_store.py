@@ -28,10 +28,11 @@ import pandas as pd
 from . import _sqlite
 from ._checks import check_int, check_order, check_store_path, given
 from ._codec import decode, decode_distinct, decode_joined, encode, encode_many
-from ._columns import EventColumns, factorize_texts, read_event_columns
+from ._columns import EventColumns, factorize_texts
 from ._engine import CURRENT_INDEX, OLD_INDEX, Conflict
 from ._errors import NblabelError, StoreError
 from ._postgres import PostgresEngine, is_postgres_url
+from ._snapshot import TRIGGERS, read_columns
 
 __all__ = ["ANNOTATION_COLUMNS", "CurrentLabel", "LabelStore"]
 
@@ -184,7 +185,7 @@ class LabelStore:
     def _init_schema(self) -> None:
         version = self._schema_version()
         if version == SCHEMA_VERSION:
-            self._swap_index()
+            self._upgrade_in_place()
             return
         if self._engine.read_only:
             if version is None:
@@ -219,17 +220,26 @@ class LabelStore:
 
         engine.transaction(create_or_migrate, lock="nblabel schema")
 
-    def _swap_index(self) -> None:
+    def _upgrade_in_place(self) -> None:
         """Give a store made before :data:`~nblabel._engine.CURRENT_INDEX` that index (once:
-        it takes about a second per million events) in place of the one it replaces."""
-        if self._engine.read_only or "nblabel_events_current" in self._engine.indexes():
+        it takes about a second per million events) in place of the one it replaces, and one
+        made before snapshots (``_snapshot``) their table and triggers."""
+        engine = self._engine
+        if engine.read_only:
+            return
+        snapshots = getattr(engine, "snapshot_schema", [])
+        if "nblabel_events_current" in engine.indexes() and (
+            not snapshots or set(TRIGGERS) <= engine.triggers()
+        ):
             return
 
         def swap(tx: Any) -> None:
             tx.execute(CURRENT_INDEX)
             tx.execute(f"DROP INDEX IF EXISTS {OLD_INDEX}")
+            for statement in snapshots:
+                tx.execute(statement)
 
-        self._engine.transaction(swap, lock="nblabel schema")
+        engine.transaction(swap, lock="nblabel schema")
 
     _fingerprint_sql = "e.fingerprint"
     _has_places = True  # an old store opened read-only has no places (schema 3)
@@ -820,8 +830,15 @@ class LabelStore:
         else object) and an aligned object array of fingerprints (``None`` where a label has
         none), or ``None`` when no label has one. Read through one index, as one joined text:
         no Python object per label when the ids are whole numbers and no label has a
-        fingerprint. Labels an undo or a relabel touched are read again one by one.
+        fingerprint. Labels an undo or a relabel touched are read again one by one. Where an
+        earlier read left the labels' snapshot (``_snapshot``), they come from it instead.
         """
+        parts = self._annotation_parts(task, annotator, source, fingerprints=True,
+                                       kept_only=True)  # fmt: skip
+        if parts is None:
+            return np.empty(0, dtype=np.int64), None
+        if parts is not False:
+            return _current_items(parts)
         agg, fingerprint = self._engine.text_agg, self._fingerprint_sql.removeprefix("e.")
         where = (
             "FROM nblabel_events WHERE task = ? AND annotator = ? AND source = ?"
@@ -1010,11 +1027,19 @@ class LabelStore:
         return frame
 
     def _annotation_parts(
-        self, task: str | None, annotator: str | None, source: str | None
-    ) -> _Parts | None:
+        self,
+        task: str | None,
+        annotator: str | None,
+        source: str | None,
+        *,
+        fingerprints: bool = False,
+        kept_only: bool = False,
+    ) -> _Parts | bool | None:
         """The label events of :meth:`annotations` as columns, each text column as codes of
         its distinct stored texts, and which events are current and undone; ``None`` when
-        there are none."""
+        there are none. ``fingerprints``: with the fingerprint of each (read for one
+        annotator's labels only: task, annotator and source given); ``kept_only``:
+        ``False`` when they would be read row by row (the query has no snapshot)."""
         self._check_open()
         where, params = ["action = 'label'"], []
         fixed = {}  # columns a filter fixes are not read: one value, no object per row
@@ -1024,7 +1049,15 @@ class LabelStore:
                 params.append(value)
                 fixed[column] = value
         grouped = [c for c in ("task", "annotator", "source") if c not in fixed]
-        columns = read_event_columns(self._engine, " AND ".join(where), params, grouped)
+        # fingerprints only where a resuming session reads them: one annotator's labels (the
+        # query of its w.labels too, so that both share one snapshot)
+        fingerprint = self._fingerprint_sql.removeprefix("e.") if not grouped else "NULL"
+        columns = read_columns(
+            self._engine, " AND ".join(where), params, grouped,
+            fingerprint=fingerprint, fingerprints=fingerprints, kept_only=kept_only,
+        )  # fmt: skip
+        if columns is False:
+            return False
         # undo events name their target; one indexed pass instead of a lookup per row
         undone_ids = self._query(
             _UNDONE + (" AND task || '' = ?" if task is not None else ""),
@@ -1062,6 +1095,20 @@ class LabelStore:
             newest = ~pd.Index(key[live]).duplicated(keep="last")
             is_current[live[newest]] = True
         return _Parts(columns, codes, is_current, undone)
+
+
+def _current_items(parts: _Parts) -> tuple[np.ndarray, np.ndarray | None]:
+    """:meth:`LabelStore.labeled_items` from the columns of one annotator's label events."""
+    current = np.flatnonzero(parts.is_current)
+    items = parts.columns.items[current]
+    if items.dtype.kind != "i":
+        items = decode_distinct(items)[0]
+    prints = parts.columns.fingerprints
+    if prints is not None:
+        prints = prints[current]
+        if not np.not_equal(prints, None).any():  # one C loop, not a Python one
+            prints = None
+    return items, prints
 
 
 @dataclass

@@ -1,0 +1,307 @@
+"""Label events kept as columns in the store's own file, so that a million of them are read
+back as a few blobs instead of a million rows.
+
+The event log is append-only, and on SQLite an event's id is larger than that of every event
+committed before it (``AUTOINCREMENT``, one writer at a time). So the columns a query read up
+to event id ``upto`` are still exactly its events up to ``upto`` later on: a read loads them,
+one blob per column, and fetches only the events after ``upto`` as rows. Triggers in the file
+drop every snapshot when any program (the ``sqlite3`` shell included) changes or deletes an
+event, or inserts one at or below an ``upto``: a snapshot is right or it is gone.
+
+PostgreSQL keeps none: its sequences hand out ids in one order and transactions commit in
+another, so an event below ``upto`` may still arrive after the snapshot was taken.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from typing import Any
+
+import numpy as np
+
+from ._columns import EventColumns, NotWhole, concat_columns, read_event_columns
+from ._errors import NblabelError, StoreError
+
+__all__ = ["SQLITE_SCHEMA", "TRIGGERS", "read_columns"]
+
+#: Fewer events than this are read as rows: a snapshot would save next to nothing.
+MIN_ROWS = 20_000
+#: How many queries keep a snapshot (the most recently written ones).
+KEPT = 4
+
+TRIGGERS = (
+    "nblabel_snapshots_on_insert",
+    "nblabel_snapshots_on_update",
+    "nblabel_snapshots_on_delete",
+)
+
+SQLITE_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS nblabel_snapshots (
+        query TEXT NOT NULL,
+        part TEXT NOT NULL,
+        upto INTEGER NOT NULL,
+        rows INTEGER NOT NULL,
+        written_at REAL NOT NULL,
+        body BLOB NOT NULL,
+        PRIMARY KEY (query, part)
+    )""",
+    # nblabel only ever appends above every upto: these fire for other programs' writes
+    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[0]} AFTER INSERT ON nblabel_events"
+    " WHEN NEW.id <= (SELECT max(upto) FROM nblabel_snapshots)"
+    " BEGIN DELETE FROM nblabel_snapshots; END",
+    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[1]} AFTER UPDATE ON nblabel_events"
+    " BEGIN DELETE FROM nblabel_snapshots; END",
+    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[2]} AFTER DELETE ON nblabel_events"
+    " BEGIN DELETE FROM nblabel_snapshots; END",
+]
+
+
+def read_columns(
+    engine: Any,
+    where: str,
+    params: list,
+    grouped: list[str],
+    *,
+    fingerprint: str = "fingerprint",
+    fingerprints: bool = True,
+    kept_only: bool = False,
+) -> EventColumns | bool | None:
+    """:func:`~nblabel._columns.read_event_columns`, from the query's snapshot and the events
+    after it where the engine keeps snapshots; the snapshot is written, or brought up to date
+    when that saves later reads enough. ``fingerprints=False``: the result's may be ``None``.
+    ``kept_only``: ``False`` instead of a read of every row when the query has no snapshot.
+    """
+    if not getattr(engine, "keeps_snapshots", False) or not _has_snapshots(engine):
+        if kept_only:
+            return False
+        return read_event_columns(engine, where, params, grouped, fingerprint=fingerprint)
+    key = json.dumps([where, list(params), grouped, fingerprint])
+    newest = engine.read("SELECT max(id) FROM nblabel_events")[0][0] or 0
+    stored = _load(engine, key, _part_names(grouped, fingerprints), grouped)
+    if stored is None:
+        if kept_only:
+            return False
+        return _read_all(engine, key, newest, where, params, grouped, fingerprint)
+    upto, kept = stored
+    try:
+        after = read_event_columns(
+            engine,
+            f"id > ? AND ({where})",
+            [upto, *params],
+            grouped,
+            fingerprint=fingerprint,
+            items_whole=kept.items.dtype.kind == "i",
+            table_sql="nblabel_events NOT INDEXED",  # the ids after upto, not the whole index
+        )
+    except NotWhole:  # an id that is not a whole number arrived: every id read as its text
+        return _read_all(engine, key, newest, where, params, grouped, fingerprint)
+    n_after = 0 if after is None else len(after)
+    # each event after upto costs a fetch (and each id after it a look): once they are
+    # many, the snapshot is written again
+    stale = n_after >= max(MIN_ROWS, len(kept) // 16) or newest - upto >= max(
+        16 * MIN_ROWS, len(kept)
+    )
+    if stale and kept.fingerprints is None:
+        whole = _load(engine, key, _part_names(grouped, True), grouped)
+        if whole is not None and whole[0] == upto:
+            kept = whole[1]
+    if after is None:
+        columns = kept
+    else:
+        if kept.fingerprints is None:
+            after.fingerprints = None
+        columns = concat_columns(kept, after)
+    if stale:
+        last = int(columns.event_ids[-1]) if len(columns) else 0
+        _keep(engine, key, max(newest, upto, last), columns)
+    return columns
+
+
+def _read_all(
+    engine: Any, key: str, newest: int, where: str, params: list, grouped: list[str],
+    fingerprint: str,
+) -> EventColumns | None:  # fmt: skip
+    """Every event of the query as rows, kept as its snapshot when they are many; every
+    event up to ``newest`` (read before) was committed before this read began."""
+    columns = read_event_columns(engine, where, params, grouped, fingerprint=fingerprint)
+    if columns is not None and len(columns) >= MIN_ROWS:
+        _keep(engine, key, max(newest, int(columns.event_ids[-1])), columns)
+    return columns
+
+
+def _has_snapshots(engine: Any) -> bool:
+    rows = engine.read(
+        "SELECT count(*) FROM sqlite_master WHERE (type = 'table' AND name = ?)"
+        f" OR (type = 'trigger' AND name IN ({', '.join('?' * len(TRIGGERS))}))",
+        ("nblabel_snapshots", *TRIGGERS),
+    )
+    return rows[0][0] == 1 + len(TRIGGERS)
+
+
+def _part_names(grouped: list[str], fingerprints: bool) -> list[str]:
+    names = ["event_ids", "items", "label_codes", "label_uniques", "rationales", "created_at",
+             "durations"]  # fmt: skip
+    for column in grouped:
+        names += [f"{column}_codes", f"{column}_uniques"]
+    return [*names, "fingerprints"] if fingerprints else names
+
+
+def _load(
+    engine: Any, key: str, names: list[str], grouped: list[str]
+) -> tuple[int, EventColumns] | None:
+    """``(upto, columns)`` of the query's snapshot, or ``None`` when there is none whole."""
+    rows = engine.read(
+        "SELECT part, upto, rows, body FROM nblabel_snapshots"
+        f" WHERE query = ? AND part IN ({', '.join('?' * len(names))})",
+        (key, *names),
+    )
+    if len(rows) != len(names) or len({(r[1], r[2]) for r in rows}) != 1:
+        return None
+    upto, n_rows = int(rows[0][1]), int(rows[0][2])
+    try:
+        parts = {part: unpack(body) for part, _, _, body in rows}
+        columns = EventColumns(
+            event_ids=parts["event_ids"],
+            items=parts["items"],
+            labels=(parts["label_codes"].astype(np.intp), parts["label_uniques"]),
+            rationales=parts["rationales"],
+            created_at=parts["created_at"],
+            durations=parts["durations"],
+            groups={
+                c: (parts[f"{c}_codes"].astype(np.intp), parts[f"{c}_uniques"]) for c in grouped
+            },
+            fingerprints=parts.get("fingerprints"),
+        )
+        _check(columns, n_rows, upto)
+    except (ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError):  # not _keep's
+        return None
+    return upto, columns
+
+
+def _check(columns: EventColumns, n_rows: int, upto: int) -> None:
+    """Raise ValueError unless the columns are whole and consistent."""
+    arrays = [columns.event_ids, columns.items, columns.labels[0], columns.rationales,
+              columns.created_at, columns.durations]  # fmt: skip
+    arrays += [codes for codes, _ in columns.groups.values()]
+    if columns.fingerprints is not None:
+        arrays.append(columns.fingerprints)
+    if any(len(a) != n_rows for a in arrays) or columns.event_ids.dtype != np.int64:
+        raise ValueError("columns of different lengths")
+    ids = columns.event_ids
+    if n_rows and (ids[-1] > upto or (np.diff(ids) <= 0).any()):
+        raise ValueError("event ids out of order")
+    for codes, uniques in [columns.labels, *columns.groups.values()]:
+        if codes.dtype.kind != "i" or (n_rows and (codes.min() < 0 or codes.max() >= len(uniques))):
+            raise ValueError("codes out of range")
+
+
+def _keep(engine: Any, key: str, upto: int, columns: EventColumns) -> None:
+    """Write the query's snapshot, in one transaction, keeping the :data:`KEPT` newest; a
+    snapshot that cannot be written now (a read-only file, another connection writing, a
+    value that is not text) is not written."""
+    if engine.read_only or columns.fingerprints is None:
+        return
+    parts = {
+        "event_ids": columns.event_ids,
+        "items": columns.items,
+        "label_codes": _small_codes(columns.labels),
+        "label_uniques": columns.labels[1],
+        "rationales": columns.rationales,
+        "created_at": columns.created_at,
+        "durations": columns.durations,
+        "fingerprints": columns.fingerprints,
+    }
+    for column, codes in columns.groups.items():
+        parts[f"{column}_codes"] = _small_codes(codes)
+        parts[f"{column}_uniques"] = codes[1]
+    try:
+        bodies = [(name, pack(values)) for name, values in parts.items()]
+    except TypeError:  # a value another program stored that is not text (a BLOB)
+        return
+    now, n_rows = time.time(), len(columns)
+
+    def write(tx: Any) -> None:
+        tx.execute("DELETE FROM nblabel_snapshots WHERE query = ?", (key,))
+        tx.executemany(
+            "INSERT INTO nblabel_snapshots (query, part, upto, rows, written_at, body)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(key, name, upto, n_rows, now, body) for name, body in bodies],
+        )
+        tx.execute(
+            "DELETE FROM nblabel_snapshots WHERE query NOT IN (SELECT query FROM"
+            " nblabel_snapshots GROUP BY query ORDER BY max(written_at) DESC LIMIT ?)",
+            (KEPT,),
+        )
+
+    try:  # never waiting for another writer: a read must not stall behind a long write
+        engine.transaction(write, wait=False)
+    except (NblabelError, StoreError, sqlite3.Error):  # the read stands; the next tries again
+        return
+
+
+def _small_codes(codes: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    n = len(codes[1])
+    dtype = np.int8 if n < 2**7 else np.int16 if n < 2**15 else np.int32 if n < 2**31 else None
+    return codes[0].astype(dtype or np.int64)
+
+
+# -- one column as bytes -------------------------------------------------------------------------
+def pack(values: np.ndarray) -> bytes:
+    """One column as bytes: a line of JSON saying how, then the values. Numbers are their
+    machine bytes; texts (or ``None``) are joined by newlines, or written as JSON when one
+    holds a newline, with the positions of the ``None`` ones left out.
+
+    >>> unpack(pack(np.array([3, 1], dtype=np.int64))).tolist()
+    [3, 1]
+    >>> unpack(pack(np.array(["a", None, "b\\nc"], dtype=object))).tolist()
+    ['a', None, 'b\\nc']
+    """
+    if values.dtype != object:
+        head = {"dtype": values.dtype.str, "n": len(values)}
+        return _line(head) + np.ascontiguousarray(values).tobytes()
+    listed = values.tolist()
+    present = np.flatnonzero(np.array([v is not None for v in listed], dtype=bool))
+    texts = listed if len(present) == len(listed) else [listed[i] for i in present]
+    if not all(type(t) is str for t in texts):
+        raise TypeError("a stored value that is not text")
+    joined = "\n".join(texts)
+    lines = joined.count("\n") == len(texts) - 1
+    head = {"texts": len(listed), "present": len(texts), "lines": lines}
+    at = b"" if len(texts) == len(listed) else present.astype(np.int64).tobytes()
+    body = joined if lines else json.dumps(texts)
+    return _line(head) + at + body.encode("utf-8", "surrogatepass")
+
+
+def unpack(blob: bytes) -> np.ndarray:
+    """The column :func:`pack` wrote (a new, writable array)."""
+    start = blob.index(b"\n") + 1
+    head = json.loads(blob[:start])
+    if "dtype" in head:
+        dtype = np.dtype(head["dtype"])
+        if dtype.kind not in "iuf" or len(blob) - start != dtype.itemsize * head["n"]:
+            raise ValueError("not a column of numbers")
+        return np.frombuffer(blob, dtype=dtype, offset=start).copy()
+    n, present = int(head["texts"]), int(head["present"])
+    out = np.empty(n, dtype=object)
+    at = None
+    if present < n:
+        at = np.frombuffer(blob, dtype=np.int64, count=present, offset=start)
+        start += 8 * present
+    text = blob[start:].decode("utf-8", "surrogatepass")
+    if not present:
+        texts: list = []
+    else:
+        texts = text.split("\n") if head["lines"] else json.loads(text)
+    if len(texts) != present:
+        raise ValueError("texts of another count")
+    if at is None:
+        out[:] = texts
+    else:
+        out[at] = texts
+    return out
+
+
+def _line(head: dict) -> bytes:
+    return json.dumps(head).encode() + b"\n"

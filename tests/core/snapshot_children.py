@@ -1,0 +1,50 @@
+"""What another process does to a store while a test reads its snapshots (``test_snapshot``):
+``python snapshot_children.py WHAT PATH ...``; each says ``ready`` once under way."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+
+from nblabel import LabelStore, _snapshot
+
+
+def hold_write_lock(path: str) -> None:
+    """Take the file's write lock and keep it until told to let go."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    print("ready", flush=True)
+    sys.stdin.readline()
+    db.execute("ROLLBACK")
+    db.close()
+    print("released", flush=True)
+
+
+def append(path: str, annotator: str, n: str) -> None:
+    """Save ``n`` labels of ``annotator``, one commit each."""
+    store = LabelStore(path)
+    print("ready", flush=True)
+    for item in range(int(n)):
+        store.append(task="t", item=item, annotator=annotator, label=f"label {item}")
+    store.close()
+    print("done", flush=True)
+
+
+def label_and_read(path: str) -> None:
+    """Save a label and read every label (writing the snapshot each time), until killed."""
+    _snapshot.MIN_ROWS = 1
+    _snapshot.KEPT = 2
+    store = LabelStore(path)
+    item = 0
+    while True:
+        store.append(task="t", item=item, annotator="k", label="pos")
+        store.annotations(task="t")
+        store.annotations(task="t", annotator="k", source="annotator")
+        if item == 0:
+            print("ready", flush=True)
+        item += 1
+
+
+if __name__ == "__main__":
+    {"hold_write_lock": hold_write_lock, "append": append,
+     "label_and_read": label_and_read}[sys.argv[1]](*sys.argv[2:])  # fmt: skip

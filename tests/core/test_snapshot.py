@@ -1,0 +1,420 @@
+"""Label events kept as columns in the store (``_snapshot``): a read from a snapshot and the
+events after it gives exactly what a read of every row gives, whatever happened since, and a
+snapshot that another program made wrong is dropped, never read."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_columns import assert_same_as_reference, fill, reference, typed
+
+from children import ChildProcess
+from nblabel import LabelStore, _snapshot
+from nblabel._snapshot import pack, unpack
+
+
+def objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def other_program(path, *statements: str) -> None:
+    """Run ``statements`` in one transaction from another process (a second connection in
+    this one would drop the store's locks when it closes)."""
+    code = (
+        "import sqlite3, sys, json\n"
+        "db = sqlite3.connect(sys.argv[1])\n"
+        "with db:\n"
+        "    for s in json.loads(sys.argv[2]):\n"
+        "        db.execute(s)\n"
+        "db.close()\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(path), json.dumps(statements)], check=True)
+
+
+def kept(store) -> list[tuple]:
+    """(query, upto, rows) of each snapshot the store keeps."""
+    return store._query(
+        "SELECT query, max(upto), max(rows) FROM nblabel_snapshots GROUP BY query ORDER BY query"
+    )
+
+
+def every_row(store, **query) -> pd.DataFrame:
+    """annotations() read row by row, as if the store kept no snapshot."""
+    store._engine.keeps_snapshots = False
+    try:
+        return store.annotations(**query)
+    finally:
+        del store._engine.keeps_snapshots
+
+
+@pytest.fixture
+def small(monkeypatch):
+    """Snapshots kept from the first event on (they start at 20,000 events otherwise)."""
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "labels.db"
+
+
+@pytest.fixture
+def store(path, clock):
+    s = LabelStore(path, clock=clock)
+    yield s
+    s.close()
+
+
+QUERIES = [{}, {"task": "t"}, {"task": "t", "annotator": "a"}, {"task": "t", "history": True}]
+QUERY_IDS = ["all", "task", "task-annotator", "history"]
+
+
+# -- one column as bytes -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([3, -1, 2**62], dtype=np.int64),
+        np.array([0.1, np.nan, 1e300], dtype=float),
+        np.array([1, 2], dtype=np.int8),
+        np.array([], dtype=np.int64),
+        objects(['"a"', "1", '"café \udcff"', ""]),  # a lone surrogate, an empty text
+        objects(["a", None, "line\nbreak", None]),  # newlines: written as JSON
+        objects([None, None]),
+        objects([]),
+        objects([""]),
+    ],
+)
+def test_a_column_comes_back_as_it_was_packed(values):
+    back = unpack(pack(values))
+    assert back.dtype == values.dtype
+    assert typed(back.tolist()) == typed(values.tolist()) or np.array_equal(
+        back, values, equal_nan=True
+    )
+    back[:0] = values[:0]  # writable: a view of the blob would not be
+    assert back.flags.writeable
+
+
+def test_a_value_that_is_not_text_is_not_packed():
+    with pytest.raises(TypeError):
+        pack(objects(["a", b"blob"]))
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b'{"dtype": "<i8", "n": 3}\n' + np.arange(2, dtype=np.int64).tobytes(),  # short
+        b'{"dtype": "|O", "n": 1}\n12345678',  # objects are never raw bytes
+        b'{"texts": 3, "present": 3, "lines": true}\na\nb',  # a text missing
+        b"not json\n",
+        b"no line at all",
+    ],
+)
+def test_a_damaged_column_is_refused(blob):
+    with pytest.raises((ValueError, TypeError, KeyError)):
+        unpack(blob)
+
+
+# -- the same table as every row ---------------------------------------------------------------
+@pytest.mark.parametrize("query", QUERIES, ids=QUERY_IDS)
+def test_a_read_from_the_snapshot_equals_a_read_of_every_row(store, small, query):
+    fill(store)
+    first = store.annotations(**query)  # writes the snapshot
+    assert kept(store), "no snapshot written"
+    second = store.annotations(**query)  # reads it
+    assert_same_as_reference(second, reference(store, **query))
+    pd.testing.assert_frame_equal(first, second)
+    pd.testing.assert_frame_equal(second, every_row(store, **query))
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=QUERY_IDS)
+def test_events_after_the_snapshot_are_read_too(store, small, query, monkeypatch):
+    ids = fill(store)
+    store.annotations(**query)
+    # after it: relabels, a new annotator and source, an undo of an event inside it, new
+    # label texts, a text id beside whole numbers
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 10**9)  # not written again: read as a tail
+    store.append(task="t", item=0, annotator="a", label="relabeled after")
+    store.append(task="t", item=2, annotator="c", label="new annotator")
+    store.append(task="t", item=3, annotator="a", label=7, source="model")
+    store.undo(ids[1], annotator="a")
+    store.append(task="t", item=(1, 2), annotator="a", label={"k": [1]}, rationale="x\ny")
+    table = store.annotations(**query)
+    assert_same_as_reference(table, reference(store, **query))
+    pd.testing.assert_frame_equal(table, every_row(store, **query))
+
+
+def test_whole_number_ids_then_a_text_id_after_the_snapshot(store, small):
+    for item in range(5):
+        store.append(task="t", item=item, annotator="a", label="pos")
+    store.annotations(task="t")
+    store.append(task="t", item="5", annotator="a", label="neg")
+    table = store.annotations(task="t")
+    assert typed(table["item"]) == typed([0, 1, 2, 3, 4, "5"])
+    assert_same_as_reference(table, reference(store, task="t"))
+    # written again, now with every id as its text
+    assert typed(store.annotations(task="t")["item"]) == typed([0, 1, 2, 3, 4, "5"])
+
+
+def test_the_snapshot_is_written_again_once_many_events_came_after_it(store, small, monkeypatch):
+    for item in range(40):
+        store.append(task="t", item=item, annotator="a", label="pos")
+    store.annotations(task="t")
+    ((_, upto, rows),) = kept(store)
+    assert rows == 40
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 4)
+    for item in range(3):  # fewer than max(MIN_ROWS, 40 // 16): read after it, not rewritten
+        store.append(task="t", item=item, annotator="b", label="neg")
+    store.annotations(task="t")
+    assert kept(store)[0][1:] == (upto, 40)
+    store.append(task="t", item=3, annotator="b", label="neg")
+    table = store.annotations(task="t")
+    ((_, new_upto, rows),) = kept(store)
+    assert rows == 44 and new_upto == table["event_id"].max()
+    pd.testing.assert_frame_equal(table, every_row(store, task="t"))
+
+
+def test_many_events_of_other_queries_move_the_snapshot_on(store, small, monkeypatch):
+    for item in range(3):
+        store.append(task="t", item=item, annotator="a", label="pos")
+    store.annotations(task="t", annotator="a")
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 2)  # 16 * 2 events after it: moved on
+    for item in range(40):
+        store.append(task="u", item=item, annotator="a", label="pos")
+    table = store.annotations(task="t", annotator="a")
+    ((_, upto, rows),) = [k for k in kept(store) if '"a"' in k[0]]
+    assert rows == 3 and upto == store._query("SELECT max(id) FROM nblabel_events")[0][0]
+    pd.testing.assert_frame_equal(table, every_row(store, task="t", annotator="a"))
+
+
+def test_only_the_newest_snapshots_are_kept(store, small, monkeypatch):
+    monkeypatch.setattr(_snapshot, "KEPT", 2)
+    for annotator in "abcd":
+        store.append(task="t", item=0, annotator=annotator, label="pos")
+        store.annotations(task="t", annotator=annotator)
+    queries = [json.loads(k[0])[1] for k in kept(store)]
+    assert sorted(queries) == [["t", "c"], ["t", "d"]]
+
+
+# -- another program's writes ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE nblabel_events SET label = '\"changed\"' WHERE item = '0' AND annotator = 'a'",
+        "DELETE FROM nblabel_events WHERE item = '0' AND annotator = 'a'",
+        # an event inside the snapshot's range (the store never writes one there)
+        "INSERT INTO nblabel_events (id, task, item, annotator, action, label, created_at,"
+        " source) SELECT min(id) - 1, 't', '9', 'a', 'label', '\"early\"', 1.0, 'annotator'"
+        " FROM nblabel_events",
+    ],
+    ids=["update", "delete", "insert-below"],
+)
+def test_another_program_changing_the_events_drops_every_snapshot(store, path, small, statement):
+    other_program(path, "DELETE FROM nblabel_events WHERE id = 1")  # room below
+    for item in range(4):
+        store.append(task="t", item=item, annotator="a", label="pos")
+    before = store.annotations(task="t")
+    assert kept(store)
+    other_program(path, statement)
+    assert kept(store) == []
+    after = store.annotations(task="t")
+    assert not after.equals(before)
+    assert_same_as_reference(after, reference(store, task="t"))
+
+
+def test_a_damaged_snapshot_is_read_past(store, path, small):
+    fill(store)
+    store.annotations(task="t")
+    other_program(path, "UPDATE nblabel_snapshots SET body = x'7b7d0a00' WHERE part = 'items'")
+    table = store.annotations(task="t")
+    assert_same_as_reference(table, reference(store, task="t"))
+
+
+def test_a_snapshot_with_codes_out_of_range_is_read_past(store, path, small):
+    for item in range(3):
+        store.append(task="t", item=item, annotator="a", label="pos")
+    store.annotations(task="t", annotator="a")
+    codes = pack(np.array([0, 0, 5], dtype=np.int8))
+    other_program(
+        path, f"UPDATE nblabel_snapshots SET body = x'{codes.hex()}' WHERE part = 'label_codes'"
+    )
+    table = store.annotations(task="t", annotator="a")
+    assert table["label"].tolist() == ["pos"] * 3
+
+
+def test_a_dropped_trigger_turns_snapshots_off(store, path, small):
+    fill(store)
+    store.annotations(task="t")
+    other_program(
+        path,
+        "DROP TRIGGER nblabel_snapshots_on_update",
+        "UPDATE nblabel_events SET label = '\"changed\"' WHERE item = '0'",
+    )
+    table = store.annotations(task="t")
+    assert_same_as_reference(table, reference(store, task="t"))
+
+
+def test_a_store_that_cannot_write_reads_the_snapshot_and_writes_none(path, small, clock):
+    writer = LabelStore(path, clock=clock)
+    fill(writer)
+    writer.annotations(task="t")
+    writer.append(task="t", item=0, annotator="z", label="after")
+    snapshots = kept(writer)
+    # what a read-only file makes of the connection (root ignores file modes: see
+    # test_store_abuse for a real read-only file)
+    writer._engine.shared.read_only = True
+    try:
+        for _ in range(2):
+            table = writer.annotations(task="t")
+            assert_same_as_reference(table, reference(writer, task="t"))
+        assert kept(writer) == snapshots
+    finally:
+        writer._engine.shared.read_only = False
+        writer.close()
+
+
+def test_a_store_made_before_snapshots_gains_them_when_opened_for_writing(path, small, clock):
+    s = LabelStore(path, clock=clock)
+    s.append(task="t", item=0, annotator="a", label="pos")
+    s.close()
+    other_program(
+        path,
+        "DROP TABLE nblabel_snapshots",
+        *(f"DROP TRIGGER {name}" for name in _snapshot.TRIGGERS),
+    )
+    s = LabelStore(path, clock=clock)
+    try:
+        assert set(_snapshot.TRIGGERS) <= s._engine.triggers()
+        s.annotations(task="t")
+        assert kept(s)
+    finally:
+        s.close()
+
+
+# -- a resuming widget -------------------------------------------------------------------------
+@pytest.mark.parametrize("fingerprinted", [False, True])
+def test_labeled_items_from_the_snapshot_equal_those_read_through_the_index(
+    store, small, fingerprinted
+):
+    ids = []
+    for item in range(6):
+        ids.append(store.append(task="t", item=item, annotator="a", label="pos",
+                                fingerprint=f"f{item}" if fingerprinted else None))  # fmt: skip
+    store.append(task="t", item=2, annotator="a", label="neg",
+                 fingerprint="f2b" if fingerprinted else None)  # fmt: skip
+    store.append(task="t", item=7, annotator="b", label="pos")
+    store.undo(ids[4], annotator="a")
+    assert store._annotation_parts("t", "a", "annotator", kept_only=True) is False
+    through_index = store.labeled_items("t", "a")
+    store.annotations(task="t", annotator="a", source="annotator")  # w.labels' query
+    from_snapshot = store.labeled_items("t", "a")
+    assert store._annotation_parts("t", "a", "annotator", kept_only=True) is not False
+
+    def by_item(found):
+        items, prints = found
+        prints = [None] * len(items) if prints is None else prints
+        return sorted(zip(items.tolist(), prints, strict=True))
+
+    assert by_item(from_snapshot) == by_item(through_index)
+    assert by_item(from_snapshot) == (
+        [(0, "f0"), (1, "f1"), (2, "f2b"), (3, "f3"), (5, "f5")]
+        if fingerprinted
+        else [(i, None) for i in (0, 1, 2, 3, 5)]
+    )
+    assert from_snapshot[0].dtype == np.int64
+
+
+def test_text_ids_from_the_snapshot_are_decoded(store, small):
+    for item in ["x", "y\nz", (1, "a")]:
+        store.append(task="t", item=item, annotator="a", label="pos")
+    store.annotations(task="t", annotator="a", source="annotator")
+    items, prints = store.labeled_items("t", "a")
+    assert sorted(map(repr, items.tolist())) == sorted(map(repr, ["x", "y\nz", (1, "a")]))
+    assert prints is None
+
+
+def test_postgresql_keeps_no_snapshot(pg_url, clock, monkeypatch):
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)
+    s = LabelStore(pg_url, clock=clock)
+    try:
+        fill(s)
+        table = s.annotations(task="t")
+        assert "nblabel_snapshots" not in s._engine.tables()
+        assert_same_as_reference(table, reference(s, task="t"))
+    finally:
+        s.close()
+
+
+# -- other processes at the same time ----------------------------------------------------------
+@pytest.fixture
+def child(tmp_path):
+    """``child(what, *args)``: a process of ``snapshot_children.py``; all stopped at the end."""
+    started = []
+
+    def start(what: str, *args) -> ChildProcess:
+        script = Path(__file__).with_name("snapshot_children.py")
+        errors = tmp_path / f"child{len(started)}.err"
+        started.append(ChildProcess(script, [what, *args], errors, tmp_path))
+        return started[-1]
+
+    yield start
+    for each in started:
+        each.stop()
+
+
+def test_a_read_never_waits_for_another_writer_to_keep_its_snapshot(store, path, small, child):
+    fill(store)
+    holder = child("hold_write_lock", path)
+    assert holder.line() == "ready"
+    table = store.annotations(task="t")  # would wait up to 30 s for the lock to keep it
+    assert_same_as_reference(table, reference(store, task="t"))
+    assert kept(store) == [], "the snapshot was written while another process held the lock"
+    holder.send("go")
+    assert holder.line() == "released"
+    store.annotations(task="t")
+    assert kept(store)
+
+
+def test_reads_while_another_process_labels_see_every_label_before_the_newest(
+    store, path, small, child, monkeypatch
+):
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 8)  # written again and again as labels come
+    writer = child("append", path, "w", 1_500)
+    assert writer.line() == "ready"
+    seen = []
+    while True:
+        table = store.annotations(task="t", annotator="w")
+        ids = table["event_id"].to_numpy()
+        # the writer's labels are one commit each, in order: a read holds a prefix of them
+        assert table["item"].tolist() == list(range(len(table)))
+        assert (np.diff(ids) > 0).all()
+        seen.append(len(table))
+        if len(table) == 1_500:
+            break
+    assert writer.line() == "done"
+    assert len(set(seen)) > 2, "the reads did not overlap the writes"
+    pd.testing.assert_frame_equal(
+        store.annotations(task="t", annotator="w"), every_row(store, task="t", annotator="w")
+    )
+
+
+def test_a_process_killed_while_it_writes_snapshots_leaves_them_whole_or_gone(
+    store, path, small, child
+):
+    fill(store)
+    reader = child("label_and_read", path)
+    assert reader.line() == "ready"
+    time.sleep(1.0)  # many snapshots written by now; the kill lands in the middle of one
+    reader.kill()
+    assert store._query("PRAGMA integrity_check") == [("ok",)]
+    for query in ({"task": "t"}, {"task": "t", "annotator": "k", "source": "annotator"}):
+        pd.testing.assert_frame_equal(store.annotations(**query), every_row(store, **query))
+    assert kept(store)
