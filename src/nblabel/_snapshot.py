@@ -28,8 +28,11 @@ __all__ = ["SQLITE_SCHEMA", "TRIGGERS", "read_columns"]
 
 #: Fewer events than this are read as rows: a snapshot would save next to nothing.
 MIN_ROWS = 20_000
-#: How many queries keep a snapshot (the most recently written ones).
-KEPT = 4
+#: At most this many queries keep a snapshot (the most recently written ones) ...
+KEPT = 32
+#: ... holding at most this many rows per event of the store in all (each row ~35 bytes):
+#: room for, say, every annotator's w.labels, an export and the status view of a task
+ROWS_PER_EVENT = 3
 
 TRIGGERS = (
     "nblabel_snapshots_on_insert",
@@ -161,7 +164,7 @@ def _load(
         return None
     upto, n_rows = int(rows[0][1]), int(rows[0][2])
     try:
-        parts = {part: unpack(body) for part, _, _, body in rows}
+        parts = {part: unpack(body, most=n_rows) for part, _, _, body in rows}
         columns = EventColumns(
             event_ids=parts["event_ids"],
             items=parts["items"],
@@ -198,9 +201,9 @@ def _check(columns: EventColumns, n_rows: int, upto: int) -> None:
 
 
 def _keep(engine: Any, key: str, upto: int, columns: EventColumns) -> None:
-    """Write the query's snapshot, in one transaction, keeping the :data:`KEPT` newest; a
-    snapshot that cannot be written now (a read-only file, another connection writing, a
-    value that is not text) is not written."""
+    """Write the query's snapshot, in one transaction, keeping the newest others within
+    :data:`KEPT` and :data:`ROWS_PER_EVENT`; a snapshot that cannot be written now (a
+    read-only file, another connection writing, a value that is not text) is not written."""
     if engine.read_only or columns.fingerprints is None:
         return
     parts = {
@@ -229,11 +232,17 @@ def _keep(engine: Any, key: str, upto: int, columns: EventColumns) -> None:
             " VALUES (?, ?, ?, ?, ?, ?)",
             [(key, name, upto, n_rows, now, body) for name, body in bodies],
         )
-        tx.execute(
-            "DELETE FROM nblabel_snapshots WHERE query NOT IN (SELECT query FROM"
-            " nblabel_snapshots GROUP BY query ORDER BY max(written_at) DESC LIMIT ?)",
-            (KEPT,),
+        newest_first = tx.execute(
+            "SELECT query, max(rows) FROM nblabel_snapshots GROUP BY query"
+            " ORDER BY query = ? DESC, max(written_at) DESC",
+            (key,),
         )
+        rows, dropped = 0, []
+        for place, (query, n) in enumerate(newest_first):
+            rows += n
+            if place and (place >= KEPT or rows > ROWS_PER_EVENT * upto):
+                dropped.append((query,))
+        tx.executemany("DELETE FROM nblabel_snapshots WHERE query = ?", dropped)
 
     try:  # never waiting for another writer: a read must not stall behind a long write
         engine.transaction(write, wait=False)
@@ -261,29 +270,33 @@ def pack(values: np.ndarray) -> bytes:
     if values.dtype != object:
         head = {"dtype": values.dtype.str, "n": len(values)}
         return _line(head) + np.ascontiguousarray(values).tobytes()
-    listed = values.tolist()
-    present = np.flatnonzero(np.array([v is not None for v in listed], dtype=bool))
-    texts = listed if len(present) == len(listed) else [listed[i] for i in present]
+    present = np.flatnonzero(np.not_equal(values, None))  # one C loop
+    texts = (values if len(present) == len(values) else values[present]).tolist()
     if not all(type(t) is str for t in texts):
         raise TypeError("a stored value that is not text")
     joined = "\n".join(texts)
     lines = joined.count("\n") == len(texts) - 1
-    head = {"texts": len(listed), "present": len(texts), "lines": lines}
-    at = b"" if len(texts) == len(listed) else present.astype(np.int64).tobytes()
+    head = {"texts": len(values), "present": len(texts), "lines": lines}
+    at = b"" if len(texts) == len(values) else present.astype(np.int64).tobytes()
     body = joined if lines else json.dumps(texts)
     return _line(head) + at + body.encode("utf-8", "surrogatepass")
 
 
-def unpack(blob: bytes) -> np.ndarray:
-    """The column :func:`pack` wrote (a new, writable array)."""
+def unpack(blob: bytes, most: int | None = None) -> np.ndarray:
+    """The column :func:`pack` wrote (a new, writable array); ``ValueError`` if it is not
+    one, or holds more than ``most`` values."""
     start = blob.index(b"\n") + 1
     head = json.loads(blob[:start])
+    if most is not None and int(head.get("n", head.get("texts", 0))) > most:
+        raise ValueError("more values than the snapshot has rows")
     if "dtype" in head:
         dtype = np.dtype(head["dtype"])
         if dtype.kind not in "iuf" or len(blob) - start != dtype.itemsize * head["n"]:
             raise ValueError("not a column of numbers")
         return np.frombuffer(blob, dtype=dtype, offset=start).copy()
     n, present = int(head["texts"]), int(head["present"])
+    if not 0 <= present <= n:
+        raise ValueError("more texts than values")
     out = np.empty(n, dtype=object)
     at = None
     if present < n:

@@ -120,7 +120,20 @@ def test_a_value_that_is_not_text_is_not_packed():
 )
 def test_a_damaged_column_is_refused(blob):
     with pytest.raises((ValueError, TypeError, KeyError)):
-        unpack(blob)
+        unpack(blob, most=10)
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b'{"texts": 1000000000000, "present": 0, "lines": true}\n',  # would take terabytes
+        b'{"dtype": "<i8", "n": 11}\n' + np.arange(11, dtype=np.int64).tobytes(),
+        b'{"texts": 5, "present": 9, "lines": true}\na',
+    ],
+)
+def test_a_column_longer_than_its_snapshot_is_refused_before_it_is_made(blob):
+    with pytest.raises(ValueError):
+        unpack(blob, most=10)
 
 
 # -- the same table as every row ---------------------------------------------------------------
@@ -202,6 +215,18 @@ def test_only_the_newest_snapshots_are_kept(store, small, monkeypatch):
         store.annotations(task="t", annotator=annotator)
     queries = [json.loads(k[0])[1] for k in kept(store)]
     assert sorted(queries) == [["t", "c"], ["t", "d"]]
+
+
+def test_snapshots_hold_a_few_rows_per_event_in_all(store, small, monkeypatch):
+    monkeypatch.setattr(_snapshot, "ROWS_PER_EVENT", 1)
+    for item in range(10):
+        store.append(task="t", item=item, annotator="a" if item < 6 else "b", label="pos")
+    store.annotations(task="t", annotator="a")  # 6 rows
+    store.annotations(task="t", annotator="b")  # 4 more: 10 rows for 10 events
+    assert len(kept(store)) == 2
+    store.annotations(task="t")  # 10 rows more: only the newest fits with it
+    ((query, _, rows),) = kept(store)
+    assert json.loads(query)[1] == ["t"] and rows == 10
 
 
 # -- another program's writes ------------------------------------------------------------------
