@@ -9,7 +9,7 @@ import pytest
 from labeling import OPTIONS, label_first, make
 
 import nblabel
-from nblabel import NblabelError, NblabelWarning
+from nblabel import NblabelError, NblabelWarning, _snapshot
 
 TEXTS = ["good", "bad", "meh", "great", "awful", "fine"]
 
@@ -151,3 +151,26 @@ def test_undoing_a_relabel_does_not_bring_back_a_label_given_for_other_content(d
     w.undo()  # the "pos" stored before is current in the store again, but for "good"
     assert w.current == 0 and w.progress.done == 0
     assert w.sample["label"] is None  # not shown as this item's saved label
+
+
+@pytest.mark.parametrize("read_before", [False, True], ids=["index", "snapshot"])
+def test_a_resume_from_the_labels_snapshot_checks_each_row_as_a_resume_through_the_index(
+    df, store, monkeypatch, read_before
+):
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)  # a snapshot from the first label on
+    first = make(df, store)
+    label_first(first, "123")  # good: pos, bad: neg, meh: neutral
+    first.press("1")  # great: pos
+    first.undo()  # great: no label again
+    if read_before:
+        assert len(first.labels) == 3  # the read that keeps the snapshot a resume reads
+    kept = store._annotation_parts("sentiment", "alice", "annotator", kept_only=True)
+    assert (kept is not False) == read_before
+    resorted = df.sort_values("review").reset_index(drop=True)
+    with pytest.warns(NblabelWarning, match="2 labels were given to items"):
+        w = make(resorted, store)
+    assert w.session.changed_items == [0, 2]
+    assert w.progress.done == 1  # "bad" alone: "great" was undone
+    with pytest.warns(NblabelWarning, match="w.labels leaves out"):
+        labels = shown_labels(w, resorted)
+    assert {text: label for text, label in labels.items() if pd.notna(label)} == {"bad": "neg"}
