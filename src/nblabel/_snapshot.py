@@ -178,7 +178,7 @@ def _load(
             fingerprints=parts.get("fingerprints"),
         )
         _check(columns, n_rows, upto)
-    except (ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError):  # not _keep's
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeDecodeError):
         return None
     return upto, columns
 
@@ -259,8 +259,10 @@ def _small_codes(codes: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
 # -- one column as bytes -------------------------------------------------------------------------
 def pack(values: np.ndarray) -> bytes:
     """One column as bytes: a line of JSON saying how, then the values. Numbers are their
-    machine bytes; texts (or ``None``) are joined by newlines, or written as JSON when one
-    holds a newline, with the positions of the ``None`` ones left out.
+    machine bytes: int64 as the steps from one to the next in the smallest type that holds
+    them (event ids mostly step by one), a column of one value once; texts (or ``None``)
+    are joined by newlines, or written as JSON when one holds a newline, with the positions
+    of the ``None`` ones left out.
 
     >>> unpack(pack(np.array([3, 1], dtype=np.int64))).tolist()
     [3, 1]
@@ -268,7 +270,16 @@ def pack(values: np.ndarray) -> bytes:
     ['a', None, 'b\\nc']
     """
     if values.dtype != object:
-        head = {"dtype": values.dtype.str, "n": len(values)}
+        head: dict[str, Any] = {"dtype": values.dtype.str, "n": len(values)}
+        bits = values.view(np.uint64) if values.dtype.itemsize == 8 else None
+        if bits is not None and len(bits) and (bits == bits[0]).all():
+            return _line({**head, "fill": int(bits[0])})  # e.g. every duration missing
+        if values.dtype == np.int64 and len(values) > 1:
+            steps = np.diff(values)  # wraps around as the sum back does: exact either way
+            small = np.min_scalar_type(-max(abs(int(steps.min())), abs(int(steps.max()))) - 1)
+            if small.itemsize < 8:
+                head["first"], head["steps"] = int(values[0]), small.str
+                return _line(head) + steps.astype(small).tobytes()
         return _line(head) + np.ascontiguousarray(values).tobytes()
     present = np.flatnonzero(np.not_equal(values, None))  # one C loop
     texts = (values if len(present) == len(values) else values[present]).tolist()
@@ -290,8 +301,27 @@ def unpack(blob: bytes, most: int | None = None) -> np.ndarray:
     if most is not None and int(head.get("n", head.get("texts", 0))) > most:
         raise ValueError("more values than the snapshot has rows")
     if "dtype" in head:
-        dtype = np.dtype(head["dtype"])
-        if dtype.kind not in "iuf" or len(blob) - start != dtype.itemsize * head["n"]:
+        dtype, n = np.dtype(head["dtype"]), int(head["n"])
+        if dtype.kind not in "iuf":
+            raise ValueError("not a column of numbers")
+        if "fill" in head:
+            if dtype.itemsize != 8 or len(blob) != start:
+                raise ValueError("not a column of one value")
+            return np.full(n, int(head["fill"]), dtype=np.uint64).view(dtype)
+        if "steps" in head:
+            small = np.dtype(head["steps"])
+            if (
+                dtype != np.int64
+                or small.kind != "i"
+                or len(blob) - start != small.itemsize * (n - 1)
+            ):
+                raise ValueError("not a column of steps")
+            out = np.empty(n, dtype=np.int64)
+            out[0] = head["first"]
+            np.cumsum(np.frombuffer(blob, dtype=small, offset=start), dtype=np.int64, out=out[1:])
+            out[1:] += out[0]  # wraps around as the steps did
+            return out
+        if len(blob) - start != dtype.itemsize * n:
             raise ValueError("not a column of numbers")
         return np.frombuffer(blob, dtype=dtype, offset=start).copy()
     n, present = int(head["texts"]), int(head["present"])

@@ -83,6 +83,11 @@ QUERY_IDS = ["all", "task", "task-annotator", "history"]
     "values",
     [
         np.array([3, -1, 2**62], dtype=np.int64),
+        np.arange(5, 300_005, dtype=np.int64),  # steps of one: a byte each
+        np.array([2**63 - 1, -(2**63), 0, 2**63 - 1], dtype=np.int64),  # steps that wrap
+        np.array([7, 7, 7], dtype=np.int64),  # one value: written once
+        np.full(4, np.nan),
+        np.array([1.0, -0.0, 0.0]),  # -0.0 and 0.0 differ in their bits: kept apart
         np.array([0.1, np.nan, 1e300], dtype=float),
         np.array([1, 2], dtype=np.int8),
         np.array([], dtype=np.int64),
@@ -103,6 +108,11 @@ def test_a_column_comes_back_as_it_was_packed(values):
     assert back.flags.writeable
 
 
+def test_numbers_take_few_bytes_where_they_can():
+    assert len(pack(np.arange(1_000_000, dtype=np.int64))) < 1_000_100  # a byte per id
+    assert len(pack(np.full(1_000_000, np.nan))) < 100
+
+
 def test_a_value_that_is_not_text_is_not_packed():
     with pytest.raises(TypeError):
         pack(objects(["a", b"blob"]))
@@ -116,10 +126,13 @@ def test_a_value_that_is_not_text_is_not_packed():
         b'{"texts": 3, "present": 3, "lines": true}\na\nb',  # a text missing
         b"not json\n",
         b"no line at all",
+        b'{"dtype": "<i8", "n": 3, "first": 1, "steps": "|i1"}\n\x01',  # a step missing
+        b'{"dtype": "<f8", "n": 3, "fill": 0}\n\x01',  # a value besides the one
+        b'{"dtype": "<i8", "n": 2, "first": 100000000000000000000000, "steps": "|i1"}\n\x01',
     ],
 )
 def test_a_damaged_column_is_refused(blob):
-    with pytest.raises((ValueError, TypeError, KeyError)):
+    with pytest.raises((ValueError, TypeError, KeyError, OverflowError)):
         unpack(blob, most=10)
 
 
