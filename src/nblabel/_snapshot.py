@@ -73,8 +73,9 @@ def read_columns(
 ) -> EventColumns | bool | None:
     """:func:`~nblabel._columns.read_event_columns`, from the query's snapshot and the events
     after it where the engine keeps snapshots; the snapshot is written, or brought up to date
-    when that saves later reads enough. ``fingerprints=False``: the result's may be ``None``.
-    ``kept_only``: ``False`` instead of a read of every row when the query has no snapshot.
+    when that saves later reads enough. ``fingerprints=False``: the result's fingerprints
+    may be ``None`` (not read). ``kept_only``: ``False`` instead of a read of every row when
+    the query has no snapshot.
     """
     if not getattr(engine, "keeps_snapshots", False) or not _has_snapshots(engine):
         if kept_only:
