@@ -30,7 +30,7 @@ __all__ = ["SQLITE_SCHEMA", "TRIGGERS", "read_columns"]
 MIN_ROWS = 20_000
 #: At most this many queries keep a snapshot (the most recently written ones) ...
 KEPT = 32
-#: ... holding at most this many rows per event of the store in all (each row ~35 bytes):
+#: ... holding at most this many rows per event of the store in all (16 bytes a row or so):
 #: room for, say, every annotator's w.labels, an export and the status view of a task
 ROWS_PER_EVENT = 3
 
