@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import time
 
 from nblabel import LabelStore, _snapshot
 
@@ -20,12 +21,13 @@ def hold_write_lock(path: str) -> None:
     print("released", flush=True)
 
 
-def append(path: str, annotator: str, n: str) -> None:
-    """Save ``n`` labels of ``annotator``, one commit each."""
+def append(path: str, annotator: str, n: str, pause_s: str = "0") -> None:
+    """Save ``n`` labels of ``annotator``, one commit each, ``pause_s`` apart."""
     store = LabelStore(path)
     print("ready", flush=True)
     for item in range(int(n)):
         store.append(task="t", item=item, annotator=annotator, label=f"label {item}")
+        time.sleep(float(pause_s))
     store.close()
     print("done", flush=True)
 
