@@ -199,6 +199,8 @@ def _check(columns: EventColumns, n_rows: int, upto: int) -> None:
     for codes, uniques in [columns.labels, *columns.groups.values()]:
         if codes.dtype.kind != "i" or (n_rows and (codes.min() < 0 or codes.max() >= len(uniques))):
             raise ValueError("codes out of range")
+        if len(set(uniques.tolist())) != len(uniques):  # codes are merged by their text
+            raise ValueError("a text coded twice")
 
 
 def _keep(engine: Any, key: str, upto: int, columns: EventColumns) -> None:
