@@ -513,6 +513,19 @@ def notebook_in_notebook7(browser: Browser, server: JupyterServer, notebook: str
     return _page_with_probe(browser, server, notebook, cells, viewport, open_it)
 
 
+#: The front ends every widget is tested in, as the ``params`` of a module's fixture.
+FRONT_ENDS = ["lab", "notebook7"]
+
+
+def notebook_in_front_end(front_end: str, browser: Browser, server: JupyterServer, name: str,
+                          **options: Any) -> contextlib.AbstractContextManager:
+    """``notebook_in_lab`` or ``notebook_in_notebook7`` (``front_end``: one of
+    :data:`FRONT_ENDS`) of the notebook ``name`` in a folder of its own per front end, so that
+    each has its own store."""
+    opener = {"lab": notebook_in_lab, "notebook7": notebook_in_notebook7}[front_end]
+    return opener(browser, server, f"{Path(name).stem}_{front_end}/{name}", **options)
+
+
 def notebook_in_voila(browser: Browser, server: JupyterServer, notebook: str, *,
                       cells: list[str] | None = None, min_widget_views: int = 1,
                       widgets: str = WIDGET_VIEWS,

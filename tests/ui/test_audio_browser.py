@@ -9,12 +9,12 @@ import re
 
 import pytest
 from lab import (
+    FRONT_ENDS,
     axis_value_at,
     band_tags,
     brush_plot,
     focus,
-    notebook_in_lab,
-    notebook_in_notebook7,
+    notebook_in_front_end,
     screenshot,
     wait_saved,
     wait_until,
@@ -40,12 +40,11 @@ w
 ]
 
 
-@pytest.fixture(scope="module", params=["lab", "notebook7"])
+@pytest.fixture(scope="module", params=FRONT_ENDS)
 def opened(request, browser, jupyter_server):
-    """The notebook in JupyterLab, then in Notebook 7 (its own folder, so its own store)."""
-    opener, path = {"lab": (notebook_in_lab, "audio.ipynb"), "notebook7": (
-        notebook_in_notebook7, "audio_nb7/audio.ipynb")}[request.param]
-    with opener(browser, jupyter_server, path, cells=CELLS, widgets=f"{W} svg") as (page, probe):
+    """The notebook in JupyterLab, then in Notebook 7."""
+    with notebook_in_front_end(request.param, browser, jupyter_server, "audio.ipynb",
+                               cells=CELLS, widgets=f"{W} svg") as (page, probe):  # fmt: skip
         yield page, probe, request.param
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 from lab import (
+    FRONT_ENDS,
     focus,
     lasso_rectangle,
-    notebook_in_lab,
-    notebook_in_notebook7,
+    notebook_in_front_end,
     screenshot,
     wait_until,
 )
@@ -75,13 +75,11 @@ PIXELS = """([points, [x0, x1, y0, y1]]) => {
 GREY, SPAM = [196, 196, 196], [0x1F, 0x77, 0xB4]  # unlabeled, the first class colour
 
 
-@pytest.fixture(scope="module", params=["lab", "notebook7"])
+@pytest.fixture(scope="module", params=FRONT_ENDS)
 def opened(request, browser, jupyter_server):
-    """The notebook in JupyterLab, then in Notebook 7 (its own folder, so its own store)."""
-    opener, path = {"lab": (notebook_in_lab, "scatter.ipynb"), "notebook7": (
-        notebook_in_notebook7, "scatter_nb7/scatter.ipynb")}[request.param]
-    with opener(browser, jupyter_server, path, cells=CELLS, min_widget_views=2,
-                widgets=W) as (page, probe):
+    """The notebook in JupyterLab, then in Notebook 7."""
+    with notebook_in_front_end(request.param, browser, jupyter_server, "scatter.ipynb",
+                               cells=CELLS, min_widget_views=2, widgets=W) as (page, probe):
         yield page, probe, "" if request.param == "lab" else "-notebook7"
 
 

@@ -9,13 +9,13 @@ import re
 
 import pytest
 from lab import (
+    FRONT_ENDS,
     KernelProbe,
     axis_value_at,
     band_tags,
     brush_plot,
     focus,
-    notebook_in_lab,
-    notebook_in_notebook7,
+    notebook_in_front_end,
     reload,
     screenshot,
     wait_saved,
@@ -48,12 +48,11 @@ w
 ]
 
 
-@pytest.fixture(scope="module", params=["lab", "notebook7"])
+@pytest.fixture(scope="module", params=FRONT_ENDS)
 def opened(request, browser, jupyter_server):
-    """The notebook in JupyterLab, then in Notebook 7 (its own folder, so its own store)."""
-    opener, path = {"lab": (notebook_in_lab, "series.ipynb"), "notebook7": (
-        notebook_in_notebook7, "series_nb7/series.ipynb")}[request.param]
-    with opener(browser, jupyter_server, path, cells=CELLS, widgets=f"{W} svg") as (page, probe):
+    """The notebook in JupyterLab, then in Notebook 7."""
+    with notebook_in_front_end(request.param, browser, jupyter_server, "series.ipynb",
+                               cells=CELLS, widgets=f"{W} svg") as (page, probe):  # fmt: skip
         yield page, probe, request.param
 
 

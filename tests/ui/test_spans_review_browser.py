@@ -8,9 +8,9 @@ import json
 
 import pytest
 from lab import (
+    FRONT_ENDS,
     focus,
-    notebook_in_lab,
-    notebook_in_notebook7,
+    notebook_in_front_end,
     screenshot,
     wait_attr,
     wait_saved,
@@ -43,13 +43,11 @@ r
 ]
 
 
-@pytest.fixture(scope="module", params=["lab", "notebook7"])
+@pytest.fixture(scope="module", params=FRONT_ENDS)
 def frontend(request, jupyter_server, browser):
-    # each front end in its own folder: its own store
-    opener = notebook_in_lab if request.param == "lab" else notebook_in_notebook7
-    with opener(browser, jupyter_server, f"spans_review_{request.param}/review.ipynb",
-                cells=CELLS, widgets=ROOT,
-                viewport={"width": 1100, "height": 900}) as (page, probe):  # fmt: skip
+    with notebook_in_front_end(request.param, browser, jupyter_server, "review.ipynb",
+                               cells=CELLS, widgets=ROOT,
+                               viewport={"width": 1100, "height": 900}) as (page, probe):
         page.locator(ROOT).scroll_into_view_if_needed()
         yield page, probe, request.param
 

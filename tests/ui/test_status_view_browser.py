@@ -5,7 +5,13 @@ and follows labels saved meanwhile by someone else."""
 from __future__ import annotations
 
 import pytest
-from lab import notebook_in_lab, notebook_in_notebook7, screenshot, wait_until, widget_errors
+from lab import (
+    FRONT_ENDS,
+    notebook_in_front_end,
+    screenshot,
+    wait_until,
+    widget_errors,
+)
 
 VIEW = ".nblabel-status-view"
 CELLS = [
@@ -39,13 +45,12 @@ TABLE_LOOK = """t => {
 }"""
 
 
-@pytest.fixture(scope="module", params=["lab", "notebook7"])
+@pytest.fixture(scope="module", params=FRONT_ENDS)
 def opened(request, jupyter_server, browser):
-    """The notebook in JupyterLab, then in Notebook 7 (its own folder, so its own store)."""
-    opener, path = {"lab": (notebook_in_lab, "status_view/status.ipynb"), "notebook7": (
-        notebook_in_notebook7, "status_view_nb7/status.ipynb")}[request.param]
-    with opener(browser, jupyter_server, path, cells=CELLS, widgets=VIEW,
-                viewport={"width": 1100, "height": 900}) as (page, probe):
+    """The notebook in JupyterLab, then in Notebook 7."""
+    with notebook_in_front_end(request.param, browser, jupyter_server, "status.ipynb",
+                               cells=CELLS, widgets=VIEW,
+                               viewport={"width": 1100, "height": 900}) as (page, probe):
         page.locator(VIEW).scroll_into_view_if_needed()
         yield page, probe, "" if request.param == "lab" else "-notebook7"
 

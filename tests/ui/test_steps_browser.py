@@ -8,8 +8,8 @@ import json
 
 import pytest
 from lab import (
-    notebook_in_lab,
-    notebook_in_notebook7,
+    FRONT_ENDS,
+    notebook_in_front_end,
     press,
     screenshot,
     wait_attr,
@@ -40,12 +40,10 @@ w
 ]
 
 
-@pytest.fixture(scope="module", params=["lab", "notebook7"])
+@pytest.fixture(scope="module", params=FRONT_ENDS)
 def frontend(request, jupyter_server, browser):
-    # each front end in its own folder: its own store
-    opener = notebook_in_lab if request.param == "lab" else notebook_in_notebook7
-    with opener(browser, jupyter_server, f"steps_{request.param}/steps.ipynb", cells=CELLS,
-                widgets=".nblabel-steps") as (page, probe):  # fmt: skip
+    with notebook_in_front_end(request.param, browser, jupyter_server, "steps.ipynb",
+                               cells=CELLS, widgets=".nblabel-steps") as (page, probe):
         yield page, probe, request.param
 
 
