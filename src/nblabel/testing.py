@@ -3,7 +3,9 @@
 :func:`recording_comms` makes every widget created inside it talk to a :class:`RecordingComm`,
 which serialises each message to JSON as a kernel would and keeps it, so tests and benchmarks
 can count the messages a label costs and look at what the browser would receive.
-:func:`browser_message` delivers a message as if the widget's front end had sent it.
+:func:`browser_message` delivers a message as if the widget's front end had sent it, and
+:func:`follow` stands in for a loaded view: it asks for the small state messages every view
+asks for, and returns a :class:`FrontEnd`, the widget's state as that view would hold it.
 
 Examples
 --------
@@ -25,7 +27,7 @@ from typing import Any
 import comm
 from comm.base_comm import BaseComm
 
-__all__ = ["CommLog", "RecordingComm", "browser_message", "recording_comms"]
+__all__ = ["CommLog", "FrontEnd", "RecordingComm", "browser_message", "follow", "recording_comms"]
 
 
 @dataclass
@@ -34,6 +36,8 @@ class CommLog:
 
     messages: list[tuple[str, dict]] = field(default_factory=list)
     bytes_sent: int = 0
+    comm_ids: list[str] = field(default_factory=list)  # of each message, in order
+    buffers: list[list] = field(default_factory=list)  # sent with each message
 
     def count(self) -> int:
         return len(self.messages)
@@ -66,6 +70,8 @@ class RecordingComm(BaseComm):
             sent = sum(len(part) for part in self.session.serialize(message, ident=b"comm"))
         self.log.bytes_sent += sent + sum(len(memoryview(b)) for b in buffers or ())
         self.log.messages.append((msg_type, data or {}))
+        self.log.comm_ids.append(self.comm_id)
+        self.log.buffers.append([bytes(memoryview(b)) for b in buffers or ()])
 
 
 @contextlib.contextmanager
@@ -103,3 +109,81 @@ def recording_comms(signed: bool = False) -> Iterator[CommLog]:
 def browser_message(widget: Any, content: dict, buffers: list | None = None) -> None:
     """Deliver ``content`` to ``widget`` as if its front end had sent it (``model.send``)."""
     widget._handle_custom_msg(content, buffers or [])
+
+
+def _put_buffers(state: dict, paths: list, buffers: list) -> None:
+    for path, buffer in zip(paths, buffers, strict=False):
+        obj: Any = state
+        for key in path[:-1]:
+            obj = obj[key]
+        obj[path[-1]] = buffer
+
+
+class FrontEnd:
+    """A widget's state as a view in the browser holds it: the state the widget opened with,
+    then each update and each state message, applied in order as ``base.js`` applies them
+    (JSON in, JSON out); ``since`` (a message count of ``log``) starts it later, as a view of a
+    reloaded page. Made by :func:`follow`; :meth:`state` brings it up to date."""
+
+    def __init__(self, widget: Any, log: CommLog, since: int = 0) -> None:
+        self.widget = widget
+        self.log = log
+        self.model: dict[str, Any] = {}
+        self.asked_again = 0  # whole states asked for: state messages that did not fit
+        self._read = since  # a view made later starts from a whole state sent then
+        self._asked: int | None = None
+
+    def state(self) -> dict[str, Any]:
+        """Apply the messages sent since the last call; return the state."""
+        comm_id = self.widget.comm.comm_id
+        while self._read < len(self.log.messages):
+            at = self._read
+            self._read += 1
+            if self.log.comm_ids[at] != comm_id:
+                continue
+            kind, data = self.log.messages[at]
+            data = json.loads(json.dumps(data))
+            buffers = self.log.buffers[at]
+            if kind == "comm_open" or data.get("method") == "update":
+                _put_buffers(data["state"], data.get("buffer_paths", []), buffers)
+                self.model.update(data["state"])
+            elif data.get("method") == "custom" and data["content"].get("kind") == "state":
+                self._apply(data["content"], buffers)
+        return self.model
+
+    def _apply(self, message: dict, buffers: list) -> None:
+        version = self.model.get("state_version")
+        if version > message["base"]:
+            return
+        if version < message["base"]:
+            if self._asked != version:
+                self.asked_again += 1
+                self.follow()
+            return
+        _put_buffers(message, message.get("buffer_paths", []), buffers)
+        held = self.model["upcoming"]
+        new = {**message["set"], "state_version": message["base"] + 1}
+        if "sample" in message:
+            new["sample"] = {**held[message["sample"]["from"]], **message["sample"]["with"]}
+        if "upcoming" in message:
+            new["upcoming"] = held[message["upcoming"]["drop"] :] + message["upcoming"]["add"]
+        if "trail" in message:
+            push, keep = message["trail"]["push"], message["trail"]["keep"]
+            rest = [e for e in self.model["trail"] if e["item"] != push["item"]]
+            new["trail"] = [push, *rest][:keep]
+        self.model.update(new)
+
+    def follow(self) -> None:
+        """Tell the kernel this view applies state messages from its version on."""
+        self.state()
+        self._asked = self.model.get("state_version")
+        browser_message(self.widget, {"kind": "follow", "version": self._asked})
+
+
+def follow(widget: Any, log: CommLog) -> FrontEnd:
+    """Stand in for a loaded view of ``widget`` (made inside :func:`recording_comms`, whose
+    ``log`` is given): ask for state messages, as every view does. Returns the view's state."""
+    front = FrontEnd(widget, log)
+    front.follow()
+    return front
+

@@ -146,6 +146,37 @@ def test_skip_back_undo_relabel(classify):
     wait_until(lambda: probe.eval("w.current") not in ("r0", "r1"))
 
 
+def page_is_kernel(page, probe: KernelProbe) -> None:
+    """Wait until the page shows the kernel's item, trail and progress."""
+    wait_stored(page, probe)
+    wait_attr(page, ROOT, "data-item", json.dumps(probe.eval("w.current")))
+    trail = probe.eval("[e['item'] for e in w.trail]")
+    wait_until(lambda: page.locator(".nblabel-trail-item").evaluate_all(
+        "bs => bs.map(b => b.dataset.item)") == trail)  # fmt: skip
+    assert page.locator(".nblabel-progress").inner_text() == probe.eval(
+        "f'{w.progress.done} / {w.progress.total}'"
+    )
+
+
+def test_a_burst_of_keys_leaves_the_page_equal_to_the_kernel(classify):
+    """After a label the kernel sends only what changed (a state message the page applies to
+    its copy): after a burst of labels, moves and an undo the page shows the kernel's state."""
+    page, probe = classify
+    wait_stored(page, probe)
+    assert probe.eval("w._front_follows")  # the page's view asked for state messages
+    press(page, ROOT, "1")
+    for key in ["2", "3", "ArrowLeft", "2", "Backspace", "1", "3"]:
+        page.keyboard.press(key)
+    page_is_kernel(page, probe)
+    for _ in range(3):  # labels after the undo's whole trail: each pushes one entry
+        upcoming = probe.eval("w.upcoming[0]['item']")
+        page.keyboard.press("1")
+        wait_attr(page, ROOT, "data-item", upcoming)  # the first prefetched item is next
+        page_is_kernel(page, probe)
+    assert len(probe.eval("w.trail")) == 5
+    assert page.errors == [], page.errors
+
+
 def test_latency_next_item_and_saved(classify):
     """Key -> next item on screen (prefetched, no kernel round trip needed) and key ->
     ``data-saved`` (the kernel confirmed the write)."""

@@ -4,8 +4,10 @@ prefetch, error display and persistence. Each modality is a small subclass.
 The path of a key press: the browser resolves the key with the ``keymap`` trait and sends the
 label the user saw, ``{kind: "label", value: JSON text, item, seq, client}`` (actions go as
 ``{kind: "action", name}``); ``_handle_message`` dispatches by ``kind``; the value is checked
-(:meth:`LabelWidget._validate`) and the session commits it to the store; one state update goes
-back (``hold_sync``), acknowledging the intent; then user callbacks run. In Python,
+(:meth:`LabelWidget._validate`) and the session commits it to the store; one message goes
+back (``hold_sync``) with the new state, acknowledging the intent; then user callbacks run.
+That message says only what changed: the next sample is one the browser prefetched, so it
+names it rather than sending it again (see *pushing state* below). In Python,
 :meth:`LabelWidget.press` resolves a key with the same key map.
 
 What is acknowledged: a label the store has committed, always, even when showing the next
@@ -18,6 +20,7 @@ pending and sends it again.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +29,8 @@ from typing import Any, ClassVar
 import anywidget
 import pandas as pd
 import traitlets as t
+from ipywidgets.widgets.widget import _remove_buffers
+from traitlets import All
 
 from .._checks import check_callable, check_flag, check_item, check_key, required_rationale
 from .._codec import decode, encode
@@ -52,6 +57,49 @@ def front_end(view: str) -> tuple[str, str]:
     return "\n".join(parts), "\n".join(css)
 PREFETCH = 3
 TRAIL = 5  # recent labels shown under the widget
+SHIFTED = ("sample", "upcoming", "trail")  # sent as what changed, once a front end follows
+
+
+def _sample_shift(sample: dict, sent: dict) -> dict | None:
+    """``sample`` as a prefetched sample the browser holds plus the keys it adds (the saved
+    label), or ``None`` when it is not one of them."""
+    content = sample.get("content")
+    if content is None:  # all done: nothing on screen
+        return None
+    for index, payload in enumerate(sent["upcoming"]):
+        if payload.get("content") is content and all(
+            key in sample and sample[key] == value for key, value in payload.items()
+        ):
+            return {"from": index, "with": {k: v for k, v in sample.items() if k not in payload}}
+    return None
+
+
+def _upcoming_shift(upcoming: list, sent: dict) -> dict | None:
+    """``upcoming`` as the browser's list less its first ``drop`` samples plus ``add``, or
+    ``None`` when it does not begin with the rest of the browser's list (``drop`` < its
+    length: a list with nothing in common goes whole)."""
+    held = sent["upcoming"]
+    for drop in range(len(held)):  # payloads are cached: the same objects, compared at once
+        kept = len(held) - drop
+        if len(upcoming) >= kept and upcoming[:kept] == held[drop:]:
+            return {"drop": drop, "add": upcoming[kept:]}
+    return None
+
+
+def _trail_shift(trail: list, sent: dict) -> dict | None:
+    """``trail`` as one entry pushed onto the browser's trail (an older entry of the same item
+    dropped, ``keep`` entries kept), or ``None`` when it is not."""
+    if not trail:
+        return None
+    head = trail[0]
+    rest = [entry for entry in sent["trail"] if entry["item"] != head["item"]]
+    if len(trail) - 1 <= len(rest) and trail[1:] == rest[: len(trail) - 1]:
+        return {"push": head, "keep": len(trail)}
+    return None
+
+
+_SHIFTS = {"sample": _sample_shift, "upcoming": _upcoming_shift, "trail": _trail_shift}
+_SHIPPING = threading.RLock()  # held while a state is built and sent
 
 
 @dataclass(frozen=True)
@@ -148,6 +196,11 @@ class LabelWidget(anywidget.AnyWidget):
 
     _value_kind: ClassVar[str] = "option"
     waiting_notice: str = ""  # the part of notice that says the widget waits for claims
+    # the version of the shifted traits every front end holds (``state_version`` in the
+    # browser's model: how many whole or shifted states of them the kernel has sent)
+    _shipped_version = 0
+    _shipped: dict[str, Any] | None = None  # their values at that version
+    _front_follows = False  # a front end applies state messages (it said so: a "follow" message)
 
     def __init__(
         self,
@@ -179,6 +232,7 @@ class LabelWidget(anywidget.AnyWidget):
             "action": self._on_action_message,
             "goto": self._on_goto_message,
             "refresh": self._on_refresh_message,
+            "follow": self._on_follow_message,
             # sent by earlier front ends, which named options by position: may still be pending
             "pick": self._on_positional_message,
             "confirm": self._on_positional_message,
@@ -423,18 +477,20 @@ class LabelWidget(anywidget.AnyWidget):
             raise
         with self.hold_sync():  # one message: the trail goes with the new state
             entry = {"item": encode(item), "label": encode(value)}
-            self.trail = [entry, *(e for e in self.trail if e["item"] != entry["item"])][:TRAIL]
+            trail = [entry, *(e for e in self.trail if e["item"] != entry["item"])][:TRAIL]
+            self._update(trail=trail)
             self._after_move(intent, clear_error=True, saved=1)
-        self._run_callbacks(
-            SubmitEvent(
-                item=item,
-                label=value,
-                annotator=self.session.annotator,
-                task=self.session.task,
-                event_id=event_id,
-                rationale=intent.rationale,
+        if self._submit_callbacks:
+            self._run_callbacks(
+                SubmitEvent(
+                    item=item,
+                    label=value,
+                    annotator=self.session.annotator,
+                    task=self.session.task,
+                    event_id=event_id,
+                    rationale=intent.rationale,
+                )
             )
-        )
 
     def _keep_pending(self, intent: _Intent, message: str, exc: Exception) -> None:
         """A write failed: show why; the browser keeps the intent and its later ones pending."""
@@ -461,20 +517,96 @@ class LabelWidget(anywidget.AnyWidget):
         return "the kernel could not save (see below)"
 
     # -- pushing state -----------------------------------------------------------------------------
+    # After a label the browser holds most of the new state already: the next sample is the
+    # first prefetched one, the prefetch moves up by one, the trail gains an entry. Once a front
+    # end follows (its "follow" message), a change of those goes as what changed, in one small
+    # custom message ``{kind: "state", base, set, sample, upcoming, trail}``, rather than as
+    # ipywidgets' update of every value. ``base`` is the version it applies to: a front end
+    # that holds another one asks for the whole state instead (``follow`` again).
+
+    def get_state(self, key: Any = None, drop_defaults: bool = False) -> dict:
+        with _SHIPPING:
+            state = super().get_state(key, drop_defaults)
+            if any(name in state for name in SHIFTED):  # a whole value goes: a new version
+                self._shipped_version += 1
+                state["state_version"] = self._shipped_version
+                self._shipped = {name: getattr(self, name) for name in SHIFTED}
+            return state
+
+    def send_state(self, key: Any = None) -> None:
+        # one thread at a time (a suggestion arrives on its own), so the versions go out in
+        # the order they were given
+        with _SHIPPING:
+            self._send_state(key)
+
+    def _send_state(self, key: Any) -> None:
+        if key is None or not self._front_follows or self._property_lock or self._shipped is None:
+            super().send_state(key)
+            return
+        names = [key] if isinstance(key, str) else list(key)
+        if not any(name in SHIFTED for name in names):
+            super().send_state(names)
+            return
+        plain = [name for name in names if name not in SHIFTED]
+        state = super().get_state(plain) if plain else {}
+        message: dict[str, Any] = {"kind": "state", "base": self._shipped_version, "set": state}
+        for name in names:
+            if name in SHIFTED:
+                value = getattr(self, name)
+                shift = _SHIFTS[name](value, self._shipped)
+                if shift is None:
+                    state[name] = value
+                else:
+                    message[name] = shift
+        message, buffer_paths, buffers = _remove_buffers(message)
+        message["buffer_paths"] = buffer_paths
+        self._shipped_version += 1
+        self._shipped = {name: getattr(self, name) for name in SHIFTED}
+        self.send(message, buffers)
+
+    def set_state(self, sync_data: dict) -> None:
+        # the browser may set only the traits it owns (``browser=True``); it also sends back,
+        # unasked, what state messages changed in its copy, which is the kernel's to say
+        owned = {
+            k: v
+            for k, v in sync_data.items()
+            if self.has_trait(k) and self.trait_metadata(k, "browser")
+        }
+        if owned:
+            super().set_state(owned)
+
+    def _update(self, **values: Any) -> None:
+        """Set the traits whose value changed, in the state the enclosing ``hold_sync`` sends.
+
+        A trait no one observes is written straight into its slot: the traitlets path
+        (validation, notifications, ipywidgets' checks) costs about 13 µs a trait, which
+        after every label is most of the kernel's time. Values here are built by the widget
+        itself, already of the trait's type. With an observer (``w.observe(...)``), outside
+        ``hold_sync`` or while the browser sets the trait, it is set the usual way."""
+        direct = self._holding_sync and All not in self._trait_notifiers
+        for name, value in values.items():
+            if getattr(self, name) == value:
+                continue
+            if direct and name not in self._trait_notifiers and name not in self._property_lock:
+                self._trait_values[name] = value
+                self._states_to_send.add(name)
+            else:
+                setattr(self, name, value)
+
     def _after_move(
         self, intent: _Intent | None = None, clear_error: bool = False, saved: int = 0
     ) -> None:
         """Acknowledge ``intent`` and push the new state, in one message. Never raises: an error
         while building the state is shown instead (the move or save it follows stands)."""
         with self.hold_sync():
-            self.saved += saved
+            if saved:
+                self._update(saved=self.saved + saved)
             if intent is not None and intent.client is not None and intent.seq is not None:
                 self.acks = {**self.acks, intent.client: intent.seq}
                 self._failed_seq.pop(intent.client, None)
-                self.save_problem = ""  # the intent that failed went through, or was refused
+                self._update(save_problem="")  # the intent that failed went through, or was refused
             if clear_error:
-                self.error = ""
-                self.save_problem = ""
+                self._update(error="", save_problem="")
             try:
                 self._push_state()
             except Exception as exc:
@@ -500,27 +632,29 @@ class LabelWidget(anywidget.AnyWidget):
     def _push_state(self) -> None:
         session = self.session
         position = session.position
-        self.waiting = session.waiting
         if position is None:
-            self.sample = {}
-            self.done = True
+            self._update(waiting=session.waiting, sample={}, done=True)
         else:
             held = session.current_label()
-            self.sample = {
+            sample = {
                 **self._payload(position),
                 "label": None if held is None else encode(held.label),
                 "rationale": None if held is None else held.rationale,
             }
             why = session.why(session.current)
             if why is not None:  # an active ordering: when it refit, why this item
-                self.sample = {**self.sample, "why": why}
-            self.done = False
-            self.selection = (
-                self._positions_of(held.label) if held is not None and self.multi else []
+                sample["why"] = why
+            self._update(
+                waiting=session.waiting,
+                sample=sample,
+                done=False,
+                selection=self._positions_of(held.label) if held is not None and self.multi else [],
             )
-        self.upcoming = [self._payload(p) for p in session.upcoming(PREFETCH)]
         progress = session.progress
-        self.progress_state = {"done": progress.done, "total": progress.total}
+        self._update(
+            upcoming=[self._payload(p) for p in session.upcoming(PREFETCH)],
+            progress_state={"done": progress.done, "total": progress.total},
+        )
         ordering_error = session.ordering_error
         if ordering_error and not self.error:
             self.error = f"Re-ranking failed, labeling goes on in the last order: {ordering_error}"
@@ -624,3 +758,10 @@ class LabelWidget(anywidget.AnyWidget):
 
     def _on_action_message(self, content: dict, intent: _Intent) -> None:
         self._act(Action(content["name"]), intent)
+
+    def _on_follow_message(self, content: dict, intent: _Intent) -> None:
+        """A front end applies state messages from its ``state_version`` on: one that holds
+        another version than the kernel's gets the whole state."""
+        self._front_follows = True
+        if content.get("version") != self._shipped_version:
+            self.send_state()

@@ -60,7 +60,7 @@ class SpansWidget(LabelWidget):
 
     overlap = t.Bool(False).tag(sync=True)
     """Spans may overlap (nest); otherwise an overlapping span is refused."""
-    draft = t.Dict().tag(sync=True)
+    draft = t.Dict().tag(sync=True, browser=True)
     """The spans being marked on the item on screen, not yet saved: ``{"item": JSON id,
     "spans": [{"start", "end", "label"}]}`` in UTF-16 units (the browser's), the saved label or
     the pre-labels to begin with (``"suggested": true``, drawn dashed). The browser and

@@ -1,8 +1,11 @@
 // nblabel's shared front end: the shell every view stands on (status line, progress, keys,
 // navigation, undo, trail, help, pending labels kept and resent). A view file (text.js,
 // spans.js, ...) is joined after this one into a single module by the Python side (no bundler)
-// and ends with `export default { render: (args) => mount(args, makeView) }`.
-// Traits are state (what a fresh view needs); messages are intents with a `kind`.
+// and ends with `export default widget(makeView)`.
+// Traits are state (what a fresh view needs); messages are intents with a `kind`. After a
+// label the kernel sends what changed of the sample, the prefetch and the trail as one small
+// message (followState); nothing here saves the model, so what that message sets stays the
+// kernel's (the kernel takes from the browser only the traits it lets the browser own).
 // Sample content is data: everything is written with textContent, except content of
 // type "html", which the user marked as trusted with nblabel.HTML.
 // A label intent carries the label itself ({kind: "label", value: JSON text}), taken from the
@@ -148,6 +151,55 @@ function optionButtons(options, isSelected, onPick) {
     button.addEventListener("click", () => onPick(index));
     return button;
   });
+}
+
+// ---- state messages ---------------------------------------------------------------------------
+// {kind: "state", base, set, sample?, upcoming?, trail?, buffer_paths}: the state at version
+// `base` + 1, given as what changed: `set` holds whole values; `sample` is a prefetched sample
+// (`from`) with keys added (`with`); `upcoming` drops its first `drop` samples and gains `add`;
+// `trail` gains `push` (an older entry of its item dropped) and keeps `keep` entries. A model
+// at another version asks the kernel for the whole state (a "follow" message).
+function putBuffers(state, paths, buffers) {
+  paths.forEach((path, i) => {
+    let obj = state;
+    for (const key of path.slice(0, -1)) obj = obj[key];
+    const b = buffers[i];
+    obj[path[path.length - 1]] = b instanceof DataView ? b : new DataView(b instanceof ArrayBuffer ? b : b.buffer);
+  });
+}
+
+function followState(model) {
+  let asked = null; // the version a whole state was last asked for
+  const follow = () => {
+    asked = model.get("state_version");
+    try {
+      model.send({ kind: "follow", version: asked });
+    } catch (err) {
+      console.warn("nblabel: kernel gone", err); // the next view asks again
+    }
+  };
+  const onMessage = (msg, buffers) => {
+    if (msg?.kind !== "state") return;
+    const version = model.get("state_version");
+    if (version > msg.base) return; // a whole state sent after it is here already
+    if (version < msg.base) {
+      if (asked !== version) follow(); // a message was missed: ask once for the whole state
+      return;
+    }
+    putBuffers(msg, msg.buffer_paths ?? [], buffers ?? []);
+    const held = model.get("upcoming");
+    const next = { ...msg.set, state_version: msg.base + 1 };
+    if (msg.sample) next.sample = { ...held[msg.sample.from], ...msg.sample.with };
+    if (msg.upcoming) next.upcoming = [...held.slice(msg.upcoming.drop), ...msg.upcoming.add];
+    if (msg.trail) {
+      const { push, keep } = msg.trail;
+      next.trail = [push, ...model.get("trail").filter((e) => e.item !== push.item)].slice(0, keep);
+    }
+    model.set(next); // one "change" event: the view paints once
+  };
+  model.on("msg:custom", onMessage);
+  follow();
+  return () => model.off("msg:custom", onMessage);
 }
 
 // content types a view adds: {type: (box, content, model, signal) => void}
@@ -704,3 +756,7 @@ function mount({ model, el }, makeView) {
   };
 }
 
+// what a view file exports: the model follows state messages once, however many views it has
+function widget(makeView) {
+  return { initialize: ({ model }) => followState(model), render: (args) => mount(args, makeView) };
+}

@@ -226,4 +226,4 @@ function compareView(ctx) {
   };
 }
 
-export default { render: (args) => mount(args, compareView) };
+export default widget(compareView);

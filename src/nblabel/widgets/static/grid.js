@@ -242,4 +242,4 @@ function gridView(ctx) {
   };
 }
 
-export default { render: (args) => mount(args, gridView) };
+export default widget(gridView);

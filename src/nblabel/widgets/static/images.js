@@ -476,4 +476,4 @@ function imagesView(ctx) {
   };
 }
 
-export default { render: (args) => mount(args, imagesView) };
+export default widget(imagesView);

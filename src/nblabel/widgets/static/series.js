@@ -298,4 +298,4 @@ function seriesView(ctx) {
   };
 }
 
-export default { render: (args) => mount(args, seriesView) };
+export default widget(seriesView);

@@ -460,4 +460,4 @@ function spansView(ctx) {
   };
 }
 
-export default { render: (args) => mount(args, spansView) };
+export default widget(spansView);

@@ -100,4 +100,4 @@ function stepsView(ctx) {
   };
 }
 
-export default { render: (args) => mount(args, stepsView) };
+export default widget(stepsView);

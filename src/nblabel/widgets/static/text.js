@@ -186,4 +186,4 @@ function textView(ctx) {
   return view;
 }
 
-export default { render: (args) => mount(args, textView) };
+export default widget(textView);
