@@ -49,6 +49,11 @@ w = nblabel.classify(df, options={OPTIONS!r}, text="review", store=store,
                      annotator="alice", task="t")
 w
 """,
+    """import ipywidgets
+
+second = ipywidgets.VBox([])  # a second view of w shows here (test_a_second_view_...)
+second
+""",
 ]
 ROOT = ".nblabel"
 
@@ -177,6 +182,29 @@ def test_a_burst_of_keys_leaves_the_page_equal_to_the_kernel(classify):
     assert page.errors == [], page.errors
 
 
+def test_a_second_view_of_the_widget_follows_labels_made_in_either(classify):
+    """Two views of one widget share its model: state messages reach it once, and each view
+    shows the kernel's item and trail, whichever view the label came from."""
+    page, probe = classify
+    wait_stored(page, probe)
+    probe.run("second.children = [w]")
+    page.wait_for_function("() => document.querySelectorAll('.nblabel-classify').length === 2")
+    views = [f".nblabel-classify >> nth={i}" for i in (0, 1)]
+    for view, key in [(views[1], "2"), (views[1], "3"), (views[0], "1"), (views[1], "1")]:
+        press(page, view, key)
+        wait_saved(page, view)
+        current, trail = probe.eval("(w.current, [e['item'] for e in w.trail])")
+        for shown in views:
+            wait_attr(page, shown, "data-item", json.dumps(current))
+            wait_until(lambda shown=shown, trail=trail: page.locator(
+                f"{shown} >> .nblabel-trail-item").evaluate_all(
+                "bs => bs.map(b => b.dataset.item)") == trail)  # fmt: skip
+    screenshot(page, "classify-03-two-views")
+    assert page.errors == [], page.errors
+    probe.run("second.children = []")
+    page.wait_for_function("() => document.querySelectorAll('.nblabel-classify').length === 1")
+
+
 def test_latency_next_item_and_saved(classify):
     """Key -> next item on screen (prefetched, no kernel round trip needed) and key ->
     ``data-saved`` (the kernel confirmed the write)."""
@@ -226,7 +254,7 @@ def test_labels_survive_killed_kernel(classify):
     assert labels(probe) == before
     assert page.locator(".nblabel-progress").inner_text() == f"{len(before)} / {N}"
     wait_attr(page, ROOT, "data-item", json.dumps(shown))  # the item the page showed
-    screenshot(page, "classify-03-after-kill")
+    screenshot(page, "classify-04-after-kill")
 
 
 def test_done_at_the_end(classify):
@@ -241,4 +269,4 @@ def test_done_at_the_end(classify):
     assert probe.eval("w.progress.done") == N
     assert len(labels(probe)) == N
     assert not widget_errors(page), page.errors
-    screenshot(page, "classify-04-done")
+    screenshot(page, "classify-05-done")
