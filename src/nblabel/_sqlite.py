@@ -427,7 +427,8 @@ class _Checkpointer:
                 self._thread.start()
 
     def wake(self) -> None:
-        self._event.set()
+        if not self._event.is_set():  # after every label: setting it again takes its lock
+            self._event.set()
 
     def _run(self) -> None:
         while True:
