@@ -42,8 +42,8 @@ _INSERT_PRINTED = bench_store._INSERT.replace(", target)", ", target, fingerprin
 )
 
 
-def median_s(fn, repeats: int, warmup: bool = True) -> tuple[float, object]:
-    return bench_store.median_s(fn, repeats, warmup=warmup)
+def median_s(fn, repeats: int, warmup: bool = True, setup=None) -> tuple[float, object]:
+    return bench_store.median_s(fn, repeats, warmup=warmup, setup=setup)
 
 
 def peak_ratio(fn) -> tuple[float, int, int]:
@@ -196,8 +196,8 @@ def run(quick: bool = False) -> list[dict]:
         widget = nblabel.classify(frame, OPTIONS, text="text", store=store, annotator="a",
                                   task="t")  # fmt: skip
         # reading the labels back: the first time, then from the snapshot that read kept
-        first_s, labels = median_s(bench_store.without_snapshots(store, lambda: widget.labels), 3,
-                                   warmup=False)  # fmt: skip
+        first_s, labels = median_s(lambda: widget.labels, 3, warmup=False,
+                                   setup=bench_store.without_snapshots(store))  # fmt: skip
         if len(labels) < n_labels or len(plain) < n_labels:
             raise AssertionError(f"w.labels has {len(labels):,} rows, plain {len(plain):,}")
         rows.append({
@@ -268,7 +268,7 @@ def run(quick: bool = False) -> list[dict]:
         ))  # fmt: skip
         out = tmp / "labels.parquet"
         export = lambda: nblabel.export.table(store, "t", out)  # noqa: E731
-        first_s, _ = median_s(bench_store.without_snapshots(store, export), 3, warmup=False)
+        first_s, _ = median_s(export, 3, warmup=False, setup=bench_store.without_snapshots(store))
         ours_s, _ = median_s(export, 3)
         theirs_s, _ = median_s(lambda: table.to_parquet(tmp / "plain.parquet"), 3)
         store.close()

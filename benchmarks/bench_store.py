@@ -96,10 +96,24 @@ def one_annotator(n_labels: int, task: str, annotator: str) -> Iterator[tuple]:
                1.5, "annotator", None)  # fmt: skip
 
 
-def median_s(fn: Callable[[], object], repeats: int, warmup: bool = True) -> tuple[float, object]:
-    result = fn() if warmup else None  # untimed: first touches cost page faults
+def median_s(
+    fn: Callable[[], object],
+    repeats: int,
+    warmup: bool = True,
+    setup: Callable[[], object] | None = None,
+) -> tuple[float, object]:
+    """The median time of ``fn()`` over ``repeats`` runs, and its last result; ``setup()``
+    runs untimed before each run (and before the warm-up)."""
+    if warmup:  # untimed: first touches cost page faults
+        if setup is not None:
+            setup()
+        result = fn()
+    else:
+        result = None
     times = []
     for _ in range(repeats):
+        if setup is not None:
+            setup()
         started = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - started)
@@ -146,15 +160,14 @@ def plain_fetch(db: sqlite3.Connection) -> list[tuple]:
     ).fetchall()
 
 
-def without_snapshots(store: nblabel.LabelStore, fn: Callable[[], object]) -> Callable:
-    """``fn`` run on a store that keeps no snapshot of its label events, as on its first read
-    (``_snapshot``: that read writes one)."""
+def without_snapshots(store: nblabel.LabelStore) -> Callable[[], None]:
+    """A ``setup`` for :func:`median_s`: drop the store's snapshots, so the next read is a
+    first read (``_snapshot``: it fetches every row and writes one)."""
 
-    def first_read() -> object:
+    def drop() -> None:
         store._engine.execute("DELETE FROM nblabel_snapshots")
-        return fn()
 
-    return first_read
+    return drop
 
 
 def plain_timed(path: Path, fn: Callable[[sqlite3.Connection], object], repeats: int, **kw):
@@ -186,7 +199,7 @@ def run(quick: bool = False) -> list[dict]:
         widget = nblabel.classify(
             frame, OPTIONS, text="text", store=store, annotator="bench", task="t"
         )
-        first_s, _ = median_s(without_snapshots(store, lambda: widget.labels), 5)
+        first_s, _ = median_s(lambda: widget.labels, 5, setup=without_snapshots(store))
         ours_s, labels = median_s(lambda: widget.labels, 5)
         if len(labels) != n_labels or len(plain) != n_labels:
             raise AssertionError(
@@ -236,7 +249,9 @@ def run(quick: bool = False) -> list[dict]:
         n_fetched = len(fetched)
         del fetched
         store = nblabel.LabelStore(big)
-        first_s, table = median_s(without_snapshots(store, store.annotations), 3, warmup=False)
+        first_s, table = median_s(
+            store.annotations, 3, warmup=False, setup=without_snapshots(store)
+        )
         ours_s, again = median_s(store.annotations, 3)
         store.close()
         if len(table) != n_current:
