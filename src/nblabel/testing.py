@@ -14,6 +14,12 @@ Examples
 ...     browser_message(w, {"kind": "key", "key": "1", "item": w.sample["item"],
 ...                         "client": "c1", "seq": 1})
 ...     comms.messages_since(0)
+>>> with recording_comms() as comms:                       # doctest: +SKIP
+...     w = nblabel.classify(df, options=["a", "b"], text="text")
+...     view = follow(w, comms)     # a loaded page: labels answered with state messages
+...     w.press("1")
+...     view.state()["sample"] == w.sample
+True
 """
 
 from __future__ import annotations
@@ -186,4 +192,3 @@ def follow(widget: Any, log: CommLog) -> FrontEnd:
     front = FrontEnd(widget, log)
     front.follow()
     return front
-
