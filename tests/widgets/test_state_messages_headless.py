@@ -287,3 +287,50 @@ def test_observers_of_the_traits_a_label_changes_are_still_told(frame, store):
         assert saved == [1, 2]
         assert {"saved", "sample", "upcoming", "trail", "progress_state"} <= set(everything)
         assert_same(w, front)
+
+
+def _kinds(tmp_path):
+    """Widgets of other kinds, each with the keys a user would press on it."""
+    answers = pd.DataFrame(
+        {"prompt": [f"q{i}" for i in range(5)], "a": [f"A{i}" for i in range(5)],
+         "b": [f"B{i}" for i in range(5)],
+         "question": [f"Is {i} even?" for i in range(5)],
+         "steps": [[f"{i} / 2", "so it is"] for i in range(5)]},
+        index=pd.Index([f"r{i}" for i in range(5)], name="id"),
+    )  # fmt: skip
+    pictures = pd.DataFrame({"image": [np.full((8, 12, 3), 30 * i, np.uint8) for i in range(7)]})
+    return {
+        "rate": (lambda s: nblabel.rate(answers, text="prompt", store=s, task="rate"),
+                 ["1", "5", "ArrowLeft", "3", "Backspace", "2"]),
+        "caption": (lambda s: nblabel.caption(answers, text="prompt", store=s, task="cap"),
+                    None),
+        "compare": (lambda s: nblabel.compare(answers, prompt="prompt", candidates=["a", "b"],
+                                              store=s, task="pref"),
+                    ["1", "2", "ArrowLeft", "1", "Backspace", "2"]),
+        "steps": (lambda s: nblabel.review_steps(answers, question="question", steps="steps",
+                                                 store=s, task="steps"),
+                  ["1", "1", "1", "2", "Backspace", "1", "1"]),
+        "grid": (lambda s: nblabel.classify(pictures, OPTIONS, image="image", grid=3, store=s,
+                                            task="grid"),
+                 ["1", "Enter", "2", "Enter", "Backspace"]),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["rate", "caption", "compare", "steps", "grid"])
+def test_other_kinds_keep_the_view_equal(kind, store, tmp_path):
+    make, keys = _kinds(tmp_path)[kind]
+    with recording_comms() as log:
+        w = make(store)
+        front = follow(w, log)
+        before = log.count()
+        if keys is None:  # a caption is typed, then saved
+            for text in ["a short caption", "another", "a third"]:
+                w.submit(text)
+                assert_same(w, front)
+            w.undo()
+        else:
+            for key in keys:
+                w.press(key)
+                assert_same(w, front)
+        assert w.saved >= 2  # labels went through, and so did the undo
+        assert state_messages(log, before) and front.asked_again == 0
