@@ -709,6 +709,7 @@ class LabelingSession:
         kept = np.flatnonzero(keep)
         order = kept[np.argsort(positions[kept], kind="stable")]
         index = self.items[positions[order]]
+        # every column is a new array: taken as it is (copy=False), not copied into one block
         return pd.DataFrame(
             {
                 # object columns: labels keep their Python type, a missing reason stays None
@@ -721,6 +722,7 @@ class LabelingSession:
                 "duration_s": durations[order],
             },
             index=index,
+            copy=False,
         )
 
     def _warn_left_out(self, changed: list[Hashable]) -> None:

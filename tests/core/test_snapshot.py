@@ -162,6 +162,18 @@ def test_a_read_from_the_snapshot_equals_a_read_of_every_row(store, small, query
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=QUERY_IDS)
+def test_the_table_read_from_the_snapshot_is_the_callers_to_change(store, small, query):
+    fill(store)
+    store.annotations(**query)  # writes the snapshot
+    table = store.annotations(**query)  # its columns come from the snapshot's arrays
+    before = store.annotations(**query)
+    table.loc[table.index[0], ["duration_s", "event_id", "item", "rationale"]] = [9.5, -1, "x", "y"]
+    table["duration_s"] *= 2
+    pd.testing.assert_frame_equal(store.annotations(**query), before)  # as they were
+    assert table.loc[table.index[0], "event_id"] == -1
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=QUERY_IDS)
 def test_events_after_the_snapshot_are_read_too(store, small, query, monkeypatch):
     ids = fill(store)
     store.annotations(**query)

@@ -482,3 +482,19 @@ def test_rate_scale_labels_say_what_the_values_mean(df, store):
                          ("awful", "two ends"), (("a", 5), "short text")):
         with pytest.raises(nblabel.NblabelError, match=match):
             nblabel.rate(df, text="review", store=store, scale_labels=wrong)
+
+
+def test_w_labels_is_the_callers_to_change(df, store, monkeypatch):
+    from nblabel import _snapshot
+
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)  # read from a snapshot too
+    w = make(df, store)
+    for key in "123":
+        w.press(key)
+    for _ in range(2):  # the first read writes the snapshot, the second reads it
+        labels = w.labels
+        labels.loc["a", ["label", "duration_s", "rationale"]] = ["changed", -1.0, "mine"]
+        labels["annotator"] = "someone"
+        again = w.labels
+        assert again.loc["a", "label"] == "pos" and again.loc["a", "duration_s"] >= 0
+        assert set(again["annotator"]) == {"alice"} and again.loc["a", "rationale"] is None
