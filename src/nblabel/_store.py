@@ -1005,23 +1005,19 @@ class LabelStore:
             return frame.assign(status=pd.Series(dtype=object)) if history else frame
         columns, codes = parts.columns, parts.codes
         keep = slice(None) if history else parts.is_current
-
-        def own(values: np.ndarray) -> np.ndarray:  # the rows kept, in an array of their own
-            return values[keep].copy() if isinstance(keep, slice) else values[keep]
-
-        # every column is a new array: the frame takes them as they are (copy=False), rather
-        # than copying the six object columns once more into one block
+        # the parts are this read's own arrays: the frame takes them as they are (copy=False),
+        # rather than copying the six object columns once more into one block
         frame = pd.DataFrame(
             {
                 "task": _spread(*codes["task"], keep),
                 "item": _spread(*codes["item"], keep, decoded=True),
                 "annotator": _spread(*codes["annotator"], keep),
                 "label": _spread(*codes["label"], keep, decoded=True),
-                "rationale": pd.Series(own(columns.rationales), dtype=object),
+                "rationale": pd.Series(columns.rationales[keep], dtype=object),
                 "created_at": pd.to_datetime(columns.created_at[keep], unit="s", utc=True),
-                "duration_s": own(columns.durations),
+                "duration_s": columns.durations[keep],
                 "source": _spread(*codes["source"], keep),
-                "event_id": own(columns.event_ids),
+                "event_id": columns.event_ids[keep],
             },
             copy=False,
         )

@@ -32,6 +32,7 @@ from typing import Any
 
 import comm
 from comm.base_comm import BaseComm
+from ipywidgets.widgets.widget import _put_buffers  # what the front end does, in Python
 
 __all__ = ["CommLog", "FrontEnd", "RecordingComm", "browser_message", "follow", "recording_comms"]
 
@@ -115,14 +116,6 @@ def recording_comms(signed: bool = False) -> Iterator[CommLog]:
 def browser_message(widget: Any, content: dict, buffers: list | None = None) -> None:
     """Deliver ``content`` to ``widget`` as if its front end had sent it (``model.send``)."""
     widget._handle_custom_msg(content, buffers or [])
-
-
-def _put_buffers(state: dict, paths: list, buffers: list) -> None:
-    for path, buffer in zip(paths, buffers, strict=False):
-        obj: Any = state
-        for key in path[:-1]:
-            obj = obj[key]
-        obj[path[-1]] = buffer
 
 
 class FrontEnd:

@@ -334,3 +334,19 @@ def test_other_kinds_keep_the_view_equal(kind, store, tmp_path):
                 assert_same(w, front)
         assert w.saved >= 2  # labels went through, and so did the undo
         assert state_messages(log, before) and front.asked_again == 0
+
+
+@pytest.mark.parametrize("version", [None, "3", -1, 10**30, [1], {"v": 1}])
+def test_a_follow_message_naming_no_version_it_holds_gets_the_whole_state(frame, store, version):
+    with recording_comms() as log:
+        w = nblabel.classify(frame, OPTIONS, text="text", store=store, annotator="a")
+        front = follow(w, log)
+        w.press("1")
+        before = log.count()
+        browser_message(w, {"kind": "follow", "version": version})
+        sent = log.messages_since(before)
+        assert [d.get("method") for _, d in sent] == ["update"]  # the whole state, once
+        assert {"sample", "upcoming", "trail", "state_version"} <= set(sent[0][1]["state"])
+        w.press("2")  # and state messages go on from there
+        assert_same(w, front)
+        assert front.asked_again == 0

@@ -602,7 +602,7 @@ class LabelWidget(anywidget.AnyWidget):
             if saved:
                 self._update(saved=self.saved + saved)
             if intent is not None and intent.client is not None and intent.seq is not None:
-                self.acks = {**self.acks, intent.client: intent.seq}
+                self._update(acks={**self.acks, intent.client: intent.seq})
                 self._failed_seq.pop(intent.client, None)
                 self._update(save_problem="")  # the intent that failed went through, or was refused
             if clear_error:
