@@ -179,7 +179,9 @@ class LabelingSession:
         """What the widget should say about this session's labels (set aside, other ids), or
         ``None``; each notice is also an :class:`NblabelWarning`, once."""
         self._labeled = np.zeros(len(items), dtype=bool)
-        # labels whose row now shows other content (or whose id changed type) are set aside
+        # labels whose row now shows other content (or whose id changed type) are set aside;
+        # a check that found every one on its row is remembered, and not made row by row again
+        remembered = store._remembered_check(task, annotator, source)
         if isinstance(order, Ordering):  # it is told the labels themselves
             existing = list(store.current(task, annotator, source).values())
             self._check = check_labels(
@@ -188,6 +190,7 @@ class LabelingSession:
                 [label.fingerprint for label in existing],
                 [label.event_id for label in existing],
                 fingerprint,
+                remembered,
             )
         else:  # the items alone, read as arrays: no object per label
             held, prints = store.labeled_items(task, annotator, source)
@@ -197,7 +200,11 @@ class LabelingSession:
                 prints,
                 lambda ids: store.current_events(task, annotator, ids, source),
                 fingerprint,
+                remembered,
             )
+        digest = self._check.digest
+        if digest is not None and digest != remembered:
+            store._remember_check(task, annotator, source, digest, len(self._check.positions))
         self._labeled[self._check.positions] = True
         self._labels_warned = False
         self._set_aside = set(self._check.changed_events)

@@ -10,6 +10,12 @@ event, or inserts one at or below an ``upto``: a snapshot is right or it is gone
 
 PostgreSQL keeps none: its sequences hand out ids in one order and transactions commit in
 another, so an event below ``upto`` may still arrive after the snapshot was taken.
+
+Beside them the file remembers, per annotator's labels of a task, the digest of the last check
+that found every labeled row showing what it showed when labeled
+(:meth:`~nblabel._fingerprint.Fingerprinter.digest`): a widget built again over the same rows
+compares that one digest instead of hashing each row. A digest names the labels and the content
+it covers, so it needs no trigger: any change to either gives another digest.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import numpy as np
 from ._columns import EventColumns, NotWhole, concat_columns, read_event_columns
 from ._errors import NblabelError, StoreError
 
-__all__ = ["SQLITE_SCHEMA", "TRIGGERS", "read_columns"]
+__all__ = ["SQLITE_SCHEMA", "TRIGGERS", "read_columns", "remember_check", "remembered_check"]
 
 #: Fewer events than this are read as rows: a snapshot would save next to nothing.
 MIN_ROWS = 20_000
@@ -49,6 +55,15 @@ SQLITE_SCHEMA = [
         written_at REAL NOT NULL,
         body BLOB NOT NULL,
         PRIMARY KEY (query, part)
+    )""",
+    """CREATE TABLE IF NOT EXISTS nblabel_checks (
+        task TEXT NOT NULL,
+        annotator TEXT NOT NULL,
+        source TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        checked_at REAL NOT NULL,
+        PRIMARY KEY (task, annotator, source)
     )""",
     # nblabel only ever appends above every upto: these fire for other programs' writes
     f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[0]} AFTER INSERT ON nblabel_events"
@@ -133,6 +148,43 @@ def _read_all(
     if columns is not None and len(columns) >= MIN_ROWS:
         _keep(engine, key, max(newest, int(columns.event_ids[-1])), columns)
     return columns
+
+
+def remembered_check(engine: Any, task: str, annotator: str, source: str) -> str | None:
+    """The digest of the last check that found each of these labels on its row, or ``None``."""
+    if not getattr(engine, "keeps_snapshots", False) or "nblabel_checks" not in engine.tables():
+        return None
+    rows = engine.read(
+        "SELECT digest FROM nblabel_checks WHERE task = ? AND annotator = ? AND source = ?",
+        (task, annotator, source),
+    )
+    return rows[0][0] if rows and isinstance(rows[0][0], str) else None
+
+
+def remember_check(
+    engine: Any, task: str, annotator: str, source: str, digest: str, n_rows: int
+) -> None:
+    """Remember ``digest`` of ``n_rows`` labels found on their rows, when that spares a later
+    check enough (:data:`MIN_ROWS`) and the file can be written now; else nothing."""
+    if (
+        n_rows < MIN_ROWS
+        or engine.read_only
+        or not getattr(engine, "keeps_snapshots", False)
+        or "nblabel_checks" not in engine.tables()
+    ):
+        return
+
+    def write(tx: Any) -> None:
+        tx.execute(
+            "INSERT OR REPLACE INTO nblabel_checks"
+            " (task, annotator, source, digest, rows, checked_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (task, annotator, source, digest, n_rows, time.time()),
+        )
+
+    try:  # never waiting for another writer: building a widget must not stall
+        engine.transaction(write, wait=False)
+    except (NblabelError, StoreError, sqlite3.Error):  # the next check remembers it
+        return
 
 
 def _has_snapshots(engine: Any) -> bool:

@@ -32,7 +32,7 @@ from ._columns import EventColumns, factorize_texts
 from ._engine import CURRENT_INDEX, OLD_INDEX, Conflict
 from ._errors import NblabelError, StoreError
 from ._postgres import PostgresEngine, is_postgres_url
-from ._snapshot import TRIGGERS, read_columns
+from ._snapshot import TRIGGERS, read_columns, remember_check, remembered_check
 
 __all__ = ["ANNOTATION_COLUMNS", "CurrentLabel", "LabelStore"]
 
@@ -223,13 +223,14 @@ class LabelStore:
     def _upgrade_in_place(self) -> None:
         """Give a store made before :data:`~nblabel._engine.CURRENT_INDEX` that index (once:
         it takes about a second per million events) in place of the one it replaces, and one
-        made before snapshots (``_snapshot``) their table and triggers."""
+        made before snapshots or remembered checks (``_snapshot``) their tables and triggers."""
         engine = self._engine
         if engine.read_only:
             return
         snapshots = getattr(engine, "snapshot_schema", [])
         if "nblabel_events_current" in engine.indexes() and (
-            not snapshots or set(TRIGGERS) <= engine.triggers()
+            not snapshots
+            or (set(TRIGGERS) <= engine.triggers() and "nblabel_checks" in engine.tables())
         ):
             return
 
@@ -819,6 +820,18 @@ class LabelStore:
                 value = decode(label)  # never shared between items
             out[key] = CurrentLabel(event_id, decode(item), value, rationale, fingerprint)
         return out
+
+    def _remembered_check(self, task: str, annotator: str, source: str) -> str | None:
+        """The digest of the last check that found each of these labels on its row
+        (``_snapshot``), or ``None``."""
+        self._check_open()
+        return remembered_check(self._engine, task, annotator, source)
+
+    def _remember_check(
+        self, task: str, annotator: str, source: str, digest: str, n_rows: int
+    ) -> None:
+        self._check_open()
+        remember_check(self._engine, task, annotator, source, digest, n_rows)
 
     def labeled_items(
         self, task: str, annotator: str, source: str = "annotator"

@@ -129,7 +129,7 @@ def test_labels_of_rows_that_changed_or_are_gone_are_left_out_with_a_warning(pre
     edited = DF.copy()
     edited.loc["q2", "answer_b"] = "Marseille"  # the row now shows another answer
     path = tmp_path / "e.jsonl"
-    with pytest.warns(NblabelWarning, match=r"1 label was given to items that now show other"):
+    with pytest.warns(NblabelWarning, match=r"1 label was given to an item that now shows other"):
         export.preferences(pref, "pref", edited.drop(index="q3"), path=path)
     assert [ln["item"] for ln in read(path)] == ["q1"]
     with pytest.warns(NblabelWarning, match=r"1 label names an item not in data= \(ids 'q3'\)"):

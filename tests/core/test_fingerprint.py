@@ -179,6 +179,9 @@ class Counting:
         self.asked += len(positions)
         return self.inner(positions)
 
+    def digest(self, positions, stored):
+        return self.inner.digest(positions, stored)
+
 
 def test_labels_on_rows_that_show_other_content_are_set_aside_at_a_cost_per_label():
     n = 1_000_000
@@ -212,6 +215,115 @@ def test_describe_names_how_many_a_few_ids_and_the_fix():
     assert "4 labels were given to items that now show other content (ids 0, 1, 2, …)" in message
     assert 'df.set_index("id")' in message and "task=" in message
     assert check_labels(frame.index, [0], [None], [1], None).describe("Lead:") is None
+
+
+# -- a check remembered: one digest of the labeled rows and their stored fingerprints --------
+def digest_of(frame, positions, stored, locs=(0,)):
+    return Fingerprinter(frame, list(locs)).digest(
+        np.asarray(positions), np.asarray(stored, dtype=object)
+    )
+
+
+def test_the_digest_follows_the_content_and_the_stored_fingerprints_not_the_positions():
+    frame = texts(TEXTS)
+    fps = prints(frame)[:3]
+    digest = digest_of(frame, [0, 1, 2], fps)
+    assert digest is not None and digest == digest_of(frame, [0, 1, 2], list(fps))
+    shuffled = frame.iloc[[3, 0, 4, 1, 2]].reset_index(drop=True)  # good bad meh at 1, 3, 4
+    assert digest_of(shuffled, [1, 3, 4], fps) == digest
+    edited = frame.assign(text=["good", "bad!", "meh", "great", "awful"])
+    assert digest_of(edited, [0, 1, 2], fps) != digest
+    assert digest_of(frame, [0, 1, 2], [fps[0], "0123456789abcdef", fps[2]]) != digest
+    assert digest_of(frame, [0, 1, 2, 3], [*fps, prints(frame)[3]]) != digest
+
+
+def test_the_digest_frames_every_text():
+    # where one text ends and the next begins counts, in the data and in the stored prints
+    assert digest_of(texts(["ab", "c"]), [0, 1], ["x", "y"]) != digest_of(
+        texts(["a", "bc"]), [0, 1], ["x", "y"]
+    )
+    frame = texts(TEXTS)
+    assert digest_of(frame, [0, 1], ["ab", "c"]) != digest_of(frame, [0, 1], ["a", "bc"])
+
+
+@pytest.mark.parametrize("dtype", [object, "string[python]", "string[pyarrow]", "str"])
+def test_the_digest_reads_text_columns_of_every_storage(dtype):
+    if "pyarrow" in str(dtype):
+        pytest.importorskip("pyarrow")
+    frame = texts(pd.Series(TEXTS, dtype=dtype))
+    fps = prints(frame)
+    digest = digest_of(frame, [4, 0, 2], [fps[4], fps[0], fps[2]])
+    assert digest is not None
+    assert digest == digest_of(texts(pd.Series(TEXTS, dtype=dtype)), [4, 0, 2],
+                               [fps[4], fps[0], fps[2]])  # fmt: skip
+    edited = texts(pd.Series(["good", "bad", "meh", "great", "awful!"], dtype=dtype))
+    assert digest_of(edited, [4, 0, 2], [fps[4], fps[0], fps[2]]) != digest
+
+
+def test_the_digest_reads_missing_texts_where_the_storage_marks_them():
+    pytest.importorskip("pyarrow")
+    missing = texts(pd.array(["good", None, "meh"], dtype="string[pyarrow]"))
+    empty = texts(pd.array(["good", "", "meh"], dtype="string[pyarrow]"))
+    stored = ["a", "b", "c"]
+    assert digest_of(missing, [0, 1, 2], stored) is not None
+    assert digest_of(missing, [0, 1, 2], stored) != digest_of(empty, [0, 1, 2], stored)
+    # an object column with a value that is not text: row by row
+    as_objects = texts(pd.Series(["good", None, "meh"], dtype=object))
+    assert digest_of(as_objects, [0, 1, 2], stored) is None
+    assert digest_of(texts(pd.Series(["good", 3, "meh"], dtype=object)), [0, 1, 2], stored) is None
+
+
+def test_the_digest_reads_numbers_and_names_the_columns():
+    frame = pd.DataFrame({"n": [1, 2, 3], "x": [0.5, 1.5, 2.5], "text": ["a", "b", "c"]})
+    digest = digest_of(frame, [0, 2], ["p", "q"], locs=(0, 1, 2))
+    assert digest is not None
+    assert digest_of(frame.assign(x=[0.5, 1.5, 2.25]), [0, 2], ["p", "q"], locs=(0, 1, 2)) != digest
+    renamed = frame.rename(columns={"x": "y"})
+    assert digest_of(renamed, [0, 2], ["p", "q"], locs=(0, 1, 2)) != digest
+    # values whose text the array does not carry (a time zone, categories): row by row
+    zoned = pd.DataFrame({"t": pd.date_range("2024-01-01", periods=3, tz="Europe/Paris")})
+    assert digest_of(zoned, [0, 1], ["p", "q"]) is None
+    assert digest_of(pd.DataFrame({"c": pd.Categorical(list("aba"))}), [0, 1], ["p", "q"]) is None
+
+
+def test_the_digest_of_stored_fingerprints_that_are_not_plain_text_is_none():
+    frame = texts(TEXTS)
+    assert digest_of(frame, [0, 1], ["a\nb", "c"]) is None  # a line break: framing not sure
+    assert digest_of(frame, [0, 1], ["a", 7]) is None  # another program stored a number
+
+
+def test_the_digest_of_review_rows_reads_the_rows_they_map_to():
+    frame = texts(TEXTS)
+    fps = prints(frame)
+    mapped = Fingerprinter(frame, [0], rows=np.array([4, 3]))
+    assert mapped.digest(np.array([0, 1]), np.array([fps[4], fps[3]], dtype=object)) == digest_of(
+        frame, [4, 3], [fps[4], fps[3]]
+    )
+
+
+def test_a_remembered_digest_spares_hashing_row_by_row_and_a_stale_one_does_not():
+    n = 50_000
+    frame = pd.DataFrame({"text": np.arange(n).astype(str)})
+    ids, events = np.arange(n), np.arange(1, n + 1)
+    fps = Fingerprinter(frame, [0])(ids)
+    first = Counting(Fingerprinter(frame, [0]))
+    check = check_labels(frame.index, ids, fps, events, first)
+    assert first.asked == n and check.positions.size == n and check.digest is not None
+    again = Counting(Fingerprinter(frame, [0]))
+    checked = check_labels(frame.index, ids, fps, events, again, remembered=check.digest)
+    assert again.asked == 0  # nothing hashed row by row
+    assert checked.positions.tolist() == ids.tolist() and checked.digest == check.digest
+    # one row edited since: every row is hashed again, and that label set aside
+    edited = frame.copy()
+    edited.loc[123, "text"] = "edited"
+    third = Counting(Fingerprinter(edited, [0]))
+    found = check_labels(edited.index, ids, fps, events, third, remembered=check.digest)
+    assert third.asked == n and found.changed_items == [123] and found.changed_events == [124]
+    assert found.digest is None  # not all matched: nothing to remember
+    # a remembered digest of other labels: checked row by row
+    fourth = Counting(Fingerprinter(frame, [0]))
+    check_labels(frame.index, ids[1:], fps[1:], events[1:], fourth, remembered=check.digest)
+    assert fourth.asked == n - 1
 
 
 # -- the session stores and compares them ------------------------------------------------------

@@ -16,7 +16,9 @@ import pytest
 from test_columns import assert_same_as_reference, fill, reference, typed
 
 from children import ChildProcess
-from nblabel import LabelStore, _snapshot, _sqlite
+from nblabel import LabelStore, NblabelWarning, _snapshot, _sqlite
+from nblabel._fingerprint import Fingerprinter
+from nblabel._session import LabelingSession
 from nblabel._snapshot import pack, unpack
 
 
@@ -403,6 +405,114 @@ def test_text_ids_from_the_snapshot_are_decoded(store, small):
     items, prints = store.labeled_items("t", "a")
     assert sorted(map(repr, items.tolist())) == sorted(map(repr, ["x", "y\nz", (1, "a")]))
     assert prints is None
+
+
+class CountingPrints(Fingerprinter):
+    """A fingerprinter that counts the rows it hashes one by one."""
+
+    hashed = 0
+
+    def __call__(self, positions):
+        self.hashed += len(positions)
+        return super().__call__(positions)
+
+
+def resume(store, frame) -> tuple[LabelingSession, int]:
+    """A session over ``frame``'s labels, and how many rows it hashed one by one to build."""
+    prints = CountingPrints(frame, [0])
+    session = LabelingSession(frame.index, store=store, task="t", annotator="a",
+                              fingerprint=prints)  # fmt: skip
+    return session, prints.hashed
+
+
+def remembered(store) -> list[tuple]:
+    return store._query("SELECT task, annotator, source, rows FROM nblabel_checks")
+
+
+@pytest.fixture
+def labeled(store, small):
+    """A store holding one label with its fingerprint for each of 200 texts."""
+    frame = pd.DataFrame({"text": [f"text {i}" for i in range(200)]})
+    store.append_many(task="t", items=frame.index, annotator="a", label="pos",
+                      fingerprints=Fingerprinter(frame, [0])(np.arange(200)))  # fmt: skip
+    return frame
+
+
+def test_a_resume_over_rows_checked_before_hashes_none_of_them(store, labeled):
+    session, hashed = resume(store, labeled)
+    assert hashed == 200 and session.progress.done == 200
+    assert remembered(store) == [("t", "a", "annotator", 200)]
+    session, hashed = resume(store, labeled)
+    assert hashed == 0 and session.progress.done == 200 and session.notice is None
+    # the rows re-sorted, each under its id: still the same content per label
+    shuffled = labeled.sample(frac=1, random_state=0)
+    session, hashed = resume(store, shuffled)
+    assert hashed == 0 and session.progress.done == 200
+    # a label given since: checked with the others, and that check remembered
+    store.append(task="t", item=5, annotator="a", label="neg",
+                 fingerprint=Fingerprinter(labeled, [0]).one(5))  # fmt: skip
+    assert resume(store, labeled)[1] == 200
+    assert resume(store, labeled)[1] == 0
+
+
+def test_a_row_edited_after_a_remembered_check_is_still_caught(store, labeled):
+    resume(store, labeled)
+    edited = labeled.copy()
+    edited.loc[7, "text"] = "another text"
+    with pytest.warns(NblabelWarning, match="1 label was given to an item that now shows"):
+        session, hashed = resume(store, edited)
+    assert hashed == 200 and session.changed_items == [7] and session.progress.done == 199
+    # the check that found the edit is not remembered; the one before still stands
+    assert remembered(store) == [("t", "a", "annotator", 200)]
+    assert resume(store, labeled)[1] == 0
+
+
+def test_a_fingerprint_another_program_changed_is_caught_after_a_remembered_check(
+    path, store, labeled, clock
+):
+    resume(store, labeled)
+    store.close()
+    other_program(path, "UPDATE nblabel_events SET fingerprint = '0123456789abcdef'"
+                        " WHERE item = '9'")  # fmt: skip
+    with LabelStore(path, clock=clock) as again:
+        with pytest.warns(NblabelWarning, match="1 label was given to an item"):
+            session, hashed = resume(again, labeled)
+        assert hashed == 200 and session.changed_items == [9]
+
+
+@pytest.mark.parametrize("digest", ["not a digest", "", "0" * 32])
+def test_a_remembered_check_another_program_wrote_is_only_a_miss(
+    path, store, labeled, clock, digest
+):
+    resume(store, labeled)
+    store.close()
+    other_program(path, f"UPDATE nblabel_checks SET digest = '{digest}'")
+    with LabelStore(path, clock=clock) as again:
+        session, hashed = resume(again, labeled)
+        assert hashed == 200 and session.progress.done == 200
+        assert resume(again, labeled)[1] == 0  # remembered again
+
+
+def test_a_check_is_remembered_from_many_labels_and_never_by_a_store_that_cannot_write(
+    store, labeled, monkeypatch
+):
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 201)  # more than the store holds
+    assert resume(store, labeled)[1] == 200 and remembered(store) == []
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)
+    store._engine.shared.read_only = True  # root ignores file modes: see test_store_abuse
+    try:
+        assert resume(store, labeled)[1] == 200 and remembered(store) == []
+    finally:
+        store._engine.shared.read_only = False
+    assert resume(store, labeled)[1] == 200 and resume(store, labeled)[1] == 0
+
+
+def test_a_store_made_before_remembered_checks_gains_their_table(path, store, labeled, clock):
+    store.close()
+    other_program(path, "DROP TABLE nblabel_checks")
+    with LabelStore(path, clock=clock) as again:
+        assert "nblabel_checks" in again._engine.tables()
+        assert resume(again, labeled)[1] == 200 and resume(again, labeled)[1] == 0
 
 
 def test_postgresql_keeps_no_snapshot(pg_url, clock, monkeypatch):

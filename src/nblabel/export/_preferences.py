@@ -224,8 +224,9 @@ def _warn_left_out(task: str, missing: list, changed: list) -> None:
     if changed:
         ids = ", ".join(map(repr, changed[:3])) + (", …" if len(changed) > 3 else "")
         parts.append(
-            f"{len(changed)} label{'s were' if len(changed) > 1 else ' was'} given to items that "
-            f"now show other content (ids {ids}): give rows stable ids (df.set_index('id'))"
+            f"{len(changed)} label{'s were' if len(changed) > 1 else ' was'} given to "
+            f"{'items that now show' if len(changed) > 1 else 'an item that now shows'} other "
+            f"content (ids {ids}): give rows stable ids (df.set_index('id'))"
         )
     if parts:
         warnings.warn(
