@@ -858,13 +858,21 @@ class LabelStore:
             " AND action = 'label'"
         )
         params = (task, annotator, source)
-        row = self._query(f"SELECT {agg.format('item')}, count({fingerprint}) {where}", params)
-        joined, n_prints = row[0] if row else (None, 0)
-        prints = None
-        if n_prints:  # read again, the fingerprints beside the ids in one pass: aligned
-            prints_sql = agg.format(f"coalesce({fingerprint}, '')")
-            row = self._query(f"SELECT {agg.format('item')}, {prints_sql} {where}", params)
+        items_sql = agg.format("item")
+        prints_sql = agg.format(f"coalesce({fingerprint}, '')")  # aligned with the ids
+        # the first label tells whether they were saved with fingerprints (a text= widget's
+        # are): then both are read in one pass; else the ids, and the fingerprints only if
+        # some label has one after all
+        first = self._query(f"SELECT {fingerprint} IS NOT NULL {where} LIMIT 1", params)
+        if first and first[0][0]:
+            row = self._query(f"SELECT {items_sql}, {prints_sql} {where}", params)
             joined, prints = row[0]
+        else:
+            row = self._query(f"SELECT {items_sql}, count({fingerprint}) {where}", params)
+            joined, n_prints = row[0] if row else (None, 0)
+            prints = None
+            if n_prints:
+                joined, prints = self._query(f"SELECT {items_sql}, {prints_sql} {where}", params)[0]
         if joined is None:
             return np.empty(0, dtype=np.int64), None
         items, texts = decode_joined(joined)
