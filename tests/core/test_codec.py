@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import math
 
 import numpy as np
@@ -62,6 +63,14 @@ def test_round_trip_keeps_value_and_type(value):
 def test_encoding_is_deterministic_text(value):
     # the store compares encoded item ids in SQL, so equal values must give equal text
     assert encode(value) == encode(decode(encode(value)))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.one_of(st.integers(), st.text(), st.booleans(), st.floats(allow_nan=False,
+                 allow_infinity=False), st.lists(st.integers(), max_size=3)))  # fmt: skip
+def test_plain_values_encode_as_compact_json(value):
+    # the texts stored so far: a faster encoder must write exactly these
+    assert encode(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 @pytest.mark.parametrize(
