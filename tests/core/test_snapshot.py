@@ -560,6 +560,20 @@ def test_a_read_never_waits_for_another_writer_to_keep_its_snapshot(store, path,
     assert kept(store)
 
 
+def test_a_widget_built_while_another_process_writes_never_waits_to_remember_its_check(
+    store, path, labeled, child
+):
+    holder = child("hold_write_lock", path)
+    assert holder.line() == "ready"
+    started = time.monotonic()
+    session, hashed = resume(store, labeled)
+    assert time.monotonic() - started < _sqlite._BUSY_TIMEOUT_S / 2
+    assert hashed == 200 and session.progress.done == 200 and remembered(store) == []
+    holder.send("go")
+    assert holder.line() == "released"
+    assert resume(store, labeled)[1] == 200 and resume(store, labeled)[1] == 0
+
+
 def test_reads_while_another_process_labels_see_every_label_before_the_newest(
     store, path, small, child, monkeypatch
 ):
