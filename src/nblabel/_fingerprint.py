@@ -179,7 +179,7 @@ class Fingerprinter:
         time zones, categories) or a stored fingerprint is not plain text.
 
         It lets a store remember that a million labels were checked: :func:`check_labels`
-        compares this one digest instead of hashing each row again (a few ms a million rows
+        compares this one digest instead of hashing each row again (about 0.1 s a million rows
         against 1-2 µs a row).
         """
         positions = np.asarray(positions, dtype=np.int64)
@@ -187,7 +187,7 @@ class Fingerprinter:
             raise ValueError("one stored fingerprint per position")
         if self._rows is not None:
             positions = self._rows[positions]
-        digest = hashlib.blake2b(_CHECK_FORMAT, digest_size=16)
+        digest = hashlib.sha256(_CHECK_FORMAT)  # twice blake2b's speed where CPUs have SHA
         digest.update(b"%d:%d:%d:" % (DIGEST_SIZE, len(self._columns), len(positions)))
         if not _add_texts(digest, np.asarray(stored, dtype=object), lines=True):
             return None
