@@ -61,7 +61,7 @@ def _as_bytes(value: Any) -> bytes:
 def _add_column(digest: Any, values: Any) -> bool:
     """Add a column's values to ``digest``, framed and tagged by how they are read; ``False``
     when they can be read only one by one."""
-    if isinstance(values.dtype, pd.StringDtype):
+    if isinstance(values.dtype, pd.StringDtype) or _arrow_text(values.dtype):
         if _add_arrow_texts(digest, values):
             return True
         return _add_texts(digest, np.asarray(values, dtype=object), lines=False)
@@ -73,6 +73,19 @@ def _add_column(digest: Any, values: Any) -> bool:
         digest.update(np.ascontiguousarray(values).tobytes())
         return True
     return values.dtype == object and _add_texts(digest, values, lines=False)
+
+
+def _arrow_text(dtype: Any) -> bool:
+    """Whether ``dtype`` is pandas' Arrow dtype of a text type (``string[pyarrow]`` of
+    ``read_parquet(dtype_backend="pyarrow")``)."""
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    if arrow is None or not isinstance(dtype, getattr(pd, "ArrowDtype", ())):
+        return False
+    import pyarrow as pa
+
+    view = getattr(pa.types, "is_string_view", None)  # pyarrow 16 and later
+    kinds = [pa.types.is_string, pa.types.is_large_string, view]
+    return any(kind is not None and kind(arrow) for kind in kinds)
 
 
 def _add_arrow_texts(digest: Any, values: Any) -> bool:

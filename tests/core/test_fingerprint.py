@@ -260,6 +260,22 @@ def test_the_digest_reads_text_columns_of_every_storage(dtype):
     assert digest_of(edited, [4, 0, 2], [fps[4], fps[0], fps[2]]) != digest
 
 
+def test_the_digest_reads_arrow_texts_of_read_parquet_with_the_pyarrow_backend():
+    pa = pytest.importorskip("pyarrow")
+    for kind in (pa.string(), pa.large_string()):
+        frame = texts(pd.Series(TEXTS, dtype=pd.ArrowDtype(kind)))
+        fps = prints(frame)
+        assert fps == prints(texts(TEXTS))  # the same fingerprints as any text column
+        digest = digest_of(frame, [1, 3], [fps[1], fps[3]])
+        assert digest is not None
+        edited = texts(pd.Series(["good", "bad", "meh", "greater", "awful"],
+                                 dtype=pd.ArrowDtype(kind)))  # fmt: skip
+        assert digest_of(edited, [1, 3], [fps[1], fps[3]]) != digest
+    # numbers in Arrow: row by row
+    numbers = pd.DataFrame({"n": pd.Series([1, 2], dtype=pd.ArrowDtype(pa.int64()))})
+    assert digest_of(numbers, [0, 1], ["p", "q"]) is None
+
+
 def test_the_digest_reads_missing_texts_where_the_storage_marks_them():
     pytest.importorskip("pyarrow")
     missing = texts(pd.array(["good", None, "meh"], dtype="string[pyarrow]"))
