@@ -37,7 +37,8 @@ except ImportError:  # pragma: no cover - pandas before 2.1
     from pandas.arrays import PandasArray as _NumpyArray
 
 _FEW = 16  # up to this many rows, cells are read one by one
-_CHECK_FORMAT = b"nblabel checked rows 1:"  # a new way of reading columns: a new format
+# a new way of reading or hashing rows (here or in Fingerprinter) needs a new format
+_CHECK_FORMAT = b"nblabel checked rows 1:"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # default reprs name a memory address: not content
 
 

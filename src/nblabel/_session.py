@@ -181,7 +181,9 @@ class LabelingSession:
         self._labeled = np.zeros(len(items), dtype=bool)
         # labels whose row now shows other content (or whose id changed type) are set aside;
         # a check that found every one on its row is remembered, and not made row by row again
-        remembered = store._remembered_check(task, annotator, source)
+        remembered = (
+            None if fingerprint is None else store._remembered_check(task, annotator, source)
+        )
         if isinstance(order, Ordering):  # it is told the labels themselves
             existing = list(store.current(task, annotator, source).values())
             self._check = check_labels(
