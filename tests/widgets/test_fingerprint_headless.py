@@ -10,6 +10,7 @@ from labeling import OPTIONS, label_first, make
 
 import nblabel
 from nblabel import NblabelError, NblabelWarning, _snapshot
+from nblabel._fingerprint import Fingerprinter
 
 TEXTS = ["good", "bad", "meh", "great", "awful", "fine"]
 
@@ -174,3 +175,29 @@ def test_a_resume_from_the_labels_snapshot_checks_each_row_as_a_resume_through_t
     with pytest.warns(NblabelWarning, match="w.labels leaves out"):
         labels = shown_labels(w, resorted)
     assert {text: label for text, label in labels.items() if pd.notna(label)} == {"bad": "neg"}
+
+
+@pytest.mark.parametrize("read_before", [False, True], ids=["index", "snapshot"])
+def test_a_widget_built_again_compares_one_digest_and_still_catches_an_edited_row(
+    df, store, monkeypatch, read_before
+):
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)  # remembered from the first label on
+    hashed = []
+    plain_call = Fingerprinter.__call__
+    monkeypatch.setattr(Fingerprinter, "__call__",
+                        lambda self, positions: hashed.append(len(positions))
+                        or plain_call(self, positions))  # fmt: skip
+    label_first(make(df, store), "1231")  # good bad meh great
+    hashed.clear()
+    again = make(df, store)  # every label checked against its row, and that remembered
+    assert hashed == [4]
+    if read_before:
+        assert len(again.labels) == 4  # the read that keeps the snapshot a resume reads
+    hashed.clear()
+    w = make(df.sample(frac=1, random_state=1), store)  # re-sorted, each row under its id
+    assert hashed == [] and w.progress.done == 4 and w.session.notice is None
+    edited = df.copy()
+    edited.loc[3, "review"] = "terrible"  # "great" is now another text
+    with pytest.warns(NblabelWarning, match="1 label was given to an item that now shows"):
+        w = make(edited, store)
+    assert hashed == [4] and w.session.changed_items == [3] and w.progress.done == 3
