@@ -293,9 +293,11 @@ class LabelCheck:
     changed_events: list[int] = field(default_factory=list)
     changed_items: list[Hashable] = field(default_factory=list)
     retyped: list[tuple[Hashable, Hashable]] = field(default_factory=list)
-    #: every label with a fingerprint matched its row: the digest to remember of them
-    #: (:meth:`Fingerprinter.digest`), or ``None``
+    #: every label with a fingerprint matched its row: the digest to remember of them, in
+    #: the order they were given (:meth:`Fingerprinter.digest`), and the newest event id
+    #: among them; ``None`` otherwise, or when no event ids were given
     digest: str | None = None
+    upto: int | None = None
 
     def describe(self, lead: str, limit: int = 3) -> str | None:
         """The problems found, as one message starting with ``lead``; ``None`` when all is well."""
@@ -338,7 +340,7 @@ def check_labels(
     stored_fingerprints: Sequence[str | None] | None,
     event_ids: Sequence[int] | Callable[[list[Hashable]], Sequence[int | None]],
     fingerprinter: Fingerprinter | None,
-    remembered: str | None = None,
+    remembered: tuple[str, int] | None = None,
 ) -> LabelCheck:
     """Match stored labels to the rows of the data they still belong to.
 
@@ -349,8 +351,10 @@ def check_labels(
     one); ``event_ids`` may be a function of the stored ids of the labels set aside (only
     those are asked for).
 
-    ``remembered``: the digest (:meth:`Fingerprinter.digest`) of labels found whole before.
-    When the labels and their rows still have that digest, no row is hashed again.
+    ``remembered``: ``(digest, upto)`` of a check that found every label up to event id
+    ``upto`` on its row (:attr:`LabelCheck.digest`). When those labels and their rows still
+    have that digest, only the labels given since are hashed row by row. It needs the event
+    ids themselves (not a function).
     """
     found = items.get_indexer(_lookup(items, stored_items))
     hit = np.flatnonzero(found >= 0)
@@ -359,23 +363,34 @@ def check_labels(
         stored = np.asarray(stored_fingerprints, dtype=object)[hit]
         known = np.flatnonzero(stored != None)  # noqa: E711 (elementwise)
         if len(known):
-            positions = check.positions[known]
-            digest_of = getattr(fingerprinter, "digest", None)
-            digest = None if digest_of is None else digest_of(positions, stored[known])
-            # the remembered digest: each row hashes as it did when every one matched
-            if digest is None or digest != remembered:
-                now = np.asarray(fingerprinter(positions), dtype=object)
-                bad = known[now != stored[known]]
-                if len(bad):
-                    digest = None
-                    if callable(event_ids):
-                        ids = _pick(stored_items, hit[bad])
-                        check.changed_events = [int(e) for e in event_ids(ids) if e is not None]
-                    else:
-                        check.changed_events = np.asarray(event_ids)[hit[bad]].tolist()
-                    check.changed_items = items[check.positions[bad]].tolist()
-                    check.positions = np.delete(check.positions, bad)
-            check.digest = digest
+            positions, prints = check.positions[known], stored[known]
+            # the labels in the order given (event ids): a remembered check covers those up
+            # to its newest, and labels given since are hashed row by row
+            digest_of = None if callable(event_ids) else getattr(fingerprinter, "digest", None)
+            to_hash, matched = np.arange(len(known)), None
+            if digest_of is not None:
+                given = np.asarray(event_ids, dtype=np.int64)[hit][known]
+                order = np.argsort(given, kind="stable")
+                if remembered is not None:
+                    old = order[given[order] <= remembered[1]]
+                    if len(old) and digest_of(positions[old], prints[old]) == remembered[0]:
+                        to_hash, matched = order[given[order] > remembered[1]], remembered[0]
+            bad = to_hash  # none, when nothing is left to hash
+            if len(to_hash):
+                now = np.asarray(fingerprinter(positions[to_hash]), dtype=object)
+                bad = known[to_hash[now != prints[to_hash]]]
+            if len(bad):
+                if callable(event_ids):
+                    ids = _pick(stored_items, hit[bad])
+                    check.changed_events = [int(e) for e in event_ids(ids) if e is not None]
+                else:
+                    check.changed_events = np.asarray(event_ids)[hit[bad]].tolist()
+                check.changed_items = items[check.positions[bad]].tolist()
+                check.positions = np.delete(check.positions, bad)
+            elif digest_of is not None:
+                unchanged = matched is not None and not len(to_hash)
+                check.digest = matched if unchanged else digest_of(positions[order], prints[order])
+                check.upto = int(given[order[-1]])
     missing = _pick(stored_items, np.flatnonzero(found < 0)) if len(hit) < len(found) else []
     if missing and not isinstance(items, pd.MultiIndex):
         check.retyped = _retyped(items, missing)

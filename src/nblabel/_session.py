@@ -195,18 +195,24 @@ class LabelingSession:
                 remembered,
             )
         else:  # the items alone, read as arrays: no object per label
-            held, prints = store.labeled_items(task, annotator, source)
+            held, prints, event_ids = store._labeled_events(task, annotator, source)
             self._check = check_labels(
                 items,
                 held,
                 prints,
-                lambda ids: store.current_events(task, annotator, ids, source),
+                (
+                    (lambda ids: store.current_events(task, annotator, ids, source))
+                    if event_ids is None
+                    else event_ids
+                ),
                 fingerprint,
                 remembered,
             )
-        digest = self._check.digest
-        if digest is not None and digest != remembered:
-            store._remember_check(task, annotator, source, digest, len(self._check.positions))
+        check = self._check
+        if check.digest is not None and (check.digest, check.upto) != remembered:
+            store._remember_check(
+                task, annotator, source, check.digest, check.upto, len(check.positions)
+            )
         self._labeled[self._check.positions] = True
         self._labels_warned = False
         self._set_aside = set(self._check.changed_events)

@@ -11,11 +11,13 @@ event, or inserts one at or below an ``upto``: a snapshot is right or it is gone
 PostgreSQL keeps none: its sequences hand out ids in one order and transactions commit in
 another, so an event below ``upto`` may still arrive after the snapshot was taken.
 
-Beside them the file remembers, per annotator's labels of a task, the digest of the last check
-that found every labeled row showing what it showed when labeled
-(:meth:`~nblabel._fingerprint.Fingerprinter.digest`): a widget built again over the same rows
-compares that one digest instead of hashing each row. A digest names the labels and the content
-it covers, so it needs no trigger: any change to either gives another digest.
+Beside them the file remembers, per annotator's labels of a task, the last check that found
+every labeled row showing what it showed when labeled: the digest of those labels and rows in
+the order given (:meth:`~nblabel._fingerprint.Fingerprinter.digest`) and the newest event id
+among them. A widget built again compares that one digest for the labels up to that event and
+hashes only the labels given since. A digest names the labels and the content it covers, so it
+needs no trigger: any change to either (a label undone or given again, an edited row, another
+program's write) gives another digest, and every row is checked.
 """
 
 from __future__ import annotations
@@ -56,11 +58,12 @@ SQLITE_SCHEMA = [
         body BLOB NOT NULL,
         PRIMARY KEY (query, part)
     )""",
-    """CREATE TABLE IF NOT EXISTS nblabel_checks (
+    """CREATE TABLE IF NOT EXISTS nblabel_checked (
         task TEXT NOT NULL,
         annotator TEXT NOT NULL,
         source TEXT NOT NULL,
         digest TEXT NOT NULL,
+        upto INTEGER NOT NULL,
         rows INTEGER NOT NULL,
         checked_at REAL NOT NULL,
         PRIMARY KEY (task, annotator, source)
@@ -150,35 +153,40 @@ def _read_all(
     return columns
 
 
-def remembered_check(engine: Any, task: str, annotator: str, source: str) -> str | None:
-    """The digest of the last check that found each of these labels on its row, or ``None``."""
-    if not getattr(engine, "keeps_snapshots", False) or "nblabel_checks" not in engine.tables():
+def remembered_check(engine: Any, task: str, annotator: str, source: str) -> tuple[str, int] | None:
+    """``(digest, upto)`` of the last check that found each of these labels up to event id
+    ``upto`` on its row, or ``None``."""
+    if not getattr(engine, "keeps_snapshots", False) or "nblabel_checked" not in engine.tables():
         return None
     rows = engine.read(
-        "SELECT digest FROM nblabel_checks WHERE task = ? AND annotator = ? AND source = ?",
+        "SELECT digest, upto FROM nblabel_checked WHERE task = ? AND annotator = ? AND source = ?",
         (task, annotator, source),
     )
-    return rows[0][0] if rows and isinstance(rows[0][0], str) else None
+    if not rows or not isinstance(rows[0][0], str) or type(rows[0][1]) is not int:
+        return None  # another program's value: as if none
+    return rows[0][0], rows[0][1]
 
 
 def remember_check(
-    engine: Any, task: str, annotator: str, source: str, digest: str, n_rows: int
+    engine: Any, task: str, annotator: str, source: str, digest: str, upto: int, n_rows: int
 ) -> None:
-    """Remember ``digest`` of ``n_rows`` labels found on their rows, when that spares a later
-    check enough (:data:`MIN_ROWS`) and the file can be written now; else nothing."""
+    """Remember ``digest`` of ``n_rows`` labels up to event id ``upto`` found on their rows,
+    when that spares a later check enough (:data:`MIN_ROWS`) and the file can be written now;
+    else nothing."""
     if (
         n_rows < MIN_ROWS
         or engine.read_only
         or not getattr(engine, "keeps_snapshots", False)
-        or "nblabel_checks" not in engine.tables()
+        or "nblabel_checked" not in engine.tables()
     ):
         return
 
     def write(tx: Any) -> None:
         tx.execute(
-            "INSERT OR REPLACE INTO nblabel_checks"
-            " (task, annotator, source, digest, rows, checked_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (task, annotator, source, digest, n_rows, time.time()),
+            "INSERT OR REPLACE INTO nblabel_checked"
+            " (task, annotator, source, digest, upto, rows, checked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (task, annotator, source, digest, upto, n_rows, time.time()),
         )
 
     try:  # never waiting for another writer: building a widget must not stall

@@ -230,7 +230,7 @@ class LabelStore:
         snapshots = getattr(engine, "snapshot_schema", [])
         if "nblabel_events_current" in engine.indexes() and (
             not snapshots
-            or (set(TRIGGERS) <= engine.triggers() and "nblabel_checks" in engine.tables())
+            or (set(TRIGGERS) <= engine.triggers() and "nblabel_checked" in engine.tables())
         ):
             return
 
@@ -821,17 +821,17 @@ class LabelStore:
             out[key] = CurrentLabel(event_id, decode(item), value, rationale, fingerprint)
         return out
 
-    def _remembered_check(self, task: str, annotator: str, source: str) -> str | None:
-        """The digest of the last check that found each of these labels on its row
+    def _remembered_check(self, task: str, annotator: str, source: str) -> tuple[str, int] | None:
+        """``(digest, upto)`` of the last check that found each of these labels on its row
         (``_snapshot``), or ``None``."""
         self._check_open()
         return remembered_check(self._engine, task, annotator, source)
 
     def _remember_check(
-        self, task: str, annotator: str, source: str, digest: str, n_rows: int
+        self, task: str, annotator: str, source: str, digest: str, upto: int, n_rows: int
     ) -> None:
         self._check_open()
-        remember_check(self._engine, task, annotator, source, digest, n_rows)
+        remember_check(self._engine, task, annotator, source, digest, upto, n_rows)
 
     def labeled_items(
         self, task: str, annotator: str, source: str = "annotator"
@@ -846,10 +846,18 @@ class LabelStore:
         fingerprint. Labels an undo or a relabel touched are read again one by one. Where an
         earlier read left the labels' snapshot (``_snapshot``), they come from it instead.
         """
+        items, fingerprints, _ = self._labeled_events(task, annotator, source)
+        return items, fingerprints
+
+    def _labeled_events(
+        self, task: str, annotator: str, source: str
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """:meth:`labeled_items`, and the event id of each label (int64) where labels have
+        fingerprints (else ``None``): what a remembered check is matched by."""
         parts = self._annotation_parts(task, annotator, source, fingerprints=True,
                                        kept_only=True)  # fmt: skip
         if parts is None:
-            return np.empty(0, dtype=np.int64), None
+            return np.empty(0, dtype=np.int64), None, None
         if parts is not False:
             return _current_items(parts)
         agg, fingerprint = self._engine.text_agg, self._fingerprint_sql.removeprefix("e.")
@@ -859,27 +867,29 @@ class LabelStore:
         )
         params = (task, annotator, source)
         items_sql = agg.format("item")
-        prints_sql = agg.format(f"coalesce({fingerprint}, '')")  # aligned with the ids
+        prints_sql = agg.format(f"coalesce({fingerprint}, '')")
+        # items, fingerprints and event ids aligned: the same order in one query
+        printed_sql = f"{items_sql}, {prints_sql}, {agg.format('CAST(id AS TEXT)')}"
         # the first label tells whether they were saved with fingerprints (a text= widget's
-        # are): then both are read in one pass; else the ids, and the fingerprints only if
-        # some label has one after all
+        # are): then all three are read in one pass; else the ids, and the rest only if some
+        # label has a fingerprint after all
         first = self._query(f"SELECT {fingerprint} IS NOT NULL {where} LIMIT 1", params)
         if first and first[0][0]:
-            row = self._query(f"SELECT {items_sql}, {prints_sql} {where}", params)
-            joined, prints = row[0]
+            joined, prints, ids = self._query(f"SELECT {printed_sql} {where}", params)[0]
         else:
             row = self._query(f"SELECT {items_sql}, count({fingerprint}) {where}", params)
             joined, n_prints = row[0] if row else (None, 0)
-            prints = None
+            prints = ids = None
             if n_prints:
-                joined, prints = self._query(f"SELECT {items_sql}, {prints_sql} {where}", params)[0]
+                joined, prints, ids = self._query(f"SELECT {printed_sql} {where}", params)[0]
         if joined is None:
-            return np.empty(0, dtype=np.int64), None
+            return np.empty(0, dtype=np.int64), None, None
         items, texts = decode_joined(joined)
-        fingerprints = None
+        fingerprints = event_ids = None
         if prints is not None:
             fingerprints = np.array(prints.split("\n"), dtype=object)
             fingerprints[fingerprints == ""] = None
+            event_ids = decode_joined(ids)[0].astype(np.int64)
         # a relabeled item comes once per label; an undone label may leave an older one
         # current, or none: those items are read again one by one
         if texts is None:
@@ -890,7 +900,7 @@ class LabelStore:
             touched = set(stored[stored.duplicated()].tolist())
         touched |= self._undone_items(task, annotator, source)
         if not touched:
-            return items, fingerprints
+            return items, fingerprints, event_ids
         current = self._newest(task, annotator, source, sorted(touched))
         if texts is None:
             keep = ~np.isin(items, np.array([int(t) for t in touched], dtype=np.int64))
@@ -903,7 +913,9 @@ class LabelStore:
             again_prints = np.empty(len(current), dtype=object)
             again_prints[:] = [f for _, f in current.values()]
             fingerprints = np.concatenate([fingerprints[keep], again_prints])
-        return items, fingerprints
+            again_ids = np.array([e for e, _ in current.values()], dtype=np.int64)
+            event_ids = np.concatenate([event_ids[keep], again_ids])
+        return items, fingerprints, event_ids
 
     def current_events(
         self, task: str, annotator: str, items: Iterable[Any], source: str = "annotator"
@@ -1121,8 +1133,8 @@ class LabelStore:
         return _Parts(columns, codes, is_current, undone)
 
 
-def _current_items(parts: _Parts) -> tuple[np.ndarray, np.ndarray | None]:
-    """:meth:`LabelStore.labeled_items` from the columns of one annotator's label events."""
+def _current_items(parts: _Parts) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """:meth:`LabelStore._labeled_events` from the columns of one annotator's label events."""
     current = np.flatnonzero(parts.is_current)
     items = parts.columns.items[current]
     if items.dtype.kind != "i":
@@ -1132,7 +1144,7 @@ def _current_items(parts: _Parts) -> tuple[np.ndarray, np.ndarray | None]:
         prints = prints[current]
         if not np.not_equal(prints, None).any():  # one C loop, not a Python one
             prints = None
-    return items, prints
+    return items, prints, None if prints is None else parts.columns.event_ids[current]
 
 
 @dataclass

@@ -317,29 +317,50 @@ def test_the_digest_of_review_rows_reads_the_rows_they_map_to():
     )
 
 
-def test_a_remembered_digest_spares_hashing_row_by_row_and_a_stale_one_does_not():
+def test_a_remembered_check_spares_hashing_the_labels_it_covers_and_no_others():
     n = 50_000
     frame = pd.DataFrame({"text": np.arange(n).astype(str)})
     ids, events = np.arange(n), np.arange(1, n + 1)
-    fps = Fingerprinter(frame, [0])(ids)
-    first = Counting(Fingerprinter(frame, [0]))
-    check = check_labels(frame.index, ids, fps, events, first)
-    assert first.asked == n and check.positions.size == n and check.digest is not None
-    again = Counting(Fingerprinter(frame, [0]))
-    checked = check_labels(frame.index, ids, fps, events, again, remembered=check.digest)
-    assert again.asked == 0  # nothing hashed row by row
-    assert checked.positions.tolist() == ids.tolist() and checked.digest == check.digest
+    fps = np.asarray(Fingerprinter(frame, [0])(ids), dtype=object)
+
+    def check(upto_row, remembered=None, data=frame, given=events, **kw):
+        counting = Counting(Fingerprinter(data, [0]))
+        found = check_labels(data.index, ids[:upto_row], fps[:upto_row], given[:upto_row],
+                             counting, remembered, **kw)  # fmt: skip
+        return found, counting.asked
+
+    first, asked = check(40_000)
+    assert asked == 40_000 and first.positions.size == 40_000
+    assert first.digest is not None and first.upto == 40_000
+    remembered = (first.digest, first.upto)
+    again, asked = check(40_000, remembered)
+    assert asked == 0 and again.positions.tolist() == list(range(40_000))
+    assert (again.digest, again.upto) == remembered
+    # labels given since: those alone are hashed, and the digest covers them all
+    later, asked = check(n, remembered)
+    assert asked == n - 40_000 and later.positions.size == n and later.upto == n
+    assert later.digest == check(n)[0].digest  # as a full check would remember it
+    # in another order (the index's, say): the same labels, the same digest
+    shuffled = np.random.default_rng(0).permutation(n)
+    counting = Counting(Fingerprinter(frame, [0]))
+    mixed = check_labels(frame.index, ids[shuffled], fps[shuffled], events[shuffled], counting,
+                         (later.digest, later.upto))  # fmt: skip
+    assert counting.asked == 0 and mixed.digest == later.digest
     # one row edited since: every row is hashed again, and that label set aside
     edited = frame.copy()
     edited.loc[123, "text"] = "edited"
-    third = Counting(Fingerprinter(edited, [0]))
-    found = check_labels(edited.index, ids, fps, events, third, remembered=check.digest)
-    assert third.asked == n and found.changed_items == [123] and found.changed_events == [124]
+    found, asked = check(40_000, remembered, data=edited)
+    assert asked == 40_000 and found.changed_items == [123] and found.changed_events == [124]
     assert found.digest is None  # not all matched: nothing to remember
-    # a remembered digest of other labels: checked row by row
-    fourth = Counting(Fingerprinter(frame, [0]))
-    check_labels(frame.index, ids[1:], fps[1:], events[1:], fourth, remembered=check.digest)
-    assert fourth.asked == n - 1
+    # a label checked before and no longer current (given again since): every row
+    relabeled = events.copy()
+    relabeled[7] = n + 1
+    found, asked = check(40_000, remembered, given=relabeled)
+    assert asked == 40_000 and found.upto == n + 1
+    # no event ids, only a way to look the set-aside ones up: row by row, nothing to remember
+    counting = Counting(Fingerprinter(frame, [0]))
+    found = check_labels(frame.index, ids, fps, lambda _: [], counting, remembered)
+    assert counting.asked == n and found.digest is None
 
 
 # -- the session stores and compares them ------------------------------------------------------

@@ -426,32 +426,52 @@ def resume(store, frame) -> tuple[LabelingSession, int]:
 
 
 def remembered(store) -> list[tuple]:
-    return store._query("SELECT task, annotator, source, rows FROM nblabel_checks")
+    return store._query("SELECT task, annotator, source, upto, rows FROM nblabel_checked")
 
 
 @pytest.fixture
 def labeled(store, small):
-    """A store holding one label with its fingerprint for each of 200 texts."""
-    frame = pd.DataFrame({"text": [f"text {i}" for i in range(200)]})
-    store.append_many(task="t", items=frame.index, annotator="a", label="pos",
+    """300 texts, the first 200 of them labeled with their fingerprints (events 1 to 200)."""
+    frame = pd.DataFrame({"text": [f"text {i}" for i in range(300)]})
+    store.append_many(task="t", items=frame.index[:200], annotator="a", label="pos",
                       fingerprints=Fingerprinter(frame, [0])(np.arange(200)))  # fmt: skip
     return frame
 
 
-def test_a_resume_over_rows_checked_before_hashes_none_of_them(store, labeled):
+def label(store, frame, item: int, value: str = "pos") -> int:
+    return store.append(task="t", item=item, annotator="a", label=value,
+                        fingerprint=Fingerprinter(frame, [0]).one(item))  # fmt: skip
+
+
+def test_a_resume_over_rows_checked_before_hashes_only_the_labels_given_since(store, labeled):
     session, hashed = resume(store, labeled)
     assert hashed == 200 and session.progress.done == 200
-    assert remembered(store) == [("t", "a", "annotator", 200)]
+    assert remembered(store) == [("t", "a", "annotator", 200, 200)]
     session, hashed = resume(store, labeled)
     assert hashed == 0 and session.progress.done == 200 and session.notice is None
     # the rows re-sorted, each under its id: still the same content per label
     shuffled = labeled.sample(frac=1, random_state=0)
     session, hashed = resume(store, shuffled)
     assert hashed == 0 and session.progress.done == 200
-    # a label given since: checked with the others, and that check remembered
-    store.append(task="t", item=5, annotator="a", label="neg",
-                 fingerprint=Fingerprinter(labeled, [0]).one(5))  # fmt: skip
-    assert resume(store, labeled)[1] == 200
+    # labels on new items since: those alone are hashed, then remembered with the rest
+    last = [label(store, labeled, item) for item in (250, 260)][-1]
+    session, hashed = resume(store, labeled)
+    assert hashed == 2 and session.progress.done == 202
+    assert remembered(store) == [("t", "a", "annotator", last, 202)]
+    assert resume(store, labeled)[1] == 0
+
+
+@pytest.mark.parametrize("change", ["relabel", "undo"])
+def test_a_label_checked_before_and_changed_since_has_every_row_checked(store, labeled, change):
+    resume(store, labeled)
+    if change == "relabel":
+        label(store, labeled, 5, "neg")  # item 5's label checked before is no longer current
+        expected = 200
+    else:
+        store.undo(6, annotator="a")  # event 6: item 5's label
+        expected = 199
+    session, hashed = resume(store, labeled)
+    assert hashed == expected and session.progress.done == expected
     assert resume(store, labeled)[1] == 0
 
 
@@ -463,7 +483,7 @@ def test_a_row_edited_after_a_remembered_check_is_still_caught(store, labeled):
         session, hashed = resume(store, edited)
     assert hashed == 200 and session.changed_items == [7] and session.progress.done == 199
     # the check that found the edit is not remembered; the one before still stands
-    assert remembered(store) == [("t", "a", "annotator", 200)]
+    assert remembered(store) == [("t", "a", "annotator", 200, 200)]
     assert resume(store, labeled)[1] == 0
 
 
@@ -480,13 +500,16 @@ def test_a_fingerprint_another_program_changed_is_caught_after_a_remembered_chec
         assert hashed == 200 and session.changed_items == [9]
 
 
-@pytest.mark.parametrize("digest", ["not a digest", "", "0" * 32])
+@pytest.mark.parametrize(
+    "written",
+    ["digest = 'not a digest'", "digest = ''", "digest = 1", "upto = 'x'", "upto = 100"],
+)
 def test_a_remembered_check_another_program_wrote_is_only_a_miss(
-    path, store, labeled, clock, digest
+    path, store, labeled, clock, written
 ):
     resume(store, labeled)
     store.close()
-    other_program(path, f"UPDATE nblabel_checks SET digest = '{digest}'")
+    other_program(path, f"UPDATE nblabel_checked SET {written}")
     with LabelStore(path, clock=clock) as again:
         session, hashed = resume(again, labeled)
         assert hashed == 200 and session.progress.done == 200
@@ -509,9 +532,9 @@ def test_a_check_is_remembered_from_many_labels_and_never_by_a_store_that_cannot
 
 def test_a_store_made_before_remembered_checks_gains_their_table(path, store, labeled, clock):
     store.close()
-    other_program(path, "DROP TABLE nblabel_checks")
+    other_program(path, "DROP TABLE nblabel_checked")
     with LabelStore(path, clock=clock) as again:
-        assert "nblabel_checks" in again._engine.tables()
+        assert "nblabel_checked" in again._engine.tables()
         assert resume(again, labeled)[1] == 200 and resume(again, labeled)[1] == 0
 
 

@@ -196,8 +196,12 @@ def test_a_widget_built_again_compares_one_digest_and_still_catches_an_edited_ro
     hashed.clear()
     w = make(df.sample(frac=1, random_state=1), store)  # re-sorted, each row under its id
     assert hashed == [] and w.progress.done == 4 and w.session.notice is None
+    w.press("2")  # one label more, then the cell run again
+    hashed.clear()
+    assert make(df, store).progress.done == 5 and hashed == [1]  # the new label alone
+    hashed.clear()
     edited = df.copy()
     edited.loc[3, "review"] = "terrible"  # "great" is now another text
     with pytest.warns(NblabelWarning, match="1 label was given to an item that now shows"):
         w = make(edited, store)
-    assert hashed == [4] and w.session.changed_items == [3] and w.progress.done == 3
+    assert hashed == [5] and w.session.changed_items == [3] and w.progress.done == 4
