@@ -167,7 +167,7 @@ def run(quick: bool = False) -> list[dict]:
                 ).close()
 
             def forget_checks() -> None:
-                printed_store._engine.execute("DELETE FROM nblabel_checks")
+                printed_store._engine.execute("DELETE FROM nblabel_checked")
 
             # the first time every labeled row is hashed (and the check remembered); then
             # the rows' content is compared as one digest
