@@ -27,7 +27,15 @@ import pandas as pd
 
 from ._errors import NblabelError
 
-__all__ = ["decode", "decode_distinct", "decode_joined", "decode_many", "encode", "encode_many"]
+__all__ = [
+    "decode",
+    "decode_distinct",
+    "decode_joined",
+    "decode_many",
+    "encode",
+    "encode_many",
+    "join_lines",
+]
 
 _TIMESTAMP = "$ts"
 _TIMEDELTA = "$td"
@@ -191,6 +199,17 @@ def decode_distinct(texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
 #: what may follow a digit in a column of whole numbers joined by newlines
 _WHOLE = b"0123456789-\n"
 _INT64_ENDS = np.array([np.iinfo(np.int64).min, np.iinfo(np.int64).max])
+
+
+def join_lines(texts: list[str]) -> str | None:
+    """``texts`` joined by newlines, or ``None`` when one holds a newline (the join would not
+    split back into them); ``TypeError`` at a value that is not text.
+
+    >>> join_lines(["a", "b"]), join_lines(["a\\nb"])
+    ('a\\nb', None)
+    """
+    joined = "\n".join(texts)
+    return joined if joined.count("\n") == max(len(texts) - 1, 0) else None
 
 
 def decode_joined(text: str) -> tuple[np.ndarray, list[str] | None]:

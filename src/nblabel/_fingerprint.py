@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._codec import join_lines
 from ._errors import NblabelError
 
 __all__ = ["Fingerprinter", "LabelCheck", "check_labels", "data_key", "fingerprint_columns"]
@@ -118,12 +119,12 @@ def _add_texts(digest: Any, values: np.ndarray, *, lines: bool) -> bool:
     ``lines``: texts that hold no line break (else ``False``), framed by one."""
     texts = values.tolist()
     try:
-        joined = ("\n" if lines else "").join(texts)
+        joined = join_lines(texts) if lines else "".join(texts)
     except TypeError:  # a value that is not text
         return False
+    if joined is None:
+        return False
     if lines:
-        if texts and joined.count("\n") != len(texts) - 1:
-            return False
         digest.update(b"lines:")
     else:
         digest.update(b"texts:")

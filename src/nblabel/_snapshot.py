@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ._codec import join_lines
 from ._columns import EventColumns, NotWhole, concat_columns, read_event_columns
 from ._errors import NblabelError, StoreError
 
@@ -348,11 +349,10 @@ def pack(values: np.ndarray) -> bytes:
     texts = (values if len(present) == len(values) else values[present]).tolist()
     if not all(type(t) is str for t in texts):
         raise TypeError("a stored value that is not text")
-    joined = "\n".join(texts)
-    lines = joined.count("\n") == len(texts) - 1
-    head = {"texts": len(values), "present": len(texts), "lines": lines}
+    joined = join_lines(texts)
+    head = {"texts": len(values), "present": len(texts), "lines": joined is not None}
     at = b"" if len(texts) == len(values) else present.astype(np.int64).tobytes()
-    body = joined if lines else json.dumps(texts)
+    body = json.dumps(texts) if joined is None else joined
     return _line(head) + at + body.encode("utf-8", "surrogatepass")
 
 

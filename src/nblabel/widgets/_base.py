@@ -86,15 +86,16 @@ def _upcoming_shift(upcoming: list, sent: dict) -> dict | None:
     return None
 
 
+def _pushed(trail: list, entry: dict, keep: int) -> list:
+    """``entry`` on top of ``trail``, an older entry of its item dropped, ``keep`` kept."""
+    return [entry, *(e for e in trail if e["item"] != entry["item"])][:keep]
+
+
 def _trail_shift(trail: list, sent: dict) -> dict | None:
-    """``trail`` as one entry pushed onto the browser's trail (an older entry of the same item
-    dropped, ``keep`` entries kept), or ``None`` when it is not."""
-    if not trail:
-        return None
-    head = trail[0]
-    rest = [entry for entry in sent["trail"] if entry["item"] != head["item"]]
-    if len(trail) - 1 <= len(rest) and trail[1:] == rest[: len(trail) - 1]:
-        return {"push": head, "keep": len(trail)}
+    """``trail`` as one entry pushed onto the browser's trail (:func:`_pushed`), or ``None``
+    when it is not."""
+    if trail and trail == _pushed(sent["trail"], trail[0], len(trail)):
+        return {"push": trail[0], "keep": len(trail)}
     return None
 
 
@@ -477,8 +478,7 @@ class LabelWidget(anywidget.AnyWidget):
             raise
         with self.hold_sync():  # one message: the trail goes with the new state
             entry = {"item": encode(item), "label": encode(value)}
-            trail = [entry, *(e for e in self.trail if e["item"] != entry["item"])][:TRAIL]
-            self._update(trail=trail)
+            self._update(trail=_pushed(self.trail, entry, TRAIL))
             self._after_move(intent, clear_error=True, saved=1)
         if self._submit_callbacks:
             self._run_callbacks(
