@@ -47,6 +47,28 @@ def label_and_read(path: str) -> None:
         item += 1
 
 
+def label_and_resume(path: str) -> None:
+    """Save a label with its fingerprint and build a session over the labels (remembering its
+    check each time), until killed."""
+    import pandas as pd
+
+    from nblabel._fingerprint import Fingerprinter
+    from nblabel._session import LabelingSession
+
+    _snapshot.MIN_ROWS = 1
+    frame = pd.DataFrame({"text": [f"text {i}" for i in range(100_000)]})
+    prints = Fingerprinter(frame, [0])
+    store = LabelStore(path)
+    item = 0
+    while True:
+        store.append(task="t", item=item, annotator="k", label="pos",
+                     fingerprint=prints.one(item))  # fmt: skip
+        LabelingSession(frame.index, store=store, task="t", annotator="k", fingerprint=prints)
+        if item == 0:
+            print("ready", flush=True)
+        item += 1
+
+
 if __name__ == "__main__":
-    {"hold_write_lock": hold_write_lock, "append": append,
-     "label_and_read": label_and_read}[sys.argv[1]](*sys.argv[2:])  # fmt: skip
+    {"hold_write_lock": hold_write_lock, "append": append, "label_and_read": label_and_read,
+     "label_and_resume": label_and_resume}[sys.argv[1]](*sys.argv[2:])  # fmt: skip

@@ -620,6 +620,29 @@ def test_reads_while_another_process_labels_see_every_label_before_the_newest(
     )
 
 
+def test_a_process_killed_while_it_remembers_checks_leaves_each_label_checked(
+    store, path, small, child
+):
+    resumer = child("label_and_resume", path)
+    assert resumer.line() == "ready"
+    time.sleep(1.0)  # many checks remembered by now; the kill lands in the middle of one
+    resumer.kill()
+    assert store._query("PRAGMA integrity_check") == [("ok",)]
+    n = store._query("SELECT count(*) FROM nblabel_events WHERE annotator = 'k'")[0][0]
+    frame = pd.DataFrame({"text": [f"text {i}" for i in range(100_000)]})
+    prints = CountingPrints(frame, [0])
+    session = LabelingSession(frame.index, store=store, task="t", annotator="k",
+                              fingerprint=prints)  # fmt: skip
+    assert session.progress.done == n and prints.hashed <= n
+    # a row edited since: caught whatever the killed process remembered
+    edited = frame.copy()
+    edited.loc[0, "text"] = "edited"
+    with pytest.warns(NblabelWarning, match="1 label was given to an item"):
+        session = LabelingSession(edited.index, store=store, task="t", annotator="k",
+                                  fingerprint=Fingerprinter(edited, [0]))  # fmt: skip
+    assert session.changed_items == [0] and session.progress.done == n - 1
+
+
 def test_a_process_killed_while_it_writes_snapshots_leaves_them_whole_or_gone(
     store, path, small, child
 ):
