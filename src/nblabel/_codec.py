@@ -28,13 +28,18 @@ import pandas as pd
 from ._errors import NblabelError
 
 __all__ = [
+    "as_texts",
+    "concat_texts",
     "decode",
     "decode_distinct",
     "decode_joined",
     "decode_many",
     "encode",
     "encode_many",
+    "fixed_lines",
+    "fixed_texts",
     "join_lines",
+    "present_texts",
 ]
 
 _TIMESTAMP = "$ts"
@@ -210,6 +215,71 @@ def join_lines(texts: list[str]) -> str | None:
     """
     joined = "\n".join(texts)
     return joined if joined.count("\n") == max(len(texts) - 1, 0) else None
+
+
+# -- texts of one width: a million fingerprints with no Python object each -----------------------
+def fixed_lines(joined: str, n: int) -> np.ndarray | None:
+    """The ``n`` texts joined by newlines in ``joined`` as one array of bytes (``S{w}``) when
+    each is ASCII of one width ``w`` with no control character; else ``None``.
+
+    >>> fixed_lines("ab\\ncd", 2).tolist(), fixed_lines("ab\\nc", 2)
+    ([b'ab', b'cd'], None)
+    """
+    width, rest = divmod(len(joined) + 1, n) if n else (0, 1)
+    if rest or width < 2 or not joined.isascii():
+        return None
+    lines = np.frombuffer((joined + "\n").encode("ascii"), dtype=np.uint8).reshape(n, width)
+    texts = lines[:, :-1]
+    # the split is exact: a newline after each text, none inside (nor a NUL, which numpy's
+    # bytes would drop from a text's end)
+    if (lines[:, -1] != 10).any() or (texts < 32).any():
+        return None
+    return np.ascontiguousarray(texts).view(f"S{width - 1}").ravel()
+
+
+def fixed_texts(values: np.ndarray) -> np.ndarray:
+    """Texts (``None`` where there is none) as :func:`fixed_lines` gives them, ``b""`` where
+    there is none; ``values`` itself when they are not all ASCII of one width."""
+    if values.dtype.kind == "S":
+        return values
+    present = np.not_equal(values, None)
+    texts = values[present].tolist()
+    try:
+        joined = join_lines(texts)
+    except TypeError:  # a value that is not text
+        return values
+    fixed = None if joined is None else fixed_lines(joined, len(texts))
+    if fixed is None:
+        return values
+    out = np.zeros(len(values), dtype=fixed.dtype)
+    out[present] = fixed
+    return out
+
+
+def as_texts(values: np.ndarray) -> np.ndarray:
+    """Texts of :func:`fixed_texts` back as an object array of ``str`` (``None`` for
+    ``b""``); any other array as it is."""
+    if values.dtype.kind != "S":
+        return values
+    out = values.astype(str).astype(object)
+    out[values == b""] = None
+    return out
+
+
+def present_texts(values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` (texts, or :func:`fixed_texts`) are there: one C loop."""
+    return values != b"" if values.dtype.kind == "S" else np.not_equal(values, None)
+
+
+def concat_texts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Two arrays of texts as one: fixed when both can be, else objects."""
+    if not len(second) or not len(first):
+        return first if len(first) else second
+    if first.dtype.kind != second.dtype.kind:
+        first, second = fixed_texts(first), fixed_texts(second)
+    if first.dtype.kind != second.dtype.kind:
+        first, second = as_texts(first), as_texts(second)
+    return np.concatenate([first, second])
 
 
 def decode_joined(text: str) -> tuple[np.ndarray, list[str] | None]:

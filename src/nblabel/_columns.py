@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._codec import concat_texts
+
 __all__ = [
     "EventColumns",
     "Factorizer",
@@ -43,7 +45,8 @@ class EventColumns:
     created_at: np.ndarray
     durations: np.ndarray
     groups: dict[str, tuple[np.ndarray, np.ndarray]]
-    fingerprints: np.ndarray | None = None  # None: not read
+    #: texts, or bytes of one width (``_codec.fixed_texts``, from a snapshot); None: not read
+    fingerprints: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.event_ids)
@@ -171,7 +174,7 @@ def concat_columns(older: EventColumns, newer: EventColumns) -> EventColumns:
         raise TypeError("fingerprints read in one set of columns only")
     fingerprints = None
     if older.fingerprints is not None:
-        fingerprints = np.concatenate([older.fingerprints, newer.fingerprints])
+        fingerprints = concat_texts(older.fingerprints, newer.fingerprints)
     return EventColumns(
         event_ids=np.concatenate([older.event_ids, newer.event_ids]),
         items=np.concatenate([older.items, newer.items]),

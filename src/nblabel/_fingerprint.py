@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._codec import join_lines
+from ._codec import as_texts, fixed_texts, join_lines, present_texts
 from ._errors import NblabelError
 
 __all__ = ["Fingerprinter", "LabelCheck", "check_labels", "data_key", "fingerprint_columns"]
@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - pandas before 2.1
 
 _FEW = 16  # up to this many rows, cells are read one by one
 # a new way of reading or hashing rows (here or in Fingerprinter) needs a new format
-_CHECK_FORMAT = b"nblabel checked rows 1:"
+_CHECK_FORMAT = b"nblabel checked rows 2:"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # default reprs name a memory address: not content
 
 
@@ -133,6 +133,20 @@ def _add_texts(digest: Any, values: np.ndarray, *, lines: bool) -> bool:
     return True
 
 
+def _add_stored(digest: Any, stored: np.ndarray) -> bool:
+    """Add stored fingerprints to ``digest``: as their bytes when they are ASCII of one width
+    (``_codec.fixed_texts``, as a snapshot or a joined read gives them: no object each), else
+    as lines (:func:`_add_texts`). The same texts take the same way in either form."""
+    fixed = fixed_texts(stored)
+    if fixed.dtype.kind == "S" and len(fixed):
+        raw = np.ascontiguousarray(fixed).view(np.uint8)
+        if raw.all():  # each of the full width: texts of several widths pad with NULs
+            digest.update(b"fixed:%d:" % fixed.dtype.itemsize)
+            digest.update(raw)
+            return True
+    return _add_texts(digest, np.asarray(as_texts(stored), dtype=object), lines=True)
+
+
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=DIGEST_SIZE).hexdigest()
 
@@ -204,7 +218,7 @@ class Fingerprinter:
             positions = self._rows[positions]
         digest = hashlib.sha256(_CHECK_FORMAT)  # twice blake2b's speed where CPUs have SHA
         digest.update(b"%d:%d:%d:" % (DIGEST_SIZE, len(self._columns), len(positions)))
-        if not _add_texts(digest, np.asarray(stored, dtype=object), lines=True):
+        if not _add_stored(digest, stored):
             return None
         for name, column in zip(self._names, self._columns, strict=True):
             digest.update(name)
@@ -359,28 +373,35 @@ def check_labels(
     """
     found = items.get_indexer(_lookup(items, stored_items))
     hit = np.flatnonzero(found >= 0)
-    check = LabelCheck(positions=found[hit].astype(np.int64))
+    check = LabelCheck(positions=_take(found, hit).astype(np.int64))
     if fingerprinter is not None and stored_fingerprints is not None and len(hit):
-        stored = np.asarray(stored_fingerprints, dtype=object)[hit]
-        known = np.flatnonzero(stored != None)  # noqa: E711 (elementwise)
+        # texts, or bytes of one width (_codec.fixed_texts: from a snapshot or a joined read)
+        stored = stored_fingerprints
+        if getattr(stored, "dtype", np.dtype(object)).kind != "S":
+            stored = np.asarray(stored, dtype=object)
+        stored = _take(stored, hit)
+        known = np.flatnonzero(present_texts(stored))
         if len(known):
-            positions, prints = check.positions[known], stored[known]
+            positions, prints = _take(check.positions, known), _take(stored, known)
             # the labels in the order given (event ids): a remembered check covers those up
             # to its newest, and labels given since are hashed row by row
             digest_of = None if callable(event_ids) else getattr(fingerprinter, "digest", None)
             to_hash, matched = np.arange(len(known)), None
             if digest_of is not None:
-                given = np.asarray(event_ids, dtype=np.int64)[hit][known]
+                given = _take(_take(np.asarray(event_ids, dtype=np.int64), hit), known)
                 in_order = len(given) < 2 or bool((given[1:] > given[:-1]).all())
-                order = np.arange(len(given)) if in_order else np.argsort(given, kind="stable")
+                order = None if in_order else np.argsort(given, kind="stable")
+                ordered = given if order is None else given[order]
                 if remembered is not None:
-                    old = order[given[order] <= remembered[1]]
-                    if len(old) and digest_of(positions[old], prints[old]) == remembered[0]:
-                        to_hash, matched = order[given[order] > remembered[1]], remembered[0]
+                    n_old = int(np.searchsorted(ordered, remembered[1], side="right"))
+                    old = slice(n_old) if order is None else order[:n_old]
+                    if n_old and digest_of(positions[old], prints[old]) == remembered[0]:
+                        to_hash = np.arange(n_old, len(given)) if order is None else order[n_old:]
+                        matched = remembered[0]
             bad = to_hash  # none, when nothing is left to hash
             if len(to_hash):
                 now = np.asarray(fingerprinter(positions[to_hash]), dtype=object)
-                bad = known[to_hash[now != prints[to_hash]]]
+                bad = known[to_hash[now != as_texts(prints[to_hash])]]
             if len(bad):
                 if callable(event_ids):
                     ids = _pick(stored_items, hit[bad])
@@ -391,12 +412,19 @@ def check_labels(
                 check.positions = np.delete(check.positions, bad)
             elif digest_of is not None:
                 unchanged = matched is not None and not len(to_hash)
-                check.digest = matched if unchanged else digest_of(positions[order], prints[order])
-                check.upto = int(given[order[-1]])
+                every = slice(None) if order is None else order
+                check.digest = matched if unchanged else digest_of(positions[every], prints[every])
+                check.upto = int(ordered[-1])
     missing = _pick(stored_items, np.flatnonzero(found < 0)) if len(hit) < len(found) else []
     if missing and not isinstance(items, pd.MultiIndex):
         check.retyped = _retyped(items, missing)
     return check
+
+
+def _take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]`` for ascending ``rows`` (from ``flatnonzero``): ``values`` itself when
+    those are all of them, as they mostly are (a million labels, no copy)."""
+    return values if len(rows) == len(values) else values[rows]
 
 
 def _lookup(items: pd.Index, stored: Sequence[Hashable] | np.ndarray) -> pd.Index:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ._codec import join_lines
+from ._codec import fixed_texts, join_lines
 from ._columns import EventColumns, NotWhole, concat_columns, read_event_columns
 from ._errors import NblabelError, StoreError
 
@@ -278,7 +278,7 @@ def _keep(engine: Any, key: str, upto: int, columns: EventColumns) -> None:
         "rationales": columns.rationales,
         "created_at": columns.created_at,
         "durations": columns.durations,
-        "fingerprints": columns.fingerprints,
+        "fingerprints": fixed_texts(columns.fingerprints),
     }
     for column, codes in columns.groups.items():
         parts[f"{column}_codes"] = _small_codes(codes)
@@ -326,15 +326,19 @@ def pack(values: np.ndarray) -> bytes:
     machine bytes: int64 as the steps from one to the next in the smallest type that holds
     them (event ids mostly step by one), a column of one value once; texts (or ``None``)
     are joined by newlines, or written as JSON when one holds a newline, with the positions
-    of the ``None`` ones left out.
+    of the ``None`` ones left out; ASCII texts of one width (``S{w}``, from
+    :func:`~nblabel._codec.fixed_texts`) are their bytes, read back with no object each.
 
     >>> unpack(pack(np.array([3, 1], dtype=np.int64))).tolist()
     [3, 1]
     >>> unpack(pack(np.array(["a", None, "b\\nc"], dtype=object))).tolist()
     ['a', None, 'b\\nc']
     """
+    if values.dtype.kind == "S":  # fingerprints as fixed_texts: their bytes as they are
+        head: dict[str, Any] = {"width": values.dtype.itemsize, "n": len(values)}
+        return _line(head) + np.ascontiguousarray(values).tobytes()
     if values.dtype != object:
-        head: dict[str, Any] = {"dtype": values.dtype.str, "n": len(values)}
+        head = {"dtype": values.dtype.str, "n": len(values)}
         bits = values.view(np.uint64) if values.dtype.itemsize == 8 else None
         if bits is not None and len(bits) and (bits == bits[0]).all():
             return _line({**head, "fill": int(bits[0])})  # e.g. every duration missing
@@ -363,6 +367,14 @@ def unpack(blob: bytes, most: int | None = None) -> np.ndarray:
     head = json.loads(blob[:start])
     if most is not None and int(head.get("n", head.get("texts", 0))) > most:
         raise ValueError("more values than the snapshot has rows")
+    if "width" in head:
+        width, n = int(head["width"]), int(head["n"])
+        if width < 1 or len(blob) - start != width * n:
+            raise ValueError("not a column of texts of one width")
+        fixed = np.frombuffer(blob, dtype=f"S{width}", offset=start).copy()
+        if (fixed.view(np.uint8) >= 128).any():
+            raise ValueError("texts of one width that are not ASCII")
+        return fixed
     if "dtype" in head:
         dtype, n = np.dtype(head["dtype"]), int(head["n"])
         if dtype.kind not in "iuf":

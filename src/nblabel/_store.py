@@ -27,7 +27,17 @@ import pandas as pd
 
 from . import _sqlite
 from ._checks import check_int, check_order, check_store_path, given
-from ._codec import decode, decode_distinct, decode_joined, encode, encode_many
+from ._codec import (
+    as_texts,
+    concat_texts,
+    decode,
+    decode_distinct,
+    decode_joined,
+    encode,
+    encode_many,
+    fixed_lines,
+    present_texts,
+)
 from ._columns import EventColumns, factorize_texts
 from ._engine import CURRENT_INDEX, OLD_INDEX, Conflict
 from ._errors import NblabelError, StoreError
@@ -847,13 +857,14 @@ class LabelStore:
         earlier read left the labels' snapshot (``_snapshot``), they come from it instead.
         """
         items, fingerprints, _ = self._labeled_events(task, annotator, source)
-        return items, fingerprints
+        return items, None if fingerprints is None else as_texts(fingerprints)
 
     def _labeled_events(
         self, task: str, annotator: str, source: str
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         """:meth:`labeled_items`, and the event id of each label (int64) where labels have
-        fingerprints (else ``None``): what a remembered check is matched by."""
+        fingerprints (else ``None``): what a remembered check is matched by. Fingerprints of
+        one width come as bytes (``_codec.fixed_texts``): no Python object per label."""
         parts = self._annotation_parts(task, annotator, source, fingerprints=True,
                                        kept_only=True)  # fmt: skip
         if parts is None:
@@ -887,8 +898,10 @@ class LabelStore:
         items, texts = decode_joined(joined)
         fingerprints = event_ids = None
         if prints is not None:
-            fingerprints = np.array(prints.split("\n"), dtype=object)
-            fingerprints[fingerprints == ""] = None
+            fingerprints = fixed_lines(prints, len(items))
+            if fingerprints is None:  # some label has none, or they differ in width
+                fingerprints = np.array(prints.split("\n"), dtype=object)
+                fingerprints[fingerprints == ""] = None
             event_ids = decode_joined(ids)[0].astype(np.int64)
         # a relabeled item comes once per label; an undone label may leave an older one
         # current, or none: those items are read again one by one
@@ -912,7 +925,7 @@ class LabelStore:
         if fingerprints is not None:
             again_prints = np.empty(len(current), dtype=object)
             again_prints[:] = [f for _, f in current.values()]
-            fingerprints = np.concatenate([fingerprints[keep], again_prints])
+            fingerprints = concat_texts(fingerprints[keep], again_prints)
             again_ids = np.array([e for e, _ in current.values()], dtype=np.int64)
             event_ids = np.concatenate([event_ids[keep], again_ids])
         return items, fingerprints, event_ids
@@ -1142,7 +1155,7 @@ def _current_items(parts: _Parts) -> tuple[np.ndarray, np.ndarray | None, np.nda
     prints = parts.columns.fingerprints
     if prints is not None:
         prints = prints[current]
-        if not np.not_equal(prints, None).any():  # one C loop, not a Python one
+        if not present_texts(prints).any():  # one C loop, not a Python one
             prints = None
     return items, prints, None if prints is None else parts.columns.event_ids[current]
 

@@ -15,7 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nblabel import NblabelError
-from nblabel._codec import decode, decode_distinct, encode, encode_many
+from nblabel._codec import (
+    as_texts,
+    concat_texts,
+    decode,
+    decode_distinct,
+    encode,
+    encode_many,
+    fixed_lines,
+    fixed_texts,
+    present_texts,
+)
 
 SCALARS = (
     st.none()
@@ -207,3 +217,57 @@ def test_encoding_many_ids_keeps_the_fast_cases_exact():
     values = [0, -7, 2**70, True, "plain", 'quo"te\\', "café", "\udcff", "tab\t", np.int64(5)]
     assert encode_many(values) == [encode(v) for v in values]
     assert encode_many(values)[3:5] == ["true", '"plain"']
+
+
+# -- texts of one width: fingerprints read with no Python object each --------------------------
+def objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+@pytest.mark.parametrize(
+    "joined, n, expected",
+    [
+        ("0123\nabcd", 2, [b"0123", b"abcd"]),
+        ("ab\nabc", 2, None),  # widths differ
+        ("ab\ncd", 3, None),  # another count
+        ("ab\n\nc", 2, None),  # "ab\n" and "c": the newline is inside a text
+        ("a\tb\ncde", 2, None),  # a control character
+        ("ab\x00\ncde", 2, None),  # a NUL: numpy's bytes would drop it from the end
+        ("é1\né2", 2, None),  # not ASCII
+        ("\n", 2, None),  # empty texts
+        ("", 0, None),
+    ],
+)
+def test_texts_of_one_width_are_read_as_one_array_of_bytes(joined, n, expected):
+    fixed = fixed_lines(joined, n)
+    assert (fixed if fixed is None else fixed.tolist()) == expected
+
+
+ONE_WIDTH = st.text(alphabet="ab\t\n\x00é", min_size=2, max_size=2)
+
+
+@given(st.lists(st.none() | st.text() | ONE_WIDTH, max_size=8))
+def test_texts_as_bytes_of_one_width_come_back_as_they_were(values):
+    fixed = fixed_texts(objects(values))
+    assert as_texts(fixed).tolist() == values
+    assert present_texts(fixed).tolist() == [v is not None for v in values]
+    present = [v for v in values if v is not None]
+    if fixed.dtype.kind == "S":  # only plain ASCII texts of one width become bytes
+        assert len({len(v) for v in present}) == 1 and len(present[0]) >= 1
+        assert all(32 <= ord(c) < 128 for v in present for c in v)
+    else:
+        assert fixed.dtype == object
+
+
+def test_texts_in_either_form_join_into_one_array():
+    fixed = fixed_texts(objects(["ab", None]))
+    assert fixed.dtype == np.dtype("S2")
+    assert concat_texts(fixed, objects(["cd"])).tolist() == [b"ab", b"", b"cd"]
+    wider = concat_texts(fixed, objects(["cde"]))
+    assert wider.dtype == np.dtype("S3") and as_texts(wider).tolist() == ["ab", None, "cde"]
+    as_objects = concat_texts(fixed, objects(["café"]))
+    assert as_objects.dtype == object and as_objects.tolist() == ["ab", None, "café"]
+    assert concat_texts(fixed, objects([])) is fixed and concat_texts(objects([]), fixed) is fixed
+    assert fixed_texts(objects([1, 2])).tolist() == [1, 2]  # not texts: left as they are

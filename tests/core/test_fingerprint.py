@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nblabel import NblabelError, NblabelWarning
+from nblabel._codec import concat_texts, fixed_texts
 from nblabel._fingerprint import Fingerprinter, check_labels, data_key, fingerprint_columns
 from nblabel._session import LabelingSession
 
@@ -306,6 +307,54 @@ def test_the_digest_of_stored_fingerprints_that_are_not_plain_text_is_none():
     frame = texts(TEXTS)
     assert digest_of(frame, [0, 1], ["a\nb", "c"]) is None  # a line break: framing not sure
     assert digest_of(frame, [0, 1], ["a", 7]) is None  # another program stored a number
+
+
+def as_objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def test_stored_fingerprints_as_bytes_of_one_width_give_the_digest_their_texts_give():
+    # a snapshot and a joined read give fingerprints as bytes of one width, rows read one by
+    # one as texts: the same labels have one digest whichever read gave them
+    frame = texts(TEXTS)
+    fps = as_objects(prints(frame))
+    fixed = fixed_texts(fps)
+    assert fixed.dtype == np.dtype("S16")
+    digest = Fingerprinter(frame, [0]).digest(np.arange(5), fixed)
+    assert digest is not None and digest == digest_of(frame, range(5), fps)
+    changed = fixed.copy()
+    changed[2] = b"0123456789abcdef"
+    assert Fingerprinter(frame, [0]).digest(np.arange(5), changed) != digest
+    # one of another width (another program's): bytes padded to the widest, and texts, agree
+    mixed = as_objects([*fps[:4], "0123456789abcdef0123"])
+    padded = concat_texts(fixed[:4], fixed_texts(mixed[4:]))
+    assert padded.dtype == np.dtype("S20")
+    assert Fingerprinter(frame, [0]).digest(np.arange(5), padded) == digest_of(
+        frame, range(5), mixed
+    )
+    assert digest_of(frame, range(5), mixed) not in (None, digest)
+
+
+@pytest.mark.parametrize("form", ["texts", "bytes"])
+def test_labels_are_checked_alike_against_fingerprints_in_either_form(form):
+    frame = texts(TEXTS)
+    edited = frame.assign(text=["good", "bad!", "meh", "great", "awful"])
+    # the first label was saved before fingerprints existed: trusted
+    stored = as_objects([None, *prints(frame)[1:]])
+    if form == "bytes":
+        stored = fixed_texts(stored)
+        assert stored.dtype.kind == "S" and stored[0] == b""
+    found = check_labels(edited.index, np.arange(5), stored, np.arange(1, 6),
+                         Fingerprinter(edited, [0]))  # fmt: skip
+    assert found.positions.tolist() == [0, 2, 3, 4]
+    assert found.changed_items == [1] and found.changed_events == [2]
+    assert found.digest is None
+    unchanged = check_labels(frame.index, np.arange(5), stored, np.arange(1, 6),
+                             Fingerprinter(frame, [0]))  # fmt: skip
+    assert unchanged.positions.tolist() == [0, 1, 2, 3, 4] and unchanged.upto == 5
+    assert unchanged.digest == digest_of(frame, range(1, 5), prints(frame)[1:])
 
 
 def test_the_digest_of_review_rows_reads_the_rows_they_map_to():

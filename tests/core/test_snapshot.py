@@ -17,6 +17,7 @@ from test_columns import assert_same_as_reference, fill, reference, typed
 
 from children import ChildProcess
 from nblabel import LabelStore, NblabelWarning, _snapshot, _sqlite
+from nblabel._codec import fixed_texts
 from nblabel._fingerprint import Fingerprinter
 from nblabel._session import LabelingSession
 from nblabel._snapshot import pack, unpack
@@ -98,6 +99,8 @@ QUERY_IDS = ["all", "task", "task-annotator", "history"]
         objects([None, None]),
         objects([]),
         objects([""]),
+        fixed_texts(objects(["0123456789abcdef", None, "fedcba9876543210"])),  # fingerprints
+        np.zeros(0, dtype="S16"),
     ],
 )
 def test_a_column_comes_back_as_it_was_packed(values):
@@ -131,6 +134,9 @@ def test_a_value_that_is_not_text_is_not_packed():
         b'{"dtype": "<i8", "n": 3, "first": 1, "steps": "|i1"}\n\x01',  # a step missing
         b'{"dtype": "<f8", "n": 3, "fill": 0}\n\x01',  # a value besides the one
         b'{"dtype": "<i8", "n": 2, "first": 100000000000000000000000, "steps": "|i1"}\n\x01',
+        b'{"width": 4, "n": 2}\nabcdefg',  # a byte missing
+        b'{"width": 0, "n": 2}\n',
+        b'{"width": 2, "n": 1}\n\xc3\xa9',  # not ASCII
     ],
 )
 def test_a_damaged_column_is_refused(blob):
@@ -144,6 +150,7 @@ def test_a_damaged_column_is_refused(blob):
         b'{"texts": 1000000000000, "present": 0, "lines": true}\n',  # would take terabytes
         b'{"dtype": "<i8", "n": 11}\n' + np.arange(11, dtype=np.int64).tobytes(),
         b'{"texts": 5, "present": 9, "lines": true}\na',
+        b'{"width": 1, "n": 11}\n' + b"a" * 11,
     ],
 )
 def test_a_column_longer_than_its_snapshot_is_refused_before_it_is_made(blob):
@@ -396,6 +403,38 @@ def test_labeled_items_from_the_snapshot_equal_those_read_through_the_index(
         else [(i, None) for i in (0, 1, 2, 3, 5)]
     )
     assert from_snapshot[0].dtype == np.int64
+
+
+def test_fingerprints_of_one_width_are_read_as_bytes_and_others_as_they_were_stored(store, small):
+    def read(path):
+        items, prints, _ = store._labeled_events("t", "a", "annotator")
+        assert (store._annotation_parts("t", "a", "annotator", kept_only=True) is False) == (
+            path == "index"
+        )
+        return prints, sorted(zip(items.tolist(), store.labeled_items("t", "a")[1], strict=True))
+
+    fps = [f"{i:016x}" for i in range(6)]
+    store.append_many(task="t", items=range(6), annotator="a", label="pos", fingerprints=fps)
+    through_index, labeled = read("index")
+    store.annotations(task="t", annotator="a", source="annotator")  # keeps the snapshot
+    from_snapshot, again = read("snapshot")
+    assert through_index.dtype == from_snapshot.dtype == np.dtype("S16")
+    assert labeled == again == list(enumerate(fps))  # labeled_items gives texts
+    # labels after the snapshot, one saved before fingerprints and one of another width
+    # (another program's): bytes padded to the widest, each read back as it was stored
+    store.append(task="t", item=6, annotator="a", label="pos")
+    store.append(task="t", item=7, annotator="a", label="pos", fingerprint="x" * 20)
+    expected = [*enumerate(fps), (6, None), (7, "x" * 20)]
+    after, labeled = read("snapshot")
+    assert labeled == expected and after.dtype == np.dtype("S20")
+    # and a text that is not ASCII: texts throughout
+    store.append(task="t", item=8, annotator="a", label="pos", fingerprint="é")
+    expected.append((8, "é"))
+    after, labeled = read("snapshot")
+    assert labeled == expected and after.dtype == object
+    store._engine.execute("DELETE FROM nblabel_snapshots")
+    through_index, labeled = read("index")
+    assert labeled == expected and through_index.dtype == object
 
 
 def test_text_ids_from_the_snapshot_are_decoded(store, small):
