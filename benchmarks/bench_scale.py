@@ -4,8 +4,9 @@ plain tool sets in the same run.
     python benchmarks/run.py scale            # a few minutes and ~4 GB of memory on 2 cores
 
 Rows: building a widget on 10M rows with nothing labeled and resuming one with 1M labels of its
-annotator in the store (before and after a read left the labels' snapshot), and with their
-fingerprints (the first check hashing every labeled row, then one digest); one label there
+annotator in the store (the first time, again from what that resume kept, and from the
+snapshot a read left), and with their fingerprints (the first check hashing every labeled row,
+then one digest); one label there
 (beside the plain ipywidgets labeler of ``bench_core``); ``w.labels`` with 1M labels and
 ``export.table`` of 1M labels to Parquet, each the first time (every row fetched, the
 snapshot written) and from the snapshot; the agreement report of 5 annotators × 1M items
@@ -133,21 +134,33 @@ def run(quick: bool = False) -> list[dict]:
         )
         opens_s, _ = median_s(lambda: nblabel.LabelStore(labeled).close(), 5)
         store = nblabel.LabelStore(labeled)
-        ours_s, _ = median_s(
-            lambda: nblabel.classify(
+
+        def resume() -> None:
+            nblabel.classify(
                 frame, OPTIONS, text="text", store=store, annotator="a", task="t"
-            ).close(),
-            3,
-        )
+            ).close()
+
+        # the first resume reads the labels through the index and keeps them for the next
+        ours_s, _ = median_s(resume, 3, setup=bench_store.without_snapshots(store))
         resume_s = ours_s
+        kept_s, _ = median_s(resume, 3)
         rows.append({
             "name": f"resume a widget, {n_rows:,} rows, {n_labels:,} labels of its annotator,"
-            " no snapshot yet",
+            " no snapshot yet (read through the index, kept for the next)",
             "nblabel_s": ours_s,
             "baseline": "plain sqlite3: fetch the annotator's item ids",
             "baseline_s": theirs_s,
             "target": "≤ 150 ms",
             "passed": ours_s <= 0.15,
+        })  # fmt: skip
+        rows.append({
+            "name": f"resume a widget, {n_rows:,} rows, {n_labels:,} labels of its annotator,"
+            " again (the labels the last resume kept)",
+            "nblabel_s": kept_s,
+            "baseline": "plain sqlite3: fetch the annotator's item ids",
+            "baseline_s": theirs_s,
+            "target": "≤ 150 ms",
+            "passed": kept_s <= 0.15,
         })  # fmt: skip
 
         # the same, each label stored with its row's fingerprint (what a widget over a text=
@@ -161,18 +174,23 @@ def run(quick: bool = False) -> list[dict]:
         ), insert=_INSERT_PRINTED)  # fmt: skip
         prints = None
         with nblabel.LabelStore(printed) as printed_store:
+
             def build() -> None:
                 nblabel.classify(
                     frame, OPTIONS, text="text", store=printed_store, annotator="a", task="t"
                 ).close()
 
+            no_snapshots = bench_store.without_snapshots(printed_store)
+
             def forget_checks() -> None:
+                no_snapshots()
                 printed_store._engine.execute("DELETE FROM nblabel_checked")
 
             # the first time every labeled row is hashed (and the check remembered); then
             # the rows' content is compared as one digest
             first_s, _ = median_s(build, 3, setup=forget_checks)
-            printed_s, _ = median_s(build, 3)
+            printed_s, _ = median_s(build, 3, setup=no_snapshots)
+            resumed_s, _ = median_s(build, 3)  # the labels the last resume kept
             given = [n_labels]  # the next row without a label
 
             def label_more() -> None:  # 1,000 labels on new rows since the last check
@@ -196,12 +214,21 @@ def run(quick: bool = False) -> list[dict]:
         })  # fmt: skip
         rows.append({
             "name": f"resume a widget, {n_rows:,} rows, {n_labels:,} labels with fingerprints,"
-            " checked before (one digest of the labeled rows)",
+            " checked before (one digest of the labeled rows), no snapshot",
             "nblabel_s": printed_s,
             "baseline": "the same resume, labels without fingerprints (above)",
             "baseline_s": ours_s,
             "target": "≤ 150 ms",
             "passed": printed_s <= 0.15,
+        })  # fmt: skip
+        rows.append({
+            "name": f"resume a widget, {n_rows:,} rows, {n_labels:,} labels with fingerprints,"
+            " checked before, the labels the last resume kept",
+            "nblabel_s": resumed_s,
+            "baseline": "the same resume, labels without fingerprints (above)",
+            "baseline_s": ours_s,
+            "target": "≤ 150 ms",
+            "passed": resumed_s <= 0.15,
         })  # fmt: skip
         rows.append({
             "name": f"resume a widget, {n_rows:,} rows, {n_labels:,} labels with fingerprints,"
@@ -214,7 +241,7 @@ def run(quick: bool = False) -> list[dict]:
         })  # fmt: skip
         rows.append({
             "name": f"resume a widget, {n_rows:,} rows, {n_labels:,} labels with fingerprints,"
-            " checked before, from the snapshot",
+            " checked before, from the snapshot of w.labels",
             "nblabel_s": kept_s,
             "baseline": "the same resume, labels without fingerprints (above)",
             "baseline_s": ours_s,
@@ -393,9 +420,7 @@ def run(quick: bool = False) -> list[dict]:
             "passed": ours_s <= 2.0,
         })  # fmt: skip
         ours_s, _ = median_s(lambda: nblabel.sample.stratified(items, by="group", n=10_000), 3)
-        theirs_s, _ = median_s(
-            lambda: items.groupby("group").sample(n=1_000, random_state=0), 3
-        )
+        theirs_s, _ = median_s(lambda: items.groupby("group").sample(n=1_000, random_state=0), 3)
         rows.append({
             "name": f"sample.stratified, 10,000 of {n_rows:,} rows in 10 strata",
             "nblabel_s": ours_s,

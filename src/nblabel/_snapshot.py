@@ -8,6 +8,10 @@ one blob per column, and fetches only the events after ``upto`` as rows. Trigger
 drop every snapshot when any program (the ``sqlite3`` shell included) changes or deletes an
 event, or inserts one at or below an ``upto``: a snapshot is right or it is gone.
 
+A resuming widget that finds no snapshot of its annotator's labels reads them through the
+index, and keeps what it read the same way for the next one: the event ids, item ids and
+fingerprints alone (:func:`keep_labeled`, :func:`read_labeled`).
+
 PostgreSQL keeps none: its sequences hand out ids in one order and transactions commit in
 another, so an event below ``upto`` may still arrive after the snapshot was taken.
 
@@ -29,11 +33,19 @@ from typing import Any
 
 import numpy as np
 
-from ._codec import fixed_texts, join_lines
+from ._codec import concat_texts, fixed_texts, join_lines
 from ._columns import EventColumns, NotWhole, concat_columns, read_event_columns
 from ._errors import NblabelError, StoreError
 
-__all__ = ["SQLITE_SCHEMA", "TRIGGERS", "read_columns", "remember_check", "remembered_check"]
+__all__ = [
+    "SQLITE_SCHEMA",
+    "TRIGGERS",
+    "keep_labeled",
+    "read_columns",
+    "read_labeled",
+    "remember_check",
+    "remembered_check",
+]
 
 #: Fewer events than this are read as rows: a snapshot would save next to nothing.
 MIN_ROWS = 20_000
@@ -120,12 +132,7 @@ def read_columns(
         )
     except NotWhole:  # an id that is not a whole number arrived: every id read as its text
         return _read_all(engine, key, newest, where, params, grouped, fingerprint)
-    n_after = 0 if after is None else len(after)
-    # each event after upto costs a fetch (and each id after it a look): once they are
-    # many, the snapshot is written again
-    stale = n_after >= max(MIN_ROWS, len(kept) // 16) or newest - upto >= max(
-        16 * MIN_ROWS, len(kept)
-    )
+    stale = _stale(0 if after is None else len(after), len(kept), newest, upto)
     if stale and kept.fingerprints is None:
         whole = _load(engine, key, _part_names(grouped, True), grouped)
         if whole is not None and whole[0] == upto:
@@ -142,6 +149,12 @@ def read_columns(
     return columns
 
 
+def _stale(n_after: int, n_kept: int, newest: int, upto: int) -> bool:
+    """Whether a snapshot of ``n_kept`` events up to ``upto`` is written again: each event
+    after it costs a fetch (and each id after it a look), so once they are many."""
+    return n_after >= max(MIN_ROWS, n_kept // 16) or newest - upto >= max(16 * MIN_ROWS, n_kept)
+
+
 def _read_all(
     engine: Any, key: str, newest: int, where: str, params: list, grouped: list[str],
     fingerprint: str,
@@ -152,6 +165,81 @@ def _read_all(
     if columns is not None and len(columns) >= MIN_ROWS:
         _keep(engine, key, max(newest, int(columns.event_ids[-1])), columns)
     return columns
+
+
+# -- one annotator's label events, as a resuming widget reads them -------------------------------
+_LABELED_PARTS = ["event_ids", "items", "fingerprints"]
+_LABEL_EVENTS = "task = ? AND annotator = ? AND source = ? AND action = 'label'"
+
+
+def _labeled_key(query: tuple[str, str, str, str]) -> str:
+    return json.dumps(["labeled", *query])  # no query of read_columns starts so
+
+
+def read_labeled(
+    engine: Any, query: tuple[str, str, str, str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(event ids, items, fingerprints)`` of one annotator's label events, oldest first,
+    from what an earlier resume kept (:func:`keep_labeled`) and the events after it; ``None``
+    when none is kept whole. ``query``: the task, annotator, source and the SQL of the
+    fingerprint column. Items are int64 or their stored texts."""
+    if not getattr(engine, "keeps_snapshots", False) or not _has_snapshots(engine):
+        return None
+    task, annotator, source, fingerprint = query
+    key = _labeled_key(query)
+    newest = engine.read("SELECT max(id) FROM nblabel_events")[0][0] or 0
+    loaded = _load_parts(engine, key, _LABELED_PARTS)
+    if loaded is None:
+        return None
+    upto, n_rows, parts = loaded
+    event_ids, items, prints = (parts[name] for name in _LABELED_PARTS)
+    try:
+        if items.dtype.kind not in "iO":
+            raise ValueError("item ids that are neither whole numbers nor texts")
+        _check_events(event_ids, [items, prints], n_rows, upto)
+        after = read_event_columns(
+            engine, f"id > ? AND {_LABEL_EVENTS}", [upto, task, annotator, source], [],
+            fingerprint=fingerprint, items_whole=items.dtype.kind == "i",
+            table_sql="nblabel_events NOT INDEXED",  # the ids after upto, not the whole index
+        )  # fmt: skip
+    except (ValueError, NotWhole):  # the caller reads every label and keeps them anew
+        return None
+    if after is not None:
+        event_ids = np.concatenate([event_ids, after.event_ids])
+        items = np.concatenate([items, after.items])
+        prints = concat_texts(prints, after.fingerprints)
+    if _stale(0 if after is None else len(after), n_rows, newest, upto):
+        keep_labeled(engine, query, max(newest, upto), event_ids, items, prints)
+    return event_ids, items, prints
+
+
+def keep_labeled(
+    engine: Any,
+    query: tuple[str, str, str, str],
+    upto: int,
+    event_ids: np.ndarray,
+    items: np.ndarray,
+    prints: np.ndarray | None,
+) -> None:
+    """Keep one annotator's label events (``query``: its task, annotator, source and
+    fingerprint SQL) for :func:`read_labeled`, in any order, when they are many
+    (:data:`MIN_ROWS`) and the file can be written now. Every event up to ``upto`` (read
+    before them) is among them."""
+    if (
+        len(event_ids) < MIN_ROWS
+        or not getattr(engine, "keeps_snapshots", False)
+        or not _has_snapshots(engine)
+    ):
+        return
+    if prints is None:  # no label has one: b"" each (fixed_texts), a byte each in all
+        prints = np.zeros(len(event_ids), dtype="S1")
+    if len(event_ids) > 1 and not (event_ids[1:] > event_ids[:-1]).all():
+        order = np.argsort(event_ids, kind="stable")  # an index's order: oldest first
+        event_ids, items, prints = event_ids[order], items[order], prints[order]
+    # events after upto committed before the read are in it too: the snapshot ends at them
+    upto = max(upto, int(event_ids[-1]))
+    parts = {"event_ids": event_ids, "items": items, "fingerprints": fixed_texts(prints)}
+    _write(engine, _labeled_key(query), upto, len(event_ids), parts)
 
 
 def remembered_check(engine: Any, task: str, annotator: str, source: str) -> tuple[str, int] | None:
@@ -217,16 +305,11 @@ def _load(
     engine: Any, key: str, names: list[str], grouped: list[str]
 ) -> tuple[int, EventColumns] | None:
     """``(upto, columns)`` of the query's snapshot, or ``None`` when there is none whole."""
-    rows = engine.read(
-        "SELECT part, upto, rows, body FROM nblabel_snapshots"
-        f" WHERE query = ? AND part IN ({', '.join('?' * len(names))})",
-        (key, *names),
-    )
-    if len(rows) != len(names) or len({(r[1], r[2]) for r in rows}) != 1:
+    loaded = _load_parts(engine, key, names)
+    if loaded is None:
         return None
-    upto, n_rows = int(rows[0][1]), int(rows[0][2])
+    upto, n_rows, parts = loaded
     try:
-        parts = {part: unpack(body, most=n_rows) for part, _, _, body in rows}
         columns = EventColumns(
             event_ids=parts["event_ids"],
             items=parts["items"],
@@ -240,9 +323,29 @@ def _load(
             fingerprints=parts.get("fingerprints"),
         )
         _check(columns, n_rows, upto)
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeDecodeError):
+    except (ValueError, TypeError, KeyError, IndexError):
         return None
     return upto, columns
+
+
+def _load_parts(
+    engine: Any, key: str, names: list[str]
+) -> tuple[int, int, dict[str, np.ndarray]] | None:
+    """``(upto, rows, {part: values})`` of the query's snapshot, or ``None`` when it has not
+    every part of ``names``, all of one snapshot, each read back whole."""
+    rows = engine.read(
+        "SELECT part, upto, rows, body FROM nblabel_snapshots"
+        f" WHERE query = ? AND part IN ({', '.join('?' * len(names))})",
+        (key, *names),
+    )
+    if len(rows) != len(names) or len({(r[1], r[2]) for r in rows}) != 1:
+        return None
+    upto, n_rows = int(rows[0][1]), int(rows[0][2])
+    try:
+        parts = {part: unpack(body, most=n_rows) for part, _, _, body in rows}
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeDecodeError):
+        return None
+    return upto, n_rows, parts
 
 
 def _check(columns: EventColumns, n_rows: int, upto: int) -> None:
@@ -252,16 +355,21 @@ def _check(columns: EventColumns, n_rows: int, upto: int) -> None:
     arrays += [codes for codes, _ in columns.groups.values()]
     if columns.fingerprints is not None:
         arrays.append(columns.fingerprints)
-    if any(len(a) != n_rows for a in arrays) or columns.event_ids.dtype != np.int64:
-        raise ValueError("columns of different lengths")
-    ids = columns.event_ids
-    if n_rows and (ids[-1] > upto or (np.diff(ids) <= 0).any()):
-        raise ValueError("event ids out of order")
+    _check_events(columns.event_ids, arrays, n_rows, upto)
     for codes, uniques in [columns.labels, *columns.groups.values()]:
         if codes.dtype.kind != "i" or (n_rows and (codes.min() < 0 or codes.max() >= len(uniques))):
             raise ValueError("codes out of range")
         if len(set(uniques.tolist())) != len(uniques):  # codes are merged by their text
             raise ValueError("a text coded twice")
+
+
+def _check_events(ids: np.ndarray, arrays: list[np.ndarray], n_rows: int, upto: int) -> None:
+    """Raise ValueError unless ``arrays`` are all ``n_rows`` long and the event ids ascend,
+    none past ``upto``."""
+    if any(len(a) != n_rows for a in arrays) or ids.dtype != np.int64:
+        raise ValueError("columns of different lengths")
+    if n_rows and (ids[-1] > upto or (np.diff(ids) <= 0).any()):
+        raise ValueError("event ids out of order")
 
 
 def _keep(engine: Any, key: str, upto: int, columns: EventColumns) -> None:
@@ -283,11 +391,19 @@ def _keep(engine: Any, key: str, upto: int, columns: EventColumns) -> None:
     for column, codes in columns.groups.items():
         parts[f"{column}_codes"] = _small_codes(codes)
         parts[f"{column}_uniques"] = codes[1]
+    _write(engine, key, upto, len(columns), parts)
+
+
+def _write(engine: Any, key: str, upto: int, n_rows: int, parts: dict[str, np.ndarray]) -> None:
+    """Write ``parts`` as the query's snapshot of ``n_rows`` events up to ``upto`` (see
+    :func:`_keep`)."""
+    if engine.read_only:
+        return
     try:
         bodies = [(name, pack(values)) for name, values in parts.items()]
     except TypeError:  # a value another program stored that is not text (a BLOB)
         return
-    now, n_rows = time.time(), len(columns)
+    now = time.time()
 
     def write(tx: Any) -> None:
         tx.execute("DELETE FROM nblabel_snapshots WHERE query = ?", (key,))

@@ -42,7 +42,14 @@ from ._columns import EventColumns, factorize_texts
 from ._engine import CURRENT_INDEX, OLD_INDEX, Conflict
 from ._errors import NblabelError, StoreError
 from ._postgres import PostgresEngine, is_postgres_url
-from ._snapshot import TRIGGERS, read_columns, remember_check, remembered_check
+from ._snapshot import (
+    TRIGGERS,
+    keep_labeled,
+    read_columns,
+    read_labeled,
+    remember_check,
+    remembered_check,
+)
 
 __all__ = ["ANNOTATION_COLUMNS", "CurrentLabel", "LabelStore"]
 
@@ -870,8 +877,18 @@ class LabelStore:
         if parts is None:
             return np.empty(0, dtype=np.int64), None, None
         if parts is not False:
-            return _current_items(parts)
-        agg, fingerprint = self._engine.text_agg, self._fingerprint_sql.removeprefix("e.")
+            columns = parts.columns
+            return _current_items(columns.event_ids, columns.items, columns.fingerprints,
+                                  parts.is_current)  # fmt: skip
+        fingerprint = self._fingerprint_sql.removeprefix("e.")
+        query = (task, annotator, source, fingerprint)
+        kept = read_labeled(self._engine, query)  # what an earlier resume kept
+        if kept is not None:
+            event_ids, items, prints = kept
+            undone = np.isin(event_ids, np.fromiter(self._undone_ids(task), dtype=np.int64))
+            is_current = _current_mask(_factorize_ids(items)[0], undone)
+            return _current_items(event_ids, items, prints, is_current)
+        agg = self._engine.text_agg
         where = (
             "FROM nblabel_events WHERE task = ? AND annotator = ? AND source = ?"
             " AND action = 'label'"
@@ -879,8 +896,12 @@ class LabelStore:
         params = (task, annotator, source)
         items_sql = agg.format("item")
         prints_sql = agg.format(f"coalesce({fingerprint}, '')")
+        ids_sql = agg.format("CAST(id AS TEXT)")
         # items, fingerprints and event ids aligned: the same order in one query
-        printed_sql = f"{items_sql}, {prints_sql}, {agg.format('CAST(id AS TEXT)')}"
+        printed_sql = f"{items_sql}, {prints_sql}, {ids_sql}"
+        # event ids are read where they are kept for the next resume (see below)
+        keeps = getattr(self._engine, "keeps_snapshots", False) and not self._engine.read_only
+        newest = self._query("SELECT max(id) FROM nblabel_events")[0][0] or 0
         # the first label tells whether they were saved with fingerprints (a text= widget's
         # are): then all three are read in one pass; else the ids, and the rest only if some
         # label has a fingerprint after all
@@ -888,9 +909,12 @@ class LabelStore:
         if first and first[0][0]:
             joined, prints, ids = self._query(f"SELECT {printed_sql} {where}", params)[0]
         else:
-            row = self._query(f"SELECT {items_sql}, count({fingerprint}) {where}", params)
-            joined, n_prints = row[0] if row else (None, 0)
-            prints = ids = None
+            with_ids = ids_sql if keeps else "NULL"
+            row = self._query(
+                f"SELECT {items_sql}, count({fingerprint}), {with_ids} {where}", params
+            )
+            joined, n_prints, ids = row[0] if row else (None, 0, None)
+            prints = None
             if n_prints:
                 joined, prints, ids = self._query(f"SELECT {printed_sql} {where}", params)[0]
         if joined is None:
@@ -902,7 +926,13 @@ class LabelStore:
             if fingerprints is None:  # some label has none, or they differ in width
                 fingerprints = np.array(prints.split("\n"), dtype=object)
                 fingerprints[fingerprints == ""] = None
+        if ids is not None:
             event_ids = decode_joined(ids)[0].astype(np.int64)
+            if keeps:  # the next resume reads these at once
+                stored = items if texts is None else np.asarray(texts, dtype=object)
+                keep_labeled(self._engine, query, newest, event_ids, stored, fingerprints)
+            if fingerprints is None:
+                event_ids = None  # matched by only where labels have fingerprints
         # a relabeled item comes once per label; an undone label may leave an older one
         # current, or none: those items are read again one by one
         if texts is None:
@@ -1138,26 +1168,33 @@ class LabelStore:
             key: Any = group_codes * len(items) + item_codes
         else:
             key = pd.MultiIndex.from_arrays([group_codes, item_codes])
-        is_current = np.zeros(n_rows, dtype=bool)
-        live = np.flatnonzero(~undone)
-        if len(live):
-            newest = ~pd.Index(key[live]).duplicated(keep="last")
-            is_current[live[newest]] = True
-        return _Parts(columns, codes, is_current, undone)
+        return _Parts(columns, codes, _current_mask(key, undone), undone)
 
 
-def _current_items(parts: _Parts) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """:meth:`LabelStore._labeled_events` from the columns of one annotator's label events."""
-    current = np.flatnonzero(parts.is_current)
-    items = parts.columns.items[current]
+def _current_mask(key: Any, undone: np.ndarray) -> np.ndarray:
+    """Which events, oldest first, are current: the newest not undone of each ``key``."""
+    is_current = np.zeros(len(undone), dtype=bool)
+    live = np.flatnonzero(~undone)
+    if len(live):
+        newest = ~pd.Index(key[live]).duplicated(keep="last")
+        is_current[live[newest]] = True
+    return is_current
+
+
+def _current_items(
+    event_ids: np.ndarray, items: np.ndarray, prints: np.ndarray | None, is_current: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """:meth:`LabelStore._labeled_events` from one annotator's label events (items as int64
+    or their stored texts) and which of them are current."""
+    current = np.flatnonzero(is_current)
+    items = items[current]
     if items.dtype.kind != "i":
         items = decode_distinct(items)[0]
-    prints = parts.columns.fingerprints
     if prints is not None:
         prints = prints[current]
         if not present_texts(prints).any():  # one C loop, not a Python one
             prints = None
-    return items, prints, None if prints is None else parts.columns.event_ids[current]
+    return items, prints, None if prints is None else event_ids[current]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from test_columns import assert_same_as_reference, fill, reference, typed
 
 from children import ChildProcess
 from nblabel import LabelStore, NblabelWarning, _snapshot, _sqlite
-from nblabel._codec import fixed_texts
+from nblabel._codec import as_texts, fixed_texts
 from nblabel._fingerprint import Fingerprinter
 from nblabel._session import LabelingSession
 from nblabel._snapshot import pack, unpack
@@ -435,6 +435,125 @@ def test_fingerprints_of_one_width_are_read_as_bytes_and_others_as_they_were_sto
     store._engine.execute("DELETE FROM nblabel_snapshots")
     through_index, labeled = read("index")
     assert labeled == expected and through_index.dtype == object
+
+
+def resumed(store, annotator="a") -> list[tuple]:
+    """(item, fingerprint, event id) of each label a resuming widget reads."""
+    items, prints, event_ids = store._labeled_events("t", annotator, "annotator")
+    prints = [None] * len(items) if prints is None else as_texts(prints).tolist()
+    ids = [None] * len(items) if event_ids is None else event_ids.tolist()
+    return sorted(zip(map(repr, items.tolist()), prints, ids, strict=True))
+
+
+def current_labels(store, annotator="a", fingerprinted=True) -> list[tuple]:
+    """The same, from the store's current labels read one by one."""
+    labels = store.current("t", annotator, "annotator").values()
+    return sorted(
+        (repr(label.item), label.fingerprint, label.event_id if fingerprinted else None)
+        for label in labels
+    )
+
+
+def reads_through_the_index(store, monkeypatch) -> list[str]:
+    """Which reads of the labels went through the index (``group_concat``), recorded."""
+    through, query = [], store._query
+
+    def recording(sql, params=()):
+        if "group_concat" in sql:
+            through.append(sql)
+        return query(sql, params)
+
+    monkeypatch.setattr(store, "_query", recording)
+    return through
+
+
+def kept_labels(store) -> list[tuple]:
+    return [k[1:] for k in kept(store) if json.loads(k[0])[0] == "labeled"]
+
+
+@pytest.mark.parametrize("fingerprinted", [False, True])
+def test_a_resume_keeps_the_labels_it_read_for_the_next_to_read_at_once(
+    store, small, monkeypatch, fingerprinted
+):
+    def give(item, value="pos", annotator="a"):
+        return store.append(task="t", item=item, annotator=annotator, label=value,
+                            fingerprint=f"{item:016x}" if fingerprinted else None)  # fmt: skip
+
+    ids = [give(item) for item in range(6)]
+    give(2, "neg")
+    store.undo(ids[4], annotator="a")
+    give(7, annotator="b")
+    through_index = reads_through_the_index(store, monkeypatch)
+    expected = current_labels(store, fingerprinted=fingerprinted)
+    assert resumed(store) == expected and len(expected) == 5
+    assert through_index and kept_labels(store) == [(9, 7)]  # up to the newest, 7 events
+    through_index.clear()
+    assert resumed(store) == expected and not through_index
+    # after it: a label given again, an undo of a label it holds, new items, another
+    # annotator: read as rows after it, never through the index
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 10**9)  # not kept again: read as a tail
+    give(0, "neg")
+    store.undo(ids[1], annotator="a")
+    give(9)
+    give(10, annotator="b")
+    through_index.clear()
+    assert resumed(store) == current_labels(store, fingerprinted=fingerprinted)
+    assert not through_index and kept_labels(store) == [(9, 7)]
+    assert resumed(store, "b") == current_labels(store, "b", fingerprinted)
+    # a text id after whole numbers: read through the index again, and kept as texts
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)
+    store.append(task="t", item="11", annotator="a", label="pos")
+    through_index.clear()
+    expected = current_labels(store, fingerprinted=fingerprinted)
+    assert resumed(store) == expected and through_index
+    through_index.clear()
+    assert resumed(store) == expected and not through_index
+
+
+def test_the_labels_a_resume_kept_are_kept_again_once_many_came_after(store, small, monkeypatch):
+    store.append_many(task="t", items=range(40), annotator="a", label="pos")
+    resumed(store)
+    assert kept_labels(store) == [(40, 40)]
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 4)
+    store.append_many(task="t", items=range(40, 43), annotator="a", label="pos")
+    assert len(resumed(store)) == 43 and kept_labels(store) == [(40, 40)]  # read after it
+    store.append(task="t", item=43, annotator="a", label="pos")
+    assert len(resumed(store)) == 44 and kept_labels(store) == [(44, 44)]
+    assert resumed(store) == current_labels(store, fingerprinted=False)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE nblabel_events SET fingerprint = 'edited' WHERE item = '3'",
+        "DELETE FROM nblabel_events WHERE item = '3'",
+        "UPDATE nblabel_snapshots SET body = x'7b7d0a00' WHERE part = 'items'",
+        "UPDATE nblabel_snapshots SET rows = rows + 1",
+    ],
+    ids=["event-changed", "event-deleted", "damaged", "rows"],
+)
+def test_labels_kept_for_a_resume_that_another_program_changed_are_read_again(
+    store, path, small, monkeypatch, statement
+):
+    store.append_many(task="t", items=range(6), annotator="a", label="pos",
+                      fingerprints=[f"{i:016x}" for i in range(6)])  # fmt: skip
+    resumed(store)
+    assert kept_labels(store)
+    other_program(path, statement)
+    through_index = reads_through_the_index(store, monkeypatch)
+    assert resumed(store) == current_labels(store) and through_index
+
+
+def test_a_store_that_cannot_write_keeps_no_labels_for_a_resume(store, small):
+    store.append_many(task="t", items=range(6), annotator="a", label="pos")
+    store._engine.shared.read_only = True
+    try:
+        assert resumed(store) == current_labels(store, fingerprinted=False)
+        assert kept_labels(store) == []
+    finally:
+        store._engine.shared.read_only = False
+    resumed(store)
+    assert kept_labels(store) == [(6, 6)]
 
 
 def test_text_ids_from_the_snapshot_are_decoded(store, small):
