@@ -154,19 +154,39 @@ def test_undoing_a_relabel_does_not_bring_back_a_label_given_for_other_content(d
     assert w.sample["label"] is None  # not shown as this item's saved label
 
 
-@pytest.mark.parametrize("read_before", [False, True], ids=["index", "snapshot"])
+def read_as(how: str, store, monkeypatch) -> None:
+    """Labels a resume reads: through the index each time ("index"), from what the last
+    resume kept ("kept"), or from the snapshot of w.labels ("snapshot")."""
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)  # kept from the first label on
+    if how == "index":
+        monkeypatch.setattr(nblabel._store, "keep_labeled", lambda *args: None)
+
+
+def kept_by_a_resume(store) -> int:
+    return store._query(
+        """SELECT count(*) FROM nblabel_snapshots WHERE query LIKE '["labeled"%'"""
+    )[0][0]
+
+
+HOW = ["index", "kept", "snapshot"]
+
+
+@pytest.mark.parametrize("how", HOW)
 def test_a_resume_from_the_labels_snapshot_checks_each_row_as_a_resume_through_the_index(
-    df, store, monkeypatch, read_before
+    df, store, monkeypatch, how
 ):
-    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)  # a snapshot from the first label on
+    read_as(how, store, monkeypatch)
     first = make(df, store)
     label_first(first, "123")  # good: pos, bad: neg, meh: neutral
     first.press("1")  # great: pos
     first.undo()  # great: no label again
-    if read_before:
+    if how == "snapshot":
         assert len(first.labels) == 3  # the read that keeps the snapshot a resume reads
+    if how == "kept":
+        assert make(df, store).progress.done == 3 and kept_by_a_resume(store)
+    assert bool(kept_by_a_resume(store)) == (how == "kept")
     kept = store._annotation_parts("sentiment", "alice", "annotator", kept_only=True)
-    assert (kept is not False) == read_before
+    assert (kept is not False) == (how == "snapshot")
     resorted = df.sort_values("review").reset_index(drop=True)
     with pytest.warns(NblabelWarning, match="2 labels were given to items"):
         w = make(resorted, store)
@@ -177,11 +197,11 @@ def test_a_resume_from_the_labels_snapshot_checks_each_row_as_a_resume_through_t
     assert {text: label for text, label in labels.items() if pd.notna(label)} == {"bad": "neg"}
 
 
-@pytest.mark.parametrize("read_before", [False, True], ids=["index", "snapshot"])
+@pytest.mark.parametrize("how", HOW)
 def test_a_widget_built_again_compares_one_digest_and_still_catches_an_edited_row(
-    df, store, monkeypatch, read_before
+    df, store, monkeypatch, how
 ):
-    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)  # remembered from the first label on
+    read_as(how, store, monkeypatch)  # checks remembered from the first label on too
     hashed = []
     plain_call = Fingerprinter.__call__
     monkeypatch.setattr(Fingerprinter, "__call__",
@@ -191,8 +211,9 @@ def test_a_widget_built_again_compares_one_digest_and_still_catches_an_edited_ro
     hashed.clear()
     again = make(df, store)  # every label checked against its row, and that remembered
     assert hashed == [4]
-    if read_before:
-        assert len(again.labels) == 4  # the read that keeps the snapshot a resume reads
+    assert bool(kept_by_a_resume(store)) == (how != "index")  # that resume kept its labels
+    if how == "snapshot":
+        assert len(again.labels) == 4  # the read that keeps the snapshot a resume reads first
     hashed.clear()
     w = make(df.sample(frac=1, random_state=1), store)  # re-sorted, each row under its id
     assert hashed == [] and w.progress.done == 4 and w.session.notice is None
