@@ -40,6 +40,8 @@ except ImportError:  # pragma: no cover - pandas before 2.1
 _FEW = 16  # up to this many rows, cells are read one by one
 # a new way of reading or hashing rows (here or in Fingerprinter) needs a new format
 _CHECK_FORMAT = b"nblabel checked rows 2:"
+#: a digest of n labels costs about what hashing n / _DIGEST_COST of them row by row does
+_DIGEST_COST = 32
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # default reprs name a memory address: not content
 
 
@@ -368,8 +370,9 @@ def check_labels(
 
     ``remembered``: ``(digest, upto)`` of a check that found every label up to event id
     ``upto`` on its row (:attr:`LabelCheck.digest`). When those labels and their rows still
-    have that digest, only the labels given since are hashed row by row. It needs the event
-    ids themselves (not a function).
+    have that digest, only the labels given since are hashed row by row; while they are few
+    (:data:`_DIGEST_COST`) the check found stays the one remembered. It needs the event ids
+    themselves (not a function).
     """
     found = items.get_indexer(_lookup(items, stored_items))
     hit = np.flatnonzero(found >= 0)
@@ -410,10 +413,13 @@ def check_labels(
                     check.changed_events = np.asarray(event_ids)[hit[bad]].tolist()
                 check.changed_items = items[check.positions[bad]].tolist()
                 check.positions = np.delete(check.positions, bad)
+            elif matched is not None and len(to_hash) * _DIGEST_COST < len(given):
+                # few labels since: the remembered check stands, and they are hashed again
+                # next time (cheaper than a digest of every label now)
+                check.digest, check.upto = remembered
             elif digest_of is not None:
-                unchanged = matched is not None and not len(to_hash)
                 every = slice(None) if order is None else order
-                check.digest = matched if unchanged else digest_of(positions[every], prints[every])
+                check.digest = digest_of(positions[every], prints[every])
                 check.upto = int(ordered[-1])
     missing = _pick(stored_items, np.flatnonzero(found < 0)) if len(hit) < len(found) else []
     if missing and not isinstance(items, pd.MultiIndex):

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from ._engine import Conflict, schema_statements
 from ._errors import NblabelError, StoreError
 from ._optional import require
+from ._snapshot import CHECKED_SCHEMA
 
 __all__ = ["SCHEMES", "PostgresEngine", "is_postgres_url", "redact"]
 
@@ -133,6 +134,7 @@ class PostgresEngine:
         # an event is undone once, even by two kernels undoing it at the same moment
         "CREATE UNIQUE INDEX IF NOT EXISTS nblabel_events_undone_once ON nblabel_events (target)"
         " WHERE target IS NOT NULL",
+        CHECKED_SCHEMA,
     ]
 
     def __init__(self, url: str) -> None:
@@ -283,9 +285,13 @@ class PostgresEngine:
         params = _check_text(params)
         self._run("save to", lambda conn: conn.execute(_dialect(sql), params))
 
-    def transaction(self, run: Callable[[_PostgresTx], Any], *, lock: str | None = None) -> Any:
+    def transaction(
+        self, run: Callable[[_PostgresTx], Any], *, lock: str | None = None, wait: bool = True
+    ) -> Any:
         def in_transaction(conn: Any) -> Any:
             with conn.transaction():
+                if not wait:  # a row another transaction holds fails the write at once
+                    conn.execute("SET LOCAL lock_timeout = '1ms'")
                 if lock is not None:  # one such transaction at a time, server-wide
                     conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (lock,))
                 return run(_PostgresTx(conn))

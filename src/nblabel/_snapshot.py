@@ -15,13 +15,14 @@ fingerprints alone (:func:`keep_labeled`, :func:`read_labeled`).
 PostgreSQL keeps none: its sequences hand out ids in one order and transactions commit in
 another, so an event below ``upto`` may still arrive after the snapshot was taken.
 
-Beside them the file remembers, per annotator's labels of a task, the last check that found
-every labeled row showing what it showed when labeled: the digest of those labels and rows in
-the order given (:meth:`~nblabel._fingerprint.Fingerprinter.digest`) and the newest event id
-among them. A widget built again compares that one digest for the labels up to that event and
-hashes only the labels given since. A digest names the labels and the content it covers, so it
-needs no trigger: any change to either (a label undone or given again, an edited row, another
-program's write) gives another digest, and every row is checked.
+On either engine the store also remembers, per annotator's labels of a task, the last check
+that found every labeled row showing what it showed when labeled: the digest of those labels
+and rows in the order given (:meth:`~nblabel._fingerprint.Fingerprinter.digest`) and the
+newest event id among them. A widget built again compares that one digest for the labels up to
+that event and hashes only the labels given since. A digest names the labels and the content
+it covers, so it needs no trigger: any change to either (a label undone or given again, an
+edited row, another program's write, a label PostgreSQL commits late below that event) gives
+another digest, and every row is checked.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ._columns import EventColumns, NotWhole, concat_columns, read_event_columns
 from ._errors import NblabelError, StoreError
 
 __all__ = [
+    "CHECKED_SCHEMA",
     "SQLITE_SCHEMA",
     "TRIGGERS",
     "keep_labeled",
@@ -55,6 +57,18 @@ KEPT = 32
 #: room for, say, every annotator's w.labels, an export and the status view of a task
 ROWS_PER_EVENT = 3
 
+#: Remembered checks, on either engine (type names both read alike).
+CHECKED_SCHEMA = """CREATE TABLE IF NOT EXISTS nblabel_checked (
+    task TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    source TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    upto BIGINT NOT NULL,
+    rows BIGINT NOT NULL,
+    checked_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (task, annotator, source)
+)"""
+
 TRIGGERS = (
     "nblabel_snapshots_on_insert",
     "nblabel_snapshots_on_update",
@@ -70,16 +84,6 @@ SQLITE_SCHEMA = [
         written_at REAL NOT NULL,
         body BLOB NOT NULL,
         PRIMARY KEY (query, part)
-    )""",
-    """CREATE TABLE IF NOT EXISTS nblabel_checked (
-        task TEXT NOT NULL,
-        annotator TEXT NOT NULL,
-        source TEXT NOT NULL,
-        digest TEXT NOT NULL,
-        upto INTEGER NOT NULL,
-        rows INTEGER NOT NULL,
-        checked_at REAL NOT NULL,
-        PRIMARY KEY (task, annotator, source)
     )""",
     # nblabel only ever appends above every upto: these fire for other programs' writes
     f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[0]} AFTER INSERT ON nblabel_events"
@@ -245,7 +249,7 @@ def keep_labeled(
 def remembered_check(engine: Any, task: str, annotator: str, source: str) -> tuple[str, int] | None:
     """``(digest, upto)`` of the last check that found each of these labels up to event id
     ``upto`` on its row, or ``None``."""
-    if not getattr(engine, "keeps_snapshots", False) or "nblabel_checked" not in engine.tables():
+    if "nblabel_checked" not in engine.tables():
         return None
     rows = engine.read(
         "SELECT digest, upto FROM nblabel_checked WHERE task = ? AND annotator = ? AND source = ?",
@@ -262,19 +266,15 @@ def remember_check(
     """Remember ``digest`` of ``n_rows`` labels up to event id ``upto`` found on their rows,
     when that spares a later check enough (:data:`MIN_ROWS`) and the file can be written now;
     else nothing."""
-    if (
-        n_rows < MIN_ROWS
-        or engine.read_only
-        or not getattr(engine, "keeps_snapshots", False)
-        or "nblabel_checked" not in engine.tables()
-    ):
+    if n_rows < MIN_ROWS or engine.read_only or "nblabel_checked" not in engine.tables():
         return
 
     def write(tx: Any) -> None:
         tx.execute(
-            "INSERT OR REPLACE INTO nblabel_checked"
-            " (task, annotator, source, digest, upto, rows, checked_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO nblabel_checked (task, annotator, source, digest, upto, rows, checked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task, annotator, source) DO UPDATE"
+            " SET digest = excluded.digest, upto = excluded.upto, rows = excluded.rows,"
+            " checked_at = excluded.checked_at",
             (task, annotator, source, digest, upto, n_rows, time.time()),
         )
 

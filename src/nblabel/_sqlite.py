@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 from ._engine import Conflict, schema_statements
 from ._errors import NblabelError, StoreError
+from ._snapshot import CHECKED_SCHEMA
 from ._snapshot import SQLITE_SCHEMA as SNAPSHOT_SCHEMA
 
 __all__ = [
@@ -519,6 +520,7 @@ class SqliteEngine:
         "CREATE INDEX IF NOT EXISTS nblabel_events_by_target ON nblabel_events (target)"
         " WHERE target IS NOT NULL",
         *SNAPSHOT_SCHEMA,
+        CHECKED_SCHEMA,
     ]
     # ids grow in commit order (AUTOINCREMENT, one writer at a time): see ``_snapshot``
     keeps_snapshots = True

@@ -43,6 +43,7 @@ from ._engine import CURRENT_INDEX, OLD_INDEX, Conflict
 from ._errors import NblabelError, StoreError
 from ._postgres import PostgresEngine, is_postgres_url
 from ._snapshot import (
+    CHECKED_SCHEMA,
     TRIGGERS,
     keep_labeled,
     read_columns,
@@ -239,25 +240,28 @@ class LabelStore:
 
     def _upgrade_in_place(self) -> None:
         """Give a store made before :data:`~nblabel._engine.CURRENT_INDEX` that index (once:
-        it takes about a second per million events) in place of the one it replaces, and one
-        made before snapshots or remembered checks (``_snapshot``) their tables and triggers."""
+        it takes about a second per million events) in place of the one it replaces, one made
+        before snapshots (``_snapshot``) their table and triggers, and one made before
+        remembered checks their table."""
         engine = self._engine
         if engine.read_only:
             return
         snapshots = getattr(engine, "snapshot_schema", [])
-        if "nblabel_events_current" in engine.indexes() and (
-            not snapshots
-            or (set(TRIGGERS) <= engine.triggers() and "nblabel_checked" in engine.tables())
+        if "nblabel_events_current" not in engine.indexes() or (
+            snapshots and not set(TRIGGERS) <= engine.triggers()
         ):
-            return
 
-        def swap(tx: Any) -> None:
-            tx.execute(CURRENT_INDEX)
-            tx.execute(f"DROP INDEX IF EXISTS {OLD_INDEX}")
-            for statement in snapshots:
-                tx.execute(statement)
+            def swap(tx: Any) -> None:
+                tx.execute(CURRENT_INDEX)
+                tx.execute(f"DROP INDEX IF EXISTS {OLD_INDEX}")
+                for statement in snapshots:
+                    tx.execute(statement)
 
-        engine.transaction(swap, lock="nblabel schema")
+            engine.transaction(swap, lock="nblabel schema")
+        if "nblabel_checked" not in engine.tables():
+            # a team member who may not create tables: checks are not remembered
+            with contextlib.suppress(StoreError):
+                engine.transaction(lambda tx: tx.execute(CHECKED_SCHEMA), lock="nblabel schema")
 
     _fingerprint_sql = "e.fingerprint"
     _has_places = True  # an old store opened read-only has no places (schema 3)

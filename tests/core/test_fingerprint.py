@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nblabel import NblabelError, NblabelWarning
+from nblabel import NblabelError, NblabelWarning, _snapshot
 from nblabel._codec import concat_texts, fixed_texts
 from nblabel._fingerprint import Fingerprinter, check_labels, data_key, fingerprint_columns
 from nblabel._session import LabelingSession
@@ -385,7 +385,11 @@ def test_a_remembered_check_spares_hashing_the_labels_it_covers_and_no_others():
     again, asked = check(40_000, remembered)
     assert asked == 0 and again.positions.tolist() == list(range(40_000))
     assert (again.digest, again.upto) == remembered
-    # labels given since: those alone are hashed, and the digest covers them all
+    # a few labels given since: those alone are hashed, and the check remembered stands
+    few, asked = check(40_500, remembered)
+    assert asked == 500 and few.positions.size == 40_500
+    assert (few.digest, few.upto) == remembered
+    # many (a 32nd of all or more): those alone are hashed, and the digest covers them all
     later, asked = check(n, remembered)
     assert asked == n - 40_000 and later.positions.size == n and later.upto == n
     assert later.digest == check(n)[0].digest  # as a full check would remember it
@@ -454,3 +458,41 @@ def test_labels_from_before_fingerprints_are_trusted(store):
     s = session_over(frame.iloc[::-1].reset_index(drop=True), store)
     assert s.notice is None and s.progress.done == 1
     assert s.labels().index.tolist() == [1]
+
+
+def test_a_check_is_remembered_on_either_engine_and_a_label_arriving_below_it_is_caught(
+    store, write_raw, monkeypatch
+):
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)  # remembered from the first label on
+    frame = texts([f"text {i}" for i in range(300)])
+    fingerprints = Fingerprinter(frame, [0])
+    first = store.append(task="other", item=0, annotator="alice", label="pos")
+    store.append_many(task="t", items=range(200), annotator="alice", label="pos",
+                      fingerprints=fingerprints(np.arange(200)))  # fmt: skip
+
+    def resume(data):
+        counting = Counting(Fingerprinter(data, [0]))
+        session = LabelingSession(data.index, store=store, task="t", annotator="alice",
+                                  fingerprint=counting)  # fmt: skip
+        return session, counting.asked
+
+    session, asked = resume(frame)
+    assert asked == 200 and session.progress.done == 200
+    assert store._remembered_check("t", "alice", "annotator")[1] == first + 200
+    session, asked = resume(frame.sample(frac=1, random_state=0))  # re-sorted, ids kept
+    assert asked == 0 and session.progress.done == 200 and session.notice is None
+    # a label below the remembered event: PostgreSQL commits one late, another program
+    # writes one; it is not among the labels the digest covers, so every row is checked
+    write_raw(
+        f"DELETE FROM nblabel_events WHERE id = {first}",
+        "INSERT INTO nblabel_events (id, task, item, annotator, action, label, created_at,"
+        f" source, fingerprint) VALUES ({first}, 't', '250', 'alice', 'label', '\"pos\"',"
+        f" 1.0, 'annotator', '{fingerprints.one(250)}')",
+    )
+    session, asked = resume(frame)
+    assert asked == 201 and session.progress.done == 201
+    edited = frame.copy()
+    edited.loc[250, "text"] = "edited"
+    with pytest.warns(NblabelWarning, match="1 label was given to an item that now shows"):
+        session, asked = resume(edited)
+    assert asked == 201 and session.changed_items == [250]

@@ -611,11 +611,18 @@ def test_a_resume_over_rows_checked_before_hashes_only_the_labels_given_since(st
     shuffled = labeled.sample(frac=1, random_state=0)
     session, hashed = resume(store, shuffled)
     assert hashed == 0 and session.progress.done == 200
-    # labels on new items since: those alone are hashed, then remembered with the rest
-    last = [label(store, labeled, item) for item in (250, 260)][-1]
-    session, hashed = resume(store, labeled)
-    assert hashed == 2 and session.progress.done == 202
-    assert remembered(store) == [("t", "a", "annotator", last, 202)]
+    # labels on new items since: those alone are hashed; while they are few the check
+    # remembered stands (they are hashed again), once many all are remembered as one
+    for item in (250, 260):
+        label(store, labeled, item)
+    for _ in range(2):
+        session, hashed = resume(store, labeled)
+        assert hashed == 2 and session.progress.done == 202
+        assert remembered(store) == [("t", "a", "annotator", 200, 200)]
+    last = [label(store, labeled, item) for item in range(201, 206)][-1]
+    session, hashed = resume(store, labeled)  # 7 since 200: a 32nd of 207 or more
+    assert hashed == 7 and session.progress.done == 207
+    assert remembered(store) == [("t", "a", "annotator", last, 207)]
     assert resume(store, labeled)[1] == 0
 
 

@@ -280,3 +280,15 @@ def test_a_user_without_rights_is_told_what_to_grant(postgres, pg_url):
     with LabelStore(as_reader) as store:  # granted: an annotator of the team
         store.append(task="t", item=1, annotator=reader, label="x")
         assert store.annotations()["annotator"].tolist() == [reader]
+        # a team member remembers checks (the table is the owner's, the rows anyone's)
+        store._remember_check("t", reader, "annotator", "digest", 7, 10**6)
+        assert store._remembered_check("t", reader, "annotator") == ("digest", 7)
+    # a store made before remembered checks: the team member, who may not create their
+    # table, opens it all the same and remembers none
+    raw_execute(postgres.url, f"DROP TABLE {schema}.nblabel_checked")
+    with LabelStore(as_reader) as store:
+        assert store._remembered_check("t", reader, "annotator") is None
+        store._remember_check("t", reader, "annotator", "digest", 7, 10**6)
+        assert store.annotations()["annotator"].tolist() == [reader]
+    with LabelStore(pg_url) as owner:  # the owner's next open creates it
+        assert "nblabel_checked" in owner._engine.tables()
