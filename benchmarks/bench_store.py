@@ -170,6 +170,16 @@ def without_snapshots(store: nblabel.LabelStore) -> Callable[[], None]:
     return drop
 
 
+def without_kept_labels(store: nblabel.LabelStore) -> Callable[[], None]:
+    """A ``setup`` for :func:`median_s`: drop what resumes kept of their labels (read before
+    the snapshot of ``w.labels``), so the next resume reads that snapshot."""
+
+    def drop() -> None:
+        store._engine.execute("""DELETE FROM nblabel_snapshots WHERE query LIKE '["labeled"%'""")
+
+    return drop
+
+
 def plain_timed(path: Path, fn: Callable[[sqlite3.Connection], object], repeats: int, **kw):
     """``median_s`` of ``fn(connection)`` on a plain connection of its own; run while no
     ``LabelStore`` has the file open (closing a second connection to an open SQLite file

@@ -876,22 +876,22 @@ class LabelStore:
         """:meth:`labeled_items`, and the event id of each label (int64) where labels have
         fingerprints (else ``None``): what a remembered check is matched by. Fingerprints of
         one width come as bytes (``_codec.fixed_texts``): no Python object per label."""
-        parts = self._annotation_parts(task, annotator, source, fingerprints=True,
-                                       kept_only=True)  # fmt: skip
-        if parts is None:
-            return np.empty(0, dtype=np.int64), None, None
-        if parts is not False:
-            columns = parts.columns
-            return _current_items(columns.event_ids, columns.items, columns.fingerprints,
-                                  parts.is_current)  # fmt: skip
         fingerprint = self._fingerprint_sql.removeprefix("e.")
         query = (task, annotator, source, fingerprint)
-        kept = read_labeled(self._engine, query)  # what an earlier resume kept
+        kept = read_labeled(self._engine, query)  # what an earlier resume kept: 3 columns
         if kept is not None:
             event_ids, items, prints = kept
             undone = np.isin(event_ids, np.fromiter(self._undone_ids(task), dtype=np.int64))
             is_current = _current_mask(_factorize_ids(items)[0], undone)
             return _current_items(event_ids, items, prints, is_current)
+        parts = self._annotation_parts(task, annotator, source, fingerprints=True,
+                                       kept_only=True)  # fmt: skip
+        if parts is None:
+            return np.empty(0, dtype=np.int64), None, None
+        if parts is not False:  # w.labels' snapshot: every column
+            columns = parts.columns
+            return _current_items(columns.event_ids, columns.items, columns.fingerprints,
+                                  parts.is_current)  # fmt: skip
         agg = self._engine.text_agg
         where = (
             "FROM nblabel_events WHERE task = ? AND annotator = ? AND source = ?"

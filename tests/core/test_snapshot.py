@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from test_columns import assert_same_as_reference, fill, reference, typed
 
+import nblabel
 from children import ChildProcess
 from nblabel import LabelStore, NblabelWarning, _snapshot, _sqlite
 from nblabel._codec import as_texts, fixed_texts
@@ -373,9 +374,15 @@ def test_a_store_made_before_snapshots_gains_them_when_opened_for_writing(path, 
 
 
 # -- a resuming widget -------------------------------------------------------------------------
+@pytest.fixture
+def keeping_none(monkeypatch):
+    """Resumes keep none of their labels (read before the snapshot of w.labels)."""
+    monkeypatch.setattr(nblabel._store, "keep_labeled", lambda *args: None)
+
+
 @pytest.mark.parametrize("fingerprinted", [False, True])
 def test_labeled_items_from_the_snapshot_equal_those_read_through_the_index(
-    store, small, fingerprinted
+    store, small, keeping_none, fingerprinted
 ):
     ids = []
     for item in range(6):
@@ -405,7 +412,13 @@ def test_labeled_items_from_the_snapshot_equal_those_read_through_the_index(
     assert from_snapshot[0].dtype == np.int64
 
 
-def test_fingerprints_of_one_width_are_read_as_bytes_and_others_as_they_were_stored(store, small):
+@pytest.mark.parametrize("keeping", [False, True], ids=["w.labels", "resume"])
+def test_fingerprints_of_one_width_are_read_as_bytes_and_others_as_they_were_stored(
+    store, small, monkeypatch, keeping
+):
+    if not keeping:
+        monkeypatch.setattr(nblabel._store, "keep_labeled", lambda *args: None)
+
     def read(path):
         items, prints, _ = store._labeled_events("t", "a", "annotator")
         assert (store._annotation_parts("t", "a", "annotator", kept_only=True) is False) == (
@@ -794,6 +807,7 @@ def test_a_process_killed_while_it_remembers_checks_leaves_each_label_checked(
     resumer.kill()
     assert store._query("PRAGMA integrity_check") == [("ok",)]
     n = store._query("SELECT count(*) FROM nblabel_events WHERE annotator = 'k'")[0][0]
+    assert kept_labels(store)  # what the resumes kept, read below with the labels after it
     frame = pd.DataFrame({"text": [f"text {i}" for i in range(100_000)]})
     prints = CountingPrints(frame, [0])
     session = LabelingSession(frame.index, store=store, task="t", annotator="k",
