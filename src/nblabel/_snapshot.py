@@ -43,6 +43,7 @@ __all__ = [
     "SQLITE_SCHEMA",
     "TRIGGERS",
     "keep_labeled",
+    "query_key",
     "read_columns",
     "read_labeled",
     "remember_check",
@@ -96,32 +97,25 @@ SQLITE_SCHEMA = [
 ]
 
 
+def query_key(where: str, params: list, grouped: list[str], fingerprint: str) -> str:
+    """What names a query's snapshot: the arguments of :func:`read_columns`."""
+    return json.dumps([where, list(params), grouped, fingerprint])
+
+
 def read_columns(
-    engine: Any,
-    where: str,
-    params: list,
-    grouped: list[str],
-    *,
-    fingerprint: str = "fingerprint",
-    fingerprints: bool = True,
-    kept_only: bool = False,
-) -> EventColumns | bool | None:
+    engine: Any, where: str, params: list, grouped: list[str], *, fingerprint: str = "fingerprint"
+) -> EventColumns | None:
     """:func:`~nblabel._columns.read_event_columns`, from the query's snapshot and the events
     after it where the engine keeps snapshots; the snapshot is written, or brought up to date
-    when that saves later reads enough. ``fingerprints=False``: the result's fingerprints
-    may be ``None`` (not read). ``kept_only``: ``False`` instead of a read of every row when
-    the query has no snapshot.
+    when that saves later reads enough. The result's fingerprints may be ``None`` (not read:
+    :func:`read_labeled` reads them).
     """
     if not getattr(engine, "keeps_snapshots", False) or not _has_snapshots(engine):
-        if kept_only:
-            return False
         return read_event_columns(engine, where, params, grouped, fingerprint=fingerprint)
-    key = json.dumps([where, list(params), grouped, fingerprint])
+    key = query_key(where, params, grouped, fingerprint)
     newest = engine.read("SELECT max(id) FROM nblabel_events")[0][0] or 0
-    stored = _load(engine, key, _part_names(grouped, fingerprints), grouped)
+    stored = _load(engine, key, _part_names(grouped, False), grouped)
     if stored is None:
-        if kept_only:
-            return False
         return _read_all(engine, key, newest, where, params, grouped, fingerprint)
     upto, kept = stored
     try:
@@ -137,7 +131,7 @@ def read_columns(
     except NotWhole:  # an id that is not a whole number arrived: every id read as its text
         return _read_all(engine, key, newest, where, params, grouped, fingerprint)
     stale = _stale(0 if after is None else len(after), len(kept), newest, upto)
-    if stale and kept.fingerprints is None:
+    if stale:  # written again whole: with the fingerprints, not read for the table
         whole = _load(engine, key, _part_names(grouped, True), grouped)
         if whole is not None and whole[0] == upto:
             kept = whole[1]
@@ -181,18 +175,21 @@ def _labeled_key(query: tuple[str, str, str, str]) -> str:
 
 
 def read_labeled(
-    engine: Any, query: tuple[str, str, str, str]
+    engine: Any, query: tuple[str, str, str, str], snapshot: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """``(event ids, items, fingerprints)`` of one annotator's label events, oldest first,
-    from what an earlier resume kept (:func:`keep_labeled`) and the events after it; ``None``
-    when none is kept whole. ``query``: the task, annotator, source and the SQL of the
-    fingerprint column. Items are int64 or their stored texts."""
+    from what an earlier resume kept (:func:`keep_labeled`), else from those columns of the
+    same events' snapshot (named ``snapshot``: :func:`query_key`, as ``w.labels`` reads
+    them), and the events after it; ``None`` when neither is kept whole. ``query``: the task,
+    annotator, source and the SQL of the fingerprint column. Items are int64 or their stored
+    texts."""
     if not getattr(engine, "keeps_snapshots", False) or not _has_snapshots(engine):
         return None
     task, annotator, source, fingerprint = query
-    key = _labeled_key(query)
     newest = engine.read("SELECT max(id) FROM nblabel_events")[0][0] or 0
-    loaded = _load_parts(engine, key, _LABELED_PARTS)
+    loaded = _load_parts(engine, _labeled_key(query), _LABELED_PARTS)
+    if loaded is None:
+        loaded = _load_parts(engine, snapshot, _LABELED_PARTS)
     if loaded is None:
         return None
     upto, n_rows, parts = loaded

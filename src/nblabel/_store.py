@@ -46,6 +46,7 @@ from ._snapshot import (
     CHECKED_SCHEMA,
     TRIGGERS,
     keep_labeled,
+    query_key,
     read_columns,
     read_labeled,
     remember_check,
@@ -865,7 +866,8 @@ class LabelStore:
         none), or ``None`` when no label has one. Read through one index, as one joined text:
         no Python object per label when the ids are whole numbers and no label has a
         fingerprint. Labels an undo or a relabel touched are read again one by one. Where an
-        earlier read left the labels' snapshot (``_snapshot``), they come from it instead.
+        earlier resume kept them, or an earlier read left their snapshot (``_snapshot``), they
+        come from there instead.
         """
         items, fingerprints, _ = self._labeled_events(task, annotator, source)
         return items, None if fingerprints is None else as_texts(fingerprints)
@@ -876,22 +878,25 @@ class LabelStore:
         """:meth:`labeled_items`, and the event id of each label (int64) where labels have
         fingerprints (else ``None``): what a remembered check is matched by. Fingerprints of
         one width come as bytes (``_codec.fixed_texts``): no Python object per label."""
-        fingerprint = self._fingerprint_sql.removeprefix("e.")
+        self._check_open()
+        where, fixed, grouped, fingerprint = self._event_filter(task, annotator, source)
         query = (task, annotator, source, fingerprint)
-        kept = read_labeled(self._engine, query)  # what an earlier resume kept: 3 columns
-        if kept is not None:
-            event_ids, items, prints = kept
-            undone = np.isin(event_ids, np.fromiter(self._undone_ids(task), dtype=np.int64))
-            is_current = _current_mask(_factorize_ids(items)[0], undone)
-            return _current_items(event_ids, items, prints, is_current)
-        parts = self._annotation_parts(task, annotator, source, fingerprints=True,
-                                       kept_only=True)  # fmt: skip
-        if parts is None:
-            return np.empty(0, dtype=np.int64), None, None
-        if parts is not False:  # w.labels' snapshot: every column
-            columns = parts.columns
-            return _current_items(columns.event_ids, columns.items, columns.fingerprints,
-                                  parts.is_current)  # fmt: skip
+        # what an earlier resume kept, else three columns of the snapshot of w.labels
+        snapshot = query_key(where, list(fixed.values()), grouped, fingerprint)
+        kept = read_labeled(self._engine, query, snapshot)
+        if kept is None:
+            return self._labeled_through_index(query)
+        event_ids, items, prints = kept
+        undone = np.isin(event_ids, np.fromiter(self._undone_ids(task), dtype=np.int64))
+        is_current = _current_mask(_factorize_ids(items)[0], undone)
+        return _current_items(event_ids, items, prints, is_current)
+
+    def _labeled_through_index(
+        self, query: tuple[str, str, str, str]
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """:meth:`_labeled_events` read through the index, kept for the next resume where the
+        engine keeps snapshots."""
+        task, annotator, source, fingerprint = query
         agg = self._engine.text_agg
         where = (
             "FROM nblabel_events WHERE task = ? AND annotator = ? AND source = ?"
@@ -903,9 +908,10 @@ class LabelStore:
         ids_sql = agg.format("CAST(id AS TEXT)")
         # items, fingerprints and event ids aligned: the same order in one query
         printed_sql = f"{items_sql}, {prints_sql}, {ids_sql}"
-        # event ids are read where they are kept for the next resume (see below)
+        # event ids are read where they are kept for the next resume, with every event up to
+        # the newest one now (see below)
         keeps = getattr(self._engine, "keeps_snapshots", False) and not self._engine.read_only
-        newest = self._query("SELECT max(id) FROM nblabel_events")[0][0] or 0
+        newest = (self._query("SELECT max(id) FROM nblabel_events")[0][0] or 0) if keeps else 0
         # the first label tells whether they were saved with fingerprints (a text= widget's
         # are): then all three are read in one pass; else the ids, and the rest only if some
         # label has a fingerprint after all
@@ -1109,38 +1115,31 @@ class LabelStore:
         frame["status"] = status
         return frame
 
-    def _annotation_parts(
-        self,
-        task: str | None,
-        annotator: str | None,
-        source: str | None,
-        *,
-        fingerprints: bool = False,
-        kept_only: bool = False,
-    ) -> _Parts | bool | None:
-        """The label events of :meth:`annotations` as columns, each text column as codes of
-        its distinct stored texts, and which events are current and undone; ``None`` when
-        there are none. ``fingerprints``: with the fingerprint of each (read for one
-        annotator's labels only: task, annotator and source given); ``kept_only``:
-        ``False`` when they would be read row by row (the query has no snapshot)."""
-        self._check_open()
-        where, params = ["action = 'label'"], []
-        fixed = {}  # columns a filter fixes are not read: one value, no object per row
-        for column, value in (("task", task), ("annotator", annotator), ("source", source)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-                fixed[column] = value
-        grouped = [c for c in ("task", "annotator", "source") if c not in fixed]
+    def _event_filter(
+        self, task: str | None, annotator: str | None, source: str | None
+    ) -> tuple[str, dict[str, str], list[str], str]:
+        """The label events of a task, annotator and source (``None``: any) as SQL after
+        ``WHERE``, the values it fixes by column (its parameters, in order), the columns it
+        leaves open (read as codes), and the SQL of the fingerprint read beside them."""
+        given = {"task": task, "annotator": annotator, "source": source}
+        fixed = {column: value for column, value in given.items() if value is not None}
+        where = " AND ".join(["action = 'label'", *(f"{column} = ?" for column in fixed)])
+        grouped = [column for column in given if column not in fixed]
         # fingerprints only where a resuming session reads them: one annotator's labels (the
         # query of its w.labels too, so that both share one snapshot)
         fingerprint = self._fingerprint_sql.removeprefix("e.") if not grouped else "NULL"
-        columns = read_columns(
-            self._engine, " AND ".join(where), params, grouped,
-            fingerprint=fingerprint, fingerprints=fingerprints, kept_only=kept_only,
-        )  # fmt: skip
-        if columns is False:
-            return False
+        return where, fixed, grouped, fingerprint
+
+    def _annotation_parts(
+        self, task: str | None, annotator: str | None, source: str | None
+    ) -> _Parts | None:
+        """The label events of :meth:`annotations` as columns, each text column as codes of
+        its distinct stored texts, and which events are current and undone; ``None`` when
+        there are none."""
+        self._check_open()
+        where, fixed, grouped, fingerprint = self._event_filter(task, annotator, source)
+        params = list(fixed.values())
+        columns = read_columns(self._engine, where, params, grouped, fingerprint=fingerprint)
         # undo events name their target; one indexed pass instead of a lookup per row
         undone_ids = self._query(
             _UNDONE + (" AND task || '' = ?" if task is not None else ""),
@@ -1163,7 +1162,7 @@ class LabelStore:
             if n_groups > n_rows:  # more combinations than rows: numbered as they occur
                 group_codes, seen = pd.factorize(group_codes)
                 n_groups = len(seen)
-        for column, value in fixed.items():
+        for column, value in fixed.items():  # not read: one value, no object per row
             one = np.empty(1, dtype=object)
             one[0] = value
             codes[column] = (np.zeros(n_rows, dtype=np.intp), one)

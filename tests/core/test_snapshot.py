@@ -44,6 +44,11 @@ def other_program(path, *statements: str) -> None:
     subprocess.run([sys.executable, "-c", code, str(path), json.dumps(statements)], check=True)
 
 
+def snapshot_of_labels(store) -> list[tuple]:
+    """(upto, rows) of the snapshot of annotator "a"'s labels of task "t" (w.labels')."""
+    return [k[1:] for k in kept(store) if json.loads(k[0])[1] == ["t", "a", "annotator"]]
+
+
 def kept(store) -> list[tuple]:
     """(query, upto, rows) of each snapshot the store keeps."""
     return store._query(
@@ -392,11 +397,11 @@ def test_labeled_items_from_the_snapshot_equal_those_read_through_the_index(
                  fingerprint="f2b" if fingerprinted else None)  # fmt: skip
     store.append(task="t", item=7, annotator="b", label="pos")
     store.undo(ids[4], annotator="a")
-    assert store._annotation_parts("t", "a", "annotator", kept_only=True) is False
+    assert not snapshot_of_labels(store)
     through_index = store.labeled_items("t", "a")
     store.annotations(task="t", annotator="a", source="annotator")  # w.labels' query
     from_snapshot = store.labeled_items("t", "a")
-    assert store._annotation_parts("t", "a", "annotator", kept_only=True) is not False
+    assert snapshot_of_labels(store)
 
     def by_item(found):
         items, prints = found
@@ -421,9 +426,7 @@ def test_fingerprints_of_one_width_are_read_as_bytes_and_others_as_they_were_sto
 
     def read(path):
         items, prints, _ = store._labeled_events("t", "a", "annotator")
-        assert (store._annotation_parts("t", "a", "annotator", kept_only=True) is False) == (
-            path == "index"
-        )
+        assert bool(snapshot_of_labels(store)) == (path == "snapshot")
         return prints, sorted(zip(items.tolist(), store.labeled_items("t", "a")[1], strict=True))
 
     fps = [f"{i:016x}" for i in range(6)]
