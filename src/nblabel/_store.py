@@ -885,7 +885,10 @@ class LabelStore:
         snapshot = query_key(where, list(fixed.values()), grouped, fingerprint)
         kept = read_labeled(self._engine, query, snapshot)
         if kept is None:
-            return self._labeled_through_index(query)
+            items, prints, event_ids = self._labeled_through_index(query)
+            if prints is not None and not present_texts(prints).any():
+                prints = event_ids = None  # none current has one, as _current_items says
+            return items, prints, event_ids
         event_ids, items, prints = kept
         undone = np.isin(event_ids, np.fromiter(self._undone_ids(task), dtype=np.int64))
         is_current = _current_mask(_factorize_ids(items)[0], undone)

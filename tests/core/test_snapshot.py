@@ -538,6 +538,62 @@ def test_the_labels_a_resume_kept_are_kept_again_once_many_came_after(store, sma
     assert resumed(store) == current_labels(store, fingerprinted=False)
 
 
+def test_a_resume_reads_three_columns_of_the_snapshot_of_w_labels_and_keeps_them_once_stale(
+    store, small, monkeypatch
+):
+    store.append_many(task="t", items=range(40), annotator="a", label="pos",
+                      fingerprints=[f"{i:016x}" for i in range(40)])  # fmt: skip
+    store.annotations(task="t", annotator="a", source="annotator")  # w.labels' snapshot
+    through_index = reads_through_the_index(store, monkeypatch)
+    assert resumed(store) == current_labels(store) and not through_index
+    assert kept_labels(store) == []  # nothing to keep: the snapshot serves
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 4)
+    store.append_many(task="t", items=range(40, 44), annotator="a", label="neg",
+                      fingerprints=[f"{i:016x}" for i in range(40, 44)])  # fmt: skip
+    assert resumed(store) == current_labels(store) and not through_index
+    assert kept_labels(store) == [(44, 44)]  # many after it: kept, the next reads those
+    assert snapshot_of_labels(store) == [(40, 40)]  # w.labels' own is its to bring up to date
+
+
+@pytest.mark.parametrize("seed", range(3))  # 200 seeds pass; 3 keep the suite quick
+def test_what_a_resume_reads_is_the_current_labels_through_any_mix_of_writes_and_reads(
+    store, monkeypatch, seed
+):
+    # labels, relabels, undos, another annotator, text ids and missing fingerprints, with
+    # reads that keep and rewrite snapshots in between: every resume reads exactly the
+    # labels current then, whichever way it reads them
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 3)  # snapshots kept, and stale, often
+    rng = np.random.default_rng(seed)
+    given: list[int] = []
+    undone: set[int] = set()
+    read_from = set()
+    for _ in range(150):
+        step = rng.choice(["label", "label", "label", "other", "undo", "w.labels", "drop"])
+        if step in ("label", "other"):
+            item = int(rng.integers(12))
+            if rng.random() < 0.05:
+                item = f"text {item}"  # a text id among whole numbers
+            fingerprint = None if rng.random() < 0.1 else f"{item}-{rng.integers(3)}".rjust(16)
+            event = store.append(task="t", item=item, annotator="a" if step == "label" else "b",
+                                 label=str(rng.integers(3)), fingerprint=fingerprint)  # fmt: skip
+            if step == "label":
+                given.append(event)
+        elif step == "undo" and set(given) - undone:
+            event = int(rng.choice(sorted(set(given) - undone)))
+            store.undo(event, annotator="a")
+            undone.add(event)
+        elif step == "w.labels":
+            store.annotations(task="t", annotator="a", source="annotator")
+        elif step == "drop":
+            store._engine.execute("DELETE FROM nblabel_snapshots")
+        labels = current_labels(store)
+        with_prints = any(fingerprint is not None for _, fingerprint, _ in labels)
+        read_from |= {"kept"} if kept_labels(store) else set()
+        read_from |= {"w.labels"} if snapshot_of_labels(store) else set()
+        assert resumed(store) == current_labels(store, fingerprinted=with_prints), step
+    assert read_from == {"kept", "w.labels"}
+
+
 @pytest.mark.parametrize(
     "statement",
     [
