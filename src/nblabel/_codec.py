@@ -40,6 +40,7 @@ __all__ = [
     "fixed_texts",
     "join_lines",
     "present_texts",
+    "split_rows",
 ]
 
 _TIMESTAMP = "$ts"
@@ -267,8 +268,11 @@ def as_texts(values: np.ndarray) -> np.ndarray:
 
 
 def present_texts(values: np.ndarray) -> np.ndarray:
-    """Which of ``values`` (texts, or :func:`fixed_texts`) are there: one C loop."""
-    return values != b"" if values.dtype.kind == "S" else np.not_equal(values, None)
+    """Which of ``values`` (texts, or :func:`fixed_texts`) are there, in C loops: an empty
+    text is none (a read of texts joined by newlines cannot tell them apart)."""
+    if values.dtype.kind == "S":
+        return values != b""
+    return np.not_equal(values, None) & np.not_equal(values, "")
 
 
 def concat_texts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -280,6 +284,37 @@ def concat_texts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     if first.dtype.kind != second.dtype.kind:
         first, second = as_texts(first), as_texts(second)
     return np.concatenate([first, second])
+
+
+def split_rows(joined: str, n_fields: int) -> list[str] | None:
+    """Rows joined by newlines, each of ``n_fields`` values joined by tabs, as ``n_fields``
+    texts: each field's values joined by newlines, row for row. ``None`` when a row has
+    another count of tabs (a value holds a tab or a line break). No Python object per row.
+
+    >>> split_rows("a\\t1\\nbc\\t22", 2)
+    ['a\\nbc', '1\\n22']
+    """
+    if n_fields == 1:
+        return [joined]
+    raw = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    ends = np.flatnonzero((raw == 9) | (raw == 10))  # where each value but the last ends
+    n_rows, rest = divmod(len(ends) + 1, n_fields)
+    pattern = np.full(n_fields, 9, dtype=np.uint8)
+    pattern[-1] = 10
+    if rest or not np.array_equal(raw[ends], np.tile(pattern, n_rows)[:-1]):
+        return None
+    # which field each byte is of: each value with the tab or newline that ends it
+    lengths = np.diff(ends, prepend=-1, append=len(raw) - 1)
+    field = np.repeat(np.tile(np.arange(n_fields, dtype=np.uint8), n_rows), lengths)
+    lines = raw.copy()
+    lines[ends] = 10
+    out = []
+    for k in range(n_fields):
+        values = lines[field == k]
+        if k < n_fields - 1:
+            values = values[:-1]  # the tab that ended its last value
+        out.append(values.tobytes().decode("utf-8", "surrogatepass"))
+    return out
 
 
 def decode_joined(text: str) -> tuple[np.ndarray, list[str] | None]:

@@ -16,8 +16,10 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   strings: each string with its place in the array, counting up (a ranking sent in one value);
 - ``text_agg``: the SQL of the values of a text column joined by newlines into one text
   (``{}`` stands for the column), two of them in one query in the same order of rows: a
-  million ids come back as one value instead of a million rows; ``indexes()``: the names of
-  the indexes;
+  million ids come back as one value instead of a million rows; optionally ``row_agg`` and
+  ``row_join``: the same of one text per row, made of several columns joined by
+  ``row_join`` (tabs), where aligning several ``text_agg`` costs a sort each;
+  ``indexes()``: the names of the indexes;
 - optionally ``read_chunks(sql, params, consume, size)``: ``consume(rows)`` for each ``size``
   rows of one query, in order, so that a million rows are never held as tuples at once;
 - optionally ``keeps_snapshots`` (with ``snapshot_schema``, its DDL, ``triggers()`` and a

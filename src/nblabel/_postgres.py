@@ -122,7 +122,10 @@ class PostgresEngine:
         "(SELECT value, ordinality AS rank"
         " FROM jsonb_array_elements_text(CAST(? AS jsonb)) WITH ORDINALITY)"
     )
-    text_agg = "string_agg({}, chr(10) ORDER BY item, id)"
+    # several in one query stay aligned by one order each; a row of them (row_agg) needs none
+    text_agg = "string_agg({}, chr(10) ORDER BY id)"
+    row_agg = "string_agg({}, chr(10))"
+    row_join = " || chr(9) || "
     read_only = False
     path = None
     schema: ClassVar[list[str]] = [

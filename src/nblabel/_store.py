@@ -37,6 +37,7 @@ from ._codec import (
     encode_many,
     fixed_lines,
     present_texts,
+    split_rows,
 )
 from ._columns import EventColumns, factorize_texts
 from ._engine import CURRENT_INDEX, OLD_INDEX, Conflict
@@ -900,17 +901,12 @@ class LabelStore:
         """:meth:`_labeled_events` read through the index, kept for the next resume where the
         engine keeps snapshots."""
         task, annotator, source, fingerprint = query
-        agg = self._engine.text_agg
         where = (
             "FROM nblabel_events WHERE task = ? AND annotator = ? AND source = ?"
             " AND action = 'label'"
         )
         params = (task, annotator, source)
-        items_sql = agg.format("item")
-        prints_sql = agg.format(f"coalesce({fingerprint}, '')")
-        ids_sql = agg.format("CAST(id AS TEXT)")
-        # items, fingerprints and event ids aligned: the same order in one query
-        printed_sql = f"{items_sql}, {prints_sql}, {ids_sql}"
+        printed = ["item", f"coalesce({fingerprint}, '')", "CAST(id AS TEXT)"]
         # event ids are read where they are kept for the next resume, with every event up to
         # the newest one now (see below)
         keeps = getattr(self._engine, "keeps_snapshots", False) and not self._engine.read_only
@@ -920,27 +916,31 @@ class LabelStore:
         # label has a fingerprint after all
         first = self._query(f"SELECT {fingerprint} IS NOT NULL {where} LIMIT 1", params)
         if first and first[0][0]:
-            joined, prints, ids = self._query(f"SELECT {printed_sql} {where}", params)[0]
+            joined, prints, ids = self._joined(printed, where, params)
         else:
-            with_ids = ids_sql if keeps else "NULL"
-            row = self._query(
-                f"SELECT {items_sql}, count({fingerprint}), {with_ids} {where}", params
-            )
-            joined, n_prints, ids = row[0] if row else (None, 0, None)
+            columns = ["item", "CAST(id AS TEXT)"] if keeps else ["item"]
+            *texts, n_prints = self._joined(columns, where, params, f"count({fingerprint})")
+            joined, ids = texts if keeps else (texts[0], None)
             prints = None
             if n_prints:
-                joined, prints, ids = self._query(f"SELECT {printed_sql} {where}", params)[0]
+                joined, prints, ids = self._joined(printed, where, params)
         if joined is None:
             return np.empty(0, dtype=np.int64), None, None
         items, texts = decode_joined(joined)
         fingerprints = event_ids = None
-        if prints is not None:
-            fingerprints = fixed_lines(prints, len(items))
-            if fingerprints is None:  # some label has none, or they differ in width
-                fingerprints = np.array(prints.split("\n"), dtype=object)
-                fingerprints[fingerprints == ""] = None
         if ids is not None:
             event_ids = decode_joined(ids)[0].astype(np.int64)
+        if prints is not None:  # read with the event ids: both or neither
+            fingerprints = fixed_lines(prints, len(items))
+        if prints is not None and fingerprints is None:  # some missing, or widths differ
+            split = prints.split("\n")
+            if len(split) != len(items):  # another program's, holding a line break
+                by_event = dict(self._query(f"SELECT id, {fingerprint} {where}", params))
+                split = [by_event.get(e) for e in event_ids.tolist()]
+            fingerprints = np.empty(len(split), dtype=object)
+            fingerprints[:] = split
+            fingerprints[fingerprints == ""] = None  # none (coalesce), or empty: alike
+        if event_ids is not None:
             if keeps:  # the next resume reads these at once
                 stored = items if texts is None else np.asarray(texts, dtype=object)
                 keep_labeled(self._engine, query, newest, event_ids, stored, fingerprints)
@@ -972,6 +972,24 @@ class LabelStore:
             again_ids = np.array([e for e, _ in current.values()], dtype=np.int64)
             event_ids = np.concatenate([event_ids[keep], again_ids])
         return items, fingerprints, event_ids
+
+    def _joined(self, columns: list[str], where: str, params: tuple, extra: str = "") -> list:
+        """The values of each SQL expression of ``columns`` (never NULL) joined by newlines,
+        row for row alike, then the value of the aggregate ``extra``; all in one query (``where``:
+        its ``FROM`` and ``WHERE``). An engine with ``row_agg`` joins each row as one text
+        and the rows are split in numpy (``_codec.split_rows``): several of its ``text_agg``
+        need a sort each to stay aligned."""
+        engine, tail = self._engine, f", {extra}" if extra else ""
+        row_agg = getattr(engine, "row_agg", None)
+        if row_agg is not None:
+            joined = row_agg.format(engine.row_join.join(columns))
+            text, n_rows, *rest = self._query(f"SELECT {joined}, count(*){tail} {where}", params)[0]
+            split = [None] * len(columns) if text is None else split_rows(text, len(columns))
+            # a value holding a tab or a newline splits wrong: read by text_agg then
+            if split is not None and (text is None or text.count("\n") + 1 == n_rows):
+                return [*split, *rest]
+        aggs = ", ".join(engine.text_agg.format(column) for column in columns)
+        return list(self._query(f"SELECT {aggs}{tail} {where}", params)[0])
 
     def current_events(
         self, task: str, annotator: str, items: Iterable[Any], source: str = "annotator"

@@ -25,6 +25,7 @@ from nblabel._codec import (
     fixed_lines,
     fixed_texts,
     present_texts,
+    split_rows,
 )
 
 SCALARS = (
@@ -252,7 +253,7 @@ ONE_WIDTH = st.text(alphabet="ab\t\n\x00é", min_size=2, max_size=2)
 def test_texts_as_bytes_of_one_width_come_back_as_they_were(values):
     fixed = fixed_texts(objects(values))
     assert as_texts(fixed).tolist() == values
-    assert present_texts(fixed).tolist() == [v is not None for v in values]
+    assert present_texts(fixed).tolist() == [v not in (None, "") for v in values]
     present = [v for v in values if v is not None]
     if fixed.dtype.kind == "S":  # only plain ASCII texts of one width become bytes
         assert len({len(v) for v in present}) == 1 and len(present[0]) >= 1
@@ -271,3 +272,31 @@ def test_texts_in_either_form_join_into_one_array():
     assert as_objects.dtype == object and as_objects.tolist() == ["ab", None, "café"]
     assert concat_texts(fixed, objects([])) is fixed and concat_texts(objects([]), fixed) is fixed
     assert fixed_texts(objects([1, 2])).tolist() == [1, 2]  # not texts: left as they are
+
+
+FIELD = st.text(alphabet=st.characters(blacklist_characters="\t\n"), max_size=4)
+
+
+@given(st.integers(1, 4).flatmap(lambda n: st.lists(st.lists(FIELD, min_size=n, max_size=n),
+                                                     min_size=1, max_size=6)))  # fmt: skip
+def test_rows_joined_by_tabs_and_newlines_split_into_their_columns(rows):
+    joined = "\n".join("\t".join(row) for row in rows)
+    columns = ["\n".join(column) for column in zip(*rows, strict=True)]
+    assert split_rows(joined, len(rows[0])) == columns
+
+
+@pytest.mark.parametrize(
+    "joined, n_fields",
+    [
+        ("a\tb\nc", 2),  # a row short of a value
+        ("a\tb\tc\nd\te", 2),  # a value holding a tab
+        ("a\nb\tc", 2),  # a value holding a line break
+        ("", 2),
+    ],
+)
+def test_rows_that_do_not_split_into_whole_rows_are_refused(joined, n_fields):
+    assert split_rows(joined, n_fields) is None
+
+
+def test_an_empty_text_is_no_text():
+    assert present_texts(objects(["a", "", None])).tolist() == [True, False, False]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -135,3 +136,34 @@ def test_a_session_resumes_from_the_arrays_past_relabels_and_undos(store):
     assert again.progress.done == 10 and again.current == 110
     assert not again.is_labeled(20) and again.is_labeled(3)
     assert again.labels().index.tolist() == list(range(100, 110))
+
+
+@pytest.mark.parametrize(
+    "fingerprint",
+    # the last looks like the end of one row and another whole one
+    ["with\ttab", "with\nline break", "\n", "", 'fp\t9\n"7"\tfp'],
+)
+def test_a_fingerprint_another_program_wrote_with_a_tab_or_a_line_break_is_read_as_it_is(
+    store, write_raw, fingerprint
+):
+    # what a read of every label joined as one text must not split wrong (items and
+    # fingerprints out of step)
+    frame = pd.DataFrame({"text": [f"text {i}" for i in range(4)]})
+    prints = Fingerprinter(frame, [0])
+    for item in range(4):
+        store.append(task="t", item=item, annotator="a", label="x", fingerprint=prints.one(item))
+    quoted = fingerprint.replace("'", "''")
+    write_raw(f"UPDATE nblabel_events SET fingerprint = '{quoted}' WHERE item = '1'")
+    assert expected(store, "t", "a")[encode(1)] == fingerprint
+    # an empty fingerprint is none (a read of them joined by newlines cannot tell them apart)
+    assert held(store, "t", "a") == {
+        key: value or None for key, value in expected(store, "t", "a").items()
+    }
+    # the label under another program's fingerprint is set aside, unless it has none
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        session = LabelingSession(frame.index, store=store, task="t", annotator="a",
+                                  fingerprint=prints)  # fmt: skip
+    assert session.progress.done == 4 - bool(fingerprint)
+    assert session.changed_items == ([1] if fingerprint else [])
+    assert len(caught) == bool(fingerprint)
