@@ -9,7 +9,8 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   or rolls it back if ``run`` raises; ``tx`` offers ``execute``, ``executemany``, ``tables``.
   SQLite takes the file's write lock (``BEGIN IMMEDIATE``); PostgreSQL locks the rows of the
   table aliased ``s`` that a query with ``lock_clause`` reads, and, given ``lock``, waits for
-  any other transaction holding the same name (an advisory lock) first;
+  any other transaction holding the same name (an advisory lock) first; ``wait=False``: fail
+  at once (a ``StoreError``) rather than wait for another writer's lock;
 - ``schema``: the DDL of the current schema, ``migration(version)``: the statements that bring a
   store of an older schema version up to it before that DDL runs; ``tables()``;
 - ``ranked``: the SQL of a table ``(value, rank)`` read from one parameter, a JSON array of
@@ -22,8 +23,7 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   ``indexes()``: the names of the indexes;
 - optionally ``read_chunks(sql, params, consume, size)``: ``consume(rows)`` for each ``size``
   rows of one query, in order, so that a million rows are never held as tuples at once;
-- optionally ``keeps_snapshots`` (with ``snapshot_schema``, its DDL, ``triggers()`` and a
-  ``transaction(..., wait=False)`` that fails at once while another connection writes): an
+- optionally ``keeps_snapshots`` (with ``snapshot_schema``, its DDL, and ``triggers()``): an
   event's id is larger than that of every event committed before it, so label events may be
   read from snapshots of columns (``_snapshot``);
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.

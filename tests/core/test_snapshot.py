@@ -857,6 +857,25 @@ def test_reads_while_another_process_labels_see_every_label_before_the_newest(
     )
 
 
+def test_resumes_while_another_process_labels_see_every_label_before_the_newest(
+    store, path, small, child, monkeypatch
+):
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 8)  # kept again and again as labels come
+    writer = child("append", path, "w", 1_500, 0.001)  # over a second and a half
+    assert writer.line() == "ready"
+    seen = []
+    while True:
+        items, _, _ = store._labeled_events("t", "w", "annotator")
+        # the writer's labels are one commit each, in order: a resume holds a prefix of them
+        assert sorted(items.tolist()) == list(range(len(items)))
+        seen.append(len(items))
+        if len(items) == 1_500:
+            break
+    assert writer.line() == "done"
+    assert len(set(seen)) >= 2, "the resumes did not overlap the writes"
+    assert [k for k in kept(store) if json.loads(k[0])[:3] == ["labeled", "t", "w"]]
+
+
 def test_a_process_killed_while_it_remembers_checks_leaves_each_label_checked(
     store, path, small, child
 ):
