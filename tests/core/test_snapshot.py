@@ -834,24 +834,31 @@ def test_a_widget_built_while_another_process_writes_never_waits_to_remember_its
     assert resume(store, labeled)[1] == 200 and resume(store, labeled)[1] == 0
 
 
+def read_while_another_process_labels(path, child, monkeypatch, read) -> None:
+    """Call ``read()`` (the item ids it sees) again and again while another process saves
+    1,500 labels of annotator "w" (items 0, 1, ...), one commit each, over a second and a
+    half: every read holds a prefix of them, and the reads overlap the writes."""
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 8)  # written again and again as labels come
+    writer = child("append", path, "w", 1_500, 0.001)
+    assert writer.line() == "ready"
+    seen = [0]
+    while seen[-1] < 1_500:
+        items = read()
+        assert items == list(range(len(items)))
+        seen.append(len(items))
+    assert writer.line() == "done"
+    assert len(set(seen[1:])) >= 2, "the reads did not overlap the writes"
+
+
 def test_reads_while_another_process_labels_see_every_label_before_the_newest(
     store, path, small, child, monkeypatch
 ):
-    monkeypatch.setattr(_snapshot, "MIN_ROWS", 8)  # written again and again as labels come
-    writer = child("append", path, "w", 1_500, 0.001)  # over a second and a half
-    assert writer.line() == "ready"
-    seen = []
-    while True:
+    def read() -> list:
         table = store.annotations(task="t", annotator="w")
-        ids = table["event_id"].to_numpy()
-        # the writer's labels are one commit each, in order: a read holds a prefix of them
-        assert table["item"].tolist() == list(range(len(table)))
-        assert (np.diff(ids) > 0).all()
-        seen.append(len(table))
-        if len(table) == 1_500:
-            break
-    assert writer.line() == "done"
-    assert len(set(seen)) >= 2, "the reads did not overlap the writes"
+        assert (np.diff(table["event_id"].to_numpy()) > 0).all()
+        return table["item"].tolist()
+
+    read_while_another_process_labels(path, child, monkeypatch, read)
     pd.testing.assert_frame_equal(
         store.annotations(task="t", annotator="w"), every_row(store, task="t", annotator="w")
     )
@@ -860,19 +867,10 @@ def test_reads_while_another_process_labels_see_every_label_before_the_newest(
 def test_resumes_while_another_process_labels_see_every_label_before_the_newest(
     store, path, small, child, monkeypatch
 ):
-    monkeypatch.setattr(_snapshot, "MIN_ROWS", 8)  # kept again and again as labels come
-    writer = child("append", path, "w", 1_500, 0.001)  # over a second and a half
-    assert writer.line() == "ready"
-    seen = []
-    while True:
-        items, _, _ = store._labeled_events("t", "w", "annotator")
-        # the writer's labels are one commit each, in order: a resume holds a prefix of them
-        assert sorted(items.tolist()) == list(range(len(items)))
-        seen.append(len(items))
-        if len(items) == 1_500:
-            break
-    assert writer.line() == "done"
-    assert len(set(seen)) >= 2, "the resumes did not overlap the writes"
+    def read() -> list:
+        return sorted(store._labeled_events("t", "w", "annotator")[0].tolist())
+
+    read_while_another_process_labels(path, child, monkeypatch, read)
     assert [k for k in kept(store) if json.loads(k[0])[:3] == ["labeled", "t", "w"]]
 
 
