@@ -6,7 +6,10 @@ committed before it (``AUTOINCREMENT``, one writer at a time). So the columns a 
 to event id ``upto`` are still exactly its events up to ``upto`` later on: a read loads them,
 one blob per column, and fetches only the events after ``upto`` as rows. Triggers in the file
 drop every snapshot when any program (the ``sqlite3`` shell included) changes or deletes an
-event, or inserts one at or below an ``upto``: a snapshot is right or it is gone.
+event, or inserts one below the newest, and leave a new token of change in their place. A
+snapshot is written only while the token is the one read before its events were (:func:`mark`,
+checked in the transaction that writes it): a change made during a read is never kept. A
+snapshot is right or it is gone.
 
 A resuming widget that finds no snapshot of its annotator's labels reads them through the
 index, and keeps what it read the same way for the next one: the event ids, item ids and
@@ -30,7 +33,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -40,9 +43,12 @@ from ._errors import NblabelError, StoreError
 
 __all__ = [
     "CHECKED_SCHEMA",
+    "OLD_TRIGGERS",
     "SQLITE_SCHEMA",
     "TRIGGERS",
+    "Mark",
     "keep_labeled",
+    "mark",
     "query_key",
     "read_columns",
     "read_labeled",
@@ -71,9 +77,20 @@ CHECKED_SCHEMA = """CREATE TABLE IF NOT EXISTS nblabel_checked (
 )"""
 
 TRIGGERS = (
-    "nblabel_snapshots_on_insert",
-    "nblabel_snapshots_on_update",
-    "nblabel_snapshots_on_delete",
+    "nblabel_snapshots_drop_on_insert",
+    "nblabel_snapshots_drop_on_update",
+    "nblabel_snapshots_drop_on_delete",
+)
+#: Triggers of earlier releases, replaced by :data:`TRIGGERS` (they left no token of change).
+OLD_TRIGGERS = ("nblabel_snapshots_on_insert", "nblabel_snapshots_on_update",
+                "nblabel_snapshots_on_delete")  # fmt: skip
+
+# the token of change: a row of its own, under a query no read has ("")
+_TOKEN = "query = '' AND part = 'changed'"
+_DROP = (
+    "BEGIN DELETE FROM nblabel_snapshots;"
+    " INSERT INTO nblabel_snapshots (query, part, upto, rows, written_at, body)"
+    " VALUES ('', 'changed', random(), 0, 0, x''); END"
 )
 
 SQLITE_SCHEMA = [
@@ -86,15 +103,34 @@ SQLITE_SCHEMA = [
         body BLOB NOT NULL,
         PRIMARY KEY (query, part)
     )""",
-    # nblabel only ever appends above every upto: these fire for other programs' writes
+    # nblabel only ever appends above the newest event: these fire for other programs' writes
     f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[0]} AFTER INSERT ON nblabel_events"
-    " WHEN NEW.id <= (SELECT max(upto) FROM nblabel_snapshots)"
-    " BEGIN DELETE FROM nblabel_snapshots; END",
-    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[1]} AFTER UPDATE ON nblabel_events"
-    " BEGIN DELETE FROM nblabel_snapshots; END",
-    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[2]} AFTER DELETE ON nblabel_events"
-    " BEGIN DELETE FROM nblabel_snapshots; END",
+    f" WHEN NEW.id < (SELECT max(id) FROM nblabel_events) {_DROP}",
+    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[1]} AFTER UPDATE ON nblabel_events {_DROP}",
+    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[2]} AFTER DELETE ON nblabel_events {_DROP}",
+    *(f"DROP TRIGGER IF EXISTS {name}" for name in OLD_TRIGGERS),
 ]
+
+
+class Mark(NamedTuple):
+    """What a read saw before it read any event (:func:`mark`): the newest event id, and
+    the token of change (``None``: no program has changed an event since the snapshots' table
+    was made)."""
+
+    newest: int
+    token: int | None
+
+
+def mark(engine: Any) -> Mark | None:
+    """:class:`Mark` of the store now, read before the events a snapshot is to hold; ``None``
+    where the engine keeps no snapshots (or another program took their triggers away)."""
+    if not getattr(engine, "keeps_snapshots", False) or not _has_snapshots(engine):
+        return None
+    newest, token = engine.read(
+        "SELECT (SELECT max(id) FROM nblabel_events),"
+        f" (SELECT upto FROM nblabel_snapshots WHERE {_TOKEN})"
+    )[0]
+    return Mark(newest or 0, token)
 
 
 def query_key(where: str, params: list, grouped: list[str], fingerprint: str) -> str:
@@ -110,13 +146,13 @@ def read_columns(
     when that saves later reads enough. The result's fingerprints may be ``None`` (not read:
     :func:`read_labeled` reads them).
     """
-    if not getattr(engine, "keeps_snapshots", False) or not _has_snapshots(engine):
+    seen = mark(engine)
+    if seen is None:
         return read_event_columns(engine, where, params, grouped, fingerprint=fingerprint)
     key = query_key(where, params, grouped, fingerprint)
-    newest = engine.read("SELECT max(id) FROM nblabel_events")[0][0] or 0
     stored = _load(engine, key, _part_names(grouped, False), grouped)
     if stored is None:
-        return _read_all(engine, key, newest, where, params, grouped, fingerprint)
+        return _read_all(engine, key, seen, where, params, grouped, fingerprint)
     upto, kept = stored
     try:
         after = read_event_columns(
@@ -129,8 +165,8 @@ def read_columns(
             table_sql="nblabel_events NOT INDEXED",  # the ids after upto, not the whole index
         )
     except NotWhole:  # an id that is not a whole number arrived: every id read as its text
-        return _read_all(engine, key, newest, where, params, grouped, fingerprint)
-    stale = _stale(0 if after is None else len(after), len(kept), newest, upto)
+        return _read_all(engine, key, seen, where, params, grouped, fingerprint)
+    stale = _stale(0 if after is None else len(after), len(kept), seen.newest, upto)
     if stale:  # written again whole: with the fingerprints, not read for the table
         whole = _load(engine, key, _part_names(grouped, True), grouped)
         if whole is not None and whole[0] == upto:
@@ -143,7 +179,7 @@ def read_columns(
         columns = concat_columns(kept, after)
     if stale:
         last = int(columns.event_ids[-1]) if len(columns) else 0
-        _keep(engine, key, max(newest, upto, last), columns)
+        _keep(engine, key, seen, max(seen.newest, upto, last), columns)
     return columns
 
 
@@ -154,14 +190,14 @@ def _stale(n_after: int, n_kept: int, newest: int, upto: int) -> bool:
 
 
 def _read_all(
-    engine: Any, key: str, newest: int, where: str, params: list, grouped: list[str],
+    engine: Any, key: str, seen: Mark, where: str, params: list, grouped: list[str],
     fingerprint: str,
 ) -> EventColumns | None:  # fmt: skip
     """Every event of the query as rows, kept as its snapshot when they are many; every
-    event up to ``newest`` (read before) was committed before this read began."""
+    event up to ``seen.newest`` was committed before this read began."""
     columns = read_event_columns(engine, where, params, grouped, fingerprint=fingerprint)
     if columns is not None and len(columns) >= MIN_ROWS:
-        _keep(engine, key, max(newest, int(columns.event_ids[-1])), columns)
+        _keep(engine, key, seen, max(seen.newest, int(columns.event_ids[-1])), columns)
     return columns
 
 
@@ -183,10 +219,10 @@ def read_labeled(
     them), and the events after it; ``None`` when neither is kept whole. ``query``: the task,
     annotator, source and the SQL of the fingerprint column. Items are int64 or their stored
     texts."""
-    if not getattr(engine, "keeps_snapshots", False) or not _has_snapshots(engine):
+    seen = mark(engine)
+    if seen is None:
         return None
     task, annotator, source, fingerprint = query
-    newest = engine.read("SELECT max(id) FROM nblabel_events")[0][0] or 0
     loaded = _load_parts(engine, _labeled_key(query), _LABELED_PARTS)
     if loaded is None:
         loaded = _load_parts(engine, snapshot, _LABELED_PARTS)
@@ -209,28 +245,24 @@ def read_labeled(
         event_ids = np.concatenate([event_ids, after.event_ids])
         items = np.concatenate([items, after.items])
         prints = concat_texts(prints, after.fingerprints)
-    if _stale(0 if after is None else len(after), n_rows, newest, upto):
-        keep_labeled(engine, query, max(newest, upto), event_ids, items, prints)
+    if _stale(0 if after is None else len(after), n_rows, seen.newest, upto):
+        keep_labeled(engine, query, seen, event_ids, items, prints)
     return event_ids, items, prints
 
 
 def keep_labeled(
     engine: Any,
     query: tuple[str, str, str, str],
-    upto: int,
+    seen: Mark,
     event_ids: np.ndarray,
     items: np.ndarray,
     prints: np.ndarray | None,
 ) -> None:
     """Keep one annotator's label events (``query``: its task, annotator, source and
     fingerprint SQL) for :func:`read_labeled`, in any order, when they are many
-    (:data:`MIN_ROWS`) and the file can be written now. Every event up to ``upto`` (read
-    before them) is among them."""
-    if (
-        len(event_ids) < MIN_ROWS
-        or not getattr(engine, "keeps_snapshots", False)
-        or not _has_snapshots(engine)
-    ):
+    (:data:`MIN_ROWS`) and the file can be written now. ``seen``: the store's :func:`mark`
+    before they were read (every event up to its newest is among them)."""
+    if len(event_ids) < MIN_ROWS:
         return
     if prints is None:  # no label has one: b"" each (fixed_texts), a byte each in all
         prints = np.zeros(len(event_ids), dtype="S1")
@@ -238,9 +270,9 @@ def keep_labeled(
         order = np.argsort(event_ids, kind="stable")  # an index's order: oldest first
         event_ids, items, prints = event_ids[order], items[order], prints[order]
     # events after upto committed before the read are in it too: the snapshot ends at them
-    upto = max(upto, int(event_ids[-1]))
+    upto = max(seen.newest, int(event_ids[-1]))
     parts = {"event_ids": event_ids, "items": items, "fingerprints": fixed_texts(prints)}
-    _write(engine, _labeled_key(query), upto, len(event_ids), parts)
+    _write(engine, _labeled_key(query), seen, upto, len(event_ids), parts)
 
 
 def remembered_check(engine: Any, task: str, annotator: str, source: str) -> tuple[str, int] | None:
@@ -369,10 +401,11 @@ def _check_events(ids: np.ndarray, arrays: list[np.ndarray], n_rows: int, upto: 
         raise ValueError("event ids out of order")
 
 
-def _keep(engine: Any, key: str, upto: int, columns: EventColumns) -> None:
+def _keep(engine: Any, key: str, seen: Mark, upto: int, columns: EventColumns) -> None:
     """Write the query's snapshot, in one transaction, keeping the newest others within
     :data:`KEPT` and :data:`ROWS_PER_EVENT`; a snapshot that cannot be written now (a
-    read-only file, another connection writing, a value that is not text) is not written."""
+    read-only file, another connection writing, a value that is not text, an event changed
+    since ``seen``) is not written."""
     if engine.read_only or columns.fingerprints is None:
         return
     parts = {
@@ -388,12 +421,14 @@ def _keep(engine: Any, key: str, upto: int, columns: EventColumns) -> None:
     for column, codes in columns.groups.items():
         parts[f"{column}_codes"] = _small_codes(codes)
         parts[f"{column}_uniques"] = codes[1]
-    _write(engine, key, upto, len(columns), parts)
+    _write(engine, key, seen, upto, len(columns), parts)
 
 
-def _write(engine: Any, key: str, upto: int, n_rows: int, parts: dict[str, np.ndarray]) -> None:
-    """Write ``parts`` as the query's snapshot of ``n_rows`` events up to ``upto`` (see
-    :func:`_keep`)."""
+def _write(
+    engine: Any, key: str, seen: Mark, upto: int, n_rows: int, parts: dict[str, np.ndarray]
+) -> None:
+    """Write ``parts`` as the query's snapshot of ``n_rows`` events up to ``upto``, read
+    since ``seen``, unless another program changed an event meanwhile (see :func:`_keep`)."""
     if engine.read_only:
         return
     try:
@@ -403,6 +438,9 @@ def _write(engine: Any, key: str, upto: int, n_rows: int, parts: dict[str, np.nd
     now = time.time()
 
     def write(tx: Any) -> None:
+        token = tx.execute(f"SELECT upto FROM nblabel_snapshots WHERE {_TOKEN}")
+        if (token[0][0] if token else None) != seen.token:
+            return  # an event changed during the read: what it read is not kept
         tx.execute("DELETE FROM nblabel_snapshots WHERE query = ?", (key,))
         tx.executemany(
             "INSERT INTO nblabel_snapshots (query, part, upto, rows, written_at, body)"
@@ -410,7 +448,7 @@ def _write(engine: Any, key: str, upto: int, n_rows: int, parts: dict[str, np.nd
             [(key, name, upto, n_rows, now, body) for name, body in bodies],
         )
         newest_first = tx.execute(
-            "SELECT query, max(rows) FROM nblabel_snapshots GROUP BY query"
+            "SELECT query, max(rows) FROM nblabel_snapshots WHERE query <> '' GROUP BY query"
             " ORDER BY query = ? DESC, max(written_at) DESC",
             (key,),
         )

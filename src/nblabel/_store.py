@@ -47,6 +47,7 @@ from ._snapshot import (
     CHECKED_SCHEMA,
     TRIGGERS,
     keep_labeled,
+    mark,
     query_key,
     read_columns,
     read_labeled,
@@ -909,8 +910,8 @@ class LabelStore:
         printed = ["item", f"coalesce({fingerprint}, '')", "CAST(id AS TEXT)"]
         # event ids are read where they are kept for the next resume, with every event up to
         # the newest one now (see below)
-        keeps = getattr(self._engine, "keeps_snapshots", False) and not self._engine.read_only
-        newest = (self._query("SELECT max(id) FROM nblabel_events")[0][0] or 0) if keeps else 0
+        seen = None if self._engine.read_only else mark(self._engine)
+        keeps = seen is not None
         # the first label tells whether they were saved with fingerprints (a text= widget's
         # are): then all three are read in one pass; else the ids, and the rest only if some
         # label has a fingerprint after all
@@ -943,7 +944,7 @@ class LabelStore:
         if event_ids is not None:
             if keeps:  # the next resume reads these at once
                 stored = items if texts is None else np.asarray(texts, dtype=object)
-                keep_labeled(self._engine, query, newest, event_ids, stored, fingerprints)
+                keep_labeled(self._engine, query, seen, event_ids, stored, fingerprints)
             if fingerprints is None:
                 event_ids = None  # matched by only where labels have fingerprints
         # a relabeled item comes once per label; an undone label may leave an older one

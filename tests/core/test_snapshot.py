@@ -52,7 +52,8 @@ def snapshot_of_labels(store) -> list[tuple]:
 def kept(store) -> list[tuple]:
     """(query, upto, rows) of each snapshot the store keeps."""
     return store._query(
-        "SELECT query, max(upto), max(rows) FROM nblabel_snapshots GROUP BY query ORDER BY query"
+        "SELECT query, max(upto), max(rows) FROM nblabel_snapshots WHERE query <> ''"
+        " GROUP BY query ORDER BY query"
     )
 
 
@@ -334,7 +335,7 @@ def test_a_dropped_trigger_turns_snapshots_off(store, path, small):
     store.annotations(task="t")
     other_program(
         path,
-        "DROP TRIGGER nblabel_snapshots_on_update",
+        f"DROP TRIGGER {_snapshot.TRIGGERS[1]}",
         "UPDATE nblabel_events SET label = '\"changed\"' WHERE item = '0'",
     )
     table = store.annotations(task="t")
@@ -910,3 +911,75 @@ def test_a_process_killed_while_it_writes_snapshots_leaves_them_whole_or_gone(
     for query in ({"task": "t"}, {"task": "t", "annotator": "k", "source": "annotator"}):
         pd.testing.assert_frame_equal(store.annotations(**query), every_row(store, **query))
     assert kept(store)
+
+
+READS = {
+    "w.labels, first": lambda store: store.annotations(task="t", annotator="a"),
+    "w.labels, again": lambda store: store.annotations(task="t", annotator="a"),
+    "resume": lambda store: resumed(store),
+}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE nblabel_events SET item = '42', label = '\"changed\"' WHERE item = '1'"
+        " AND annotator = 'a'",
+        "DELETE FROM nblabel_events WHERE item = '1' AND annotator = 'a'",
+        "INSERT INTO nblabel_events (id, task, item, annotator, action, label, created_at,"
+        " source) VALUES (1, 't', '99', 'a', 'label', '\"early\"', 1.0, 'annotator')",
+    ],
+    ids=["update", "delete", "insert-below"],
+)
+@pytest.mark.parametrize("read", list(READS))
+def test_another_program_changing_the_events_between_a_read_and_its_snapshot_drops_it(
+    store, path, small, monkeypatch, statement, read
+):
+    store.append(task="t", item=0, annotator="z", label="pos")
+    other_program(path, "DELETE FROM nblabel_events WHERE id = 1")  # room below
+    store.append_many(task="t", items=range(8), annotator="a", label="pos")
+    if read == "w.labels, again":  # a snapshot brought up to date: many events after it
+        READS[read](store)
+        monkeypatch.setattr(_snapshot, "MIN_ROWS", 2)
+        store.append_many(task="t", items=range(8, 12), annotator="a", label="neg")
+    write = _snapshot._write
+
+    def changed_meanwhile(*args, **kwargs):  # after the read, before its snapshot is kept
+        other_program(path, statement)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(_snapshot, "_write", changed_meanwhile)
+    READS[read](store)
+    monkeypatch.setattr(_snapshot, "_write", write)
+    labels = reference(store, task="t", annotator="a")
+    assert_same_as_reference(store.annotations(task="t", annotator="a"), labels)
+    assert resumed(store) == current_labels(store, fingerprinted=False)
+    # nothing changed during these reads: they kept their snapshots, and read them back
+    assert {json.loads(query)[0] == "labeled" for query, *_ in kept(store)} == {False, True}
+    assert_same_as_reference(store.annotations(task="t", annotator="a"), labels)
+    assert resumed(store) == current_labels(store, fingerprinted=False)
+
+
+def test_a_store_with_the_triggers_of_an_earlier_release_gets_these_in_their_place(
+    path, small, clock
+):
+    s = LabelStore(path, clock=clock)
+    s.append(task="t", item=0, annotator="a", label="pos")
+    s.close()
+    other_program(  # what an earlier release made
+        path,
+        *(f"DROP TRIGGER {name}" for name in _snapshot.TRIGGERS),
+        "CREATE TRIGGER nblabel_snapshots_on_update AFTER UPDATE ON nblabel_events"
+        " BEGIN DELETE FROM nblabel_snapshots; END",
+    )
+    s = LabelStore(path, clock=clock)
+    try:
+        assert set(_snapshot.TRIGGERS) <= s._engine.triggers()
+        assert not set(_snapshot.OLD_TRIGGERS) & s._engine.triggers()
+        s.annotations(task="t")
+        assert kept(s)
+        other_program(path, "UPDATE nblabel_events SET label = '\"neg\"'")
+        assert kept(s) == []
+        assert s.annotations(task="t")["label"].tolist() == ["neg"]
+    finally:
+        s.close()
