@@ -314,12 +314,15 @@ def remember_check(
 
 
 def _has_snapshots(engine: Any) -> bool:
+    """Whether the file has the snapshots' table and triggers, and none of an earlier
+    release's (an earlier release may add them back: they drop the token of change)."""
+    names = ("nblabel_snapshots", *TRIGGERS, *OLD_TRIGGERS)
     rows = engine.read(
-        "SELECT count(*) FROM sqlite_master WHERE (type = 'table' AND name = ?)"
-        f" OR (type = 'trigger' AND name IN ({', '.join('?' * len(TRIGGERS))}))",
-        ("nblabel_snapshots", *TRIGGERS),
+        f"SELECT name FROM sqlite_master WHERE name IN ({', '.join('?' * len(names))})"
+        " AND type IN ('table', 'trigger')",
+        names,
     )
-    return rows[0][0] == 1 + len(TRIGGERS)
+    return {r[0] for r in rows} == set(names[: 1 + len(TRIGGERS)])
 
 
 def _part_names(grouped: list[str], fingerprints: bool) -> list[str]:

@@ -45,6 +45,7 @@ from ._errors import NblabelError, StoreError
 from ._postgres import PostgresEngine, is_postgres_url
 from ._snapshot import (
     CHECKED_SCHEMA,
+    OLD_TRIGGERS,
     TRIGGERS,
     keep_labeled,
     mark,
@@ -250,8 +251,9 @@ class LabelStore:
         if engine.read_only:
             return
         snapshots = getattr(engine, "snapshot_schema", [])
+        triggers = engine.triggers() if snapshots else set()
         if "nblabel_events_current" not in engine.indexes() or (
-            snapshots and not set(TRIGGERS) <= engine.triggers()
+            snapshots and (not set(TRIGGERS) <= triggers or set(OLD_TRIGGERS) & triggers)
         ):
 
             def swap(tx: Any) -> None:

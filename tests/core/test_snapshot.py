@@ -960,6 +960,12 @@ def test_another_program_changing_the_events_between_a_read_and_its_snapshot_dro
     assert resumed(store) == current_labels(store, fingerprinted=False)
 
 
+OLD_UPDATE_TRIGGER = (
+    "CREATE TRIGGER nblabel_snapshots_on_update AFTER UPDATE ON nblabel_events"
+    " BEGIN DELETE FROM nblabel_snapshots; END"
+)
+
+
 def test_a_store_with_the_triggers_of_an_earlier_release_gets_these_in_their_place(
     path, small, clock
 ):
@@ -969,8 +975,7 @@ def test_a_store_with_the_triggers_of_an_earlier_release_gets_these_in_their_pla
     other_program(  # what an earlier release made
         path,
         *(f"DROP TRIGGER {name}" for name in _snapshot.TRIGGERS),
-        "CREATE TRIGGER nblabel_snapshots_on_update AFTER UPDATE ON nblabel_events"
-        " BEGIN DELETE FROM nblabel_snapshots; END",
+        OLD_UPDATE_TRIGGER,
     )
     s = LabelStore(path, clock=clock)
     try:
@@ -981,5 +986,17 @@ def test_a_store_with_the_triggers_of_an_earlier_release_gets_these_in_their_pla
         other_program(path, "UPDATE nblabel_events SET label = '\"neg\"'")
         assert kept(s) == []
         assert s.annotations(task="t")["label"].tolist() == ["neg"]
+        # an earlier release that opens it adds its own back: they drop every snapshot and
+        # the token of change, so this release keeps none until it is opened for writing
+        other_program(path, OLD_UPDATE_TRIGGER, "UPDATE nblabel_events SET label = '\"pos\"'")
+        assert s.annotations(task="t")["label"].tolist() == ["pos"]
+        assert kept(s) == []
+    finally:
+        s.close()
+    s = LabelStore(path, clock=clock)
+    try:
+        assert not set(_snapshot.OLD_TRIGGERS) & s._engine.triggers()
+        s.annotations(task="t")
+        assert kept(s)
     finally:
         s.close()
