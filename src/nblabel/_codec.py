@@ -41,6 +41,7 @@ __all__ = [
     "join_lines",
     "present_texts",
     "split_rows",
+    "whole_numbers",
 ]
 
 _TIMESTAMP = "$ts"
@@ -157,16 +158,34 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def decode(text: str | None) -> Any:
-    """Inverse of :func:`encode` (tuples come back as tuples, timestamps as ``pd.Timestamp``)."""
+def decode(text: str | None, *, strict: bool = False) -> Any:
+    """Inverse of :func:`encode` (tuples come back as tuples, timestamps as ``pd.Timestamp``).
+
+    A stored text that is not JSON (another program's, as ``pos`` or ``+7``) is read as that
+    text, and a tag of the codec around a value it never holds as the plain JSON;
+    ``strict=True`` (what the browser sends) raises ``ValueError`` at a text that is not JSON.
+
+    >>> decode('"a"'), decode("7"), decode("pos"), decode("+7")
+    ('a', 7, 'pos', '+7')
+    """
     if text is None:
         return None
-    # the two commonest ids, read without the JSON parser (5-10x faster per row)
-    if text[:1] == '"' and "\\" not in text:
+    # the two commonest ids, read without the JSON parser (5-10x faster per row): a string
+    # with no escape (one quote at each end, none between), and digits
+    if text.count('"') == 2 and text[0] == '"' == text[-1] and "\\" not in text:
         return text[1:-1]
     if text.isascii() and text.isdigit():
         return int(text)
-    return _from_jsonable(json.loads(text))
+    try:
+        value = json.loads(text)
+    except ValueError:
+        if strict:
+            raise
+        return text
+    try:
+        return _from_jsonable(value)
+    except (ValueError, TypeError, AttributeError):
+        return value
 
 
 def decode_many(texts: list[str | None]) -> list[Any]:
@@ -189,7 +208,7 @@ def decode_distinct(texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
     (mutable: a caller spreading one value over many rows must copy those)."""
     try:
         # ids 0..n (the commonest case) are whole numbers: one C loop instead of n parses
-        whole = np.asarray(texts, dtype=object).astype(np.int64)
+        whole = whole_numbers(np.asarray(texts, dtype=object))
     except (ValueError, TypeError, OverflowError):
         values = [decode(t) for t in texts]
     else:
@@ -205,6 +224,28 @@ def decode_distinct(texts: Sequence[str]) -> tuple[np.ndarray, list[int]]:
 #: what may follow a digit in a column of whole numbers joined by newlines
 _WHOLE = b"0123456789-\n"
 _INT64_ENDS = np.array([np.iinfo(np.int64).min, np.iinfo(np.int64).max])
+#: a negative number led by a zero ("-07"): neither JSON nor decode()'s digits, a text
+_LED_BY_ZERO = re.compile(rb"(?:^|\n)-0[0-9]")
+
+
+def whole_numbers(texts: np.ndarray) -> np.ndarray:
+    """Stored ids as int64 when each is a whole number that :func:`decode` reads as that
+    number; else ``ValueError`` (or ``TypeError``, ``OverflowError``). numpy's cast alone
+    would use Python's ``int()``, which also reads ``+7``, ``7_000``, ``٧`` and `` 7``.
+
+    >>> whole_numbers(np.array(["7", "-2"], dtype=object)).tolist()
+    [7, -2]
+    """
+    if texts.dtype.kind in "iu":
+        return texts.astype(np.int64, copy=False)
+    if texts.dtype.kind != "O":
+        raise TypeError(f"ids of dtype {texts.dtype}")
+    whole = texts.astype(np.int64)
+    if len(texts):
+        raw = "\n".join(texts).encode("ascii")  # not text: TypeError; not ASCII: ValueError
+        if raw.translate(None, _WHOLE) or _LED_BY_ZERO.search(raw):
+            raise ValueError("texts that decode() does not read as whole numbers")
+    return whole
 
 
 def join_lines(texts: list[str]) -> str | None:
@@ -322,7 +363,7 @@ def decode_joined(text: str) -> tuple[np.ndarray, list[str] | None]:
     them) into an array of values: int64 when all are whole numbers (parsed in one C pass,
     no object per value), else object. Also returns the texts split, when it split them."""
     raw = text.encode("utf-8", "surrogatepass")
-    if not raw.translate(None, _WHOLE):
+    if not raw.translate(None, _WHOLE) and not _LED_BY_ZERO.search(raw):
         # whole numbers: no Python object per id
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # numpy only warns of a text it stopped short in
@@ -339,8 +380,22 @@ def decode_joined(text: str) -> tuple[np.ndarray, list[str] | None]:
             return values, None
     texts = text.split("\n")
     out = np.empty(len(texts), dtype=object)
-    if "\\" not in text and all(t[:1] == '"' for t in texts):
-        out[:] = [t[1:-1] for t in texts]  # plain strings: no JSON parser
+    if _plain_strings(raw, len(texts)):
+        out[:] = [t[1:-1] for t in texts]  # no JSON parser: what decode() does to each
     else:
         out[:] = decode_many(texts)
     return out, texts
+
+
+def _plain_strings(raw: bytes, n: int) -> bool:
+    """Whether each of the ``n`` lines of ``raw`` is a JSON string with no escape, as
+    :func:`decode` reads one without the parser: a quote at each end, none between."""
+    if b"\\" in raw or raw.count(b'"') != 2 * n:
+        return False
+    chars = np.frombuffer(raw, dtype=np.uint8)
+    breaks = np.flatnonzero(chars == 10)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(chars)]])
+    if ((ends - starts) < 2).any():  # each holds two quotes: two at least at its ends
+        return False
+    return bool((chars[starts] == 34).all() and (chars[ends - 1] == 34).all())

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._codec import concat_texts
+from ._codec import concat_texts, whole_numbers
 
 __all__ = [
     "EventColumns",
@@ -236,7 +236,7 @@ def _read(
         items = table[:, 1].copy()
         if as_ints is not False:
             try:
-                items = items.astype(np.int64)
+                items = whole_numbers(items)
             except (ValueError, TypeError, OverflowError):
                 if as_ints:  # whole numbers before this chunk, or asked for
                     raise NotWhole from None

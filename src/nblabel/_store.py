@@ -38,6 +38,7 @@ from ._codec import (
     fixed_lines,
     present_texts,
     split_rows,
+    whole_numbers,
 )
 from ._columns import EventColumns, factorize_texts
 from ._engine import CURRENT_INDEX, OLD_INDEX, Conflict
@@ -1355,7 +1356,7 @@ def _factorize_ids(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     their text. The uniques are then the numbers (int64, in any order), which decode to
     themselves."""
     try:
-        whole = values.astype(np.int64, copy=False)
+        whole = whole_numbers(values)
     except (ValueError, TypeError, OverflowError):
         return factorize_texts(values)
     if len(whole):

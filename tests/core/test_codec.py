@@ -20,12 +20,14 @@ from nblabel._codec import (
     concat_texts,
     decode,
     decode_distinct,
+    decode_joined,
     encode,
     encode_many,
     fixed_lines,
     fixed_texts,
     present_texts,
     split_rows,
+    whole_numbers,
 )
 
 SCALARS = (
@@ -300,3 +302,72 @@ def test_rows_that_do_not_split_into_whole_rows_are_refused(joined, n_fields):
 
 def test_an_empty_text_is_no_text():
     assert present_texts(objects(["a", "", None])).tolist() == [True, False, False]
+
+
+#: texts another program may store: Python's int() reads each as a number, JSON none of them
+NOT_JSON_NUMBERS = ["+7", "7_000", "\u0667", "-007", "0x7", "\uff17"]
+
+
+@pytest.mark.parametrize("text", [*NOT_JSON_NUMBERS, "pos", "", "{", '"open', "[1,"])
+def test_a_stored_text_that_is_not_json_is_read_as_that_text(text):
+    assert decode(text) == text
+    with pytest.raises(ValueError):  # what the browser sends is JSON, or refused
+        decode(text, strict=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    # tags of the codec holding what it never writes: the JSON as it is
+    [
+        ('{"$tuple": 5}', {"$tuple": 5}),
+        ('{"$ts": "never"}', {"$ts": "never"}),
+        ('{"$td": [1]}', {"$td": [1]}),
+    ],
+)
+def test_a_codec_tag_around_a_value_it_never_holds_is_read_as_plain_json(text, expected):
+    assert decode(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [*NOT_JSON_NUMBERS, " 7", "7 ", "-0", "007", "7", "-7", '"open', '"a"b"', '""', '"'],
+)
+def test_every_bulk_read_of_a_stored_id_gives_what_decoding_it_gives(text):
+    # Python's int() (which numpy's cast uses) reads "+7", "7_000" and "٧" as numbers; the
+    # store reads an id as decode() does, row by row or a million at once
+    expected = decode(text)
+    texts = np.array([text, "1"], dtype=object)
+    try:
+        bulk = whole_numbers(texts).tolist()
+    except ValueError:
+        bulk = None
+    assert bulk is None or bulk == [expected, 1]
+    assert decode_distinct([text, "1"])[0].tolist() == [expected, 1]
+    values, _ = decode_joined(f"{text}\n1")
+    assert typed_list(values.tolist()) == typed_list([expected, 1])
+
+
+def typed_list(values: list) -> list:
+    return [(type(v).__name__, v) for v in values]
+
+
+def test_whole_numbers_reads_ids_as_int64_and_refuses_anything_else():
+    assert whole_numbers(np.array(["3", "-2", "0"], dtype=object)).tolist() == [3, -2, 0]
+    assert whole_numbers(np.array([4, 5])).dtype == np.int64
+    for bad in [["1", 2], ["1", b"2"], ["1", "2.0"], ["1", str(2**63)], ["1", "+2"]]:
+        with pytest.raises((ValueError, TypeError, OverflowError)):
+            whole_numbers(np.array(bad, dtype=object))
+
+
+STORED = st.one_of(
+    st.text().filter(lambda t: "\n" not in t),
+    VALUES.map(encode),
+    st.sampled_from([*NOT_JSON_NUMBERS, '"open', '"a"b"', '""', '"', "-0", "007", " 7"]),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(STORED, min_size=1, max_size=6))
+def test_texts_joined_by_newlines_decode_as_each_decodes(texts):
+    values, _ = decode_joined("\n".join(texts))
+    assert typed_list(values.tolist()) == typed_list([decode(t) for t in texts])

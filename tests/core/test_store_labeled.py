@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nblabel import LabelStore
-from nblabel._codec import decode_joined, encode
+from nblabel import LabelStore, _snapshot
+from nblabel._codec import decode, decode_joined, encode
 from nblabel._fingerprint import Fingerprinter
 from nblabel._session import LabelingSession
 
@@ -167,3 +167,33 @@ def test_a_fingerprint_another_program_wrote_with_a_tab_or_a_line_break_is_read_
     assert session.progress.done == 4 - bool(fingerprint)
     assert session.changed_items == ([1] if fingerprint else [])
     assert len(caught) == bool(fingerprint)
+
+
+@pytest.mark.parametrize("read", ["rows", "snapshot", "kept"])
+def test_an_id_another_program_stored_as_a_text_json_does_not_read_is_that_text_everywhere(
+    store, write_raw, monkeypatch, read
+):
+    # Python's int() reads each of these as a number (7, 7000, 7, -7): a bulk cast must not,
+    # or a label would land on another row than decode() and store.current() say
+    texts = ["+7", "7_000", "\u0667", "-007", " 8", "009", '"open', '"a"b"']
+    store.append_many(task="t", items=range(4), annotator="a", label="pos")
+    write_raw(*(
+        "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at, source)"
+        f" VALUES ('t', '{text}', 'a', 'label', '\"neg\"', 1.0, 'annotator')"
+        for text in texts
+    ))  # fmt: skip
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1 if read != "rows" else 10**9)
+    expected_ids = [0, 1, 2, 3, *texts[:4], 8, 9, *texts[6:]]  # " 8", "009": 8 and 9
+    for _ in range(2 if read != "rows" else 1):  # kept, then read back
+        table = store.annotations(task="t", annotator="a")
+        assert sorted(map(repr, table["item"].tolist())) == sorted(map(repr, expected_ids))
+        items, _ = store.labeled_items("t", "a")
+        assert sorted(map(repr, items.tolist())) == sorted(map(repr, expected_ids))
+        if read == "kept":
+            store.annotations(task="t", annotator="a", source="annotator")
+    current = [decode(text) for text in store.current("t", "a")]
+    assert sorted(map(repr, current)) == sorted(map(repr, expected_ids))
+    # a session over rows 0-9: "009" and " 8" are the ids 9 and 8; no label reaches row 7
+    session = LabelingSession(pd.RangeIndex(10), store=store, task="t", annotator="a")
+    assert sorted(session.labels().index.tolist()) == [0, 1, 2, 3, 8, 9]
+    assert session.progress.done == 6

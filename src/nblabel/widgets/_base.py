@@ -698,7 +698,7 @@ class LabelWidget(anywidget.AnyWidget):
         item = content.get("item")
         elapsed = content.get("elapsed_ms")
         return _Intent(
-            item=None if item is None else decode(item),
+            item=None if item is None else decode(item, strict=True),
             client=client,
             seq=seq,
             duration_s=None if elapsed is None else float(elapsed) / 1000,
@@ -709,7 +709,7 @@ class LabelWidget(anywidget.AnyWidget):
     def _on_label_message(self, content: dict, intent: _Intent) -> None:
         """The label the browser showed, as JSON text: checked against today's options."""
         try:
-            sent = decode(content["value"])
+            sent = decode(content["value"], strict=True)
         except (KeyError, TypeError, ValueError):
             raise NblabelError("Not saved: a label message without a readable value") from None
         try:

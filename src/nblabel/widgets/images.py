@@ -262,7 +262,7 @@ class ImagesWidget(CanvasWidget):
         """A rough box or a click with the assist tool: ask the assistant."""
         if content.get("item") != self._draft_item or self._draft_item is None:
             return  # an image no longer on screen here
-        label = decode(content["label"]) if "label" in content else None
+        label = decode(content["label"], strict=True) if "label" in content else None
         self.assist(box=content.get("box"), point=content.get("point"), label=label)
 
     def remove_shape(self, index: int) -> None:
