@@ -228,6 +228,10 @@ _INT64_ENDS = np.array([np.iinfo(np.int64).min, np.iinfo(np.int64).max])
 _LED_BY_ZERO = re.compile(rb"(?:^|\n)-0[0-9]")
 
 
+def _led_by_zero(raw: bytes) -> bool:
+    return b"-0" in raw and _LED_BY_ZERO.search(raw) is not None  # a C search first: 20x
+
+
 def whole_numbers(texts: np.ndarray) -> np.ndarray:
     """Stored ids as int64 when each is a whole number that :func:`decode` reads as that
     number; else ``ValueError`` (or ``TypeError``, ``OverflowError``). numpy's cast alone
@@ -243,7 +247,7 @@ def whole_numbers(texts: np.ndarray) -> np.ndarray:
     whole = texts.astype(np.int64)
     if len(texts):
         raw = "\n".join(texts).encode("ascii")  # not text: TypeError; not ASCII: ValueError
-        if raw.translate(None, _WHOLE) or _LED_BY_ZERO.search(raw):
+        if raw.translate(None, _WHOLE) or _led_by_zero(raw):
             raise ValueError("texts that decode() does not read as whole numbers")
     return whole
 
@@ -363,7 +367,7 @@ def decode_joined(text: str) -> tuple[np.ndarray, list[str] | None]:
     them) into an array of values: int64 when all are whole numbers (parsed in one C pass,
     no object per value), else object. Also returns the texts split, when it split them."""
     raw = text.encode("utf-8", "surrogatepass")
-    if not raw.translate(None, _WHOLE) and not _LED_BY_ZERO.search(raw):
+    if not raw.translate(None, _WHOLE) and not _led_by_zero(raw):
         # whole numbers: no Python object per id
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # numpy only warns of a text it stopped short in
