@@ -69,6 +69,39 @@ def label_and_resume(path: str) -> None:
         item += 1
 
 
+def edit(path: str, n: str, seed: str) -> None:
+    """Another program (a plain client): ``n`` changes of annotator "a"'s label events, one
+    commit each: a label changed, an event deleted, or one put back below the newest."""
+    import random
+
+    rng = random.Random(int(seed))
+    db = sqlite3.connect(path, timeout=30)
+    print("ready", flush=True)
+    gone: list[tuple] = []
+    for step in range(int(n)):
+        with db:
+            ids = [r[0] for r in db.execute(
+                "SELECT id FROM nblabel_events WHERE annotator = 'a' AND action = 'label'"
+            )]  # fmt: skip
+            event_id = rng.choice(ids)
+            what = rng.random()
+            if what < 0.5:
+                db.execute("UPDATE nblabel_events SET label = ? WHERE id = ?",
+                           (f'"edit {step}"', event_id))  # fmt: skip
+            elif what < 0.8 or not gone:
+                gone.append(db.execute(
+                    "SELECT * FROM nblabel_events WHERE id = ?", (event_id,)
+                ).fetchone())  # fmt: skip
+                db.execute("DELETE FROM nblabel_events WHERE id = ?", (event_id,))
+            else:
+                back = gone.pop(rng.randrange(len(gone)))
+                marks = ", ".join("?" * len(back))
+                db.execute(f"INSERT INTO nblabel_events VALUES ({marks})", back)
+        time.sleep(0.002)
+    db.close()
+    print("done", flush=True)
+
+
 if __name__ == "__main__":
     {"hold_write_lock": hold_write_lock, "append": append, "label_and_read": label_and_read,
-     "label_and_resume": label_and_resume}[sys.argv[1]](*sys.argv[2:])  # fmt: skip
+     "label_and_resume": label_and_resume, "edit": edit}[sys.argv[1]](*sys.argv[2:])  # fmt: skip

@@ -875,6 +875,31 @@ def test_resumes_while_another_process_labels_see_every_label_before_the_newest(
     assert [k for k in kept(store) if json.loads(k[0])[:3] == ["labeled", "t", "w"]]
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_reads_while_another_program_edits_the_events_never_keep_what_it_changed(
+    store, path, small, child, seed
+):
+    # a plain client changes, deletes and puts back label events one commit at a time while
+    # this process reads and keeps snapshots: once it stops, every read is exact
+    store.append_many(task="t", items=range(300), annotator="a", label="pos")
+    store.append_many(task="t", items=range(300), annotator="b", label="neg")
+    editor = child("edit", path, 300, seed)
+    assert editor.line() == "ready"
+    n_reads = 0
+    while editor.process.poll() is None:
+        store.annotations(task="t")
+        store.annotations(task="t", annotator="a", source="annotator")
+        resumed(store)
+        n_reads += 1
+    assert editor.line() == "done" and n_reads >= 5
+    assert_same_as_reference(store.annotations(task="t"), reference(store, task="t"))
+    assert_same_as_reference(
+        store.annotations(task="t", annotator="a", source="annotator"),
+        reference(store, task="t", annotator="a"),
+    )
+    assert resumed(store) == current_labels(store, fingerprinted=False)
+
+
 def test_a_process_killed_while_it_remembers_checks_leaves_each_label_checked(
     store, path, small, child
 ):
