@@ -71,7 +71,8 @@ def label_and_resume(path: str) -> None:
 
 def edit(path: str, n: str, seed: str) -> None:
     """Another program (a plain client): ``n`` changes of annotator "a"'s label events, one
-    commit each: a label changed, an event deleted, or one put back below the newest."""
+    commit each: a label, item or fingerprint changed, an event deleted, or one put back
+    below the newest."""
     import random
 
     rng = random.Random(int(seed))
@@ -85,9 +86,11 @@ def edit(path: str, n: str, seed: str) -> None:
             )]  # fmt: skip
             event_id = rng.choice(ids)
             what = rng.random()
-            if what < 0.5:
-                db.execute("UPDATE nblabel_events SET label = ? WHERE id = ?",
-                           (f'"edit {step}"', event_id))  # fmt: skip
+            if what < 0.5:  # what a resume keeps (item, fingerprint) or w.labels reads
+                column, value = rng.choice([("label", f'"edit {step}"'), ("fingerprint", "x"),
+                                            ("item", str(rng.randrange(400)))])  # fmt: skip
+                db.execute(f"UPDATE nblabel_events SET {column} = ? WHERE id = ?",
+                           (value, event_id))  # fmt: skip
             elif what < 0.8 or not gone:
                 gone.append(db.execute(
                     "SELECT * FROM nblabel_events WHERE id = ?", (event_id,)

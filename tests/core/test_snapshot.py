@@ -881,7 +881,8 @@ def test_reads_while_another_program_edits_the_events_never_keep_what_it_changed
 ):
     # a plain client changes, deletes and puts back label events one commit at a time while
     # this process reads and keeps snapshots: once it stops, every read is exact
-    store.append_many(task="t", items=range(300), annotator="a", label="pos")
+    store.append_many(task="t", items=range(300), annotator="a", label="pos",
+                      fingerprints=[f"{i:016x}" for i in range(300)])  # fmt: skip
     store.append_many(task="t", items=range(300), annotator="b", label="neg")
     editor = child("edit", path, 300, seed)
     assert editor.line() == "ready"
@@ -897,7 +898,7 @@ def test_reads_while_another_program_edits_the_events_never_keep_what_it_changed
         store.annotations(task="t", annotator="a", source="annotator"),
         reference(store, task="t", annotator="a"),
     )
-    assert resumed(store) == current_labels(store, fingerprinted=False)
+    assert resumed(store) == current_labels(store)
 
 
 def test_a_process_killed_while_it_remembers_checks_leaves_each_label_checked(
