@@ -88,9 +88,10 @@ def votes(n_items: int, n_annotators: int, seed: int = 0) -> pd.DataFrame:
 
 
 def postgres_resume(frame: pd.DataFrame, n_labels: int) -> list[dict]:
-    """Resuming over ``n_labels`` labels with fingerprints in a team's PostgreSQL store (no
-    snapshots there: read through the index each time), checked before, beside a plain
-    psycopg fetch of the annotator's item ids; no rows where no server can be started."""
+    """Resuming over ``n_labels`` labels with fingerprints in a team's PostgreSQL store,
+    checked before: read through the index (and kept), then from what the last resume kept
+    (and a count of the events); beside a plain psycopg fetch of the annotator's item ids. No
+    rows where no server can be started."""
     import bench_team
 
     servers: list = []
@@ -121,18 +122,29 @@ def postgres_resume(frame: pd.DataFrame, n_labels: int) -> list[dict]:
                 frame, OPTIONS, text="text", store=store, annotator="a", task="t"
             ).close()
             resume()  # the first check, remembered
-            ours_s, _ = median_s(resume, 3, warmup=False)
+            first_s, _ = median_s(resume, 3, warmup=False,
+                                  setup=bench_store.without_snapshots(store))  # fmt: skip
+            resume()
+            kept_s, _ = median_s(resume, 3, warmup=False)
     finally:
         for server in servers:
             server.stop()
+    name = (f"resume a widget on PostgreSQL, {len(frame):,} rows, {n_labels:,} labels with"
+            " fingerprints, checked before")  # fmt: skip
     return [{
-        "name": f"resume a widget on PostgreSQL, {len(frame):,} rows, {n_labels:,} labels with"
-        " fingerprints, checked before (read through the index each time)",
-        "nblabel_s": ours_s,
+        "name": f"{name}, no snapshot (read through the index, kept for the next)",
+        "nblabel_s": first_s,
         "baseline": "plain psycopg: fetch the annotator's item ids",
         "baseline_s": theirs_s,
         "target": "≤ 150 ms",
-        "passed": ours_s <= 0.15,
+        "passed": first_s <= 0.15,
+    }, {
+        "name": f"{name}, the labels the last resume kept (a count of the events tells they hold)",
+        "nblabel_s": kept_s,
+        "baseline": "plain psycopg: fetch the annotator's item ids",
+        "baseline_s": theirs_s,
+        "target": "≤ 150 ms",
+        "passed": kept_s <= 0.15,
     }]  # fmt: skip
 
 

@@ -165,7 +165,7 @@ def without_snapshots(store: nblabel.LabelStore) -> Callable[[], None]:
     first read (``_snapshot``: it fetches every row and writes one)."""
 
     def drop() -> None:
-        store._engine.execute("DELETE FROM nblabel_snapshots")
+        store._engine.execute("DELETE FROM nblabel_snapshots WHERE query <> ''")
 
     return drop
 

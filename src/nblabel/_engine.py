@@ -3,7 +3,8 @@
 :class:`~nblabel.LabelStore` writes its SQL once, with ``?`` placeholders and the subset of SQL
 both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEngine``) runs it:
 
-- ``read(sql, params)`` returns the rows; ``insert(sql, params)`` commits one insert and returns
+- ``read(sql, params, binary=False)`` returns the rows (``binary=True``: blobs are best sent
+  as their bytes); ``insert(sql, params)`` commits one insert and returns
   the new event id (``None`` when it inserted nothing); ``execute(sql, params)`` commits a write;
 - ``transaction(run, lock=name)`` calls ``run(tx)`` inside one write transaction and commits it,
   or rolls it back if ``run`` raises; ``tx`` offers ``execute``, ``executemany``, ``tables``.
@@ -23,9 +24,11 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   ``indexes()``: the names of the indexes;
 - optionally ``read_chunks(sql, params, consume, size)``: ``consume(rows)`` for each ``size``
   rows of one query, in order, so that a million rows are never held as tuples at once;
-- optionally ``keeps_snapshots`` (with ``snapshot_schema``, its DDL, and ``triggers()``): an
-  event's id is larger than that of every event committed before it, so label events may be
-  read from snapshots of columns (``_snapshot``);
+- optionally ``keeps_snapshots`` (with ``snapshot_schema``, its DDL, ``snapshot_triggers``,
+  their names, ``triggers()``, and ``events_by_id``, the events table read by id): label
+  events may be read from snapshots of columns (``_snapshot``); with ``counts_snapshots``
+  (PostgreSQL, where ids commit out of order) each read counts the events to tell a snapshot
+  still holds;
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.
 
 A write that breaks a unique index raises :class:`Conflict`; every other failure is a

@@ -15,8 +15,12 @@ A resuming widget that finds no snapshot of its annotator's labels reads them th
 index, and keeps what it read the same way for the next one: the event ids, item ids and
 fingerprints alone (:func:`keep_labeled`, :func:`read_labeled`).
 
-PostgreSQL keeps none: its sequences hand out ids in one order and transactions commit in
-another, so an event below ``upto`` may still arrive after the snapshot was taken.
+PostgreSQL hands ids out in one order and commits them in another, so an event below ``upto``
+may still arrive after a snapshot was read. There a snapshot keeps the token of change it was
+read under, and each read counts the query's events in the store: a snapshot is read only
+while that token stands and the count is its events and those after it (an event committed
+late, or written below the newest by another program, adds one; a change or delete moves the
+token, by a trigger for each statement, so that no insert pays for it).
 
 On either engine the store also remembers, per annotator's labels of a task, the last check
 that found every labeled row showing what it showed when labeled: the digest of those labels
@@ -44,6 +48,8 @@ from ._errors import NblabelError, StoreError
 __all__ = [
     "CHECKED_SCHEMA",
     "OLD_TRIGGERS",
+    "POSTGRES_SCHEMA",
+    "POSTGRES_TRIGGERS",
     "SQLITE_SCHEMA",
     "TRIGGERS",
     "Mark",
@@ -112,6 +118,33 @@ SQLITE_SCHEMA = [
 ]
 
 
+#: PostgreSQL: a change or delete of events (any program's) moves the token of change
+POSTGRES_TRIGGERS = ("nblabel_snapshots_on_change",)
+POSTGRES_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS nblabel_snapshots (
+        query TEXT NOT NULL,
+        part TEXT NOT NULL,
+        upto BIGINT NOT NULL,
+        rows BIGINT NOT NULL,
+        written_at DOUBLE PRECISION NOT NULL,
+        body BYTEA NOT NULL,
+        PRIMARY KEY (query, part)
+    )""",
+    # the schema of the store, whatever the search path of the program that changes events
+    """CREATE OR REPLACE FUNCTION nblabel_snapshots_changed() RETURNS trigger
+    LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+        INSERT INTO nblabel_snapshots (query, part, upto, rows, written_at, body)
+        VALUES ('', 'changed', floor(random() * 9e18)::bigint, 0, 0, ''::bytea)
+        ON CONFLICT (query, part) DO UPDATE SET upto = EXCLUDED.upto;
+        RETURN NULL;
+    END $$""",
+    f"DROP TRIGGER IF EXISTS {POSTGRES_TRIGGERS[0]} ON nblabel_events",
+    f"CREATE TRIGGER {POSTGRES_TRIGGERS[0]} AFTER UPDATE OR DELETE OR TRUNCATE ON nblabel_events"
+    " FOR EACH STATEMENT EXECUTE FUNCTION nblabel_snapshots_changed()",
+]
+
+
 class Mark(NamedTuple):
     """What a read saw before it read any event (:func:`mark`): the newest event id, and
     the token of change (``None``: no program has changed an event since the snapshots' table
@@ -153,7 +186,7 @@ def read_columns(
     stored = _load(engine, key, _part_names(grouped, False), grouped)
     if stored is None:
         return _read_all(engine, key, seen, where, params, grouped, fingerprint)
-    upto, kept = stored
+    upto, kept, token = stored
     try:
         after = read_event_columns(
             engine,
@@ -162,14 +195,18 @@ def read_columns(
             grouped,
             fingerprint=fingerprint,
             items_whole=kept.items.dtype.kind == "i",
-            table_sql="nblabel_events NOT INDEXED",  # the ids after upto, not the whole index
+            table_sql=engine.events_by_id,  # the ids after upto, not the whole index
         )
     except NotWhole:  # an id that is not a whole number arrived: every id read as its text
         return _read_all(engine, key, seen, where, params, grouped, fingerprint)
-    stale = _stale(0 if after is None else len(after), len(kept), seen.newest, upto)
+    n_after = 0 if after is None else len(after)
+    last = upto if after is None else max(upto, int(after.event_ids[-1]))
+    if not _holds(engine, where, params, last, len(kept) + n_after, token):
+        return _read_all(engine, key, seen, where, params, grouped, fingerprint)
+    stale = _stale(n_after, len(kept), seen.newest, upto)
     if stale:  # written again whole: with the fingerprints, not read for the table
         whole = _load(engine, key, _part_names(grouped, True), grouped)
-        if whole is not None and whole[0] == upto:
+        if whole is not None and whole[0] == upto and whole[2] == token:
             kept = whole[1]
     if after is None:
         columns = kept
@@ -237,9 +274,14 @@ def read_labeled(
         after = read_event_columns(
             engine, f"id > ? AND {_LABEL_EVENTS}", [upto, task, annotator, source], [],
             fingerprint=fingerprint, items_whole=items.dtype.kind == "i",
-            table_sql="nblabel_events NOT INDEXED",  # the ids after upto, not the whole index
+            table_sql=engine.events_by_id,  # the ids after upto, not the whole index
         )  # fmt: skip
     except (ValueError, NotWhole):  # the caller reads every label and keeps them anew
+        return None
+    n_events = n_rows + (0 if after is None else len(after))
+    last = upto if after is None else max(upto, int(after.event_ids[-1]))
+    query_params = [task, annotator, source]
+    if not _holds(engine, _LABEL_EVENTS, query_params, last, n_events, parts.get("token")):
         return None
     if after is not None:
         event_ids = np.concatenate([event_ids, after.event_ids])
@@ -313,9 +355,32 @@ def remember_check(
         return
 
 
+def _holds(engine: Any, where: str, params: list, last: int, n_events: int, token: Any) -> bool:
+    """Whether a snapshot read with the events after it (``n_events`` of the query ``where``,
+    up to event id ``last``: the snapshot's end or the newest after it) is exact now, on an
+    engine that counts to tell (PostgreSQL; elsewhere triggers drop a snapshot that is not).
+    Counted after those events were read: one committed late below them adds one, and a
+    label given since (above them) none."""
+    if not getattr(engine, "counts_snapshots", False):
+        return True
+    count, now = engine.read(
+        f"SELECT count(*), (SELECT upto FROM nblabel_snapshots WHERE {_TOKEN})"
+        f" FROM nblabel_events WHERE id <= ? AND ({where})",
+        [last, *params],
+    )[0]
+    return count == n_events and token == json.dumps(now)
+
+
 def _has_snapshots(engine: Any) -> bool:
-    """Whether the file has the snapshots' table and triggers, and none of an earlier
-    release's (an earlier release may add them back: they drop the token of change)."""
+    """Whether the store has the snapshots' table and triggers, and (SQLite) none of an
+    earlier release's (an earlier release may add them back: they drop the token of change)."""
+    if getattr(engine, "counts_snapshots", False):
+        rows = engine.read(
+            "SELECT to_regclass('nblabel_snapshots') IS NOT NULL AND EXISTS (SELECT 1 FROM"
+            " pg_trigger WHERE tgrelid = to_regclass('nblabel_events') AND tgname = ?)",
+            POSTGRES_TRIGGERS,
+        )
+        return bool(rows[0][0])
     names = ("nblabel_snapshots", *TRIGGERS, *OLD_TRIGGERS)
     rows = engine.read(
         f"SELECT name FROM sqlite_master WHERE name IN ({', '.join('?' * len(names))})"
@@ -335,8 +400,9 @@ def _part_names(grouped: list[str], fingerprints: bool) -> list[str]:
 
 def _load(
     engine: Any, key: str, names: list[str], grouped: list[str]
-) -> tuple[int, EventColumns] | None:
-    """``(upto, columns)`` of the query's snapshot, or ``None`` when there is none whole."""
+) -> tuple[int, EventColumns, Any] | None:
+    """``(upto, columns, token)`` of the query's snapshot (``token``: see :func:`_holds`), or
+    ``None`` when there is none whole."""
     loaded = _load_parts(engine, key, names)
     if loaded is None:
         return None
@@ -357,18 +423,22 @@ def _load(
         _check(columns, n_rows, upto)
     except (ValueError, TypeError, KeyError, IndexError):
         return None
-    return upto, columns
+    return upto, columns, parts.get("token")
 
 
 def _load_parts(
     engine: Any, key: str, names: list[str]
 ) -> tuple[int, int, dict[str, np.ndarray]] | None:
     """``(upto, rows, {part: values})`` of the query's snapshot, or ``None`` when it has not
-    every part of ``names``, all of one snapshot, each read back whole."""
+    every part of ``names``, all of one snapshot, each read back whole. Where the engine
+    counts to tell a snapshot holds (:func:`_holds`), its token comes too, as a text."""
+    counts = getattr(engine, "counts_snapshots", False)
+    names = [*names, "token"] if counts else names
     rows = engine.read(
         "SELECT part, upto, rows, body FROM nblabel_snapshots"
         f" WHERE query = ? AND part IN ({', '.join('?' * len(names))})",
         (key, *names),
+        binary=True,
     )
     if len(rows) != len(names) or len({(r[1], r[2]) for r in rows}) != 1:
         return None
@@ -377,6 +447,11 @@ def _load_parts(
         parts = {part: unpack(body, most=n_rows) for part, _, _, body in rows}
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeDecodeError):
         return None
+    if counts:
+        token = parts["token"]
+        if len(token) != 1 or not isinstance(token[0], str):
+            return None
+        parts["token"] = token[0]
     return upto, n_rows, parts
 
 
@@ -434,6 +509,9 @@ def _write(
     since ``seen``, unless another program changed an event meanwhile (see :func:`_keep`)."""
     if engine.read_only:
         return
+    counts = getattr(engine, "counts_snapshots", False)
+    if counts:  # what each read checks it against (_holds)
+        parts = {**parts, "token": np.array([json.dumps(seen.token)], dtype=object)}
     try:
         bodies = [(name, pack(values)) for name, values in parts.items()]
     except TypeError:  # a value another program stored that is not text (a BLOB)
@@ -442,7 +520,7 @@ def _write(
 
     def write(tx: Any) -> None:
         token = tx.execute(f"SELECT upto FROM nblabel_snapshots WHERE {_TOKEN}")
-        if (token[0][0] if token else None) != seen.token:
+        if not counts and (token[0][0] if token else None) != seen.token:
             return  # an event changed during the read: what it read is not kept
         tx.execute("DELETE FROM nblabel_snapshots WHERE query = ?", (key,))
         tx.executemany(

@@ -30,6 +30,7 @@ from ._engine import Conflict, schema_statements
 from ._errors import NblabelError, StoreError
 from ._snapshot import CHECKED_SCHEMA
 from ._snapshot import SQLITE_SCHEMA as SNAPSHOT_SCHEMA
+from ._snapshot import TRIGGERS as SNAPSHOT_TRIGGERS
 
 __all__ = [
     "IDLE_CHECKPOINT_S",
@@ -525,6 +526,8 @@ class SqliteEngine:
     # ids grow in commit order (AUTOINCREMENT, one writer at a time): see ``_snapshot``
     keeps_snapshots = True
     snapshot_schema = SNAPSHOT_SCHEMA
+    snapshot_triggers = SNAPSHOT_TRIGGERS
+    events_by_id = "nblabel_events NOT INDEXED"  # events after an id: by rowid, not an index
 
     def __init__(self, path: Path, durability: str) -> None:
         self.path = path
@@ -550,8 +553,8 @@ class SqliteEngine:
         rows = self.read("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         return {r[0] for r in rows}
 
-    def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        params = tuple(params)
+    def read(self, sql: str, params: Sequence[Any] = (), *, binary: bool = False) -> list[tuple]:
+        params = tuple(params)  # binary: as every value here
         return self.shared.read(lambda db: db.execute(sql, params).fetchall())
 
     def read_chunks(

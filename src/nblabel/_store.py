@@ -47,7 +47,6 @@ from ._postgres import PostgresEngine, is_postgres_url
 from ._snapshot import (
     CHECKED_SCHEMA,
     OLD_TRIGGERS,
-    TRIGGERS,
     keep_labeled,
     mark,
     query_key,
@@ -251,19 +250,24 @@ class LabelStore:
         engine = self._engine
         if engine.read_only:
             return
-        snapshots = getattr(engine, "snapshot_schema", [])
-        triggers = engine.triggers() if snapshots else set()
-        if "nblabel_events_current" not in engine.indexes() or (
-            snapshots and (not set(TRIGGERS) <= triggers or set(OLD_TRIGGERS) & triggers)
-        ):
+        if "nblabel_events_current" not in engine.indexes():
 
             def swap(tx: Any) -> None:
                 tx.execute(CURRENT_INDEX)
                 tx.execute(f"DROP INDEX IF EXISTS {OLD_INDEX}")
-                for statement in snapshots:
-                    tx.execute(statement)
 
             engine.transaction(swap, lock="nblabel schema")
+        snapshots = getattr(engine, "snapshot_schema", [])
+        triggers = engine.triggers() if snapshots else set()
+        if snapshots and (
+            not set(engine.snapshot_triggers) <= triggers or set(OLD_TRIGGERS) & triggers
+        ):
+            # a team member who may not create them (or triggers): reads go row by row
+            with contextlib.suppress(StoreError):
+                engine.transaction(
+                    lambda tx: [tx.execute(statement) for statement in snapshots],
+                    lock="nblabel schema",
+                )
         if "nblabel_checked" not in engine.tables():
             # a team member who may not create tables: checks are not remembered
             with contextlib.suppress(StoreError):

@@ -69,37 +69,42 @@ def label_and_resume(path: str) -> None:
         item += 1
 
 
-def edit(path: str, n: str, seed: str) -> None:
-    """Another program (a plain client): ``n`` changes of annotator "a"'s label events, one
-    commit each: a label, item or fingerprint changed, an event deleted, or one put back
-    below the newest."""
+def edit(where: str, n: str, seed: str) -> None:
+    """Another program (a plain client of the SQLite file or PostgreSQL URL ``where``): ``n``
+    changes of annotator "a"'s label events, one commit each: a label, item or fingerprint
+    changed, an event deleted, or one put back below the newest."""
     import random
 
     rng = random.Random(int(seed))
-    db = sqlite3.connect(path, timeout=30)
+    if where.startswith("postgresql://"):
+        import psycopg
+
+        db, mark = psycopg.connect(where), "%s"
+    else:
+        db, mark = sqlite3.connect(where, timeout=30), "?"
     print("ready", flush=True)
     gone: list[tuple] = []
     for step in range(int(n)):
-        with db:
-            ids = [r[0] for r in db.execute(
-                "SELECT id FROM nblabel_events WHERE annotator = 'a' AND action = 'label'"
-            )]  # fmt: skip
-            event_id = rng.choice(ids)
-            what = rng.random()
-            if what < 0.5:  # what a resume keeps (item, fingerprint) or w.labels reads
-                column, value = rng.choice([("label", f'"edit {step}"'), ("fingerprint", "x"),
-                                            ("item", str(rng.randrange(400)))])  # fmt: skip
-                db.execute(f"UPDATE nblabel_events SET {column} = ? WHERE id = ?",
-                           (value, event_id))  # fmt: skip
-            elif what < 0.8 or not gone:
-                gone.append(db.execute(
-                    "SELECT * FROM nblabel_events WHERE id = ?", (event_id,)
-                ).fetchone())  # fmt: skip
-                db.execute("DELETE FROM nblabel_events WHERE id = ?", (event_id,))
-            else:
-                back = gone.pop(rng.randrange(len(gone)))
-                marks = ", ".join("?" * len(back))
-                db.execute(f"INSERT INTO nblabel_events VALUES ({marks})", back)
+        ids = [r[0] for r in db.execute(
+            "SELECT id FROM nblabel_events WHERE annotator = 'a' AND action = 'label'"
+        ).fetchall()]  # fmt: skip
+        event_id = rng.choice(ids)
+        what = rng.random()
+        if what < 0.5:  # what a resume keeps (item, fingerprint) or w.labels reads
+            column, value = rng.choice([("label", f'"edit {step}"'), ("fingerprint", "x"),
+                                        ("item", str(rng.randrange(400)))])  # fmt: skip
+            db.execute(f"UPDATE nblabel_events SET {column} = {mark} WHERE id = {mark}",
+                       (value, event_id))  # fmt: skip
+        elif what < 0.8 or not gone:
+            gone.append(db.execute(
+                f"SELECT * FROM nblabel_events WHERE id = {mark}", (event_id,)
+            ).fetchone())  # fmt: skip
+            db.execute(f"DELETE FROM nblabel_events WHERE id = {mark}", (event_id,))
+        else:
+            back = gone.pop(rng.randrange(len(gone)))
+            marks = ", ".join([mark] * len(back))
+            db.execute(f"INSERT INTO nblabel_events VALUES ({marks})", back)
+        db.commit()
         time.sleep(0.002)
     db.close()
     print("done", flush=True)

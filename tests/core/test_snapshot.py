@@ -22,6 +22,7 @@ from nblabel._codec import as_texts, fixed_texts
 from nblabel._fingerprint import Fingerprinter
 from nblabel._session import LabelingSession
 from nblabel._snapshot import pack, unpack
+from postgres_server import raw_execute
 
 
 def objects(values: list) -> np.ndarray:
@@ -776,16 +777,129 @@ def test_a_store_made_before_remembered_checks_gains_their_table(path, store, la
         assert resume(again, labeled)[1] == 200 and resume(again, labeled)[1] == 0
 
 
-def test_postgresql_keeps_no_snapshot(pg_url, clock, monkeypatch):
-    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)
+# -- PostgreSQL: ids handed out in one order, committed in another ----------------------------
+@pytest.fixture
+def pg_store(pg_url, clock, small):
     s = LabelStore(pg_url, clock=clock)
+    yield s
+    s.close()
+
+
+def test_postgresql_keeps_snapshots_that_read_as_every_row(pg_store):
+    fill(pg_store)
+    for query in QUERIES:
+        first = pg_store.annotations(**query)
+        assert_same_as_reference(first, reference(pg_store, **query))
+    assert kept(pg_store) and "nblabel_snapshots_on_change" in pg_store._engine.triggers()
+    pg_store.append(task="t", item=0, annotator="a", label="after")  # read after them
+    for query in QUERIES:
+        assert_same_as_reference(pg_store.annotations(**query), reference(pg_store, **query))
+        pd.testing.assert_frame_equal(pg_store.annotations(**query), every_row(pg_store, **query))
+    assert resumed(pg_store) == current_labels(pg_store, fingerprinted=False)
+    assert kept_labels(pg_store) and resumed(pg_store) == current_labels(
+        pg_store, fingerprinted=False
+    )
+
+
+def test_postgresql_reads_a_label_committed_late_below_a_snapshot(pg_store, pg_url):
+    import psycopg
+
+    pg_store.append_many(task="t", items=range(6), annotator="a", label="pos")
+    with psycopg.connect(pg_url) as late:  # its id comes first, its commit last
+        late.execute(
+            "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
+            " source) VALUES ('t', '99', 'a', 'label', '\"late\"', 1.0, 'annotator')"
+        )
+        pg_store.append_many(task="t", items=range(6, 9), annotator="a", label="neg")
+        before = pg_store.annotations(task="t", annotator="a")
+        assert 99 not in before["item"].tolist()
+        assert resumed(pg_store) == current_labels(pg_store, fingerprinted=False)
+        assert kept(pg_store) and kept_labels(pg_store)
+        late.commit()
+    # the snapshots end above it: a count of the events tells
+    after = pg_store.annotations(task="t", annotator="a")
+    assert 99 in after["item"].tolist()
+    assert_same_as_reference(after, reference(pg_store, task="t", annotator="a"))
+    assert resumed(pg_store) == current_labels(pg_store, fingerprinted=False)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE nblabel_events SET item = '42', label = '\"changed\"' WHERE item = '1'",
+        "DELETE FROM nblabel_events WHERE item = '1'",
+        "INSERT INTO nblabel_events (id, task, item, annotator, action, label, created_at,"
+        " source) VALUES (1, 't', '77', 'a', 'label', '\"early\"', 1.0, 'annotator')",
+        "DELETE FROM nblabel_events WHERE item = '1';"
+        " INSERT INTO nblabel_events (id, task, item, annotator, action, label, created_at,"
+        " source) VALUES (1, 't', '77', 'a', 'label', '\"early\"', 1.0, 'annotator')",
+    ],
+    ids=["update", "delete", "insert-below", "delete-and-insert"],
+)
+def test_postgresql_snapshots_that_another_program_changed_are_read_again(
+    pg_store, pg_url, statement
+):
+    pg_store.append(task="t", item=0, annotator="z", label="pos")
+    raw_execute(pg_url, "DELETE FROM nblabel_events WHERE annotator = 'z'")  # room below
+    pg_store.append_many(task="t", items=range(8), annotator="a", label="pos")
+    pg_store.annotations(task="t", annotator="a")
+    resumed(pg_store)
+    assert kept(pg_store) and kept_labels(pg_store)
+    raw_execute(pg_url, *statement.split("; "))
+    assert_same_as_reference(
+        pg_store.annotations(task="t", annotator="a"), reference(pg_store, task="t", annotator="a")
+    )
+    assert resumed(pg_store) == current_labels(pg_store, fingerprinted=False)
+
+
+def test_postgresql_a_label_a_teammate_gives_during_a_read_leaves_the_snapshot_in_use(
+    pg_store, pg_url, clock, monkeypatch
+):
+    pg_store.append_many(task="t", items=range(8), annotator="a", label="pos")
+    pg_store.annotations(task="t")  # kept
+    teammate = LabelStore(pg_url, clock=clock)
+    read_after, full_reads = _snapshot.read_event_columns, []
+
+    def teammate_labels_meanwhile(*args, **kwargs):  # after the events after the snapshot
+        columns = read_after(*args, **kwargs)
+        teammate.append(task="t", item=9, annotator="b", label="neg")
+        return columns
+
+    monkeypatch.setattr(_snapshot, "read_event_columns", teammate_labels_meanwhile)
+    monkeypatch.setattr(_snapshot, "_read_all", lambda *args: full_reads.append(args))
     try:
-        fill(s)
-        table = s.annotations(task="t")
-        assert "nblabel_snapshots" not in s._engine.tables()
-        assert_same_as_reference(table, reference(s, task="t"))
+        table = pg_store.annotations(task="t")
     finally:
-        s.close()
+        teammate.close()
+    assert full_reads == [] and len(table) == 8  # the snapshot, and a label given after it
+
+
+def test_postgresql_reads_while_two_processes_label_end_exact(pg_store, pg_url, child):
+    # two writers commit their ids out of order now and then, while this process reads and
+    # keeps snapshots and the labels a resume reads
+    writers = [child("append", pg_url, name, 400, 0.0005) for name in ("w1", "w2")]
+    assert [w.line() for w in writers] == ["ready", "ready"]
+    n_reads = 0
+    while any(w.process.poll() is None for w in writers):
+        pg_store.annotations(task="t")
+        pg_store._labeled_events("t", "w1", "annotator")
+        n_reads += 1
+    assert [w.line() for w in writers] == ["done", "done"] and n_reads >= 3
+    assert len(pg_store.annotations(task="t")) == 800
+    pd.testing.assert_frame_equal(pg_store.annotations(task="t"), every_row(pg_store, task="t"))
+    assert resumed(pg_store, "w1") == current_labels(pg_store, "w1", fingerprinted=False)
+
+
+def test_postgresql_triggers_find_the_store_from_any_search_path(pg_store, postgres):
+    import psycopg
+
+    pg_store.append_many(task="t", items=range(4), annotator="a", label="pos")
+    pg_store.annotations(task="t")
+    schema = pg_store._query("SELECT current_schema()")[0][0]
+    with psycopg.connect(postgres.url, autocommit=True) as other:  # search path: public
+        other.execute(f"UPDATE {schema}.nblabel_events SET label = '\"neg\"' WHERE item = '2'")
+    table = pg_store.annotations(task="t")
+    assert table["label"].tolist() == ["pos", "pos", "neg", "pos"]
 
 
 # -- other processes at the same time ----------------------------------------------------------
@@ -876,15 +990,22 @@ def test_resumes_while_another_process_labels_see_every_label_before_the_newest(
 
 
 @pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_reads_while_another_program_edits_the_events_never_keep_what_it_changed(
-    store, path, small, child, seed
+    path, small, child, seed, engine, request, clock
 ):
     # a plain client changes, deletes and puts back label events one commit at a time while
     # this process reads and keeps snapshots: once it stops, every read is exact
+    if engine == "sqlite":
+        where, store = str(path), request.getfixturevalue("store")
+    else:
+        where = request.getfixturevalue("pg_url")
+        store = LabelStore(where, clock=clock)
+        request.addfinalizer(store.close)
     store.append_many(task="t", items=range(300), annotator="a", label="pos",
                       fingerprints=[f"{i:016x}" for i in range(300)])  # fmt: skip
     store.append_many(task="t", items=range(300), annotator="b", label="neg")
-    editor = child("edit", path, 300, seed)
+    editor = child("edit", where, 300, seed)
     assert editor.line() == "ready"
     n_reads = 0
     while editor.process.poll() is None:

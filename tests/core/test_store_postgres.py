@@ -9,9 +9,10 @@ from __future__ import annotations
 import threading
 import urllib.parse
 
+import pandas as pd
 import pytest
 
-from nblabel import LabelStore, NblabelError, StoreError
+from nblabel import LabelStore, NblabelError, StoreError, _snapshot
 from nblabel._store import SCHEMA_VERSION
 from postgres_server import raw_execute, raw_rows
 
@@ -257,7 +258,7 @@ def test_without_psycopg_the_error_names_the_extra(monkeypatch):
         LabelStore("postgresql://u:pw@localhost/db")
 
 
-def test_a_user_without_rights_is_told_what_to_grant(postgres, pg_url):
+def test_a_user_without_rights_is_told_what_to_grant(postgres, pg_url, monkeypatch):
     schema = urllib.parse.unquote(pg_url.rsplit("search_path%3D", 1)[1])
     reader = f"reader_{schema}"  # one role per test schema: a reused server keeps roles
     raw_execute(
@@ -292,3 +293,25 @@ def test_a_user_without_rights_is_told_what_to_grant(postgres, pg_url):
         assert store.annotations()["annotator"].tolist() == [reader]
     with LabelStore(pg_url) as owner:  # the owner's next open creates it
         assert "nblabel_checked" in owner._engine.tables()
+    # snapshots: the member reads the owner's, and keeps none it may not write (no DELETE)
+    monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)
+    with LabelStore(as_reader) as store:
+        store.append_many(task="t", items=range(2, 6), annotator=reader, label="y")
+        expected = store.annotations(task="t")
+        assert store._query("SELECT count(*) FROM nblabel_snapshots WHERE query <> ''") == [(0,)]
+        with LabelStore(pg_url) as owner:
+            pd.testing.assert_frame_equal(owner.annotations(task="t"), expected)
+        assert store._query("SELECT count(*) FROM nblabel_snapshots WHERE query <> ''") != [(0,)]
+        store.append(task="t", item=1, annotator=reader, label="z")
+        store._engine.keeps_snapshots = False  # every row, to compare with
+        every_row = store.annotations(task="t")
+        del store._engine.keeps_snapshots
+        pd.testing.assert_frame_equal(store.annotations(task="t"), every_row)
+    # a store made before snapshots: the member opens it as it is, and reads every row
+    raw_execute(postgres.url, f"DROP TABLE {schema}.nblabel_snapshots",
+                f"DROP FUNCTION {schema}.nblabel_snapshots_changed CASCADE")  # fmt: skip
+    with LabelStore(as_reader) as store:
+        assert sorted(store.annotations(task="t")["item"].tolist()) == [1, 2, 3, 4, 5]
+    with LabelStore(pg_url) as owner:  # the owner's next open makes them
+        assert "nblabel_snapshots" in owner._engine.tables()
+        assert set(_snapshot.POSTGRES_TRIGGERS) <= owner._engine.triggers()
