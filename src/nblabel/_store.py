@@ -262,12 +262,14 @@ class LabelStore:
         if snapshots and (
             not set(engine.snapshot_triggers) <= triggers or set(OLD_TRIGGERS) & triggers
         ):
-            # a team member who may not create them (or triggers): reads go row by row
+
+            def add(tx: Any) -> None:
+                for statement in snapshots:
+                    tx.execute(statement)
+
+            # a team member who may not create them: reads go row by row
             with contextlib.suppress(StoreError):
-                engine.transaction(
-                    lambda tx: [tx.execute(statement) for statement in snapshots],
-                    lock="nblabel schema",
-                )
+                engine.transaction(add, lock="nblabel schema")
         if "nblabel_checked" not in engine.tables():
             # a team member who may not create tables: checks are not remembered
             with contextlib.suppress(StoreError):
