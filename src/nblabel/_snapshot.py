@@ -1,5 +1,5 @@
-"""Label events kept as columns in the store's own file, so that a million of them are read
-back as a few blobs instead of a million rows.
+"""Label events kept as columns in the store itself (its file, or its PostgreSQL schema), so
+that a million of them are read back as a few blobs instead of a million rows.
 
 The event log is append-only, and on SQLite an event's id is larger than that of every event
 committed before it (``AUTOINCREMENT``, one writer at a time). So the columns a query read up
