@@ -47,6 +47,7 @@ from ._errors import NblabelError, StoreError
 
 __all__ = [
     "CHECKED_SCHEMA",
+    "LABEL_EVENTS",
     "OLD_TRIGGERS",
     "POSTGRES_SCHEMA",
     "POSTGRES_TRIGGERS",
@@ -202,8 +203,7 @@ def read_columns(
     except NotWhole:  # an id that is not a whole number arrived: every id read as its text
         return _read_all(engine, key, seen, where, params, grouped, fingerprint)
     n_after = 0 if after is None else len(after)
-    last = upto if after is None else max(upto, int(after.event_ids[-1]))
-    if not _holds(engine, where, params, last, len(kept) + n_after, token):
+    if not _holds(engine, where, params, upto, len(kept), after, token):
         return _read_all(engine, key, seen, where, params, grouped, fingerprint)
     stale = _stale(n_after, len(kept), seen.newest, upto)
     if stale:  # written again whole: with the fingerprints, not read for the table
@@ -242,7 +242,8 @@ def _read_all(
 
 # -- one annotator's label events, as a resuming widget reads them -------------------------------
 _LABELED_PARTS = ["event_ids", "items", "fingerprints"]
-_LABEL_EVENTS = "task = ? AND annotator = ? AND source = ? AND action = 'label'"
+#: one annotator's label events (task, annotator and source as parameters)
+LABEL_EVENTS = "task = ? AND annotator = ? AND source = ? AND action = 'label'"
 
 
 def _labeled_key(query: tuple[str, str, str, str]) -> str:
@@ -250,15 +251,14 @@ def _labeled_key(query: tuple[str, str, str, str]) -> str:
 
 
 def read_labeled(
-    engine: Any, query: tuple[str, str, str, str], snapshot: str
+    engine: Any, seen: Mark | None, query: tuple[str, str, str, str], snapshot: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """``(event ids, items, fingerprints)`` of one annotator's label events, oldest first,
     from what an earlier resume kept (:func:`keep_labeled`), else from those columns of the
     same events' snapshot (named ``snapshot``: :func:`query_key`, as ``w.labels`` reads
     them), and the events after it; ``None`` when neither is kept whole. ``query``: the task,
-    annotator, source and the SQL of the fingerprint column. Items are int64 or their stored
-    texts."""
-    seen = mark(engine)
+    annotator, source and the SQL of the fingerprint column; ``seen``: the store's
+    :func:`mark` (``None``: it keeps no snapshots). Items are int64 or their stored texts."""
     if seen is None:
         return None
     task, annotator, source, fingerprint = query
@@ -274,16 +274,14 @@ def read_labeled(
             raise ValueError("item ids that are neither whole numbers nor texts")
         _check_events(event_ids, [items, prints], n_rows, upto)
         after = read_event_columns(
-            engine, f"id > ? AND {_LABEL_EVENTS}", [upto, task, annotator, source], [],
+            engine, f"id > ? AND {LABEL_EVENTS}", [upto, task, annotator, source], [],
             fingerprint=fingerprint, items_whole=items.dtype.kind == "i",
             table_sql=engine.events_by_id,  # the ids after upto, not the whole index
         )  # fmt: skip
     except (ValueError, NotWhole):  # the caller reads every label and keeps them anew
         return None
-    n_events = n_rows + (0 if after is None else len(after))
-    last = upto if after is None else max(upto, int(after.event_ids[-1]))
-    query_params = [task, annotator, source]
-    if not _holds(engine, _LABEL_EVENTS, query_params, last, n_events, parts.get("token")):
+    if not _holds(engine, LABEL_EVENTS, [task, annotator, source], upto, n_rows, after,
+                  parts.get("token")):  # fmt: skip
         return None
     if after is not None:
         event_ids = np.concatenate([event_ids, after.event_ids])
@@ -357,14 +355,20 @@ def remember_check(
         return
 
 
-def _holds(engine: Any, where: str, params: list, last: int, n_events: int, token: Any) -> bool:
-    """Whether a snapshot read with the events after it (``n_events`` of the query ``where``,
-    up to event id ``last``: the snapshot's end or the newest after it) is exact now, on an
-    engine that counts to tell (PostgreSQL; elsewhere triggers drop a snapshot that is not).
-    Counted after those events were read: one committed late below them adds one, and a
-    label given since (above them) none."""
+def _holds(
+    engine: Any, where: str, params: list, upto: int, n_kept: int,
+    after: EventColumns | None, token: Any,
+) -> bool:  # fmt: skip
+    """Whether a snapshot of ``n_kept`` events of the query ``where`` up to ``upto``, read
+    with the events ``after`` it, is exact now, on an engine that counts to tell (PostgreSQL;
+    elsewhere triggers drop a snapshot that is not). Counted after those events were read, up
+    to the newest of them: one committed late below them adds one, and a label given since
+    (above them) none."""
     if not getattr(engine, "counts_snapshots", False):
         return True
+    last, n_events = upto, n_kept
+    if after is not None:
+        last, n_events = max(upto, int(after.event_ids[-1])), n_kept + len(after)
     count, now = engine.read(
         f"SELECT count(*), (SELECT upto FROM nblabel_snapshots WHERE {_TOKEN})"
         f" FROM nblabel_events WHERE id <= ? AND ({where})",

@@ -46,7 +46,9 @@ from ._errors import NblabelError, StoreError
 from ._postgres import PostgresEngine, is_postgres_url
 from ._snapshot import (
     CHECKED_SCHEMA,
+    LABEL_EVENTS,
     OLD_TRIGGERS,
+    Mark,
     keep_labeled,
     mark,
     query_key,
@@ -894,9 +896,11 @@ class LabelStore:
         query = (task, annotator, source, fingerprint)
         # what an earlier resume kept, else three columns of the snapshot of w.labels
         snapshot = query_key(where, list(fixed.values()), grouped, fingerprint)
-        kept = read_labeled(self._engine, query, snapshot)
+        seen = mark(self._engine)  # before any label is read
+        kept = read_labeled(self._engine, seen, query, snapshot)
         if kept is None:
-            items, prints, event_ids = self._labeled_through_index(query)
+            keeps = None if self._engine.read_only else seen
+            items, prints, event_ids = self._labeled_through_index(query, keeps)
             if prints is not None and not present_texts(prints).any():
                 prints = event_ids = None  # none current has one, as _current_items says
             return items, prints, event_ids
@@ -906,20 +910,16 @@ class LabelStore:
         return _current_items(event_ids, items, prints, is_current)
 
     def _labeled_through_index(
-        self, query: tuple[str, str, str, str]
+        self, query: tuple[str, str, str, str], seen: Mark | None
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """:meth:`_labeled_events` read through the index, kept for the next resume where the
-        engine keeps snapshots."""
+        """:meth:`_labeled_events` read through the index, kept for the next resume where
+        ``seen``, the store's :func:`~nblabel._snapshot.mark` before the read, is given."""
         task, annotator, source, fingerprint = query
-        where = (
-            "FROM nblabel_events WHERE task = ? AND annotator = ? AND source = ?"
-            " AND action = 'label'"
-        )
+        where = f"FROM nblabel_events WHERE {LABEL_EVENTS}"
         params = (task, annotator, source)
         printed = ["item", f"coalesce({fingerprint}, '')", "CAST(id AS TEXT)"]
         # event ids are read where they are kept for the next resume, with every event up to
         # the newest one now (see below)
-        seen = None if self._engine.read_only else mark(self._engine)
         keeps = seen is not None
         # the first label tells whether they were saved with fingerprints (a text= widget's
         # are): then all three are read in one pass; else the ids, and the rest only if some
