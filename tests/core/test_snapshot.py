@@ -890,6 +890,20 @@ def test_postgresql_reads_while_two_processes_label_end_exact(pg_store, pg_url, 
     assert resumed(pg_store, "w1") == current_labels(pg_store, "w1", fingerprinted=False)
 
 
+def test_postgresql_a_process_killed_while_it_keeps_snapshots_leaves_reads_exact(
+    pg_store, pg_url, child
+):
+    fill(pg_store)
+    reader = child("label_and_read", pg_url)
+    assert reader.line() == "ready"
+    time.sleep(1.0)  # many snapshots written by now; the kill lands in the middle of one
+    reader.kill()
+    for query in ({"task": "t"}, {"task": "t", "annotator": "k", "source": "annotator"}):
+        pd.testing.assert_frame_equal(pg_store.annotations(**query), every_row(pg_store, **query))
+    assert kept(pg_store)
+    assert resumed(pg_store, "k") == current_labels(pg_store, "k", fingerprinted=False)
+
+
 def test_postgresql_triggers_find_the_store_from_any_search_path(pg_store, postgres):
     import psycopg
 
