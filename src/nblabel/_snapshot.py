@@ -17,10 +17,15 @@ fingerprints alone (:func:`keep_labeled`, :func:`read_labeled`).
 
 PostgreSQL hands ids out in one order and commits them in another, so an event below ``upto``
 may still arrive after a snapshot was read. There a snapshot keeps the token of change it was
-read under, and each read counts the query's events in the store: a snapshot is read only
-while that token stands and the count is its events and those after it (an event committed
-late, or written below the newest by another program, adds one; a change or delete moves the
-token, by a trigger for each statement, so that no insert pays for it).
+read under (a change or delete moves it, by a trigger for each statement, so that no insert
+pays for it), and the ids up to ``upto`` that no event had when it was written: its gaps. The
+transaction that writes it counts the query's events up to ``upto`` first, and writes nothing
+unless they are the ones read (one committed during the read adds one). A read then uses the
+snapshot only while the token stands and no event of the query has come into a gap since (an
+event committed late, or written below the newest by another program): one index probe per
+gap. Finding the gaps reads every id up to ``upto``, so where the query's events are a small
+part of the store's, or the gaps many, a snapshot keeps none, and each read counts the query's
+events instead.
 
 On either engine the store also remembers, per annotator's labels of a task, the last check
 that found every labeled row showing what it showed when labeled: the digest of those labels
@@ -70,6 +75,14 @@ KEPT = 32
 #: ... holding at most this many rows per event of the store in all (16 bytes a row or so):
 #: room for, say, every annotator's w.labels, an export and the status view of a task
 ROWS_PER_EVENT = 3
+#: PostgreSQL: gaps are found (reading every id up to upto once) only where the query's events
+#: are at least this share of those ids, and kept only while they are at most MAX_GAPS ranges
+GAP_SHARE = 1 / 8
+MAX_GAPS = 4096
+#: where ids up to upto are missing besides those below the first: the ids of each 64 that
+#: have an event, as a mask, and the query's events among them
+_PRESENT = ("SELECT id >> 6, bit_or(1::bigint << (id & 63)::int), count(*) FILTER (WHERE {where})"
+            " FROM nblabel_events WHERE id <= ? GROUP BY 1")  # fmt: skip
 
 #: Remembered checks, on either engine (type names both read alike).
 CHECKED_SCHEMA = """CREATE TABLE IF NOT EXISTS nblabel_checked (
@@ -189,7 +202,7 @@ def read_columns(
     stored = _load(engine, key, _part_names(grouped, False), grouped)
     if stored is None:
         return _read_all(engine, key, seen, where, params, grouped, fingerprint)
-    upto, kept, token = stored
+    upto, kept, token, gaps = stored
     try:
         after = read_event_columns(
             engine,
@@ -203,12 +216,12 @@ def read_columns(
     except NotWhole:  # an id that is not a whole number arrived: every id read as its text
         return _read_all(engine, key, seen, where, params, grouped, fingerprint)
     n_after = 0 if after is None else len(after)
-    if not _holds(engine, where, params, upto, len(kept), after, token):
+    if not _holds(engine, where, params, upto, len(kept), after, token, gaps):
         return _read_all(engine, key, seen, where, params, grouped, fingerprint)
     stale = _stale(n_after, len(kept), seen.newest, upto)
     if stale:  # written again whole: with the fingerprints, not read for the table
         whole = _load(engine, key, _part_names(grouped, True), grouped)
-        if whole is not None and whole[0] == upto and whole[2] == token:
+        if whole is not None and whole[0] == upto and whole[2] == token:  # the same write
             kept = whole[1]
     if after is None:
         columns = kept
@@ -218,7 +231,7 @@ def read_columns(
         columns = concat_columns(kept, after)
     if stale:
         last = int(columns.event_ids[-1]) if len(columns) else 0
-        _keep(engine, key, seen, max(seen.newest, upto, last), columns)
+        _keep(engine, key, seen, max(seen.newest, upto, last), columns, where, params)
     return columns
 
 
@@ -236,7 +249,8 @@ def _read_all(
     event up to ``seen.newest`` was committed before this read began."""
     columns = read_event_columns(engine, where, params, grouped, fingerprint=fingerprint)
     if columns is not None and len(columns) >= MIN_ROWS:
-        _keep(engine, key, seen, max(seen.newest, int(columns.event_ids[-1])), columns)
+        upto = max(seen.newest, int(columns.event_ids[-1]))
+        _keep(engine, key, seen, upto, columns, where, params)
     return columns
 
 
@@ -281,7 +295,7 @@ def read_labeled(
     except (ValueError, NotWhole):  # the caller reads every label and keeps them anew
         return None
     if not _holds(engine, LABEL_EVENTS, [task, annotator, source], upto, n_rows, after,
-                  parts.get("token")):  # fmt: skip
+                  parts.get("token"), parts.get("gaps")):  # fmt: skip
         return None
     if after is not None:
         event_ids = np.concatenate([event_ids, after.event_ids])
@@ -314,7 +328,8 @@ def keep_labeled(
     # events after upto committed before the read are in it too: the snapshot ends at them
     upto = max(seen.newest, int(event_ids[-1]))
     parts = {"event_ids": event_ids, "items": items, "fingerprints": fixed_texts(prints)}
-    _write(engine, _labeled_key(query), seen, upto, len(event_ids), parts)
+    where = (LABEL_EVENTS, list(query[:3]))
+    _write(engine, _labeled_key(query), seen, upto, len(event_ids), parts, *where)
 
 
 def remembered_check(engine: Any, task: str, annotator: str, source: str) -> tuple[str, int] | None:
@@ -357,15 +372,26 @@ def remember_check(
 
 def _holds(
     engine: Any, where: str, params: list, upto: int, n_kept: int,
-    after: EventColumns | None, token: Any,
+    after: EventColumns | None, token: Any, gaps: np.ndarray | None,
 ) -> bool:  # fmt: skip
     """Whether a snapshot of ``n_kept`` events of the query ``where`` up to ``upto``, read
-    with the events ``after`` it, is exact now, on an engine that counts to tell (PostgreSQL;
-    elsewhere triggers drop a snapshot that is not). Counted after those events were read, up
-    to the newest of them: one committed late below them adds one, and a label given since
-    (above them) none."""
+    with the events ``after`` it, is exact now, on an engine that checks to tell (PostgreSQL;
+    elsewhere triggers drop a snapshot that is not). Checked after those events were read:
+    no event of the query in the snapshot's ``gaps`` (ids no event had when it was written);
+    without gaps, the count of the query's events up to the newest read is theirs (one
+    committed late below them adds one, and a label given since, above them, none)."""
     if not getattr(engine, "counts_snapshots", False):
         return True
+    if gaps is not None:
+        # each gap its own probe of the key's index: never a scan of the query's events
+        found, now = engine.read(
+            "SELECT (SELECT count(*) FROM unnest(?::bigint[], ?::bigint[]) AS gap (lo, hi)"
+            " CROSS JOIN LATERAL (SELECT * FROM nblabel_events WHERE id BETWEEN gap.lo AND"
+            f" gap.hi OFFSET 0) AS e WHERE {where}),"
+            f" (SELECT upto FROM nblabel_snapshots WHERE {_TOKEN})",
+            [gaps[0::2].tolist(), gaps[1::2].tolist(), *params],
+        )[0]
+        return found == 0 and token == json.dumps(now)
     last, n_events = upto, n_kept
     if after is not None:
         last, n_events = max(upto, int(after.event_ids[-1])), n_kept + len(after)
@@ -406,9 +432,9 @@ def _part_names(grouped: list[str], fingerprints: bool) -> list[str]:
 
 def _load(
     engine: Any, key: str, names: list[str], grouped: list[str]
-) -> tuple[int, EventColumns, Any] | None:
-    """``(upto, columns, token)`` of the query's snapshot (``token``: see :func:`_holds`), or
-    ``None`` when there is none whole."""
+) -> tuple[int, EventColumns, Any, np.ndarray | None] | None:
+    """``(upto, columns, token, gaps)`` of the query's snapshot (``token``, ``gaps``: see
+    :func:`_holds`), or ``None`` when there is none whole."""
     loaded = _load_parts(engine, key, names)
     if loaded is None:
         return None
@@ -429,7 +455,7 @@ def _load(
         _check(columns, n_rows, upto)
     except (ValueError, TypeError, KeyError, IndexError):
         return None
-    return upto, columns, parts.get("token")
+    return upto, columns, parts.get("token"), parts.get("gaps")
 
 
 def _load_parts(
@@ -437,16 +463,18 @@ def _load_parts(
 ) -> tuple[int, int, dict[str, np.ndarray]] | None:
     """``(upto, rows, {part: values})`` of the query's snapshot, or ``None`` when it has not
     every part of ``names``, all of one snapshot, each read back whole. Where the engine
-    counts to tell a snapshot holds (:func:`_holds`), its token comes too, as a text."""
+    checks that a snapshot holds (:func:`_holds`), its token comes too, as a text, and its
+    gaps where it has them (ranges of ids, ``[lo, hi, lo, hi, ...]``)."""
     counts = getattr(engine, "counts_snapshots", False)
     names = [*names, "token"] if counts else names
+    wanted = [*names, "gaps"] if counts else names
     rows = engine.read(
         "SELECT part, upto, rows, body FROM nblabel_snapshots"
-        f" WHERE query = ? AND part IN ({', '.join('?' * len(names))})",
-        (key, *names),
+        f" WHERE query = ? AND part IN ({', '.join('?' * len(wanted))})",
+        (key, *wanted),
         binary=True,
     )
-    if len(rows) != len(names) or len({(r[1], r[2]) for r in rows}) != 1:
+    if set(names) - {r[0] for r in rows} or len({(r[1], r[2]) for r in rows}) != 1:
         return None
     upto, n_rows = int(rows[0][1]), int(rows[0][2])
     try:
@@ -458,6 +486,9 @@ def _load_parts(
         if len(token) != 1 or not isinstance(token[0], str):
             return None
         parts["token"] = token[0]
+        gaps = parts.get("gaps")
+        if gaps is not None and not _are_gaps(gaps, upto):
+            return None
     return upto, n_rows, parts
 
 
@@ -485,11 +516,14 @@ def _check_events(ids: np.ndarray, arrays: list[np.ndarray], n_rows: int, upto: 
         raise ValueError("event ids out of order")
 
 
-def _keep(engine: Any, key: str, seen: Mark, upto: int, columns: EventColumns) -> None:
-    """Write the query's snapshot, in one transaction, keeping the newest others within
-    :data:`KEPT` and :data:`ROWS_PER_EVENT`; a snapshot that cannot be written now (a
-    read-only file, another connection writing, a value that is not text, an event changed
-    since ``seen``) is not written."""
+def _keep(
+    engine: Any, key: str, seen: Mark, upto: int, columns: EventColumns, where: str,
+    params: list,
+) -> None:  # fmt: skip
+    """Write the snapshot of the query ``where``, in one transaction, keeping the newest
+    others within :data:`KEPT` and :data:`ROWS_PER_EVENT`; a snapshot that cannot be written
+    now (a read-only file, another connection writing, a value that is not text, an event
+    changed since ``seen``) is not written."""
     if engine.read_only or columns.fingerprints is None:
         return
     parts = {
@@ -505,14 +539,16 @@ def _keep(engine: Any, key: str, seen: Mark, upto: int, columns: EventColumns) -
     for column, codes in columns.groups.items():
         parts[f"{column}_codes"] = _small_codes(codes)
         parts[f"{column}_uniques"] = codes[1]
-    _write(engine, key, seen, upto, len(columns), parts)
+    _write(engine, key, seen, upto, len(columns), parts, where, params)
 
 
 def _write(
-    engine: Any, key: str, seen: Mark, upto: int, n_rows: int, parts: dict[str, np.ndarray]
-) -> None:
-    """Write ``parts`` as the query's snapshot of ``n_rows`` events up to ``upto``, read
-    since ``seen``, unless another program changed an event meanwhile (see :func:`_keep`)."""
+    engine: Any, key: str, seen: Mark, upto: int, n_rows: int, parts: dict[str, np.ndarray],
+    where: str, params: list,
+) -> None:  # fmt: skip
+    """Write ``parts`` as the snapshot of the query ``where`` of ``n_rows`` events up to
+    ``upto``, read since ``seen``, unless another program changed an event meanwhile, or
+    (PostgreSQL) one was committed below ``upto`` (see :func:`_keep`)."""
     if engine.read_only:
         return
     counts = getattr(engine, "counts_snapshots", False)
@@ -525,15 +561,22 @@ def _write(
     now = time.time()
 
     def write(tx: Any) -> None:
-        if not counts:  # SQLite: an event changed during the read, what it read is not kept
-            token = tx.execute(f"SELECT upto FROM nblabel_snapshots WHERE {_TOKEN}")
-            if (token[0][0] if token else None) != seen.token:
+        token = tx.execute(f"SELECT upto FROM nblabel_snapshots WHERE {_TOKEN}")
+        # an event changed during the read: what it read is not kept
+        if (token[0][0] if token else None) != seen.token:
+            return
+        written = bodies
+        if counts:
+            gaps = _present(tx, where, params, upto, n_rows)
+            if gaps is False:  # an event of the query committed during the read
                 return
+            if gaps is not None:
+                written = [*bodies, ("gaps", pack(gaps))]
         tx.execute("DELETE FROM nblabel_snapshots WHERE query = ?", (key,))
         tx.executemany(
             "INSERT INTO nblabel_snapshots (query, part, upto, rows, written_at, body)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            [(key, name, upto, n_rows, now, body) for name, body in bodies],
+            [(key, name, upto, n_rows, now, body) for name, body in written],
         )
         newest_first = tx.execute(
             "SELECT query, max(rows) FROM nblabel_snapshots WHERE query <> '' GROUP BY query"
@@ -551,6 +594,75 @@ def _write(
         engine.transaction(write, wait=False)
     except (NblabelError, StoreError, sqlite3.Error):  # the read stands; the next tries again
         return
+
+
+def _present(tx: Any, where: str, params: list, upto: int, n_rows: int) -> np.ndarray | bool | None:
+    """The gaps of the events up to ``upto`` as ranges of ids ``[lo, hi, lo, hi, ...]`` (see
+    :func:`_holds`), found in the transaction ``tx``; ``None`` where they are not worth finding
+    or keeping; ``False`` unless the query has ``n_rows`` events up to ``upto`` (one was
+    committed after it was read)."""
+    if n_rows < GAP_SHARE * upto:  # few of the ids: each read counts instead
+        return None
+    n_all, first, n_query = tx.execute(
+        f"SELECT count(*), min(id), count(*) FILTER (WHERE {where}) FROM nblabel_events"
+        " WHERE id <= ?",
+        [*params, upto],
+    )[0]
+    if n_query != n_rows:
+        return False
+    if n_all and n_all == upto - first + 1:  # every id from the first on: the one gap below
+        low = np.iinfo(np.int64).min
+        return np.array([low, first - 1] if first > low else [], dtype=np.int64)
+    rows = tx.execute(_PRESENT.format(where=where), [*params, upto])
+    if sum(r[2] for r in rows) != n_rows:
+        return False
+    return gaps_of(np.array([r[0] for r in rows], dtype=np.int64),
+                   np.array([r[1] for r in rows], dtype=np.int64), upto)  # fmt: skip
+
+
+def gaps_of(blocks: np.ndarray, masks: np.ndarray, upto: int) -> np.ndarray | None:
+    """The ids up to ``upto`` that are in no block, as ranges ``[lo, hi, lo, hi, ...]``;
+    ``blocks`` numbers 64 ids each (block ``b`` holds ``64 * b`` to ``64 * b + 63``), and the
+    bits of each mask say which of them are there. ``None`` past :data:`MAX_GAPS` ranges.
+
+    >>> gaps_of(np.array([0, 2]), np.array([-2, -1]), 200).tolist()  # ids 1-63, 128-191
+    [-9223372036854775808, 0, 64, 127, 192, 200]
+    """
+    order = np.argsort(blocks)
+    blocks, masks = blocks[order], masks[order]
+    full = masks == -1
+    starts, ends = [blocks[full] << 6], [(blocks[full] << 6) + 63]
+    if not full.all():  # the ids of the other blocks one by one
+        bits = (masks[~full, None] >> np.arange(64)) & 1
+        ids = ((blocks[~full, None] << 6) + np.arange(64))[bits.astype(bool)]
+        starts.append(ids)
+        ends.append(ids)
+    start, end = np.concatenate(starts), np.concatenate(ends)
+    order = np.argsort(start, kind="stable")
+    start, end = start[order], end[order]
+    low = np.iinfo(np.int64).min
+    if not len(start):
+        return np.array([low, upto], dtype=np.int64)
+    apart = start[1:] > end[:-1] + 1
+    lo = [[low]] if start[0] > low else []
+    hi = [[start[0] - 1]] if start[0] > low else []
+    lo.append(end[:-1][apart] + 1)
+    hi.append(start[1:][apart] - 1)
+    if end[-1] < upto:
+        lo.append([end[-1] + 1])
+        hi.append([upto])
+    lo_all, hi_all = np.concatenate(lo).astype(np.int64), np.concatenate(hi).astype(np.int64)
+    if len(lo_all) > MAX_GAPS:
+        return None
+    return np.stack([lo_all, hi_all], axis=1).ravel()
+
+
+def _are_gaps(gaps: np.ndarray, upto: int) -> bool:
+    """Whether ``gaps`` are ranges of ids as :func:`gaps_of` gives them, none past ``upto``."""
+    if gaps.dtype != np.int64 or len(gaps) % 2 or len(gaps) > 2 * MAX_GAPS:
+        return False
+    lo, hi = gaps[0::2], gaps[1::2]
+    return bool((lo <= hi).all() and (lo[1:] > hi[:-1]).all() and (not len(hi) or hi[-1] <= upto))
 
 
 def _small_codes(codes: tuple[np.ndarray, np.ndarray]) -> np.ndarray:

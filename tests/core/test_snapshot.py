@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_columns import assert_same_as_reference, fill, reference, typed
 
 import nblabel
@@ -902,6 +904,199 @@ def test_postgresql_a_process_killed_while_it_keeps_snapshots_leaves_reads_exact
         pd.testing.assert_frame_equal(pg_store.annotations(**query), every_row(pg_store, **query))
     assert kept(pg_store)
     assert resumed(pg_store, "k") == current_labels(pg_store, "k", fingerprinted=False)
+
+
+def gaps_kept(store) -> dict[str, list[int]]:
+    """The gaps of each PostgreSQL snapshot, by query: ranges of ids ``[lo, hi, ...]``."""
+    rows = store._engine.read(
+        "SELECT query, body FROM nblabel_snapshots WHERE part = 'gaps'", binary=True
+    )
+    return {query: unpack(bytes(body)).tolist() for query, body in rows}
+
+
+def reads_of_the_snapshots(store, monkeypatch) -> dict[str, int]:
+    """How many reads rebuilt a snapshot, probed its gaps, or counted its events, recorded."""
+    seen = {"rebuilt": 0, "probed": 0, "counted": 0}
+    engine, read, read_all = store._engine, store._engine.read, _snapshot._read_all
+
+    def recording(sql, params=(), **kwargs):
+        if "unnest(" in sql:
+            seen["probed"] += 1
+        elif sql.startswith("SELECT count(*), (SELECT upto FROM nblabel_snapshots"):
+            seen["counted"] += 1
+        return read(sql, params, **kwargs)
+
+    def rebuilding(*args):
+        seen["rebuilt"] += 1
+        return read_all(*args)
+
+    monkeypatch.setattr(engine, "read", recording)
+    monkeypatch.setattr(_snapshot, "_read_all", rebuilding)
+    return seen
+
+
+def rolled_back(url: str, n: int = 1) -> None:
+    """``n`` ids handed out by a transaction that never commits: gaps for good."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        for _ in range(n):
+            conn.execute(
+                "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
+                " source) VALUES ('t', '55', 'a', 'label', '\"gone\"', 1.0, 'annotator')"
+            )
+        conn.rollback()
+
+
+def test_postgresql_snapshots_keep_their_gaps_and_reads_probe_only_those(
+    pg_store, pg_url, monkeypatch
+):
+    pg_store.append_many(task="t", items=range(4), annotator="a", label="pos")
+    rolled_back(pg_url)  # id 5: a gap for good
+    pg_store.append_many(task="t", items=range(4, 8), annotator="a", label="neg")
+    pg_store.annotations(task="t", annotator="a")
+    resumed(pg_store)
+    low = np.iinfo(np.int64).min
+    assert set(map(tuple, gaps_kept(pg_store).values())) == {(low, 0, 5, 5)}
+    seen = reads_of_the_snapshots(pg_store, monkeypatch)
+    table = pg_store.annotations(task="t", annotator="a")
+    assert resumed(pg_store) == current_labels(pg_store, fingerprinted=False)
+    assert seen == {"rebuilt": 0, "probed": 2, "counted": 0}
+    assert_same_as_reference(table, reference(pg_store, task="t", annotator="a"))
+
+
+@pytest.mark.parametrize("at", ["5", "-3"], ids=["a-rolled-back-id", "below-every-id"])
+def test_postgresql_an_event_another_program_writes_into_a_gap_is_read(pg_store, pg_url, at):
+    pg_store.append_many(task="t", items=range(4), annotator="a", label="pos")
+    rolled_back(pg_url)
+    pg_store.append_many(task="t", items=range(4, 8), annotator="a", label="neg")
+    pg_store.annotations(task="t", annotator="a")
+    resumed(pg_store)
+    assert gaps_kept(pg_store)
+    raw_execute(  # an insert moves no token: only the gap tells
+        pg_url,
+        "INSERT INTO nblabel_events (id, task, item, annotator, action, label, created_at,"
+        f" source) VALUES ({at}, 't', '77', 'a', 'label', '\"early\"', 1.0, 'annotator')",
+    )
+    table = pg_store.annotations(task="t", annotator="a")
+    assert 77 in table["item"].tolist()
+    assert_same_as_reference(table, reference(pg_store, task="t", annotator="a"))
+    assert resumed(pg_store) == current_labels(pg_store, fingerprinted=False)
+
+
+@pytest.mark.parametrize("read", ["w.labels, first", "resume"])
+def test_postgresql_a_label_committed_between_a_read_and_its_snapshot_keeps_none(
+    pg_store, pg_url, monkeypatch, read
+):
+    import psycopg
+
+    pg_store.append_many(task="t", items=range(6), annotator="a", label="pos")
+    write = _snapshot._write
+    with psycopg.connect(pg_url) as late:  # its id comes first, its commit last
+        late.execute(
+            "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
+            " source) VALUES ('t', '99', 'a', 'label', '\"late\"', 1.0, 'annotator')"
+        )
+        pg_store.append_many(task="t", items=range(6, 9), annotator="a", label="neg")
+
+        def committed_meanwhile(*args, **kwargs):  # after the read, before its snapshot
+            late.commit()
+            return write(*args, **kwargs)
+
+        monkeypatch.setattr(_snapshot, "_write", committed_meanwhile)
+        READS[read](pg_store)
+    monkeypatch.setattr(_snapshot, "_write", write)
+    assert kept(pg_store) == []  # the count in the write tells
+    assert 99 in pg_store.annotations(task="t", annotator="a")["item"].tolist()
+    assert resumed(pg_store) == current_labels(pg_store, fingerprinted=False)
+
+
+def test_postgresql_a_query_of_few_of_the_ids_counts_its_events_instead(
+    pg_store, pg_url, monkeypatch
+):
+    import psycopg
+
+    pg_store.append_many(task="t", items=range(100), annotator="b", label="pos")
+    pg_store.append_many(task="t", items=range(4), annotator="a", label="pos")
+    with psycopg.connect(pg_url) as late:
+        late.execute(
+            "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
+            " source) VALUES ('t', '99', 'a', 'label', '\"late\"', 1.0, 'annotator')"
+        )
+        pg_store.append_many(task="t", items=range(4, 8), annotator="a", label="neg")
+        pg_store.annotations(task="t", annotator="a")
+        late.commit()
+    gaps = gaps_kept(pg_store)
+    assert len(kept(pg_store)) == 1 and gaps == {}  # 8 of 109 ids: no gaps found
+    seen = reads_of_the_snapshots(pg_store, monkeypatch)
+    assert 99 in pg_store.annotations(task="t", annotator="a")["item"].tolist()
+    assert seen == {"rebuilt": 1, "probed": 0, "counted": 1}
+
+
+def test_postgresql_snapshots_with_too_many_gaps_or_none_kept_count_their_events(
+    pg_store, pg_url, monkeypatch
+):
+    monkeypatch.setattr(_snapshot, "MAX_GAPS", 2)
+    pg_store.append_many(task="t", items=range(4), annotator="a", label="pos")
+    rolled_back(pg_url)
+    pg_store.append_many(task="t", items=range(4, 8), annotator="a", label="neg")
+    rolled_back(pg_url)
+    pg_store.append_many(task="t", items=range(8, 12), annotator="a", label="pos")
+    pg_store.annotations(task="t", annotator="a")  # three gaps: below id 1, ids 5 and 10
+    assert kept(pg_store) and gaps_kept(pg_store) == {}
+    monkeypatch.setattr(_snapshot, "MAX_GAPS", 4096)
+    pg_store.annotations(task="t")
+    assert gaps_kept(pg_store)
+    raw_execute(pg_url, "DELETE FROM nblabel_snapshots WHERE part = 'gaps'")  # an earlier release's
+    seen = reads_of_the_snapshots(pg_store, monkeypatch)
+    for query in ({"task": "t"}, {"task": "t", "annotator": "a"}):
+        assert_same_as_reference(pg_store.annotations(**query), reference(pg_store, **query))
+    assert seen == {"rebuilt": 0, "probed": 0, "counted": 2}
+
+
+def test_postgresql_damaged_gaps_are_read_past(pg_store, pg_url, monkeypatch):
+    pg_store.append_many(task="t", items=range(8), annotator="a", label="pos")
+    pg_store.annotations(task="t", annotator="a")
+    assert list(gaps_kept(pg_store).values()) == [[np.iinfo(np.int64).min, 0]]  # ids 1-8
+    seen = reads_of_the_snapshots(pg_store, monkeypatch)
+    damages = ([5, 3], [1, 2, 2, 4], [1], [0, 10**6])  # reversed, overlapping, odd, past upto
+    for n, damaged in enumerate(damages, start=1):
+        body = pack(np.array(damaged, dtype=np.int64)).hex()
+        raw_execute(
+            pg_url,
+            f"UPDATE nblabel_snapshots SET body = decode('{body}', 'hex') WHERE part = 'gaps'",
+        )
+        assert_same_as_reference(
+            pg_store.annotations(task="t", annotator="a"),
+            reference(pg_store, task="t", annotator="a"),
+        )
+        assert seen["rebuilt"] == n  # read past, and written anew
+
+
+def brute_gaps(ids: set[int], upto: int, low: int) -> list[int]:
+    out, start = [], None
+    for i in range(low, upto + 1):
+        if i not in ids and start is None:
+            start = i
+        if i in ids and start is not None:
+            out += [start, i - 1]
+            start = None
+    return out + ([start, upto] if start is not None else [])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(st.integers(-200, 400)), st.integers(0, 500))
+def test_gaps_are_every_range_of_ids_no_event_has(ids, extra):
+    upto = max(ids, default=0) + extra % 3
+    ids = {i for i in ids if i <= upto}
+    present = np.array(sorted(ids), dtype=np.int64)
+    blocks, index = np.unique(present >> 6, return_inverse=True)
+    masks = np.zeros(len(blocks), dtype=np.uint64)
+    np.bitwise_or.at(masks, index, np.uint64(1) << (present & 63).astype(np.uint64))
+    gaps = _snapshot.gaps_of(blocks, masks.view(np.int64), upto).tolist()
+    expected = brute_gaps(ids, upto, -300)  # below every id: the first gap starts there
+    expected[0] = np.iinfo(np.int64).min
+    assert gaps == expected
 
 
 def test_postgresql_triggers_find_the_store_from_any_search_path(pg_store, postgres):
