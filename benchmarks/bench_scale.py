@@ -139,7 +139,7 @@ def postgres_resume(frame: pd.DataFrame, n_labels: int) -> list[dict]:
         "target": "≤ 150 ms",
         "passed": first_s <= 0.15,
     }, {
-        "name": f"{name}, the labels the last resume kept (a count of the events tells they hold)",
+        "name": f"{name}, the labels the last resume kept (a probe of its gaps tells they hold)",
         "nblabel_s": kept_s,
         "baseline": "plain psycopg: fetch the annotator's item ids",
         "baseline_s": theirs_s,

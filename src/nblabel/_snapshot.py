@@ -328,8 +328,8 @@ def keep_labeled(
     # events after upto committed before the read are in it too: the snapshot ends at them
     upto = max(seen.newest, int(event_ids[-1]))
     parts = {"event_ids": event_ids, "items": items, "fingerprints": fixed_texts(prints)}
-    where = (LABEL_EVENTS, list(query[:3]))
-    _write(engine, _labeled_key(query), seen, upto, len(event_ids), parts, *where)
+    _write(engine, _labeled_key(query), seen, upto, len(event_ids), parts, LABEL_EVENTS,
+           list(query[:3]))  # fmt: skip
 
 
 def remembered_check(engine: Any, task: str, annotator: str, source: str) -> tuple[str, int] | None:
