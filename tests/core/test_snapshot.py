@@ -984,6 +984,36 @@ def test_postgresql_an_event_another_program_writes_into_a_gap_is_read(pg_store,
     assert resumed(pg_store) == current_labels(pg_store, fingerprinted=False)
 
 
+def test_postgresql_ids_from_the_lowest_there_is_leave_no_gap_and_still_tell_a_late_label(
+    pg_store, pg_url
+):
+    import psycopg
+
+    low = np.iinfo(np.int64).min
+    raw_execute(
+        pg_url,
+        f"ALTER TABLE nblabel_events ALTER COLUMN id SET MINVALUE {low} RESTART WITH {low}",
+    )
+    pg_store.append_many(task="t", items=range(8), annotator="a", label="pos")
+    pg_store.annotations(task="t", annotator="a")
+    assert list(gaps_kept(pg_store).values()) == [[]]  # every id from the lowest on
+    with psycopg.connect(pg_url) as late:
+        late.execute(
+            "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
+            " source) VALUES ('t', '99', 'a', 'label', '\"late\"', 1.0, 'annotator')"
+        )
+        pg_store.append_many(task="t", items=range(8, 12), annotator="a", label="neg")
+        pg_store.annotations(task="t", annotator="a")
+        resumed(pg_store)
+        (gaps,) = {tuple(g) for g in gaps_kept(pg_store).values()}
+        assert gaps == (low + 8, low + 8)  # the late label's id
+        late.commit()
+    table = pg_store.annotations(task="t", annotator="a")
+    assert table["event_id"].min() == low and 99 in table["item"].tolist()
+    assert_same_as_reference(table, reference(pg_store, task="t", annotator="a"))
+    assert resumed(pg_store) == current_labels(pg_store, fingerprinted=False)
+
+
 @pytest.mark.parametrize("read", ["w.labels, first", "resume"])
 def test_postgresql_a_label_committed_between_a_read_and_its_snapshot_keeps_none(
     pg_store, pg_url, monkeypatch, read
