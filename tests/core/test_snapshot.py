@@ -4,10 +4,12 @@ snapshot that another program made wrong is dropped, never read."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -803,15 +805,23 @@ def test_postgresql_keeps_snapshots_that_read_as_every_row(pg_store):
     )
 
 
-def test_postgresql_reads_a_label_committed_late_below_a_snapshot(pg_store, pg_url):
+@contextlib.contextmanager
+def late_label(url: str) -> Iterator:
+    """A label of item 99 by "a", its id taken now, committed by ``.commit()`` on the
+    connection it yields (or when the block ends)."""
     import psycopg
 
-    pg_store.append_many(task="t", items=range(6), annotator="a", label="pos")
-    with psycopg.connect(pg_url) as late:  # its id comes first, its commit last
+    with psycopg.connect(url) as late:
         late.execute(
             "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
             " source) VALUES ('t', '99', 'a', 'label', '\"late\"', 1.0, 'annotator')"
         )
+        yield late
+
+
+def test_postgresql_reads_a_label_committed_late_below_a_snapshot(pg_store, pg_url):
+    pg_store.append_many(task="t", items=range(6), annotator="a", label="pos")
+    with late_label(pg_url) as late:  # its id comes first, its commit last
         pg_store.append_many(task="t", items=range(6, 9), annotator="a", label="neg")
         before = pg_store.annotations(task="t", annotator="a")
         assert 99 not in before["item"].tolist()
@@ -987,8 +997,6 @@ def test_postgresql_an_event_another_program_writes_into_a_gap_is_read(pg_store,
 def test_postgresql_ids_from_the_lowest_there_is_leave_no_gap_and_still_tell_a_late_label(
     pg_store, pg_url
 ):
-    import psycopg
-
     low = np.iinfo(np.int64).min
     raw_execute(
         pg_url,
@@ -997,11 +1005,7 @@ def test_postgresql_ids_from_the_lowest_there_is_leave_no_gap_and_still_tell_a_l
     pg_store.append_many(task="t", items=range(8), annotator="a", label="pos")
     pg_store.annotations(task="t", annotator="a")
     assert list(gaps_kept(pg_store).values()) == [[]]  # every id from the lowest on
-    with psycopg.connect(pg_url) as late:
-        late.execute(
-            "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
-            " source) VALUES ('t', '99', 'a', 'label', '\"late\"', 1.0, 'annotator')"
-        )
+    with late_label(pg_url) as late:  # its id comes first, its commit last
         pg_store.append_many(task="t", items=range(8, 12), annotator="a", label="neg")
         pg_store.annotations(task="t", annotator="a")
         resumed(pg_store)
@@ -1018,15 +1022,9 @@ def test_postgresql_ids_from_the_lowest_there_is_leave_no_gap_and_still_tell_a_l
 def test_postgresql_a_label_committed_between_a_read_and_its_snapshot_keeps_none(
     pg_store, pg_url, monkeypatch, read
 ):
-    import psycopg
-
     pg_store.append_many(task="t", items=range(6), annotator="a", label="pos")
     write = _snapshot._write
-    with psycopg.connect(pg_url) as late:  # its id comes first, its commit last
-        late.execute(
-            "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
-            " source) VALUES ('t', '99', 'a', 'label', '\"late\"', 1.0, 'annotator')"
-        )
+    with late_label(pg_url) as late:  # its id comes first, its commit last
         pg_store.append_many(task="t", items=range(6, 9), annotator="a", label="neg")
 
         def committed_meanwhile(*args, **kwargs):  # after the read, before its snapshot
@@ -1044,15 +1042,9 @@ def test_postgresql_a_label_committed_between_a_read_and_its_snapshot_keeps_none
 def test_postgresql_a_query_of_few_of_the_ids_counts_its_events_instead(
     pg_store, pg_url, monkeypatch
 ):
-    import psycopg
-
     pg_store.append_many(task="t", items=range(100), annotator="b", label="pos")
     pg_store.append_many(task="t", items=range(4), annotator="a", label="pos")
-    with psycopg.connect(pg_url) as late:
-        late.execute(
-            "INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
-            " source) VALUES ('t', '99', 'a', 'label', '\"late\"', 1.0, 'annotator')"
-        )
+    with late_label(pg_url) as late:  # its id comes first, its commit last
         pg_store.append_many(task="t", items=range(4, 8), annotator="a", label="neg")
         pg_store.annotations(task="t", annotator="a")
         late.commit()
