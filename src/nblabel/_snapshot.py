@@ -565,14 +565,15 @@ def _write(
         # an event changed during the read: what it read is not kept
         if (token[0][0] if token else None) != seen.token:
             return
+        # first: a team member who may not delete snapshots is refused before any count
+        tx.execute("DELETE FROM nblabel_snapshots WHERE query = ?", (key,))
         written = bodies
         if counts:
             gaps = _present(tx, where, params, upto, n_rows)
             if gaps is False:  # an event of the query committed during the read
-                return
+                raise _NotKept  # the snapshot there stays
             if gaps is not None:
                 written = [*bodies, ("gaps", pack(gaps))]
-        tx.execute("DELETE FROM nblabel_snapshots WHERE query = ?", (key,))
         tx.executemany(
             "INSERT INTO nblabel_snapshots (query, part, upto, rows, written_at, body)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -592,8 +593,12 @@ def _write(
 
     try:  # never waiting for another writer: a read must not stall behind a long write
         engine.transaction(write, wait=False)
-    except (NblabelError, StoreError, sqlite3.Error):  # the read stands; the next tries again
+    except (_NotKept, NblabelError, StoreError, sqlite3.Error):  # the next read tries again
         return
+
+
+class _NotKept(Exception):
+    """Rolls back the transaction writing a snapshot whose events changed."""
 
 
 def _present(tx: Any, where: str, params: list, upto: int, n_rows: int) -> np.ndarray | bool | None:

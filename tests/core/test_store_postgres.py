@@ -297,7 +297,11 @@ def test_a_user_without_rights_is_told_what_to_grant(postgres, pg_url, monkeypat
     monkeypatch.setattr(_snapshot, "MIN_ROWS", 1)
     with LabelStore(as_reader) as store:
         store.append_many(task="t", items=range(2, 6), annotator=reader, label="y")
+        present, counted = _snapshot._present, []
+        monkeypatch.setattr(_snapshot, "_present", lambda *args: counted.append(args))
         expected = store.annotations(task="t")
+        assert counted == []  # refused at once, before counting the events
+        monkeypatch.setattr(_snapshot, "_present", present)
         assert store._query("SELECT count(*) FROM nblabel_snapshots WHERE query <> ''") == [(0,)]
         with LabelStore(pg_url) as owner:
             pd.testing.assert_frame_equal(owner.annotations(task="t"), expected)
