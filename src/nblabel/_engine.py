@@ -26,9 +26,9 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   rows of one query, in order, so that a million rows are never held as tuples at once;
 - optionally ``keeps_snapshots`` (with ``snapshot_schema``, its DDL, ``snapshot_triggers``,
   their names, ``triggers()``, and ``events_by_id``, the events table read by id): label
-  events may be read from snapshots of columns (``_snapshot``); with ``counts_snapshots``
-  (PostgreSQL, where ids commit out of order) each read counts the events to tell a snapshot
-  still holds;
+  events may be read from snapshots of columns (``_snapshot``); with ``checks_snapshots``
+  (PostgreSQL, where ids commit out of order) each read checks that a snapshot still holds
+  (its gaps probed, or the query's events counted);
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.
 
 A write that breaks a unique index raises :class:`Conflict`; every other failure is a

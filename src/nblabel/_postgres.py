@@ -128,10 +128,10 @@ class PostgresEngine:
     row_join = " || chr(9) || "
     read_only = False
     path = None
-    # ids are handed out in one order and committed in another: a snapshot is checked by a
-    # count of its events on each read (see ``_snapshot``)
+    # ids are handed out in one order and committed in another: each read checks that a
+    # snapshot still holds (see ``_snapshot``)
     keeps_snapshots = True
-    counts_snapshots = True
+    checks_snapshots = True
     snapshot_schema = POSTGRES_SCHEMA
     snapshot_triggers = POSTGRES_TRIGGERS
     events_by_id = "nblabel_events"

@@ -380,7 +380,7 @@ def _holds(
     no event of the query in the snapshot's ``gaps`` (ids no event had when it was written);
     without gaps, the count of the query's events up to the newest read is theirs (one
     committed late below them adds one, and a label given since, above them, none)."""
-    if not getattr(engine, "counts_snapshots", False):
+    if not getattr(engine, "checks_snapshots", False):
         return True
     if gaps is not None:
         # each gap its own probe of the key's index: never a scan of the query's events
@@ -406,7 +406,7 @@ def _holds(
 def _has_snapshots(engine: Any) -> bool:
     """Whether the store has the snapshots' table and triggers, and (SQLite) none of an
     earlier release's (an earlier release may add them back: they drop the token of change)."""
-    if getattr(engine, "counts_snapshots", False):
+    if getattr(engine, "checks_snapshots", False):
         rows = engine.read(
             "SELECT to_regclass('nblabel_snapshots') IS NOT NULL AND EXISTS (SELECT 1 FROM"
             " pg_trigger WHERE tgrelid = to_regclass('nblabel_events') AND tgname = ?)",
@@ -465,9 +465,9 @@ def _load_parts(
     every part of ``names``, all of one snapshot, each read back whole. Where the engine
     checks that a snapshot holds (:func:`_holds`), its token comes too, as a text, and its
     gaps where it has them (ranges of ids, ``[lo, hi, lo, hi, ...]``)."""
-    counts = getattr(engine, "counts_snapshots", False)
-    names = [*names, "token"] if counts else names
-    wanted = [*names, "gaps"] if counts else names
+    checks = getattr(engine, "checks_snapshots", False)
+    names = [*names, "token"] if checks else names
+    wanted = [*names, "gaps"] if checks else names
     rows = engine.read(
         "SELECT part, upto, rows, body FROM nblabel_snapshots"
         f" WHERE query = ? AND part IN ({', '.join('?' * len(wanted))})",
@@ -481,7 +481,7 @@ def _load_parts(
         parts = {part: unpack(body, most=n_rows) for part, _, _, body in rows}
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeDecodeError):
         return None
-    if counts:
+    if checks:
         token = parts["token"]
         if len(token) != 1 or not isinstance(token[0], str):
             return None
@@ -551,8 +551,8 @@ def _write(
     (PostgreSQL) one was committed below ``upto`` (see :func:`_keep`)."""
     if engine.read_only:
         return
-    counts = getattr(engine, "counts_snapshots", False)
-    if counts:  # what each read checks it against (_holds)
+    checks = getattr(engine, "checks_snapshots", False)
+    if checks:  # what each read checks it against (_holds)
         parts = {**parts, "token": np.array([json.dumps(seen.token)], dtype=object)}
     try:
         bodies = [(name, pack(values)) for name, values in parts.items()]
@@ -568,7 +568,7 @@ def _write(
         # first: a team member who may not delete snapshots is refused before any count
         tx.execute("DELETE FROM nblabel_snapshots WHERE query = ?", (key,))
         written = bodies
-        if counts:
+        if checks:
             gaps = _present(tx, where, params, upto, n_rows)
             if gaps is False:  # an event of the query committed during the read
                 raise _NotKept  # the snapshot there stays
