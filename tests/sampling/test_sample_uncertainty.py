@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,7 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 from nblabel import NblabelError
-from nblabel.sample import uncertainty
+from nblabel.sample import _uncertainty, uncertainty
 
 PROBA = np.array(
     [
@@ -65,6 +67,67 @@ def test_a_top_n_is_the_prefix_of_the_full_ranking_even_with_ties(rows, classes,
     full = uncertainty(proba, strategy=strategy)
     assert sorted(full) == list(range(rows))
     assert uncertainty(proba, strategy=strategy, n=n) == full[:n]
+
+
+def reference_scores(proba: np.ndarray, strategy: str) -> np.ndarray:
+    """The three scores written plainly over the whole matrix, in float64."""
+    proba = proba.astype(float)
+    if strategy == "least-confident":
+        return 1.0 - proba.max(axis=1)
+    if strategy == "margin":
+        top = np.sort(proba, axis=1)
+        return 1.0 - (top[:, -1] - (top[:, -2] if proba.shape[1] > 1 else 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.nansum(proba * np.log(proba), axis=1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(1, 200),
+    classes=st.sampled_from([1, 2, 3, 7, 40]),
+    seed=st.integers(0, 100),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    strategy=st.sampled_from(["least-confident", "margin", "entropy"]),
+)
+def test_scores_block_by_block_are_the_plain_scores(rows, classes, seed, dtype, strategy):
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(0, 4, size=(rows, classes)).astype(dtype)  # zeros: 0 log 0
+    proba = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1)
+    with pytest.MonkeyPatch.context() as patch:
+        # blocks of a few rows: most matrices here span several, the last one short
+        patch.setattr(_uncertainty, "_BLOCK_VALUES", 50)
+        found = _uncertainty.scores(proba, strategy)
+    assert found.dtype == np.float64
+    np.testing.assert_array_equal(found, reference_scores(proba, strategy))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.sampled_from([0.0, -0.0, 0.25, 0.5, 1.0, 1e-300]), max_size=400),
+    n=st.none() | st.integers(0, 400),
+)
+def test_a_ranking_is_a_stable_sort_of_the_scores_descending(values, n):
+    score = np.array(values, dtype=float)
+    n = None if n is None else min(n, len(score))
+    expected = np.argsort(-score, kind="stable")[:n]
+    np.testing.assert_array_equal(_uncertainty.rank_by_score(score, n), expected)
+
+
+def test_a_float32_matrix_ranks_as_its_float64_copy_and_is_not_copied_whole():
+    rng = np.random.default_rng(7)
+    proba = rng.dirichlet(np.ones(40), size=100_000).astype(np.float32)
+    frame = pd.DataFrame(proba, index=[f"i{k}" for k in range(len(proba))])
+    for strategy in ("least-confident", "margin", "entropy"):
+        expected = uncertainty(frame.astype(float), strategy=strategy)
+        assert uncertainty(frame, strategy=strategy) == expected
+        assert uncertainty(frame, strategy=strategy, n=10) == expected[:10]
+    tracemalloc.start()
+    try:
+        uncertainty(proba, strategy="entropy", n=10)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < proba.nbytes  # a float64 copy alone would be twice the matrix
 
 
 def test_a_single_class_column_is_accepted():

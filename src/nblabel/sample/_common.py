@@ -79,10 +79,12 @@ def to_ids(index: pd.Index, positions: np.ndarray) -> list:
     return index.take(positions).tolist()
 
 
-def as_matrix(values: Any, what: str) -> np.ndarray:
-    """A finite 2-D float array, or a clear error."""
+def as_matrix(values: Any, what: str, *, any_float: bool = False) -> np.ndarray:
+    """A finite 2-D float array, or a clear error. ``any_float``: an array of float32 (say)
+    is kept as it is, not copied to float64 (the caller converts a block at a time)."""
     try:
-        matrix = np.asarray(values, dtype=float)
+        floating = any_float and isinstance(values, np.ndarray) and values.dtype.kind == "f"
+        matrix = values if floating else np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
         raise NblabelError(f"{what} must hold numbers only: {exc}") from exc
     if matrix.ndim != 2:
