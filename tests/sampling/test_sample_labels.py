@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nblabel
 from nblabel import NblabelError
-from nblabel.sample import disagreement, unlabeled
+from nblabel.sample import _labels, disagreement, unlabeled
+from nblabel.sample._common import hashable
 
 
 @pytest.fixture
@@ -118,3 +124,98 @@ def test_unlabeled_refuses_bad_k_and_items(store):
         unlabeled(store, "sentiment", ["a"], k=0)
     with pytest.raises(NblabelError, match="items must be the item ids"):
         unlabeled(store, "sentiment", "abc")
+
+
+def plain_disagreement(frame: pd.DataFrame, min_annotators: int) -> list:
+    """disagreement written plainly: the newest vote per (item, annotator), then each item's
+    majority share and entropy, with its labels in the order they first appear."""
+    newest = {}
+    for item, annotator, label in frame[["item", "annotator", "label"]].itertuples(index=False):
+        newest[(item, annotator)] = hashable(label)
+    first_seen = {v: i for i, v in enumerate(dict.fromkeys(map(hashable, frame["label"])))}
+    by_item: dict = {}
+    for (item, _), label in newest.items():
+        by_item.setdefault(item, Counter())[label] += 1
+    keys = []
+    for item, tally in by_item.items():
+        votes = sum(tally.values())
+        if votes < min_annotators:
+            continue
+        entropy = 0.0
+        for label in sorted(tally, key=first_seen.__getitem__):
+            share = tally[label] / votes
+            entropy -= share * math.log(share)
+        score = round(1.0 - max(tally.values()) / votes, 12)
+        keys.append((-score, -round(entropy, 12), item))
+    return [item for *_, item in sorted(keys)]
+
+
+def plain_unlabeled(frame: pd.DataFrame, items: list, k: int) -> list:
+    annotators: dict = {}
+    for item, annotator in frame[["item", "annotator"]].itertuples(index=False):
+        annotators.setdefault(item, set()).add(annotator)
+    counts = [len(annotators.get(item, ())) for item in items]
+    todo = [i for i, c in enumerate(counts) if c < k]
+    return [items[i] for i in sorted(todo, key=counts.__getitem__)]
+
+
+ROWS = st.lists(
+    st.tuples(
+        st.integers(0, 12),  # item
+        st.sampled_from(["ann", "bob", "cy", "dee"]),  # annotator
+        st.sampled_from(["pos", "neg", "neu", 3, ["pos", "neg"]]),  # label, multi-label too
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=ROWS,
+    min_annotators=st.integers(1, 4),
+    k=st.integers(1, 4),
+    ids=st.sampled_from(["int64", "objects", "texts"]),
+    counted=st.sampled_from(["as tables", "sorted"]),
+)
+def test_disagreement_and_unlabeled_match_plain_python(rows, min_annotators, k, ids, counted):
+    frame = pd.DataFrame(rows, columns=["item", "annotator", "label"])
+    frame["item"] = {
+        "int64": lambda c: c.astype("int64"),
+        "objects": lambda c: c.astype(object),  # as read back from a store
+        "texts": lambda c: c.map("doc{}".format).astype("str"),
+    }[ids](frame["item"])
+    pool = pd.Index(sorted(set(frame["item"]))[:6]).append(
+        pd.Index(["new"] if ids == "texts" else [99])
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        if counted == "sorted":  # the paths taken by many items or many distinct labels
+            patch.setattr(_labels, "_TABLE_LABELS", 0)
+            patch.setattr(_labels, "_few", lambda bins, values: False)
+        if rows:
+            assert disagreement(frame, min_annotators=min_annotators) == plain_disagreement(
+                frame, min_annotators
+            )
+        assert unlabeled(frame, None, pool, k=k) == plain_unlabeled(frame, pool.tolist(), k)
+
+
+def test_unlabeled_matches_ids_stored_as_objects_to_an_int64_index():
+    frame = pd.DataFrame({"item": pd.Series([5, 7, 7], dtype=object), "annotator": ["a", "a", "b"],
+                          "label": "x"})  # fmt: skip
+    assert unlabeled(frame, None, pd.RangeIndex(9), k=2) == [0, 1, 2, 3, 4, 6, 8, 5]
+
+
+@pytest.mark.parametrize("counted", ["as tables", "sorted"])
+def test_disagreement_breaks_a_tie_of_majority_share_by_entropy(counted):
+    frame = pd.DataFrame(
+        {
+            "item": [1, 1, 2, 2, 2, 2, 3, 3, 3],
+            "annotator": ["a", "b", "a", "b", "c", "d", "a", "b", "c"],
+            # 1: half and half (entropy ln 2); 2: 2-1-1 (same share, entropy 1.04); 3: agreed
+            "label": ["x", "y", "x", "x", "y", "z", "x", "x", "x"],
+        }
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        if counted == "sorted":
+            patch.setattr(_labels, "_TABLE_LABELS", 0)
+            patch.setattr(_labels, "_few", lambda bins, values: False)
+        assert disagreement(frame) == [2, 1, 3]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._errors import NblabelError
-from ._common import hashable, item_ids, long_frame
+from ._common import hashable, item_ids, long_frame, to_ids
 
 __all__ = ["disagreement", "unlabeled"]
+
+#: Up to this many distinct labels, disagreement counts each item's labels in a table (a
+#: column per label); more are counted as sorted pairs.
+_TABLE_LABELS = 64
 
 
 def _objects(values: Any) -> np.ndarray:
@@ -21,31 +24,93 @@ def _objects(values: Any) -> np.ndarray:
     return out
 
 
-def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Codes and distinct values; lists and dicts (multi-label values) count as tuples."""
-    try:
-        codes, uniques = pd.factorize(_objects(values.tolist()), sort=False, use_na_sentinel=False)
+    try:  # in the column's own type: ints, Arrow strings and objects each hashed natively
+        codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=False)
     except TypeError:  # unhashable values: convert them, at Python speed
         codes, uniques = pd.factorize(
             _objects([hashable(v) for v in values]), sort=False, use_na_sentinel=False
         )
-    return codes, np.asarray(uniques, dtype=object)
+    if not isinstance(uniques, pd.Index) or uniques.dtype == object:
+        uniques = pd.Index(_objects(list(uniques)), dtype=object, tupleize_cols=False)
+    return np.asarray(codes, dtype=np.intp), uniques
 
 
-def _votes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _votes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index, np.ndarray]:
     """Item codes, item ids and label codes: one vote per annotator per item (the newest)."""
     item_codes, uniques = _factorize(frame["item"])
     annotator_codes, annotators = _factorize(frame["annotator"])
-    pair = pd.Series(item_codes * max(len(annotators), 1) + annotator_codes)
-    keep = ~pair.duplicated(keep="last").to_numpy()
     label_codes = _factorize(frame["label"])[0]
+    n_annotators = max(len(annotators), 1)
+    pairs = _pairs(item_codes, annotator_codes, n_annotators)
+    bins = len(uniques) * n_annotators
+    if _few(bins, len(pairs)) and np.bincount(pairs, minlength=bins).max() <= 1:
+        return item_codes, uniques, label_codes  # no annotator labeled an item twice
+    keep = ~pd.Series(pairs).duplicated(keep="last").to_numpy()
     return item_codes[keep], uniques, label_codes[keep]
 
 
-def _sort_rank(values: np.ndarray) -> np.ndarray:
+def _pairs(first: np.ndarray, second: np.ndarray, n_second: int) -> np.ndarray:
+    """One int64 code per pair of codes."""
+    return first.astype(np.int64, copy=False) * n_second + second
+
+
+def _few(bins: int, values: int) -> bool:
+    """Whether counting ``values`` codes in an array of ``bins`` beats sorting them."""
+    return bins <= 4 * values + (1 << 20)
+
+
+def _pair_counts(first: np.ndarray, second: np.ndarray, n_second: int) -> tuple:
+    """The distinct pairs ``first * n_second + second`` in ascending order, and how often
+    each occurs: counted in place where the pairs are few enough, else sorted."""
+    pairs = _pairs(first, second, n_second)
+    bins = (int(first.max()) + 1) * n_second if len(first) else 0
+    if _few(bins, len(pairs)):
+        counts = np.bincount(pairs, minlength=bins)
+        found = np.flatnonzero(counts)
+        return found, counts[found]
+    return np.unique(pairs, return_counts=True)
+
+
+def _label_spread(
+    item_codes: np.ndarray, label_codes: np.ndarray, votes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per item: how many votes its most given label has, and the entropy of its labels
+    (each item's terms summed in the order of the label codes, either way)."""
+    n_items, n_labels = len(votes), int(label_codes.max()) + 1
+    majority, entropy = np.zeros(n_items, dtype=np.int64), np.zeros(n_items)
+    if n_labels <= _TABLE_LABELS and _few(n_items * n_labels, len(item_codes)):
+        # few labels: a table of counts, one column per label, read column by column
+        table = np.bincount(
+            _pairs(item_codes, label_codes, n_labels), minlength=n_items * n_labels
+        ).reshape(n_items, n_labels)
+        of_votes = np.maximum(votes, 1)
+        for j in range(n_labels):
+            column = table[:, j]
+            np.maximum(majority, column, out=majority)
+            share = column / of_votes
+            entropy -= share * np.log(share, out=np.zeros(n_items), where=column > 0)
+        return majority, entropy
+    pairs, counts = _pair_counts(item_codes, label_codes, n_labels)
+    pair_items = pairs // n_labels
+    # the pairs are sorted by item: each item's labels are one run of them
+    starts = np.flatnonzero(np.r_[True, pair_items[1:] != pair_items[:-1]])
+    voted = pair_items[starts]
+    majority[voted] = np.maximum.reduceat(counts, starts)
+    share = counts / votes[pair_items]
+    entropy[voted] = np.add.reduceat(-share * np.log(share), starts)
+    return majority, entropy
+
+
+def _sort_rank(values: pd.Index) -> np.ndarray:
     """Rank of each value in sorted order; first-seen order when the ids do not compare."""
     try:
-        order = sorted(range(len(values)), key=values.__getitem__)
+        if values.dtype == object:
+            listed = values.tolist()
+            order = np.array(sorted(range(len(listed)), key=listed.__getitem__), dtype=np.intp)
+        else:  # ints, floats, strings, times: sorted natively
+            order = np.argsort(values.to_numpy(), kind="stable")
     except TypeError:  # mixed id types (e.g. ints and strings) have no order
         return np.arange(len(values))
     rank = np.empty(len(values), dtype=np.intp)
@@ -95,22 +160,15 @@ def disagreement(
     if frame.empty:
         return []
     item_codes, uniques, label_codes = _votes(frame)
-    n_items, n_labels = len(uniques), int(label_codes.max()) + 1
-    pairs, counts = np.unique(item_codes * n_labels + label_codes, return_counts=True)
-    pair_items = pairs // n_labels
-    votes = np.bincount(item_codes, minlength=n_items)
-    majority = np.zeros(n_items, dtype=np.int64)
-    np.maximum.at(majority, pair_items, counts)
-    share = counts / votes[pair_items]
-    entropy = np.zeros(n_items)
-    np.add.at(entropy, pair_items, -share * np.log(share))
+    votes = np.bincount(item_codes, minlength=len(uniques))
+    majority, entropy = _label_spread(item_codes, label_codes, votes)
     # rounding makes equal distributions tie exactly, whatever the summation order
     score = np.round(1.0 - majority / np.maximum(votes, 1), 12)
     entropy = np.round(entropy, 12)
     keep = np.flatnonzero(votes >= min_annotators)
     rank = _sort_rank(uniques)
     order = keep[np.lexsort((rank[keep], -entropy[keep], -score[keep]))]
-    return [uniques[i] for i in order]
+    return uniques.take(order).tolist()
 
 
 def _id_list(items: Any) -> pd.Index:
@@ -156,10 +214,17 @@ def unlabeled(store: Any, task: str | None, items: Any, k: int = 1) -> list:
         raise NblabelError(f"k must be a whole number of annotators, 1 or more, not {k!r}")
     ids = _id_list(items)
     frame = long_frame(store, task)
-    pairs = {(hashable(i), a) for i, a in zip(frame["item"], frame["annotator"], strict=True)}
-    per_item = Counter(item for item, _ in pairs)
-    values = ids.tolist()
-    counts = np.fromiter((per_item.get(hashable(v), 0) for v in values), dtype=np.int64)
+    counts = np.zeros(len(ids), dtype=np.int64)
+    if len(frame):
+        item_codes, known = _factorize(frame["item"])
+        annotator_codes, annotators = _factorize(frame["annotator"])
+        pairs, _ = _pair_counts(item_codes, annotator_codes, len(annotators))
+        per_item = np.bincount(pairs // len(annotators), minlength=len(known))
+        # ids read back from a store are Python objects: as int64 (say) they match natively
+        known = known.infer_objects() if known.dtype == object else known
+        flat = ids.to_flat_index() if isinstance(ids, pd.MultiIndex) else ids
+        where = known.get_indexer(flat)
+        found = where >= 0
+        counts[found] = per_item[where[found]]
     todo = np.flatnonzero(counts < k)
-    order = todo[np.argsort(counts[todo], kind="stable")]
-    return [values[i] for i in order]
+    return to_ids(ids, todo[np.argsort(counts[todo], kind="stable")])
