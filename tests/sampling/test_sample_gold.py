@@ -48,6 +48,37 @@ def test_with_gold_keeps_every_item_once_and_hits_the_rate(n_items, n_gold, rate
     assert used == min(n_gold + 2, round(len(rest) * rate / (1 - rate)))
 
 
+def placed_one_by_one(rest: list, picked: list, slots: list) -> list:
+    """The mixed order built a position at a time: gold where its slot is, else the rest."""
+    gold_at = dict(zip(slots, picked, strict=True))
+    others = iter(rest)
+    return [gold_at[p] if p in gold_at else next(others) for p in range(len(rest) + len(picked))]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    items=st.lists(st.integers(0, 60) | st.lists(st.integers(0, 3), max_size=2), unique_by=str),
+    n_gold=st.integers(0, 12),
+    rate=st.floats(0, 0.9),
+    seed=st.integers(0, 50),
+)
+def test_with_gold_places_each_gold_item_at_its_slot(items, n_gold, rate, seed):
+    # list ids (compared as tuples) and gold items already in the order
+    gold = [f"g{i}" for i in range(n_gold)] + [7, [1, 2]]
+    order = with_gold(items, gold, rate=rate, seed=seed)
+    rest = [i for i in items if i != 7 and i != [1, 2]]
+    # the draws with_gold makes, made again with the same seed
+    rng = np.random.default_rng(seed)
+    n_gold = min(len(gold), round(len(rest) * rate / (1 - rate)))
+    if n_gold == 0:
+        assert order == rest
+        return
+    picked = [gold[i] for i in rng.permutation(len(gold))[:n_gold]]
+    bounds = (np.arange(n_gold + 1) * (len(rest) + n_gold)) // n_gold
+    slots = bounds[:-1] + (rng.random(n_gold) * np.diff(bounds)).astype(np.int64)
+    assert order == placed_one_by_one(rest, picked, slots.tolist())
+
+
 @pytest.mark.parametrize("rate", [1.0, -0.1, float("nan"), "5%"])
 def test_with_gold_refuses_a_bad_rate(rate):
     with pytest.raises(NblabelError, match="rate must be"):

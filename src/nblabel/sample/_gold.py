@@ -62,10 +62,16 @@ def with_gold(order: Any, gold_items: Any, rate: float, seed: int = 0) -> list:
     if not (0 <= rate < 1):
         raise NblabelError(f"rate must be in [0, 1) (e.g. 0.05 for one in 20), not {rate!r}")
     items = _as_list(order, "order")
-    gold = list(dict.fromkeys(_as_list(gold_items, "gold_items")))  # drop repeats, keep order
+    firsts: dict = {}  # drop repeats, keep order; a list id is compared as a tuple
+    for item in _as_list(gold_items, "gold_items"):
+        firsts.setdefault(hashable(item), item)
+    gold = list(firsts.values())
     rng = rng_for(seed)
     golden = {hashable(g) for g in gold}
-    rest = [i for i in items if hashable(i) not in golden]
+    try:  # plain ids are their own keys: no call per item
+        rest = [i for i in items if i not in golden]
+    except TypeError:  # a list or dict among the ids: compared as tuples
+        rest = [i for i in items if hashable(i) not in golden]
     n_gold = min(len(gold), round(len(rest) * rate / (1 - rate)))
     if n_gold == 0:
         return rest
@@ -74,11 +80,14 @@ def with_gold(order: Any, gold_items: Any, rate: float, seed: int = 0) -> list:
     # stretch i is [floor(i*total/g), floor((i+1)*total/g)): disjoint and never empty
     bounds = (np.arange(n_gold + 1) * total) // n_gold
     slots = bounds[:-1] + (rng.random(n_gold) * np.diff(bounds)).astype(np.int64)
+    # the slots ascend, one per stretch: before gold item j come slot - j of the rest
     out: list = []
-    it = iter(rest)
-    gold_at = dict(zip(slots.tolist(), picked, strict=True))
-    for position in range(total):
-        out.append(gold_at[position] if position in gold_at else next(it))
+    taken = 0
+    for j, (slot, item) in enumerate(zip(slots.tolist(), picked, strict=True)):
+        out.extend(rest[taken : slot - j])
+        out.append(item)
+        taken = slot - j
+    out.extend(rest[taken:])
     return out
 
 
