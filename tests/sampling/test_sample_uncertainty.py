@@ -101,16 +101,38 @@ def test_scores_block_by_block_are_the_plain_scores(rows, classes, seed, dtype, 
     np.testing.assert_array_equal(found, reference_scores(proba, strategy))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
-    values=st.lists(st.sampled_from([0.0, -0.0, 0.25, 0.5, 1.0, 1e-300]), max_size=400),
+    values=st.lists(
+        st.sampled_from([0.0, -0.0, 0.25, 0.5, 1.0, 1e-300, -3.0, 0.25 + 2**-54, 0.5 - 2**-53])
+        | st.floats(allow_nan=False, allow_infinity=False),
+        max_size=400,
+    ),
     n=st.none() | st.integers(0, 400),
+    position_bits=st.sampled_from([1, 20, 52, 60]),
 )
-def test_a_ranking_is_a_stable_sort_of_the_scores_descending(values, n):
+def test_a_ranking_is_a_stable_sort_of_the_scores_descending(values, n, position_bits):
     score = np.array(values, dtype=float)
     n = None if n is None else min(n, len(score))
     expected = np.argsort(-score, kind="stable")[:n]
-    np.testing.assert_array_equal(_uncertainty.rank_by_score(score, n), expected)
+    with pytest.MonkeyPatch.context() as patch:
+        # keys keeping few leading bits of the score: many distinct scores share them
+        patch.setattr(_uncertainty, "_POSITION_BITS", position_bits)
+        np.testing.assert_array_equal(_uncertainty.rank_by_score(score, n), expected)
+
+
+def test_zero_and_negative_zero_are_one_score_ranked_by_position():
+    score = np.array([-0.0, 0.0, 0.5, 0.0, -0.0])
+    assert _uncertainty.rank_by_score(score).tolist() == [2, 0, 1, 3, 4]
+
+
+def test_a_long_run_of_scores_sharing_their_leading_bits_keeps_ties_in_position_order():
+    near = 0.25 + np.arange(3) * 2**-54  # three scores a bit apart
+    score = np.random.default_rng(5).choice(near, size=5_000)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_uncertainty, "_POSITION_BITS", 40)
+        found = _uncertainty.rank_by_score(score)
+    np.testing.assert_array_equal(found, np.argsort(-score, kind="stable"))
 
 
 def test_a_float32_matrix_ranks_as_its_float64_copy_and_is_not_copied_whole():

@@ -375,7 +375,7 @@ class ActiveLearning:
         model.fit(_rows(job.features, labeled), [job.labels[p] for p in labeled])
         proba = model.predict_proba(_rows(job.features, unlabeled))
         values = proba.to_numpy() if isinstance(proba, pd.DataFrame) else proba
-        matrix = as_matrix(values, "predict_proba output")
+        matrix = as_matrix(values, "predict_proba output", any_float=True)
         if len(matrix) != len(unlabeled):
             raise NblabelError(
                 f"predict_proba returned {len(matrix)} rows for {len(unlabeled)} items"

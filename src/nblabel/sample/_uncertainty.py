@@ -93,23 +93,49 @@ def rank_by_score(score: np.ndarray, n: int | None = None) -> np.ndarray:
         ties = np.flatnonzero(negated == kth)[: n - len(above)]
         top = np.concatenate([above, ties])
         return top[np.lexsort((top, negated[top]))]
-    # an unstable sort is ~2x faster; runs of equal scores are then put in position order
-    order = np.argsort(-score)
-    ranked = score[order]
-    tie = ranked[1:] == ranked[:-1]
-    if tie.any():
-        in_run = np.zeros(len(order), dtype=bool)
-        in_run[1:] |= tie
-        in_run[:-1] |= tie
-        at = np.flatnonzero(in_run)
-        run = np.concatenate(([0], np.cumsum(~tie)))
-        # one sort of (run, position) packed in an int64: a lexsort of two keys over millions
-        # of tied rows took seconds
-        size = len(order)
-        packed = run[at] * size + order[at]
-        packed.sort()
-        order[at] = packed % size
-    return order[:n]
+    return _descending_stable(score)[:n]
+
+
+#: The fewest low bits of a sort key that hold a row's position (tests raise it, so that the
+#: scores left in the high bits collide often).
+_POSITION_BITS = 1
+
+
+def _descending_stable(score: np.ndarray) -> np.ndarray:
+    """Positions by descending score, equal scores in position order: as
+    ``np.argsort(-score, kind="stable")``, about four times faster.
+
+    Each row's key is its score's leading bits (an order-preserving integer view of the
+    float) above its position, so one sort of plain integers orders the rows, where an
+    argsort moves indices (several times slower). Scores that differ only in the bits left
+    out share those leading bits; such runs are put right afterwards, by their full keys.
+    """
+    size = len(score)
+    position_bits = max(_POSITION_BITS, (size - 1).bit_length())
+    if position_bits > 40:
+        return np.argsort(-score, kind="stable")
+    # -0.0 is 0.0; the float's bits as an int64, negatives' magnitude bits flipped, then
+    # the sign bit flipped: unsigned order is the float's order. Negated: highest first.
+    bits = (-score + 0.0).view(np.int64)
+    full = (bits ^ ((bits >> 63) & np.int64(0x7FFF_FFFF_FFFF_FFFF))).view(np.uint64)
+    full ^= np.uint64(1 << 63)
+    packed = full >> np.uint64(position_bits)
+    packed <<= np.uint64(position_bits)
+    packed |= np.arange(size, dtype=np.uint64)
+    packed.sort()
+    order = (packed & np.uint64((1 << position_bits) - 1)).astype(np.intp)
+    # rows sharing leading bits are in position order: wrong only where their full keys
+    # then go down
+    keys = full[order]
+    wrong = np.flatnonzero(keys[1:] < keys[:-1])
+    if len(wrong):
+        lead = packed >> np.uint64(position_bits)
+        same = np.r_[False, lead[1:] == lead[:-1]]
+        run = np.cumsum(~same)
+        # the whole runs holding a descent, each ordered by (full key, position)
+        at = np.flatnonzero(np.isin(run, run[wrong]))
+        order[at] = order[at[np.lexsort((order[at], keys[at]))]]
+    return order
 
 
 def uncertainty(
