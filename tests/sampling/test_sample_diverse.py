@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from nblabel import NblabelError
-from nblabel.sample import diverse
+from nblabel.sample import _diverse, diverse
+from nblabel.sample._diverse import farthest_first
 
 
 def blobs(n_blobs: int = 5, per_blob: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -87,3 +91,211 @@ def test_diverse_does_not_touch_the_input():
 def test_diverse_refuses_bad_input(embeddings, kwargs, message):
     with pytest.raises(NblabelError, match=message):
         diverse(embeddings, **{"n": 1, **kwargs})
+
+
+# --- k-center's pruning picks exactly as the plain loop -------------------------------------
+
+
+def plain_farthest_first(
+    matrix: np.ndarray,
+    n: int,
+    rng: np.random.Generator,
+    *,
+    method: str = "k-center",
+    initial: np.ndarray | None = None,
+) -> np.ndarray:
+    """The loop ``farthest_first`` ran before it pruned: one pass over every row per pick.
+    The reference its picks (and draws) must equal, to the tie."""
+    size = len(matrix)
+    chosen = np.empty(n, dtype=np.intp)
+    if n == 0:
+        return chosen
+    norms = np.einsum("ij,ij->i", matrix, matrix)
+    initial = np.asarray([] if initial is None else initial, dtype=np.intp)
+    nearest = np.full(size, np.inf)
+    if len(initial):
+        for start in range(0, len(initial), 256):
+            block = initial[start : start + 256]
+            d = norms[:, None] - 2.0 * (matrix @ matrix[block].T) + norms[block][None, :]
+            np.minimum(nearest, d.min(axis=1), out=nearest)
+        np.maximum(nearest, 0.0, out=nearest)
+        nearest[initial] = -np.inf
+    for i in range(n):
+        if i == 0 and not len(initial):
+            pick = int(rng.integers(size))
+        elif method == "k-center":
+            pick = int(np.argmax(nearest))
+        else:
+            weight = np.maximum(nearest, 0.0)
+            total = weight.sum()
+            if total > 0:
+                pick = int(np.searchsorted(np.cumsum(weight), rng.random() * total, side="right"))
+                pick = min(pick, size - 1)
+            else:
+                pick = int(rng.choice(np.flatnonzero(nearest > -np.inf)))
+        chosen[i] = pick
+        d = norms - 2.0 * (matrix @ matrix[pick]) + norms[pick]
+        np.minimum(nearest, d, out=nearest)
+        nearest[pick] = -np.inf
+    return chosen
+
+
+def both_ways(
+    matrix: np.ndarray,
+    n: int,
+    seed: int,
+    initial: np.ndarray | None = None,
+    method: str = "k-center",
+) -> tuple[np.ndarray, np.ndarray]:
+    """``farthest_first``'s picks and the plain loop's, from the same seed."""
+    fast = farthest_first(matrix, n, np.random.default_rng(seed), method=method, initial=initial)
+    plain = plain_farthest_first(
+        matrix, n, np.random.default_rng(seed), method=method, initial=initial
+    )
+    return fast, plain
+
+
+@contextlib.contextmanager
+def pruning(rows_per_cell: int = 2) -> Iterator[None]:
+    """k-center prunes however small the input, on cells of a few rows: small examples
+    take the path large ones take."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_diverse, "PRUNE_MIN_ROWS", 0)
+        patch.setattr(_diverse, "PRUNE_MIN_PICKS", 0)
+        patch.setattr(_diverse, "ROWS_PER_CELL", rows_per_cell)
+        yield
+
+
+@pytest.fixture
+def prune_always() -> Iterator[None]:
+    with pruning():
+        yield
+
+
+@st.composite
+def covers(draw, *, coarse: bool = True) -> tuple[np.ndarray, int, int, np.ndarray | None]:
+    """A matrix (1-D to 8-D, by rows or by columns; coarse values: many exact ties and
+    repeated rows), ``n`` up to the rows left, a seed, and maybe ``initial`` rows."""
+    rows, width = draw(st.integers(1, 60)), draw(st.integers(1, 8))
+    if coarse:
+        values = st.integers(-2, 2).map(float) | st.sampled_from([0.1, 0.2, 0.3, -0.7, 1e3])
+    else:
+        values = st.floats(-10, 10, allow_nan=False, allow_subnormal=False)
+    matrix = draw(arrays(np.float64, (rows, width), elements=values))
+    if draw(st.booleans()):
+        matrix = matrix[draw(st.lists(st.integers(0, rows - 1), min_size=1, max_size=80))]
+    if draw(st.booleans()):
+        matrix = np.asfortranarray(matrix)
+    initial = None
+    if draw(st.booleans()):
+        initial = np.array(draw(st.lists(st.integers(0, len(matrix) - 1), min_size=1)))
+    left = len(matrix) - (0 if initial is None else len(set(initial.tolist())))
+    return matrix, draw(st.integers(0, left)), draw(st.integers(0, 2**32 - 1)), initial
+
+
+@settings(max_examples=300, deadline=None)
+@given(cover=covers())
+def test_k_center_picks_as_the_plain_loop_even_with_ties(cover):
+    matrix, n, seed, initial = cover
+    with pruning():
+        fast, plain = both_ways(matrix, n, seed, initial)
+    np.testing.assert_array_equal(fast, plain)
+    # and the plain loop, which small inputs keep, is today's loop too
+    np.testing.assert_array_equal(both_ways(matrix, n, seed, initial)[0], plain)
+
+
+@settings(max_examples=100, deadline=None)
+@given(cover=covers(coarse=False), rows_per_cell=st.sampled_from([1, 3, 16, 2048]))
+def test_k_center_picks_as_the_plain_loop_on_spread_points(cover, rows_per_cell):
+    matrix, n, seed, initial = cover
+    with pruning(rows_per_cell):
+        fast, plain = both_ways(matrix, n, seed, initial)
+    np.testing.assert_array_equal(fast, plain)
+
+
+@settings(max_examples=50, deadline=None)
+@given(cover=covers())
+def test_kmeans_plus_plus_keeps_its_picks_and_draws(cover):
+    matrix, n, seed, initial = cover
+    fast, plain = both_ways(matrix, n, seed, initial, method="kmeans++")
+    np.testing.assert_array_equal(fast, plain)
+
+
+@pytest.mark.parametrize("spread", [1e-3, 1e-2, 0.1, 1.0])
+@pytest.mark.parametrize(("layout", "width"), [("C", 2), ("F", 2), ("C", 1), ("F", 3), ("C", 5)])
+def test_k_center_far_from_the_origin_where_rounding_decides(prune_always, spread, layout, width):
+    # |x|^2 ~ 1e12: the formula errs by ~1e-4, as much as (or more than) the squared
+    # distances themselves, and can go below zero. Pruning must leave room for that.
+    rng = np.random.default_rng(7)
+    for seed in range(6):
+        matrix = 1e6 + spread * rng.normal(size=(400, width))
+        matrix[::7] = matrix[3]  # repeated rows: exact ties
+        matrix = np.asarray(matrix, order=layout)
+        for initial in (None, np.array([5, 9, 5])):
+            fast, plain = both_ways(matrix, 120, seed, initial)
+            np.testing.assert_array_equal(fast, plain)
+
+
+def test_k_center_on_a_large_input_prunes_and_picks_as_the_plain_loop(monkeypatch):
+    # big enough for the default thresholds; rounded coordinates: many exact ties
+    rng = np.random.default_rng(11)
+    matrix = np.round(rng.normal(size=(_diverse.PRUNE_MIN_ROWS + 20_000, 2)), 2)
+    visited = []
+    may_change = _diverse._Cells.may_change
+
+    def spy(self, x):
+        visit = may_change(self, x)
+        visited.append(visit.mean())
+        return visit
+
+    monkeypatch.setattr(_diverse._Cells, "may_change", spy)
+    for layout, initial in [("C", None), ("F", None), ("C", rng.choice(len(matrix), 30))]:
+        fast, plain = both_ways(np.asarray(matrix, order=layout), 60, 3, initial)
+        np.testing.assert_array_equal(fast, plain)
+    assert len(visited) > 100  # the pruned path ran (not the plain loop)
+    assert np.mean(visited) < 0.2  # and it skipped most cells
+
+
+@pytest.mark.parametrize(("layout", "width"), [("C", 8), ("C", 12), ("F", 4), ("F", 6)])
+def test_k_center_on_rows_that_blas_rounds_by_block_keeps_the_plain_loop(
+    prune_always, layout, width
+):
+    # wider rows are summed in another order at the end of a product: rounding that only
+    # the whole matrix gives, and that decides picks when distances are mostly rounding
+    rng = np.random.default_rng(8)
+    for seed in range(4):
+        matrix = np.asarray(1e6 + 0.01 * rng.normal(size=(203, width)), order=layout)
+        fast, plain = both_ways(matrix, 150, seed)
+        np.testing.assert_array_equal(fast, plain)
+
+
+def test_a_blas_that_rounds_blocks_differently_falls_back_with_the_same_draws(
+    prune_always, monkeypatch
+):
+    monkeypatch.setattr(_diverse._Cells, "check_blocks", lambda self, *args: False)
+    matrix = np.random.default_rng(2).normal(size=(300, 3))
+    for initial in (None, np.array([4, 8])):
+        fast, plain = both_ways(matrix, 50, 9, initial)
+        np.testing.assert_array_equal(fast, plain)
+
+
+def blas_is_openblas() -> bool:
+    from threadpoolctl import threadpool_info  # scikit-learn's, a test dependency
+
+    return any(pool.get("internal_api") == "openblas" for pool in threadpool_info())
+
+
+@pytest.mark.skipif(
+    not blas_is_openblas(),
+    reason="the widths that round alike were measured on OpenBLAS; elsewhere k-center checks "
+    "at run time and keeps the plain loop if they do not",
+)
+def test_blocks_of_rows_round_as_the_whole_matrix_on_this_blas():
+    # the premise of pruning fast, for every layout and width it prunes at
+    rng = np.random.default_rng(4)
+    for layout, widest in _diverse._EXACT_BLOCK_COLUMNS.items():
+        for width in range(1, widest + 1):
+            matrix = np.asarray(1e3 * rng.normal(size=(5_003, width)) + 1e6, order=layout)
+            norms = np.einsum("ij,ij->i", matrix, matrix)
+            cells = _diverse._Cells(matrix, norms)
+            assert cells.start(17), (layout, width)

@@ -1,4 +1,8 @@
-"""Orders that cover an embedding space: k-center greedy and k-means++ seeding."""
+"""Orders that cover an embedding space: k-center greedy and k-means++ seeding.
+
+On large inputs k-center prunes (`_Cells`), and still picks exactly as the plain loop in
+`farthest_first`: same values, same ties, same draws.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,25 @@ def embedding_matrix(embeddings: Any, what: str = "embeddings") -> tuple[pd.Inde
     return index, as_matrix(values, what)
 
 
+PRUNE_MIN_ROWS = 100_000
+"""Below this many rows k-center keeps the plain loop: one pass over every row per pick is
+then about as fast as pruning, with no set-up."""
+
+PRUNE_MIN_PICKS = 16
+"""Nor does it prune for fewer picks: sorting the rows into cells costs about ten passes."""
+
+ROWS_PER_CELL = 2_048
+"""About how many rows share a cell of the grid that k-center prunes with."""
+
+# Widest rows, by memory layout, for which a matrix-vector product over some rows rounds each
+# row exactly as the product over the whole matrix does. OpenBLAS's dgemv sums wider rows in
+# groups of four, by another kernel (in another order) for the last rows of a call, so a block
+# could round a row differently and break a tie differently. Checked again at run time, for
+# other BLAS builds (`_Cells.check_blocks`).
+_EXACT_BLOCK_COLUMNS = {"C": 7, "F": 3}
+_EPS = float(np.finfo(np.float64).eps)
+
+
 def _squared_distances(matrix: np.ndarray, norms: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """Squared distances from every row to the nearest of ``centers`` (rows of ``matrix``)."""
     nearest = np.full(len(matrix), np.inf)
@@ -37,6 +60,214 @@ def _squared_distances(matrix: np.ndarray, norms: np.ndarray, centers: np.ndarra
         d = norms[:, None] - 2.0 * (matrix @ matrix[block].T) + norms[block][None, :]
         np.minimum(nearest, d.min(axis=1), out=nearest)
     return np.maximum(nearest, 0.0, out=nearest)
+
+
+def _prunable(matrix: np.ndarray, norms: np.ndarray, n: int, initial: np.ndarray) -> bool:
+    """Whether k-center may prune on ``matrix`` and still pick exactly as the plain loop."""
+    size, width = matrix.shape
+    if size < PRUNE_MIN_ROWS or n < PRUNE_MIN_PICKS or matrix.dtype != np.float64:
+        return False
+    layout = "C" if matrix.flags.c_contiguous else "F" if matrix.flags.f_contiguous else ""
+    if width > _EXACT_BLOCK_COLUMNS.get(layout, 0):
+        return False
+    if n > size - len(np.unique(initial)):
+        return False  # the plain loop would pick a row twice: leave that to it
+    # every squared distance is at most 4 x the largest norm: it must not overflow
+    return bool(np.isfinite(4.0 * norms.max()))
+
+
+class _Cells:
+    """k-center's state when it prunes: the rows sorted into the cells of a grid.
+
+    ``values`` holds what the plain loop's ``nearest`` holds (each row's squared distance to
+    its nearest center, by the same formula; -inf once chosen), in the order of ``order`` (the
+    rows' positions in the matrix), cell after cell. Each cell keeps a bounding box and its
+    largest value: a new center is compared only with the cells where a row may come nearer
+    (`may_change`), and the farthest row is looked for in the cell with the largest value.
+    """
+
+    def __init__(self, matrix: np.ndarray, norms: np.ndarray) -> None:
+        size, width = matrix.shape
+        self.by_columns = not matrix.flags.c_contiguous  # blocks keep the matrix's layout
+        self.work = np.empty(size)  # one buffer for every product: no fresh memory per pick
+        key = _cell_keys(matrix, self.work)
+        self.order = np.argsort(key, kind="stable")
+        counts = np.bincount(key)
+        counts = counts[counts > 0]
+        self.ends = np.cumsum(counts)
+        self.starts = self.ends - counts
+        if self.by_columns:
+            self.coords = np.empty((size, width), order="F")
+            for column in range(width):
+                np.take(matrix[:, column], self.order, out=self.coords[:, column])
+        else:
+            self.coords = matrix.take(self.order, axis=0)
+        self.norms = norms.take(self.order)
+        self.values = np.empty(size)
+        self.largest = np.empty(len(counts))  # the largest value in each cell
+        low = np.minimum.reduceat(self.coords, self.starts, axis=0)
+        high = np.maximum.reduceat(self.coords, self.starts, axis=0)
+        self.middle = (low + high) / 2.0
+        reach = np.maximum(high - self.middle, self.middle - low)
+        # distances computed from differences err by a few ulps of themselves: widen them
+        self.fuzz = 8.0 * (width + 4) * _EPS
+        widest = np.einsum("ij,ij->i", reach, reach) * (1.0 + self.fuzz)
+        self.reach = np.sqrt(widest) * (1.0 + self.fuzz)  # no row is farther from the middle
+        # A bound on the rounding error of one squared distance by the formula: the norms and
+        # the dot product each err by at most width * 2**-53 of |x|^2 + |y|^2, the two sums by
+        # a few ulps more; times four to spare.
+        self.slack = self.fuzz * float(norms.max())
+        self.checked = False
+
+    def start(self, pick: int) -> bool:
+        """The first center, with no ``initial``: the plain loop's first pass. False if
+        blocks of rows do not round as the whole matrix on this BLAS."""
+        at = int(np.flatnonzero(self.order == pick)[0])
+        x, x_norm = self.coords[at], self.norms[at]
+        self._distances(slice(None), x, x_norm, out=self.values)
+        if not self.check_blocks(self.values, x, x_norm):
+            return False
+        self.values[at] = -np.inf  # never chosen twice
+        self.largest[:] = np.maximum.reduceat(self.values, self.starts)
+        return True
+
+    def start_from(self, nearest: np.ndarray) -> None:
+        """The plain loop's distances to the ``initial`` rows (-inf for them)."""
+        np.take(nearest, self.order, out=self.values)
+        self.largest[:] = np.maximum.reduceat(self.values, self.starts)
+
+    def farthest(self) -> tuple[int, int]:
+        """The row farthest from every center (ties: the lowest position), and its place."""
+        top = self.largest.max()
+        tied = np.flatnonzero(self.largest == top)
+        if len(tied) > 16:  # many cells tie (repeated points): one pass over all of them
+            in_tied = np.zeros(len(self.largest), dtype=bool)
+            in_tied[tied] = True
+            in_tied = np.repeat(in_tied, self.ends - self.starts)
+            places = np.flatnonzero(in_tied & (self.values == top))
+        else:
+            places = np.concatenate(
+                [self.starts[c] + np.flatnonzero(self._cell(c) == top) for c in tied.tolist()]
+            )
+        at = int(places[np.argmin(self.order[places])])
+        return int(self.order[at]), at
+
+    def add(self, at: int) -> bool:
+        """Make the row at place ``at`` a center: each row keeps the smaller of its value
+        and its distance to it. False if blocks of rows do not round as the whole matrix on
+        this BLAS (checked on the first pass after ``start_from``)."""
+        x, x_norm = self.coords[at], self.norms[at]
+        self.values[at] = -np.inf  # never chosen twice
+        if not self.checked:
+            whole = self._distances(slice(None), x, x_norm, out=np.empty(len(self.values)))
+            if not self.check_blocks(whole, x, x_norm):
+                return False
+            np.minimum(self.values, whole, out=self.values)
+            self.largest[:] = np.maximum.reduceat(self.values, self.starts)
+            return True
+        # the chosen row's cell is among them: its bound is 0 and its largest value was the
+        # row's own (at least -slack), so its largest value is refreshed below
+        cells = np.flatnonzero(self.may_change(x))
+        breaks = np.flatnonzero(np.diff(cells) != 1)
+        firsts = cells[np.concatenate([[0], breaks + 1])].tolist()
+        lasts = cells[np.concatenate([breaks, [len(cells) - 1]])].tolist()
+        for first, last in zip(firsts, lasts, strict=True):  # runs of cells side by side
+            begin, end = int(self.starts[first]), int(self.ends[last])
+            values = self.values[begin:end]
+            np.minimum(values, self._distances(slice(begin, end), x, x_norm), out=values)
+            offsets = self.starts[first : last + 1] - begin
+            self.largest[first : last + 1] = np.maximum.reduceat(values, offsets)
+        return True
+
+    def may_change(self, x: np.ndarray) -> np.ndarray:
+        """Per cell, whether a row of it may come nearer to the new center ``x``.
+
+        The triangle inequality: a row within ``reach`` of its cell's middle is at least
+        |middle - x| - reach from ``x``. The formula's squared distances err by at most
+        ``slack`` (they can even go below zero), so when that bound squared is above the
+        cell's largest value + slack, no row's new distance can be below its value and the
+        cell is skipped. Both sides are computed with room for their own rounding.
+        """
+        gap = self.middle - x
+        apart = np.sqrt(np.einsum("ij,ij->i", gap, gap) * (1.0 - self.fuzz)) * (1.0 - self.fuzz)
+        bound = np.maximum(apart - self.reach, 0.0) * (1.0 - self.fuzz)
+        return bound * bound <= self.largest + 2.0 * self.slack
+
+    def check_blocks(self, whole: np.ndarray, x: np.ndarray, x_norm: float) -> bool:
+        """Whether some rows alone (one, a few, at either end, spread out) get exactly the
+        values ``whole`` got in one product over every row, from this BLAS."""
+        size = len(whole)
+        spread = np.linspace(0, size - 1, 25).astype(np.intp).tolist()
+        blocks = [(at, at + 1) for at in spread] + [(at, min(at + 7, size)) for at in spread]
+        blocks += [(0, 2), (max(size - 9, 0), size), (max(size - 3, 0), size)]
+        self.checked = all(
+            np.array_equal(self._distances(slice(a, b), x, x_norm), whole[a:b]) for a, b in blocks
+        )
+        return self.checked
+
+    def _cell(self, c: int) -> np.ndarray:
+        return self.values[self.starts[c] : self.ends[c]]
+
+    def _distances(
+        self, rows: slice, x: np.ndarray, x_norm: float, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The plain loop's formula for the rows at places ``rows`` (into the work buffer)."""
+        coords, norms = self.coords[rows], self.norms[rows]
+        out = self.work[: len(norms)] if out is None else out
+        if len(norms) == 1:  # numpy sends a one-row product to a dot product: pad to two rows
+            twice = np.repeat(coords, 2, axis=0)
+            out[0] = ((np.asfortranarray(twice) if self.by_columns else twice) @ x)[0]
+        else:
+            np.matmul(coords, x, out=out)
+        out *= -2.0  # norms - 2.0 * product + x_norm: the same operations, the same rounding
+        out += norms
+        out += x_norm
+        return out
+
+
+def _cell_keys(matrix: np.ndarray, scaled: np.ndarray) -> np.ndarray:
+    """Each row's cell in a grid of about ``len(matrix) / ROWS_PER_CELL`` cells over the range
+    of a sample of rows (the rows outside it fall in the edge cells); ``scaled``: a buffer."""
+    size, width = matrix.shape
+    wanted = min(max(size // ROWS_PER_CELL, 1), 2**16 - 1)
+    bins = max(1, int(wanted ** (1.0 / width)))
+    while bins**width > wanted and bins > 1:  # the root may round up
+        bins -= 1
+    sample = matrix[:: max(1, size // 65_536)]
+    low, high = sample.min(axis=0), sample.max(axis=0)
+    key = np.zeros(size, dtype=np.uint16)
+    for column in range(width):
+        if high[column] <= low[column]:
+            continue
+        np.subtract(matrix[:, column], low[column], out=scaled)
+        scaled *= bins / (high[column] - low[column])
+        np.clip(scaled, 0, bins - 1, out=scaled)
+        key *= bins
+        key += scaled.astype(np.uint16)
+    return key
+
+
+def _k_center_pruned(
+    matrix: np.ndarray, norms: np.ndarray, n: int, first: int | None, initial: np.ndarray
+) -> np.ndarray | None:
+    """``farthest_first``'s k-center picks, each new center compared with few rows; None if
+    this BLAS rounds a block of rows unlike the whole matrix (see ``_EXACT_BLOCK_COLUMNS``)."""
+    cells = _Cells(matrix, norms)
+    chosen = np.empty(n, dtype=np.intp)
+    if first is None:
+        nearest = _squared_distances(matrix, norms, initial)
+        nearest[initial] = -np.inf
+        cells.start_from(nearest)
+        del nearest
+    else:
+        chosen[0] = first
+        if not cells.start(first):
+            return None
+    for i in range(0 if first is None else 1, n):
+        chosen[i], at = cells.farthest()
+        if i < n - 1 and not cells.add(at):  # the last center's distances are never needed
+            return None
+    return chosen
 
 
 def farthest_first(
@@ -52,6 +283,15 @@ def farthest_first(
     ``k-center`` takes the row farthest from every row chosen so far (ties: lowest position);
     ``kmeans++`` draws a row with probability proportional to that squared distance. Rows in
     ``initial`` (e.g. items already labeled) count as chosen but are not returned.
+
+    On large matrices k-center prunes, and picks exactly as the plain loop below: the rows
+    are sorted into the cells of a grid, each with a bounding box and the largest squared
+    distance of its rows to their nearest center. By the triangle inequality, a new center
+    can only come nearer to the rows of cells within reach of it; the others are skipped
+    (`_Cells.may_change`, with room for the formula's rounding, which can break the
+    inequality). The rows compared get their values by the same formula, in the same order
+    of operations, over blocks of rows that this BLAS rounds as the whole matrix (checked),
+    so every value, and so every pick and tie, is the plain loop's.
     """
     size = len(matrix)
     chosen = np.empty(n, dtype=np.intp)
@@ -59,14 +299,19 @@ def farthest_first(
         return chosen
     norms = np.einsum("ij,ij->i", matrix, matrix)
     initial = np.asarray([] if initial is None else initial, dtype=np.intp)
+    first = None if len(initial) else int(rng.integers(size))  # drawn once, whichever path
+    if method == "k-center" and _prunable(matrix, norms, n, initial):
+        pruned = _k_center_pruned(matrix, norms, n, first, initial)
+        if pruned is not None:
+            return pruned
     if len(initial):
         nearest = _squared_distances(matrix, norms, initial)
         nearest[initial] = -np.inf
     else:
         nearest = np.full(size, np.inf)
     for i in range(n):
-        if i == 0 and not len(initial):
-            pick = int(rng.integers(size))
+        if first is not None and i == 0:
+            pick = first
         elif method == "k-center":
             pick = int(np.argmax(nearest))
         else:
