@@ -487,6 +487,91 @@ def run(quick: bool = False) -> list[dict]:
             "target": "≤ 2 s",
             "passed": ours_s <= 2.0,
         })  # fmt: skip
+        items = None
+        rows.extend(sampler_rows(n_rows))
+    return rows
+
+
+def plain_farthest_first(points: np.ndarray, n: int) -> list:
+    """k-center greedy with a full pass over every point per pick."""
+    norms = np.einsum("ij,ij->i", points, points)
+    nearest = np.full(len(points), np.inf)
+    picks = [int(np.random.default_rng(0).integers(len(points)))]
+    for _ in range(n - 1):
+        d = norms - 2.0 * (points @ points[picks[-1]]) + norms[picks[-1]]
+        np.minimum(nearest, d, out=nearest)
+        nearest[picks] = -np.inf
+        picks.append(int(np.argmax(nearest)))
+    return picks
+
+
+def sampler_rows(n_rows: int) -> list[dict]:
+    """Every sampler of ``nblabel.sample`` on ``n_rows`` rows, beside a plain way to do the
+    nearest thing."""
+    rng = np.random.default_rng(0)
+    rows = []
+
+    def row(name: str, ours, baseline: str, theirs, repeats: int = 3) -> None:
+        ours_s, _ = median_s(ours, repeats)
+        theirs_s, _ = median_s(theirs, repeats)
+        rows.append({
+            "name": name, "nblabel_s": ours_s, "baseline": baseline, "baseline_s": theirs_s,
+            "target": "≤ 2 s", "passed": ours_s <= 2.0,
+        })  # fmt: skip
+
+    weights = pd.DataFrame({"w": rng.random(n_rows)})
+    row(f"sample.weighted, 10,000 of {n_rows:,} rows (without replacement)",
+        lambda: nblabel.sample.weighted(weights, "w", n=10_000),
+        "pandas DataFrame.sample(n=10,000, weights=)",
+        lambda: weights.sample(n=10_000, weights="w", random_state=0))  # fmt: skip
+    weights = None
+
+    proba = rng.random((n_rows, 10), dtype=np.float32)
+    proba /= proba.sum(axis=1, keepdims=True)
+    row(f"sample.uncertainty, 10,000 of {n_rows:,} rows × 10 classes (float32, least-confident)",
+        lambda: nblabel.sample.uncertainty(proba, n=10_000),
+        "numpy: max per row, argpartition (no order, ties anywhere)",
+        lambda: np.argpartition(proba.max(axis=1), 10_000)[:10_000])  # fmt: skip
+    row(f"sample.uncertainty, all {n_rows:,} rows ranked (margin)",
+        lambda: nblabel.sample.uncertainty(proba, strategy="margin"),
+        "numpy: top two per row (np.sort), argsort (ties in any order)",
+        lambda: np.argsort(np.diff(np.sort(proba, axis=1)[:, -2:], axis=1)[:, 0]),
+        repeats=1)  # fmt: skip
+    proba = None
+
+    points = rng.normal(size=(n_rows, 2))
+    row(f"sample.diverse (k-center), 100 of {n_rows:,} 2-D points",
+        lambda: nblabel.sample.diverse(points, n=100),
+        "farthest-first with a full pass over every point per pick",
+        lambda: plain_farthest_first(points, 100), repeats=1)  # fmt: skip
+    points = None
+
+    n_items = n_rows // 3  # × 3 annotators
+    votes_frame = pd.DataFrame({
+        "item": np.repeat(np.arange(n_items), 3),
+        "annotator": np.tile(["ann", "bob", "cy"], n_items),
+        "label": rng.choice(["pos", "neg", "neu"], 3 * n_items),
+    })  # fmt: skip
+    row(f"sample.disagreement, {len(votes_frame):,} votes ({n_items:,} items × 3 annotators)",
+        lambda: nblabel.sample.disagreement(votes_frame),
+        "pandas groupby(item).label.value_counts()",
+        lambda: votes_frame.groupby("item")["label"].value_counts())  # fmt: skip
+    votes_frame = None
+
+    index = pd.RangeIndex(n_rows)
+    labeled = pd.DataFrame({"item": rng.choice(n_rows, n_rows // 10, replace=False),
+                            "annotator": "ann", "label": "pos"})  # fmt: skip
+    row(f"sample.unlabeled, {n_rows:,} items, {len(labeled):,} labeled",
+        lambda: nblabel.sample.unlabeled(labeled, None, index),
+        "pandas: index[~index.isin(labeled items)]",
+        lambda: index[~index.isin(labeled["item"])])  # fmt: skip
+
+    order = list(range(n_rows))
+    gold = [f"gold{i}" for i in range(10_000)]
+    row(f"sample.with_gold, {len(gold):,} gold items into an order of {n_rows:,}",
+        lambda: nblabel.sample.with_gold(order, gold, rate=len(gold) / (n_rows + len(gold))),
+        "the order copied, gold appended (list + list)",
+        lambda: order + gold)  # fmt: skip
     return rows
 
 
