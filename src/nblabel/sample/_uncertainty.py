@@ -110,6 +110,7 @@ def _descending_stable(score: np.ndarray) -> np.ndarray:
     argsort moves indices (several times slower). Scores that differ only in the bits left
     out share those leading bits; such runs are put right afterwards, by their full keys.
     """
+    score = np.asarray(score, dtype=np.float64)  # the keys read its 8 bytes
     size = len(score)
     position_bits = max(_POSITION_BITS, (size - 1).bit_length())
     if position_bits > 40:
