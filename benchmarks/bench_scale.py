@@ -492,16 +492,22 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
-def plain_farthest_first(points: np.ndarray, n: int) -> list:
-    """k-center greedy with a full pass over every point per pick."""
+def plain_farthest_first(points: np.ndarray, n: int, method: str = "k-center") -> list:
+    """k-center greedy (or k-means++) with a full pass over every point per pick."""
+    rng = np.random.default_rng(0)
     norms = np.einsum("ij,ij->i", points, points)
     nearest = np.full(len(points), np.inf)
-    picks = [int(np.random.default_rng(0).integers(len(points)))]
+    picks = [int(rng.integers(len(points)))]
     for _ in range(n - 1):
         d = norms - 2.0 * (points @ points[picks[-1]]) + norms[picks[-1]]
         np.minimum(nearest, d, out=nearest)
         nearest[picks] = -np.inf
-        picks.append(int(np.argmax(nearest)))
+        if method == "k-center":
+            picks.append(int(np.argmax(nearest)))
+        else:
+            weight = np.cumsum(np.maximum(nearest, 0.0))
+            at = int(np.searchsorted(weight, rng.random() * weight[-1], side="right"))
+            picks.append(min(at, len(points) - 1))
     return picks
 
 
@@ -544,6 +550,10 @@ def sampler_rows(n_rows: int) -> list[dict]:
         lambda: nblabel.sample.diverse(points, n=100),
         "farthest-first with a full pass over every point per pick",
         lambda: plain_farthest_first(points, 100), repeats=1)  # fmt: skip
+    row(f"sample.diverse (k-means++), 100 of {n_rows:,} 2-D points",
+        lambda: nblabel.sample.diverse(points, n=100, method="kmeans++"),
+        "k-means++ with a full pass over every point per pick",
+        lambda: plain_farthest_first(points, 100, "kmeans++"), repeats=1)  # fmt: skip
     points = None
 
     n_items = n_rows // 3  # × 3 annotators

@@ -215,7 +215,7 @@ def test_k_center_picks_as_the_plain_loop_on_spread_points(cover, rows_per_cell)
 
 @settings(max_examples=50, deadline=None)
 @given(cover=covers())
-def test_kmeans_plus_plus_keeps_its_picks_and_draws(cover):
+def test_kmeans_plus_plus_on_small_inputs_keeps_the_plain_loops_picks(cover):
     matrix, n, seed, initial = cover
     fast, plain = both_ways(matrix, n, seed, initial, method="kmeans++")
     np.testing.assert_array_equal(fast, plain)
@@ -299,3 +299,67 @@ def test_blocks_of_rows_round_as_the_whole_matrix_on_this_blas():
             norms = np.einsum("ij,ij->i", matrix, matrix)
             cells = _diverse._Cells(matrix, norms)
             assert cells.start(17), (layout, width)
+
+
+def assert_a_kmeans_plus_plus_draw(matrix: np.ndarray, picks: np.ndarray, initial) -> None:
+    """Each pick is a row not chosen before, at a squared distance above 0 from every row
+    chosen before it, unless no row is (by the plain loop's formula)."""
+    norms = np.einsum("ij,ij->i", matrix, matrix)
+    nearest = np.full(len(matrix), np.inf)
+    chosen = [] if initial is None else list(initial)
+    for center in chosen:
+        np.minimum(nearest, norms - 2.0 * (matrix @ matrix[center]) + norms[center], out=nearest)
+    for pick in picks.tolist():
+        assert pick not in chosen
+        left = np.setdiff1d(np.arange(len(matrix)), chosen)
+        if chosen and (nearest[left] > 0).any():
+            assert nearest[pick] > 0
+        chosen.append(pick)
+        np.minimum(nearest, norms - 2.0 * (matrix @ matrix[pick]) + norms[pick], out=nearest)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cover=covers(), rows_per_cell=st.sampled_from([1, 2, 16]))
+def test_kmeans_plus_plus_pruned_draws_distinct_rows_away_from_the_centers(cover, rows_per_cell):
+    matrix, n, seed, initial = cover
+    with pruning(rows_per_cell):
+        fast, plain = both_ways(matrix, n, seed, initial, method="kmeans++")
+    assert_a_kmeans_plus_plus_draw(matrix, fast, initial)
+    if n and initial is None:
+        assert fast[0] == plain[0]  # the first is drawn uniformly, as before
+
+
+@pytest.mark.parametrize("rows_per_cell", [1, 2, 4])
+def test_kmeans_plus_plus_pruned_draws_in_proportion_to_the_squared_distance(rows_per_cell):
+    # one center at 0: the rows at 1..5 weigh 1, 4, 9, 16, 25
+    matrix = np.arange(6, dtype=float)[:, None]
+    draws = 3_000
+    with pruning(rows_per_cell):
+        picks = [
+            int(farthest_first(matrix, 1, np.random.default_rng(seed), method="kmeans++",
+                               initial=np.array([0]))[0])
+            for seed in range(draws)
+        ]  # fmt: skip
+    share = np.bincount(picks, minlength=6) / draws
+    weight = np.arange(6.0) ** 2
+    np.testing.assert_allclose(share, weight / weight.sum(), atol=0.04)
+
+
+def test_kmeans_plus_plus_on_a_large_input_prunes_and_draws_well(monkeypatch):
+    rng = np.random.default_rng(12)
+    matrix = rng.normal(size=(_diverse.PRUNE_MIN_ROWS + 20_000, 2))
+    visited = []
+    may_change = _diverse._Cells.may_change
+
+    def spy(self, x):
+        visit = may_change(self, x)
+        visited.append(visit.mean())
+        return visit
+
+    monkeypatch.setattr(_diverse._Cells, "may_change", spy)
+    for initial in (None, rng.choice(len(matrix), 30, replace=False)):
+        picks = farthest_first(matrix, 40, np.random.default_rng(5), method="kmeans++",
+                               initial=initial)  # fmt: skip
+        assert_a_kmeans_plus_plus_draw(matrix, picks, initial)
+    assert len(visited) > 60  # the pruned path ran
+    assert np.mean(visited) < 0.3  # and skipped most cells

@@ -1,7 +1,8 @@
 """Orders that cover an embedding space: k-center greedy and k-means++ seeding.
 
-On large inputs k-center prunes (`_Cells`), and still picks exactly as the plain loop in
-`farthest_first`: same values, same ties, same draws.
+On large inputs both methods prune (`_Cells`): k-center still picks exactly as the plain
+loop in `farthest_first` (same values, same ties, same draws); k-means++ keeps the same
+values and draws from the same law, a cell and then a row of it.
 """
 
 from __future__ import annotations
@@ -34,14 +35,14 @@ def embedding_matrix(embeddings: Any, what: str = "embeddings") -> tuple[pd.Inde
 
 
 PRUNE_MIN_ROWS = 100_000
-"""Below this many rows k-center keeps the plain loop: one pass over every row per pick is
+"""Below this many rows farthest_first keeps the plain loop: one pass over every row per pick is
 then about as fast as pruning, with no set-up."""
 
 PRUNE_MIN_PICKS = 16
 """Nor does it prune for fewer picks: sorting the rows into cells costs about ten passes."""
 
 ROWS_PER_CELL = 2_048
-"""About how many rows share a cell of the grid that k-center prunes with."""
+"""About how many rows share a cell of the grid that farthest_first prunes with."""
 
 # Widest rows, by memory layout, for which a matrix-vector product over some rows rounds each
 # row exactly as the product over the whole matrix does. OpenBLAS's dgemv sums wider rows in
@@ -77,7 +78,7 @@ def _prunable(matrix: np.ndarray, norms: np.ndarray, n: int, initial: np.ndarray
 
 
 class _Cells:
-    """k-center's state when it prunes: the rows sorted into the cells of a grid.
+    """The state of a pruned ``farthest_first``: the rows sorted into the cells of a grid.
 
     ``values`` holds what the plain loop's ``nearest`` holds (each row's squared distance to
     its nearest center, by the same formula; -inf once chosen), in the order of ``order`` (the
@@ -86,7 +87,7 @@ class _Cells:
     (`may_change`), and the farthest row is looked for in the cell with the largest value.
     """
 
-    def __init__(self, matrix: np.ndarray, norms: np.ndarray) -> None:
+    def __init__(self, matrix: np.ndarray, norms: np.ndarray, *, weighted: bool = False) -> None:
         size, width = matrix.shape
         self.by_columns = not matrix.flags.c_contiguous  # blocks keep the matrix's layout
         self.work = np.empty(size)  # one buffer for every product: no fresh memory per pick
@@ -105,6 +106,10 @@ class _Cells:
         self.norms = norms.take(self.order)
         self.values = np.empty(size)
         self.largest = np.empty(len(counts))  # the largest value in each cell
+        # k-means++ draws a cell by its weight (the sum of its values above 0), then a row;
+        # k-center keeps no weights
+        self.weighted = weighted
+        self.weights = np.zeros(len(counts))
         low = np.minimum.reduceat(self.coords, self.starts, axis=0)
         high = np.maximum.reduceat(self.coords, self.starts, axis=0)
         self.middle = (low + high) / 2.0
@@ -128,13 +133,13 @@ class _Cells:
         if not self.check_blocks(self.values, x, x_norm):
             return False
         self.values[at] = -np.inf  # never chosen twice
-        self.largest[:] = np.maximum.reduceat(self.values, self.starts)
+        self._refresh(0, len(self.starts) - 1)
         return True
 
     def start_from(self, nearest: np.ndarray) -> None:
         """The plain loop's distances to the ``initial`` rows (-inf for them)."""
         np.take(nearest, self.order, out=self.values)
-        self.largest[:] = np.maximum.reduceat(self.values, self.starts)
+        self._refresh(0, len(self.starts) - 1)
 
     def farthest(self) -> tuple[int, int]:
         """The row farthest from every center (ties: the lowest position), and its place."""
@@ -163,7 +168,7 @@ class _Cells:
             if not self.check_blocks(whole, x, x_norm):
                 return False
             np.minimum(self.values, whole, out=self.values)
-            self.largest[:] = np.maximum.reduceat(self.values, self.starts)
+            self._refresh(0, len(self.starts) - 1)
             return True
         # the chosen row's cell is among them: its bound is 0 and its largest value was the
         # row's own (at least -slack), so its largest value is refreshed below
@@ -175,9 +180,42 @@ class _Cells:
             begin, end = int(self.starts[first]), int(self.ends[last])
             values = self.values[begin:end]
             np.minimum(values, self._distances(slice(begin, end), x, x_norm), out=values)
-            offsets = self.starts[first : last + 1] - begin
-            self.largest[first : last + 1] = np.maximum.reduceat(values, offsets)
+            self._refresh(first, last)
         return True
+
+    def _refresh(self, first: int, last: int) -> None:
+        """Each cell's largest value (and weight) again, for the cells ``first..last``."""
+        begin, end = int(self.starts[first]), int(self.ends[last])
+        values = self.values[begin:end]
+        offsets = self.starts[first : last + 1] - begin
+        self.largest[first : last + 1] = np.maximum.reduceat(values, offsets)
+        if self.weighted:
+            above = np.maximum(values, 0.0)
+            self.weights[first : last + 1] = np.add.reduceat(above, offsets)
+
+    def draw(self, rng: np.random.Generator) -> tuple[int, int]:
+        """A row drawn with probability proportional to its value (k-means++), and its
+        place: a cell by its weight, then a row of it. Rows of value 0 or less (chosen ones,
+        and rows on a center) are never drawn while any row is above 0."""
+        total = self.weights.sum()
+        if not total > 0:  # every row left coincides with a center: uniformly among them
+            alive = np.flatnonzero(self.values > -np.inf)
+            alive = alive[np.argsort(self.order[alive])]  # in position order, as the plain loop
+            at = int(rng.choice(alive))
+            return int(self.order[at]), at
+        target = rng.random() * total
+        cells = np.flatnonzero(self.weights > 0)
+        sums = np.cumsum(self.weights[cells])
+        i = min(int(np.searchsorted(sums, target, side="right")), len(cells) - 1)
+        cell = int(cells[i])
+        values = self._cell(cell)
+        rows = np.flatnonzero(values > 0)
+        inner = np.cumsum(values[rows])
+        # the cell's own sum may round unlike the cumulative one: stay inside it
+        within = target - (sums[i] - self.weights[cell])
+        j = min(int(np.searchsorted(inner, within, side="right")), len(rows) - 1)
+        at = int(self.starts[cell] + rows[j])
+        return int(self.order[at]), at
 
     def may_change(self, x: np.ndarray) -> np.ndarray:
         """Per cell, whether a row of it may come nearer to the new center ``x``.
@@ -247,12 +285,18 @@ def _cell_keys(matrix: np.ndarray, scaled: np.ndarray) -> np.ndarray:
     return key
 
 
-def _k_center_pruned(
-    matrix: np.ndarray, norms: np.ndarray, n: int, first: int | None, initial: np.ndarray
+def _pruned(
+    matrix: np.ndarray,
+    norms: np.ndarray,
+    n: int,
+    first: int | None,
+    initial: np.ndarray,
+    rng: np.random.Generator,
+    method: str,
 ) -> np.ndarray | None:
-    """``farthest_first``'s k-center picks, each new center compared with few rows; None if
-    this BLAS rounds a block of rows unlike the whole matrix (see ``_EXACT_BLOCK_COLUMNS``)."""
-    cells = _Cells(matrix, norms)
+    """``farthest_first``'s picks, each new center compared with few rows; None if this BLAS
+    rounds a block of rows unlike the whole matrix (see ``_EXACT_BLOCK_COLUMNS``)."""
+    cells = _Cells(matrix, norms, weighted=method == "kmeans++")
     chosen = np.empty(n, dtype=np.intp)
     if first is None:
         nearest = _squared_distances(matrix, norms, initial)
@@ -264,7 +308,7 @@ def _k_center_pruned(
         if not cells.start(first):
             return None
     for i in range(0 if first is None else 1, n):
-        chosen[i], at = cells.farthest()
+        chosen[i], at = cells.farthest() if method == "k-center" else cells.draw(rng)
         if i < n - 1 and not cells.add(at):  # the last center's distances are never needed
             return None
     return chosen
@@ -291,7 +335,9 @@ def farthest_first(
     (`_Cells.may_change`, with room for the formula's rounding, which can break the
     inequality). The rows compared get their values by the same formula, in the same order
     of operations, over blocks of rows that this BLAS rounds as the whole matrix (checked),
-    so every value, and so every pick and tie, is the plain loop's.
+    so every value, and so every pick and tie, is the plain loop's. k-means++ prunes the
+    same way and draws a cell by the sum of its rows' squared distances, then a row of it:
+    the same law as the plain loop's draw over every row, but another row for the same seed.
     """
     size = len(matrix)
     chosen = np.empty(n, dtype=np.intp)
@@ -300,8 +346,8 @@ def farthest_first(
     norms = np.einsum("ij,ij->i", matrix, matrix)
     initial = np.asarray([] if initial is None else initial, dtype=np.intp)
     first = None if len(initial) else int(rng.integers(size))  # drawn once, whichever path
-    if method == "k-center" and _prunable(matrix, norms, n, initial):
-        pruned = _k_center_pruned(matrix, norms, n, first, initial)
+    if _prunable(matrix, norms, n, initial):
+        pruned = _pruned(matrix, norms, n, first, initial, rng, method)
         if pruned is not None:
             return pruned
     if len(initial):
