@@ -236,19 +236,25 @@ def test_k_center_far_from_the_origin_where_rounding_decides(prune_always, sprea
             np.testing.assert_array_equal(fast, plain)
 
 
-def test_k_center_on_a_large_input_prunes_and_picks_as_the_plain_loop(monkeypatch):
-    # big enough for the default thresholds; rounded coordinates: many exact ties
-    rng = np.random.default_rng(11)
-    matrix = np.round(rng.normal(size=(_diverse.PRUNE_MIN_ROWS + 20_000, 2)), 2)
-    visited = []
+@pytest.fixture
+def visited(monkeypatch) -> list[float]:
+    """The share of cells each new center was compared with, on the pruned path."""
+    shares: list[float] = []
     may_change = _diverse._Cells.may_change
 
     def spy(self, x):
         visit = may_change(self, x)
-        visited.append(visit.mean())
+        shares.append(visit.mean())
         return visit
 
     monkeypatch.setattr(_diverse._Cells, "may_change", spy)
+    return shares
+
+
+def test_k_center_on_a_large_input_prunes_and_picks_as_the_plain_loop(visited):
+    # big enough for the default thresholds; rounded coordinates: many exact ties
+    rng = np.random.default_rng(11)
+    matrix = np.round(rng.normal(size=(_diverse.PRUNE_MIN_ROWS + 20_000, 2)), 2)
     for layout, initial in [("C", None), ("F", None), ("C", rng.choice(len(matrix), 30))]:
         fast, plain = both_ways(np.asarray(matrix, order=layout), 60, 3, initial)
         np.testing.assert_array_equal(fast, plain)
@@ -345,18 +351,9 @@ def test_kmeans_plus_plus_pruned_draws_in_proportion_to_the_squared_distance(row
     np.testing.assert_allclose(share, weight / weight.sum(), atol=0.04)
 
 
-def test_kmeans_plus_plus_on_a_large_input_prunes_and_draws_well(monkeypatch):
+def test_kmeans_plus_plus_on_a_large_input_prunes_and_draws_well(visited):
     rng = np.random.default_rng(12)
     matrix = rng.normal(size=(_diverse.PRUNE_MIN_ROWS + 20_000, 2))
-    visited = []
-    may_change = _diverse._Cells.may_change
-
-    def spy(self, x):
-        visit = may_change(self, x)
-        visited.append(visit.mean())
-        return visit
-
-    monkeypatch.setattr(_diverse._Cells, "may_change", spy)
     for initial in (None, rng.choice(len(matrix), 30, replace=False)):
         picks = farthest_first(matrix, 40, np.random.default_rng(5), method="kmeans++",
                                initial=initial)  # fmt: skip
