@@ -53,14 +53,17 @@ _EXACT_BLOCK_COLUMNS = {"C": 7, "F": 3}
 _EPS = float(np.finfo(np.float64).eps)
 
 
-def _squared_distances(matrix: np.ndarray, norms: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Squared distances from every row to the nearest of ``centers`` (rows of ``matrix``)."""
+def _nearest_to(matrix: np.ndarray, norms: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Squared distances from every row to the nearest of ``centers`` (rows of ``matrix``),
+    -inf for the centers themselves: what the loop holds once they are chosen."""
     nearest = np.full(len(matrix), np.inf)
     for start in range(0, len(centers), 256):  # chunks bound the memory to n x 256 floats
         block = centers[start : start + 256]
         d = norms[:, None] - 2.0 * (matrix @ matrix[block].T) + norms[block][None, :]
         np.minimum(nearest, d.min(axis=1), out=nearest)
-    return np.maximum(nearest, 0.0, out=nearest)
+    np.maximum(nearest, 0.0, out=nearest)
+    nearest[centers] = -np.inf
+    return nearest
 
 
 def _prunable(matrix: np.ndarray, norms: np.ndarray, n: int, initial: np.ndarray) -> bool:
@@ -299,10 +302,7 @@ def _pruned(
     cells = _Cells(matrix, norms, weighted=method == "kmeans++")
     chosen = np.empty(n, dtype=np.intp)
     if first is None:
-        nearest = _squared_distances(matrix, norms, initial)
-        nearest[initial] = -np.inf
-        cells.start_from(nearest)
-        del nearest
+        cells.start_from(_nearest_to(matrix, norms, initial))
     else:
         chosen[0] = first
         if not cells.start(first):
@@ -350,11 +350,7 @@ def farthest_first(
         pruned = _pruned(matrix, norms, n, first, initial, rng, method)
         if pruned is not None:
             return pruned
-    if len(initial):
-        nearest = _squared_distances(matrix, norms, initial)
-        nearest[initial] = -np.inf
-    else:
-        nearest = np.full(size, np.inf)
+    nearest = _nearest_to(matrix, norms, initial)  # every row at inf when none is chosen
     for i in range(n):
         if first is not None and i == 0:
             pick = first
