@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -219,3 +220,56 @@ def test_disagreement_breaks_a_tie_of_majority_share_by_entropy(counted):
             patch.setattr(_labels, "_TABLE_LABELS", 0)
             patch.setattr(_labels, "_few", lambda bins, values: False)
         assert disagreement(frame) == [2, 1, 3]
+
+
+#: frame, its disagreement ranking (min_annotators=1) and the ids with fewer than 2
+#: annotators among its ids and 99, worked out by hand
+HOSTILE_FRAMES = {
+    "categorical columns": (
+        pd.DataFrame({
+            "item": pd.Categorical(["a", "a", "b", "b", "c"]),
+            "annotator": pd.Categorical(["x", "y", "x", "y", "x"]),
+            "label": pd.Categorical(["p", "q", "p", "p", "q"]),
+        }),
+        ["a", "b", "c"],  # a split; b agreed, c alone: by id
+        [99, "c"],
+    ),
+    "nullable ints with NA": (
+        pd.DataFrame({
+            "item": pd.array([1, 2, None, 1, 2], dtype="Int64"),
+            "annotator": ["x", "x", "y", "y", "y"],
+            "label": pd.array([1, 2, 3, None, 2], dtype="Int64"),
+        }),
+        [1, 2, pd.NA],  # a missing label is a label of its own; NA sorts last
+        [99],
+    ),
+    "1, 1.0 and True are one id": (
+        pd.DataFrame({
+            "item": pd.Series([1, "1", 1.0, True, 2], dtype=object),
+            "annotator": ["x", "y", "z", "w", "x"],
+            "label": ["p", "q", "p", "q", "p"],
+        }),
+        [1, "1", 2],  # 1 is split 2-1; "1" and 2 do not compare: first seen first
+        [99, "1", 2],
+    ),
+    "float ids with NaN": (
+        pd.DataFrame({
+            "item": [1.0, np.nan, np.nan, 2.0, 2.0],
+            "annotator": ["x", "x", "y", "y", "x"],
+            "label": ["p", "q", "p", "p", "p"],
+        }),
+        [np.nan, 1.0, 2.0],  # every NaN id is one item, split
+        [99, 1.0],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_FRAMES))
+def test_unusual_columns_rank_as_worked_out_by_hand(name):
+    frame, ranked, short = HOSTILE_FRAMES[name]
+    found = disagreement(frame, min_annotators=1)
+    assert len(found) == len(ranked)
+    for got, expected in zip(found, ranked, strict=True):
+        assert got is expected or got == expected or (pd.isna(got) and pd.isna(expected))
+    ids = [*dict.fromkeys(frame["item"].dropna().tolist()), 99]
+    assert unlabeled(frame, None, ids, k=2) == short

@@ -176,3 +176,23 @@ class NoProba:
 def test_uncertainty_refuses_bad_input(args, kwargs, message):
     with pytest.raises(NblabelError, match=message):
         uncertainty(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "shape_of",
+    [
+        lambda m: m[:, ::2],  # a strided view
+        lambda m: np.asfortranarray(m),
+        lambda m: m.astype(np.float16),
+        lambda m: pd.DataFrame(m).astype("Float32"),  # pandas' nullable floats
+    ],
+    ids=["strided", "fortran", "float16", "nullable frame"],
+)
+def test_any_float_layout_ranks_as_a_plain_float64_copy(shape_of):
+    proba = np.random.default_rng(3).dirichlet(np.ones(6), size=500).astype(np.float32)
+    given = shape_of(proba)
+    plain = np.ascontiguousarray(np.asarray(given, dtype=np.float64))
+    for strategy in ("least-confident", "margin", "entropy"):
+        expected = uncertainty(plain, strategy=strategy)
+        assert uncertainty(given, strategy=strategy) == expected
+        assert uncertainty(given, strategy=strategy, n=7) == expected[:7]
