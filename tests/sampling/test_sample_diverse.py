@@ -134,7 +134,7 @@ def plain_farthest_first(
             else:
                 pick = int(rng.choice(np.flatnonzero(nearest > -np.inf)))
         chosen[i] = pick
-        d = norms - 2.0 * (matrix @ matrix[pick]) + norms[pick]
+        d = norms - 2.0 * _diverse.row_products(matrix, matrix[pick]) + norms[pick]
         np.minimum(nearest, d, out=nearest)
         nearest[pick] = -np.inf
     return chosen
@@ -262,12 +262,10 @@ def test_k_center_on_a_large_input_prunes_and_picks_as_the_plain_loop(visited):
     assert np.mean(visited) < 0.2  # and it skipped most cells
 
 
-@pytest.mark.parametrize(("layout", "width"), [("C", 8), ("C", 12), ("F", 4), ("F", 6)])
-def test_k_center_on_rows_that_blas_rounds_by_block_keeps_the_plain_loop(
-    prune_always, layout, width
-):
-    # wider rows are summed in another order at the end of a product: rounding that only
-    # the whole matrix gives, and that decides picks when distances are mostly rounding
+@pytest.mark.parametrize(("layout", "width"), [("C", 5), ("C", 12), ("F", 4), ("F", 6)])
+def test_k_center_on_rows_wider_than_it_prunes_keeps_the_plain_loop(prune_always, layout, width):
+    # wider rows go to BLAS, which rounds a row by where it falls in the call: the plain loop
+    # alone, where the distances are mostly rounding
     rng = np.random.default_rng(8)
     for seed in range(4):
         matrix = np.asarray(1e6 + 0.01 * rng.normal(size=(203, width)), order=layout)
@@ -275,36 +273,29 @@ def test_k_center_on_rows_that_blas_rounds_by_block_keeps_the_plain_loop(
         np.testing.assert_array_equal(fast, plain)
 
 
-def test_a_blas_that_rounds_blocks_differently_falls_back_with_the_same_draws(
-    prune_always, monkeypatch
-):
-    monkeypatch.setattr(_diverse._Cells, "check_blocks", lambda self, *args: False)
-    matrix = np.random.default_rng(2).normal(size=(300, 3))
-    for initial in (None, np.array([4, 8])):
-        fast, plain = both_ways(matrix, 50, 9, initial)
-        np.testing.assert_array_equal(fast, plain)
-
-
-def blas_is_openblas() -> bool:
-    from threadpoolctl import threadpool_info  # scikit-learn's, a test dependency
-
-    return any(pool.get("internal_api") == "openblas" for pool in threadpool_info())
-
-
-@pytest.mark.skipif(
-    not blas_is_openblas(),
-    reason="the widths that round alike were measured on OpenBLAS; elsewhere k-center checks "
-    "at run time and keeps the plain loop if they do not",
+@settings(max_examples=200, deadline=None)
+@given(
+    width=st.integers(1, _diverse.NARROW_COLUMNS),
+    layout=st.sampled_from("CF"),
+    block=st.tuples(st.integers(0, 40_000), st.integers(1, 40_000)),
+    seed=st.integers(0, 2**32 - 1),
 )
-def test_blocks_of_rows_round_as_the_whole_matrix_on_this_blas():
-    # the premise of pruning fast, for every layout and width it prunes at
-    rng = np.random.default_rng(4)
-    for layout, widest in _diverse._EXACT_BLOCK_COLUMNS.items():
-        for width in range(1, widest + 1):
-            matrix = np.asarray(1e3 * rng.normal(size=(5_003, width)) + 1e6, order=layout)
-            norms = np.einsum("ij,ij->i", matrix, matrix)
-            cells = _diverse._Cells(matrix, norms)
-            assert cells.start(17), (layout, width)
+def test_row_products_give_a_block_of_rows_what_the_whole_matrix_gives_it(
+    width, layout, block, seed
+):
+    # the premise of pruning to the tie, on any CPU: a row's value is its own. Values far
+    # from the origin, where a BLAS's order of summation shows in the last bits.
+    rng = np.random.default_rng(seed)
+    matrix = np.asarray(1e3 * rng.normal(size=(40_003, width)) + 1e6, order=layout)
+    x = matrix[int(rng.integers(len(matrix)))]
+    whole = _diverse.row_products(matrix, x)
+    begin = min(block[0], len(matrix) - 1)
+    end = min(begin + block[1], len(matrix))
+    part = _diverse.row_products(np.asarray(matrix[begin:end], order=layout), x)
+    np.testing.assert_array_equal(part, whole[begin:end])
+    for at in (begin, end - 1):  # and a row alone
+        np.testing.assert_array_equal(_diverse.row_products(matrix[at : at + 1], x), whole[at])
+    np.testing.assert_allclose(whole, matrix @ x, rtol=1e-12)  # the product, as BLAS gives it
 
 
 def assert_a_kmeans_plus_plus_draw(matrix: np.ndarray, picks: np.ndarray, initial) -> None:
@@ -314,14 +305,16 @@ def assert_a_kmeans_plus_plus_draw(matrix: np.ndarray, picks: np.ndarray, initia
     nearest = np.full(len(matrix), np.inf)
     chosen = [] if initial is None else list(initial)
     for center in chosen:
-        np.minimum(nearest, norms - 2.0 * (matrix @ matrix[center]) + norms[center], out=nearest)
+        d = norms - 2.0 * _diverse.row_products(matrix, matrix[center]) + norms[center]
+        np.minimum(nearest, d, out=nearest)
     for pick in picks.tolist():
         assert pick not in chosen
         left = np.setdiff1d(np.arange(len(matrix)), chosen)
         if chosen and (nearest[left] > 0).any():
             assert nearest[pick] > 0
         chosen.append(pick)
-        np.minimum(nearest, norms - 2.0 * (matrix @ matrix[pick]) + norms[pick], out=nearest)
+        d = norms - 2.0 * _diverse.row_products(matrix, matrix[pick]) + norms[pick]
+        np.minimum(nearest, d, out=nearest)
 
 
 @settings(max_examples=200, deadline=None)

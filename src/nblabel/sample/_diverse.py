@@ -44,13 +44,39 @@ PRUNE_MIN_PICKS = 16
 ROWS_PER_CELL = 2_048
 """About how many rows share a cell of the grid that farthest_first prunes with."""
 
-# Widest rows, by memory layout, for which a matrix-vector product over some rows rounds each
-# row exactly as the product over the whole matrix does. OpenBLAS's dgemv sums wider rows in
-# groups of four, by another kernel (in another order) for the last rows of a call, so a block
-# could round a row differently and break a tie differently. Checked again at run time, for
-# other BLAS builds (`_Cells.check_blocks`).
-_EXACT_BLOCK_COLUMNS = {"C": 7, "F": 3}
+NARROW_COLUMNS = 4
+"""Rows at most this wide get their products column by column (`row_products`): the same
+values whatever block of rows is computed. Only such rows prune (a grid over more
+dimensions has too few cells per axis to skip any)."""
+
+_PRODUCT_ROWS = 16_384  # rows per step of row_products: the step's rows stay in cache
 _EPS = float(np.finfo(np.float64).eps)
+
+
+def row_products(matrix: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``matrix @ x``, where a row's value depends on that row alone: the products of a
+    row with ``x`` summed column by column, left to right, for rows of at most
+    ``NARROW_COLUMNS`` (wider ones: BLAS). A BLAS rounds a row of a matrix-vector product by
+    where it falls in the call (OpenBLAS's kernels sum the last rows in another order, and
+    which kernel runs depends on the CPU), so a block of rows could get other values than
+    the whole matrix gives it, and the pruned loop break a tie unlike the plain one.
+
+    >>> row_products(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 10.0])).tolist()
+    [21.0, 43.0]
+    """
+    size, width = matrix.shape
+    out = np.empty(size) if out is None else out
+    if width == 0 or width > NARROW_COLUMNS:
+        return np.matmul(matrix, x, out=out)
+    scratch = np.empty(min(size, _PRODUCT_ROWS))
+    for begin in range(0, size, _PRODUCT_ROWS):
+        rows, part = matrix[begin : begin + _PRODUCT_ROWS], out[begin : begin + _PRODUCT_ROWS]
+        np.multiply(rows[:, 0], x[0], out=part)
+        step = scratch[: len(part)]
+        for column in range(1, width):
+            np.multiply(rows[:, column], x[column], out=step)
+            part += step
+    return out
 
 
 def _nearest_to(matrix: np.ndarray, norms: np.ndarray, centers: np.ndarray) -> np.ndarray:
@@ -71,8 +97,7 @@ def _prunable(matrix: np.ndarray, norms: np.ndarray, n: int, initial: np.ndarray
     size, width = matrix.shape
     if size < PRUNE_MIN_ROWS or n < PRUNE_MIN_PICKS or matrix.dtype != np.float64:
         return False
-    layout = "C" if matrix.flags.c_contiguous else "F" if matrix.flags.f_contiguous else ""
-    if width > _EXACT_BLOCK_COLUMNS.get(layout, 0):
+    if not 0 < width <= NARROW_COLUMNS:
         return False
     if n > size - len(np.unique(initial)):
         return False  # the plain loop would pick a row twice: leave that to it
@@ -92,7 +117,6 @@ class _Cells:
 
     def __init__(self, matrix: np.ndarray, norms: np.ndarray, *, weighted: bool = False) -> None:
         size, width = matrix.shape
-        self.by_columns = not matrix.flags.c_contiguous  # blocks keep the matrix's layout
         self.work = np.empty(size)  # one buffer for every product: no fresh memory per pick
         key = _cell_keys(matrix, self.work)
         self.order = np.argsort(key, kind="stable")
@@ -100,12 +124,12 @@ class _Cells:
         counts = counts[counts > 0]
         self.ends = np.cumsum(counts)
         self.starts = self.ends - counts
-        if self.by_columns:
+        if matrix.flags.c_contiguous:  # a row at a time: a column at a time gathers slowly
+            self.coords = matrix.take(self.order, axis=0)
+        else:
             self.coords = np.empty((size, width), order="F")
             for column in range(width):
                 np.take(matrix[:, column], self.order, out=self.coords[:, column])
-        else:
-            self.coords = matrix.take(self.order, axis=0)
         self.norms = norms.take(self.order)
         self.values = np.empty(size)
         self.largest = np.empty(len(counts))  # the largest value in each cell
@@ -125,19 +149,14 @@ class _Cells:
         # the dot product each err by at most width * 2**-53 of |x|^2 + |y|^2, the two sums by
         # a few ulps more; times four to spare.
         self.slack = self.fuzz * float(norms.max())
-        self.checked = False
 
-    def start(self, pick: int) -> bool:
-        """The first center, with no ``initial``: the plain loop's first pass. False if
-        blocks of rows do not round as the whole matrix on this BLAS."""
+    def start(self, pick: int) -> None:
+        """The first center, with no ``initial``: the plain loop's first pass."""
         at = int(np.flatnonzero(self.order == pick)[0])
         x, x_norm = self.coords[at], self.norms[at]
         self._distances(slice(None), x, x_norm, out=self.values)
-        if not self.check_blocks(self.values, x, x_norm):
-            return False
         self.values[at] = -np.inf  # never chosen twice
         self._refresh(0, len(self.starts) - 1)
-        return True
 
     def start_from(self, nearest: np.ndarray) -> None:
         """The plain loop's distances to the ``initial`` rows (-inf for them)."""
@@ -160,19 +179,11 @@ class _Cells:
         at = int(places[np.argmin(self.order[places])])
         return int(self.order[at]), at
 
-    def add(self, at: int) -> bool:
+    def add(self, at: int) -> None:
         """Make the row at place ``at`` a center: each row keeps the smaller of its value
-        and its distance to it. False if blocks of rows do not round as the whole matrix on
-        this BLAS (checked on the first pass after ``start_from``)."""
+        and its distance to it."""
         x, x_norm = self.coords[at], self.norms[at]
         self.values[at] = -np.inf  # never chosen twice
-        if not self.checked:
-            whole = self._distances(slice(None), x, x_norm, out=np.empty(len(self.values)))
-            if not self.check_blocks(whole, x, x_norm):
-                return False
-            np.minimum(self.values, whole, out=self.values)
-            self._refresh(0, len(self.starts) - 1)
-            return True
         # the chosen row's cell is among them: its bound is 0 and its largest value was the
         # row's own (at least -slack), so its largest value is refreshed below
         cells = np.flatnonzero(self.may_change(x))
@@ -184,7 +195,6 @@ class _Cells:
             values = self.values[begin:end]
             np.minimum(values, self._distances(slice(begin, end), x, x_norm), out=values)
             self._refresh(first, last)
-        return True
 
     def _refresh(self, first: int, last: int) -> None:
         """Each cell's largest value (and weight) again, for the cells ``first..last``."""
@@ -234,18 +244,6 @@ class _Cells:
         bound = np.maximum(apart - self.reach, 0.0) * (1.0 - self.fuzz)
         return bound * bound <= self.largest + 2.0 * self.slack
 
-    def check_blocks(self, whole: np.ndarray, x: np.ndarray, x_norm: float) -> bool:
-        """Whether some rows alone (one, a few, at either end, spread out) get exactly the
-        values ``whole`` got in one product over every row, from this BLAS."""
-        size = len(whole)
-        spread = np.linspace(0, size - 1, 25).astype(np.intp).tolist()
-        blocks = [(at, at + 1) for at in spread] + [(at, min(at + 7, size)) for at in spread]
-        blocks += [(0, 2), (max(size - 9, 0), size), (max(size - 3, 0), size)]
-        self.checked = all(
-            np.array_equal(self._distances(slice(a, b), x, x_norm), whole[a:b]) for a, b in blocks
-        )
-        return self.checked
-
     def _cell(self, c: int) -> np.ndarray:
         return self.values[self.starts[c] : self.ends[c]]
 
@@ -253,13 +251,9 @@ class _Cells:
         self, rows: slice, x: np.ndarray, x_norm: float, out: np.ndarray | None = None
     ) -> np.ndarray:
         """The plain loop's formula for the rows at places ``rows`` (into the work buffer)."""
-        coords, norms = self.coords[rows], self.norms[rows]
+        norms = self.norms[rows]
         out = self.work[: len(norms)] if out is None else out
-        if len(norms) == 1:  # numpy sends a one-row product to a dot product: pad to two rows
-            twice = np.repeat(coords, 2, axis=0)
-            out[0] = ((np.asfortranarray(twice) if self.by_columns else twice) @ x)[0]
-        else:
-            np.matmul(coords, x, out=out)
+        row_products(self.coords[rows], x, out=out)
         out *= -2.0  # norms - 2.0 * product + x_norm: the same operations, the same rounding
         out += norms
         out += x_norm
@@ -296,21 +290,19 @@ def _pruned(
     initial: np.ndarray,
     rng: np.random.Generator,
     method: str,
-) -> np.ndarray | None:
-    """``farthest_first``'s picks, each new center compared with few rows; None if this BLAS
-    rounds a block of rows unlike the whole matrix (see ``_EXACT_BLOCK_COLUMNS``)."""
+) -> np.ndarray:
+    """``farthest_first``'s picks, each new center compared with few rows."""
     cells = _Cells(matrix, norms, weighted=method == "kmeans++")
     chosen = np.empty(n, dtype=np.intp)
     if first is None:
         cells.start_from(_nearest_to(matrix, norms, initial))
     else:
         chosen[0] = first
-        if not cells.start(first):
-            return None
+        cells.start(first)
     for i in range(0 if first is None else 1, n):
         chosen[i], at = cells.farthest() if method == "k-center" else cells.draw(rng)
-        if i < n - 1 and not cells.add(at):  # the last center's distances are never needed
-            return None
+        if i < n - 1:  # the last center's distances are never needed
+            cells.add(at)
     return chosen
 
 
@@ -334,8 +326,8 @@ def farthest_first(
     can only come nearer to the rows of cells within reach of it; the others are skipped
     (`_Cells.may_change`, with room for the formula's rounding, which can break the
     inequality). The rows compared get their values by the same formula, in the same order
-    of operations, over blocks of rows that this BLAS rounds as the whole matrix (checked),
-    so every value, and so every pick and tie, is the plain loop's. k-means++ prunes the
+    of operations, each row's by itself (`row_products`: no BLAS on such narrow rows), so
+    every value, and so every pick and tie, is the plain loop's. k-means++ prunes the
     same way and draws a cell by the sum of its rows' squared distances, then a row of it:
     the same law as the plain loop's draw over every row, but another row for the same seed.
     """
@@ -347,9 +339,7 @@ def farthest_first(
     initial = np.asarray([] if initial is None else initial, dtype=np.intp)
     first = None if len(initial) else int(rng.integers(size))  # drawn once, whichever path
     if _prunable(matrix, norms, n, initial):
-        pruned = _pruned(matrix, norms, n, first, initial, rng, method)
-        if pruned is not None:
-            return pruned
+        return _pruned(matrix, norms, n, first, initial, rng, method)
     nearest = _nearest_to(matrix, norms, initial)  # every row at inf when none is chosen
     for i in range(n):
         if first is not None and i == 0:
@@ -366,7 +356,7 @@ def farthest_first(
                 pick = int(rng.choice(np.flatnonzero(nearest > -np.inf)))
         chosen[i] = pick
         # one matrix-vector product per pick: the whole update is vectorised
-        d = norms - 2.0 * (matrix @ matrix[pick]) + norms[pick]
+        d = norms - 2.0 * row_products(matrix, matrix[pick]) + norms[pick]
         np.minimum(nearest, d, out=nearest)
         nearest[pick] = -np.inf  # never chosen twice
     return chosen
