@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -302,11 +302,10 @@ def assert_a_kmeans_plus_plus_draw(matrix: np.ndarray, picks: np.ndarray, initia
     """Each pick is a row not chosen before, at a squared distance above 0 from every row
     chosen before it, unless no row is (by the plain loop's formula)."""
     norms = np.einsum("ij,ij->i", matrix, matrix)
-    nearest = np.full(len(matrix), np.inf)
     chosen = [] if initial is None else list(initial)
-    for center in chosen:
-        d = norms - 2.0 * _diverse.row_products(matrix, matrix[center]) + norms[center]
-        np.minimum(nearest, d, out=nearest)
+    # the initial rows as the loop takes them: one matrix product (which may round unlike a
+    # product per row), then a product per pick
+    nearest = _diverse._nearest_to(matrix, norms, np.asarray(chosen, dtype=np.intp))
     for pick in picks.tolist():
         assert pick not in chosen
         left = np.setdiff1d(np.arange(len(matrix)), chosen)
@@ -317,8 +316,16 @@ def assert_a_kmeans_plus_plus_draw(matrix: np.ndarray, picks: np.ndarray, initia
         np.minimum(nearest, d, out=nearest)
 
 
+# rows all at 0 from the centers: a product per row puts some above 0 by rounding, one
+# matrix product (as the loop takes the initial rows) not
+_ROUNDED_APART = np.zeros((8, 8))
+_ROUNDED_APART[[5, 7]] = [0.0, 0.0, 0.0, 0.1, 0.0, 0.0, 0.1, 0.3]
+_ROUNDED_APART = np.asfortranarray(_ROUNDED_APART)  # by columns: one product rounds them to 0
+
+
 @settings(max_examples=200, deadline=None)
 @given(cover=covers(), rows_per_cell=st.sampled_from([1, 2, 16]))
+@example(cover=(_ROUNDED_APART, 1, 0, np.array([0, 7])), rows_per_cell=1)
 def test_kmeans_plus_plus_pruned_draws_distinct_rows_away_from_the_centers(cover, rows_per_cell):
     matrix, n, seed, initial = cover
     with pruning(rows_per_cell):
