@@ -136,6 +136,9 @@ def test_a_key_picks_the_candidate_shown_there_whatever_the_swap(request, fronte
     )
     assert [tuple(s) for s in stored] == orders
     assert page.locator(PAIR).get_attribute("data-done") == "true"
+    # the trail names each choice by the place it had on its item's screen: key 2 each time
+    trail = page.locator(f"{PAIR} >> .nblabel-trail-item").all_inner_texts()
+    assert trail == [f"q{i} → Response 2" for i in range(5, 0, -1)], trail
     # back on a saved item, the chosen candidate is marked wherever it is shown
     probe.run("w.goto('q1')")
     wait_attr(page, PAIR, "data-item", json.dumps("q1"))
@@ -159,7 +162,9 @@ def test_the_choice_is_back_after_a_reload(lab_page):
     assert held.count() == 1
     assert held.locator(".nblabel-candidate-place").inner_text() == f"Response {place + 1}"
     assert held.locator(".nblabel-saved-badge").inner_text() == "saved"
-    assert "Saved label: " + label in page.locator(f"{PAIR} >> .nblabel-held").inner_text()
+    # named as its card is, by place: the candidates' names stay off the screen
+    held_line = page.locator(f"{PAIR} >> .nblabel-held").inner_text()
+    assert f"Saved label: Response {place + 1} —" in held_line and label not in held_line
     screenshot(page, "compare-reloaded", page.locator(PAIR))
 
 
@@ -177,6 +182,8 @@ def test_three_candidates_ranked_by_keys(lab_page):
     assert probe.eval("store.current_label('rank', 'q0', 'alice').label") == [
         shown[2], shown[0], shown[1],
     ]  # fmt: skip
+    trail = page.locator(f"{RANK} >> .nblabel-trail-item").all_inner_texts()
+    assert trail == ["q0 → Response 3 > Response 1 > Response 2"], trail
     assert widget_errors(page) == []
 
 

@@ -60,6 +60,18 @@ def test_key_n_picks_the_candidate_shown_nth_and_stores_its_name(store):
     assert w.done
 
 
+def test_the_trail_carries_each_items_screen_order_so_the_view_names_places(store):
+    # the view shows "Response 2" for a saved label, as the card it was picked on read
+    w = make(store, extra_choices=["tie"])
+    seen = {}
+    for i in range(4):
+        seen[json.dumps(f"q{i}")] = w.shown
+        w.press("2" if i < 3 else "3")
+    assert [e["shown"] for e in w.trail] == [seen[e["item"]] for e in w.trail]
+    assert [json.loads(e["label"]) for e in w.trail] == ["tie", *(seen[json.dumps(f"q{i}")][1]
+                                                                for i in (2, 1, 0))]  # fmt: skip
+
+
 def test_the_screen_order_is_the_same_for_the_annotator_after_a_restart(store):
     first = make(store).shown
     again = make(store).shown

@@ -477,8 +477,7 @@ class LabelWidget(anywidget.AnyWidget):
             )
             raise
         with self.hold_sync():  # one message: the trail goes with the new state
-            entry = {"item": encode(item), "label": encode(value)}
-            self._update(trail=_pushed(self.trail, entry, TRAIL))
+            self._update(trail=_pushed(self.trail, self._trail_entry(item, value), TRAIL))
             self._after_move(intent, clear_error=True, saved=1)
         if self._submit_callbacks:
             self._run_callbacks(
@@ -612,6 +611,11 @@ class LabelWidget(anywidget.AnyWidget):
             except Exception as exc:
                 log.exception("nblabel: could not push the widget's state")
                 self.error = f"Could not show the next item: {type(exc).__name__}: {exc}"
+
+    def _trail_entry(self, item: Any, value: Any) -> dict:
+        """The trail's entry for a label just saved; a view that shows labels as something
+        else than their value adds what it needs (the compare view: the order shown)."""
+        return {"item": encode(item), "label": encode(value)}
 
     def _payload(self, position: int) -> dict:
         payload = self._payloads.get(position)

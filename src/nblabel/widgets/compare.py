@@ -139,6 +139,12 @@ class CompareWidget(LabelWidget):
             return f"rank the candidate shown {_ordinal(index + 1)} next (again: take it back)"
         return f"pick the candidate shown {_ordinal(index + 1)}"
 
+    def _trail_entry(self, item: Any, value: Any) -> dict:
+        # the view names a candidate by its place on screen for that item, as its card did
+        entry = super()._trail_entry(item, value)
+        entry["shown"] = self._comparison.shown(self.session.task, self.session.annotator, item)
+        return entry
+
     # -- public state ---------------------------------------------------------------------------
     def _export_call(self) -> str:
         return (

@@ -275,9 +275,10 @@ function renderContent(box, content, model, signal) {
 //   confirm(): Enter / the Save button    pick(index): the key of option `index`
 //   onKey(event, key): a key the key map does not bind; true if the view used it
 //   ownsKey(event): true for a key with Ctrl/Cmd/Alt the view takes from the notebook (onKey gets it)
-//   sent(sample): a label of `sample` was just sent   heldText(label): the saved label, as text
+//   sent(sample): a label of `sample` was just sent
+//   heldText(label): the saved label of the item on screen, as text (default: labelText)
 //   confirmShown(): whether the Save button shows
-//   labelText(label): a saved label as text (in the trail too)
+//   labelText(label, entry): a saved label as text (in the trail: `entry` is its entry)
 //   itemName(sample): what the status line calls the item on screen (default "item <id>")
 //   hintTarget: the element a click on the focus hint focuses (a text box)
 // ctx gives the view: model, el, signal, body (the view's slot), labelIntent(valueJSON) (true once sent),
@@ -376,7 +377,7 @@ function mount({ model, el }, makeView) {
       view.hintTarget.focus();
     });
   }
-  const shownLabel = (label) => (view.labelText ?? labelText)(label);
+  const shownLabel = (label, entry) => (view.labelText ?? labelText)(label, entry);
 
   function toggleHelp() {
     if (!helpBox.hidden) {
@@ -465,7 +466,7 @@ function mount({ model, el }, makeView) {
     trailBox.replaceChildren(
       h("span", { class: "nblabel-trail-title", text: "Recent:" }),
       ...trail.map((entry) => {
-        const text = shownLabel(JSON.parse(entry.label));
+        const text = shownLabel(JSON.parse(entry.label), entry);
         const button = h("button", {
           class: "nblabel-trail-item",
           type: "button",
@@ -615,7 +616,7 @@ function mount({ model, el }, makeView) {
 
     const held = !done && !loading && sample.label != null ? JSON.parse(sample.label) : null;
     heldLabel.textContent =
-      held == null ? "" : `Saved label: ${shownLabel(held)} — choose again to change it`;
+      held == null ? "" : `Saved label: ${(view.heldText ?? shownLabel)(held)} — choose again to change it`;
     heldLabel.hidden = held == null;
     // the reason belongs to the kernel's item: hidden while a prefetched one is shown
     const reason = model.get("sample").why;

@@ -21,6 +21,16 @@ function compareView(ctx) {
   const state = () => model.get("compare_state");
   const placeText = (i) => `Response ${i + 1}`;
 
+  // a saved label as the cards name candidates, by their place on screen for that item
+  // (`names`: its candidates in screen order); a ranking best first; an extra choice as is
+  function placesText(label, names) {
+    const place = (value) => {
+      const at = names.findIndex((name) => JSON.stringify(name) === JSON.stringify(value));
+      return at < 0 ? labelText(value) : placeText(at);
+    };
+    return Array.isArray(label) ? label.map(place).join(" > ") : place(label);
+  }
+
   function reset() {
     ranking = [];
     choice = null;
@@ -177,6 +187,8 @@ function compareView(ctx) {
     },
     pick,
     confirm,
+    heldText: (label) => placesText(label, candidates.map((c) => c.name)),
+    labelText: (label, entry) => (entry?.shown ? placesText(label, entry.shown) : labelText(label)),
     confirmShown: () => state().criteria.length > 0,
     onKey(event, key) {
       // a digit no option has (such as 5 with two candidates) may still be a score
