@@ -97,6 +97,9 @@ def test_lasso_a_cluster_label_it_and_undo(opened):
     lasso_rectangle(page, left, top, right, bottom)
     page.mouse.up()
     wait_until(lambda: probe.eval("w.picked") > 0)
+    # the mouse is over the plot: bqplot's toolbar (its pan-zoom would replace the lasso) hidden
+    toolbar = page.locator(f"{W} .toolbar_div")
+    assert toolbar.count() == 0 or not toolbar.first.is_visible()
     inside = {f"p{i}" for i, (x, y) in enumerate(dots) if left < x < right and top < y < bottom}
     assert inside >= {f"p{i}" for i in range(30)}
     assert set(probe.eval("w.selected")) == inside

@@ -78,6 +78,10 @@ def test_brush_with_the_mouse_label_save_and_show_again(opened):
     when = page.locator(f"{W} .nblabel-series-when").first.text_content()
     assert re.fullmatch(r"\d+\.\d\d – \d+\.\d\d", when), when
     assert page.locator(f"{W} .nblabel-sample").first.bounding_box()["height"] < 45
+    # the mouse is over the plot: bqplot's own toolbar (its pan-zoom would take the brush's
+    # place) stays hidden
+    toolbar = page.locator(f"{W} .toolbar_div")
+    assert toolbar.count() == 0 or not toolbar.first.is_visible()
     screenshot(page, f"series-brushed{suffix}", page.locator(W).first)
     if frontend == "notebook7":
         screenshot(page, "series-page-notebook7")  # the widget in Notebook 7's page

@@ -154,6 +154,7 @@ class ScatterWidget(anywidget.AnyWidget):
             axes=[bq.Axis(scale=xs, label=str(x)), bq.Axis(scale=ys, label=str(y), side="left")],
             interaction=self.selector, animation_duration=0, padding_x=0.04, padding_y=0.04,
             fig_margin={"top": 12, "bottom": 40, "left": 50, "right": 12},
+            display_toolbar=False,  # its pan-zoom would take the selector's place
         )  # fmt: skip
         fig.layout.width, fig.layout.height = "100%", f"{height}px"
         self._handlers = {"label": self._on_label, "action": self._on_action,

@@ -224,6 +224,9 @@ class SeriesWidget(LabelWidget):
             fig_margin={"top": 16, "bottom": 40, "left": 56, "right": 16},
             legend_location="top-right",
             animation_duration=0,
+            # bqplot's own toolbar would swap the brush for its pan-zoom, and zoom past the
+            # downsample: z zooms here
+            display_toolbar=False,
         )
         self._fig.layout.width = "100%"
         self._fig.layout.height = f"{height}px"
