@@ -448,6 +448,12 @@ def test_the_mask_brush_paints_and_shift_erases(mask_lab):
     wait_kernel_drawn(page)  # the kernel's canvas draws the mask, tinted with its class
     tinted = kernel_pixel(page, 200, 150)
     assert tinted[1] > tinted[0] + 30 and tinted[1] > tinted[2] + 30  # green: "road"
+    # each tool's name on one line, beside a long hint: the hint wraps, not the names
+    lines = page.locator(f"{W} >> .nblabel-tool span").evaluate_all(
+        "els => els.map(e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return r.getClientRects().length; })"
+    )
+    assert lines == [1, 1, 1], lines
     screenshot(page, "images-09-mask-painted", page.locator(W))
     page.keyboard.down("Shift")
     drag(page, to_screen(box, (400, 300), 200, 100), to_screen(box, (400, 300), 200, 200))
