@@ -471,7 +471,8 @@ function mount({ model, el }, makeView) {
           class: "nblabel-trail-item",
           type: "button",
           "data-item": entry.item,
-          title: "show this item again",
+          // whole, where a narrow widget cuts the entry short
+          title: `${itemText(entry.item)} → ${text}: show this item again`,
         });
         button.append(h("span", { class: "nblabel-trail-id", text: itemText(entry.item) }), " → ", h("span", { text }));
         button.addEventListener("click", () => gotoItem(entry.item));
