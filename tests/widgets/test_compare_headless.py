@@ -61,7 +61,7 @@ def test_key_n_picks_the_candidate_shown_nth_and_stores_its_name(store):
 
 
 def test_the_trail_carries_each_items_screen_order_so_the_view_names_places(store):
-    # the view shows "Response 2" for a saved label, as the card it was picked on read
+    # the view names a saved label "Response 2", as the card it was picked on was headed
     w = make(store, extra_choices=["tie"])
     seen = {}
     for i in range(4):
