@@ -22,7 +22,7 @@ import pandas as pd
 from ._errors import NblabelError
 from ._optional import require
 
-__all__ = ["Segment", "Timeline", "downsample", "overlapping"]
+__all__ = ["Segment", "Timeline", "downsample", "nice_ticks", "overlapping"]
 
 
 @dataclass(frozen=True)
@@ -258,6 +258,36 @@ class Timeline:
             if a - tolerance <= at <= b + tolerance:
                 hits.append((b - a, i))
         return min(hits)[1] if hits else None
+
+
+def nice_ticks(low: float, high: float, count: int) -> list[float] | None:
+    """About ``count`` round values from ``low`` to ``high`` (two at least), for an axis: a
+    step of 1, 2 or 5 times a power of ten (d3's rule, which bqplot's own ticks follow, but
+    for a given count: bqplot's ``num_ticks`` spaces ticks evenly from end to end instead,
+    so 1.8 reads "2"). ``None`` when the range is empty, not finite, or too narrow for its
+    magnitude to show round steps (under a billionth of it: the plot's own ticks then).
+
+    >>> nice_ticks(-0.6, 0.6, 4)
+    [-0.6, -0.4, -0.2, 0.0, 0.2, 0.4, 0.6]
+    >>> nice_ticks(0.0, 47.0, 5)
+    [0.0, 10.0, 20.0, 30.0, 40.0]
+    """
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low or count < 1:
+        return None
+    while True:
+        raw = (high - low) / count
+        power = 10.0 ** np.floor(np.log10(raw))
+        ratio = raw / power
+        factor = 10 if ratio >= 50**0.5 else 5 if ratio >= 10**0.5 else 2 if ratio >= 2**0.5 else 1
+        step = factor * power
+        if step < 1e-9 * max(abs(low), abs(high)):
+            return None
+        first, last = np.ceil(low / step - 1e-9), np.floor(high / step + 1e-9)
+        if last > first:  # two at least: else a finer step
+            break
+        count *= 2
+    places = max(0, int(-np.floor(np.log10(step))))  # 0.30000000000000004 is 0.3
+    return [round(float(k * step), places) + 0.0 for k in np.arange(first, last + 1)]
 
 
 def downsample(

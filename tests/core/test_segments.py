@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from nblabel import LabelStore, NblabelError
 from nblabel._codec import decode, encode
-from nblabel._segments import Segment, Timeline, downsample, overlapping
+from nblabel._segments import Segment, Timeline, downsample, nice_ticks, overlapping
 
 CLASSES = ["walk", "run", "idle"]
 
@@ -183,3 +183,36 @@ def test_a_timeline_refuses_unsorted_text_or_missing_times():
         Timeline(["a", "b"], CLASSES)
     with pytest.raises(NblabelError, match="missing"):
         Timeline([1.0, np.nan], CLASSES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    low=st.floats(-1e9, 1e9, allow_nan=False),
+    span=st.floats(1e-6, 1e9, allow_nan=False),
+    count=st.integers(1, 12),
+)
+def test_nice_ticks_are_round_evenly_spaced_and_inside_the_range(low, span, count):
+    high = low + span
+    ticks = nice_ticks(low, high, count)
+    magnitude = max(abs(low), abs(high))
+    if high <= low or span / count < 1e-10 * magnitude:  # too narrow to step roundly
+        return
+    assert ticks is not None or span / count < 1e-8 * magnitude
+    if ticks is None:
+        return
+    room = 1e-6 * span + 1e-12 * magnitude
+    assert ticks and all(low - room <= t <= high + room for t in ticks)
+    assert count / 2.5 - 1 <= len(ticks) <= 2.5 * count + 2
+    if len(ticks) > 1:
+        step = (ticks[-1] - ticks[0]) / (len(ticks) - 1)
+        assert np.allclose(np.diff(ticks), step, rtol=1e-6, atol=1e-12 * magnitude)
+        mantissa = step / 10 ** np.floor(np.log10(step))
+        assert min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 1e-3
+
+
+def test_nice_ticks_read_as_written_and_give_up_on_no_range():
+    assert nice_ticks(-0.6, 0.6, 4) == [-0.6, -0.4, -0.2, 0.0, 0.2, 0.4, 0.6]
+    assert nice_ticks(-3.1, 3.2, 6) == [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
+    assert nice_ticks(0.1, 0.3, 2) == [0.1, 0.2, 0.3]  # not 0.30000000000000004
+    for low, high in [(1.0, 1.0), (2.0, 1.0), (0.0, np.inf), (np.nan, 1.0)]:
+        assert nice_ticks(low, high, 5) is None

@@ -5,6 +5,7 @@ drag."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -85,6 +86,15 @@ def test_play_moves_the_playhead_a_key_labels_the_clip_and_a_brush_a_segment(ope
     when = page.locator(f"{W} .nblabel-series-when").first.text_content()
     assert re.fullmatch(r"0\.\d{3} s – [01]\.\d{3} s", when), when
     assert page.locator(f"{W} .nblabel-sample").first.bounding_box()["height"] < 45
+    # the value axis of this short plot: round values, apart (d3's ten were 14 px apart)
+    plot = page.locator(f"{W} rect.overlay").first.bounding_box()
+    bottom = plot["y"] + plot["height"]  # the time axis's labels are below it
+    labels = [(t.bounding_box(), t.text_content()) for t in page.locator(f"{W} .tick text").all()]
+    ticks = sorted((b["y"], text) for b, text in labels
+                   if b and b["x"] < plot["x"] and b["y"] < bottom)  # fmt: skip
+    assert len(ticks) >= 3 and min(b[0] - a[0] for a, b in itertools.pairwise(ticks)) >= 25
+    values = [float(text.replace("−", "-")) for _, text in ticks]
+    assert 0.0 in values and len({round(b - a, 9) for a, b in itertools.pairwise(values)}) == 1
     screenshot(page, f"audio-brushed{suffix}", page.locator(W).first)
     if frontend == "notebook7":
         screenshot(page, "audio-page-notebook7")  # the widget in Notebook 7's page

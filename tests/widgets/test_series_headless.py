@@ -180,9 +180,13 @@ def test_the_plot_draws_a_downsample_and_zoom_draws_the_range_again(tmp_path):
     assert w.current == "all"  # without by=, the frame is one recording
     line = w._lines[0]
     assert len(line.x) <= 1000 and line.y.max() == 30.0  # the spike survives
+    # the value axis: round values over what is drawn (320 px: a tick every 40 px or so)
+    assert list(w._y_axis.tick_values) == [0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0]
     w.zoom(50.0, 60.0)
     assert len(w._lines[0].x) <= 1000
     assert w._lines[0].x.min() >= 49.99 and w._lines[0].x.max() <= 60.01
+    # the spike is out of range; the sine stays a hair inside -1 and 1
+    assert list(w._y_axis.tick_values) == [-0.5, 0.0, 0.5]
     assert w._x.min == 50.0 and w._x.max == 60.0
     w.selector.selected = np.array([52.0, 53.0])
     browser_message(w, {"kind": "zoom", "to": "brush"})

@@ -30,7 +30,7 @@ from .._errors import NblabelError
 from .._fingerprint import data_key
 from .._job import Order, default_task
 from .._optional import require
-from .._segments import Segment, Timeline, downsample
+from .._segments import Segment, Timeline, downsample, nice_ticks
 from .._store import LabelStore
 from ._base import LabelWidget, _Intent
 from ._build import build
@@ -214,11 +214,14 @@ class SeriesWidget(LabelWidget):
         )
         """bqplot's brush: its ``selected`` is the brushed range (set it to brush from Python)."""
         self.selector.observe(self._on_brush, names="selected")
+        # round values every 40 px or so (d3's ten of them crowd a short plot, an audio clip's)
+        self._y_axis = bq.Axis(scale=y, side="left", grid_lines="dashed")
+        self._y_ticks = max(3, (height - 56) // 40)
         self._fig = bq.Figure(
             marks=[self._band_marks, *self._lines, self._chosen_mark, self._band_labels],
             axes=[
                 bq.Axis(scale=self._x, label=str(self._recs.time), grid_lines="none"),
-                bq.Axis(scale=y, side="left", grid_lines="dashed"),
+                self._y_axis,
             ],
             interaction=self.selector,
             fig_margin={"top": 16, "bottom": 40, "left": 56, "right": 16},
@@ -251,10 +254,15 @@ class SeriesWidget(LabelWidget):
         line, key = self._timeline, self.session.current
         lo, hi = self._range if self._range is not None else (None, None)
         with self._fig.hold_sync():
+            low, high = np.inf, -np.inf
             for mark, column in zip(self._lines, self._recs.value, strict=True):
                 y = self._recs.channel(key, column)
                 picked = downsample(line.axis, y, self._points, lo, hi)
                 mark.x, mark.y = self._to_scale(line.axis[picked]), y[picked]
+                shown = np.asarray(mark.y, dtype=float)
+                if np.isfinite(shown).any():
+                    low, high = min(low, np.nanmin(shown)), max(high, np.nanmax(shown))
+            self._y_axis.tick_values = nice_ticks(low, high, self._y_ticks)
             first, last = self._range or (float(line.axis[0]), float(line.axis[-1]))
             if first == last:
                 first, last = first - 1, last + 1
