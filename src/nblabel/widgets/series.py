@@ -258,10 +258,11 @@ class SeriesWidget(LabelWidget):
             for mark, column in zip(self._lines, self._recs.value, strict=True):
                 y = self._recs.channel(key, column)
                 picked = downsample(line.axis, y, self._points, lo, hi)
-                mark.x, mark.y = self._to_scale(line.axis[picked]), y[picked]
-                shown = np.asarray(mark.y, dtype=float)
-                if np.isfinite(shown).any():
-                    low, high = min(low, np.nanmin(shown)), max(high, np.nanmax(shown))
+                shown = y[picked]
+                mark.x, mark.y = self._to_scale(line.axis[picked]), shown
+                finite = shown[np.isfinite(shown)]
+                if len(finite):
+                    low, high = min(low, finite.min()), max(high, finite.max())
             self._y_axis.tick_values = nice_ticks(low, high, self._y_ticks)
             first, last = self._range or (float(line.axis[0]), float(line.axis[-1]))
             if first == last:
