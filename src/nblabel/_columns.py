@@ -134,6 +134,7 @@ def read_event_columns(
     fingerprint: str = "fingerprint",
     items_whole: bool | None = None,
     table_sql: str = "nblabel_events",
+    scan_groups: bool = True,
 ) -> EventColumns | None:
     """The label events ``where`` selects (SQL after ``WHERE``) as columns, oldest first;
     ``None`` when there are none. ``grouped`` names the columns read as codes beside them
@@ -144,10 +145,27 @@ def read_event_columns(
     not a whole number, ``False`` reads every id as its text. ``table_sql`` may add a clause to
     the table's name (SQLite's ``NOT INDEXED``).
 
+    Where ``grouped`` are the index's last columns of the three and take few values (a store
+    has few annotators), those values are found first, a seek in the index each, and every
+    row brings one small number in their place rather than two or three texts to decode
+    (``scan_groups=False``: not looked for, as for the few events after a snapshot).
+
     An engine with ``read_chunks`` hands its rows over a chunk at a time; from one without,
     they come in one chunk.
     """
-    read = dict(fingerprint=fingerprint, table_sql=table_sql)
+    combinations = _group_combinations(engine, where, params, grouped) if scan_groups else None
+    read = dict(fingerprint=fingerprint, table_sql=table_sql, combinations=combinations)
+    try:
+        return _read_sorted(engine, where, params, grouped, items_whole, read)
+    except UnknownGroup:  # a combination written after they were found: read as texts
+        read["combinations"] = None
+        return _read_sorted(engine, where, params, grouped, items_whole, read)
+
+
+def _read_sorted(
+    engine: Any, where: str, params: list, grouped: list[str], items_whole: bool | None,
+    read: dict[str, Any],
+) -> EventColumns | None:  # fmt: skip
     if items_whole is None:
         try:
             columns = _read(engine, where, params, grouped, as_ints=None, **read)
@@ -204,6 +222,83 @@ class NotWhole(Exception):
     """Item ids read as whole numbers met one that is not."""
 
 
+class UnknownGroup(Exception):
+    """A row's task, annotator or source is none of the combinations found before the read."""
+
+
+#: the columns the events' index begins with, in its order (``_engine.CURRENT_INDEX``)
+_INDEXED = ("task", "annotator", "source")
+#: combinations of the grouped columns read as one number per row; beyond, as their texts
+MOST_GROUPS = 64
+
+
+def _group_combinations(
+    engine: Any, where: str, params: list, grouped: list[str]
+) -> list[tuple] | None:
+    """The distinct values of the ``grouped`` columns among the events ``where`` selects, in
+    the index's order: a loose index scan, one seek from each value of a column to its next
+    (a seek past a row value would walk every entry of its first column). ``None`` where the
+    index cannot seek so (the grouped columns are not its last of the three, or the store
+    lacks it) or they are more than :data:`MOST_GROUPS`."""
+    if not grouped or tuple(grouped) != _INDEXED[len(_INDEXED) - len(grouped) :]:
+        return None
+    if "nblabel_events_current" not in engine.indexes():
+        return None  # an old store opened read-only: each seek would be a scan
+    found: list[tuple] = []
+
+    def scan(fixed: tuple, depth: int) -> bool:
+        column = grouped[depth]
+        on = "".join(f" AND {c} = ?" for c in grouped[:depth])
+        select = f"SELECT {column} FROM nblabel_events WHERE ({where}){on}"
+        rows = engine.read(f"{select} ORDER BY {column} LIMIT 1", [*params, *fixed])
+        while rows:
+            value = rows[0][0]
+            if depth + 1 < len(grouped):
+                if not scan((*fixed, value), depth + 1):
+                    return False
+            else:
+                found.append((*fixed, value))
+                if len(found) > MOST_GROUPS:
+                    return False
+            rows = engine.read(
+                f"{select} AND {column} > ? ORDER BY {column} LIMIT 1", [*params, *fixed, value]
+            )
+        return True
+
+    return found if scan((), 0) and found else None  # none: nothing to code
+
+
+class _GroupCode:
+    """One number per row for the grouped columns of a read: each column's value coded by a
+    ``CASE`` of the values found, in mixed radix (NULL: a value not found)."""
+
+    def __init__(self, grouped: list[str], combinations: list[tuple]) -> None:
+        self.grouped = grouped
+        self.values = [list(dict.fromkeys(c[i] for c in combinations)) for i in range(len(grouped))]
+        terms, self.params, self.radixes, radix = [], [], [], 1
+        for column, values in zip(grouped, self.values, strict=True):
+            whens = " ".join(f"WHEN ? THEN {code}" for code in range(len(values)))
+            terms.append(f"(CASE {column} {whens} END) * {radix}")
+            self.params.extend(values)
+            self.radixes.append(radix)
+            radix *= len(values)
+        self.sql = " + ".join(terms)
+
+    def decode(self, codes: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each column's codes and uniques, numbered in the order first read (as a
+        :class:`Factorizer` numbers them)."""
+        out = {}
+        for column, values, radix in zip(self.grouped, self.values, self.radixes, strict=True):
+            found = (codes // radix) % len(values)
+            seen = pd.unique(found)
+            renumber = np.zeros(len(values), dtype=np.intp)
+            renumber[seen] = np.arange(len(seen))
+            uniques = np.empty(len(seen), dtype=object)
+            uniques[:] = [values[i] for i in seen.tolist()]
+            out[column] = renumber[found], uniques
+        return out
+
+
 def _read(
     engine: Any,
     where: str,
@@ -213,19 +308,29 @@ def _read(
     as_ints: bool | None,
     fingerprint: str,
     table_sql: str,
+    combinations: list[tuple] | None,
 ) -> EventColumns | None:
     """:func:`read_event_columns` in the order read; ``as_ints``: item ids as int64, raising
     :class:`NotWhole` at the first chunk that has one that is not a whole number (``True``),
-    as texts (``False``), or as the first chunk allows (``None``)."""
-    selected = ["id", "item", "label", "rationale", "created_at", "duration_s",
-                f"{fingerprint} AS fingerprint", *grouped]  # fmt: skip
+    as texts (``False``), or as the first chunk allows (``None``). With ``combinations``
+    (:func:`_group_combinations`), the grouped columns come as one number per row, raising
+    :class:`UnknownGroup` at a row of none of them."""
+    selected = ["id", "item", "label", "rationale", "created_at", "duration_s"]
+    no_prints = fingerprint.strip().upper() == "NULL"  # a column of NULLs: not fetched
+    if not no_prints:
+        selected.append(f"{fingerprint} AS fingerprint")
+    coded = None if combinations is None else _GroupCode(grouped, combinations)
+    selected += grouped if coded is None else [coded.sql]
     sql = f"SELECT {', '.join(selected)} FROM {table_sql} WHERE {where}"
+    if coded is not None:
+        params = [*coded.params, *params]  # the CASEs' values come first in the SQL
     chunks: dict[str, list[np.ndarray]] = {
         k: [] for k in ("id", "item", "rationale", "created_at", "duration_s", "fingerprint")
     }
     labels = Factorizer()
     label_codes: list[np.ndarray] = []
-    groups = {column: (Factorizer(), []) for column in grouped}
+    groups = {column: (Factorizer(), []) for column in grouped} if coded is None else {}
+    group_codes: list[np.ndarray] = []
 
     def consume(rows: list[tuple]) -> None:
         nonlocal as_ints
@@ -248,8 +353,15 @@ def _read(
         chunks["rationale"].append(table[:, 3].copy())
         chunks["created_at"].append(table[:, 4].astype(float))
         chunks["duration_s"].append(table[:, 5].astype(float))
-        chunks["fingerprint"].append(table[:, 6].copy())
-        for i, (factorizer, codes) in enumerate(groups.values(), start=7):
+        if not no_prints:
+            chunks["fingerprint"].append(table[:, 6].copy())
+        first_group = 6 if no_prints else 7
+        if coded is not None:
+            try:
+                group_codes.append(table[:, first_group].astype(np.int64))
+            except TypeError:  # NULL: a value the CASEs do not name
+                raise UnknownGroup from None
+        for i, (factorizer, codes) in enumerate(groups.values(), start=first_group):
             codes.append(factorizer.add(table[:, i]))
 
     reader = getattr(engine, "read_chunks", None)
@@ -261,13 +373,22 @@ def _read(
         reader(sql, params, consume, _CHUNK)
     if not chunks["id"]:
         return None
+    event_ids = np.concatenate(chunks["id"])
+    if no_prints:
+        fingerprints = np.full(len(event_ids), None, dtype=object)
+    else:
+        fingerprints = np.concatenate(chunks["fingerprint"])
+    if coded is not None:
+        coded_groups = coded.decode(np.concatenate(group_codes))
+    else:
+        coded_groups = {k: (np.concatenate(codes), f.uniques()) for k, (f, codes) in groups.items()}
     return EventColumns(
-        event_ids=np.concatenate(chunks["id"]),
+        event_ids=event_ids,
         items=np.concatenate(chunks["item"]),
         labels=(np.concatenate(label_codes), labels.uniques()),
         rationales=np.concatenate(chunks["rationale"]),
         created_at=np.concatenate(chunks["created_at"]),
         durations=np.concatenate(chunks["duration_s"]),
-        groups={k: (np.concatenate(codes), f.uniques()) for k, (f, codes) in groups.items()},
-        fingerprints=np.concatenate(chunks["fingerprint"]),
+        groups=coded_groups,
+        fingerprints=fingerprints,
     )

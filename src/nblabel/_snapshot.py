@@ -212,6 +212,7 @@ def read_columns(
             fingerprint=fingerprint,
             items_whole=kept.items.dtype.kind == "i",
             table_sql=engine.events_by_id,  # the ids after upto, not the whole index
+            scan_groups=False,
         )
     except NotWhole:  # an id that is not a whole number arrived: every id read as its text
         return _read_all(engine, key, seen, where, params, grouped, fingerprint)

@@ -273,3 +273,123 @@ def test_session_labels_chunked_equal_one_read(store, monkeypatch):
     chunked = LabelingSession(items, store=store, task="t", annotator="a").labels()
     pd.testing.assert_frame_equal(one, chunked)
     assert typed(one["label"]) == typed(chunked["label"])
+
+
+# -- the grouped columns as one number per row ---------------------------------------------------
+#: annotators and sources whose names SQL or a placeholder could mistake for syntax
+HOSTILE_NAMES = ["a", "b", "o'brien", "?", "%s", "ünï", " a", "a ", "A"]
+#: the columns a query leaves open, with the filter that fixes the others
+GROUPINGS = [
+    (["source"], "action = 'label' AND task = ? AND annotator = ?", ["t", "a"]),
+    (["annotator", "source"], "action = 'label' AND task = ?", ["t"]),
+    (["task", "annotator", "source"], "action = 'label'", []),
+]
+
+
+def fill_groups(store) -> None:
+    fill(store)
+    for n, name in enumerate(HOSTILE_NAMES):
+        store.append(task="t", item=n, annotator=name, label="pos", source=name)
+        store.append(task="t", item=n, annotator="a", label="neg", source=name)
+        store.append(task=name, item=n, annotator=name, label=n)
+    store.undo(store.append(task="t", item=0, annotator="undone only", label="x"),
+               annotator="undone only")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("grouped", "where", "params"), GROUPINGS, ids=["source", "annotator-source", "all"]
+)
+def test_grouped_columns_coded_in_sql_read_as_their_texts(store, monkeypatch, grouped, where,
+                                                          params):  # fmt: skip
+    fill_groups(store)
+    engine = store._engine
+    found = _columns._group_combinations(engine, where, params, grouped)
+    rows = store._query(f"SELECT DISTINCT {', '.join(grouped)} FROM nblabel_events WHERE {where}",
+                        tuple(params))  # fmt: skip
+    assert found is not None and sorted(found) == sorted(map(tuple, rows))
+    monkeypatch.setattr(_columns, "_CHUNK", 4)
+    coded = _columns.read_event_columns(engine, where, params, grouped)
+    plain = _columns.read_event_columns(engine, where, params, grouped, scan_groups=False)
+    assert coded.event_ids.tolist() == plain.event_ids.tolist()
+    for column in grouped:
+        # the same codes, numbered in the order read: not just the same values
+        assert coded.groups[column][0].tolist() == plain.groups[column][0].tolist(), column
+        assert coded.groups[column][1].tolist() == plain.groups[column][1].tolist(), column
+    assert coded.fingerprints.tolist() == [None] * len(coded)  # not fetched: NULL each
+
+
+def test_annotations_with_too_many_combinations_read_them_as_texts(store, monkeypatch):
+    fill_groups(store)
+    monkeypatch.setattr(_columns, "MOST_GROUPS", 3)
+    assert _columns._group_combinations(store._engine, *GROUPINGS[1][1:], ["annotator", "source"]) \
+        is None  # fmt: skip
+    for query in ({}, {"task": "t"}):
+        assert_same_as_reference(store.annotations(**query), reference(store, **query))
+
+
+def test_a_combination_written_after_the_scan_is_read_as_text(store, monkeypatch):
+    fill_groups(store)
+    scan = _columns._group_combinations
+    # the scan missed one combination (written between it and the read): its rows come as
+    # NULL, and the whole read is made again as texts
+    monkeypatch.setattr(_columns, "_group_combinations", lambda *a: scan(*a)[1:])
+    monkeypatch.setattr(_columns, "_CHUNK", 3)
+    for query in ({}, {"task": "t"}, {"task": "t", "history": True}):
+        assert_same_as_reference(store.annotations(**query), reference(store, **query))
+
+
+def test_a_store_without_the_index_reads_groups_as_texts(store):
+    fill_groups(store)
+
+    class WithoutIndex:  # a store made before the index, opened read-only
+        def __init__(self, engine):
+            self.engine = engine
+
+        def __getattr__(self, name):
+            return getattr(self.engine, name)
+
+        def indexes(self):
+            return self.engine.indexes() - {"nblabel_events_current"}
+
+    where, params = GROUPINGS[1][1:]
+    engine = WithoutIndex(store._engine)
+    assert _columns._group_combinations(engine, where, params, ["annotator", "source"]) is None
+    read = _columns.read_event_columns(engine, where, params, ["annotator", "source"])
+    assert len(read) == len(store.annotations(task="t", history=True))
+
+
+def test_groups_not_at_the_end_of_the_index_are_read_as_texts(store):
+    fill_groups(store)
+    # annotator fixed, task and source open: the index cannot seek from one task to the next
+    found = _columns._group_combinations(
+        store._engine, "action = 'label' AND annotator = ?", ["a"], ["task", "source"]
+    )
+    assert found is None
+    assert_same_as_reference(store.annotations(annotator="a"), reference(store, annotator="a"))
+
+
+def test_each_seek_of_the_scan_is_a_search_of_the_index(make_store, store_url):
+    if "://" in store_url:
+        pytest.skip("SQLite's query plans")
+    store = make_store()
+    fill_groups(store)
+    engine = store._engine
+    asked = []
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(engine, name)
+
+        def read(self, sql, params=(), **kwargs):
+            asked.append((sql, list(params)))
+            return engine.read(sql, params, **kwargs)
+
+    for grouped, where, params in GROUPINGS:
+        assert _columns._group_combinations(Recording(), where, params, grouped)
+    assert len(asked) > len(HOSTILE_NAMES)
+    for sql, params in asked:
+        plan = " ".join(row[-1] for row in engine.read(f"EXPLAIN QUERY PLAN {sql}", params))
+        # in the index's order (no sort), its first entry; from a value on, a seek past it
+        assert "COVERING INDEX nblabel_events_current" in plan and "TEMP" not in plan, plan
+        if " > ?" in sql:
+            assert plan.startswith("SEARCH") and ">?)" in plan.replace(" ", ""), (sql, plan)
