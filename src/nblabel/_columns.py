@@ -236,14 +236,39 @@ def _group_combinations(
     engine: Any, where: str, params: list, grouped: list[str]
 ) -> list[tuple] | None:
     """The distinct values of the ``grouped`` columns among the events ``where`` selects, in
-    the index's order: a loose index scan, one seek from each value of a column to its next
-    (a seek past a row value would walk every entry of its first column). ``None`` where the
+    the index's order: a loose index scan, a seek from each to the next. ``None`` where the
     index cannot seek so (the grouped columns are not its last of the three, or the store
     lacks it) or they are more than :data:`MOST_GROUPS`."""
     if not grouped or tuple(grouped) != _INDEXED[len(_INDEXED) - len(grouped) :]:
         return None
     if "nblabel_events_current" not in engine.indexes():
         return None  # an old store opened read-only: each seek would be a scan
+    if getattr(engine, "seeks_row_values", False):
+        found = _seek_rows(engine, where, params, grouped)
+    else:
+        found = _seek_columns(engine, where, params, grouped)
+    return found if found and len(found) <= MOST_GROUPS else None  # none: nothing to code
+
+
+def _seek_rows(engine: Any, where: str, params: list, grouped: list[str]) -> list[tuple]:
+    """The combinations in one query, each seek past the last one's row value (an engine
+    whose index seeks to a row value, PostgreSQL: one round trip, not one per seek)."""
+    columns = ", ".join(grouped)
+    last = ", ".join(f"found.{c}" for c in grouped)
+    sql = (
+        f"WITH RECURSIVE found AS ("
+        f"(SELECT {columns} FROM nblabel_events WHERE {where} ORDER BY {columns} LIMIT 1)"
+        f" UNION ALL SELECT step.* FROM found, LATERAL ("
+        f"SELECT {columns} FROM nblabel_events WHERE ({where}) AND ({columns}) > ({last})"
+        f" ORDER BY {columns} LIMIT 1) AS step"
+        f") SELECT {columns} FROM found LIMIT {MOST_GROUPS + 1}"
+    )
+    return [tuple(row) for row in engine.read(sql, [*params, *params])]
+
+
+def _seek_columns(engine: Any, where: str, params: list, grouped: list[str]) -> list[tuple]:
+    """The combinations a seek each, from each value of a column to its next (SQLite: a seek
+    past a row value would walk every entry of its first column); a cheap call each."""
     found: list[tuple] = []
 
     def scan(fixed: tuple, depth: int) -> bool:
@@ -265,7 +290,8 @@ def _group_combinations(
             )
         return True
 
-    return found if scan((), 0) and found else None  # none: nothing to code
+    scan((), 0)
+    return found
 
 
 class _GroupCode:

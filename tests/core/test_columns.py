@@ -368,10 +368,7 @@ def test_groups_not_at_the_end_of_the_index_are_read_as_texts(store):
     assert_same_as_reference(store.annotations(annotator="a"), reference(store, annotator="a"))
 
 
-def test_each_seek_of_the_scan_is_a_search_of_the_index(make_store, store_url):
-    if "://" in store_url:
-        pytest.skip("SQLite's query plans")
-    store = make_store()
+def test_each_seek_of_the_scan_is_a_search_of_the_index(store, store_url):
     fill_groups(store)
     engine = store._engine
     asked = []
@@ -385,7 +382,12 @@ def test_each_seek_of_the_scan_is_a_search_of_the_index(make_store, store_url):
             return engine.read(sql, params, **kwargs)
 
     for grouped, where, params in GROUPINGS:
+        before = len(asked)
         assert _columns._group_combinations(Recording(), where, params, grouped)
+        if "://" in store_url:  # PostgreSQL seeks past a row value: one query, one round trip
+            assert len(asked) == before + 1, asked[before:]
+    if "://" in store_url:
+        return  # its plans depend on the table's size: the tables here are scanned whole
     assert len(asked) > len(HOSTILE_NAMES)
     for sql, params in asked:
         plan = " ".join(row[-1] for row in engine.read(f"EXPLAIN QUERY PLAN {sql}", params))
