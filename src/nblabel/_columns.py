@@ -229,7 +229,10 @@ class UnknownGroup(Exception):
 #: the columns the events' index begins with, in its order (``_engine.CURRENT_INDEX``)
 _INDEXED = ("task", "annotator", "source")
 #: combinations of the grouped columns read as one number per row; beyond, as their texts
-MOST_GROUPS = 64
+MOST_GROUPS = 32
+#: values of one column coded so: its CASE tries them in turn, and with 32 it costs SQLite
+#: about what decoding the texts costs Python
+MOST_VALUES = 16
 
 
 def _group_combinations(
@@ -238,7 +241,8 @@ def _group_combinations(
     """The distinct values of the ``grouped`` columns among the events ``where`` selects, in
     the index's order: a loose index scan, a seek from each to the next. ``None`` where the
     index cannot seek so (the grouped columns are not its last of the three, or the store
-    lacks it) or they are more than :data:`MOST_GROUPS`."""
+    lacks it), or they are more than :data:`MOST_GROUPS`, or a column's more than
+    :data:`MOST_VALUES`."""
     if not grouped or tuple(grouped) != _INDEXED[len(_INDEXED) - len(grouped) :]:
         return None
     if "nblabel_events_current" not in engine.indexes():
@@ -247,7 +251,11 @@ def _group_combinations(
         found = _seek_rows(engine, where, params, grouped)
     else:
         found = _seek_columns(engine, where, params, grouped)
-    return found if found and len(found) <= MOST_GROUPS else None  # none: nothing to code
+    if not found or len(found) > MOST_GROUPS:  # none: nothing to code
+        return None
+    if any(len({c[i] for c in found}) > MOST_VALUES for i in range(len(grouped))):
+        return None
+    return found
 
 
 def _seek_rows(engine: Any, where: str, params: list, grouped: list[str]) -> list[tuple]:

@@ -318,9 +318,10 @@ def test_grouped_columns_coded_in_sql_read_as_their_texts(store, monkeypatch, gr
     assert coded.fingerprints.tolist() == [None] * len(coded)  # not fetched: NULL each
 
 
-def test_annotations_with_too_many_combinations_read_them_as_texts(store, monkeypatch):
+@pytest.mark.parametrize("limit", ["MOST_GROUPS", "MOST_VALUES"])
+def test_annotations_with_too_many_combinations_read_them_as_texts(store, monkeypatch, limit):
     fill_groups(store)
-    monkeypatch.setattr(_columns, "MOST_GROUPS", 3)
+    monkeypatch.setattr(_columns, limit, 3)
     assert _columns._group_combinations(store._engine, *GROUPINGS[1][1:], ["annotator", "source"]) \
         is None  # fmt: skip
     for query in ({}, {"task": "t"}):
