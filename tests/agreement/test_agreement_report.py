@@ -17,8 +17,10 @@ def _wide(seed: int = 0, n: int = 120) -> pd.DataFrame:
     truth = rng.choice(["neg", "neu", "pos"], n)
     noisy = {"alice": 0.9, "bob": 0.85, "<b>eve</b>": 0.3}
     return pd.DataFrame(
-        {name: np.where(rng.random(n) < p, truth, rng.choice(["neg", "neu", "pos"], n))
-         for name, p in noisy.items()},
+        {
+            name: np.where(rng.random(n) < p, truth, rng.choice(["neg", "neu", "pos"], n))
+            for name, p in noisy.items()
+        },
         index=pd.Index([f"doc{i}" for i in range(n)], name="item"),
     )
 
@@ -77,8 +79,8 @@ def test_widget_has_summary_and_heat_map() -> None:
     rep = agreement.report(long.assign(task="<script>"), task="<script>", n_boot=20)
     box = rep.widget()
     assert isinstance(box, ipywidgets.VBox) and "nblabel" in box._dom_classes
-    summary, figures = box.children
-    assert isinstance(summary, ipywidgets.HTML)
+    summary, figures, caption = box.children
+    assert isinstance(summary, ipywidgets.HTML) and isinstance(caption, ipywidgets.HTML)
     assert "&lt;script&gt;" in summary.value and "<script>" not in summary.value
     assert "&lt;b&gt;eve&lt;/b&gt;" in summary.value
     labels, annotators = (figure.marks[0] for figure in figures.children)
@@ -95,8 +97,9 @@ def test_heat_maps_print_values_have_a_legend_and_leave_the_diagonal_out() -> No
     pytest.importorskip("ipywidgets")
     wide = pd.DataFrame({"a": list("xxyyzzxy"), "b": list("xxyyzzyx"), "c": list("xyyzzxxy")})
     rep = agreement.report(wide, n_boot=20)
-    for figure, table in zip(rep.widget().children[1].children,
-                             (rep.class_confusion, rep.pairwise), strict=True):
+    for figure, table in zip(
+        rep.widget().children[1].children, (rep.class_confusion, rep.pairwise), strict=True
+    ):
         heat, texts = figure.marks
         values = table.to_numpy(dtype=float)
         n = len(values)
@@ -117,6 +120,8 @@ def test_heat_maps_print_values_have_a_legend_and_leave_the_diagonal_out() -> No
         left = next(a for a in figure.axes if a.side == "left")
         assert int(left.label_offset.rstrip("px")) >= 8 * max(len(str(i)) for i in table.index)
     assert list(np.asarray(rep.widget().children[1].children[1].marks[1].text)[::4]) == ["—"] * 3
+    caption = rep.widget().children[-1].value  # under the maps: what they show
+    assert "coincidences" in caption and "diagonal is printed but not coloured" in caption
 
 
 def test_benchmark_file_quick_run() -> None:
@@ -126,7 +131,9 @@ def test_benchmark_file_quick_run() -> None:
     spec.loader.exec_module(module)
     rows = module.run(quick=True)
     assert [r["name"].split(",")[0] for r in rows] == [
-        "krippendorff_alpha nominal", "krippendorff_alpha interval"]
+        "krippendorff_alpha nominal",
+        "krippendorff_alpha interval",
+    ]
     for row in rows:
         assert set(row) == {"name", "nblabel_s", "baseline", "baseline_s", "target", "passed"}
         assert row["nblabel_s"] > 0 and row["baseline_s"] > 0

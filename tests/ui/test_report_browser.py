@@ -33,8 +33,10 @@ view
 
 @pytest.fixture(scope="module")
 def report_page(jupyter_server, browser):
-    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS,
-                         widgets=".nblabel") as (page, probe):
+    with notebook_in_lab(browser, jupyter_server, NOTEBOOK, cells=CELLS, widgets=".nblabel") as (
+        page,
+        probe,
+    ):
         yield page, probe
 
 
@@ -53,7 +55,7 @@ def test_report_renders_summary_and_heat_map(report_page):
     assert "Labels given to the same item" in text and "Agreement between annotators" in text
     # the task name and labels are user strings: shown as text, never as markup
     assert "<i>t</i>" in summary
-    html_part = root.locator(".widget-html")
+    html_part = root.locator(".widget-html").first  # the summary (the caption is the last)
     assert html_part.locator("i").count() == 0  # the task name "<i>t</i>" stays text
     assert "<i>t</i>" in html_part.inner_text()
     assert not widget_errors(page), page.errors
@@ -95,5 +97,11 @@ def test_heat_maps_print_values_with_a_legend_and_no_overlap(report_page):
     assert labels["legend"] == annotators["legend"] == 1
     for figure in (labels, annotators):
         assert figure["overlaps"] and not any(figure["overlaps"])  # titles clear of ticks
+    # under the maps, a caption says what they count and why the diagonal is white
+    caption = page.locator(".nblabel .widget-html", has_text="coincidences")
+    maps = page.locator(".nblabel .bqplot.figure").first.bounding_box()
+    below = caption.bounding_box()
+    assert below["y"] >= maps["y"] + maps["height"] - 1 and below["height"] > 10
+    assert "diagonal is printed but not coloured" in caption.inner_text()
     assert not widget_errors(page), page.errors
     screenshot(page, "report-02-heat-maps", page.locator(".nblabel").first)

@@ -54,8 +54,15 @@ def colour_range(values: np.ndarray) -> tuple[float, float]:
     return (low, high) if high > low else (low, low + 1.0)
 
 
-def _heat_map(bq: Any, widgets: Any, table: Any, title: str, axes: tuple[str, str],
-              fmt: str, diagonal: str | None) -> Any:
+def _heat_map(
+    bq: Any,
+    widgets: Any,
+    table: Any,
+    title: str,
+    axes: tuple[str, str],
+    fmt: str,
+    diagonal: str | None,
+) -> Any:
     """A square GridHeatMap of ``table`` (rows and columns named alike), each cell's value
     printed in it, a colour legend on the right, the diagonal left out of the colour range."""
     names = [str(name) for name in table.index]
@@ -96,6 +103,18 @@ def _heat_map(bq: Any, widgets: Any, table: Any, title: str, axes: tuple[str, st
     )  # fmt: skip
 
 
+#: what the two maps show, under them: a reader asks why a cell holds a half, and why the
+#: largest numbers (on the diagonal) are white
+CAPTION = (
+    '<p style="color: var(--jp-content-font-color2, #555); font-size: 0.9em">'
+    "Left: the labels one item got from two annotators, as Krippendorff's coincidences"
+    " (each pair of an item's labels weighs 1 / (its labels − 1), so counts may be halves)."
+    " Right: the share of the items two annotators both labeled on which they agree."
+    " Colours span the cells off the diagonal, where labels or annotators differ; the"
+    " diagonal is printed but not coloured.</p>"
+)
+
+
 def report_widget(report: AgreementReport) -> Any:
     """VBox of an HTML summary and two heat maps: labels given to the same item (pooled
     coincidences) and agreement between each pair of annotators. Each cell prints its value;
@@ -103,11 +122,25 @@ def report_widget(report: AgreementReport) -> Any:
     import ipywidgets as widgets
 
     bq = require("bqplot", extra="plots", purpose="the agreement report's widget")
-    labels = _heat_map(bq, widgets, report.class_confusion, "Labels given to the same item",
-                       ("label", "other annotator's label"), ".3g", None)
-    annotators = _heat_map(bq, widgets, report.pairwise, "Agreement between annotators",
-                           ("annotator", "other annotator"), ".2f", "—")
+    labels = _heat_map(
+        bq,
+        widgets,
+        report.class_confusion,
+        "Labels given to the same item",
+        ("label", "other annotator's label"),
+        ".3g",
+        None,
+    )
+    annotators = _heat_map(
+        bq,
+        widgets,
+        report.pairwise,
+        "Agreement between annotators",
+        ("annotator", "other annotator"),
+        ".2f",
+        "—",
+    )
     figure = widgets.HBox([labels, annotators])
-    box = widgets.VBox([widgets.HTML(_summary_html(report)), figure])
+    box = widgets.VBox([widgets.HTML(_summary_html(report)), figure, widgets.HTML(CAPTION)])
     box.add_class("nblabel")
     return box
