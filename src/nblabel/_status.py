@@ -25,6 +25,8 @@ COLUMNS = ["done", "claimed", "left", "pace_per_h", "eta"]
 HEADINGS = {"done": "done", "claimed": "claimed", "left": "left",
             "pace_per_h": "pace (labels/h)", "eta": "ETA"}  # fmt: skip
 UNKNOWN = "–"
+#: what the ETA column holds, which differs by row: said under the table
+ETA_NOTE = "ETA: an annotator's claimed items at their pace; all: what is left, at the team's pace."
 
 
 @dataclass(frozen=True)
@@ -118,13 +120,16 @@ class Status:
         return rows
 
     def __repr__(self) -> str:
-        return f"{self.summary()}\n{self._shown().to_string()}"
+        return f"{self.summary()}\n{self._shown().to_string()}\n{ETA_NOTE}"
 
     def _repr_html_(self) -> str:
         # the table is built by pandas, which escapes every value (annotator names are data)
         import html
 
-        return f"<p>{html.escape(self.summary())}</p>{self._shown().to_html(escape=True)}"
+        return (
+            f"<p>{html.escape(self.summary())}</p>{self._shown().to_html(escape=True)}"
+            f"<p><small>{html.escape(ETA_NOTE)}</small></p>"
+        )
 
 
 def _count(value: Any) -> str:

@@ -38,6 +38,10 @@ def test_progress_per_annotator_and_overall(store, clock):
     assert result["done"].sum() == 12  # the DataFrame answers through the result
     text = repr(result)
     assert "6 of 40 labels done (15%), 4 claimed, 34 left" in text and "alice" in text
+    # an annotator's ETA is of their claims, the team's of what is left: both say so
+    note = "ETA: an annotator's claimed items at their pace; all: what is left"
+    assert text.endswith(note + ", at the team's pace.")
+    assert "ETA: an annotator&#x27;s claimed items" in result._repr_html_()
 
 
 def test_lapsed_claims_are_not_counted_as_claimed(store, clock):

@@ -48,9 +48,15 @@ TABLE_LOOK = """t => {
 @pytest.fixture(scope="module", params=FRONT_ENDS)
 def opened(request, jupyter_server, browser):
     """The notebook in JupyterLab, then in Notebook 7."""
-    with notebook_in_front_end(request.param, browser, jupyter_server, "status.ipynb",
-                               cells=CELLS, widgets=VIEW,
-                               viewport={"width": 1100, "height": 900}) as (page, probe):
+    with notebook_in_front_end(
+        request.param,
+        browser,
+        jupyter_server,
+        "status.ipynb",
+        cells=CELLS,
+        widgets=VIEW,
+        viewport={"width": 1100, "height": 900},
+    ) as (page, probe):
         page.locator(VIEW).scroll_into_view_if_needed()
         yield page, probe, "" if request.param == "lab" else "-notebook7"
 
@@ -67,18 +73,30 @@ def test_the_view_draws_and_follows_the_store(opened):
     table = view.locator("table.nblabel-status-table")
     assert table.locator("thead tr").count() == 1
     assert table.locator("thead th").all_inner_texts() == [
-        "annotator", "done", "claimed", "left", "pace (labels/h)", "ETA"]
+        "annotator",
+        "done",
+        "claimed",
+        "left",
+        "pace (labels/h)",
+        "ETA",
+    ]
     assert table.locator("tbody th").all_inner_texts() == ["alice", "bob", "cy"]
     look = table.evaluate(TABLE_LOOK)
     assert look["collapse"] == "collapse" and look["tableBorder"] == "0px"
     assert look["numberAlign"] == "right" and look["nameAlign"] == "left"
     assert look["cellSides"] == "0px" and look["cellBottom"] == "1px"
     assert int(look["totalWeight"]) > int(look["rowWeight"]) and look["totalTop"] == "2px"
+    # under the table, small: what ETA means in an annotator's row and in the team's
+    caption, rows = table.locator("caption"), table.locator("tfoot").bounding_box()
+    assert caption.inner_text().startswith("ETA: an annotator's claimed items at their pace")
+    assert caption.bounding_box()["y"] >= rows["y"] + rows["height"] - 1
     screenshot(page, f"status-view-01{suffix}", view)
     if suffix:
         screenshot(page, f"status-view-page{suffix}")  # the view in Notebook 7's page
-    probe.run("for item in plan.claim(store, 't', 'cy')[:1]:\n"
-              "    store.append(task='t', item=item, annotator='cy', label='y')")
+    probe.run(
+        "for item in plan.claim(store, 't', 'cy')[:1]:\n"
+        "    store.append(task='t', item=item, annotator='cy', label='y')"
+    )
     wait_until(lambda: "10 of 24 labels done" in view.inner_text(), timeout=15)
 
     # the chart follows: cy's done bar is now 4/3 of alice's (the scale may have changed)

@@ -83,6 +83,9 @@ def test_the_table_has_headings_in_words_and_values_for_people(team):
     assert [row[0] for row in cells(table)[1:]] == ["alice", "bob", "all"]
     assert re.search(r"<tfoot><tr><th[^>]*>all</th>", table)
     assert "pace_per_h" not in table and "border=" not in table and "<style>" in table
+    # the ETA of an annotator's row and of the team's mean two things: said under the table
+    assert "<caption>ETA: an annotator&#x27;s claimed items at their pace; all: what is left" \
+        in table  # fmt: skip
     # every label here was saved just now: the pace is over the one-minute floor
     assert cells(table)[1][1:] == ["2", "2", "6", "120", "1 min"]
     assert cells(table)[3][1:] == ["4", "4", "16", "240", "4 min"]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as ipw
 
 from .._optional import require
-from .._status import ALL, HEADINGS, status
+from .._status import ALL, ETA_NOTE, HEADINGS, status
 
 if TYPE_CHECKING:
     from .._status import Status
@@ -83,8 +83,11 @@ class StatusView(ipw.VBox):
             self._summary.value = f"<p>{html.escape(now.summary())}</p>"
             self._table.value = _table_html(now)
             self._bars.x = [str(name) for name in people.index]
-            self._bars.y = [people["done"].astype(float).tolist(),
-                            people["claimed"].astype(float).tolist(), left.tolist()]
+            self._bars.y = [
+                people["done"].astype(float).tolist(),
+                people["claimed"].astype(float).tolist(),
+                left.tolist(),
+            ]
 
     def __repr__(self) -> str:
         return f"<StatusView task={self._status.task!r} every={self.every:g}s>"
@@ -103,6 +106,7 @@ def _table_html(now: Status) -> str:
     body, total = rows[:-1], rows[-1]  # the status always ends with the "(all)" row
     return (
         f'<style>{STYLE}</style><table class="nblabel-status-table">'
+        f"<caption>{esc(ETA_NOTE)}</caption>"
         f'<thead><tr><th scope="col">annotator</th>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody><tfoot>{total}</tfoot></table>"
     )
