@@ -238,6 +238,9 @@ class LabelingSession:
         # (event id, position), or (event ids, positions) for a batch
         self._saved: deque[tuple[Any, Any]] = deque(maxlen=UNDO_DEPTH)
         self._ordering_failure: str | None = None
+        # the items a re-rank left where they were (the browser held them already): their
+        # place says nothing of the new order's ranks
+        self._queued_before_order: set[Hashable] = set()
         self._cursor = self._next_unlabeled(self._resume_index(), include_start=True)
         self._furthest = self._cursor  # the furthest queue index shown: a re-rank keeps those
         self._shown_at = clock()
@@ -634,6 +637,7 @@ class LabelingSession:
         queue = self._queue
         shown = queue[: self._furthest + 1]
         ahead = np.asarray(self.upcoming(keep_ahead), dtype=np.int64)
+        self._queued_before_order = {self.items[p] for p in ahead.tolist()}
         later = queue[self._furthest + 1 :]
         labeled_later = later[self._labeled[later]]
         ranked = self._positions(new) if len(new) else np.empty(0, dtype=np.int64)
@@ -669,14 +673,18 @@ class LabelingSession:
         return self.position != before
 
     def why(self, item: Hashable) -> dict | None:
-        """Why an active ordering shows ``item`` now (its ``explain``), else ``None``."""
+        """Why an active ordering shows ``item`` now (its ``explain``), else ``None``; with
+        ``queued: True`` when the item kept the place it had before the last re-rank."""
         explain = getattr(self._ordering, "explain", None)
         if explain is None:
             return None
         try:
-            return explain(item)
+            why = explain(item)
         except Exception:  # an explanation must never stop the labeling
             return None
+        if isinstance(why, dict) and item in self._queued_before_order:
+            why = {**why, "queued": True}
+        return why
 
     @property
     def ordering_error(self) -> str | None:

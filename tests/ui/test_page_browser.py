@@ -233,5 +233,44 @@ def test_active_learning_says_when_it_refit_and_why_this_item(page_and_probe):
     wait_attr(page, ACTIVE, "data-item", json.dumps(probe.eval("active.current")))
     text = why.inner_text()
     assert text.startswith("Active learning: model refit ")
-    assert f"on 4 labels · this item: margin rank {expected['rank']} of 26" in text
+    # the page held this item before the refit: it keeps its place and says its rank is not
+    # why it comes
+    assert expected["queued"]
+    wanted = f"on 4 labels · queued before the refit; now margin rank {expected['rank']} of 26"
+    assert wanted in text
     screenshot(page, "page-06-active-why", page.locator(ACTIVE))
+    # a key paints the next item from the prefetch at once; its reason comes with the
+    # kernel's state a round trip later, and until then its line keeps its place
+    moved = page.evaluate(
+        """sel => {
+            const root = document.querySelectorAll(sel)[3];
+            const line = root.querySelector('.nblabel-why');
+            // the option buttons may be made anew: looked up each time
+            const top = () => root.querySelector('.nblabel-option').getBoundingClientRect().top;
+            const before = [line.getBoundingClientRect().height, top(), root.dataset.item];
+            root.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
+            const after = [line.getBoundingClientRect().height, top(), root.dataset.item,
+                           getComputedStyle(line).visibility];
+            return {before, after};
+        }""",
+        ".nblabel-classify",
+    )
+    assert moved["after"][2] != moved["before"][2]  # painted from the prefetch, same task
+    assert moved["after"][3] == "hidden" and moved["after"][:2] == moved["before"][:2]
+    press(page, ACTIVE, "ArrowLeft")  # back to the item the reason was read for
+    wait_attr(page, ACTIVE, "data-item", moved["before"][2])
+    wait_until(lambda: "queued before the refit" in why.inner_text(), timeout=10)
+    queued_ranks = set()
+    for _ in range(3):  # past the items queued before: the new order, best first
+        assert probe.eval("active.sample['why']['queued']")
+        queued_ranks.add(probe.eval("active.sample['why']['rank']"))
+        shown = page.locator(ACTIVE).get_attribute("data-item")
+        press(page, ACTIVE, "ArrowRight")
+        page.wait_for_function(
+            "s => document.querySelectorAll('.nblabel-classify')[3].dataset.item !== s", arg=shown)
+    wait_attr(page, ACTIVE, "data-item", json.dumps(probe.eval("active.current")))
+    assert not probe.eval("active.sample['why'].get('queued', False)")
+    best = min(set(range(1, 27)) - queued_ranks)  # the best the queued items left
+    wanted = f"on 4 labels · this item: margin rank {best} of 26"
+    wait_until(lambda: wanted in why.inner_text(), timeout=10)
+    screenshot(page, "page-07-active-best-first", page.locator(ACTIVE))

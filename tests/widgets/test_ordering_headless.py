@@ -160,12 +160,18 @@ def test_active_learning_says_when_it_refit_and_why_this_item(digits, tmp_path):
     model = LogisticRegression(max_iter=500).fit(features[fit_on], truth[fit_on])
     rest = np.setdiff1d(np.arange(len(frame)), fit_on)
     margins = scores(model.predict_proba(features[rest]), "margin")
-    for _ in range(3):
+    ranks = []
+    for _ in range(5):
         why = w.sample["why"]
         assert before <= why["refit_at"] <= time.time()
         assert why["labels"] == 10 and why["of"] == len(rest)
         mine = margins[np.flatnonzero(rest == w.current)[0]]
         assert why["score"] == pytest.approx(mine)
         assert why["rank"] == 1 + int(np.sum(margins > mine))  # ties do not occur here
+        ranks.append((why.get("queued", False), why["rank"]))
         w.skip()
+    # the three items the page held keep their place and say so; then the new order, best first
+    assert [queued for queued, _ in ranks] == [True, True, True, False, False]
+    best = sorted(set(range(1, len(rest) + 1)) - {rank for _, rank in ranks[:3]})
+    assert [rank for _, rank in ranks[3:]] == best[:2]
     order.close()

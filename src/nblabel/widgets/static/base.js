@@ -80,7 +80,10 @@ function whyText(why) {
   const fit = `model refit ${agoText(Date.now() / 1000 - why.refit_at)} on ${why.labels} labels`;
   if (why.rank == null) return `Active learning: ${fit}`;
   const score = Number(why.score).toPrecision(2);
-  return `Active learning: ${fit} · this item: ${why.strategy} rank ${why.rank} of ${why.of} (uncertainty ${score})`;
+  const rank = `${why.strategy} rank ${why.rank} of ${why.of} (uncertainty ${score})`;
+  // the few items the page held already keep their place: their rank is not why they come
+  if (why.queued) return `Active learning: ${fit} · queued before the refit; now ${rank}`;
+  return `Active learning: ${fit} · this item: ${rank}`;
 }
 
 function randomId() {
@@ -619,11 +622,14 @@ function mount({ model, el }, makeView) {
     heldLabel.textContent =
       held == null ? "" : `Saved label: ${(view.heldText ?? shownLabel)(held)} — choose again to change it`;
     heldLabel.hidden = held == null;
-    // the reason belongs to the kernel's item: hidden while a prefetched one is shown
+    // the reason belongs to the kernel's item: hidden while a prefetched one is shown, its
+    // line kept (the buttons under it would jump up and back at each label)
     const reason = model.get("sample").why;
-    const whyShown = reason && !done && !loading && sample.item === model.get("sample").item;
-    whyLine.textContent = whyShown ? whyText(reason) : "";
-    whyLine.hidden = !whyShown;
+    const ordered = reason != null && !done && !loading;
+    const whyShown = ordered && sample.item === model.get("sample").item;
+    if (whyShown) whyLine.textContent = whyText(reason);  // hidden: the last one, same height
+    whyLine.hidden = !ordered;
+    whyLine.style.visibility = whyShown ? "" : "hidden";
     view.paint?.(done || loading ? null : sample);
     paintTrail();
 
