@@ -299,6 +299,20 @@ class PostgresEngine:
 
         return self._run("read", run)
 
+    def read_chunks(
+        self, sql: str, params: Sequence[Any], consume: Callable[[list[tuple]], Any], size: int
+    ) -> None:
+        """Call ``consume(rows)`` for each ``size`` rows of one query, in order: the result
+        stays in libpq's compact form, and only a chunk of it is Python tuples at a time."""
+        params = _check_text(params)
+
+        def run(conn: Any) -> None:
+            cursor = conn.cursor().execute(_dialect(sql), params)
+            while rows := cursor.fetchmany(size):
+                consume(rows)
+
+        self._run("read", run)
+
     def insert(self, sql: str, params: Sequence[Any]) -> int | None:
         params = _check_text(params)
 

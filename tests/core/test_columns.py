@@ -397,3 +397,16 @@ def test_each_seek_of_the_scan_is_a_search_of_the_index(store, store_url):
         assert "COVERING INDEX nblabel_events_current" in plan and "TEMP" not in plan, plan
         if " > ?" in sql:
             assert plan.startswith("SEARCH") and ">?)" in plan.replace(" ", ""), (sql, plan)
+
+
+def test_each_engine_hands_rows_over_a_chunk_at_a_time(store):
+    for item in range(5):
+        store.append(task="t", item=item, annotator="a", label="pos")
+    chunks = []
+    # a copy of each chunk: the reader may clear its list once consumed
+    store._engine.read_chunks(
+        "SELECT item FROM nblabel_events WHERE task = ? ORDER BY id", ["t"],
+        lambda rows: chunks.append([tuple(r) for r in rows]), 2,
+    )  # fmt: skip
+    assert [len(c) for c in chunks] == [2, 2, 1]
+    assert [r[0] for c in chunks for r in c] == ["0", "1", "2", "3", "4"]
