@@ -54,15 +54,8 @@ def colour_range(values: np.ndarray) -> tuple[float, float]:
     return (low, high) if high > low else (low, low + 1.0)
 
 
-def _heat_map(
-    bq: Any,
-    widgets: Any,
-    table: Any,
-    title: str,
-    axes: tuple[str, str],
-    fmt: str,
-    diagonal: str | None,
-) -> Any:
+def _heat_map(bq: Any, widgets: Any, table: Any, title: str, axes: tuple[str, str],
+              fmt: str, diagonal: str | None) -> Any:  # fmt: skip
     """A square GridHeatMap of ``table`` (rows and columns named alike), each cell's value
     printed in it, a colour legend on the right, the diagonal left out of the colour range."""
     names = [str(name) for name in table.index]
@@ -122,24 +115,10 @@ def report_widget(report: AgreementReport) -> Any:
     import ipywidgets as widgets
 
     bq = require("bqplot", extra="plots", purpose="the agreement report's widget")
-    labels = _heat_map(
-        bq,
-        widgets,
-        report.class_confusion,
-        "Labels given to the same item",
-        ("label", "other annotator's label"),
-        ".3g",
-        None,
-    )
-    annotators = _heat_map(
-        bq,
-        widgets,
-        report.pairwise,
-        "Agreement between annotators",
-        ("annotator", "other annotator"),
-        ".2f",
-        "—",
-    )
+    labels = _heat_map(bq, widgets, report.class_confusion, "Labels given to the same item",
+                       ("label", "other annotator's label"), ".3g", None)  # fmt: skip
+    annotators = _heat_map(bq, widgets, report.pairwise, "Agreement between annotators",
+                           ("annotator", "other annotator"), ".2f", "—")  # fmt: skip
     figure = widgets.HBox([labels, annotators])
     box = widgets.VBox([widgets.HTML(_summary_html(report)), figure, widgets.HTML(CAPTION)])
     box.add_class("nblabel")
