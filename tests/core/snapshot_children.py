@@ -32,6 +32,18 @@ def append(path: str, annotator: str, n: str, pause_s: str = "0") -> None:
     print("done", flush=True)
 
 
+def append_annotators(path: str, n: str, pause_s: str) -> None:
+    """Save item i as labeled by a new annotator ``w{i}``, for i below ``n``, one commit each,
+    ``pause_s`` apart: each label brings an annotator no read has seen yet."""
+    store = LabelStore(path)
+    print("ready", flush=True)
+    for item in range(int(n)):
+        store.append(task="t", item=item, annotator=f"w{item}", label="pos")
+        time.sleep(float(pause_s))
+    store.close()
+    print("done", flush=True)
+
+
 def label_and_read(path: str) -> None:
     """Save a label and read every label (writing the snapshot each time), until killed."""
     _snapshot.MIN_ROWS = 1
@@ -112,4 +124,5 @@ def edit(where: str, n: str, seed: str) -> None:
 
 if __name__ == "__main__":
     {"hold_write_lock": hold_write_lock, "append": append, "label_and_read": label_and_read,
-     "label_and_resume": label_and_resume, "edit": edit}[sys.argv[1]](*sys.argv[2:])  # fmt: skip
+     "label_and_resume": label_and_resume, "edit": edit,
+     "append_annotators": append_annotators}[sys.argv[1]](*sys.argv[2:])  # fmt: skip

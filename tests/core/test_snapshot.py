@@ -21,7 +21,7 @@ from test_columns import assert_same_as_reference, fill, reference, typed
 
 import nblabel
 from children import ChildProcess
-from nblabel import LabelStore, NblabelWarning, _snapshot, _sqlite
+from nblabel import LabelStore, NblabelWarning, _columns, _snapshot, _sqlite
 from nblabel._codec import as_texts, fixed_texts
 from nblabel._fingerprint import Fingerprinter
 from nblabel._session import LabelingSession
@@ -1230,6 +1230,42 @@ def test_resumes_while_another_process_labels_see_every_label_before_the_newest(
 
     read_while_another_process_labels(path, child, monkeypatch, read)
     assert [k for k in kept(store) if json.loads(k[0])[:3] == ["labeled", "t", "w"]]
+
+
+def test_reads_while_another_process_adds_annotators_code_each_row_as_its_own(
+    store, path, child, monkeypatch
+):
+    # the annotators a read codes in SQL are found just before it; here each new label comes
+    # from a new annotator, and a pause between finding them and reading lets more arrive
+    monkeypatch.setattr(_columns, "MOST_GROUPS", 10_000)
+    monkeypatch.setattr(_columns, "MOST_VALUES", 10_000)
+    scan, real_read, outcomes = _columns._group_combinations, _columns._read_sorted, []
+
+    def slow_scan(engine, where, params, grouped):
+        found = scan(engine, where, params, grouped)
+        time.sleep(0.01)
+        return found
+
+    def read_sorted(engine, where, params, grouped, items_whole, read):
+        try:
+            return real_read(engine, where, params, grouped, items_whole, read)
+        except _columns.UnknownGroup:
+            outcomes.append("missed")  # a row of an annotator the scan had not found
+            raise
+
+    monkeypatch.setattr(_columns, "_group_combinations", slow_scan)
+    monkeypatch.setattr(_columns, "_read_sorted", read_sorted)
+    writer = child("append_annotators", path, 400, 0.002)
+    assert writer.line() == "ready"
+    while True:
+        table = store.annotations(task="t")
+        items = table["item"].tolist()
+        assert items == list(range(len(items)))  # every label before the newest
+        assert table["annotator"].tolist() == [f"w{i}" for i in items]  # each on its own row
+        if len(items) == 400:
+            break
+    assert writer.line() == "done"
+    assert "missed" in outcomes  # those reads were made again as texts, and came out right
 
 
 @pytest.mark.parametrize("seed", range(2))
