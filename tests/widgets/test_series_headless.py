@@ -195,6 +195,17 @@ def test_the_plot_draws_a_downsample_and_zoom_draws_the_range_again(tmp_path):
     assert w._x.max == pytest.approx(199.999)
 
 
+def test_missing_values_are_not_drawn_and_leave_the_value_axis_round(tmp_path):
+    data = pd.DataFrame({"t": np.arange(6) * 1.0, "x": [np.nan, 1.0, np.inf, -2.0, np.nan, 4.0]})
+    w = nblabel.label_series(data, time="t", value="x", classes=CLASSES, store=tmp_path / "s.db",
+                             annotator="a")  # fmt: skip
+    assert list(w._lines[0].y) == [1.0, -2.0, 4.0]
+    assert list(w._y_axis.tick_values) == [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0]
+    w.zoom(0.0, 0.5)  # nothing but a missing value in range (and a sample each side)
+    assert list(w._lines[0].y) == [1.0]
+    assert w._y_axis.tick_values is None  # one value: no range to step, bqplot's own ticks
+
+
 def test_wrong_arguments_are_named(tmp_path):
     data = signals()
     with pytest.raises(NblabelError, match="value='nope' is not a column"):

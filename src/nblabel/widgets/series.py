@@ -258,11 +258,10 @@ class SeriesWidget(LabelWidget):
             for mark, column in zip(self._lines, self._recs.value, strict=True):
                 y = self._recs.channel(key, column)
                 picked = downsample(line.axis, y, self._points, lo, hi)
-                shown = y[picked]
+                shown = y[picked]  # no missing value: downsample leaves them out
                 mark.x, mark.y = self._to_scale(line.axis[picked]), shown
-                finite = shown[np.isfinite(shown)]
-                if len(finite):
-                    low, high = min(low, finite.min()), max(high, finite.max())
+                if len(shown):
+                    low, high = min(low, shown.min()), max(high, shown.max())
             self._y_axis.tick_values = nice_ticks(low, high, self._y_ticks)
             first, last = self._range or (float(line.axis[0]), float(line.axis[-1]))
             if first == last:
