@@ -7,6 +7,7 @@ caller goes on with. Pure: no widget library is imported here.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Hashable, Iterable, KeysView, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -25,6 +26,8 @@ __all__ = [
     "check_choice",
     "check_column",
     "check_flag",
+    "check_id",
+    "check_ids",
     "check_int",
     "check_item",
     "check_key",
@@ -32,6 +35,7 @@ __all__ = [
     "check_keys_cover",
     "check_list",
     "check_name",
+    "check_number",
     "check_options",
     "check_order",
     "check_out_path",
@@ -160,11 +164,33 @@ def required_rationale(rationale: Any, required: bool) -> str | None:
 
 
 def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:
-    """One of ``choices``."""
-    if not isinstance(value, Hashable) or value not in choices:
+    """One of ``choices``, and of its type: ``"1"`` is not ``1``, and a DataFrame or an array
+    is no choice (comparing one to a string would ask for its truth value)."""
+    if not any(isinstance(value, type(c)) and value == c for c in choices):
         listed = ", ".join(map(repr, choices))
         raise NblabelError(f"{name}= must be one of {listed}, not {given(value)}")
     return value
+
+
+def check_number(
+    value: Any, name: str, example: str, *, minimum: float | None = None,
+    maximum: float | None = None, finite: bool = True,
+) -> float:  # fmt: skip
+    """A real number (not a bool, a string or an array), within the bounds given (inclusive)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise NblabelError(f"{name}= must be a number such as {example}, not {given(value)}")
+    number = float(value)
+    if finite and not math.isfinite(number):
+        raise NblabelError(f"{name}= must be a finite number such as {example}, not {value}")
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        low = "" if minimum is None else f"{minimum:g} or more"
+        high = "" if maximum is None else f"{maximum:g} or less"
+        raise NblabelError(
+            f"{name}= must be {' and '.join(b for b in (low, high) if b)}, not {value}"
+        )
+    return number
 
 
 def check_callable(value: Any, name: str, example: str) -> Callable:
@@ -191,6 +217,8 @@ def check_column(value: Any, name: str) -> Hashable:
 
 def check_item(value: Any, name: str = "item") -> Hashable:
     """One item id (an index label), not a list of them."""
+    if type(value) is str or type(value) is int:  # the usual ids: checked at once (per label)
+        return value
     if isinstance(value, (list, set, dict, np.ndarray)) or not isinstance(value, Hashable):
         raise NblabelError(
             f"{name}= must be one item id (an index label of the data), not {given(value)}"
@@ -210,10 +238,41 @@ def check_key(value: Any, name: str = "key") -> str:
 
 
 def check_list(value: Any, name: str, example: str) -> list:
-    """A list of values (a list, tuple, array or Index), never a string, dict or set."""
-    if isinstance(value, (str, bytes, Mapping, AbstractSet)) or not isinstance(value, Iterable):
+    """A list of values (a list, tuple, 1-D array, Series or Index), never a string, dict, set
+    or a table (a DataFrame iterates over its column names)."""
+    if (
+        isinstance(value, (str, bytes, Mapping, AbstractSet))
+        or not isinstance(value, Iterable)
+        or getattr(value, "ndim", 1) != 1
+    ):
         raise NblabelError(f"{name}= must be a list such as {example}, not {given(value)}")
     return list(value)
+
+
+def check_ids(value: Any, name: str, example: str) -> list:
+    """A list of ids (annotators, labels, classes): :func:`check_list`, each one value."""
+    values = check_list(value, name, example)
+    for one in values:
+        try:
+            hash(one)
+        except TypeError:
+            raise NblabelError(
+                f"{name}= holds {given(one)}: give one value for each, as in {example}"
+            ) from None
+    return values
+
+
+def check_id(value: Any, name: str, example: str) -> Hashable:
+    """One id (an annotator, an item, a label): a hashable value, not a list of them."""
+    try:
+        hash(value)
+    except TypeError:
+        raise NblabelError(
+            f"{name}= must be one id such as {example}, not {given(value)}"
+        ) from None
+    if getattr(value, "ndim", 0) != 0:  # a hashable array-like, such as a tuple subclass
+        raise NblabelError(f"{name}= must be one id such as {example}, not {given(value)}")
+    return value
 
 
 def check_options(options: Any, name: str = "options") -> list:
@@ -358,10 +417,11 @@ def check_order(order: Any, name: str = "order") -> Any:
             f"{name}= is a set, whose order changes from one kernel to the next: give a list, "
             f"e.g. {name}=sorted(...)"
         )
-    if not isinstance(order, Iterable):
+    if not isinstance(order, Iterable) or getattr(order, "ndim", 1) != 1:
         raise NblabelError(
             f"{name}= must be a list of item ids or an ordering from nblabel.sample, not "
             f"{given(order)}"
+            + (": for a table, give its index (df.index)" if getattr(order, "ndim", 1) == 2 else "")
         )
     return order
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from collections.abc import Hashable, Sequence
@@ -11,11 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import check_flag, check_list, check_seed, check_task, given
+from ._checks import check_choice, check_flag, check_list, check_seed, check_task, given
 from ._errors import NblabelError, NblabelWarning
 from .agreement._input import (
     Ratings,
-    check_choice,
+    check_annotators,
     long_frame,
     ratings_from_long,
     ratings_from_wide,
@@ -155,7 +156,7 @@ def _check_em_options(max_iter: Any, tol: Any, smoothing: Any = 0.0) -> None:
     for name, value, low in (("tol", tol, "> 0"), ("smoothing", smoothing, "≥ 0")):
         if not isinstance(value, numbers.Real) or isinstance(value, bool) or not (
             value > 0 if name == "tol" else value >= 0
-        ) or not np.isfinite(value):
+        ) or not math.isfinite(value):
             raise NblabelError(f"{name}={value!r}: give a number {low}")
 
 
@@ -309,15 +310,15 @@ def consensus(
     1        y    0.500000  majority          2
     2        y    0.666667  majority          3
     """
-    check_choice("method", method, METHODS)
-    check_choice("tie", tie, TIES)
+    check_choice(method, "method", METHODS)
+    check_choice(tie, "tie", TIES)
     seed, use_review = check_seed(seed), check_flag(use_review, "use_review")
     if task is not None and not isinstance(task, str):
         raise NblabelError(f"task= must be a task name (a string) or None, not {given(task)}")
     if labels is not None:
         labels = check_list(labels, "labels", "['pos', 'neg']")
     if annotators is not None:
-        annotators = check_list(annotators, "annotators", "['alice', 'bob']")
+        annotators = check_annotators(annotators)
     _check_em_options(max_iter, tol)
     ratings, reviews = _ratings(data, task, labels, annotators)
     if method == "majority":

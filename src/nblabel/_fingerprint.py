@@ -276,7 +276,7 @@ def fingerprint_columns(
     for name in names:
         try:
             loc = columns.get_loc(name)
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, pd.errors.InvalidIndexError):
             raise NblabelError(
                 f"fingerprint={name!r} is not a column of the data; columns are: {shown}"
             ) from None

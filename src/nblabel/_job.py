@@ -7,15 +7,17 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Hashable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._checks import check_store_path
 from ._codec import encode
 from ._errors import NblabelError
 from ._session import LabelingSession, Ordering
-from ._store import LabelStore
+from ._store import DEFAULT_PATH, LabelStore
 
 Order = Sequence[Hashable] | Ordering | None
 Columns = Hashable | Sequence[Hashable] | bool | None
@@ -32,7 +34,7 @@ def as_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
         frame, column = pd.DataFrame({"value": list(data)}), "value"
     else:
         raise NblabelError(
-            f"data must be a pandas DataFrame, a Series or a list, not {type(data).__name__}"
+            f"data= must be a pandas DataFrame, a Series or a list, not {type(data).__name__}"
         )
     if len(frame) == 0:
         raise NblabelError("the data is empty: give at least one row to label")
@@ -83,6 +85,16 @@ def check_renamed_options(
         )
     if not store.read_only:
         store.set_task_info(task, {**(info or {}), "kind": kind, "options": choices})
+
+
+def open_store(store: Any) -> LabelStore:
+    """``store=`` as a store: the default file in the working directory for ``None``, else the
+    store at a path or URL (checked first, so that its error names ``store=``)."""
+    if store is None:
+        return LabelStore(Path.cwd() / DEFAULT_PATH)
+    if isinstance(store, LabelStore):
+        return store
+    return LabelStore(check_store_path(store, "store"))
 
 
 def default_annotator() -> str:

@@ -80,6 +80,10 @@ def read_coco(
         annotations = data.get("annotations", [])
     except FileNotFoundError:
         raise NblabelError(f"the COCO file {os.fspath(path)!r} does not exist") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise NblabelError(
+            f"path={os.fspath(path)!r} cannot be read as a COCO JSON file: {exc}"
+        ) from None
     except (ValueError, KeyError, TypeError) as exc:
         raise NblabelError(
             f"{os.fspath(path)!r} is not a COCO file (images, categories, annotations): {exc}"

@@ -104,6 +104,14 @@ def check_items(items: pd.Index) -> None:
         raise NblabelError("the data's index holds NaN: give every row an id (df.reset_index())")
 
 
+def _unhashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return True
+    return False
+
+
 class _Identity:
     """The queue of a session in the data's order: position i at queue index i, without an
     array of every row (10 million rows would cost 80 MB and most of a build). Indexing by a
@@ -299,9 +307,17 @@ class LabelingSession:
         )
         if len(wanted) == 0:
             raise NblabelError("order= is empty: give the item ids to label, in order")
-        if not wanted.is_unique:
+        try:
+            unique = wanted.is_unique
+            positions = self.items.get_indexer(wanted)
+        except TypeError:  # an id that is a list or a dict: no index holds it
+            odd = next(i for i in wanted if _unhashable(i))
+            raise NblabelError(
+                f"order= holds {odd!r} ({type(odd).__name__}), which is no item id: give the "
+                "ids of the data's index (df.index), one each"
+            ) from None
+        if not unique:
             raise NblabelError("order= lists an item more than once: give each item id once")
-        positions = self.items.get_indexer(wanted)
         if (positions < 0).any():
             missing = wanted[positions < 0][:5].tolist()
             raise NblabelError(f"order= names items that are not in the data's index: {missing!r}")
@@ -434,7 +450,8 @@ class LabelingSession:
         if position is None:
             raise NblabelError("every item is labeled: there is nothing on screen to label")
         if duration_s is None and position == self.position:
-            duration_s = self._clock() - self._shown_at
+            # a wall clock set back while the item showed would give a negative time
+            duration_s = max(0.0, self._clock() - self._shown_at)
         admit = getattr(self._ordering, "admit", None)
         if admit is not None:  # an assignment: the item's slot must still be this annotator's
             admit(self.items[position])

@@ -134,7 +134,7 @@ def _unicode_tokens(text: str) -> list[tuple[int, int]]:
 def tokenizer_of(tokenizer: Any, snap: Any) -> Tokenizer | None:
     """Check ``snap=`` and ``tokenizer=``: the function giving token bounds, or ``None`` when
     spans snap to characters."""
-    if snap not in SNAPS:
+    if not isinstance(snap, str) or snap not in SNAPS:
         raise NblabelError(
             f"snap= must be 'token' (whole words, by Unicode word boundaries) or 'char' (exact "
             f"characters), not {given(snap)}"

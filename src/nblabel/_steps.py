@@ -42,7 +42,9 @@ class StepRules:
         cls, options: Sequence[Any], *, stop_at_first: Any = None, split: Any = None
     ) -> StepRules:
         """The rules, every argument checked."""
-        if stop_at_first is not None and stop_at_first not in options:
+        if stop_at_first is not None and not any(
+            isinstance(stop_at_first, type(o)) and stop_at_first == o for o in options
+        ):
             raise NblabelError(
                 f"stop_at_first={stop_at_first!r} is not one of the options "
                 f"{list(options)!r}: name the option that ends an item, e.g. "

@@ -26,7 +26,17 @@ import numpy as np
 import pandas as pd
 
 from . import _sqlite
-from ._checks import check_int, check_order, check_store_path, given
+from ._checks import (
+    check_flag,
+    check_int,
+    check_item,
+    check_list,
+    check_name,
+    check_number,
+    check_order,
+    check_store_path,
+    given,
+)
 from ._codec import (
     as_texts,
     concat_texts,
@@ -148,7 +158,7 @@ class LabelStore:
         durability: str = "normal",
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if durability not in {"normal", "full"}:
+        if not isinstance(durability, str) or durability not in {"normal", "full"}:
             raise NblabelError(
                 f"durability= must be 'normal' or 'full' (survives a power loss too), not "
                 f"{durability!r}"
@@ -350,7 +360,22 @@ class LabelStore:
         >>> store.backup("labels-2026-11-29.db")                      # doctest: +SKIP
         """
         self._check_open()
+        overwrite = check_flag(overwrite, "overwrite")
+        if (
+            not isinstance(path, (str, os.PathLike))
+            or isinstance(os.fspath(path), bytes)
+            or not os.fspath(path).strip()
+        ):
+            raise NblabelError(
+                f"path= must be the file to write the copy to, such as 'labels-copy.db', not "
+                f"{given(path)}"
+            )
         target = Path(path).expanduser().resolve()
+        if target.is_dir():
+            raise NblabelError(
+                f"path={os.fspath(path)!r} is a folder: give a file in it, such as "
+                f"{target / 'labels-copy.db'}"
+            )
         # an old backup may be replaced (overwrite=True); an open store never
         refuse_store_target(target, what="a backup", any_sqlite=False)
         if target.exists() and not overwrite:
@@ -412,16 +437,16 @@ class LabelStore:
         """
         self._check_open()
         params = (
-            task,
-            encode(item),
-            annotator,
-            encode(label),
+            check_name(task, "task", "sentiment"),
+            _encoded(check_item(item), "item"),
+            check_name(annotator, "annotator"),
+            _encoded(label, "label"),
             _storable_text(rationale, "rationale"),
             self._clock(),
-            None if duration_s is None else float(duration_s),
-            source,
-            None if meta is None else json.dumps(meta),
-            fingerprint,
+            _duration(duration_s),
+            check_name(source, "source", "annotator"),
+            _meta_text(meta),
+            _fingerprint(fingerprint),
         )
         return self._engine.insert(
             "INSERT INTO nblabel_events (task, item, annotator, action, label, rationale,"
@@ -436,8 +461,9 @@ class LabelStore:
         Refused (``NblabelError``) when ``event_id`` is not a label event or is already
         undone; the check and the write are one statement, so two undos cannot both pass.
         """
+        event_id = _event_id(event_id, "event_id")
+        check_name(annotator, "annotator")
         self._check_open()
-        event_id = int(event_id)
 
         try:
             new_id = self._engine.insert(
@@ -477,25 +503,33 @@ class LabelStore:
         ``labels`` gives each item its own label instead (a page of a grid), one per item;
         ``rationale`` and ``duration_s`` (seconds per item) go with every event."""
         self._check_open()
-        items = encode_many(items)
-        prints = [None] * len(items) if fingerprints is None else list(fingerprints)
+        check_name(task, "task", "sentiment")
+        check_name(annotator, "annotator")
+        check_name(source, "source", "annotator")
+        items = _item_texts(check_list(items, "items", "['a', 'b']"), "items")
+        prints = [None] * len(items) if fingerprints is None else [
+            _fingerprint(fp, "fingerprints") for fp in check_list(
+                fingerprints, "fingerprints", "[None, None]")
+        ]  # fmt: skip
         if len(prints) != len(items):
             raise NblabelError(f"{len(prints)} fingerprints for {len(items)} items: give one each")
         if labels is None:
-            values = [encode(label)] * len(items)
+            values = [_encoded(label, "label")] * len(items)
         else:
             if label is not None:
                 raise NblabelError("give label= (the same for every item) or labels=, not both")
-            values = encode_many(labels)
+            values = _encoded(check_list(labels, "labels", "['pos', 'neg']"), "labels",
+                              encode_many)  # fmt: skip
             if len(values) != len(items):
                 raise NblabelError(f"{len(values)} labels for {len(items)} items: give one each")
         if not items:
             return []
         # a batch id in meta tells this batch's rows from any other's, on both engines
+        _meta_text(meta)
         meta = {**(meta or {}), "bulk": uuid.uuid4().hex}
         text, at = json.dumps(meta), self._clock()
         why = _storable_text(rationale, "rationale")
-        took = None if duration_s is None else float(duration_s)
+        took = _duration(duration_s)
         rows = [(task, item, annotator, value, why, at, took, source, text, fp)
                 for item, value, fp in zip(items, values, prints, strict=True)]  # fmt: skip
 
@@ -522,6 +556,9 @@ class LabelStore:
         """:meth:`undo` every event of ``event_ids`` in ONE transaction: all are undone, or
         (one is not a label event, or is undone already) none is and ``NblabelError`` says
         which. Returns the new event ids."""
+        check_name(annotator, "annotator")
+        event_ids = [_event_id(i, "event_ids") for i in
+                     check_list(event_ids, "event_ids", "[12, 13]")]  # fmt: skip
         self._check_open()
         ids = [int(i) for i in event_ids]
         if len(set(ids)) != len(ids):
@@ -565,6 +602,7 @@ class LabelStore:
 
     def task_info(self, task: str) -> dict | None:
         """What the store knows about ``task`` (its kind and options), or ``None``."""
+        _check_names(task=task)
         if self._fingerprint_sql == "NULL":
             return None  # an old read-only store has no task table
         row = self._query("SELECT info FROM nblabel_tasks WHERE task = ?", (task,))
@@ -572,6 +610,11 @@ class LabelStore:
 
     def set_task_info(self, task: str, info: dict) -> None:
         """Record what defines ``task`` (e.g. ``{"kind": "classify", "options": [...]}``)."""
+        _check_names(task=task)
+        if not isinstance(info, dict):
+            raise NblabelError(
+                f"info= must be a dict such as {{'kind': 'classify'}}, not {given(info)}"
+            )
         self._check_open()
         text = encode(dict(info))
         self._engine.execute(
@@ -583,6 +626,7 @@ class LabelStore:
     def set_place(self, task: str, annotator: str, item: Any, source: str = "annotator") -> None:
         """Record ``item`` as where ``annotator``'s session on ``task`` last moved by hand (a
         skip, back, go to or undo); a new session starts from there (:meth:`place`)."""
+        _check_names(task=task, annotator=annotator, source=source)
         self._check_open()
         text = encode(item)
         self._engine.execute(
@@ -594,6 +638,7 @@ class LabelStore:
 
     def place(self, task: str, annotator: str, source: str = "annotator") -> Any | None:
         """The item set by :meth:`set_place` for this annotator and task, or ``None``."""
+        _check_names(task=task, annotator=annotator, source=source)
         if not self._has_places:  # an old store read as it is
             return None
         rows = self._query(
@@ -607,10 +652,11 @@ class LabelStore:
         """Put ``items`` of ``task`` up for assignment, each to be labeled by ``overlap``
         annotators; their order is their priority. Items already up keep their place, so every
         annotator's kernel may add the same items (see :class:`~nblabel.Assignment`)."""
+        _check_names(task=task)
         self._check_open()
         self._check_slots()
         overlap = check_int(overlap, "overlap", minimum=1)
-        encoded = list(dict.fromkeys(encode(item) for item in items))
+        encoded = list(dict.fromkeys(_item_texts(check_list(items, "items", "df.index"), "items")))
 
         def run(tx: Any) -> None:
             known = dict(
@@ -661,6 +707,7 @@ class LabelStore:
         it names; the open claims come back first, in its order. Without it, the priority
         given by :meth:`add_items` decides.
         """
+        _check_names(task=task, annotator=annotator)
         self._check_open()
         self._check_slots()
         batch = check_int(batch, "batch", minimum=1)
@@ -758,6 +805,7 @@ class LabelStore:
 
     def release(self, task: str, annotator: str) -> None:
         """Give back the items ``annotator`` claimed on ``task`` and has not labeled."""
+        _check_names(task=task, annotator=annotator)
         self._check_open()
         self._check_slots()
         self._engine.execute(
@@ -773,6 +821,7 @@ class LabelStore:
     def holds_slot(self, task: str, item: Any, annotator: str) -> bool | None:
         """Whether ``annotator`` holds a slot of ``item`` (claimed, lapsed but not taken by
         anyone else, or labeled); ``None`` when the item is not up for assignment."""
+        _check_names(task=task, annotator=annotator)
         self._check_open()
         if self._no_slots:
             return None
@@ -788,6 +837,7 @@ class LabelStore:
         """The assignment of ``task``: one row per slot, with columns ``item, slot,
         priority, annotator, claimed_at, expires_at, done`` (``done``: its annotator holds a
         label on the item). Empty when no items were put up (:meth:`add_items`)."""
+        _check_names(task=task)
         self._check_open()
         columns = ["item", "slot", "priority", "annotator", "claimed_at", "expires_at"]
         rows = (
@@ -836,6 +886,7 @@ class LabelStore:
         self, task: str, annotator: str, source: str = "annotator"
     ) -> dict[str, CurrentLabel]:
         """Current labels of one annotator on one task, keyed by encoded item id."""
+        _check_names(task=task, annotator=annotator, source=source)
         rows = self._query(
             f"SELECT id, item, label, rationale, {self._fingerprint_sql.removeprefix('e.')}"
             " FROM nblabel_events WHERE task = ? AND annotator = ? AND source = ?"
@@ -882,6 +933,7 @@ class LabelStore:
         earlier resume kept them, or an earlier read left their snapshot (``_snapshot``), they
         come from there instead.
         """
+        _check_names(task=task, annotator=annotator, source=source)
         items, fingerprints, _ = self._labeled_events(task, annotator, source)
         return items, None if fingerprints is None else as_texts(fingerprints)
 
@@ -1005,6 +1057,8 @@ class LabelStore:
         self, task: str, annotator: str, items: Iterable[Any], source: str = "annotator"
     ) -> list[int | None]:
         """Ids of the current label events of ``annotator`` on ``items`` (``None``: none)."""
+        _check_names(task=task, annotator=annotator, source=source)
+        items = check_list(items, "items", "['r1', 'r2']")
         texts = [encode(item) for item in items]
         current = self._newest(task, annotator, source, texts)
         return [current[t][0] if t in current else None for t in texts]
@@ -1051,13 +1105,15 @@ class LabelStore:
         self, task: str, item: Any, annotator: str, source: str = "annotator"
     ) -> CurrentLabel | None:
         """The current label of one annotator on one item, or ``None``."""
+        _check_names(task=task, annotator=annotator, source=source)
+        text = _encoded(check_item(item), "item")
         row = self._query(
             f"SELECT e.id, e.label, e.rationale, {self._fingerprint_sql} FROM nblabel_events e"
             " WHERE e.task = ? AND e.item = ? AND e.annotator = ? AND e.source = ?"
             " AND e.action = 'label'"
             " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id)"
             " ORDER BY e.id DESC LIMIT 1",
-            (task, encode(item), annotator, source),
+            (task, text, annotator, source),
         )
         if not row:
             return None
@@ -1066,6 +1122,7 @@ class LabelStore:
 
     def last_label_event(self, task: str, annotator: str, source: str = "annotator") -> int | None:
         """Id of the newest label event of ``annotator`` on ``task`` that is not undone."""
+        _check_names(task=task, annotator=annotator, source=source)
         row = self._query(
             "SELECT e.id FROM nblabel_events e WHERE e.task = ? AND e.annotator = ?"
             " AND e.source = ? AND e.action = 'label'"
@@ -1079,6 +1136,8 @@ class LabelStore:
         """What was recorded beside each label event (its ``meta``: the order candidates were
         shown in, the suggestion it answered, scores), by event id; events without any are
         left out."""
+        event_ids = [_event_id(i, "event_ids") for i in
+                     check_list(event_ids, "event_ids", "[12, 13]")]  # fmt: skip
         ids = sorted({int(i) for i in event_ids})
         out: dict[int, dict] = {}
         for start in range(0, len(ids), 500):  # well under SQLite's limit on parameters
@@ -1093,6 +1152,7 @@ class LabelStore:
 
     def item_of(self, event_id: int) -> Any:
         """The item id an event is about."""
+        event_id = _event_id(event_id, "event_id")
         row = self._query("SELECT item FROM nblabel_events WHERE id = ?", (event_id,))
         if not row:
             raise NblabelError(f"there is no event {event_id}")
@@ -1116,6 +1176,7 @@ class LabelStore:
         --------
         >>> store.annotations(task="sentiment", annotator="alice")     # doctest: +SKIP
         """
+        history = check_flag(history, "history")
         parts = self._annotation_parts(task, annotator, source)
         if parts is None:
             frame = _empty_annotations()
@@ -1146,16 +1207,34 @@ class LabelStore:
         frame["status"] = status
         return frame
 
+    def _labels_of(self, task: str, annotator: str | None) -> pd.DataFrame:
+        """The current annotator labels of ``task``, of ``annotator`` (``None``: of all); an
+        annotator with none there is named, with those who have some."""
+        frame = self.annotations(task=task, annotator=annotator, source="annotator")
+        if annotator is not None and frame.empty:
+            who = sorted(set(self.annotations(task=task, source="annotator")["annotator"]))
+            raise NblabelError(
+                f"annotator={annotator!r} has no label in task {task!r}; its annotators: "
+                f"{', '.join(map(repr, who)) or 'none yet'}"
+            )
+        return frame
+
     def _event_filter(
         self, task: str | None, annotator: str | None, source: str | None
     ) -> tuple[str, dict[str, str], list[str], str]:
         """The label events of a task, annotator and source (``None``: any) as SQL after
         ``WHERE``, the values it fixes by column (its parameters, in order), the columns it
         leaves open (read as codes), and the SQL of the fingerprint read beside them."""
-        given = {"task": task, "annotator": annotator, "source": source}
-        fixed = {column: value for column, value in given.items() if value is not None}
+        asked = {"task": task, "annotator": annotator, "source": source}
+        for column, value in asked.items():
+            if value is not None and not isinstance(value, str):
+                raise NblabelError(
+                    f"{column}= must be a {column} name (text), or None for any, not "
+                    f"{given(value)}"
+                )
+        fixed = {column: value for column, value in asked.items() if value is not None}
         where = " AND ".join(["action = 'label'", *(f"{column} = ?" for column in fixed)])
-        grouped = [column for column in given if column not in fixed]
+        grouped = [column for column in asked if column not in fixed]
         # fingerprints only where a resuming session reads them: one annotator's labels (the
         # query of its w.labels too, so that both share one snapshot)
         fingerprint = self._fingerprint_sql.removeprefix("e.") if not grouped else "NULL"
@@ -1385,16 +1464,82 @@ def _empty_annotations() -> pd.DataFrame:
     return frame
 
 
+def _encoded(value: Any, name: str, how: Callable[[Any], Any] = encode) -> Any:
+    """``value`` as stored (``encode``), an error naming the parameter if it cannot be."""
+    try:
+        return how(value)
+    except NblabelError as exc:
+        raise NblabelError(f"{name}= {exc}") from None
+
+
+def _item_texts(items: list, name: str) -> list[str]:
+    """Item ids as stored, one text each; a list or a dict is no id (an index holds neither),
+    while a tuple is (a MultiIndex's)."""
+    texts = _encoded(items, name, encode_many)
+    for item, text in zip(items, texts, strict=True):
+        if text[0] == "[" or (text[0] == "{" and not text.startswith('{"$tuple"')):
+            raise NblabelError(
+                f"{name}= holds {given(item)}, which is no item id (an index label of the "
+                "data): give one id per item"
+            )
+    return texts
+
+
+def _event_id(value: Any, name: str) -> int:
+    """An event id: a whole number that SQL can hold (larger ones name no event)."""
+    number = check_int(value, name, minimum=1)
+    if number >= 2**63:
+        raise NblabelError(f"{name}= holds {number}, which is no event id of this store")
+    return number
+
+
+def _check_names(**names: Any) -> None:
+    """The task, annotator and source a call is about: names (text). Anything else would be
+    bound to the query as it is, to match nothing or fail inside the driver."""
+    for name, value in names.items():
+        if not isinstance(value, str):
+            raise NblabelError(f"{name}= must be a {name} name (text), not {given(value)}")
+
+
+def _duration(value: Any) -> float | None:
+    if value is None:
+        return None
+    return check_number(value, "duration_s", "1.5", minimum=0)
+
+
+def _meta_text(meta: Any) -> str | None:
+    """``meta=`` as its JSON text: a dict of plain values (stored as they are, so a wrong type
+    is refused now rather than breaking a later read)."""
+    if meta is None:
+        return None
+    if not isinstance(meta, dict):
+        raise NblabelError(f"meta= must be a dict such as {{'batch': 3}}, not {given(meta)}")
+    try:
+        return json.dumps(meta, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise NblabelError(
+            f"meta= must hold plain values (text, finite numbers, lists, dicts): {exc}"
+        ) from None
+
+
+def _fingerprint(value: Any, name: str = "fingerprint") -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise NblabelError(
+            f"{name}= must be the text of a fingerprint, or None, not {given(value)}"
+        )
+    return value if value is None or value.isascii() else _storable_text(value, name)
+
+
 def _storable_text(text: str | None, what: str) -> str | None:
     if text is None:
         return None
     if not isinstance(text, str):
-        raise NblabelError(f"{what} must be text, not {type(text).__name__}")
+        raise NblabelError(f"{what}= must be text, not {type(text).__name__}")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise NblabelError(
-            f"the {what} holds a character that cannot be stored ({exc.object[exc.start]!r}, "
+            f"{what}= holds a character that cannot be stored ({exc.object[exc.start]!r}, "
             "an unpaired surrogate): remove it or replace it"
         ) from None
     return text

@@ -407,7 +407,7 @@ def suggestion_report(
     check_task(task, store.tasks())
     if annotator is not None:
         check_name(annotator, "annotator")
-    frame = store.annotations(task=task, annotator=annotator, source="annotator")
+    frame = store._labels_of(task, annotator)
     meta = store.event_meta(frame["event_id"].tolist())
     records = []
     for event_id, label in zip(frame["event_id"], frame["label"], strict=True):

@@ -137,7 +137,7 @@ def test_three_annotators_give_three_pairs(ner):
     [
         (lambda s: agreement.spans(s, "ner", annotators=["alice", "zoe"]), "'zoe'"),
         (lambda s: agreement.spans(s, "ner", annotators=["alice"]), "two annotators"),
-        (lambda s: agreement.spans(s, "nope"), "no annotations for task 'nope'"),
+        (lambda s: agreement.spans(s, "nope"), "has no task 'nope'"),
         (lambda s: agreement.spans(pd.DataFrame({"a": [1]})), "not a wide table"),
     ],
 )

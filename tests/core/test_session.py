@@ -338,6 +338,14 @@ def test_duration_is_time_on_screen_by_the_injected_clock(store, make_clock):
     assert durations.to_dict() == {"a": 2.5, "b": 9.0, "c": 1.0}
 
 
+def test_a_clock_set_back_while_an_item_shows_saves_its_label_with_no_time(store, make_clock):
+    clock = make_clock(start=100.0)
+    s = session(["a", "b"], store, clock=clock)
+    clock.tick(-30.0)  # the wall clock put back (NTP, a laptop's sleep)
+    s.submit("x")
+    assert s.labels()["duration_s"].to_dict() == {"a": 0.0}
+
+
 def test_labels_are_indexed_like_the_data_in_data_order(tmp_path, make_clock):
     clock = make_clock(step=1.0)
     store = LabelStore(tmp_path / "l.db", clock=clock)

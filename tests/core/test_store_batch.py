@@ -34,10 +34,19 @@ def test_append_many_writes_nothing_when_one_row_fails(tmp_path):
         with pytest.raises(NblabelError, match="2 fingerprints for 3 items"):
             store.append_many(task="t", items=[1, 2, 3], annotator="a", label="x",
                               fingerprints=["a", "b"])  # fmt: skip
-        # the third row cannot be bound: the two before it are rolled back
-        with pytest.raises(StoreError):
+        # a value of the wrong type is refused before anything is written
+        with pytest.raises(NblabelError, match="fingerprints="):
             store.append_many(task="t", items=[1, 2, 3], annotator="a", label="x",
                               fingerprints=["a", "b", object()])  # fmt: skip
+        # SQLite refuses the third row (a trigger, as another program may add): the two
+        # before it are rolled back
+        store._engine.execute(
+            "CREATE TRIGGER refuse_3 BEFORE INSERT ON nblabel_events WHEN NEW.item = '3'"
+            " BEGIN SELECT RAISE(ABORT, 'item 3 refused'); END", ()
+        )  # fmt: skip
+        with pytest.raises(StoreError, match="item 3 refused"):
+            store.append_many(task="t", items=[1, 2, 3], annotator="a", label="x")
+        store._engine.execute("DROP TRIGGER refuse_3", ())
         assert store.annotations().empty
         ids = store.append_many(task="t", items=[1, 2], annotator="a", label="x")
         assert len(store.annotations()) == 2 and len(ids) == 2  # the store goes on

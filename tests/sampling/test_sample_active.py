@@ -223,9 +223,9 @@ class NoProba:
     ("args", "kwargs", "message"),
     [
         ((NoProba(), None), {}, "NoProba has no predict_proba"),
-        ((LogisticRegression(), None), {"strategy": "random"}, "unknown strategy"),
+        ((LogisticRegression(), None), {"strategy": "random"}, "strategy= must be one of"),
         ((LogisticRegression(), None), {"refit_every": 0}, "1 or more"),
-        ((LogisticRegression(), None), {"cold_start": "kmeans"}, "unknown cold_start"),
+        ((LogisticRegression(), None), {"cold_start": "kmeans"}, "cold_start= must be one of"),
         ((LogisticRegression(), None), {"seed": -1}, "seed"),
     ],
 )

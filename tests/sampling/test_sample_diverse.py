@@ -84,7 +84,7 @@ def test_diverse_does_not_touch_the_input():
         (np.array([[0.0, np.nan], [1.0, 1.0]]), {}, "NaN"),
         (np.zeros(5), {}, "2-D"),
         (np.zeros((3, 2)), {"n": 4}, "larger than the 3 items"),
-        (np.zeros((3, 2)), {"method": "farthest"}, "unknown method 'farthest'"),
+        (np.zeros((3, 2)), {"method": "farthest"}, "method= must be one of .*, not 'farthest'"),
         (pd.DataFrame({"text": ["a", "b"]}), {}, "numbers only"),
     ],
 )

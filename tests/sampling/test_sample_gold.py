@@ -81,7 +81,7 @@ def test_with_gold_places_each_gold_item_at_its_slot(items, n_gold, rate, seed):
 
 @pytest.mark.parametrize("rate", [1.0, -0.1, float("nan"), "5%"])
 def test_with_gold_refuses_a_bad_rate(rate):
-    with pytest.raises(NblabelError, match="rate must be"):
+    with pytest.raises(NblabelError, match="rate= must be"):
         with_gold([1, 2], [3], rate=rate)
 
 
@@ -133,7 +133,7 @@ def test_gold_report_without_gold_answers_is_empty(store):
     [
         (pd.Series({"q1": "cat", "q2": None}), "no true label"),
         (pd.Series(["cat", "dog"], index=["q1", "q1"]), "repeated item ids"),
-        (["q1"], "gold must map item ids"),
+        (["q1"], "gold= must map item ids"),
     ],
 )
 def test_gold_report_refuses_bad_gold(store, gold, message):

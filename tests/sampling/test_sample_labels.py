@@ -121,9 +121,9 @@ def test_unlabeled_matches_integer_and_tuple_ids(tmp_path):
 
 
 def test_unlabeled_refuses_bad_k_and_items(store):
-    with pytest.raises(NblabelError, match="k must be"):
+    with pytest.raises(NblabelError, match="k= must be"):
         unlabeled(store, "sentiment", ["a"], k=0)
-    with pytest.raises(NblabelError, match="items must be the item ids"):
+    with pytest.raises(NblabelError, match="items= must be a list"):
         unlabeled(store, "sentiment", "abc")
 
 

@@ -166,11 +166,11 @@ class NoProba:
     [
         ((NoProba(), np.zeros((2, 1))), {}, "NoProba has no predict_proba"),
         ((LogisticRegression(),), {}, "needs X"),
-        ((PROBA,), {"strategy": "smallest"}, "unknown strategy 'smallest'"),
+        ((PROBA,), {"strategy": "smallest"}, "strategy= must be one of .*, not 'smallest'"),
         ((PROBA,), {"index": ["a"]}, "1 ids for 4 rows"),
         ((PROBA,), {"n": 5}, "larger than the 4 items"),
         ((np.array([[np.nan, 1.0]]),), {}, "NaN"),
-        ((PROBA, PROBA), {}, "X is only used with a model"),
+        ((PROBA, PROBA), {}, "X= is only used with a model"),
     ],
 )
 def test_uncertainty_refuses_bad_input(args, kwargs, message):

@@ -118,7 +118,7 @@ def test_wrong_arguments_are_named(tmp_path):
         nblabel.label_scatter(data, x="nope", y="uy", options=["a"], store=tmp_path / "s")
     with pytest.raises(NblabelError, match=r"y='text' holds \w+ values, not numbers"):
         nblabel.label_scatter(data, x="ux", y="text", options=["a"], store=tmp_path / "s")
-    with pytest.raises(NblabelError, match="selector= is 'lasso' or 'brush'"):
+    with pytest.raises(NblabelError, match="selector= must be one of 'lasso', 'brush'"):
         nblabel.label_scatter(data, x="ux", y="uy", options=["a"], selector="box",
                               store=tmp_path / "s")  # fmt: skip
     with pytest.raises(NblabelError, match="'m999' is not an item"):

@@ -365,6 +365,21 @@ def test_browser_messages_are_acknowledged_and_cost_one_message(df, store):
     assert labels.loc["b", "rationale"] == "because"
 
 
+def test_a_browser_time_that_is_no_time_gives_way_to_the_kernels_and_the_label_is_saved(
+    df, store
+):
+    with recording_comms():
+        w = make(df, store)
+        for seq, elapsed in enumerate(["1500", -40, float("nan"), None, True], start=1):
+            browser_message(w, key_message(w, "1", seq, elapsed_ms=elapsed))
+    assert w.acks == {"tab-1": 5} and w.error == ""
+    labels = w.labels
+    assert len(labels) == 5 and labels["label"].eq("pos").all()
+    # the kernel's own time on screen instead (milliseconds here): never -0.04 s, NaN or 1 ms
+    assert labels["duration_s"].between(0, 60).all()
+    assert not labels["duration_s"].isin([-0.04, 0.001]).any()
+
+
 def test_signed_recording_takes_the_kernels_path_and_counts_its_bytes(df, store):
     sizes = {}
     for signed in (False, True):

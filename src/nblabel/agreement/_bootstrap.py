@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .._checks import check_seed
+from .._checks import check_callable, check_int, check_number, check_seed
 from .._errors import NblabelError, NblabelWarning
 from . import _kernels as k
 from ._coefficients import KERNELS, call_kernel
@@ -28,11 +28,20 @@ class BootstrapResult(NamedTuple):
     high: float
 
 
+#: More resamples than this add nothing a percentile interval can show, and cost minutes.
+MOST_RESAMPLES = 1_000_000
+
+
 def _check(ci: float, n_boot: int) -> None:
-    if not 0 < ci < 1:
+    if check_number(ci, "ci", "0.95") <= 0 or ci >= 1:
         raise NblabelError(f"ci={ci!r} must be between 0 and 1, e.g. ci=0.95")
-    if int(n_boot) != n_boot or n_boot < 1:
-        raise NblabelError(f"n_boot={n_boot!r} must be a positive whole number, e.g. 1000")
+    if isinstance(n_boot, (float, np.floating)) and float(n_boot).is_integer():
+        n_boot = int(n_boot)  # 1e3 reads as 1000
+    if check_int(n_boot, "n_boot", minimum=1) > MOST_RESAMPLES:
+        raise NblabelError(
+            f"n_boot={n_boot} is more resamples than an interval needs: 1000 is the usual "
+            f"choice, {MOST_RESAMPLES:,} at most"
+        )
 
 
 def bootstrap_many(
@@ -156,6 +165,7 @@ def bootstrap(
     >>> low <= est <= high
     True
     """
+    check_callable(coefficient, "coefficient", "krippendorff_alpha")
     _check(ci, n_boot)
     ratings = as_ratings(data, task, labels, annotators)
     if coefficient in KERNELS:
@@ -168,9 +178,6 @@ def bootstrap(
         name = coefficient.__name__
         table = bootstrap_many(ratings, {name: (kernel, options)}, ci=ci, n_boot=n_boot, seed=seed)
         return BootstrapResult(*(float(v) for v in table.loc[name]))
-    if not callable(coefficient):
-        raise NblabelError(f"coefficient must be a function such as krippendorff_alpha, got "
-                           f"{type(coefficient).__name__}")
     return _bootstrap_callable(coefficient, ratings, ci, n_boot, seed, options)
 
 

@@ -17,9 +17,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_id, check_ids, check_task
 from .._errors import NblabelError, NblabelWarning
 
-__all__ = ["LONG_COLUMNS", "Ratings", "as_ratings", "check_choice", "long_frame", "split_source"]
+__all__ = [
+    "LONG_COLUMNS",
+    "Ratings",
+    "as_ratings",
+    "check_annotators",
+    "long_frame",
+    "split_source",
+]
 
 #: Columns that mark a DataFrame as long (one row per annotation), as the store returns it.
 LONG_COLUMNS = ("item", "annotator", "label")
@@ -130,13 +138,6 @@ class Ratings:
         )
 
 
-def check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:
-    """Raise a clear error when ``value`` is not one of ``choices``."""
-    if value not in choices:
-        listed = ", ".join(repr(c) for c in choices)
-        raise NblabelError(f"unknown {name}={value!r}: use one of {listed}")
-
-
 def _sorted_categories(uniques: Sequence[Any]) -> list[Any]:
     try:
         return sorted(uniques)
@@ -205,11 +206,7 @@ def encode_labels(
     if labels is None:
         categories = _sorted_categories(list(uniques))
     else:
-        if isinstance(labels, (str, bytes)) or not isinstance(
-            labels, (Sequence, np.ndarray, pd.Index)
-        ):
-            raise NblabelError(f"labels= must be a list of labels, not {labels!r}")
-        categories = list(labels)
+        categories = check_ids(labels, "labels", "['low', 'mid', 'high']")
         if len(set(map(_hashable_key, categories))) != len(categories):
             raise NblabelError(f"labels= has repeated values: {categories!r}; list each once")
     index = pd.Index(categories, dtype=object)
@@ -239,7 +236,9 @@ def split_source(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def long_frame(data: Any, task: str | None) -> pd.DataFrame | None:
     """The long table behind ``data`` (store or long frame), filtered to ``task``; else None."""
     if hasattr(data, "annotations") and not isinstance(data, pd.DataFrame):
-        if task is None:
+        if task is not None:
+            check_task(task, list(data.tasks()))
+        else:
             tasks = list(data.tasks())
             if len(tasks) != 1:
                 raise NblabelError(
@@ -269,7 +268,15 @@ def long_frame(data: Any, task: str | None) -> pd.DataFrame | None:
         return None
     if "task" in data.columns:
         if task is not None:
-            data = data.loc[data["task"] == task]
+            check_id(task, "task", "'sentiment'")
+            of_task = (data["task"] == task).to_numpy()
+            if not of_task.any():
+                tasks = pd.unique(data["task"].to_numpy(dtype=object))[:10]
+                raise NblabelError(
+                    f"task={task!r}: the annotations have no task {task!r}; their tasks: "
+                    f"{', '.join(map(repr, tasks)) or 'none'}"
+                )
+            data = data.loc[of_task]
         elif data["task"].nunique() > 1:
             raise NblabelError(
                 f"the annotations hold several tasks ({sorted(data['task'].unique())!r}): "
@@ -443,5 +450,13 @@ def as_ratings(
     long = long_frame(data, task)
     ratings = ratings_from_wide(data, labels) if long is None else ratings_from_long(long, labels)
     if annotators is not None:
-        ratings = ratings.columns(annotators)
+        ratings = ratings.columns(check_annotators(annotators))
     return ratings
+
+
+def check_annotators(annotators: Any, name: str = "annotators") -> list[Hashable]:
+    """``annotators=``: a non-empty list of annotator names (or column names of wide data)."""
+    names = check_ids(annotators, name, "['alice', 'bob']")
+    if not names:
+        raise NblabelError(f"{name}= is empty: name the annotators to compare, or leave it out")
+    return names

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_choice
 from .._errors import NblabelError
-from ._input import Ratings, check_choice
+from ._input import Ratings
 
 __all__ = [
     "LEVELS",
@@ -83,7 +84,7 @@ def agreement_weights(r: Ratings, weights: Any) -> np.ndarray:
     if weights is None:
         return np.eye(q)
     if isinstance(weights, str):
-        check_choice("weights", weights, WEIGHTS)
+        check_choice(weights, "weights", WEIGHTS)
         if weights != "identity":
             r.require_order(f"weights={weights!r}")
         return _named_weights(q, weights)
@@ -307,7 +308,7 @@ def krippendorff_kernel(r: Ratings, level: str = "nominal", weights: Any = None)
     column (annotators) over all items at once; the ordinal metric is the interval metric on
     the mid-ranks ``Σ_{g<c} n_g + n_c / 2`` of the pairable values.
     """
-    check_choice("level", level, LEVELS)
+    check_choice(level, "level", LEVELS)
     if weights is not None:
         if level != "nominal":
             raise NblabelError(

@@ -70,7 +70,7 @@ def position_bias(store: LabelStore, task: str, *, annotator: str | None = None)
     check_task(task, store.tasks())
     if annotator is not None:
         check_name(annotator, "annotator")
-    frame = store.annotations(task=task, annotator=annotator, source="annotator")
+    frame = store._labels_of(task, annotator)
     meta = store.event_meta(frame["event_id"].tolist())
     records: list[dict[str, Any]] = []
     for event_id, who, label in zip(

@@ -11,11 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_choice, check_number
 from .._errors import NblabelError, NblabelWarning
 from .._store import LabelStore
 from . import _kernels as k
 from ._bootstrap import bootstrap_many
-from ._input import Ratings, as_ratings, check_choice
+from ._input import Ratings, as_ratings
 from ._position import position_bias
 from ._tables import coincidence
 
@@ -91,6 +92,9 @@ def reading(alpha: float, low: float = np.nan, high: float = np.nan) -> str:
     >>> reading(0.85)
     "Krippendorff's α = 0.850: reliable (α ≥ 0.8)."
     """
+    alpha = check_number(alpha, "alpha", "0.8", finite=False)
+    low = check_number(low, "low", "0.7", finite=False)
+    high = check_number(high, "high", "0.9", finite=False)
     if np.isnan(alpha):
         return "Krippendorff's α is undefined for these data, so agreement cannot be judged."
     interval = "" if np.isnan(low) else f" (interval {low:.3f} to {high:.3f})"
@@ -237,7 +241,7 @@ def report(
     >>> list(rep.coefficients.index)
     ['percent_agreement', 'krippendorff_alpha', 'fleiss_kappa', 'gwet_ac1']
     """
-    check_choice("level", level, k.LEVELS)
+    check_choice(level, "level", k.LEVELS)
     ratings = as_ratings(data, task, labels, annotators)
     if gold is not None and not isinstance(gold, pd.Series):
         raise NblabelError("gold= must be a pandas Series of true labels indexed by item")

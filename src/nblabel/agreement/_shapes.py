@@ -21,6 +21,7 @@ from .._errors import NblabelError
 from .._optional import require
 from .._shapes import Box, Mask, Point, Shape, shapes_from
 from .._store import LabelStore
+from ._input import check_annotators
 
 __all__ = ["ShapeAgreement", "contested_shapes", "iou_matrix", "match_shapes", "shapes"]
 
@@ -172,6 +173,7 @@ def shapes(
     if annotators is None:
         annotators = sorted(present)
     else:
+        annotators = check_annotators(annotators)
         unknown = [a for a in annotators if a not in present]
         if unknown:
             raise NblabelError(f"annotators= names {unknown}, who have no shapes in {task!r}; "

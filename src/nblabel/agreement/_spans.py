@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._checks import given
+from .._checks import check_ids, given
 from .._codec import encode
 from .._errors import NblabelError
-from ._input import long_frame, split_source
+from ._input import check_annotators, long_frame, split_source
 
 __all__ = ["OVERALL", "SPAN_COLUMNS", "spans"]
 
@@ -140,6 +140,7 @@ def spans(
         per[annotator][encode(item)] = (item, _as_spans(label, item, annotator))
     names = sorted(per, key=str)
     if annotators is not None:
+        annotators = check_annotators(annotators)
         unknown = [a for a in annotators if a not in per]
         if unknown:
             raise NblabelError(
@@ -152,7 +153,9 @@ def spans(
             f"span agreement compares two annotators or more; there {'is' if names else 'are'} "
             f"{len(names)} ({names!r}): label the same items as another annotator first"
         )
-    if classes is None:
+    if classes is not None:
+        classes = check_ids(classes, "classes", "['PER', 'ORG']")
+    else:
         known = None
         if hasattr(data, "task_info") and task is not None:
             info = data.task_info(task) or {}

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_id
 from .._errors import NblabelError
 from ._input import Ratings, as_ratings
 
@@ -102,12 +103,20 @@ def pairwise_confusion(
     a      1  1
     b      0  1
     """
+    check_id(first, "first", "'alice'")
+    check_id(second, "second", "'bob'")
     if first == second:
         raise NblabelError(
             f"pairwise_confusion needs two different annotators, got {first!r} twice"
         )
-    ratings = as_ratings(data, task, labels, [first, second])
-    return _confusion(ratings, 0, 1)
+    ratings = as_ratings(data, task, labels)
+    for name, annotator in (("first", first), ("second", second)):
+        if annotator not in ratings.annotators:
+            raise NblabelError(
+                f"{name}={annotator!r} is not an annotator of the data: its annotators are "
+                f"{list(ratings.annotators)!r}"
+            )
+    return _confusion(ratings.columns([first, second]), 0, 1)
 
 
 def confusion_matrices(

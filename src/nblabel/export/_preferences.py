@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._checks import check_flag, check_name, check_out_path, check_task, given
+from .._checks import (
+    check_column,
+    check_flag,
+    check_list,
+    check_name,
+    check_out_path,
+    check_task,
+    given,
+)
 from .._codec import encode
 from .._content import _is_missing
 from .._errors import NblabelError, NblabelWarning
@@ -126,8 +134,12 @@ def preferences(
     refuse_store_target(target, what="an export")
     check_task(task, store.tasks())
     info = store.task_info(task) or {}
-    prompt = prompt if prompt is not None else info.get("prompt")
-    names = list(candidates) if candidates is not None else info.get("candidates")
+    prompt = check_column(prompt, "prompt") if prompt is not None else info.get("prompt")
+    names = (
+        [check_column(c, "candidates") for c in
+         check_list(candidates, "candidates", "['answer_a', 'answer_b']")]
+        if candidates is not None else info.get("candidates")
+    )  # fmt: skip
     if prompt is None or not names:
         raise NblabelError(
             f"the store does not say which columns of task {task!r} hold the prompt and the "

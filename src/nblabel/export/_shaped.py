@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._checks import check_column, check_name, check_task, given
+from .._checks import check_column, check_ids, check_name, check_task, given
 from .._errors import NblabelError
 from .._images import image_size
 from .._shapes import Shape, shapes_from
@@ -71,7 +71,7 @@ def shaped_images(
         )
     if classes is None:
         classes = list((store.task_info(task) or {}).get("options") or [])
-    classes = list(classes)
+    classes = check_ids(classes, "classes", "['car', 'person']")
     by_item = dict(zip(table["item"], table["label"], strict=True))
     positions = images.index.get_indexer(list(by_item))
     if (positions < 0).any():

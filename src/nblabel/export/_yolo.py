@@ -22,6 +22,8 @@ __all__ = ["yolo"]
 def _folder(value: Any) -> Path:
     if not isinstance(value, (str, os.PathLike)) or isinstance(os.fspath(value), bytes):
         raise NblabelError(f"folder= is the folder to write label files into, not {given(value)}")
+    if not os.fspath(value).strip():
+        raise NblabelError("folder= is empty: give the folder to write into, such as 'labels'")
     folder = Path(value).expanduser().resolve()
     if folder.exists() and not folder.is_dir():
         raise NblabelError(f"folder={os.fspath(value)!r} is a file: give a folder")

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_choice, check_int
 from .._errors import NblabelError
 from ._common import as_matrix, hashable, item_ids, rng_for, to_ids
 from ._diverse import embedding_matrix, farthest_first
@@ -132,14 +133,8 @@ class ActiveLearning:
     ) -> None:
         check_model(model, fit=True)
         check_strategy(strategy)
-        if isinstance(refit_every, bool) or not isinstance(refit_every, (int, np.integer)):
-            raise NblabelError(f"refit_every must be a whole number of labels, not {refit_every!r}")
-        if refit_every < 1:
-            raise NblabelError(f"refit_every must be 1 or more, not {refit_every}")
-        if cold_start not in COLD_STARTS:
-            raise NblabelError(
-                f"unknown cold_start {cold_start!r}: use one of {', '.join(COLD_STARTS)}"
-            )
+        refit_every = check_int(refit_every, "refit_every", minimum=1)
+        check_choice(cold_start, "cold_start", COLD_STARTS)
         rng_for(seed)  # refuse a bad seed now rather than in the worker
         self.model = model
         self.X = X

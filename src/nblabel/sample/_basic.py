@@ -73,7 +73,7 @@ def _strata_codes(data: Any, by: Any, index: pd.Index) -> np.ndarray:
         if len(by) != len(index):
             hint = f"; columns are {list(data.columns)[:8]}" if hasattr(data, "columns") else ""
             raise NblabelError(
-                f"by must be a column name or one stratum per item: got {len(by)} values "
+                f"by= must be a column name or one stratum per item: got {len(by)} values "
                 f"for {len(index)} items{hint}"
             )
         columns = [pd.Series(np.asarray(by, dtype=object), index=index)]
@@ -252,10 +252,10 @@ def _weights(data: Any, weights: Any, index: pd.Index) -> np.ndarray:
     try:
         w = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise NblabelError(f"weights must be numbers: {exc}") from exc
+        raise NblabelError(f"weights= must be numbers: {exc}") from exc
     if w.ndim != 1 or len(w) != len(index):
         raise NblabelError(
-            f"weights must give one number per item: got shape {w.shape} for {len(index)} items"
+            f"weights= must give one number per item: got shape {w.shape} for {len(index)} items"
         )
     if np.isnan(w).any():
         raise NblabelError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import numpy as np
@@ -29,6 +31,11 @@ def item_ids(data: Any, what: str = "data") -> pd.Index:
     elif isinstance(data, pd.Index):
         index = data
     else:
+        if isinstance(data, (str, bytes, Mapping, AbstractSet)):
+            raise NblabelError(
+                f"{what} must be a DataFrame, Series, pandas Index or array, not "
+                f"{type(data).__name__}: the items are its rows"
+            )
         try:
             n = len(data)
         except TypeError:
@@ -51,10 +58,10 @@ def check_n(n: Any, size: int, *, what: str = "data", allow_more: bool = False) 
     if n is None:
         return size
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise NblabelError(f"n must be a whole number, not {n!r}")
+        raise NblabelError(f"n= must be a whole number, not {n!r}")
     n = int(n)
     if n < 0:
-        raise NblabelError(f"n must be 0 or more, not {n}")
+        raise NblabelError(f"n= must be 0 or more, not {n}")
     if n > size and not allow_more:
         raise NblabelError(
             f"n={n} is larger than the {size} items in {what}: ask for at most {size} "
@@ -67,7 +74,7 @@ def rng_for(seed: Any) -> np.random.Generator:
     """A private generator: never the global numpy state, so every call is reproducible."""
     # only plain ints: None or a shared Generator would make the result differ between calls
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise NblabelError(f"seed must be a non-negative whole number, not {seed!r}")
+        raise NblabelError(f"seed= must be a non-negative whole number, not {seed!r}")
     return np.random.default_rng(int(seed))
 
 

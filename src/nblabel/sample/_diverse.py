@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_choice
 from .._errors import NblabelError
 from ._common import as_matrix, check_n, item_ids, rng_for, to_ids
 
@@ -392,8 +393,7 @@ def diverse(embeddings: Any, n: int, seed: int = 0, method: str = "k-center") ->
     >>> sorted(diverse(points, n=3, seed=1))
     [1, 2, 3]
     """
-    if method not in METHODS:
-        raise NblabelError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+    check_choice(method, "method", METHODS)
     index, matrix = embedding_matrix(embeddings)
     n = check_n(n, len(index), what="embeddings")
     rng = rng_for(seed)

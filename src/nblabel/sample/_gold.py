@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._checks import given
+from .._checks import check_list, given
 from .._errors import NblabelError
 from ._common import hashable, long_frame, rng_for
 
@@ -20,9 +20,15 @@ def _as_list(values: Any, what: str) -> list:
         return values.index.tolist()
     if isinstance(values, pd.Index):
         return values.tolist()
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise NblabelError(f"{what} must be a list of item ids, not {values!r}")
-    return list(values)
+    return check_list(values, what, "['a', 'b']")
+
+
+def _distinct(items: list) -> list:
+    """``items`` without repeats, in order; a list id is compared as a tuple."""
+    firsts: dict = {}
+    for item in items:
+        firsts.setdefault(hashable(item), item)
+    return list(firsts.values())
 
 
 def with_gold(order: Any, gold_items: Any, rate: float, seed: int = 0) -> list:
@@ -58,14 +64,11 @@ def with_gold(order: Any, gold_items: Any, rate: float, seed: int = 0) -> list:
     True
     """
     if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)):
-        raise NblabelError(f"rate must be a number in [0, 1), not {given(rate)}")
+        raise NblabelError(f"rate= must be a number in [0, 1), not {given(rate)}")
     if not (0 <= rate < 1):
-        raise NblabelError(f"rate must be in [0, 1) (e.g. 0.05 for one in 20), not {rate!r}")
+        raise NblabelError(f"rate= must be in [0, 1) (e.g. 0.05 for one in 20), not {rate!r}")
     items = _as_list(order, "order")
-    firsts: dict = {}  # drop repeats, keep order; a list id is compared as a tuple
-    for item in _as_list(gold_items, "gold_items"):
-        firsts.setdefault(hashable(item), item)
-    gold = list(firsts.values())
+    gold = _distinct(_as_list(gold_items, "gold_items"))
     rng = rng_for(seed)
     golden = {hashable(g) for g in gold}
     try:  # plain ids are their own keys: no call per item
@@ -106,7 +109,7 @@ def _truth(gold: Any) -> dict:
         pairs = gold.items()
     else:
         raise NblabelError(
-            "gold must map item ids to true labels: a dict {item id: label} or a pandas Series "
+            "gold= must map item ids to true labels: a dict {item id: label} or a pandas Series "
             f"(index = item ids), not {given(gold)}"
         )
     truth = {hashable(item): hashable(label) for item, label in pairs}
@@ -194,7 +197,7 @@ class GoldMixed:
 
     def __init__(self, inner: Any, gold_items: Any, rate: float, seed: int = 0) -> None:
         self._inner = inner
-        self._gold = list(dict.fromkeys(_as_list(gold_items, "gold_items")))
+        self._gold = _distinct(_as_list(gold_items, "gold_items"))
         self._rate, self._seed = rate, seed
         self._labeled: set = set()
         with_gold([], self._gold, rate, seed)  # checks rate and seed now, not mid-session

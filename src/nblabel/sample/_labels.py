@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_list, given
 from .._errors import NblabelError
 from ._common import hashable, item_ids, long_frame, to_ids
 
@@ -153,9 +154,9 @@ def disagreement(
     [3, 2, 1]
     """
     if isinstance(min_annotators, bool) or not isinstance(min_annotators, (int, np.integer)):
-        raise NblabelError(f"min_annotators must be a whole number, not {min_annotators!r}")
+        raise NblabelError(f"min_annotators= must be a whole number, not {min_annotators!r}")
     if min_annotators < 1:
-        raise NblabelError(f"min_annotators must be 1 or more, not {min_annotators}")
+        raise NblabelError(f"min_annotators= must be 1 or more, not {min_annotators}")
     frame = long_frame(store_or_long_frame, task, what="store_or_long_frame", known_task=True)
     if frame.empty:
         return []
@@ -174,11 +175,15 @@ def disagreement(
 def _id_list(items: Any) -> pd.Index:
     if isinstance(items, (pd.DataFrame, pd.Series, pd.Index)):
         return item_ids(items, "items")
-    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
-        raise NblabelError(
-            f"items must be the item ids (a list, a pandas Index, or a DataFrame), not {items!r}"
-        )
-    return item_ids(pd.Index(_objects(list(items)), dtype=object), "items")
+    ids = pd.Index(_objects(check_list(items, "items", "df.index (the item ids)")), dtype=object)
+    if ids.inferred_type == "mixed":  # among them, perhaps, a list or a dict: no id
+        for item in ids:
+            if isinstance(item, (list, dict, set, np.ndarray)):
+                raise NblabelError(
+                    f"items= holds {given(item)}, which is no item id: give the ids of the "
+                    "data's index (df.index), one value each"
+                )
+    return item_ids(ids, "items")
 
 
 def unlabeled(store: Any, task: str | None, items: Any, k: int = 1) -> list:
@@ -211,7 +216,7 @@ def unlabeled(store: Any, task: str | None, items: Any, k: int = 1) -> list:
     [3, 2]
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise NblabelError(f"k must be a whole number of annotators, 1 or more, not {k!r}")
+        raise NblabelError(f"k= must be a whole number of annotators, 1 or more, not {k!r}")
     ids = _id_list(items)
     frame = long_frame(store, task)
     counts = np.zeros(len(ids), dtype=np.int64)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_choice, check_list
 from .._errors import NblabelError
 from ._common import as_matrix, check_n, item_ids, to_ids
 
@@ -16,8 +17,7 @@ STRATEGIES = ("least-confident", "margin", "entropy")
 
 
 def check_strategy(strategy: str) -> None:
-    if strategy not in STRATEGIES:
-        raise NblabelError(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}")
+    check_choice(strategy, "strategy", STRATEGIES)
 
 
 def check_model(model: Any, *, fit: bool = False) -> None:
@@ -188,7 +188,9 @@ def uncertainty(
         proba = model_or_proba.predict_proba(X)
     else:
         if X is not None:
-            raise NblabelError("X is only used with a model; with a probability matrix leave X out")
+            raise NblabelError(
+                "X= is only used with a model; with a probability matrix leave X out"
+            )
         ids = _ids(model_or_proba, index, "the probability matrix")
         proba = model_or_proba
     values = proba.to_numpy() if isinstance(proba, pd.DataFrame) else proba
@@ -213,10 +215,12 @@ def _ids(rows: Any, index: Any, what: str) -> pd.Index:
         return item_ids(rows, what)
     if index is None:
         return pd.RangeIndex(_length(rows, what))
-    ids = item_ids(index if isinstance(index, pd.Index) else pd.Index(index), "index")
+    if not isinstance(index, pd.Index):
+        index = pd.Index(check_list(index, "index", "df.index (one id per row)"))
+    ids = item_ids(index, "index")
     if len(ids) != _length(rows, what):
         raise NblabelError(
-            f"index has {len(ids)} ids for {_length(rows, what)} rows of {what}: give one id "
+            f"index= has {len(ids)} ids for {_length(rows, what)} rows of {what}: give one id "
             "per row"
         )
     return ids

@@ -20,6 +20,7 @@ pending and sends it again.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,14 @@ import traitlets as t
 from ipywidgets.widgets.widget import _remove_buffers
 from traitlets import All
 
-from .._checks import check_callable, check_flag, check_item, check_key, required_rationale
+from .._checks import (
+    check_callable,
+    check_flag,
+    check_item,
+    check_key,
+    given,
+    required_rationale,
+)
 from .._codec import decode, encode
 from .._content import error_content
 from .._errors import NblabelError, StoreError
@@ -113,6 +121,15 @@ class SubmitEvent:
     task: str
     event_id: int
     rationale: str | None = None
+
+
+def _elapsed_s(elapsed_ms: Any) -> float | None:
+    """The browser's time on the item, in seconds; ``None`` for a value that is no time (the
+    label is saved all the same)."""
+    if isinstance(elapsed_ms, bool) or not isinstance(elapsed_ms, (int, float)):
+        return None
+    seconds = float(elapsed_ms) / 1000
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 @dataclass
@@ -432,13 +449,19 @@ class LabelWidget(anywidget.AnyWidget):
                     f"Select at least one, or press {skip} to skip (an empty selection is "
                     "saved only with allow_empty=True)"
                 )
-            unknown = [v for v in values if v not in self._choices]
+            unknown = [v for v in values if not self._is_choice(v)]
             if unknown:
                 raise NblabelError(f"{unknown!r} not in the options {self._choices!r}")
             return [c for c in self._choices if c in values]
-        if value not in self._choices:
-            raise NblabelError(f"{value!r} is not one of the options {self._choices!r}")
+        if not self._is_choice(value):
+            raise NblabelError(f"{given(value)} is not one of the options {self._choices!r}")
         return next(c for c in self._choices if c == value)
+
+    def _is_choice(self, value: Any) -> bool:
+        try:
+            return value in self._choices
+        except (TypeError, ValueError):  # an array or a table: compared, it has no one truth
+            return False
 
     # -- saving ------------------------------------------------------------------------------------
     def _record(self, value: Any, item: Hashable) -> tuple[Any, dict | None]:
@@ -705,7 +728,7 @@ class LabelWidget(anywidget.AnyWidget):
             item=None if item is None else decode(item, strict=True),
             client=client,
             seq=seq,
-            duration_s=None if elapsed is None else float(elapsed) / 1000,
+            duration_s=_elapsed_s(elapsed),
             rationale=content.get("rationale") or None,
             resent=bool(content.get("resent")),
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -35,10 +34,11 @@ from .._job import (
     default_task,
     legacy_task,
     mix_gold,
+    open_store,
     store_label,
 )
 from .._session import LabelingSession
-from .._store import DEFAULT_PATH, LabelStore
+from .._store import LabelStore
 from ._base import LabelWidget
 
 __all__ = ["build", "check_assign"]
@@ -110,10 +110,7 @@ def build(
         text = column
     content = ContentMaker(frame, text=text, display=display)
     locs = fingerprint_columns(frame, fingerprint, text)
-    if store is None:
-        store = LabelStore(Path.cwd() / DEFAULT_PATH)
-    elif not isinstance(store, LabelStore):
-        store = LabelStore(store)
+    store = open_store(store)
     annotator = default_annotator() if annotator is None else annotator
     defaulted = task is None
     if defaulted:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
-from .._checks import check_column, check_flag, check_int, check_options
+from .._checks import check_column, check_flag, check_int, check_options, given
 from .._errors import NblabelError
 from .._fingerprint import data_key
 from .._job import Order, as_frame, default_task
@@ -226,7 +226,17 @@ def label_audio(
     points = check_int(points, "points", minimum=10)
     height = check_int(height, "height", minimum=80)
     require("bqplot", extra="plots", purpose="label_audio")
-    base = Path.cwd() if folder is None else Path(folder).expanduser()
+    if folder is None:
+        base = Path.cwd()
+    elif not isinstance(folder, (str, os.PathLike)) or not str(folder).strip():
+        raise NblabelError(
+            f"folder= must be the folder the clips' paths start from, such as 'clips/', not "
+            f"{given(folder)}"
+        )
+    else:
+        base = Path(folder).expanduser()
+        if not base.is_dir():
+            raise NblabelError(f"folder={str(folder)!r} is not a folder: {base} does not exist")
     clips = _Clips(frame, column, base, choices, overlap)
     items = clips.items()
     if task is None:

@@ -303,7 +303,9 @@ def compare(
         shown = ", ".join(map(repr, list(data.columns)[:10]))
         for name, what in [(prompt, "prompt"), *((c, "candidates") for c in comparison.candidates)]:
             if name not in data.columns:
-                raise NblabelError(f"{what}={name!r} is not a column of the data; columns: {shown}")
+                raise NblabelError(
+                    f"{what}={name!r} is not a column of the data; columns: {shown}"
+                )
     if len(comparison.candidates) + len(comparison.extra_choices) > 9 and keys is None:
         raise NblabelError(
             f"{len(comparison.candidates)} candidates and {len(comparison.extra_choices)} extra "

@@ -408,7 +408,7 @@ def check_images(image: Any, grid: Any, **given: Any) -> int | None:
             raise NblabelError(f"give image= (a column of images) or {name}=, not both")
     if size is not None:
         for name in ("multi", "suggest", "assign"):
-            if given.get(name):
+            if given.get(name) is not None and given.get(name) is not False:
                 raise NblabelError(
                     f"grid= does not take {name}= yet: label one image at a time for it "
                     "(leave grid= out)"

@@ -216,8 +216,9 @@ def review(
     )
     if contested.empty:
         raise NblabelError(
-            f"nothing to review in {task!r}: no item has {min_annotators}+ annotators who "
-            "disagree (include_agreed=True reviews agreed items too)"
+            f"nothing to review in {task!r}: no item has {min_annotators} or more annotators "
+            f"(min_annotators={min_annotators}) who disagree (include_agreed=True reviews "
+            "agreed items too)"
         )
     if options is None:
         # the task's own order (as its classify widget showed it), so a key means the same

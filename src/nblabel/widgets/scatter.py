@@ -27,7 +27,6 @@ import logging
 import os
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -37,15 +36,22 @@ import traitlets as t
 from ipywidgets import widget_serialization
 
 from .._bulk import BulkLabels, sorted_unique
-from .._checks import check_column, check_int, check_name, check_options, checked_keymap
+from .._checks import (
+    check_choice,
+    check_column,
+    check_int,
+    check_name,
+    check_options,
+    checked_keymap,
+)
 from .._codec import decode, encode
 from .._errors import NblabelError, StoreError
 from .._fingerprint import Fingerprinter, data_key, fingerprint_columns
 from .._images import shown_image
-from .._job import as_frame, default_annotator, default_task, store_label
+from .._job import as_frame, default_annotator, default_task, open_store, store_label
 from .._keymap import Action
 from .._optional import require
-from .._store import DEFAULT_PATH, LabelStore
+from .._store import LabelStore
 from ._base import front_end
 from .series import CLASS_COLORS
 
@@ -469,8 +475,7 @@ def label_scatter(
             raise NblabelError(
                 f"{argument}={column!r} holds missing or infinite values: drop those rows first"
             )
-    if selector not in ("lasso", "brush"):
-        raise NblabelError(f"selector= is 'lasso' or 'brush', not {selector!r}")
+    check_choice(selector, "selector", ("lasso", "brush"))
     choices = check_options(options)
     height = check_int(height, "height", minimum=120)
     if annotator is not None:
@@ -487,10 +492,7 @@ def label_scatter(
     identifying = locs if locs is not None else fingerprint_columns(frame, None, preview)
     if task is None:
         task = default_task("scatter", choices, data_key(frame, identifying))
-    if store is None:
-        store = LabelStore(Path.cwd() / DEFAULT_PATH)
-    elif not isinstance(store, LabelStore):
-        store = LabelStore(store)
+    store = open_store(store)
     bulk = BulkLabels(
         frame.index, store=store, task=task,
         annotator=default_annotator() if annotator is None else annotator, choices=choices,

@@ -604,7 +604,7 @@ def label_series(
     """
     if not isinstance(data, pd.DataFrame):
         raise NblabelError(
-            f"data must be a pandas DataFrame with one row per sample, not {type(data).__name__}"
+            f"data= must be a pandas DataFrame with one row per sample, not {type(data).__name__}"
         )
     if len(data) == 0:
         raise NblabelError("the data is empty: give at least one row")

@@ -228,7 +228,9 @@ def review_steps(
         shown = ", ".join(map(repr, list(data.columns)[:10]))
         for name, what in ((question, "question"), (steps, "steps")):
             if name not in data.columns:
-                raise NblabelError(f"{what}={name!r} is not a column of the data; columns: {shown}")
+                raise NblabelError(
+                    f"{what}={name!r} is not a column of the data; columns: {shown}"
+                )
     return build(
         StepsWidget, "steps", data, choices,
         text=question, display=None, fingerprint=[question, steps], multi=False, store=store,
