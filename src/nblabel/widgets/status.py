@@ -42,6 +42,9 @@ class StatusView(ipw.VBox):
             axes=[bq.Axis(scale=x, label="annotator"),
                   bq.Axis(scale=y, side="left", label="labels", tick_format="d")],
             title=f"Task {first.task!r}", legend_location="top-right",
+            # the swatches carry the colours; the words stay dark (light grey text on white
+            # was hard to read)
+            legend_text={"fill": "#333"},
             layout=ipw.Layout(width="100%", height="320px"), fig_margin={
                 "top": 50, "bottom": 50, "left": 60, "right": 20},
         )  # fmt: skip
