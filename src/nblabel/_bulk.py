@@ -91,9 +91,12 @@ class BulkLabels:
 
     def _code(self, label: Any) -> int:
         for i, choice in enumerate(self.choices):
-            if choice == label and type(choice) is type(label):
+            if type(choice) is type(label) and choice == label:
                 return i + 1
-        return next((i + 1 for i, c in enumerate(self.choices) if c == label), 0)
+        try:
+            return next((i + 1 for i, c in enumerate(self.choices) if c == label), 0)
+        except (TypeError, ValueError):  # an array or a table: no one truth, no option
+            return 0
 
     def _read_codes(self) -> None:
         """The colour code of each item, from the store."""

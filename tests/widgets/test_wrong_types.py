@@ -14,6 +14,7 @@ what to fix.
 from __future__ import annotations
 
 import inspect
+import re
 import traceback
 import warnings
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import anywidget
 import numpy as np
 import pandas as pd
 import pytest
@@ -388,3 +390,149 @@ def test_the_sweep_finds_a_parameter_nothing_checks():
     problems = sweep(unchecked, (pd.DataFrame({"a": [1.0]}),), {})
     assert any(p.startswith("column=a list of lists: ") for p in problems)
     assert any("TypeError" in p or "KeyError" in p for p in problems)
+
+
+# -- messages from the page ---------------------------------------------------------------------
+#: What a page could send in a field of a message: JSON values of every kind.
+FROM_THE_PAGE = {
+    "null": None,
+    "a text": "zz",
+    "an empty text": "",
+    "a number": 7,
+    "a negative number": -3,
+    "a huge number": 10**30,
+    "a fraction": 2.5,
+    "true": True,
+    "a list": [1, "x"],
+    "an object": {"a": 1},
+}
+ENVELOPE = ["kind", "client", "seq", "item", "rationale", "elapsed_ms", "resent"]
+
+
+def fields_read_by(handler: Callable) -> list[str]:
+    """The fields of a message a handler reads (``content["x"]``, ``content.get("x")``)."""
+    source = inspect.getsource(handler)
+    return sorted(set(re.findall(r"""content(?:\.get\(|\[)\s*["'](\w+)["']""", source)))
+
+
+def widgets_made(e: SimpleNamespace) -> dict[str, Any]:
+    """One widget of each kind the sweep builds, by the name of its call."""
+    made = {}
+    for name, make in CALLS.items():
+        fn, args, kwargs = make(e)
+        if name.split(".")[0] in ("LabelStore", "Assignment", "widget") or not (
+            inspect.isfunction(fn) and fn.__module__.startswith("nblabel.widgets")
+        ):
+            continue
+        made[name] = fn(*args, **kwargs)
+    return made
+
+
+def test_a_message_of_the_wrong_shape_from_the_page_is_left_alone_and_says_so(env):
+    with recording_comms():
+        made = widgets_made(env)
+        assert len(made) >= 10  # every kind of widget: classify, rate, ..., label_scatter
+        problems, sent = [], 0
+        for name, w in made.items():
+            seq = 0
+            for kind, handler in w._handlers.items():
+                for field in ENVELOPE + fields_read_by(handler):
+                    for what, value in FROM_THE_PAGE.items():
+                        seq += 1
+                        message = {"kind": kind, "client": "page", "seq": seq, field: value}
+                        try:
+                            w._handle_message(w, message, [])
+                        except Exception as exc:
+                            problems.append(f"{name}, {kind}, {field}={what}: {exc!r:.120}")
+            # the acknowledgements the page reads stay what it sent: texts and whole numbers
+            assert all(type(k) is str and type(v) is int for k, v in w.acks.items()), name
+            sent += seq
+            w.close()
+    assert problems == []
+    assert sent > 2000  # each kind of message of each widget, each field it reads
+    # nothing of it was stored as a label: every label there is one a call gave
+    labels = env.store.annotations(task="t")
+    assert set(labels["annotator"]) <= {"ann", "bob", "dee"}
+
+
+def test_a_message_naming_no_item_it_can_read_labels_nothing(env):
+    with recording_comms():
+        w = nblabel.classify(env.df, ["pos", "neg"], text="review", store=env.store,
+                             annotator="eve", task="page")  # fmt: skip
+        for item in (7, ["r1"], '{"a": ', None):
+            w._handle_message(w, {"kind": "key", "key": "1", "item": item, "client": "p",
+                                  "seq": 1}, [])  # fmt: skip
+            if item is None:  # no item named: the one shown, as the page means it
+                break
+            assert "cannot read (its item is no item id)" in w.error
+            assert w.acks == {} and w.labels.empty
+        assert w.labels["label"].tolist() == ["pos"] and w.acks == {"p": 1}
+
+
+# -- the widgets' own methods ---------------------------------------------------------------
+def public_methods(w: Any) -> dict[str, Callable]:
+    """The widget's public methods that ipywidgets does not define, by name."""
+    own = {}
+    inherited = set(dir(anywidget.AnyWidget))  # names only: some are deprecated to read
+    for name in dir(type(w)):
+        if name.startswith("_") or name in inherited:
+            continue
+        if inspect.isfunction(getattr(type(w), name)):
+            own[name] = getattr(w, name)
+    return own
+
+
+def test_each_argument_of_a_widget_method_of_the_wrong_type_is_refused(env):
+    """Each public method with at most one required parameter, that one (or, with none, each
+    optional one) given each hostile value; the others have twin tests of their own
+    (add_box, add_span, add_segment: tests/images, test_spans_headless, test_series_headless).
+    """
+    problems, swept = [], 0
+    with recording_comms():
+        for name, w in widgets_made(env).items():
+            for method_name, method in public_methods(w).items():
+                parameters = list(inspect.signature(method).parameters.values())
+                required = [p for p in parameters if p.default is p.empty]
+                if len(required) > 1:
+                    continue
+                for parameter in required or parameters:
+                    for what, value in HOSTILE.items():
+                        swept += 1
+                        problem = _try(method, [], {parameter.name: value}, parameter.name,
+                                       named=False)  # fmt: skip
+                        if problem:
+                            problems.append(f"{name}.{method_name}({parameter.name}={what}): "
+                                            f"{problem}")  # fmt: skip
+            w.close()
+    assert problems == []
+    assert swept > 500
+
+
+def test_every_widget_says_when_nothing_is_on_screen(tmp_path):
+    """Each call that acts on the item shown, once every item is labeled: an error that says
+    so, where images' submit and the recordings' zoom raised KeyError(None)."""
+    Image.new("RGB", (64, 48)).save(tmp_path / "a.png")
+    (tmp_path / "t.wav").write_bytes(tone_wav(0.5, 440, rate=8000))
+    store = nblabel.LabelStore(tmp_path / "s.db")
+    one_row = pd.DataFrame({"text": ["hello world"], "path": [str(tmp_path / "a.png")]})
+    signal = pd.DataFrame({"t": np.arange(40) / 10, "v": np.sin(np.arange(40)), "rec": "a"})
+    with recording_comms():
+        made = {
+            "classify": nblabel.classify(one_row, ["a", "b"], text="text", store=store, task="c"),
+            "spans": nblabel.annotate_spans(one_row, text="text", classes=["A"], store=store,
+                                            task="sp"),
+            "images": nblabel.annotate_images(one_row, image="path", classes=["x"], store=store,
+                                              task="i"),
+            "series": nblabel.label_series(signal, time="t", value="v", by="rec", classes=["x"],
+                                           store=store, task="s"),
+            "audio": nblabel.label_audio(pd.DataFrame({"p": ["t.wav"]}), audio="p",
+                                         classes=["x"], folder=tmp_path, store=store, task="a"),
+        }  # fmt: skip
+        for name, w in made.items():
+            w.submit("a" if name == "classify" else [])
+            assert w.progress.done == w.progress.total == 1
+            calls = {"submit": ("a" if name == "classify" else [],), "zoom": (0.0, 1.0)}
+            for call, args in calls.items():
+                if hasattr(w, call):
+                    with pytest.raises(NblabelError, match=r"every (item|recording) is labeled"):
+                        getattr(w, call)(*args)

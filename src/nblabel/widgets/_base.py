@@ -123,6 +123,39 @@ class SubmitEvent:
     rationale: str | None = None
 
 
+class Unreadable(Exception):
+    """A browser message whose fields are not what the front end sends."""
+
+
+def message_kind(content: Any) -> str | None:
+    """The kind of a browser message (``"key"``, ``"label"``...), ``None`` if it has none."""
+    kind = content.get("kind") if isinstance(content, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def message_sender(content: dict) -> tuple[str | None, int | None]:
+    """The client (a page's view) and sequence number of a browser message, checked: they
+    become the acknowledgements the page reads."""
+    client, seq = content.get("client"), content.get("seq")
+    if client is None:
+        return None, seq  # no acknowledgement asked (a draft's seq counts its edits instead)
+    if not isinstance(client, str):
+        raise Unreadable("its client is no text")
+    if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int)):
+        raise Unreadable("its sequence number is no whole number")
+    return client, seq
+
+
+def unreadable(widget: Any, problem: Exception, content: Any) -> None:
+    """Say that a browser message was left alone: nothing of it is acted on (an item it cannot
+    name is never taken for the one shown)."""
+    log.warning("nblabel: ignored a message it cannot read (%s): %.200r", problem, content)
+    widget.error = (
+        f"The page sent a message the kernel cannot read ({problem}), so nothing of it was "
+        "done: reload the page"
+    )
+
+
 def _elapsed_s(elapsed_ms: Any) -> float | None:
     """The browser's time on the item, in seconds; ``None`` for a value that is no time (the
     label is saved all the same)."""
@@ -474,6 +507,8 @@ class LabelWidget(anywidget.AnyWidget):
         any other failure of the save is shown, leaves the intent unacknowledged and raises;
         once the label is committed nothing raises."""
         item = self.session.current if intent.item is None else intent.item
+        if item is None:  # before a view's own record of the item is asked for
+            raise NblabelError("every item is labeled: there is nothing on screen to label")
         required_rationale(intent.rationale, self.rationale_required)
         value, meta = self._record(value, item)
         try:
@@ -692,11 +727,15 @@ class LabelWidget(anywidget.AnyWidget):
 
     # -- browser messages --------------------------------------------------------------------------
     def _handle_message(self, _widget: Any, content: dict, buffers: list) -> None:
-        handler = self._handlers.get(content.get("kind")) if isinstance(content, dict) else None
+        handler = self._handlers.get(message_kind(content))
         if handler is None:
-            log.warning("nblabel: ignored a message of unknown kind: %r", content)
+            log.warning("nblabel: ignored a message of unknown kind: %.200r", content)
             return
-        intent = self._intent_of(content)
+        try:
+            intent = self._intent_of(content)
+        except Unreadable as exc:
+            unreadable(self, exc, content)
+            return
         if intent is None:
             self._after_move()  # a duplicate or out-of-turn message: resend the state only
             return
@@ -714,7 +753,19 @@ class LabelWidget(anywidget.AnyWidget):
             self._after_move(intent)  # refused: acknowledged, so the browser stops resending
 
     def _intent_of(self, content: dict) -> _Intent | None:
-        client, seq = content.get("client"), content.get("seq")
+        """The context of a browser message; ``None`` for one handled before or out of turn.
+        Raises :class:`Unreadable` for a message whose fields are not what ``base.js``
+        sends (a stale or foreign front end)."""
+        client, seq = message_sender(content)
+        rationale = content.get("rationale")
+        if rationale is not None and not isinstance(rationale, str):
+            raise Unreadable("its reason is no text")
+        item = content.get("item")
+        if item is not None:
+            try:
+                item = decode(item, strict=True)
+            except (TypeError, ValueError, AttributeError):
+                raise Unreadable("its item is no item id") from None
         if client is not None and seq is not None:
             acked = self.acks.get(client)
             if acked is not None and seq <= acked:
@@ -722,15 +773,13 @@ class LabelWidget(anywidget.AnyWidget):
             failed = self._failed_seq.get(client)
             if failed is not None and seq != failed:
                 return None  # wait for the failed intent to come again first
-        item = content.get("item")
-        elapsed = content.get("elapsed_ms")
         return _Intent(
-            item=None if item is None else decode(item, strict=True),
+            item=item,
             client=client,
             seq=seq,
-            duration_s=_elapsed_s(elapsed),
-            rationale=content.get("rationale") or None,
-            resent=bool(content.get("resent")),
+            duration_s=_elapsed_s(content.get("elapsed_ms")),
+            rationale=rationale or None,
+            resent=content.get("resent") is True,
         )
 
     def _on_label_message(self, content: dict, intent: _Intent) -> None:

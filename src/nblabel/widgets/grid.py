@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 import traitlets as t
 
-from .._checks import check_column, required_rationale
+from .._checks import check_column, given, required_rationale
 from .._codec import decode, encode
 from .._content import error_content
 from .._errors import NblabelError, StoreError
@@ -257,8 +257,8 @@ class GridWidget(ClassifyWidget):
 
     # -- the base's hooks -----------------------------------------------------------------------
     def _validate_option(self, value: Any) -> Any:
-        if value not in self._choices:
-            raise NblabelError(f"{value!r} is not one of the options {self._choices!r}")
+        if not self._is_choice(value):
+            raise NblabelError(f"{given(value)} is not one of the options {self._choices!r}")
         return next(c for c in self._choices if c == value)
 
     def _validate(self, value: Any) -> list[tuple[Hashable, Any]]:

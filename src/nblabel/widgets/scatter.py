@@ -40,6 +40,7 @@ from .._checks import (
     check_choice,
     check_column,
     check_int,
+    check_list,
     check_name,
     check_options,
     checked_keymap,
@@ -52,7 +53,7 @@ from .._job import as_frame, default_annotator, default_task, open_store, store_
 from .._keymap import Action
 from .._optional import require
 from .._store import LabelStore
-from ._base import front_end
+from ._base import Unreadable, front_end, message_kind, message_sender, unreadable
 from .series import CLASS_COLORS
 
 __all__ = ["ScatterWidget", "label_scatter"]
@@ -213,11 +214,13 @@ class ScatterWidget(anywidget.AnyWidget):
 
     def select(self, items: Sequence[Hashable]) -> None:
         """Select the points with these ids, as a lasso around them does."""
-        if isinstance(items, (str, bytes)) or not isinstance(
-            items, (Sequence, pd.Index, np.ndarray)
-        ):
-            raise NblabelError(f"items= is a list of ids, not {items!r}")  # fmt: skip
-        positions = self.bulk.positions_of(list(items))
+        ids = check_list(items, "items", "['p1', 'p2']")
+        try:
+            positions = self.bulk.positions_of(ids)
+        except TypeError:  # an id that is a list or a dict
+            raise NblabelError(
+                "items= holds a list or a dict: give the ids of the points, one value each"
+            ) from None
         self.points.selected = np.unique(positions) if len(positions) else None
 
     def label_selection(self, label: Any) -> int:
@@ -304,11 +307,15 @@ class ScatterWidget(anywidget.AnyWidget):
 
     # -- browser intents ----------------------------------------------------------------------
     def _handle_message(self, _widget: Any, content: dict, buffers: list) -> None:
-        handler = self._handlers.get(content.get("kind")) if isinstance(content, dict) else None
+        handler = self._handlers.get(message_kind(content))
         if handler is None:
-            log.warning("nblabel: ignored a message of unknown kind: %r", content)
+            log.warning("nblabel: ignored a message of unknown kind: %.200r", content)
             return
-        client, seq = content.get("client"), content.get("seq")
+        try:
+            client, seq = message_sender(content)
+        except Unreadable as exc:
+            unreadable(self, exc, content)
+            return
         if client is not None and seq is not None and seq <= self.acks.get(client, -1):
             return  # handled before
         try:

@@ -398,6 +398,7 @@ class SeriesWidget(LabelWidget):
 
     def select_segment(self, index: int) -> None:
         """Select segment ``index``, as a click on its band does (-1: none)."""
+        index = check_int(index, "index", minimum=-1)
         if index != -1:
             Timeline._check_index(self._segments, index)
         self.chosen = index
@@ -406,6 +407,11 @@ class SeriesWidget(LabelWidget):
     def zoom(self, start: Any = None, end: Any = None) -> None:
         """Show the recording from ``start`` to ``end`` (its data times), downsampled afresh;
         no arguments: the whole recording."""
+        if self.session.current is None:
+            raise NblabelError(
+                "every recording is labeled: there is nothing on screen to zoom (w.goto(item) "
+                "shows one again)"
+            )
         line = self._timeline
         if start is None and end is None:
             self._range = None
@@ -478,8 +484,10 @@ class SeriesWidget(LabelWidget):
     # -- browser intents that edit the draft ---------------------------------------------------
     def _handle_message(self, widget: Any, content: dict, buffers: list) -> None:
         super()._handle_message(widget, content, buffers)
-        if isinstance(content, dict) and "editor" in content:  # applied or refused: done
-            self.edit_acks = {**self.edit_acks, str(content["editor"]): content.get("edit")}
+        if isinstance(content, dict) and isinstance(content.get("editor"), str):
+            edit = content.get("edit")  # applied or refused: done
+            if edit is None or (isinstance(edit, int) and not isinstance(edit, bool)):
+                self.edit_acks = {**self.edit_acks, content["editor"]: edit}
 
     def _on_assign(self, content: dict, intent: _Intent) -> None:
         if "brush" in content:  # the brush the page showed: the kernel may lag behind it
