@@ -463,3 +463,39 @@ def test_tasks_are_listed_sorted_each_once(store):
     for task in ["b", "a", "c", "a", "b"]:
         store.append(task=task, item=1, annotator="u", label="x")
     assert store.tasks() == ["a", "b", "c"]
+
+
+WRONG_FIELDS = [
+    # a task stored as bytes made every later tasks() and annotations() of the store fail
+    ("task", b"t"), ("task", 3), ("task", ""), ("annotator", None), ("annotator", ["a"]),
+    ("source", 1.5), ("item", [1, 2]), ("item", {"a": 1}), ("label", float("nan")),
+    ("label", object()), ("duration_s", "2s"), ("duration_s", -1.0), ("meta", "batch 1"),
+    ("meta", {"at": object()}), ("fingerprint", 12345), ("fingerprint", "\ud800"),
+    ("rationale", b"why"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("field", "value"), WRONG_FIELDS)
+@pytest.mark.parametrize("many", [False, True], ids=["append", "append_many"])
+def test_a_field_of_the_wrong_type_writes_nothing_and_every_reader_still_works(
+    store, read_raw, field, value, many
+):
+    for item in (0, 1):
+        store.append(task="t", item=item, annotator="a", label=f"label {item}")
+    event = {"task": "t", "item": 2, "annotator": "a", "label": "x", field: value}
+    named = field
+    if many:  # one value per item for these two
+        if field == "fingerprint":
+            event["fingerprints"], named = [event.pop("fingerprint")], "fingerprints"
+        event["items"] = [event.pop("item")]
+        named = "items" if field == "item" else named
+    with pytest.raises(NblabelError, match=rf"\b{named}="):
+        (store.append_many if many else store.append)(**event)
+    # nothing of it stored: every read of the store works as before
+    assert store.tasks() == ["t"]
+    assert store.annotations()[["item", "label"]].values.tolist() == [
+        [0, "label 0"], [1, "label 1"]
+    ]  # fmt: skip
+    assert store.current_label("t", 1, "a").label == "label 1"
+    # read with a plain client: nothing of the refused call reached the table
+    assert read_raw("SELECT COUNT(*) FROM nblabel_events") == [(2,)]
