@@ -1515,10 +1515,10 @@ def _meta_text(meta: Any) -> str | None:
     if not isinstance(meta, dict):
         raise NblabelError(f"meta= must be a dict such as {{'batch': 3}}, not {given(meta)}")
     try:
-        return json.dumps(meta, allow_nan=False)
+        return json.dumps(meta)
     except (TypeError, ValueError) as exc:
         raise NblabelError(
-            f"meta= must hold plain values (text, finite numbers, lists, dicts): {exc}"
+            f"meta= must hold plain values (text, numbers, lists, dicts): {exc}"
         ) from None
 
 

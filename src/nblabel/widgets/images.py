@@ -366,10 +366,12 @@ def _model_of(source: Any, default: str) -> tuple[str, str | None]:
     """The name and version a suggestion is recorded under: a column's name, or a function's
     ``name`` (else ``__name__``) and ``version`` attributes."""
     if not callable(source):
-        return str(source), None
-    name = getattr(source, "name", None) or getattr(source, "__name__", None) or default
-    version = getattr(source, "version", None)
-    return str(name), None if version is None else str(version)
+        name, version = str(source), None
+    else:
+        name = str(getattr(source, "name", None) or getattr(source, "__name__", None) or "")
+        version = getattr(source, "version", None)
+    # the store keeps it as an annotator's name: never a blank one
+    return name if name.strip() else default, None if version is None else str(version)
 
 
 def annotate_images(
