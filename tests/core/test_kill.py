@@ -89,3 +89,69 @@ def test_every_acknowledged_label_survives_sigkill(tmp_path, seed, durability):
     assert wrong == []
     # at most the one label in flight at the kill is saved but not acknowledged
     assert len(saved) - len(acknowledged) in (0, 1)
+
+
+BATCH = 50  # points a lasso takes at once
+BATCH_CHILD = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import pandas as pd
+    import nblabel
+
+    path, n = sys.argv[1], int(sys.argv[2])
+    data = pd.DataFrame({"x": np.arange(n, dtype=float), "y": np.zeros(n)})
+    store = nblabel.LabelStore(path)
+    w = nblabel.label_scatter(data, x="x", y="y", options=["even", "odd"], store=store,
+                              annotator="k", task="batches")
+    for batch in range(n // BATCH):
+        ids = list(range(batch * BATCH, (batch + 1) * BATCH))
+        w.select(ids)
+        w.label_selection("even" if batch % 2 == 0 else "odd")
+        # label_selection returned: the whole batch is acknowledged
+        print(json.dumps(batch), flush=True)
+    """
+).replace("BATCH", str(BATCH))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_batch_acknowledged_survives_sigkill_whole_and_one_in_flight_is_all_or_nothing(
+    tmp_path, seed
+):
+    pytest.importorskip("bqplot")
+    script = tmp_path / "batches.py"
+    script.write_text(BATCH_CHILD)
+    path = tmp_path / f"batches-{seed}.db"
+    batches_before_kill = random.Random(seed).randint(1, 60)
+    errors = tmp_path / "child.err"
+    acknowledged: list[int] = []
+    with open(errors, "w") as stderr:
+        child = subprocess.Popen([sys.executable, str(script), str(path), "20000"],
+                                 stdout=subprocess.PIPE, stderr=stderr, text=True)  # fmt: skip
+    try:
+        for line in child.stdout:
+            acknowledged.append(json.loads(line))
+            if len(acknowledged) >= batches_before_kill:
+                break
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        rest = child.stdout.read()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stdout.close()
+    assert child.returncode == -signal.SIGKILL, errors.read_text()
+    acknowledged += [json.loads(line) for line in rest.split("\n")[:-1]]
+    with LabelStore(path) as store:
+        table = store.annotations(task="batches", annotator="k")
+    saved = dict(zip(table["item"].tolist(), table["label"].tolist(), strict=True))
+    for batch in acknowledged:  # every point of every acknowledged batch, with its label
+        label = "even" if batch % 2 == 0 else "odd"
+        points = range(batch * BATCH, (batch + 1) * BATCH)
+        assert [saved.get(p) for p in points] == [label] * BATCH, f"batch {batch}"
+    # the one batch in flight at the kill is saved whole or not at all
+    done = len(acknowledged)
+    assert sorted(acknowledged) == list(range(done))
+    extra = sorted(set(saved) - set(range(done * BATCH)))
+    assert extra in ([], list(range(done * BATCH, (done + 1) * BATCH)))
