@@ -9,6 +9,10 @@ about the data a function works on may name what the data lacks instead. Anythin
 ``TypeError`` from pandas' hash table, "the truth value of a DataFrame is ambiguous", an
 ``OverflowError``) fails: the user would get a traceback from deep inside a library instead of
 what to fix.
+
+The same holds for each public method of each widget, and for the messages a page sends: each
+field each message handler reads, given each kind of JSON value, leaves the widget working and
+its acknowledgements what the page sent.
 """
 
 from __future__ import annotations

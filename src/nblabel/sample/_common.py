@@ -44,7 +44,13 @@ def item_ids(data: Any, what: str = "data") -> pd.Index:
                 f"not {type(data).__name__}"
             ) from None
         return pd.RangeIndex(n)
-    if not index.is_unique:
+    try:
+        unique = index.is_unique
+    except TypeError:  # a list or a dict among the ids (hashed here by some pandas versions)
+        raise NblabelError(
+            f"{what} holds a list or a dict among its ids: give one value per item"
+        ) from None
+    if not unique:
         dupes = index[index.duplicated()].unique()[:3].tolist()
         raise NblabelError(
             f"{what} has duplicate item ids (e.g. {dupes}): item ids must be unique; "

@@ -183,7 +183,7 @@ def _id_list(items: Any) -> pd.Index:
                     f"items= holds {given(item)}, which is no item id: give the ids of the "
                     "data's index (df.index), one value each"
                 )
-    return item_ids(ids, "items")
+    return item_ids(ids, "items=")
 
 
 def unlabeled(store: Any, task: str | None, items: Any, k: int = 1) -> list:

@@ -217,7 +217,7 @@ def _ids(rows: Any, index: Any, what: str) -> pd.Index:
         return pd.RangeIndex(_length(rows, what))
     if not isinstance(index, pd.Index):
         index = pd.Index(check_list(index, "index", "df.index (one id per row)"))
-    ids = item_ids(index, "index")
+    ids = item_ids(index, "index=")
     if len(ids) != _length(rows, what):
         raise NblabelError(
             f"index= has {len(ids)} ids for {_length(rows, what)} rows of {what}: give one id "
