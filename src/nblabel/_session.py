@@ -311,7 +311,7 @@ class LabelingSession:
             unique = wanted.is_unique
             positions = self.items.get_indexer(wanted)
         except TypeError:  # an id that is a list or a dict: no index holds it
-            odd = next(i for i in wanted if _unhashable(i))
+            odd = next((i for i in wanted if _unhashable(i)), None)
             raise NblabelError(
                 f"order= holds {odd!r} ({type(odd).__name__}), which is no item id: give the "
                 "ids of the data's index (df.index), one each"

@@ -163,3 +163,14 @@ def test_without_soundfile_a_flac_clip_names_the_audio_extra(encoded, monkeypatc
     assert "Clip 'flac'" in w.error and "nblabel[audio]" in w.error
     w.skip()
     assert w.current == "wav" and w.error == ""  # WAV needs only the standard library
+
+
+def test_a_folder_that_is_no_folder_is_refused_saying_what_it_is(clips):
+    folder, data = clips
+    with pytest.raises(NblabelError, match=r"folder='.*tone.wav' is not a folder: .* is a file"):
+        make(folder / "tone.wav", data)
+    with pytest.raises(NblabelError, match=r"is not a folder: .* does not exist"):
+        make(folder / "missing", data)
+    with pytest.raises(NblabelError, match=r"folder= must be the folder the clips' paths"):
+        nblabel.label_audio(data, audio="path", classes=["speech"], folder=b"clips",
+                            store=folder / "s.db")  # fmt: skip

@@ -236,7 +236,10 @@ def label_audio(
     else:
         base = Path(folder).expanduser()
         if not base.is_dir():
-            raise NblabelError(f"folder={str(folder)!r} is not a folder: {base} does not exist")
+            raise NblabelError(
+                f"folder={str(folder)!r} is not a folder: {base} "
+                + ("is a file" if base.exists() else "does not exist")
+            )
     clips = _Clips(frame, column, base, choices, overlap)
     items = clips.items()
     if task is None:
