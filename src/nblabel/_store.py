@@ -557,10 +557,9 @@ class LabelStore:
         (one is not a label event, or is undone already) none is and ``NblabelError`` says
         which. Returns the new event ids."""
         check_name(annotator, "annotator")
-        event_ids = [_event_id(i, "event_ids") for i in
-                     check_list(event_ids, "event_ids", "[12, 13]")]  # fmt: skip
+        ids = [_event_id(i, "event_ids") for i in
+               check_list(event_ids, "event_ids", "[12, 13]")]  # fmt: skip
         self._check_open()
-        ids = [int(i) for i in event_ids]
         if len(set(ids)) != len(ids):
             raise NblabelError("event_ids names an event twice: undo each once")
         if not ids:
@@ -1226,13 +1225,8 @@ class LabelStore:
         ``WHERE``, the values it fixes by column (its parameters, in order), the columns it
         leaves open (read as codes), and the SQL of the fingerprint read beside them."""
         asked = {"task": task, "annotator": annotator, "source": source}
-        for column, value in asked.items():
-            if value is not None and not isinstance(value, str):
-                raise NblabelError(
-                    f"{column}= must be a {column} name (text), or None for any, not "
-                    f"{given(value)}"
-                )
         fixed = {column: value for column, value in asked.items() if value is not None}
+        _check_names(**fixed)  # None: any
         where = " AND ".join(["action = 'label'", *(f"{column} = ?" for column in fixed)])
         grouped = [column for column in asked if column not in fixed]
         # fingerprints only where a resuming session reads them: one annotator's labels (the

@@ -40,16 +40,16 @@ CHILD = textwrap.dedent(
 )
 
 
-def run_and_kill(tmp_path, seed: int, durability: str) -> tuple[list[int], LabelStore]:
+def kill_after(tmp_path, source: str, args: list[str], lines: int) -> list:
+    """Run ``source`` as a child with ``args``, SIGKILL it once it printed ``lines`` lines,
+    and return every line it printed whole (JSON), each an acknowledgement."""
     script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    path = tmp_path / f"kill-{seed}.db"
-    lines_before_kill = random.Random(seed).randint(1, 400)
+    script.write_text(source)
     errors = tmp_path / "child.err"
-    acknowledged: list[int] = []
+    acknowledged: list = []
     with open(errors, "w") as stderr:
         child = subprocess.Popen(
-            [sys.executable, str(script), str(path), durability, str(N_ITEMS)],
+            [sys.executable, str(script), *args],
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
@@ -57,7 +57,7 @@ def run_and_kill(tmp_path, seed: int, durability: str) -> tuple[list[int], Label
     try:
         for line in child.stdout:
             acknowledged.append(json.loads(line))
-            if len(acknowledged) >= lines_before_kill:
+            if len(acknowledged) >= lines:
                 break
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
@@ -71,7 +71,13 @@ def run_and_kill(tmp_path, seed: int, durability: str) -> tuple[list[int], Label
         child.stdout.close()
     assert child.returncode == -signal.SIGKILL, errors.read_text()
     complete = rest.split("\n")[:-1]  # a last line cut by the kill is not an acknowledgement
-    acknowledged += [json.loads(line) for line in complete]
+    return acknowledged + [json.loads(line) for line in complete]
+
+
+def run_and_kill(tmp_path, seed: int, durability: str) -> tuple[list[int], LabelStore]:
+    path = tmp_path / f"kill-{seed}.db"
+    lines = random.Random(seed).randint(1, 400)
+    acknowledged = kill_after(tmp_path, CHILD, [str(path), durability, str(N_ITEMS)], lines)
     return acknowledged, LabelStore(path)
 
 
@@ -119,30 +125,9 @@ def test_a_batch_acknowledged_survives_sigkill_whole_and_one_in_flight_is_all_or
     tmp_path, seed
 ):
     pytest.importorskip("bqplot")
-    script = tmp_path / "batches.py"
-    script.write_text(BATCH_CHILD)
     path = tmp_path / f"batches-{seed}.db"
-    batches_before_kill = random.Random(seed).randint(1, 60)
-    errors = tmp_path / "child.err"
-    acknowledged: list[int] = []
-    with open(errors, "w") as stderr:
-        child = subprocess.Popen([sys.executable, str(script), str(path), "20000"],
-                                 stdout=subprocess.PIPE, stderr=stderr, text=True)  # fmt: skip
-    try:
-        for line in child.stdout:
-            acknowledged.append(json.loads(line))
-            if len(acknowledged) >= batches_before_kill:
-                break
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-        rest = child.stdout.read()
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        child.stdout.close()
-    assert child.returncode == -signal.SIGKILL, errors.read_text()
-    acknowledged += [json.loads(line) for line in rest.split("\n")[:-1]]
+    lines = random.Random(seed).randint(1, 60)
+    acknowledged = kill_after(tmp_path, BATCH_CHILD, [str(path), "20000"], lines)
     with LabelStore(path) as store:
         table = store.annotations(task="batches", annotator="k")
     saved = dict(zip(table["item"].tolist(), table["label"].tolist(), strict=True))
