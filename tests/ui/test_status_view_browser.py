@@ -32,6 +32,24 @@ view
 BARS = """scope => [...document.querySelector(scope).querySelectorAll('svg g.bargroup')]
     .map(g => [...g.querySelectorAll('rect.bar')].map(r => r.getBoundingClientRect().height))"""
 
+# the legend: its words and swatch colours, the fills of one annotator's bars (done, claimed,
+# left), whether a word of it is drawn in the chart too, and where it sits beside the chart
+LEGEND = """scope => {
+    const view = document.querySelector(scope);
+    const legend = view.querySelector('.nblabel-status-legend');
+    const svg = view.querySelector('svg');
+    const bars = [...view.querySelector('svg g.bargroup').querySelectorAll('rect.bar')];
+    return {
+        words: [...legend.querySelectorAll('span')].map(s => s.textContent),
+        swatches: [...legend.querySelectorAll('i')].map(i => getComputedStyle(i).backgroundColor),
+        fills: bars.map(r => getComputedStyle(r).fill),
+        inChart: [...svg.querySelectorAll('text')].some(t => t.textContent === 'claimed'),
+        legendBottom: legend.getBoundingClientRect().bottom,
+        barsTop: Math.min(...[...svg.querySelectorAll('rect.bar')]
+            .map(r => r.getBoundingClientRect().top)),
+    };
+}"""
+
 # how the table is drawn: computed styles of its parts
 TABLE_LOOK = """t => {
     const style = (e) => getComputedStyle(e);
@@ -69,6 +87,12 @@ def test_the_view_draws_and_follows_the_store(opened):
     assert "9 of 24 labels done" in view.inner_text()
     alice, _bob, cy = page.evaluate(BARS, VIEW)
     assert alice[0] > 0 and cy[0] == pytest.approx(alice[0], abs=0.5)  # 3 done each
+    # the legend is a line above the chart, never drawn over the tallest bars; its swatches
+    # are the bars' colours
+    legend = page.evaluate(LEGEND, VIEW)
+    assert legend["words"] == ["done", "claimed", "left"] and not legend["inChart"]
+    assert legend["swatches"] == legend["fills"] and len(set(legend["fills"])) == 3
+    assert legend["legendBottom"] <= legend["barsTop"]
     # the table: one heading row in words, numbers right-aligned, single rules, the team apart
     table = view.locator("table.nblabel-status-table")
     assert table.locator("thead tr").count() == 1

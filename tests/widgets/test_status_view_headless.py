@@ -35,6 +35,10 @@ def test_the_chart_and_table_follow_the_store(team):
         try:
             assert bars(view) == {"alice": (2.0, 2.0, 6.0), "bob": (2.0, 2.0, 6.0)}
             assert "4 of 20 labels done" in view._summary.value
+            # the legend is a line of the page, not bqplot's box drawn over the bars
+            assert not view._bars.display_legend and view._legend in view.children
+            assert re.findall(r"</i>(\w+)</span>", view._legend.value) == [
+                "done", "claimed", "left"]  # fmt: skip
             for item in plan.claim(store, "t", "alice")[:2]:
                 store.append(task="t", item=item, annotator="alice", label="y")
             deadline = time.monotonic() + 5

@@ -34,21 +34,20 @@ class StatusView(ipw.VBox):
         self._table = ipw.HTML()
         x, y = bq.OrdinalScale(), bq.LinearScale(min=0)
         self._bars = bq.Bars(
-            x=[], y=[], scales={"x": x, "y": y}, type="stacked", colors=COLOURS,
-            labels=PARTS, display_legend=True,
+            x=[], y=[], scales={"x": x, "y": y}, type="stacked", colors=COLOURS, labels=PARTS,
         )  # fmt: skip
+        # the legend is a line of the page above the chart: bqplot draws its own inside the
+        # plot, where it covers the tallest bars (every annotator's, when the work is even)
+        self._legend = ipw.HTML(_legend_html())
         self._figure = bq.Figure(
             marks=[self._bars],
             axes=[bq.Axis(scale=x, label="annotator"),
                   bq.Axis(scale=y, side="left", label="labels", tick_format="d")],
-            title=f"Task {first.task!r}", legend_location="top-right",
-            # the swatches carry the colours; the words stay dark (light grey text on white
-            # was hard to read)
-            legend_text={"fill": "#333"},
+            title=f"Task {first.task!r}",
             layout=ipw.Layout(width="100%", height="320px"), fig_margin={
                 "top": 50, "bottom": 50, "left": 60, "right": 20},
         )  # fmt: skip
-        super().__init__([self._summary, self._figure, self._table])
+        super().__init__([self._summary, self._legend, self._figure, self._table])
         self.add_class("nblabel-status-view")
         self._show(first)
         self._thread = threading.Thread(target=self._run, name="nblabel-status", daemon=True)
@@ -94,6 +93,15 @@ class StatusView(ipw.VBox):
 
     def __repr__(self) -> str:
         return f"<StatusView task={self._status.task!r} every={self.every:g}s>"
+
+
+def _legend_html() -> str:
+    """What each colour of the bars stands for, as a line of text with a swatch each."""
+    parts = "".join(
+        f'<span><i style="background: {colour}"></i>{part}</span>'
+        for part, colour in zip(PARTS, COLOURS, strict=True)
+    )
+    return f'<style>{STYLE}</style><div class="nblabel-status-legend">{parts}</div>'
 
 
 def _table_html(now: Status) -> str:
