@@ -275,15 +275,15 @@ def check_id(value: Any, name: str, example: str) -> Hashable:
     return value
 
 
-def check_options(options: Any, name: str = "options") -> list:
+def check_options(options: Any, name: str = "options", example: str = "['pos', 'neg']") -> list:
     """The options as a list, checked: ordered (their order gives the keys and the default task
-    name), each a non-empty string or a number, each once.
+    name), each a non-empty string or a number, each once; ``example`` shows such a list.
 
     A set is refused: its order differs between kernels. A dict is refused too, though ordered:
     it reads as a key map, which is ``keys=``.
     """
     if options is None or isinstance(options, (str, bytes)) or not isinstance(options, Iterable):
-        raise NblabelError(f"{name}= must be a list such as ['pos', 'neg'], not {given(options)}")
+        raise NblabelError(f"{name}= must be a list such as {example}, not {given(options)}")
     if isinstance(options, AbstractSet) and not isinstance(options, KeysView):
         raise NblabelError(
             f"{name}= is a set, whose order (the keys 1, 2, 3…, the task name) changes from one "

@@ -117,6 +117,7 @@ class KeyMap:
             keys = {k: options[i] for i, k in enumerate(keys)}
         if not isinstance(keys, Mapping):
             raise NblabelError("keys= must be a dict {key: option or Action} or one key per option")
+        _refuse_reversed(keys, options)
         wanted: dict[str, Action | int] = {}
         for key, target in keys.items():
             if normalize_key(key) == HELP_KEY:
@@ -210,3 +211,17 @@ _ACTION_DOCS = {
     Action.BACK: "show the previous item",
     Action.SKIP: "skip: leave the item for later",
 }
+
+
+def _refuse_reversed(keys: Mapping, options: Sequence[Any]) -> None:
+    """Refuse ``{option: key}``, the way round a dict of keys is often written, naming the
+    dict to give instead."""
+    def is_option(value: Any) -> bool:
+        return not isinstance(value, Action) and any(value == o for o in options)
+
+    if keys and all(is_option(k) and not is_option(t) for k, t in keys.items()):
+        swapped = {t: k for k, t in keys.items()}
+        raise NblabelError(
+            f"keys= maps each key to press to its option, and {dict(keys)!r} maps options to "
+            f"keys: give {swapped!r}"
+        )

@@ -234,7 +234,7 @@ def check_classes(classes: Any) -> list[str]:
         raise NblabelError(
             "classes= is a dict: give the class names as a list, e.g. classes=['PER', 'ORG']"
         )
-    checked = check_options(classes, "classes")
+    checked = check_options(classes, "classes", "['PER', 'ORG']")
     for name in checked:
         if not isinstance(name, str):
             raise NblabelError(

@@ -78,6 +78,15 @@ def test_a_key_for_an_unknown_option_is_refused_naming_the_options():
         KeyMap.build(OPTIONS, {"m": "maybe"})
 
 
+def test_a_dict_of_option_to_key_is_refused_naming_it_the_right_way_round():
+    with pytest.raises(NblabelError) as caught:
+        KeyMap.build(OPTIONS, {"pos": "p", "neg": "n"})
+    assert "{'p': 'pos', 'n': 'neg'}" in str(caught.value)
+    # options that are keys too: each key names another option, as written
+    swapped = KeyMap.build(["a", "b"], {"a": "b", "b": "a"})
+    assert swapped.resolve("a") == 1 and swapped.resolve("b") == 0
+
+
 @pytest.mark.parametrize("keys", ["as", "asdf", ["a"]])
 def test_the_wrong_number_of_keys_is_refused(keys):
     with pytest.raises(NblabelError, match="one key per option"):

@@ -230,6 +230,31 @@ def test_bad_input_is_refused_at_construction(df, store, kwargs, message):
         nblabel.classify(args.pop("data"), args.pop("options"), **args)
 
 
+@pytest.mark.parametrize(
+    ("make_widget", "example"),
+    [
+        (lambda d, s: nblabel.classify(d, "pos", text="t", store=s), "['pos', 'neg']"),
+        (lambda d, s: nblabel.rate(d, "12345", text="t", store=s), "[1, 2, 3, 4, 5]"),
+        (lambda d, s: nblabel.annotate_spans(d, text="t", classes="PER", store=s),
+         "['PER', 'ORG']"),
+        (lambda d, s: nblabel.annotate_images(d, image="img", classes="cat", store=s),
+         "['cat', 'dog']"),
+        (lambda d, s: nblabel.label_audio(d, audio="wav", classes="speech", store=s),
+         "['speech', 'music']"),
+        (lambda d, s: nblabel.label_series(d, time="time", value="v", classes="walk", store=s),
+         "['walk', 'run']"),
+    ],
+)  # fmt: skip
+def test_choices_given_as_one_text_are_refused_with_a_list_of_their_kind(
+    store, make_widget, example
+):
+    data = pd.DataFrame({"t": ["a b"], "img": ["x.png"], "wav": ["x.wav"], "time": [0.0],
+                         "v": [1.0]})  # fmt: skip
+    with recording_comms(), pytest.raises(nblabel.NblabelError) as caught:
+        make_widget(data, store)
+    assert f"must be a list such as {example}, not '" in str(caught.value)
+
+
 def test_unknown_keyword_and_unknown_value(df, store):
     with pytest.raises(TypeError, match="optons"):
         nblabel.classify(df, OPTIONS, text="review", store=store, optons=1)

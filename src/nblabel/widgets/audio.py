@@ -221,7 +221,7 @@ def label_audio(
         raise NblabelError(
             f"audio={audio!r} is not a column of the data; its columns are {list(frame.columns)!r}"
         )
-    choices = check_options(classes, "classes")
+    choices = check_options(classes, "classes", "['speech', 'music']")
     overlap = check_flag(overlap, "overlap")
     points = check_int(points, "points", minimum=10)
     height = check_int(height, "height", minimum=80)

@@ -446,7 +446,7 @@ def annotate_images(
     >>> w.add_box(10, 20, 50, 40, "car"); w.submit()                   # doctest: +SKIP
     """
     check_column(image, "image")
-    choices = check_options(classes, "classes")
+    choices = check_options(classes, "classes", "['cat', 'dog']")
     if isinstance(tools, str) or not isinstance(tools, Sequence) or not tools:
         raise NblabelError(f"tools= is a list drawn from {list(TOOLS)}, not {tools!r}")
     unknown = [tool for tool in tools if tool not in TOOLS]

@@ -635,7 +635,7 @@ def label_series(
             raise NblabelError(
                 f"value={column!r} holds {data[column].dtype} values: plot numeric columns"
             )
-    choices = check_options(classes, "classes")
+    choices = check_options(classes, "classes", "['walk', 'run']")
     overlap = check_flag(overlap, "overlap")
     points = check_int(points, "points", minimum=10)
     height = check_int(height, "height", minimum=80)

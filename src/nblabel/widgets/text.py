@@ -368,7 +368,7 @@ def rate(
     >>> w = nblabel.rate(df, scale=range(1, 6), text="answer", task="helpfulness",
     ...                  scale_labels=("useless", "very helpful"))   # doctest: +SKIP
     """
-    values = check_options(scale, "scale")
+    values = check_options(scale, "scale", "[1, 2, 3, 4, 5]")
     notes = scale_notes(values, scale_labels)
     digits = all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 9 for v in values)
     return build(
