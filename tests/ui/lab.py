@@ -200,16 +200,18 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
     proc.wait(timeout=5)
 
 
-def start_jupyter_server(base: Path, extra_args: tuple[str, ...] = ()) -> JupyterServer:
+def start_jupyter_server(base: Path, extra_args: tuple[str, ...] = (),
+                         settings: dict[str, dict] | None = None) -> JupyterServer:
     """Start JupyterLab on 127.0.0.1 (free port, random token) with every Jupyter dir
     under ``base``; returns once ``/api/status`` answers. Stop it with
-    ``stop_process(server.proc)``."""
+    ``stop_process(server.proc)``. ``settings``: user settings beside :data:`LAB_SETTINGS`
+    (by file, as there), such as the theme."""
     root, runtime, log = base / "root", base / "runtime", base / "server.log"
-    settings = base / "lab-settings"
-    for d in (root, runtime, base / "config", base / "data", settings, base / "workspaces"):
+    settings_dir = base / "lab-settings"
+    for d in (root, runtime, base / "config", base / "data", settings_dir, base / "workspaces"):
         d.mkdir(parents=True, exist_ok=True)
-    for rel, value in LAB_SETTINGS.items():
-        f = settings / rel
+    for rel, value in {**LAB_SETTINGS, **(settings or {})}.items():
+        f = settings_dir / rel
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(json.dumps(value))
 
@@ -220,7 +222,7 @@ def start_jupyter_server(base: Path, extra_args: tuple[str, ...] = ()) -> Jupyte
         JUPYTER_CONFIG_DIR=str(base / "config"),
         JUPYTER_DATA_DIR=str(base / "data"),
         JUPYTER_RUNTIME_DIR=str(runtime),
-        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_SETTINGS_DIR=str(settings_dir),
         JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
         IPYTHONDIR=str(base / "ipython"),
         JUPYTER_PLATFORM_DIRS="1",

@@ -50,6 +50,12 @@ LEGEND = """scope => {
     };
 }"""
 
+# the tick labels of the axis of counts
+COUNT_TICKS = """scope => [...document.querySelector(scope).querySelectorAll('svg g.axis')]
+    .filter(axis => [...axis.querySelectorAll('text.axislabel')]
+        .some(label => label.textContent === 'labels'))
+    .flatMap(axis => [...axis.querySelectorAll('g.tick text')].map(t => t.textContent))"""
+
 # how the table is drawn: computed styles of its parts
 TABLE_LOOK = """t => {
     const style = (e) => getComputedStyle(e);
@@ -93,6 +99,8 @@ def test_the_view_draws_and_follows_the_store(opened):
     assert legend["words"] == ["done", "claimed", "left"] and not legend["inChart"]
     assert legend["swatches"] == legend["fills"] and len(set(legend["fills"])) == 3
     assert legend["legendBottom"] <= legend["barsTop"]
+    # counts on whole ticks, each once, up to the tallest bar (12 slots: 0, 2, ..., 12)
+    assert page.evaluate(COUNT_TICKS, VIEW) == [str(n) for n in range(0, 13, 2)]
     # the table: one heading row in words, numbers right-aligned, single rules, the team apart
     table = view.locator("table.nblabel-status-table")
     assert table.locator("thead tr").count() == 1

@@ -3,7 +3,9 @@ and left per annotator, read again from the store while it is shown."""
 
 from __future__ import annotations
 
+import doctest
 import html
+import itertools
 import re
 import time
 
@@ -12,6 +14,8 @@ import pytest
 import nblabel
 from nblabel import Assignment, NblabelError
 from nblabel.testing import recording_comms
+from nblabel.widgets import status as status_view
+from nblabel.widgets.status import whole_ticks
 
 
 @pytest.fixture
@@ -111,3 +115,30 @@ def test_every_must_be_seconds(team):
     store, _ = team
     with pytest.raises(NblabelError, match="every= must be a number of seconds"):
         nblabel.status(store, "t").widget(every=0)
+
+
+@pytest.mark.parametrize("top", [0, 0.4, 1, 3, 7, 10, 11, 19, 20, 21, 99, 100, 101, 4_321, 10**7])
+def test_the_axis_of_counts_has_whole_ticks_up_to_the_tallest_bar(top):
+    ticks = whole_ticks(top)
+    steps = {b - a for a, b in itertools.pairwise(ticks)}
+    assert ticks[0] == 0 and len(steps) == 1 and 2 <= len(ticks) <= 11
+    step = steps.pop()
+    assert all(isinstance(t, int) for t in ticks)
+    assert ticks[-1] >= top and ticks[-1] - step < max(top, 1)  # reaches the top, no further
+    assert str(step).strip("0") in {"1", "2", "5"}
+    assert doctest.testmod(status_view).failed == 0
+
+
+def test_a_few_labels_are_counted_on_whole_ticks(tmp_path):
+    store = nblabel.LabelStore(tmp_path / "few.db")
+    for who, n in (("ann", 3), ("bob", 1)):
+        for item in range(n):
+            store.append(task="t", item=item, annotator=who, label="x")
+    with recording_comms():
+        view = nblabel.status(store, "t").widget()
+        try:
+            # three labels at most: ticks 0, 1, 2, 3 and the scale ends at 3 (bqplot's own
+            # ticks at 0.2, 0.4... printed as whole numbers read "0 0 0 1 1 1")
+            assert view._y_axis.tick_values.tolist() == [0, 1, 2, 3] and view._y.max == 3
+        finally:
+            view.close()

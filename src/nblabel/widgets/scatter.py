@@ -61,6 +61,9 @@ __all__ = ["ScatterWidget", "label_scatter"]
 log = logging.getLogger("nblabel")
 
 UNLABELED = "#c4c4c4"
+# the lasso in the theme's muted text colour (bqplot sets it as a style: the variable follows
+# the theme)
+LASSO_COLOR = "var(--jp-ui-font-color2, #555555)"
 PREVIEW_PAGE = 12  # previews shown per page
 THUMB_SIDE = 112  # the long side of a thumbnail in pixels: shown at 56 CSS pixels, sharp at 2x
 THUMBS_KEPT = 4096  # thumbnails kept made (a few KB each)
@@ -150,10 +153,10 @@ class ScatterWidget(anywidget.AnyWidget):
         if canvas:  # the view draws its own lasso or brush over its canvas
             self.selector = None
         elif selector == "lasso":
-            self.selector = bq.interacts.LassoSelector(marks=[self.points], color="#555")
+            self.selector = bq.interacts.LassoSelector(marks=[self.points], color=LASSO_COLOR)
         else:
             self.selector = bq.interacts.BrushSelector(
-                x_scale=xs, y_scale=ys, marks=[self.points], color="#555"
+                x_scale=xs, y_scale=ys, marks=[self.points], color=LASSO_COLOR
             )
         self.points.observe(self._on_selected, names="selected")
         fig = bq.Figure(

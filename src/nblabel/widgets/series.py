@@ -40,7 +40,10 @@ __all__ = ["SeriesWidget", "label_series"]
 # the colours of the classes, in order (bands) and of the channels (lines)
 CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                 "#7f7f7f", "#bcbd22", "#17becf"]  # fmt: skip
-CHANNEL_COLORS = ["#333333", "#3b75af", "#b5553b", "#5a8f3e", "#7b5aa6", "#a0862b"]
+# the first channel and the chosen band's outline take the page's text colour (bqplot sets
+# colours as styles, so a CSS variable follows the theme: dark on light, light on dark)
+TEXT_COLOR = "var(--jp-content-font-color1, #333333)"
+CHANNEL_COLORS = [TEXT_COLOR, "#3b75af", "#b5553b", "#5a8f3e", "#7b5aa6", "#a0862b"]
 WHOLE = "all"  # the id of the one recording when no by= column is given
 CACHED = 8  # recordings whose time axis is kept ready
 
@@ -203,7 +206,7 @@ class SeriesWidget(LabelWidget):
             stroke_width=1.5, opacities=[0.9], fill_opacities=[],
         )  # fmt: skip
         self._chosen_mark = bq.Lines(
-            x=[], y=[], scales={"x": self._x, "y": unit}, colors=["#111111"], stroke_width=3
+            x=[], y=[], scales={"x": self._x, "y": unit}, colors=[TEXT_COLOR], stroke_width=3
         )
         self._band_labels = bq.Label(
             x=[], y=[], text=[], scales={"x": self._x, "y": unit}, colors=[],

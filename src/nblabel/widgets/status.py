@@ -4,11 +4,13 @@ annotator's done, claimed and left, read again from the store every few seconds.
 from __future__ import annotations
 
 import html
+import math
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ipywidgets as ipw
+import numpy as np
 
 from .._optional import require
 from .._status import ALL, ETA_NOTE, HEADINGS, status
@@ -32,17 +34,19 @@ class StatusView(ipw.VBox):
         self._stop = threading.Event()
         self._summary = ipw.HTML()
         self._table = ipw.HTML()
-        x, y = bq.OrdinalScale(), bq.LinearScale(min=0)
+        x, self._y = bq.OrdinalScale(), bq.LinearScale(min=0)
         self._bars = bq.Bars(
-            x=[], y=[], scales={"x": x, "y": y}, type="stacked", colors=COLOURS, labels=PARTS,
+            x=[], y=[], scales={"x": x, "y": self._y}, type="stacked", colors=COLOURS, labels=PARTS,
         )  # fmt: skip
         # the legend is a line of the page above the chart: bqplot draws its own inside the
         # plot, where it covers the tallest bars (every annotator's, when the work is even)
         self._legend = ipw.HTML(_legend_html())
+        # counts are whole: ticks at whole numbers only (bqplot's own, at 0.2, 0.4… printed
+        # as integers, read "0 0 0 1 1 1" for a few labels)
+        self._y_axis = bq.Axis(scale=self._y, side="left", label="labels", tick_format="d")
         self._figure = bq.Figure(
             marks=[self._bars],
-            axes=[bq.Axis(scale=x, label="annotator"),
-                  bq.Axis(scale=y, side="left", label="labels", tick_format="d")],
+            axes=[bq.Axis(scale=x, label="annotator"), self._y_axis],
             title=f"Task {first.task!r}",
             layout=ipw.Layout(width="100%", height="320px"), fig_margin={
                 "top": 50, "bottom": 50, "left": 60, "right": 20},
@@ -80,19 +84,35 @@ class StatusView(ipw.VBox):
     def _show(self, now: Status) -> None:
         self._status = now
         people = now.frame.drop(index=ALL)
-        left = people["left"].fillna(0).astype(float)
+        stacked = [people[part].fillna(0).astype(float) for part in PARTS]
+        ticks = whole_ticks(float(sum(stacked).max()) if len(people) else 0.0)
         with self.hold_sync():
             self._summary.value = f"<p>{html.escape(now.summary())}</p>"
             self._table.value = _table_html(now)
+            self._y.max = float(ticks[-1])
+            self._y_axis.tick_values = np.array(ticks, dtype=float)
             self._bars.x = [str(name) for name in people.index]
-            self._bars.y = [
-                people["done"].astype(float).tolist(),
-                people["claimed"].astype(float).tolist(),
-                left.tolist(),
-            ]
+            self._bars.y = [part.tolist() for part in stacked]
 
     def __repr__(self) -> str:
         return f"<StatusView task={self._status.task!r} every={self.every:g}s>"
+
+
+def whole_ticks(top: float) -> list[int]:
+    """Ticks at whole numbers from 0 to ``top`` or just past it, at most 11 of them: a step of
+    1, 2 or 5 times a power of ten.
+
+    >>> whole_ticks(3), whole_ticks(13), whole_ticks(0)
+    ([0, 1, 2, 3], [0, 2, 4, 6, 8, 10, 12, 14], [0, 1])
+    """
+    top = max(1, math.ceil(top))
+    power = 1
+    while True:
+        for multiple in (1, 2, 5):
+            step = multiple * power
+            if top <= 10 * step:
+                return list(range(0, -(-top // step) * step + 1, step))
+        power *= 10
 
 
 def _legend_html() -> str:

@@ -86,6 +86,12 @@ function whyText(why) {
   return `Active learning: ${fit} · this item: ${rank}`;
 }
 
+// A colour of the page's theme for a canvas, which cannot take a CSS variable (``name``, one
+// of JupyterLab's); ``fallback`` where the page does not set it.
+function themeColor(element, name, fallback) {
+  return getComputedStyle(element).getPropertyValue(name).trim() || fallback;
+}
+
 function randomId() {
   return Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
 }

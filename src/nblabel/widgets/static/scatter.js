@@ -1,8 +1,8 @@
 // The scatter view: the embedding's bqplot figure (a child widget), the labels as buttons with
 // their colours, and a preview of the selected points. A digit labels the selection: the
 // message names the label value and is shown as pending until the kernel acknowledges it.
-// Joined after base.js, whose helpers (h, optionButtons, keyName, randomId) it uses by name;
-// it has no item queue, so it does not mount base's item-by-item shell.
+// Joined after base.js, whose helpers (h, optionButtons, keyName, randomId, themeColor) it uses
+// by name; it has no item queue, so it does not mount base's item-by-item shell.
 
 const THUMB_BOX = 56; // CSS pixels of a thumbnail's box (scatter.css)
 
@@ -105,7 +105,7 @@ function canvasPoints(plot, model, gl, signal) {
     });
     if (chosen.length) {
       ctx.globalAlpha = 1;
-      ctx.strokeStyle = "#000";
+      ctx.strokeStyle = themeColor(canvas, "--jp-content-font-color1", "#000");
       ctx.lineWidth = ratio;
       const big = size + 2 * ratio;
       for (const i of chosen) {
@@ -185,10 +185,13 @@ function glSelector(plot, gl, select, signal) {
     ctx.beginPath();
     outline.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
     ctx.closePath();
-    ctx.fillStyle = "rgba(85, 85, 85, 0.08)";
+    const ink = themeColor(canvas, "--jp-ui-font-color2", "#555");
+    ctx.fillStyle = ink;
+    ctx.globalAlpha = 0.08;
     ctx.fill();
+    ctx.globalAlpha = 1;
     ctx.setLineDash([4, 3]);
-    ctx.strokeStyle = "#555";
+    ctx.strokeStyle = ink;
     ctx.lineWidth = 1.5;
     ctx.stroke();
   }
