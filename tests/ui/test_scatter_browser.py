@@ -173,13 +173,17 @@ def test_canvas_points_lasso_and_label(opened):
     right_point = page.evaluate(PIXELS, [where, extent])[1]
     assert max(abs(a - b) for a, b in zip(right_point[:3], GREY, strict=True)) <= 2
     screenshot(page, f"scatter-canvas-labeled{suffix}", page.locator(gl).first)
-    # a narrower page: the plot area shrinks and the canvas draws the points at their new places
+    # a narrow page: the preview goes under the plot, the plot area shrinks and the canvas
+    # draws the points at their new places
     size = page.viewport_size
     drawn_width = page.locator(f"{gl} canvas.nblabel-scatter-points").bounding_box()["width"]
-    page.set_viewport_size({**size, "width": size["width"] - 600})
+    page.set_viewport_size({**size, "width": size["width"] - 760})
     try:
         wait_until(lambda: page.locator(f"{gl} canvas.nblabel-scatter-points")
                    .bounding_box()["width"] < drawn_width - 80)  # fmt: skip
+        plot = page.locator(f"{gl} .nblabel-scatter-plot").bounding_box()
+        side = page.locator(f"{gl} .nblabel-scatter-side").bounding_box()
+        assert side["y"] >= plot["y"] + plot["height"] - 1 and side["width"] > 300
 
         def redrawn():
             left_point, right_point = page.evaluate(PIXELS, [where, extent])

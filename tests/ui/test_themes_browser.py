@@ -1,8 +1,9 @@
 """Every widget kind under JupyterLab's light theme and its dark one (in JupyterLab and in
-Notebook 7): each word a view shows reads on its background (a contrast of 4.5:1, WCAG's AA
-for text), and a plot's lines, legend and tick labels stand out from the plot (3:1). A view
-that named its own colours drew dark grey on the dark theme's dark grey: the recordings' lines
-and hints could not be seen there."""
+Notebook 7), and on a narrow page: each word a view shows reads on its background (a contrast
+of 4.5:1, WCAG's AA for text), a plot's lines, legend and tick labels stand out from the plot
+(3:1), and nothing of a view lies outside its box. A view that named its own colours drew
+dark grey on the dark theme's dark grey: the recordings' lines and hints could not be seen
+there; on a narrow page the agreement maps ran off the view's right edge."""
 
 from __future__ import annotations
 
@@ -167,11 +168,30 @@ PAGE_THEME = f"""() => {{
 PLOT_WIDTHS = """view => [...view.querySelectorAll('.plotarea_events')]
     .map(area => Math.round(area.getBoundingClientRect().width))"""
 
-# (front end, theme, id)
+# what of each view lies outside its box, left or right (a view fits the width it is given:
+# its parts wrap, or scroll inside a part of their own)
+OVERFLOWING = """(views) => [...document.querySelectorAll(views)].flatMap(view => {
+  const box = view.getBoundingClientRect();
+  const clipped = (el) => {
+    for (let e = el.parentElement; e && e !== view; e = e.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX)) return true;
+    }
+    return false;
+  };
+  return [...view.querySelectorAll('*')].filter(el => {
+    const r = el.getBoundingClientRect();
+    return r.width && (r.left < box.left - 1 || r.right > box.right + 1) && !clipped(el);
+  }).map(el => [view.className.split(' ').filter(c => c.startsWith('nblabel')).join(' '),
+                String(el.getAttribute('class') || el.tagName)]);
+})"""
+
+# (front end, theme, id, width of the page): the narrow page leaves a notebook about 450
+# pixels, as JupyterLab beside another panel does
 THEMES = [
-    ("lab", "JupyterLab Light", "light"),
-    ("lab", "JupyterLab Dark", "dark"),
-    ("notebook7", "JupyterLab Dark", "dark-notebook7"),
+    ("lab", "JupyterLab Light", "light", 1100),
+    ("lab", "JupyterLab Dark", "dark", 1100),
+    ("notebook7", "JupyterLab Dark", "dark-notebook7", 1100),
+    ("lab", "JupyterLab Light", "narrow", 560),
 ]
 
 
@@ -195,20 +215,20 @@ def dark_server(tmp_path_factory):
 
 @pytest.fixture(scope="module", params=THEMES, ids=[theme[2] for theme in THEMES])
 def themed(request, browser, jupyter_server):
-    front_end, theme, name = request.param
+    front_end, theme, name, width = request.param
     server = jupyter_server if theme == "JupyterLab Light" else request.getfixturevalue(
         "dark_server"
     )
     with notebook_in_front_end(
         front_end, browser, server, f"themes_{name}.ipynb", cells=CELLS,
-        min_widget_views=N_VIEWS, widgets=VIEWS, viewport={"width": 1100, "height": 900},
+        min_widget_views=N_VIEWS, widgets=VIEWS, viewport={"width": width, "height": 900},
     ) as (page, _probe):  # fmt: skip
         page.locator(VIEWS).nth(N_VIEWS - 1).wait_for()
         page.locator(f"{VIEWS} >> svg path.line").first.wait_for()  # the plots are drawn
         yield page, theme, name
 
 
-def test_every_word_and_line_of_every_view_reads_on_its_background(themed):
+def test_every_word_and_line_of_every_view_reads_on_its_background_within_its_box(themed):
     page, theme, name = themed
     views = page.locator(VIEWS)
     assert views.count() == N_VIEWS
@@ -222,3 +242,5 @@ def test_every_word_and_line_of_every_view_reads_on_its_background(themed):
         screenshot(page, f"theme-{name}-{i:02d}-{kind}", view)
     low = page.evaluate(LOW_CONTRAST, VIEWS)
     assert not low, "\n".join(map(str, low))
+    outside = page.evaluate(OVERFLOWING, VIEWS)
+    assert not outside, outside[:10]

@@ -92,7 +92,7 @@ def _heat_map(bq: Any, widgets: Any, table: Any, title: str, axes: tuple[str, st
               legend],
         title=title,
         fig_margin={"top": 40, "bottom": 55, "left": left, "right": 90},
-        layout=widgets.Layout(width="470px", height="400px"),
+        layout=widgets.Layout(width="min(470px, 100%)", height="400px"),
     )  # fmt: skip
 
 
@@ -119,7 +119,8 @@ def report_widget(report: AgreementReport) -> Any:
                        ("label", "other annotator's label"), ".3g", None)  # fmt: skip
     annotators = _heat_map(bq, widgets, report.pairwise, "Agreement between annotators",
                            ("annotator", "other annotator"), ".2f", "—")  # fmt: skip
-    figure = widgets.HBox([labels, annotators])
+    # side by side, or one under the other where the page is narrower than both
+    figure = widgets.HBox([labels, annotators], layout=widgets.Layout(flex_flow="row wrap"))
     box = widgets.VBox([widgets.HTML(_summary_html(report)), figure, widgets.HTML(CAPTION)])
     box.add_class("nblabel")
     return box

@@ -48,7 +48,7 @@ class StatusView(ipw.VBox):
             marks=[self._bars],
             axes=[bq.Axis(scale=x, label="annotator"), self._y_axis],
             title=f"Task {first.task!r}",
-            layout=ipw.Layout(width="100%", height="320px"), fig_margin={
+            layout=ipw.Layout(width="auto", height="320px"), fig_margin={
                 "top": 50, "bottom": 50, "left": 60, "right": 20},
         )  # fmt: skip
         super().__init__([self._summary, self._legend, self._figure, self._table])
@@ -126,7 +126,8 @@ def _legend_html() -> str:
 
 def _table_html(now: Status) -> str:
     """The status as an HTML table with its style: one row per annotator, the whole team last
-    (set apart), every cell's text escaped (names are data, never markup)."""
+    (set apart), every cell's text escaped (names are data, never markup); it scrolls
+    sideways where the page is narrower than it."""
     esc = html.escape
     head = "".join(f'<th scope="col">{esc(HEADINGS[c])}</th>' for c in now.frame.columns)
     rows = []
@@ -136,8 +137,8 @@ def _table_html(now: Status) -> str:
         rows.append(f'<tr><th scope="row" title="{esc(label)}">{esc(label)}</th>{tds}</tr>')
     body, total = rows[:-1], rows[-1]  # the status always ends with the "(all)" row
     return (
-        f'<style>{STYLE}</style><table class="nblabel-status-table">'
-        f"<caption>{esc(ETA_NOTE)}</caption>"
+        f'<style>{STYLE}</style><div class="nblabel-status-scroll">'
+        f'<table class="nblabel-status-table"><caption>{esc(ETA_NOTE)}</caption>'
         f'<thead><tr><th scope="col">annotator</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody><tfoot>{total}</tfoot></table>"
+        f"<tbody>{''.join(body)}</tbody><tfoot>{total}</tfoot></table></div>"
     )
