@@ -79,6 +79,7 @@ def test_widget_has_summary_and_heat_map() -> None:
     rep = agreement.report(long.assign(task="<script>"), task="<script>", n_boot=20)
     box = rep.widget()
     assert isinstance(box, ipywidgets.VBox) and "nblabel" in box._dom_classes
+    assert ".nblabel {" in box.children[0].value  # the class's look, whatever is on the page
     summary, figures, caption = box.children
     assert isinstance(summary, ipywidgets.HTML) and isinstance(caption, ipywidgets.HTML)
     assert "&lt;script&gt;" in summary.value and "<script>" not in summary.value

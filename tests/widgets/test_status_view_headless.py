@@ -39,6 +39,10 @@ def test_the_chart_and_table_follow_the_store(team):
         try:
             assert bars(view) == {"alice": (2.0, 2.0, 6.0), "bob": (2.0, 2.0, 6.0)}
             assert "4 of 20 labels done" in view._summary.value
+            # an nblabel widget: its root carries the nblabel class, and the style that
+            # goes with it comes along (the same card as every view, whatever is on the page)
+            assert {"nblabel", "nblabel-status-view"} <= set(view._dom_classes)
+            assert ".nblabel {" in view._legend.value
             # the legend is a line of the page, not bqplot's box drawn over the bars
             assert not view._bars.display_legend and view._legend in view.children
             assert re.findall(r"</i>(\w+)</span>", view._legend.value) == [

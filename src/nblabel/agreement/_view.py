@@ -121,6 +121,9 @@ def report_widget(report: AgreementReport) -> Any:
                            ("annotator", "other annotator"), ".2f", "—")  # fmt: skip
     # side by side, or one under the other where the page is narrower than both
     figure = widgets.HBox([labels, annotators], layout=widgets.Layout(flex_flow="row wrap"))
-    box = widgets.VBox([widgets.HTML(_summary_html(report)), figure, widgets.HTML(CAPTION)])
+    from ..widgets._style import box_style
+
+    summary = widgets.HTML(box_style() + _summary_html(report))
+    box = widgets.VBox([summary, figure, widgets.HTML(CAPTION)])
     box.add_class("nblabel")
     return box

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import math
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ipywidgets as ipw
@@ -14,6 +13,7 @@ import numpy as np
 
 from .._optional import require
 from .._status import ALL, ETA_NOTE, HEADINGS, status
+from ._style import STATIC, box_style
 
 if TYPE_CHECKING:
     from .._status import Status
@@ -22,7 +22,7 @@ __all__ = ["StatusView"]
 
 PARTS = ["done", "claimed", "left"]
 COLOURS = ["#2e7d32", "#f9a825", "#bdbdbd"]
-STYLE = (Path(__file__).parent / "static" / "status.css").read_text("utf-8")
+STYLE = (STATIC / "status.css").read_text("utf-8")
 
 
 class StatusView(ipw.VBox):
@@ -52,6 +52,7 @@ class StatusView(ipw.VBox):
                 "top": 50, "bottom": 50, "left": 60, "right": 20},
         )  # fmt: skip
         super().__init__([self._summary, self._legend, self._figure, self._table])
+        self.add_class("nblabel")
         self.add_class("nblabel-status-view")
         self._show(first)
         self._thread = threading.Thread(target=self._run, name="nblabel-status", daemon=True)
@@ -121,7 +122,7 @@ def _legend_html() -> str:
         f'<span><i style="background: {colour}"></i>{part}</span>'
         for part, colour in zip(PARTS, COLOURS, strict=True)
     )
-    return f'<style>{STYLE}</style><div class="nblabel-status-legend">{parts}</div>'
+    return f'{box_style("status.css")}<div class="nblabel-status-legend">{parts}</div>'
 
 
 def _table_html(now: Status) -> str:
