@@ -215,11 +215,16 @@ _ACTION_DOCS = {
 
 def _refuse_reversed(keys: Mapping, options: Sequence[Any]) -> None:
     """Refuse ``{option: key}``, the way round a dict of keys is often written, naming the
-    dict to give instead."""
-    def is_option(value: Any) -> bool:
-        return not isinstance(value, Action) and any(value == o for o in options)
+    dict to give instead: every key of it is an option and every value a text that is not
+    (an :class:`Action` is a target, whatever the key is called)."""
 
-    if keys and all(is_option(k) and not is_option(t) for k, t in keys.items()):
+    def is_option(value: Any) -> bool:
+        return any(value == o for o in options)
+
+    def is_key(value: Any) -> bool:
+        return isinstance(value, str) and not isinstance(value, Action) and not is_option(value)
+
+    if keys and all(is_option(k) and is_key(t) for k, t in keys.items()):
         swapped = {t: k for k, t in keys.items()}
         raise NblabelError(
             f"keys= maps each key to press to its option, and {dict(keys)!r} maps options to "

@@ -85,6 +85,9 @@ def test_a_dict_of_option_to_key_is_refused_naming_it_the_right_way_round():
     # options that are keys too: each key names another option, as written
     swapped = KeyMap.build(["a", "b"], {"a": "b", "b": "a"})
     assert swapped.resolve("a") == 1 and swapped.resolve("b") == 0
+    # an option named like a key, that key given an action: as written
+    moves = KeyMap.build(["left", "right"], {"left": Action.BACK})
+    assert moves.resolve("ArrowLeft") is Action.BACK
 
 
 @pytest.mark.parametrize("keys", ["as", "asdf", ["a"]])
