@@ -114,6 +114,8 @@ def report_widget(report: AgreementReport) -> Any:
     the colours span the off-diagonal cells (the legend shows their range)."""
     import ipywidgets as widgets
 
+    from ..widgets._style import box_style
+
     bq = require("bqplot", extra="plots", purpose="the agreement report's widget")
     labels = _heat_map(bq, widgets, report.class_confusion, "Labels given to the same item",
                        ("label", "other annotator's label"), ".3g", None)  # fmt: skip
@@ -121,8 +123,6 @@ def report_widget(report: AgreementReport) -> Any:
                            ("annotator", "other annotator"), ".2f", "—")  # fmt: skip
     # side by side, or one under the other where the page is narrower than both
     figure = widgets.HBox([labels, annotators], layout=widgets.Layout(flex_flow="row wrap"))
-    from ..widgets._style import box_style
-
     summary = widgets.HTML(box_style() + _summary_html(report))
     box = widgets.VBox([summary, figure, widgets.HTML(CAPTION)])
     box.add_class("nblabel")
