@@ -59,6 +59,12 @@ def test_report_renders_summary_and_heat_map(report_page):
     assert html_part.locator("i").count() == 0  # the task name "<i>t</i>" stays text
     assert "<i>t</i>" in html_part.inner_text()
     assert not widget_errors(page), page.errors
+    # the two maps side by side where the page has room (they wrap on a narrow one: see
+    # test_themes_browser), inside the view's box
+    maps = [root.locator(".bqplot.figure").nth(i).bounding_box() for i in range(2)]
+    frame = root.bounding_box()
+    assert maps[0]["y"] == maps[1]["y"] and maps[0]["x"] + maps[0]["width"] <= maps[1]["x"]
+    assert maps[1]["x"] + maps[1]["width"] <= frame["x"] + frame["width"]
     screenshot(page, "report-01", root)
 
 

@@ -92,7 +92,10 @@ def _heat_map(bq: Any, widgets: Any, table: Any, title: str, axes: tuple[str, st
               legend],
         title=title,
         fig_margin={"top": 40, "bottom": 55, "left": left, "right": 90},
-        layout=widgets.Layout(width="min(470px, 100%)", height="400px"),
+        # 400 to 470 pixels wide: two side by side where the page has 820 or more, else
+        # one under the other (report_widget's box wraps)
+        layout=widgets.Layout(flex="1 1 400px", max_width="470px", min_width="0",
+                              height="400px"),
     )  # fmt: skip
 
 
@@ -123,7 +126,8 @@ def report_widget(report: AgreementReport) -> Any:
                            ("annotator", "other annotator"), ".2f", "—")  # fmt: skip
     # side by side, or one under the other where the page is narrower than both
     figure = widgets.HBox([labels, annotators], layout=widgets.Layout(flex_flow="row wrap"))
-    summary = widgets.HTML(box_style() + _summary_html(report))
+    summary = widgets.HTML(box_style("report.css") + _summary_html(report))
     box = widgets.VBox([summary, figure, widgets.HTML(CAPTION)])
     box.add_class("nblabel")
+    box.add_class("nblabel-report")
     return box
