@@ -75,6 +75,24 @@ CELLS = [
     'nblabel.label_scatter(points, x="ux", y="uy", options=["spam", "ham"], preview="text",\n'
     '                      task="sc", store=store)',
     'nblabel.review(store, "s", data=df, text="review", reviewer="lead")',
+    # reviews of spans and of shapes: each annotator's marks in their own colour and dash
+    'for who, spans in (("ann", [(0, 5, "PRODUCT")]), ("bob", [(0, 5, "PRICE")])):\n'
+    '    marks = nblabel.annotate_spans(df, text="review", classes=["PRODUCT", "PRICE"],\n'
+    '                                   store=store, annotator=who, task="spr")\n'
+    "    for span in spans:\n"
+    "        marks.add_span(*span)\n"
+    "    marks.submit()\n"
+    "    marks.close()\n"
+    'nblabel.review(store, "spr", data=df, text="review", reviewer="lead")',
+    'for who, boxes in {"ann": [(40, 30, 120, 90), (200, 120, 80, 60)],\n'
+    '                   "bob": [(50, 40, 100, 70)]}.items():\n'
+    '    drawn = nblabel.annotate_images(pictures, image="image", classes=["sky", "road"],\n'
+    '                                    store=store, annotator=who, task="shr")\n'
+    "    for box in boxes:\n"
+    '        drawn.add_box(*box, "sky")\n'
+    "    drawn.submit()\n"
+    "    drawn.close()\n"
+    'nblabel.review(store, "shr", data=pictures, image="image", reviewer="lead")',
     'nblabel.status(store, "s").widget()',
     'nblabel.agreement.report(store, task="s").widget()',
 ]
