@@ -12,6 +12,7 @@ import time
 import pytest
 from lab import (
     notebook_in_front_end,
+    press,
     screenshot,
     start_jupyter_server,
     stop_process,
@@ -258,7 +259,15 @@ def test_every_word_and_line_of_every_view_reads_on_its_background_within_its_bo
         wait_until(lambda view=view: plots_settled(page, view))
         kind = kinds[-1].removeprefix("nblabel-") if kinds else "report"
         screenshot(page, f"theme-{name}-{i:02d}-{kind}", view)
+    # the list of keys open on the first view: its words are checked too
+    first = views.first
+    first.scroll_into_view_if_needed()
+    press(page, f"{VIEWS} >> nth=0", "?")
+    keys = first.locator(".nblabel-help")
+    keys.wait_for(state="visible")
+    screenshot(page, f"theme-{name}-keys", first)
     low = page.evaluate(LOW_CONTRAST, VIEWS)
+    assert keys.is_visible()
     assert not low, "\n".join(map(str, low))
     outside = page.evaluate(OVERFLOWING, VIEWS)
     assert not outside, outside[:10]
