@@ -20,7 +20,7 @@ from lab import (
 )
 
 THEME_SETTINGS = "@jupyterlab/apputils-extension/themes.jupyterlab-settings"
-VIEWS = ".nblabel, .nblabel-status-view"
+VIEWS = ".nblabel"  # the root of every nblabel widget carries the class
 
 SETUP = """\
 import wave
@@ -177,7 +177,7 @@ LOW_CONTRAST = f"""(views) => {{
   return low;
 }}"""
 
-# the plots' own background and the fill of the views' boxes: which theme the page is in
+# which theme the page is in, from the background of the first view
 PAGE_THEME = f"""() => {{
 {CONTRAST}
   return luminance(backgroundOf(document.querySelector('.nblabel'))) < 0.2 ? 'dark' : 'light';
@@ -214,7 +214,7 @@ THEMES = [
 ]
 
 
-def plots_settled(page, view) -> bool:
+def plots_settled(view) -> bool:
     """Whether the view's plots keep their width: bqplot lays out a plot below the fold again
     once it is in sight, 0.3 s on (a screenshot before that shows it narrow)."""
     before = view.evaluate(PLOT_WIDTHS)
@@ -256,8 +256,8 @@ def test_every_word_and_line_of_every_view_reads_on_its_background_within_its_bo
         view = views.nth(i)
         view.scroll_into_view_if_needed()
         kinds = [c for c in view.get_attribute("class").split() if c.startswith("nblabel-")]
-        wait_until(lambda view=view: plots_settled(page, view))
-        kind = kinds[-1].removeprefix("nblabel-") if kinds else "report"
+        wait_until(lambda view=view: plots_settled(view))
+        kind = kinds[-1].removeprefix("nblabel-")
         screenshot(page, f"theme-{name}-{i:02d}-{kind}", view)
     # the list of keys open on the first view: its words are checked too
     first = views.first
