@@ -24,7 +24,6 @@ import math
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import anywidget
@@ -46,12 +45,13 @@ from .._content import error_content
 from .._errors import NblabelError, StoreError
 from .._keymap import Action, KeyMap
 from .._session import LabelingSession, Progress
+from ._style import STATIC
 
 __all__ = ["LabelWidget", "SubmitEvent"]
 
 log = logging.getLogger("nblabel")
 
-_STATIC = Path(__file__).parent / "static"
+_STATIC = STATIC  # the front-end files, one folder for every view
 
 
 def front_end(view: str) -> tuple[str, str]:
@@ -127,10 +127,14 @@ class Unreadable(Exception):
     """A browser message whose fields are not what the front end sends."""
 
 
-def message_kind(content: Any) -> str | None:
-    """The kind of a browser message (``"key"``, ``"label"``...), ``None`` if it has none."""
+def message_handler(handlers: dict[str, Callable], content: Any) -> Callable | None:
+    """The handler of a browser message's kind (``"key"``, ``"label"``...); ``None``, logged,
+    for a message of no kind or of one no handler takes."""
     kind = content.get("kind") if isinstance(content, dict) else None
-    return kind if isinstance(kind, str) else None
+    handler = handlers.get(kind) if isinstance(kind, str) else None
+    if handler is None:
+        log.warning("nblabel: ignored a message of unknown kind: %.200r", content)
+    return handler
 
 
 def message_sender(content: dict) -> tuple[str | None, int | None]:
@@ -727,9 +731,8 @@ class LabelWidget(anywidget.AnyWidget):
 
     # -- browser messages --------------------------------------------------------------------------
     def _handle_message(self, _widget: Any, content: dict, buffers: list) -> None:
-        handler = self._handlers.get(message_kind(content))
+        handler = message_handler(self._handlers, content)
         if handler is None:
-            log.warning("nblabel: ignored a message of unknown kind: %.200r", content)
             return
         try:
             intent = self._intent_of(content)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 __all__ = ["STATIC", "box_style"]
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parent / "static"  # every view's front-end files (``_base``'s too)
 
 
 def box_style(*sheets: str) -> str:

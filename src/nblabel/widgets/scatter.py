@@ -53,7 +53,7 @@ from .._job import as_frame, default_annotator, default_task, open_store, store_
 from .._keymap import Action
 from .._optional import require
 from .._store import LabelStore
-from ._base import Unreadable, front_end, message_kind, message_sender, unreadable
+from ._base import Unreadable, front_end, message_handler, message_sender, unreadable
 from .series import CLASS_COLORS
 
 __all__ = ["ScatterWidget", "label_scatter"]
@@ -310,9 +310,8 @@ class ScatterWidget(anywidget.AnyWidget):
 
     # -- browser intents ----------------------------------------------------------------------
     def _handle_message(self, _widget: Any, content: dict, buffers: list) -> None:
-        handler = self._handlers.get(message_kind(content))
+        handler = message_handler(self._handlers, content)
         if handler is None:
-            log.warning("nblabel: ignored a message of unknown kind: %.200r", content)
             return
         try:
             client, seq = message_sender(content)
