@@ -23,10 +23,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._codec import as_texts, fixed_texts, join_lines, present_texts
+from ._codec import as_texts, encode, fixed_texts, join_lines, present_texts
 from ._errors import NblabelError
 
-__all__ = ["Fingerprinter", "LabelCheck", "check_labels", "data_key", "fingerprint_columns"]
+__all__ = [
+    "Fingerprinter",
+    "LabelCheck",
+    "check_labels",
+    "data_key",
+    "fingerprint_columns",
+    "stored_alike",
+]
 
 #: bytes of the digest: 16 hex characters, 64 bits (a collision among a million rows of one
 #: data set has a chance of about 1 in 36 million)
@@ -347,7 +354,7 @@ class LabelCheck:
 
 def _type_name(value: Any) -> str:
     if isinstance(value, pd.Timestamp):
-        return '"datetime64[ns]"'
+        return '"datetime64[ns]"' if value.tz is None else f'"datetime64[ns, {value.tz}]"'
     return type(value).__name__
 
 
@@ -375,6 +382,7 @@ def check_labels(
     themselves (not a function).
     """
     found = items.get_indexer(_lookup(items, stored_items))
+    found, retyped = stored_alike(items, stored_items, found)
     hit = np.flatnonzero(found >= 0)
     check = LabelCheck(positions=_take(found, hit).astype(np.int64))
     if fingerprinter is not None and stored_fingerprints is not None and len(hit):
@@ -421,10 +429,77 @@ def check_labels(
                 every = slice(None) if order is None else order
                 check.digest = digest_of(positions[every], prints[every])
                 check.upto = int(ordered[-1])
-    missing = _pick(stored_items, np.flatnonzero(found < 0)) if len(hit) < len(found) else []
+    missing = _pick(stored_items, np.flatnonzero(found == -1)) if len(hit) < len(found) else []
+    check.retyped = retyped
     if missing and not isinstance(items, pd.MultiIndex):
-        check.retyped = _retyped(items, missing)
+        check.retyped += _retyped(items, missing)
     return check
+
+
+#: ids pandas finds only under their own type, each written by encode() as it is read back
+_ONE_FORM = {"string", "integer", "floating", "boolean"}
+
+
+def stored_alike(
+    items: pd.Index, stored: Sequence[Hashable] | np.ndarray, found: np.ndarray
+) -> tuple[np.ndarray, list[tuple[Hashable, Hashable]]]:
+    """``found`` (rows of ``items`` where the ``stored`` ids are, ``-1``: none) without the
+    rows whose id the store writes as another text than the stored one, marked ``-2``; and
+    pairs ``(stored id, data id)`` of those.
+
+    pandas finds ``0`` at the id ``0.0``, the text ``"2024-01-01"`` at that date, and one
+    instant in any time zone, but the store keys labels by the text of their id: such a label
+    is not the one the widget reads, shows or replaces for that row (it would count as done
+    and show no label, and a new one would leave two). Costs are per label, and nothing where
+    both are whole numbers or both texts (the commonest ids).
+    """
+    hit = np.flatnonzero(found >= 0)
+    if not len(hit):
+        return found, []
+    whole = isinstance(stored, np.ndarray) and stored.dtype == np.int64
+    if whole and items.dtype.kind in "iu":
+        return found, []
+    values = _pick(stored, hit)
+    data = items[found[hit]]
+    kind = pd.api.types.infer_dtype(values, skipna=False)
+    if kind in _ONE_FORM and kind == pd.api.types.infer_dtype(data, skipna=False):
+        return found, []
+    alike = _same_dates(values, data) if kind == "datetime" and data.dtype.kind == "M" else None
+    if alike is None:
+        alike = np.fromiter(
+            (_stored_as(v) == _stored_as(d) for v, d in zip(values, data, strict=True)),
+            dtype=bool,
+            count=len(hit),
+        )
+    if alike.all():
+        return found, []
+    found = found.copy()
+    found[hit[~alike]] = -2
+    other = np.flatnonzero(~alike).tolist()
+    return found, [(values[k], data[k]) for k in other]
+
+
+def _same_dates(values: list, data: pd.DatetimeIndex) -> np.ndarray | None:
+    """:func:`stored_alike` of stored dates found at the dates ``data`` (the same instants): a
+    date is stored as its wall time and offset from UTC, so those alike where the offsets
+    are (none where naive); ``None`` where a value is not a Timestamp."""
+    if not all(type(v) is pd.Timestamp for v in values):
+        return None
+    if data.tz is None:
+        return np.fromiter((v.tzinfo is None for v in values), dtype=bool, count=len(values))
+    if any(v.tzinfo is None for v in values):
+        return None
+    wall = data.tz_localize(None).as_unit("s").asi8 - data.as_unit("s").asi8  # seconds
+    stored = [v.utcoffset() for v in values]
+    return wall == pd.to_timedelta(stored).as_unit("s").asi8
+
+
+def _stored_as(value: Any) -> str | None:
+    """The text the store keeps for the id ``value`` (``None``: it keeps none)."""
+    try:
+        return encode(value)
+    except NblabelError:
+        return None
 
 
 def _take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -451,21 +526,25 @@ def _pick(stored: Sequence[Hashable] | np.ndarray, at: np.ndarray) -> list[Hasha
 
 
 def _retyped(items: pd.Index, missing: list) -> list[tuple[Hashable, Hashable]]:
-    """Pairs (stored id, data id) of ids not in the data whose ``str()`` is a data id's."""
+    """Pairs (stored id, data id) of ids not in the data whose ``str()`` is a data id's (or,
+    for a date, the text ``to_csv`` writes of it: the date alone at midnight)."""
     dates = items.dtype.kind == "M"
-    candidates, sources = [], []
-    for value in missing:
+    candidates, origins = [], []  # a value to look up, and the missing id it stands for
+    for at, value in enumerate(missing):
         if isinstance(value, str):
             for parse in (int, float, pd.Timestamp) if dates else (int, float):
                 try:
                     candidates.append(parse(value))
                 except (ValueError, TypeError, OverflowError):
                     continue
-                sources.append(value)
+                origins.append(at)
                 break
         elif not isinstance(value, (tuple, list, dict)):
-            candidates.append(str(value))
-            sources.append(value)
+            texts = [str(value)]
+            if isinstance(value, pd.Timestamp) and value.tz is None and value == value.normalize():
+                texts.append(str(value.date()))  # how to_csv writes dates that are midnights
+            candidates += texts
+            origins += [at] * len(texts)
     if not candidates:
         return []
     try:
@@ -474,8 +553,12 @@ def _retyped(items: pd.Index, missing: list) -> list[tuple[Hashable, Hashable]]:
         return []
     matched = np.flatnonzero(found >= 0)
     now = items[found[matched]].tolist()
-    return [
-        (sources[k], data_id)
-        for k, data_id in zip(matched, now, strict=True)
-        if str(data_id) == str(sources[k])
-    ]
+    pairs, paired = [], set()
+    for k, data_id in zip(matched, now, strict=True):
+        source = missing[origins[k]]  # a text read as a number or date, or a value as text
+        if origins[k] not in paired and str(data_id) == (
+            source if isinstance(source, str) else candidates[k]
+        ):
+            paired.add(origins[k])
+            pairs.append((source, data_id))
+    return pairs

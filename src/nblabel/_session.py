@@ -26,7 +26,7 @@ import pandas as pd
 
 from ._codec import decode_distinct, encode
 from ._errors import NblabelError, NblabelWarning, StoreError
-from ._fingerprint import LabelCheck, check_labels
+from ._fingerprint import LabelCheck, check_labels, stored_alike
 from ._store import CurrentLabel, LabelStore, _spread
 
 __all__ = ["LabelingSession", "Ordering", "Progress"]
@@ -733,10 +733,15 @@ class LabelingSession:
             parts = columns = None
         # each distinct item is looked up once, and its row spread to its labels
         if item_uniques.dtype.kind == "i":
+            values = item_uniques
             ids = pd.Index(item_uniques)  # whole numbers: what an Index of them infers
         else:
-            ids = _id_index(decode_distinct(item_uniques)[0].tolist())
-        positions = self.items.get_indexer(ids)[item_codes]
+            values = decode_distinct(item_uniques)[0]
+            ids = _id_index(values.tolist())
+        # a label stored under another text of the id (0 for 0.0) is not this row's: the
+        # session counts it as not labeled (check_labels), and so it is left out here
+        found, _ = stored_alike(self.items, values, self.items.get_indexer(ids))
+        positions = found[item_codes]
         keep = positions >= 0
         if self._check.changed_events:
             # labels given for other content than the rows now show are left out

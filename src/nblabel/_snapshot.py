@@ -285,8 +285,7 @@ def read_labeled(
     upto, n_rows, parts = loaded
     event_ids, items, prints = (parts[name] for name in _LABELED_PARTS)
     try:
-        if items.dtype.kind not in "iO":
-            raise ValueError("item ids that are neither whole numbers nor texts")
+        _check_texts(items, prints)
         _check_events(event_ids, [items, prints], n_rows, upto)
         after = read_event_columns(
             engine, f"id > ? AND {LABEL_EVENTS}", [upto, task, annotator, source], [],
@@ -500,12 +499,24 @@ def _check(columns: EventColumns, n_rows: int, upto: int) -> None:
     arrays += [codes for codes, _ in columns.groups.values()]
     if columns.fingerprints is not None:
         arrays.append(columns.fingerprints)
+    _check_texts(columns.items, columns.fingerprints)
     _check_events(columns.event_ids, arrays, n_rows, upto)
     for codes, uniques in [columns.labels, *columns.groups.values()]:
         if codes.dtype.kind != "i" or (n_rows and (codes.min() < 0 or codes.max() >= len(uniques))):
             raise ValueError("codes out of range")
         if len(set(uniques.tolist())) != len(uniques):  # codes are merged by their text
             raise ValueError("a text coded twice")
+
+
+def _check_texts(items: np.ndarray, prints: np.ndarray | None) -> None:
+    """Raise ValueError unless ``items`` are whole numbers or texts (never ``None``: every
+    event has an item) and ``prints`` texts (``None`` where missing) or bytes of one width:
+    another program may have written a column of numbers where they belong."""
+    whole = items.dtype.kind == "i"
+    if not whole and (items.dtype.kind != "O" or not np.not_equal(items, None).all()):
+        raise ValueError("item ids that are neither whole numbers nor texts")
+    if prints is not None and prints.dtype.kind not in "SO":
+        raise ValueError("fingerprints that are not texts")
 
 
 def _check_events(ids: np.ndarray, arrays: list[np.ndarray], n_rows: int, upto: int) -> None:
