@@ -148,7 +148,7 @@ class AssignedOrder:
         # an item of another annotator's data (not in this widget's) is left to lapse
         mine = [item for item in claimed if item in self._items]
         self._open = list(mine)
-        self.waiting = not mine and not self.store.slots(self.task)["done"].all()
+        self.waiting = not mine and self.store._work_left(self.task)
         return mine
 
     def _rerank(self) -> bool:

@@ -29,6 +29,8 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   events may be read from snapshots of columns (``_snapshot``); with ``checks_snapshots``
   (PostgreSQL, where ids commit out of order) each read checks that a snapshot still holds
   (its gaps probed, or the query's events counted);
+- ``put_up_schema``: the table that remembers what was put up for assignment, its triggers and
+  the index of each annotator's claims (:data:`PUT_UP_SQLITE`, :data:`PUT_UP_POSTGRES`);
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.
 
 A write that breaks a unique index raises :class:`Conflict`; every other failure is a
@@ -37,7 +39,14 @@ A write that breaks a unique index raises :class:`Conflict`; every other failure
 
 from __future__ import annotations
 
-__all__ = ["CURRENT_INDEX", "OLD_INDEX", "Conflict", "schema_statements"]
+__all__ = [
+    "CURRENT_INDEX",
+    "OLD_INDEX",
+    "PUT_UP_POSTGRES",
+    "PUT_UP_SQLITE",
+    "Conflict",
+    "schema_statements",
+]
 
 
 class Conflict(Exception):
@@ -108,6 +117,48 @@ _SCHEMA = [
     "CREATE UNIQUE INDEX IF NOT EXISTS nblabel_slots_one_per_annotator"
     " ON nblabel_slots (task, item, annotator) WHERE annotator IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS nblabel_slots_by_priority ON nblabel_slots (task, priority, slot)",
+]
+
+
+#: What was put up for assignment (``LabelStore.add_items``): one row per list of items (named by
+#: a digest) and overlap, so that every kernel putting the same million items up again reads
+#: one row instead of writing every slot again. Slots are never deleted; a program that deletes
+#: or renames some (the ``sqlite3`` shell) drops the rows of their task, and the next put-up
+#: writes its slots again.
+_PUT_UP = """CREATE TABLE IF NOT EXISTS nblabel_put_up (
+    task TEXT NOT NULL,
+    items TEXT NOT NULL,
+    overlap BIGINT NOT NULL,
+    PRIMARY KEY (task, items, overlap)
+)"""
+#: One annotator's claims, for their next claim: without it, each claim read every slot.
+_BY_ANNOTATOR = (
+    "CREATE INDEX IF NOT EXISTS nblabel_slots_by_annotator"
+    " ON nblabel_slots (task, annotator, priority, slot) WHERE annotator IS NOT NULL"
+)
+PUT_UP_SQLITE = [
+    _PUT_UP,
+    _BY_ANNOTATOR,
+    "CREATE TRIGGER IF NOT EXISTS nblabel_put_up_drop_on_delete AFTER DELETE ON nblabel_slots"
+    " BEGIN DELETE FROM nblabel_put_up WHERE task = OLD.task; END",
+    "CREATE TRIGGER IF NOT EXISTS nblabel_put_up_drop_on_update"
+    " AFTER UPDATE OF task, item, slot ON nblabel_slots"
+    " BEGIN DELETE FROM nblabel_put_up WHERE task IN (OLD.task, NEW.task); END",
+]
+PUT_UP_POSTGRES = [
+    _PUT_UP,
+    _BY_ANNOTATOR,
+    # the schema of the store, whatever the search path of the program that changes slots
+    """CREATE OR REPLACE FUNCTION nblabel_put_up_forget() RETURNS trigger
+    LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+        DELETE FROM nblabel_put_up;
+        RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS nblabel_put_up_on_change ON nblabel_slots",
+    "CREATE TRIGGER nblabel_put_up_on_change"
+    " AFTER UPDATE OF task, item, slot OR DELETE OR TRUNCATE ON nblabel_slots"
+    " FOR EACH STATEMENT EXECUTE FUNCTION nblabel_put_up_forget()",
 ]
 
 

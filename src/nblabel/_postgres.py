@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from ._engine import Conflict, schema_statements
+from ._engine import PUT_UP_POSTGRES, Conflict, schema_statements
 from ._errors import NblabelError, StoreError
 from ._optional import require
 from ._snapshot import CHECKED_SCHEMA, POSTGRES_SCHEMA, POSTGRES_TRIGGERS
@@ -149,7 +149,9 @@ class PostgresEngine:
         " WHERE target IS NOT NULL",
         CHECKED_SCHEMA,
         *POSTGRES_SCHEMA,
+        *PUT_UP_POSTGRES,
     ]
+    put_up_schema = PUT_UP_POSTGRES
 
     def __init__(self, url: str) -> None:
         self.psycopg = require(

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ._engine import Conflict, schema_statements
+from ._engine import PUT_UP_SQLITE, Conflict, schema_statements
 from ._errors import NblabelError, StoreError
 from ._snapshot import CHECKED_SCHEMA
 from ._snapshot import SQLITE_SCHEMA as SNAPSHOT_SCHEMA
@@ -522,7 +522,9 @@ class SqliteEngine:
         " WHERE target IS NOT NULL",
         *SNAPSHOT_SCHEMA,
         CHECKED_SCHEMA,
+        *PUT_UP_SQLITE,
     ]
+    put_up_schema = PUT_UP_SQLITE
     # ids grow in commit order (AUTOINCREMENT, one writer at a time): see ``_snapshot``
     keeps_snapshots = True
     snapshot_schema = SNAPSHOT_SCHEMA

@@ -11,6 +11,7 @@ once it is committed to the file the path still names) or PostgreSQL (``_postgre
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sqlite3
@@ -257,8 +258,9 @@ class LabelStore:
     def _upgrade_in_place(self) -> None:
         """Give a store made before :data:`~nblabel._engine.CURRENT_INDEX` that index (once:
         it takes about a second per million events) in place of the one it replaces, one made
-        before snapshots (``_snapshot``) their table and triggers, and one made before
-        remembered checks their table."""
+        before snapshots (``_snapshot``) their table and triggers, one made before
+        remembered checks their table, and one made before put-ups were remembered
+        (:meth:`add_items`) their table and triggers."""
         engine = self._engine
         if engine.read_only:
             return
@@ -282,10 +284,20 @@ class LabelStore:
             # a team member who may not create them: reads go row by row
             with contextlib.suppress(StoreError):
                 engine.transaction(add, lock="nblabel schema")
-        if "nblabel_checked" not in engine.tables():
+        tables = engine.tables()
+        if "nblabel_checked" not in tables:
             # a team member who may not create tables: checks are not remembered
             with contextlib.suppress(StoreError):
                 engine.transaction(lambda tx: tx.execute(CHECKED_SCHEMA), lock="nblabel schema")
+        if "nblabel_put_up" not in tables:
+
+            def put_up(tx: Any) -> None:
+                for statement in engine.put_up_schema:
+                    tx.execute(statement)
+
+            # nor triggers: every put-up writes its slots again
+            with contextlib.suppress(StoreError):
+                engine.transaction(put_up, lock="nblabel schema")
 
     _fingerprint_sql = "e.fingerprint"
     _has_places = True  # an old store opened read-only has no places (schema 3)
@@ -655,7 +667,17 @@ class LabelStore:
         self._check_open()
         self._check_slots()
         overlap = check_int(overlap, "overlap", minimum=1)
-        encoded = list(dict.fromkeys(_item_texts(check_list(items, "items", "df.index"), "items")))
+        # a team member who could not create the table: every put-up writes its slots
+        remembers = "nblabel_put_up" in self._engine.tables()
+        named, encoded = _named_items(items), None
+        if named is None:
+            encoded = _item_texts(check_list(items, "items", "df.index"), "items")
+            named = "texts " + _digest("\n".join(encoded))  # JSON texts: no newline inside
+        if remembers and self._put_up(task, named, overlap):
+            return
+        if encoded is None:
+            encoded = _item_texts(check_list(items, "items", "df.index"), "items")
+        encoded = list(dict.fromkeys(encoded))
 
         def run(tx: Any) -> None:
             known = dict(
@@ -681,8 +703,24 @@ class LabelStore:
                 " ON CONFLICT (task, item, slot) DO NOTHING",
                 rows,
             )
+            if remembers:
+                tx.execute(
+                    "INSERT INTO nblabel_put_up (task, items, overlap) VALUES (?, ?, ?)"
+                    " ON CONFLICT (task, items, overlap) DO NOTHING",
+                    (task, named, overlap),
+                )
 
         self._engine.transaction(run)
+
+    def _put_up(self, task: str, named: str, overlap: int) -> bool:
+        """Whether ``named`` items (:func:`_named_items`) were put up for ``task`` with at least
+        ``overlap`` slots each: then every slot is there (slots are never deleted; the triggers
+        drop this record when another program deletes some)."""
+        rows = self._engine.read(
+            "SELECT 1 FROM nblabel_put_up WHERE task = ? AND items = ? AND overlap >= ?",
+            (task, named, overlap),
+        )
+        return bool(rows)
 
     def claim(
         self,
@@ -760,18 +798,23 @@ class LabelStore:
             need = batch - len(mine)
             new: list[tuple] = []
             if need > 0:
-                (most,) = tx.execute("SELECT MAX(slot) FROM nblabel_slots WHERE task = ?", (task,))
                 taken: set[str] = set()
                 for joined in chunks():
-                    free = tx.execute(
-                        free_sql,
-                        (*joined, task, now, task, annotator, task, annotator,
-                         (need - len(new)) * ((most[0] or 0) + 1)),
-                    )  # fmt: skip
-                    for item, slot in free:  # one slot of an item, however many are free
-                        if item not in taken and len(new) < need:
-                            taken.add(item)
-                            new.append((annotator, now, until, task, item, slot))
+                    # an item may have several free slots: read more rows until enough
+                    # items come (or the rows run out)
+                    limit = 2 * (need - len(new))
+                    while True:
+                        free = tx.execute(
+                            free_sql,
+                            (*joined, task, now, task, annotator, task, annotator, limit),
+                        )
+                        for item, slot in free:  # one slot of an item, however many are free
+                            if item not in taken and len(new) < need:
+                                taken.add(item)
+                                new.append((annotator, now, until, task, item, slot))
+                        if len(new) == need or len(free) < limit:
+                            break
+                        limit *= 4
                     if len(new) == need:
                         break
             if renew:
@@ -831,6 +874,16 @@ class LabelStore:
         if not rows:
             return None
         return any(row[0] == annotator for row in rows)
+
+    def _work_left(self, task: str) -> bool:
+        """Whether a slot of ``task`` is not done: free, or claimed and not labeled (by a
+        claim that may lapse). One row is read, never the whole assignment."""
+        rows = self._query(
+            "SELECT 1 FROM nblabel_slots s WHERE s.task = ?"
+            f" AND (s.annotator IS NULL OR NOT {_LABELED}) LIMIT 1",
+            (task,),
+        )
+        return bool(rows)
 
     def slots(self, task: str) -> pd.DataFrame:
         """The assignment of ``task``: one row per slot, with columns ``item, slot,
@@ -1464,6 +1517,27 @@ def _encoded(value: Any, name: str, how: Callable[[Any], Any] = encode) -> Any:
         return how(value)
     except NblabelError as exc:
         raise NblabelError(f"{name}= {exc}") from None
+
+
+def _named_items(items: Any) -> str | None:
+    """A name of a list of whole numbers (an index of the data) made without a text per item:
+    its range, or a digest of its values' bytes; ``None`` for any other list. The same list
+    always has the same name, another list another one (``add_items`` remembers put-ups by it)."""
+    if isinstance(items, pd.RangeIndex):
+        return f"range {items.start} {items.stop} {items.step}"
+    dtype = getattr(items, "dtype", None)
+    if not isinstance(items, (pd.Index, pd.Series, np.ndarray)) or not isinstance(dtype, np.dtype):
+        return None
+    if dtype.kind not in "iu" or getattr(items, "ndim", 1) != 1:
+        return None
+    values = np.ascontiguousarray(np.asarray(items))
+    return f"{dtype.str} {_digest(values.tobytes())}"
+
+
+def _digest(data: str | bytes) -> str:
+    if isinstance(data, str):
+        data = data.encode()
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _item_texts(items: list, name: str) -> list[str]:

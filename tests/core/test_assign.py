@@ -124,6 +124,90 @@ def test_items_added_again_keep_their_priority_and_new_ones_go_last(store):
     assert Assignment(overlap=1, batch=10).claim(store, "t", "a") == [5, 4, 3, 1]
 
 
+def slot_rows(read_raw, task="t"):
+    return sorted(read_raw(f"SELECT item, slot, priority FROM nblabel_slots WHERE task = '{task}'"))
+
+
+@pytest.mark.parametrize(
+    "again",
+    [
+        pd.RangeIndex(6),
+        pd.Index(np.arange(6)),
+        np.arange(6, dtype=np.uint32),
+        pd.Series(np.arange(6)),
+        list(range(6)),
+        [np.int64(i) for i in range(6)],
+    ],
+    ids=["range", "int-index", "uint32-array", "series", "list", "numpy-ints"],
+)
+def test_the_same_items_put_up_again_in_any_form_keep_every_slot_and_place(store, read_raw, again):
+    store.add_items("t", pd.RangeIndex(6), overlap=2)
+    first = slot_rows(read_raw)
+    assert len(first) == 12
+    for _ in range(2):  # the second time from the put-up remembered
+        store.add_items("t", again, overlap=2)
+        assert slot_rows(read_raw) == first
+    store.add_items("t", again, overlap=1)  # fewer slots asked: all there already
+    assert slot_rows(read_raw) == first
+
+
+def test_more_slots_or_more_items_later_are_added(store, read_raw):
+    store.add_items("t", pd.RangeIndex(3), overlap=1)
+    store.add_items("t", pd.RangeIndex(3), overlap=2)  # the second slot of each item
+    store.add_items("t", pd.RangeIndex(5), overlap=2)  # two more items, after the others
+    assert slot_rows(read_raw) == [
+        (str(i), slot, i) for i in range(5) for slot in (0, 1)
+    ]
+    assert Assignment(overlap=2, batch=10).claim(store, "t", "a") == [0, 1, 2, 3, 4]
+
+
+def test_a_remembered_put_up_writes_nothing(store, read_raw, write_raw):
+    # what makes the same million items put up by every kernel cost one read: a put-up
+    # remembered is not written again (the record here is made by hand, for items never up)
+    store.add_items("t", pd.RangeIndex(2), overlap=1)
+    write_raw("INSERT INTO nblabel_put_up (task, items, overlap) VALUES ('t', 'range 0 9 1', 1)")
+    store.add_items("t", pd.RangeIndex(9), overlap=1)
+    assert len(slot_rows(read_raw)) == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "DELETE FROM nblabel_slots WHERE item IN ('1', '4')",
+        "UPDATE nblabel_slots SET item = 'gone' WHERE item = '2'",
+        "UPDATE nblabel_slots SET task = 'other' WHERE item = '3'",
+        "UPDATE nblabel_slots SET slot = slot + 5 WHERE item = '0'",
+    ],
+    ids=["delete", "rename-item", "move-task", "renumber-slot"],
+)
+def test_slots_another_program_deletes_or_renames_are_put_up_again(
+    store, read_raw, write_raw, change
+):
+    for items in (pd.RangeIndex(5), ["a", "b"]):  # a name of the range, a digest of texts
+        store.add_items("t", items, overlap=1)
+    write_raw(change)
+    for items in (pd.RangeIndex(5), ["a", "b"]):
+        store.add_items("t", items, overlap=1)
+    items = {item for item, _, _ in slot_rows(read_raw)}
+    assert {"0", "1", "2", "3", "4", '"a"', '"b"'} <= items
+
+
+def test_a_store_without_the_put_up_table_gains_it_and_still_puts_up(make_store, write_raw):
+    store = make_store()
+    store.add_items("t", pd.RangeIndex(2), overlap=1)
+    store.close()
+    # as a store of an earlier release has it: no table, no triggers
+    if store.path is None:
+        write_raw("DROP TABLE nblabel_put_up", "DROP FUNCTION nblabel_put_up_forget CASCADE")
+    else:
+        write_raw("DROP TABLE nblabel_put_up", "DROP TRIGGER nblabel_put_up_drop_on_delete",
+                  "DROP TRIGGER nblabel_put_up_drop_on_update")  # fmt: skip
+    store = make_store()
+    store.add_items("t", pd.RangeIndex(4), overlap=1)
+    store.add_items("t", pd.RangeIndex(4), overlap=1)
+    assert [item for item in store.slots("t")["item"]] == [0, 1, 2, 3]
+
+
 def test_hostile_task_and_annotator_names_are_data(store, read_raw):
     name = "'); DELETE FROM nblabel_slots; --"
     plan = Assignment(overlap=1, batch=2)
