@@ -278,9 +278,11 @@ class PostgresEngine:
         return self._run("read", lambda conn: _PostgresTx(conn).tables())
 
     def triggers(self) -> set[str]:
+        """The triggers on the events that fire for every session's change: one disabled, or
+        that a session with ``session_replication_role = replica`` skips, is as if gone."""
         rows = self.read(
             "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass('nblabel_events')"
-            " AND NOT tgisinternal"
+            " AND NOT tgisinternal AND tgenabled = 'A'"
         )
         return {r[0] for r in rows}
 

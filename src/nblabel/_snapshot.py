@@ -6,10 +6,11 @@ committed before it (``AUTOINCREMENT``, one writer at a time). So the columns a 
 to event id ``upto`` are still exactly its events up to ``upto`` later on: a read loads them,
 one blob per column, and fetches only the events after ``upto`` as rows. Triggers in the file
 drop every snapshot when any program (the ``sqlite3`` shell included) changes or deletes an
-event, or inserts one below the newest, and leave a new token of change in their place. A
-snapshot is written only while the token is the one read before its events were (:func:`mark`,
-checked in the transaction that writes it): a change made during a read is never kept. A
-snapshot is right or it is gone.
+event, inserts one below the newest or replaces the newest, and leave a new token of change in
+their place; triggers made (again) drop what was kept without them. A snapshot is written
+only while the token is the one read before its events were (:func:`mark`, checked in the
+transaction that writes it): a change made during a read is never kept. A snapshot is right
+or it is gone.
 
 A resuming widget that finds no snapshot of its annotator's labels reads them through the
 index, and keeps what it read the same way for the next one: the event ids, item ids and
@@ -48,6 +49,7 @@ import numpy as np
 
 from ._codec import concat_texts, fixed_texts, join_lines
 from ._columns import EventColumns, NotWhole, concat_columns, read_event_columns
+from ._engine import Conflict
 from ._errors import NblabelError, StoreError
 
 __all__ = [
@@ -100,6 +102,7 @@ TRIGGERS = (
     "nblabel_snapshots_drop_on_insert",
     "nblabel_snapshots_drop_on_update",
     "nblabel_snapshots_drop_on_delete",
+    "nblabel_snapshots_drop_on_replace",
 )
 #: Triggers of earlier releases, replaced by :data:`TRIGGERS` (they left no token of change).
 OLD_TRIGGERS = ("nblabel_snapshots_on_insert", "nblabel_snapshots_on_update",
@@ -107,11 +110,12 @@ OLD_TRIGGERS = ("nblabel_snapshots_on_insert", "nblabel_snapshots_on_update",
 
 # the token of change: a row of its own, under a query no read has ("")
 _TOKEN = "query = '' AND part = 'changed'"
-_DROP = (
-    "BEGIN DELETE FROM nblabel_snapshots;"
+_CHANGED = (
+    "DELETE FROM nblabel_snapshots;"
     " INSERT INTO nblabel_snapshots (query, part, upto, rows, written_at, body)"
-    " VALUES ('', 'changed', random(), 0, 0, x''); END"
+    " VALUES ('', 'changed', random(), 0, 0, x'');"
 )
+_DROP = f"BEGIN {_CHANGED} END"
 
 SQLITE_SCHEMA = [
     """CREATE TABLE IF NOT EXISTS nblabel_snapshots (
@@ -128,7 +132,18 @@ SQLITE_SCHEMA = [
     f" WHEN NEW.id < (SELECT max(id) FROM nblabel_events) {_DROP}",
     f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[1]} AFTER UPDATE ON nblabel_events {_DROP}",
     f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[2]} AFTER DELETE ON nblabel_events {_DROP}",
+    # INSERT OR REPLACE over the newest event (the sqlite3 shell's REPLACE) deletes it and
+    # inserts it again under its id: no delete trigger fires (recursive_triggers is off), and
+    # the id is not below the newest; seen before the insert, its id is the newest one's (an
+    # id the store hands out is not given yet: -1, or some other value, which at worst drops
+    # the snapshots once too often)
+    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[3]} BEFORE INSERT ON nblabel_events"
+    f" WHEN NEW.id = (SELECT max(id) FROM nblabel_events) {_DROP}",
     *(f"DROP TRIGGER IF EXISTS {name}" for name in OLD_TRIGGERS),
+    # made now, or made again where they were gone: what was kept while no trigger watched
+    # the events (another program may have changed them) is dropped, and a read under way
+    # keeps none (a new token of change)
+    *(statement.strip() for statement in _CHANGED.split(";") if statement.strip()),
 ]
 
 
@@ -158,6 +173,14 @@ POSTGRES_SCHEMA = [
     f"DROP TRIGGER IF EXISTS {POSTGRES_TRIGGERS[0]} ON nblabel_events",
     f"CREATE TRIGGER {POSTGRES_TRIGGERS[0]} AFTER UPDATE OR DELETE OR TRUNCATE ON nblabel_events"
     " FOR EACH STATEMENT EXECUTE FUNCTION nblabel_snapshots_changed()",
+    # it fires in a session whose session_replication_role is replica too (a logical
+    # replication subscriber, pg_restore --disable-triggers, a bulk fix past foreign keys)
+    f"ALTER TABLE nblabel_events ENABLE ALWAYS TRIGGER {POSTGRES_TRIGGERS[0]}",
+    # made now, or made again where it was gone or disabled: what was kept while no trigger
+    # watched the events is dropped, and a read under way keeps none (a new token of change)
+    "DELETE FROM nblabel_snapshots",
+    "INSERT INTO nblabel_snapshots (query, part, upto, rows, written_at, body)"
+    " VALUES ('', 'changed', floor(random() * 9e18)::bigint, 0, 0, ''::bytea)",
 ]
 
 
@@ -409,7 +432,8 @@ def _has_snapshots(engine: Any) -> bool:
     if getattr(engine, "checks_snapshots", False):
         rows = engine.read(
             "SELECT to_regclass('nblabel_snapshots') IS NOT NULL AND EXISTS (SELECT 1 FROM"
-            " pg_trigger WHERE tgrelid = to_regclass('nblabel_events') AND tgname = ?)",
+            " pg_trigger WHERE tgrelid = to_regclass('nblabel_events') AND tgname = ?"
+            " AND tgenabled = 'A')",  # disabled, or skipped by a replica session: as if gone
             POSTGRES_TRIGGERS,
         )
         return bool(rows[0][0])
@@ -443,19 +467,24 @@ def _load(
         columns = EventColumns(
             event_ids=parts["event_ids"],
             items=parts["items"],
-            labels=(parts["label_codes"].astype(np.intp), parts["label_uniques"]),
+            labels=(_codes(parts["label_codes"]), parts["label_uniques"]),
             rationales=parts["rationales"],
             created_at=parts["created_at"],
             durations=parts["durations"],
-            groups={
-                c: (parts[f"{c}_codes"].astype(np.intp), parts[f"{c}_uniques"]) for c in grouped
-            },
+            groups={c: (_codes(parts[f"{c}_codes"]), parts[f"{c}_uniques"]) for c in grouped},
             fingerprints=parts.get("fingerprints"),
         )
         _check(columns, n_rows, upto)
     except (ValueError, TypeError, KeyError, IndexError):
         return None
     return upto, columns, parts.get("token"), parts.get("gaps")
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    """Codes of a snapshot as intp; ``ValueError`` unless they are whole numbers."""
+    if values.dtype.kind != "i":
+        raise ValueError("codes that are not whole numbers")
+    return values.astype(np.intp)
 
 
 def _load_parts(
@@ -501,6 +530,16 @@ def _check(columns: EventColumns, n_rows: int, upto: int) -> None:
         arrays.append(columns.fingerprints)
     _check_texts(columns.items, columns.fingerprints)
     _check_events(columns.event_ids, arrays, n_rows, upto)
+    # each column of its kind: a column of another (another program's copy of another part's
+    # body) would be read as if it were this one, or fail far from here
+    if columns.created_at.dtype != np.float64 or columns.durations.dtype != np.float64:
+        raise ValueError("times that are not floats")
+    texts = [columns.items] if columns.items.dtype == object else []
+    texts += [columns.rationales, columns.labels[1], *(u for _, u in columns.groups.values())]
+    if columns.fingerprints is not None and columns.fingerprints.dtype.kind != "S":
+        texts.append(columns.fingerprints)
+    if any(column.dtype != object for column in texts):  # unpack's objects are texts or None
+        raise ValueError("a column of texts holding something else")
     for codes, uniques in [columns.labels, *columns.groups.values()]:
         if codes.dtype.kind != "i" or (n_rows and (codes.min() < 0 or codes.max() >= len(uniques))):
             raise ValueError("codes out of range")
@@ -512,8 +551,8 @@ def _check_texts(items: np.ndarray, prints: np.ndarray | None) -> None:
     """Raise ValueError unless ``items`` are whole numbers or texts (never ``None``: every
     event has an item) and ``prints`` texts (``None`` where missing) or bytes of one width:
     another program may have written a column of numbers where they belong."""
-    whole = items.dtype.kind == "i"
-    if not whole and (items.dtype.kind != "O" or not np.not_equal(items, None).all()):
+    whole = items.dtype == np.int64
+    if not whole and (items.dtype != object or not np.not_equal(items, None).all()):
         raise ValueError("item ids that are neither whole numbers nor texts")
     if prints is not None and prints.dtype.kind not in "SO":
         raise ValueError("fingerprints that are not texts")
@@ -605,7 +644,9 @@ def _write(
 
     try:  # never waiting for another writer: a read must not stall behind a long write
         engine.transaction(write, wait=False)
-    except (_NotKept, NblabelError, StoreError, sqlite3.Error):  # the next read tries again
+    # the next read tries again; Conflict: another reader kept the same query's snapshot after
+    # this one's DELETE found none to delete (PostgreSQL), and that one stands
+    except (_NotKept, Conflict, NblabelError, StoreError, sqlite3.Error):
         return
 
 
@@ -780,6 +821,8 @@ def unpack(blob: bytes, most: int | None = None) -> np.ndarray:
         texts: list = []
     else:
         texts = text.split("\n") if head["lines"] else json.loads(text)
+        if not head["lines"] and not all(type(t) is str for t in texts):
+            raise ValueError("texts that are not texts")  # pack writes none: another program's
     if len(texts) != present:
         raise ValueError("texts of another count")
     if at is None:
