@@ -29,8 +29,11 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   events may be read from snapshots of columns (``_snapshot``); with ``checks_snapshots``
   (PostgreSQL, where ids commit out of order) each read checks that a snapshot still holds
   (its gaps probed, or the query's events counted);
-- ``put_up_schema``: the table that remembers what was put up for assignment, its triggers and
-  the index of each annotator's claims (:data:`PUT_UP_SQLITE`, :data:`PUT_UP_POSTGRES`);
+- ``assignment_schema``: the table that remembers what was put up for assignment, the
+  triggers that keep it and each slot's ``done``, and the indexes of the free slots and of
+  the open claims (:data:`ASSIGNMENT_SQLITE`, :data:`ASSIGNMENT_POSTGRES`), with
+  ``done_triggers``, their names; ``triggers_sql`` and ``columns_sql``: the names of the
+  triggers (``triggers()``), and of a table's columns;
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.
 
 A write that breaks a unique index raises :class:`Conflict`; every other failure is a
@@ -40,10 +43,12 @@ A write that breaks a unique index raises :class:`Conflict`; every other failure
 from __future__ import annotations
 
 __all__ = [
+    "ASSIGNMENT_POSTGRES",
+    "ASSIGNMENT_SQLITE",
     "CURRENT_INDEX",
+    "DONE_TRIGGERS_POSTGRES",
+    "DONE_TRIGGERS_SQLITE",
     "OLD_INDEX",
-    "PUT_UP_POSTGRES",
-    "PUT_UP_SQLITE",
     "Conflict",
     "schema_statements",
 ]
@@ -112,6 +117,7 @@ _SCHEMA = [
         annotator TEXT,
         claimed_at {real},
         expires_at {real},
+        done INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (task, item, slot)
     )""",
     "CREATE UNIQUE INDEX IF NOT EXISTS nblabel_slots_one_per_annotator"
@@ -131,34 +137,188 @@ _PUT_UP = """CREATE TABLE IF NOT EXISTS nblabel_put_up (
     overlap BIGINT NOT NULL,
     PRIMARY KEY (task, items, overlap)
 )"""
-#: One annotator's claims, for their next claim: without it, each claim read every slot.
-_BY_ANNOTATOR = (
-    "CREATE INDEX IF NOT EXISTS nblabel_slots_by_annotator"
-    " ON nblabel_slots (task, annotator, priority, slot) WHERE annotator IS NOT NULL"
+
+# A claimed slot's ``done``: its annotator holds a label on its item (``_store._LABELED``),
+# kept by triggers on the events (any program's) and on the slots' annotator, so that a claim
+# reads the few open claims and free slots through the indexes below, never every slot done.
+# Claims check it again on what they read (a PostgreSQL trigger sees the rows committed when
+# its statement began).
+_LABELED_BY = (
+    "CASE WHEN EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = {row}.task"
+    " AND e.item = {row}.item AND e.annotator = {row}.annotator AND e.action = 'label'"
+    " AND e.source = 'annotator'"
+    " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id)) THEN 1 ELSE 0 END"
 )
-PUT_UP_SQLITE = [
+_INDEXES = [
+    # in priority order, as claims take them: the free slots, and the open claims (each
+    # annotator's, and those that lapsed); the slots done are in neither. The index of every
+    # slot by priority goes: a claim would read it past the slots done (SQLite chose it for
+    # its order), and keeping three indexes of a million slots in step tripled a put-up
+    "CREATE INDEX IF NOT EXISTS nblabel_slots_free ON nblabel_slots (task, priority, slot)"
+    " WHERE annotator IS NULL",
+    "CREATE INDEX IF NOT EXISTS nblabel_slots_open ON nblabel_slots (task, priority, slot)"
+    " WHERE annotator IS NOT NULL AND done = 0",
+    "DROP INDEX IF EXISTS nblabel_slots_by_priority",
+    # every slot's done set again: right after the triggers were missing, whatever happened
+    f"UPDATE nblabel_slots SET done = {_LABELED_BY.format(row='nblabel_slots')}"
+    " WHERE annotator IS NOT NULL",
+]
+#: The triggers that keep ``done``, by engine (``ASSIGNMENT_*`` makes them).
+DONE_TRIGGERS_SQLITE = (
+    "nblabel_slots_done_on_label",
+    "nblabel_slots_done_on_undo",
+    "nblabel_slots_done_on_event_delete",
+    "nblabel_slots_done_on_event_update",
+    "nblabel_slots_done_on_claim",
+    "nblabel_slots_done_on_insert",
+)
+DONE_TRIGGERS_POSTGRES = (
+    "nblabel_slots_done_on_insert",
+    "nblabel_slots_done_on_delete",
+    "nblabel_slots_done_on_update",
+    "nblabel_slots_done_on_truncate",
+    "nblabel_slots_done_on_claim",
+)
+
+
+def _recompute(row: str, of_target: bool = False) -> str:
+    """SQLite: set ``done`` again for the slots of event ``row`` (``NEW``/``OLD``), or of the
+    event it undoes."""
+    if of_target:
+        task, item, annotator = (
+            f"(SELECT {c} FROM nblabel_events WHERE id = {row}.target)"
+            for c in ("task", "item", "annotator")
+        )
+    else:
+        task, item, annotator = (f"{row}.{c}" for c in ("task", "item", "annotator"))
+    return (
+        f"UPDATE nblabel_slots SET done = {_LABELED_BY.format(row='nblabel_slots')}"
+        f" WHERE task = {task} AND item = {item} AND annotator = {annotator};"
+    )
+
+
+def _on_event(name: str, when: str, rows: list[str]) -> str:
+    body = " ".join(_recompute(row, of_target) for row in rows for of_target in (False, True))
+    return f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN {body} END"
+
+
+_SLOT_AGAIN = (
+    f"BEGIN UPDATE nblabel_slots SET done = {_LABELED_BY.format(row='nblabel_slots')}"
+    " WHERE task = NEW.task AND item = NEW.item AND slot = NEW.slot; END"
+)
+ASSIGNMENT_SQLITE = [
     _PUT_UP,
-    _BY_ANNOTATOR,
     "CREATE TRIGGER IF NOT EXISTS nblabel_put_up_drop_on_delete AFTER DELETE ON nblabel_slots"
     " BEGIN DELETE FROM nblabel_put_up WHERE task = OLD.task; END",
     "CREATE TRIGGER IF NOT EXISTS nblabel_put_up_drop_on_update"
     " AFTER UPDATE OF task, item, slot ON nblabel_slots"
     " BEGIN DELETE FROM nblabel_put_up WHERE task IN (OLD.task, NEW.task); END",
+    # a label: its slot is done (one probe of the slots' index, nothing where there are none)
+    f"CREATE TRIGGER IF NOT EXISTS {DONE_TRIGGERS_SQLITE[0]} AFTER INSERT ON nblabel_events"
+    " WHEN NEW.target IS NULL AND NEW.action = 'label' AND NEW.source = 'annotator'"
+    " BEGIN UPDATE nblabel_slots SET done = 1 WHERE task = NEW.task AND item = NEW.item"
+    " AND annotator = NEW.annotator AND done = 0; END",
+    f"CREATE TRIGGER IF NOT EXISTS {DONE_TRIGGERS_SQLITE[1]} AFTER INSERT ON nblabel_events"
+    f" WHEN NEW.target IS NOT NULL BEGIN {_recompute('NEW', of_target=True)} END",
+    _on_event(DONE_TRIGGERS_SQLITE[2], "AFTER DELETE ON nblabel_events", ["OLD"]),
+    _on_event(DONE_TRIGGERS_SQLITE[3], "AFTER UPDATE ON nblabel_events", ["OLD", "NEW"]),
+    f"CREATE TRIGGER IF NOT EXISTS {DONE_TRIGGERS_SQLITE[4]}"
+    f" AFTER UPDATE OF annotator ON nblabel_slots {_SLOT_AGAIN}",
+    f"CREATE TRIGGER IF NOT EXISTS {DONE_TRIGGERS_SQLITE[5]} AFTER INSERT ON nblabel_slots"
+    f" WHEN NEW.annotator IS NOT NULL {_SLOT_AGAIN}",
+    *_INDEXES,
 ]
-PUT_UP_POSTGRES = [
+
+# PostgreSQL: statement triggers on the events (an import of a million labels runs each once),
+# reading the rows changed from transition tables; a row trigger on slots given an annotator
+_EVENTS_CHANGED = (
+    "UPDATE nblabel_slots s SET done = {labeled} FROM ("
+    " SELECT c.task, c.item, c.annotator FROM {changed} c UNION"
+    " SELECT e.task, e.item, e.annotator FROM {changed} c JOIN nblabel_events e ON e.id = c.target"
+    ") c WHERE s.task = c.task AND s.item = c.item AND s.annotator = c.annotator;"
+)
+
+
+def _pg_function(name: str, body: str) -> str:
+    # the schema of the store, whatever the search path of the program that changes events
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger"
+        f" LANGUAGE plpgsql SET search_path FROM CURRENT AS $$ BEGIN {body} END $$"
+    )
+
+
+def _pg_trigger(name: str, table: str, rest: str) -> list[str]:
+    # ALWAYS: a session with session_replication_role = replica fires it too
+    return [
+        f"DROP TRIGGER IF EXISTS {name} ON {table}",
+        f"CREATE TRIGGER {name} {rest}",
+        f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}",
+    ]
+
+
+_PG_LABELED = _LABELED_BY.format(row="s")
+ASSIGNMENT_POSTGRES = [
+    # both tables at once, the slots first as a claim takes them: kernels of an earlier release
+    # may be claiming (a label of this release writes the events, then its slots)
+    "LOCK TABLE nblabel_slots, nblabel_events IN ACCESS EXCLUSIVE MODE",
     _PUT_UP,
-    _BY_ANNOTATOR,
-    # the schema of the store, whatever the search path of the program that changes slots
-    """CREATE OR REPLACE FUNCTION nblabel_put_up_forget() RETURNS trigger
-    LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-    BEGIN
-        DELETE FROM nblabel_put_up;
-        RETURN NULL;
-    END $$""",
-    "DROP TRIGGER IF EXISTS nblabel_put_up_on_change ON nblabel_slots",
-    "CREATE TRIGGER nblabel_put_up_on_change"
-    " AFTER UPDATE OF task, item, slot OR DELETE OR TRUNCATE ON nblabel_slots"
-    " FOR EACH STATEMENT EXECUTE FUNCTION nblabel_put_up_forget()",
+    _pg_function("nblabel_put_up_forget", "DELETE FROM nblabel_put_up; RETURN NULL;"),
+    *_pg_trigger(
+        "nblabel_put_up_on_change",
+        "nblabel_slots",
+        "AFTER UPDATE OF task, item, slot OR DELETE OR TRUNCATE ON nblabel_slots"
+        " FOR EACH STATEMENT EXECUTE FUNCTION nblabel_put_up_forget()",
+    ),
+    _pg_function(
+        "nblabel_slots_done_of_changed",
+        _EVENTS_CHANGED.format(labeled=_PG_LABELED, changed="changed_rows") + " RETURN NULL;",
+    ),
+    _pg_function(
+        "nblabel_slots_done_of_updated",
+        _EVENTS_CHANGED.format(labeled=_PG_LABELED, changed="old_rows")
+        + _EVENTS_CHANGED.format(labeled=_PG_LABELED, changed="changed_rows")
+        + " RETURN NULL;",
+    ),
+    _pg_function(
+        "nblabel_slots_done_of_none",
+        "UPDATE nblabel_slots SET done = 0 WHERE done <> 0; RETURN NULL;",
+    ),
+    _pg_function(
+        "nblabel_slots_done_of_claim",
+        f"NEW.done := {_LABELED_BY.format(row='NEW')}; RETURN NEW;",
+    ),
+    *_pg_trigger(
+        DONE_TRIGGERS_POSTGRES[0],
+        "nblabel_events",
+        "AFTER INSERT ON nblabel_events REFERENCING NEW TABLE AS changed_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION nblabel_slots_done_of_changed()",
+    ),
+    *_pg_trigger(
+        DONE_TRIGGERS_POSTGRES[1],
+        "nblabel_events",
+        "AFTER DELETE ON nblabel_events REFERENCING OLD TABLE AS changed_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION nblabel_slots_done_of_changed()",
+    ),
+    *_pg_trigger(
+        DONE_TRIGGERS_POSTGRES[2],
+        "nblabel_events",
+        "AFTER UPDATE ON nblabel_events REFERENCING OLD TABLE AS old_rows"
+        " NEW TABLE AS changed_rows FOR EACH STATEMENT"
+        " EXECUTE FUNCTION nblabel_slots_done_of_updated()",
+    ),
+    *_pg_trigger(
+        DONE_TRIGGERS_POSTGRES[3],
+        "nblabel_events",
+        "AFTER TRUNCATE ON nblabel_events FOR EACH STATEMENT"
+        " EXECUTE FUNCTION nblabel_slots_done_of_none()",
+    ),
+    *_pg_trigger(
+        DONE_TRIGGERS_POSTGRES[4],
+        "nblabel_slots",
+        "BEFORE INSERT OR UPDATE OF annotator ON nblabel_slots FOR EACH ROW"
+        " WHEN (NEW.annotator IS NOT NULL) EXECUTE FUNCTION nblabel_slots_done_of_claim()",
+    ),
+    *_INDEXES,
 ]
 
 

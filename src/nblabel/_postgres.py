@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from ._engine import PUT_UP_POSTGRES, Conflict, schema_statements
+from ._engine import ASSIGNMENT_POSTGRES, DONE_TRIGGERS_POSTGRES, Conflict, schema_statements
 from ._errors import NblabelError, StoreError
 from ._optional import require
 from ._snapshot import CHECKED_SCHEMA, POSTGRES_SCHEMA, POSTGRES_TRIGGERS
@@ -149,9 +149,18 @@ class PostgresEngine:
         " WHERE target IS NOT NULL",
         CHECKED_SCHEMA,
         *POSTGRES_SCHEMA,
-        *PUT_UP_POSTGRES,
+        *ASSIGNMENT_POSTGRES,
     ]
-    put_up_schema = PUT_UP_POSTGRES
+    assignment_schema = ASSIGNMENT_POSTGRES
+    triggers_sql = (
+        "SELECT tgname FROM pg_trigger WHERE tgrelid IN (to_regclass('nblabel_events'),"
+        " to_regclass('nblabel_slots')) AND NOT tgisinternal AND tgenabled = 'A'"
+    )
+    columns_sql = (
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = ?"
+    )
+    done_triggers = DONE_TRIGGERS_POSTGRES
 
     def __init__(self, url: str) -> None:
         self.psycopg = require(
@@ -278,13 +287,10 @@ class PostgresEngine:
         return self._run("read", lambda conn: _PostgresTx(conn).tables())
 
     def triggers(self) -> set[str]:
-        """The triggers on the events that fire for every session's change: one disabled, or
-        that a session with ``session_replication_role = replica`` skips, is as if gone."""
-        rows = self.read(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass('nblabel_events')"
-            " AND NOT tgisinternal AND tgenabled = 'A'"
-        )
-        return {r[0] for r in rows}
+        """The triggers on the events and slots that fire for every session's change: one
+        disabled, or that a session with ``session_replication_role = replica`` skips, is as
+        if gone."""
+        return {r[0] for r in self.read(self.triggers_sql)}
 
     def indexes(self) -> set[str]:
         rows = self.read(

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ._engine import PUT_UP_SQLITE, Conflict, schema_statements
+from ._engine import ASSIGNMENT_SQLITE, DONE_TRIGGERS_SQLITE, Conflict, schema_statements
 from ._errors import NblabelError, StoreError
 from ._snapshot import CHECKED_SCHEMA
 from ._snapshot import SQLITE_SCHEMA as SNAPSHOT_SCHEMA
@@ -522,9 +522,12 @@ class SqliteEngine:
         " WHERE target IS NOT NULL",
         *SNAPSHOT_SCHEMA,
         CHECKED_SCHEMA,
-        *PUT_UP_SQLITE,
+        *ASSIGNMENT_SQLITE,
     ]
-    put_up_schema = PUT_UP_SQLITE
+    assignment_schema = ASSIGNMENT_SQLITE
+    triggers_sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    columns_sql = "SELECT name FROM pragma_table_info(?)"
+    done_triggers = DONE_TRIGGERS_SQLITE
     # ids grow in commit order (AUTOINCREMENT, one writer at a time): see ``_snapshot``
     keeps_snapshots = True
     snapshot_schema = SNAPSHOT_SCHEMA
@@ -552,8 +555,7 @@ class SqliteEngine:
         return {r[0] for r in rows}
 
     def triggers(self) -> set[str]:
-        rows = self.read("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        return {r[0] for r in rows}
+        return {r[0] for r in self.read(self.triggers_sql)}
 
     def read(self, sql: str, params: Sequence[Any] = (), *, binary: bool = False) -> list[tuple]:
         params = tuple(params)  # binary: as every value here

@@ -239,6 +239,10 @@ class LabelStore:
                 row = tx.execute("SELECT value FROM nblabel_meta WHERE key = 'schema_version'")
                 old = int(row[0][0]) if row else 0
                 _refuse_newer(where, old)
+                if old == SCHEMA_VERSION:
+                    # made meanwhile: its DDL again would lock tables others already write
+                    # to (on PostgreSQL, in another order than theirs: a deadlock)
+                    return
                 for statement in engine.migration(old):
                     tx.execute(statement)
             for statement in engine.schema:
@@ -260,7 +264,7 @@ class LabelStore:
         it takes about a second per million events) in place of the one it replaces, one made
         before snapshots (``_snapshot``) their table and triggers, one made before
         remembered checks their table, and one made before put-ups were remembered
-        (:meth:`add_items`) their table and triggers."""
+        (:meth:`add_items`) and slots marked done their table, column, triggers and indexes."""
         engine = self._engine
         if engine.read_only:
             return
@@ -289,15 +293,28 @@ class LabelStore:
             # a team member who may not create tables: checks are not remembered
             with contextlib.suppress(StoreError):
                 engine.transaction(lambda tx: tx.execute(CHECKED_SCHEMA), lock="nblabel schema")
-        if "nblabel_put_up" not in tables:
+        if "nblabel_put_up" not in tables or not set(engine.done_triggers) <= engine.triggers():
 
-            def put_up(tx: Any) -> None:
-                for statement in engine.put_up_schema:
+            def assignment(tx: Any) -> None:
+                columns = {row[0] for row in tx.execute(engine.columns_sql, ("nblabel_slots",))}
+                if (
+                    "nblabel_put_up" in tx.tables()
+                    and "done" in columns
+                    and set(engine.done_triggers)
+                    <= {row[0] for row in tx.execute(engine.triggers_sql)}
+                ):
+                    return  # made meanwhile, by another kernel
+                if "done" not in columns:  # a store of an earlier release
+                    tx.execute(
+                        "ALTER TABLE nblabel_slots ADD COLUMN done INTEGER NOT NULL DEFAULT 0"
+                    )
+                for statement in engine.assignment_schema:
                     tx.execute(statement)
 
-            # nor triggers: every put-up writes its slots again
+            # a team member who may not make them: every put-up writes its slots again, and
+            # claims read what is done from the events
             with contextlib.suppress(StoreError):
-                engine.transaction(put_up, lock="nblabel schema")
+                engine.transaction(assignment, lock="nblabel schema")
 
     _fingerprint_sql = "e.fingerprint"
     _has_places = True  # an old store opened read-only has no places (schema 3)
@@ -680,17 +697,22 @@ class LabelStore:
         encoded = list(dict.fromkeys(encoded))
 
         def run(tx: Any) -> None:
-            known = dict(
-                tx.execute(
-                    "SELECT item, MIN(priority) FROM nblabel_slots WHERE task = ? GROUP BY item",
+            # each item up: its priority, and its number of slots
+            known = {
+                item: (priority, slots)
+                for item, priority, slots in tx.execute(
+                    "SELECT item, MIN(priority), COUNT(*) FROM nblabel_slots WHERE task = ?"
+                    " GROUP BY item",
                     (task,),
                 )
-            )
-            start = max(known.values(), default=-1) + 1
+            }
+            start = max((priority for priority, _ in known.values()), default=-1) + 1
             rows, fresh = [], 0
             for item in encoded:
                 if item in known:
-                    priority = known[item]
+                    priority, slots = known[item]
+                    if slots >= overlap:
+                        continue  # up with every slot asked: nothing to write
                 else:
                     priority, fresh = start + fresh, fresh + 1
                 rows += [(task, item, slot, priority) for slot in range(overlap)]
@@ -754,22 +776,54 @@ class LabelStore:
             )
         ranks = None if ranking is None else _Ranking(ranking, first=max(64, 8 * batch))
         lock = self._engine.lock_clause
-        # with a ranking, the free slots come joined to it, best rank first
-        if ranks is None:
-            source, order_by = "nblabel_slots s", "s.priority, s.slot"
+        # slots marked done (``_engine``): the open claims and the free slots are read through
+        # their indexes, every slot done left aside; else each claim reads them all
+        marked = self._marks_done()
+        open_claim = "s.done = 0 AND " if marked else ""
+        # not held by this annotator, nor labeled by them: probes of the indexes, where marked
+        # (a claim reads a few rows); else each engine hashes the annotator's items once
+        if marked:
+            not_theirs = (
+                " AND NOT EXISTS (SELECT 1 FROM nblabel_slots m WHERE m.task = s.task"
+                " AND m.item = s.item AND m.annotator = ?)"
+                " AND NOT EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = s.task"
+                " AND e.annotator = ? AND e.source = 'annotator' AND e.action = 'label'"
+                " AND e.item = s.item)"
+            )
+            theirs: tuple = (annotator, annotator)
         else:
-            source = f"nblabel_slots s JOIN {self._engine.ranked} r ON r.value = s.item"
-            order_by = "r.rank, s.slot"
-        free_sql = (
-            f"SELECT s.item, s.slot FROM {source} WHERE s.task = ?"
-            f" AND (s.annotator IS NULL OR (s.expires_at < ? AND NOT {_LABELED}))"
-            # uncorrelated: each engine hashes the annotator's items once
-            " AND s.item NOT IN (SELECT m.item FROM nblabel_slots m WHERE m.task = ?"
-            " AND m.annotator = ?)"
-            " AND s.item NOT IN (SELECT e.item FROM nblabel_events e WHERE e.task = ?"
-            " AND e.annotator = ? AND e.action = 'label' AND e.source = 'annotator')"
-            f" ORDER BY {order_by} LIMIT ?{lock}"
-        )
+            not_theirs = (
+                " AND s.item NOT IN (SELECT m.item FROM nblabel_slots m WHERE m.task = ?"
+                " AND m.annotator = ?)"
+                " AND s.item NOT IN (SELECT e.item FROM nblabel_events e WHERE e.task = ?"
+                " AND e.annotator = ? AND e.action = 'label' AND e.source = 'annotator')"
+            )
+            theirs = (task, annotator, task, annotator)
+        lapsed = f"s.annotator IS NOT NULL AND {open_claim}s.expires_at < ? AND NOT {_LABELED}"
+        # each query with whether it takes the time (a lapsed claim's)
+        if ranks is not None:
+            # the ranking's part drives, best rank first: free and lapsed slots in one query
+            free_queries = [(
+                f"SELECT s.item, s.slot, r.rank FROM nblabel_slots s JOIN {self._engine.ranked}"
+                f" r ON r.value = s.item WHERE s.task = ? AND (s.annotator IS NULL OR ({lapsed}))"
+                f"{not_theirs} ORDER BY r.rank, s.slot LIMIT ?{lock}", True,
+            )]  # fmt: skip
+        elif marked:
+            # free slots, and lapsed claims, each in priority order; merged below
+            free_queries = [(
+                "SELECT s.item, s.slot, s.priority FROM nblabel_slots s WHERE s.task = ?"
+                f" AND s.annotator IS NULL{not_theirs} ORDER BY s.priority, s.slot LIMIT ?{lock}",
+                False,
+            ), (
+                f"SELECT s.item, s.slot, s.priority FROM nblabel_slots s WHERE s.task = ?"
+                f" AND {lapsed}{not_theirs} ORDER BY s.priority, s.slot LIMIT ?{lock}", True,
+            )]  # fmt: skip
+        else:
+            free_queries = [(
+                "SELECT s.item, s.slot, s.priority FROM nblabel_slots s WHERE s.task = ?"
+                f" AND (s.annotator IS NULL OR ({lapsed})){not_theirs}"
+                f" ORDER BY s.priority, s.slot LIMIT ?{lock}", True,
+            )]  # fmt: skip
 
         def chunks() -> Iterator[tuple]:
             """What the free slots are joined to: nothing, or the ranking's next part; the
@@ -780,16 +834,22 @@ class LabelStore:
             for part in ranks.parts():
                 yield (json.dumps(part),)
 
+        def free_rows(tx: Any, joined: tuple, now: float, limit: int) -> list[tuple]:
+            """Up to ``limit`` slots open to the annotator, best first: (item, slot, rank)."""
+            rows = []
+            for sql, timed in free_queries:
+                rows += tx.execute(sql, (*joined, task, *([now] if timed else []), *theirs, limit))
+            if len(free_queries) > 1:
+                rows.sort(key=lambda row: (row[2], row[1]))
+            return rows[:limit]
+
         def run(tx: Any) -> list[str]:
             now = self._clock()
             until = now + float(claim_timeout)
             mine = tx.execute(
                 "SELECT s.item, s.slot FROM nblabel_slots s WHERE s.task = ? AND s.annotator = ?"
-                " AND s.item NOT IN (SELECT e.item FROM nblabel_events e WHERE e.task = ?"
-                " AND e.annotator = ? AND e.action = 'label' AND e.source = 'annotator'"
-                " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id))"
-                f" ORDER BY s.priority, s.slot{lock}",
-                (task, annotator, task, annotator),
+                f" AND {open_claim}NOT {_LABELED} ORDER BY s.priority, s.slot{lock}",
+                (task, annotator),
             )
             if ranks is not None:  # stable: items the ranking leaves out keep their priority
                 place = ranks.places({item for item, _ in mine})
@@ -804,11 +864,8 @@ class LabelStore:
                     # items come (or the rows run out)
                     limit = 2 * (need - len(new))
                     while True:
-                        free = tx.execute(
-                            free_sql,
-                            (*joined, task, now, task, annotator, task, annotator, limit),
-                        )
-                        for item, slot in free:  # one slot of an item, however many are free
+                        free = free_rows(tx, joined, now, limit)
+                        for item, slot, _ in free:  # one slot of an item, however many are free
                             if item not in taken and len(new) < need:
                                 taken.add(item)
                                 new.append((annotator, now, until, task, item, slot))
@@ -878,12 +935,27 @@ class LabelStore:
     def _work_left(self, task: str) -> bool:
         """Whether a slot of ``task`` is not done: free, or claimed and not labeled (by a
         claim that may lapse). One row is read, never the whole assignment."""
+        if self._marks_done():  # a free slot, else an open claim: through their indexes
+            wheres = [
+                "s.annotator IS NULL",
+                f"s.annotator IS NOT NULL AND s.done = 0 AND NOT {_LABELED}",
+            ]
+            return any(
+                self._query(
+                    f"SELECT 1 FROM nblabel_slots s WHERE s.task = ? AND {w} LIMIT 1", (task,)
+                )
+                for w in wheres
+            )
         rows = self._query(
             "SELECT 1 FROM nblabel_slots s WHERE s.task = ?"
             f" AND (s.annotator IS NULL OR NOT {_LABELED}) LIMIT 1",
             (task,),
         )
         return bool(rows)
+
+    def _marks_done(self) -> bool:
+        """Whether the slots' ``done`` is kept (``_engine``): its triggers are all there."""
+        return set(self._engine.done_triggers) <= self._engine.triggers()
 
     def slots(self, task: str) -> pd.DataFrame:
         """The assignment of ``task``: one row per slot, with columns ``item, slot,

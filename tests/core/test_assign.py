@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import nblabel
-from nblabel import Assignment, NblabelError
+from nblabel import Assignment, LabelStore, NblabelError
 from postgres_server import raw_rows
 
 CHILD = Path(__file__).with_name("assign_children.py")
@@ -206,6 +206,129 @@ def test_a_store_without_the_put_up_table_gains_it_and_still_puts_up(make_store,
     store.add_items("t", pd.RangeIndex(4), overlap=1)
     store.add_items("t", pd.RangeIndex(4), overlap=1)
     assert [item for item in store.slots("t")["item"]] == [0, 1, 2, 3]
+
+
+def drop_done_triggers(store, write_raw) -> None:
+    """As a store whose owner could not make them (or another program dropped one): claims
+    then read what is done from the events."""
+    engine = store._engine
+    if store.path is None:
+        table = {"nblabel_slots_done_on_claim": "nblabel_slots"}
+        write_raw(*(f"DROP TRIGGER {name} ON {table.get(name, 'nblabel_events')}"
+                    for name in engine.done_triggers))  # fmt: skip
+    else:
+        write_raw(*(f"DROP TRIGGER {name}" for name in engine.done_triggers))
+
+
+def check_done(store, read_raw, task="t") -> None:
+    """Each claimed slot's done mark is what the events say (``slots()`` reads them)."""
+    slots = store.slots(task).dropna(subset=["annotator"])
+    exact = {(str(item), slot): bool(done) for item, slot, done in
+             zip(slots["item"], slots["slot"], slots["done"], strict=True)}  # fmt: skip
+    marks = read_raw(
+        f"SELECT item, slot, done FROM nblabel_slots WHERE task = '{task}'"
+        " AND annotator IS NOT NULL"
+    )
+    assert {(item, slot): bool(done) for item, slot, done in marks} == exact
+
+
+def play(store, clock, write_raw, read_raw, task: str, marked: bool) -> list:
+    """A day of a team's work on ``task``, the same each time: claims, labels, relabels,
+    undos, lapses, a release and other programs' changes; what each claim returned."""
+    rng = np.random.default_rng(7)
+    plan = Assignment(overlap=2, batch=3, claim_timeout=50)
+    got, events = [], []
+    store.add_items(task, range(40), overlap=2)
+    for _ in range(60):
+        annotator = ["ann", "bob", "cat", "dan"][rng.integers(4)]
+        claimed = plan.claim(store, task, annotator)
+        got.append((annotator, claimed))
+        for item in claimed[: rng.integers(0, 4)]:
+            events.append(store.append(task=task, item=item, annotator=annotator, label="x"))
+        move = rng.integers(8)
+        if move == 0 and events:  # undo a label (the annotator's, or a reviewer's)
+            event = events.pop(rng.integers(len(events)))
+            store.undo(event, annotator=["ann", "rev"][rng.integers(2)])
+        elif move == 1:
+            clock.tick(60)  # every open claim lapses
+        elif move == 2:
+            plan.release(store, task, annotator)
+        elif move == 3 and events:  # another program deletes a label, or gives it to another
+            event = events.pop(rng.integers(len(events)))
+            change = [f"DELETE FROM nblabel_events WHERE id = {event}",
+                      f"UPDATE nblabel_events SET annotator = 'eve' WHERE id = {event}"]
+            write_raw(change[rng.integers(2)])
+        elif move == 4:  # relabels, several at once
+            store.append_many(task=task, items=claimed, annotator=annotator, label="y")
+        if marked:
+            check_done(store, read_raw, task)
+    return got
+
+
+def test_done_marks_follow_every_change_and_claim_as_the_events_say(
+    store, clock, write_raw, read_raw
+):
+    start = clock.now
+    marked = play(store, clock, write_raw, read_raw, "m", marked=True)
+    assert sum(len(c) for _, c in marked) > 60  # the scenario claims a good deal
+    # the same day with claims reading what is done from the events: the same claims
+    clock.now = start
+    drop_done_triggers(store, write_raw)
+    assert not set(store._engine.done_triggers) & store._engine.triggers()
+    assert play(store, clock, write_raw, read_raw, "u", marked=False) == marked
+
+
+def test_a_store_of_an_earlier_release_gets_its_done_marks_right(make_store, write_raw, read_raw):
+    store = make_store()
+    plan = Assignment(overlap=1, batch=4)
+    assert plan.claim(store, "t", "ann", items=range(6)) == [0, 1, 2, 3]
+    store.append(task="t", item=0, annotator="ann", label="x")
+    store.close()
+    # the release before: no done column, no triggers; meanwhile another label and an undo
+    drop_done_triggers(store, write_raw)
+    write_raw(
+        "DROP INDEX nblabel_slots_open", "DROP INDEX nblabel_slots_free",
+        "ALTER TABLE nblabel_slots DROP COLUMN done", "DROP TABLE nblabel_put_up",
+    )  # fmt: skip
+    store = make_store()
+    assert set(store._engine.done_triggers) <= store._engine.triggers()
+    assert store.undo(store.append(task="t", item=1, annotator="ann", label="x"),
+                      annotator="ann")  # fmt: skip
+    store.append(task="t", item=2, annotator="ann", label="x")
+    check_done(store, read_raw)
+    assert plan.claim(store, "t", "ann") == [1, 3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        ["SET session_replication_role = replica"],  # a replication subscriber, a restore
+        ["ALTER TABLE nblabel_events DISABLE TRIGGER nblabel_slots_done_on_insert"],
+    ],
+    ids=["replica-session", "trigger-disabled"],
+)
+def test_postgresql_labels_no_ordinary_trigger_sees_leave_claims_right(
+    pg_url, clock, before
+):
+    from postgres_server import raw_execute
+
+    store = LabelStore(pg_url, clock=clock)
+    try:
+        plan = Assignment(overlap=1, batch=2, claim_timeout=10)
+        assert plan.claim(store, "t", "ann", items=range(4)) == [0, 1]
+        label = ("INSERT INTO nblabel_events (task, item, annotator, action, label, created_at,"
+                 " source) VALUES ('t', '0', 'ann', 'label', '\"x\"', 0, 'annotator')")  # fmt: skip
+        raw_execute(pg_url, *before, label)
+        clock.tick(60)
+        # item 0 is labeled: her next claim holds 1 again and takes 2, and 0 goes to no one
+        assert plan.claim(store, "t", "ann") == [1, 2]
+        assert plan.claim(store, "t", "bob") == [3]
+        store.close()
+        store = LabelStore(pg_url, clock=clock)  # triggers made again, marks set from events
+        check_done(store, lambda sql: raw_rows(pg_url, sql))
+        assert plan.claim(store, "t", "cat") == []
+    finally:
+        store.close()
 
 
 def test_hostile_task_and_annotator_names_are_data(store, read_raw):
