@@ -117,7 +117,7 @@ _SCHEMA = [
         annotator TEXT,
         claimed_at {real},
         expires_at {real},
-        done INTEGER NOT NULL DEFAULT 0,
+        done INTEGER,
         PRIMARY KEY (task, item, slot)
     )""",
     "CREATE UNIQUE INDEX IF NOT EXISTS nblabel_slots_one_per_annotator"
@@ -138,11 +138,12 @@ _PUT_UP = """CREATE TABLE IF NOT EXISTS nblabel_put_up (
     PRIMARY KEY (task, items, overlap)
 )"""
 
-# A claimed slot's ``done``: its annotator holds a label on its item (``_store._LABELED``),
-# kept by triggers on the events (any program's) and on the slots' annotator, so that a claim
-# reads the few open claims and free slots through the indexes below, never every slot done.
-# Claims check it again on what they read (a PostgreSQL trigger sees the rows committed when
-# its statement began).
+# A claimed slot's ``done``: 1 when its annotator holds a label on its item
+# (``_store._LABELED``), else 0; NULL for a free slot (so that the planners count the open
+# claims as the few they are). Kept by triggers on the events (any program's) and on the
+# slots' annotator, so that a claim reads the few open claims and free slots through the
+# indexes below, never every slot done. Claims check it again on what they read (a
+# PostgreSQL trigger sees the rows committed when its statement began).
 _LABELED_BY = (
     "CASE WHEN EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = {row}.task"
     " AND e.item = {row}.item AND e.annotator = {row}.annotator AND e.action = 'label'"
@@ -203,7 +204,8 @@ def _on_event(name: str, when: str, rows: list[str]) -> str:
 
 
 _SLOT_AGAIN = (
-    f"BEGIN UPDATE nblabel_slots SET done = {_LABELED_BY.format(row='nblabel_slots')}"
+    "BEGIN UPDATE nblabel_slots SET done = CASE WHEN annotator IS NULL THEN NULL ELSE"
+    f" {_LABELED_BY.format(row='nblabel_slots')} END"
     " WHERE task = NEW.task AND item = NEW.item AND slot = NEW.slot; END"
 )
 ASSIGNMENT_SQLITE = [
@@ -285,7 +287,8 @@ ASSIGNMENT_POSTGRES = [
     ),
     _pg_function(
         "nblabel_slots_done_of_claim",
-        f"NEW.done := {_LABELED_BY.format(row='NEW')}; RETURN NEW;",
+        "NEW.done := CASE WHEN NEW.annotator IS NULL THEN NULL ELSE"
+        f" {_LABELED_BY.format(row='NEW')} END; RETURN NEW;",
     ),
     *_pg_trigger(
         DONE_TRIGGERS_POSTGRES[0],
@@ -316,7 +319,8 @@ ASSIGNMENT_POSTGRES = [
         DONE_TRIGGERS_POSTGRES[4],
         "nblabel_slots",
         "BEFORE INSERT OR UPDATE OF annotator ON nblabel_slots FOR EACH ROW"
-        " WHEN (NEW.annotator IS NOT NULL) EXECUTE FUNCTION nblabel_slots_done_of_claim()",
+        " WHEN (NEW.annotator IS NOT NULL OR NEW.done IS NOT NULL)"
+        " EXECUTE FUNCTION nblabel_slots_done_of_claim()",
     ),
     *_INDEXES,
 ]

@@ -305,9 +305,7 @@ class LabelStore:
                 ):
                     return  # made meanwhile, by another kernel
                 if "done" not in columns:  # a store of an earlier release
-                    tx.execute(
-                        "ALTER TABLE nblabel_slots ADD COLUMN done INTEGER NOT NULL DEFAULT 0"
-                    )
+                    tx.execute("ALTER TABLE nblabel_slots ADD COLUMN done INTEGER")
                 for statement in engine.assignment_schema:
                     tx.execute(statement)
 
@@ -783,12 +781,12 @@ class LabelStore:
         # not held by this annotator, nor labeled by them: probes of the indexes, where marked
         # (a claim reads a few rows); else each engine hashes the annotator's items once
         if marked:
-            not_theirs = (
+            not_theirs = (  # probes (``_LABELED_PROBE``)
                 " AND NOT EXISTS (SELECT 1 FROM nblabel_slots m WHERE m.task = s.task"
-                " AND m.item = s.item AND m.annotator = ?)"
+                " AND m.item = s.item AND m.annotator = ? LIMIT 1 OFFSET 0)"
                 " AND NOT EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = s.task"
                 " AND e.annotator = ? AND e.source = 'annotator' AND e.action = 'label'"
-                " AND e.item = s.item)"
+                " AND e.item = s.item LIMIT 1 OFFSET 0)"
             )
             theirs: tuple = (annotator, annotator)
         else:
@@ -799,7 +797,8 @@ class LabelStore:
                 " AND e.annotator = ? AND e.action = 'label' AND e.source = 'annotator')"
             )
             theirs = (task, annotator, task, annotator)
-        lapsed = f"s.annotator IS NOT NULL AND {open_claim}s.expires_at < ? AND NOT {_LABELED}"
+        labeled = _LABELED_PROBE if marked else _LABELED
+        lapsed = f"s.annotator IS NOT NULL AND {open_claim}s.expires_at < ? AND NOT {labeled}"
         # each query with whether it takes the time (a lapsed claim's)
         if ranks is not None:
             # the ranking's part drives, best rank first: free and lapsed slots in one query
@@ -848,7 +847,7 @@ class LabelStore:
             until = now + float(claim_timeout)
             mine = tx.execute(
                 "SELECT s.item, s.slot FROM nblabel_slots s WHERE s.task = ? AND s.annotator = ?"
-                f" AND {open_claim}NOT {_LABELED} ORDER BY s.priority, s.slot{lock}",
+                f" AND {open_claim}NOT {labeled} ORDER BY s.priority, s.slot{lock}",
                 (task, annotator),
             )
             if ranks is not None:  # stable: items the ranking leaves out keep their priority
@@ -938,7 +937,7 @@ class LabelStore:
         if self._marks_done():  # a free slot, else an open claim: through their indexes
             wheres = [
                 "s.annotator IS NULL",
-                f"s.annotator IS NOT NULL AND s.done = 0 AND NOT {_LABELED}",
+                f"s.annotator IS NOT NULL AND s.done = 0 AND NOT {_LABELED_PROBE}",
             ]
             return any(
                 self._query(
@@ -1543,6 +1542,16 @@ _LABELED = (
     "EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = s.task AND e.item = s.item"
     " AND e.annotator = s.annotator AND e.action = 'label' AND e.source = 'annotator'"
     " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id))"
+)
+#: The same, for the few rows a claim reads: an ``OFFSET`` keeps it a probe of the index for
+#: each row on PostgreSQL, which otherwise joins it, and planned from a young table's
+#: estimates, that join read every label of the annotator for each row (SQLite takes an
+#: ``OFFSET`` only after a ``LIMIT``)
+_LABELED_PROBE = (
+    "EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = s.task AND e.item = s.item"
+    " AND e.annotator = s.annotator AND e.action = 'label' AND e.source = 'annotator'"
+    " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id LIMIT 1 OFFSET 0)"
+    " LIMIT 1 OFFSET 0)"
 )
 
 
