@@ -525,6 +525,7 @@ class SqliteEngine:
         *ASSIGNMENT_SQLITE,
     ]
     assignment_schema = ASSIGNMENT_SQLITE
+    done_is_exact = True  # one writer at a time: the triggers see every event committed
     triggers_sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
     columns_sql = "SELECT name FROM pragma_table_info(?)"
     done_triggers = DONE_TRIGGERS_SQLITE
