@@ -33,7 +33,8 @@ both engines share; an engine (``_sqlite.SqliteEngine``, ``_postgres.PostgresEng
   triggers that keep it and each slot's ``done``, and the indexes of the free slots and of
   the open claims (:data:`ASSIGNMENT_SQLITE`, :data:`ASSIGNMENT_POSTGRES`), with
   ``done_triggers``, their names; ``triggers_sql`` and ``columns_sql``: the names of the
-  triggers (``triggers()``), and of a table's columns;
+  triggers (``triggers()``), and of a table's columns; optionally ``done_is_exact``: the
+  marks are exact (SQLite: one writer at a time), so that ``slots()`` may read them;
 - ``name``, ``location`` (safe to show: no password), ``read_only``, ``close()``.
 
 A write that breaks a unique index raises :class:`Conflict`; every other failure is a
