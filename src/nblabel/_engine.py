@@ -261,17 +261,8 @@ def _pg_trigger(name: str, table: str, rest: str) -> list[str]:
 
 _PG_LABELED = _LABELED_BY.format(row="s")
 ASSIGNMENT_POSTGRES = [
-    # both tables at once, the slots first as a claim takes them: kernels of an earlier release
-    # may be claiming (a label of this release writes the events, then its slots)
-    "LOCK TABLE nblabel_slots, nblabel_events IN ACCESS EXCLUSIVE MODE",
-    _PUT_UP,
+    # the functions first: a team member who may not make them fails here, holding no lock
     _pg_function("nblabel_put_up_forget", "DELETE FROM nblabel_put_up; RETURN NULL;"),
-    *_pg_trigger(
-        "nblabel_put_up_on_change",
-        "nblabel_slots",
-        "AFTER UPDATE OF task, item, slot OR DELETE OR TRUNCATE ON nblabel_slots"
-        " FOR EACH STATEMENT EXECUTE FUNCTION nblabel_put_up_forget()",
-    ),
     _pg_function(
         "nblabel_slots_done_of_changed",
         _EVENTS_CHANGED.format(labeled=_PG_LABELED, changed="changed_rows") + " RETURN NULL;",
@@ -290,6 +281,16 @@ ASSIGNMENT_POSTGRES = [
         "nblabel_slots_done_of_claim",
         "NEW.done := CASE WHEN NEW.annotator IS NULL THEN NULL ELSE"
         f" {_LABELED_BY.format(row='NEW')} END; RETURN NEW;",
+    ),
+    # both tables at once, the slots first as a claim takes them: kernels of an earlier release
+    # may be claiming (a label of this release writes the events, then its slots)
+    "LOCK TABLE nblabel_slots, nblabel_events IN ACCESS EXCLUSIVE MODE",
+    _PUT_UP,
+    *_pg_trigger(
+        "nblabel_put_up_on_change",
+        "nblabel_slots",
+        "AFTER UPDATE OF task, item, slot OR DELETE OR TRUNCATE ON nblabel_slots"
+        " FOR EACH STATEMENT EXECUTE FUNCTION nblabel_put_up_forget()",
     ),
     *_pg_trigger(
         DONE_TRIGGERS_POSTGRES[0],

@@ -682,14 +682,19 @@ class LabelStore:
         self._check_open()
         self._check_slots()
         overlap = check_int(overlap, "overlap", minimum=1)
-        # a team member who could not create the table: every put-up writes its slots
+        # a store without the table (its owner has not opened it since it came), or a team
+        # member the owner has not granted it to: every put-up writes its slots
         remembers = "nblabel_put_up" in self._engine.tables()
         named, encoded = _named_items(items), None
         if named is None:
             encoded = _item_texts(check_list(items, "items", "df.index"), "items")
             named = "texts " + _digest("\n".join(encoded))  # JSON texts: no newline inside
-        if remembers and self._put_up(task, named, overlap):
-            return
+        if remembers:
+            try:
+                if self._put_up(task, named, overlap):
+                    return
+            except StoreError:
+                remembers = False
         if encoded is None:
             encoded = _item_texts(check_list(items, "items", "df.index"), "items")
         encoded = list(dict.fromkeys(encoded))
@@ -723,14 +728,15 @@ class LabelStore:
                 " ON CONFLICT (task, item, slot) DO NOTHING",
                 rows,
             )
-            if remembers:
-                tx.execute(
+
+        self._engine.transaction(run)
+        if remembers:  # the slots are there: from now on, a put-up of these items is a read
+            with contextlib.suppress(StoreError):
+                self._engine.execute(
                     "INSERT INTO nblabel_put_up (task, items, overlap) VALUES (?, ?, ?)"
                     " ON CONFLICT (task, items, overlap) DO NOTHING",
                     (task, named, overlap),
                 )
-
-        self._engine.transaction(run)
 
     def _put_up(self, task: str, named: str, overlap: int) -> bool:
         """Whether ``named`` items (:func:`_named_items`) were put up for ``task`` with at least

@@ -12,7 +12,7 @@ import urllib.parse
 import pandas as pd
 import pytest
 
-from nblabel import LabelStore, NblabelError, StoreError, _snapshot
+from nblabel import Assignment, LabelStore, NblabelError, StoreError, _snapshot
 from nblabel._store import SCHEMA_VERSION
 from postgres_server import raw_execute, raw_rows
 
@@ -319,3 +319,28 @@ def test_a_user_without_rights_is_told_what_to_grant(postgres, pg_url, monkeypat
     with LabelStore(pg_url) as owner:  # the owner's next open makes them
         assert "nblabel_snapshots" in owner._engine.tables()
         assert set(_snapshot.POSTGRES_TRIGGERS) <= owner._engine.triggers()
+    # a store made before put-ups were remembered and slots marked done: the member claims
+    # as before (reading what is done from the events), and the owner's next open marks them
+    raw_execute(
+        postgres.url,
+        f"DROP TABLE {schema}.nblabel_put_up",
+        f"DROP FUNCTION {schema}.nblabel_slots_done_of_changed CASCADE",
+        f"DROP FUNCTION {schema}.nblabel_slots_done_of_claim CASCADE",
+        f"ALTER TABLE {schema}.nblabel_slots DROP COLUMN done",
+    )
+    plan = Assignment(overlap=1, batch=2)
+    with LabelStore(as_reader) as store:
+        assert not store._marks_done()
+        assert plan.claim(store, "t", reader, items=[10, 11, 12]) == [10, 11]
+        store.append(task="t", item=10, annotator=reader, label="x")
+        assert plan.claim(store, "t", reader) == [11, 12]
+    with LabelStore(pg_url) as owner:
+        assert owner._marks_done()
+        done = owner._query("SELECT item, done FROM nblabel_slots WHERE annotator IS NOT NULL")
+        assert sorted(done) == [("10", 1), ("11", 0), ("12", 0)]
+    with LabelStore(as_reader) as store:  # the member's claims now read the marks
+        assert store._marks_done()
+        store.append(task="t", item=11, annotator=reader, label="x")
+        assert plan.claim(store, "t", reader) == [12]
+        # the new table is not granted to the member yet: their put-ups write the slots
+        assert plan.claim(store, "t", reader, items=[10, 11, 12, 13]) == [12, 13]
