@@ -51,6 +51,7 @@ __all__ = [
     "DONE_TRIGGERS_SQLITE",
     "OLD_INDEX",
     "Conflict",
+    "labeled",
     "schema_statements",
 ]
 
@@ -139,18 +140,33 @@ _PUT_UP = """CREATE TABLE IF NOT EXISTS nblabel_put_up (
     PRIMARY KEY (task, items, overlap)
 )"""
 
+
 # A claimed slot's ``done``: 1 when its annotator holds a label on its item
-# (``_store._LABELED``), else 0; NULL for a free slot (so that the planners count the open
+# (:func:`labeled`), else 0; NULL for a free slot (so that the planners count the open
 # claims as the few they are). Kept by triggers on the events (any program's) and on the
 # slots' annotator, so that a claim reads the few open claims and free slots through the
 # indexes below, never every slot done. Claims check it again on what they read (a
 # PostgreSQL trigger sees the rows committed when its statement began).
-_LABELED_BY = (
-    "CASE WHEN EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = {row}.task"
-    " AND e.item = {row}.item AND e.annotator = {row}.annotator AND e.action = 'label'"
-    " AND e.source = 'annotator'"
-    " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id)) THEN 1 ELSE 0 END"
-)
+def labeled(row: str, probe: bool = False) -> str:
+    """SQL true when the slot ``row`` (an alias, ``NEW``) has its annotator's current label on
+    its item. ``probe``: each subquery kept a probe of an index for each row (an ``OFFSET``:
+    PostgreSQL otherwise joins it, and planned from a young table's estimates, that join read
+    every label of the annotator for each row; SQLite takes an ``OFFSET`` only after a
+    ``LIMIT``)."""
+    keep = " LIMIT 1 OFFSET 0" if probe else ""
+    return (
+        f"EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = {row}.task"
+        f" AND e.item = {row}.item AND e.annotator = {row}.annotator AND e.action = 'label'"
+        " AND e.source = 'annotator'"
+        f" AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id{keep}){keep})"
+    )
+
+
+def _labeled_by(row: str) -> str:
+    """A slot's ``done``: 1 or 0 (:func:`labeled`)."""
+    return f"CASE WHEN {labeled(row)} THEN 1 ELSE 0 END"
+
+
 _INDEXES = [
     # in priority order, as claims take them: the free slots, and the open claims (each
     # annotator's, and those that lapsed); the slots done are in neither. The index of every
@@ -162,8 +178,7 @@ _INDEXES = [
     " WHERE annotator IS NOT NULL AND done = 0",
     "DROP INDEX IF EXISTS nblabel_slots_by_priority",
     # every slot's done set again: right after the triggers were missing, whatever happened
-    f"UPDATE nblabel_slots SET done = {_LABELED_BY.format(row='nblabel_slots')}"
-    " WHERE annotator IS NOT NULL",
+    f"UPDATE nblabel_slots SET done = {_labeled_by('nblabel_slots')} WHERE annotator IS NOT NULL",
 ]
 #: The triggers that keep ``done``, by engine (``ASSIGNMENT_*`` makes them).
 DONE_TRIGGERS_SQLITE = (
@@ -194,7 +209,7 @@ def _recompute(row: str, of_target: bool = False) -> str:
     else:
         task, item, annotator = (f"{row}.{c}" for c in ("task", "item", "annotator"))
     return (
-        f"UPDATE nblabel_slots SET done = {_LABELED_BY.format(row='nblabel_slots')}"
+        f"UPDATE nblabel_slots SET done = {_labeled_by('nblabel_slots')}"
         f" WHERE task = {task} AND item = {item} AND annotator = {annotator};"
     )
 
@@ -206,7 +221,7 @@ def _on_event(name: str, when: str, rows: list[str]) -> str:
 
 _SLOT_AGAIN = (
     "BEGIN UPDATE nblabel_slots SET done = CASE WHEN annotator IS NULL THEN NULL ELSE"
-    f" {_LABELED_BY.format(row='nblabel_slots')} END"
+    f" {_labeled_by('nblabel_slots')} END"
     " WHERE task = NEW.task AND item = NEW.item AND slot = NEW.slot; END"
 )
 ASSIGNMENT_SQLITE = [
@@ -259,7 +274,7 @@ def _pg_trigger(name: str, table: str, rest: str) -> list[str]:
     ]
 
 
-_PG_LABELED = _LABELED_BY.format(row="s")
+_PG_LABELED = _labeled_by("s")
 ASSIGNMENT_POSTGRES = [
     # the functions first: a team member who may not make them fails here, holding no lock
     _pg_function("nblabel_put_up_forget", "DELETE FROM nblabel_put_up; RETURN NULL;"),
@@ -280,7 +295,7 @@ ASSIGNMENT_POSTGRES = [
     _pg_function(
         "nblabel_slots_done_of_claim",
         "NEW.done := CASE WHEN NEW.annotator IS NULL THEN NULL ELSE"
-        f" {_LABELED_BY.format(row='NEW')} END; RETURN NEW;",
+        f" {_labeled_by('NEW')} END; RETURN NEW;",
     ),
     # both tables at once, the slots first as a claim takes them: kernels of an earlier release
     # may be claiming (a label of this release writes the events, then its slots)

@@ -52,7 +52,7 @@ from ._codec import (
     whole_numbers,
 )
 from ._columns import EventColumns, factorize_texts
-from ._engine import CURRENT_INDEX, OLD_INDEX, Conflict
+from ._engine import CURRENT_INDEX, OLD_INDEX, Conflict, labeled
 from ._errors import NblabelError, StoreError
 from ._postgres import PostgresEngine, is_postgres_url
 from ._snapshot import (
@@ -787,7 +787,7 @@ class LabelStore:
         # not held by this annotator, nor labeled by them: probes of the indexes, where marked
         # (a claim reads a few rows); else each engine hashes the annotator's items once
         if marked:
-            not_theirs = (  # probes (``_LABELED_PROBE``)
+            not_theirs = (  # probes (``_engine.labeled``)
                 " AND NOT EXISTS (SELECT 1 FROM nblabel_slots m WHERE m.task = s.task"
                 " AND m.item = s.item AND m.annotator = ? LIMIT 1 OFFSET 0)"
                 " AND NOT EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = s.task"
@@ -1565,21 +1565,8 @@ class _Ranking:
 _UNDONE = "SELECT target FROM nblabel_events WHERE target IS NOT NULL"
 
 # a slot ``s`` is done: its annotator holds a label (not undone) on its item
-_LABELED = (
-    "EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = s.task AND e.item = s.item"
-    " AND e.annotator = s.annotator AND e.action = 'label' AND e.source = 'annotator'"
-    " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id))"
-)
-#: The same, for the few rows a claim reads: an ``OFFSET`` keeps it a probe of the index for
-#: each row on PostgreSQL, which otherwise joins it, and planned from a young table's
-#: estimates, that join read every label of the annotator for each row (SQLite takes an
-#: ``OFFSET`` only after a ``LIMIT``)
-_LABELED_PROBE = (
-    "EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = s.task AND e.item = s.item"
-    " AND e.annotator = s.annotator AND e.action = 'label' AND e.source = 'annotator'"
-    " AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id LIMIT 1 OFFSET 0)"
-    " LIMIT 1 OFFSET 0)"
-)
+_LABELED = labeled("s")
+_LABELED_PROBE = labeled("s", probe=True)  # for the few rows a claim reads
 
 
 def _refuse_newer(where: str, version: Any) -> None:
