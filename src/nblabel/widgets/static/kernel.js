@@ -10,25 +10,29 @@ function kernelCanvas(ctx, v) {
   const firstDrawn = model.get("drawn")?.n ?? 0; // the kernel drew before this view existed
   let settledDrawn = -1; // the last of the kernel's drawings that ipycanvas has finished
   let manager = null; // ipycanvas's queue of drawing commands (its model)
+  let shown = false; // the kernel's canvas is in this view
   let viewTimer = null;
 
+  // settles once the kernel's canvas is in this view (or cannot be): a drawing counts only
+  // after it, on ipycanvas's queue as it stands then (no guess at how long it may take)
   const ref = model.get("canvas");
-  if (ref) {
-    model.widget_manager
-      .get_model(ref.replace(/^IPY_MODEL_/, ""))
-      .then((canvas) => {
-        manager = canvas.get("_canvases")?.[0]?.get("_canvas_manager") ?? null;
-        return model.widget_manager.create_view(canvas);
-      })
-      .then((view) => {
-        if (ctx.signal.aborted) return view.remove();
-        el.replaceChildren(view.el);
-        view.trigger?.("displayed");
-        ctx.signal.addEventListener("abort", () => view.remove());
-        sendView(); // the kernel draws for this new view (a canvas keeps nothing)
-      })
-      .catch((err) => console.warn("nblabel: the kernel's canvas cannot be shown", err));
-  }
+  const ready = !ref
+    ? Promise.resolve()
+    : model.widget_manager
+        .get_model(ref.replace(/^IPY_MODEL_/, ""))
+        .then((canvas) => {
+          manager = canvas.get("_canvases")?.[0]?.get("_canvas_manager") ?? null;
+          return model.widget_manager.create_view(canvas);
+        })
+        .then((view) => {
+          if (ctx.signal.aborted) return view.remove();
+          el.replaceChildren(view.el);
+          view.trigger?.("displayed");
+          ctx.signal.addEventListener("abort", () => view.remove());
+          shown = true;
+          sendView(); // the kernel draws for this new view (a canvas keeps nothing)
+        })
+        .catch((err) => console.warn("nblabel: the kernel's canvas cannot be shown", err));
 
   // the zoom and pan to the kernel, which draws its canvas at them; this view's first one
   // says it is new (`connect`), so that the kernel draws for it even if nothing changed
@@ -48,8 +52,8 @@ function kernelCanvas(ctx, v) {
   // queue, decoding the picture on the way: the drawing counts once that queue has run them
   function onDrawn() {
     const n = model.get("drawn")?.n;
-    const queue = manager?.currentProcessing ?? new Promise((done) => setTimeout(done, 150));
-    Promise.resolve(queue)
+    ready
+      .then(() => manager?.currentProcessing)
       .catch(() => {})
       .then(() =>
         requestAnimationFrame(() => {
@@ -62,7 +66,7 @@ function kernelCanvas(ctx, v) {
 
   function sync() {
     const d = model.get("drawn") ?? {};
-    const settled = (d.n ?? 0) > firstDrawn && d.n === settledDrawn;
+    const settled = shown && (d.n ?? 0) > firstDrawn && d.n === settledDrawn;
     el.classList.toggle("nblabel-current", !!(settled && v.current(d)));
   }
 
