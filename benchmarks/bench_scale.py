@@ -252,8 +252,8 @@ def assignment_rows(tmp: Path, frame: pd.DataFrame) -> list[dict]:
         "nblabel_s": status_s,
         "baseline": "plain sqlite3: fetch every slot's row",
         "baseline_s": every_s,
-        "target": "reported",
-        "passed": True,
+        "target": "≤ the plain fetch (counted by the engine, no slot read into Python)",
+        "passed": status_s <= every_s,
     })  # fmt: skip
     return rows
 

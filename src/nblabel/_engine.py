@@ -51,6 +51,7 @@ __all__ = [
     "DONE_TRIGGERS_SQLITE",
     "OLD_INDEX",
     "Conflict",
+    "current_label",
     "labeled",
     "schema_statements",
 ]
@@ -156,9 +157,17 @@ def labeled(row: str, probe: bool = False) -> str:
     keep = " LIMIT 1 OFFSET 0" if probe else ""
     return (
         f"EXISTS (SELECT 1 FROM nblabel_events e WHERE e.task = {row}.task"
-        f" AND e.item = {row}.item AND e.annotator = {row}.annotator AND e.action = 'label'"
-        " AND e.source = 'annotator'"
-        f" AND NOT EXISTS (SELECT 1 FROM nblabel_events u WHERE u.target = e.id{keep}){keep})"
+        f" AND e.item = {row}.item AND e.annotator = {row}.annotator"
+        f" AND {current_label('e', keep)}{keep})"
+    )
+
+
+def current_label(event: str, keep: str = "") -> str:
+    """SQL true when the event ``event`` (an alias) is an annotator's label not undone: its
+    annotator then holds a current label on its item."""
+    return (
+        f"{event}.action = 'label' AND {event}.source = 'annotator' AND NOT EXISTS"
+        f" (SELECT 1 FROM nblabel_events u WHERE u.target = {event}.id{keep})"
     )
 
 

@@ -215,33 +215,26 @@ def status(store: LabelStore, task: str, *, window: float = 3600.0) -> Status:
         raise NblabelError(f"store= must be a LabelStore, not {given(store)}")
     if isinstance(window, bool) or not isinstance(window, (int, float)) or not window > 0:
         raise NblabelError(f"window= must be a number of seconds above 0, not {given(window)}")
-    slots = store.slots(task) if isinstance(task, str) else None
-    if slots is None or slots.empty:
-        check_task(task, store.tasks())
     now = float(store._clock())
+    counts = store._assignment_counts(task, now) if isinstance(task, str) else None
+    if counts is None:
+        check_task(task, store.tasks())
     labels = store.annotations(task=task, source="annotator")
     times = _seconds(labels["created_at"])
-    assigned = slots is not None and not slots.empty
-    if assigned:
-        expires = np.nan_to_num(_seconds(slots["expires_at"]), nan=-np.inf)
-        held = slots["annotator"].notna().to_numpy()
-        done = slots["done"].to_numpy()
-        live = held & ~done & (expires > now)
-        free = ~done & ~live  # never claimed, or its claim lapsed unlabeled
-    annotators = set(labels["annotator"])
-    if assigned:
-        annotators |= set(slots["annotator"].dropna())
+    codes, labeling = pd.factorize(labels["annotator"].to_numpy(dtype=object))
+    code_of = {name: code for code, name in enumerate(labeling)}
+    names = set(labeling)
+    if counts is not None:
+        names |= set(counts.claimed_by) | set(counts.free_items_taken_by)
     rows = {}
-    for annotator in sorted(annotators):
-        theirs = (labels["annotator"] == annotator).to_numpy()
+    for annotator in sorted(names):
+        theirs = codes == code_of.get(annotator, -2)  # (-1 is pandas' code for none)
         pace = _pace(times[theirs], now, window)
         claimed = left = math.nan
-        if assigned:
-            mine = (slots["annotator"] == annotator).to_numpy()
-            claimed = int(np.count_nonzero(mine & live))
-            taken = set(slots["item"][mine]) | set(labels["item"][theirs])
-            open_items = set(slots["item"][free])
-            left = len(open_items - taken)
+        if counts is not None:
+            claimed = counts.claimed_by.get(annotator, 0)
+            # the items with a free slot, but those they hold a slot of or labeled
+            left = counts.free_items - counts.free_items_taken_by.get(annotator, 0)
         rows[annotator] = {
             "done": int(np.count_nonzero(theirs)),
             "claimed": 0 if math.isnan(claimed) else claimed,
@@ -250,11 +243,11 @@ def status(store: LabelStore, task: str, *, window: float = 3600.0) -> Status:
             "eta": _eta(claimed, pace),
         }
     pace = _pace(times, now, window)
-    if assigned:
-        total_left = int(np.count_nonzero(~done))
+    if counts is not None:
+        total_left = counts.slots - counts.done
         rows[ALL] = {
-            "done": int(np.count_nonzero(done)),
-            "claimed": int(np.count_nonzero(live)),
+            "done": counts.done,
+            "claimed": counts.claimed,
             "left": total_left,
             "pace_per_h": pace,
             "eta": _eta(total_left, pace) if total_left else pd.Timedelta(0),
@@ -266,4 +259,6 @@ def status(store: LabelStore, task: str, *, window: float = 3600.0) -> Status:
     frame.index.name = "annotator"
     frame["left"] = frame["left"].astype(float)
     frame["eta"] = pd.to_timedelta([row["eta"] for row in rows.values()])
-    return Status(task, pd.Timestamp(now, unit="s", tz="UTC"), frame, assigned, store, window)
+    return Status(
+        task, pd.Timestamp(now, unit="s", tz="UTC"), frame, counts is not None, store, window
+    )
