@@ -258,6 +258,72 @@ def assignment_rows(tmp: Path, frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def postgres_status(n_items: int) -> list[dict]:
+    """The lead's ``nblabel.status`` of a team's assignment on PostgreSQL (``n_items`` ×
+    overlap 2, 30% labeled by two annotators): on young tables the planner has no statistics
+    of (their automatic ANALYZE held off), then analyzed; beside a plain psycopg fetch of
+    every slot's row. No rows where no server can be started."""
+    import bench_team
+
+    servers: list = []
+    try:
+        url = bench_team._postgres(servers)
+        if url is None:
+            return []
+        import psycopg
+
+        store = nblabel.LabelStore(url)
+        with psycopg.connect(url, autocommit=True) as db:
+            for table in ("nblabel_slots", "nblabel_events"):
+                db.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+        store.add_items("t", pd.RangeIndex(n_items), overlap=2)
+        done = 3 * n_items // 10
+        for annotator, slot in (("a", 0), ("b", 1)):
+            store.append_many(task="t", items=list(range(done)), annotator=annotator, label="x")
+            store._engine.execute(
+                "UPDATE nblabel_slots SET annotator = ?, claimed_at = 1, expires_at = 2"
+                " WHERE task = 't' AND slot = ? AND CAST(item AS INTEGER) < ?",
+                (annotator, slot, done),
+            )
+        young_s, _ = median_s(lambda: nblabel.status(store, "t"), 3)
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute("ANALYZE nblabel_slots")
+            db.execute("ANALYZE nblabel_events")
+        analyzed_s, _ = median_s(lambda: nblabel.status(store, "t"), 3)
+        store.close()
+
+        def plain() -> None:
+            with psycopg.connect(url) as db:
+                db.execute(
+                    "SELECT item, slot, priority, annotator, claimed_at, expires_at, done"
+                    " FROM nblabel_slots WHERE task = 't'"
+                ).fetchall()
+
+        every_s, _ = median_s(plain, 3)
+    finally:
+        for server in servers:
+            server.stop()
+    name = f"nblabel.status on PostgreSQL, {n_items:,} items × overlap 2 (30% done)"
+    return [
+        {
+            "name": f"{name}, tables not yet analyzed",
+            "nblabel_s": young_s,
+            "baseline": "plain psycopg: fetch every slot's row",
+            "baseline_s": every_s,
+            "target": "reported",
+            "passed": True,
+        },
+        {
+            "name": f"{name}, tables analyzed",
+            "nblabel_s": analyzed_s,
+            "baseline": "plain psycopg: fetch every slot's row",
+            "baseline_s": every_s,
+            "target": "reported",
+            "passed": True,
+        },
+    ]
+
+
 def run(quick: bool = False) -> list[dict]:
     n_rows = 200_000 if quick else 10_000_000
     n_labels = 20_000 if quick else 1_000_000
@@ -422,6 +488,7 @@ def run(quick: bool = False) -> list[dict]:
         })  # fmt: skip
         rows += postgres_resume(frame, n_labels)
         rows += assignment_rows(tmp, frame.iloc[:n_labels])
+        rows += postgres_status(n_labels // 5)
         rows.append({
             "name": f"open a store of {n_labels:,} events",
             "nblabel_s": opens_s,
