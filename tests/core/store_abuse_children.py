@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable
 from multiprocessing.synchronize import Barrier
 
+import nblabel
 from nblabel import LabelStore, NblabelError
 
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -123,6 +124,11 @@ def label_then_exit(path: str, n: str) -> None:
         store.append(task="t", item=item, annotator="a", label=f"label {item}")
 
 
+def counted(status) -> dict:
+    """A status's ``done, claimed, left`` by row, as JSON can carry them."""
+    return status.frame[["done", "claimed", "left"]].astype(int).to_dict("index")
+
+
 def read_only(path: str, drop: str) -> None:
     if drop == "drop":
         try:
@@ -143,6 +149,8 @@ def read_only(path: str, drop: str) -> None:
     for name, step in [
         ("read_only", lambda: store.read_only),
         ("items", lambda: store.annotations(task="t")["item"].tolist()),
+        # a lead who may only read the team's file still sees how far it is
+        ("status", lambda: counted(nblabel.status(store, "t"))),
         ("appended", lambda: store.append(task="t", item=99, annotator="a", label="x")),
         ("appended_again", lambda: store.append(task="t", item=98, annotator="a", label="x")),
         ("items_after", lambda: store.annotations(task="t")["item"].tolist()),

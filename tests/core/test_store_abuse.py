@@ -379,6 +379,7 @@ def test_a_store_that_cannot_be_written_opens_read_only(tmp_path, spawn, what):
     path = folder / "labels.db"
     with LabelStore(path) as store:
         label(store, 1, 2, 3)
+        store.add_items("t", range(5), overlap=1)
     before = path.read_bytes()
     locked = folder if what == "folder" else path
     locked.chmod(0o555 if what == "folder" else 0o444)
@@ -397,6 +398,11 @@ def test_a_store_that_cannot_be_written_opens_read_only(tmp_path, spawn, what):
     assert "open_error" not in report, report
     assert report.get("read_only") is True, report
     assert report.get("items") == [1, 2, 3], report
+    # the assignment counted there: no slot held, so all 5 are left; 2 of them for a, who
+    # labeled 1-3 already
+    counted = {"a": {"done": 3, "claimed": 0, "left": 2},
+               "(all)": {"done": 0, "claimed": 0, "left": 5}}  # fmt: skip
+    assert report.get("status") == counted, report
     for attempt in ("appended", "appended_again"):
         error = report.get(f"{attempt}_error")
         assert error is not None, f"a write was accepted: {report}"
